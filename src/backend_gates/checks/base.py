@@ -1,0 +1,229 @@
+"""Check base classes. Subclassing registers a check; nothing else needs editing.
+
+A check is one small unit: id (`code`), descriptive `name`, `gate`, default `severity`, a one-line
+`message` with placeholders, a docstring (first line = summary, body = why it matters and known
+limits), `options`, and `good`/`bad` examples that the test suite runs.
+
+Kinds:
+  python   runs inside the one batched walk over a file's libcst tree (sources/python.py)
+  sql      runs over the statements of one sqlglot parse of a .sql file (sources/sql.py)
+  openapi  runs over one loaded spec document (sources/openapi.py)
+  project  runs once per run over the facts every file produced (no parsing, cache-friendly);
+           modules under checks/project/ must not import libcst or sqlglot at module level
+  runtime  evaluated by the pytest plugin from what the test run observed (runtime/)
+
+This module must stay import-light: it is imported on warm runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..model import Finding, Location, RuleInfo, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..sources.context import FileContext
+
+DOCS_BASE = "https://backend-gates.readthedocs.io/en/latest/checks/"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    type: type | str
+    default: Any
+    help: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bad:
+    """A bad example: `code` (one file's text, or {path: text}) must yield the check at `line`."""
+
+    code: str | dict[str, str]
+    line: int = 1
+    path: str | None = None  # for multi-file examples: the file the finding is in
+
+
+Example = str | dict[str, str]
+
+REGISTRY: dict[str, type["Check"]] = {}
+
+
+class Check:
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    gate: ClassVar[str | None] = None
+    severity: ClassVar[Severity] = Severity.WARNING
+    message: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    kind: ClassVar[str] = "python"
+    options: ClassVar[dict[str, Option]] = {}
+    good: ClassVar[list[Example]] = []
+    bad: ClassVar[list[Bad]] = []
+    references: ClassVar[list[str]] = []
+    default_enabled: ClassVar[bool] = True  # opinionated checks ship off and say so
+    example_path: ClassVar[str] = ""  # file name examples are written to (default by kind)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.code or inspect.isabstract(cls) or cls.__dict__.get("abstract", False):
+            return
+        other = REGISTRY.get(cls.code)
+        if other is not None and other.__qualname__ != cls.__qualname__:
+            raise RuntimeError(f"duplicate check code {cls.code}: {other} and {cls}")
+        REGISTRY[cls.code] = cls
+
+    # ----------------------------------------------------------------- metadata
+    @classmethod
+    def summary(cls) -> str:
+        doc = inspect.getdoc(cls) or ""
+        return doc.split("\n", 1)[0].strip()
+
+    @classmethod
+    def rationale(cls) -> str:
+        doc = inspect.getdoc(cls) or ""
+        parts = doc.split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    @classmethod
+    def help_url(cls) -> str:
+        return f"{DOCS_BASE}{cls.code}.html"
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        return RuleInfo(cls.code, cls.name, cls.gate, cls.severity, cls.summary(), cls.help_url(), cls.kind)
+
+    @classmethod
+    def default_example_path(cls) -> str:
+        if cls.example_path:
+            return cls.example_path
+        return {"python": "example.py", "sql": "example.sql", "openapi": "openapi.yaml"}.get(
+            cls.kind, "example.py"
+        )
+
+    @classmethod
+    def make_finding(
+        cls,
+        location: Location,
+        *,
+        message: str | None = None,
+        fix: str | None = None,
+        extra: dict[str, Any] | None = None,
+        evidence: str = "",
+        severity: Severity | None = None,
+        **fmt: Any,
+    ) -> Finding:
+        text = message if message is not None else cls.message.format(**fmt) if fmt else cls.message
+        return Finding(
+            code=cls.code,
+            name=cls.name,
+            gate=cls.gate,
+            severity=severity or cls.severity,
+            message=text,
+            location=location,
+            fix=fix if fix is not None else cls.fix,
+            evidence=evidence,
+            help_url=cls.help_url(),
+            extra=extra or {},
+        )
+
+
+@dataclass(slots=True)
+class Pending:
+    """A finding whose position is resolved after the walk (positions only for reported nodes)."""
+
+    node: Any
+    check: "PythonCheck"
+    message: str
+    fix: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    evidence: str = ""
+    severity: Severity | None = None
+
+
+class PythonCheck(Check):
+    """Runs in the shared walk of one file's libcst tree.
+
+    Define `visit_<Node>` / `leave_<Node>` methods (libcst node class names). The walk covers
+    statements and expressions, not whitespace or punctuation nodes. `triggers` are substrings;
+    when none occurs in a file's text the check is skipped for that file (cheap pre-check).
+    Metadata (scope, qualified names) is resolved only on request: `self.ctx.metadata(Provider)`.
+    """
+
+    abstract = True
+    kind: ClassVar[str] = "python"
+    triggers: ClassVar[tuple[str, ...]] = ()
+    skip_tests: ClassVar[bool] = False  # do not run on files matching `test-paths`
+
+    def __init__(self, ctx: "FileContext", options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        self.opts = options
+
+    @classmethod
+    def wants(cls, ctx: "FileContext") -> bool:
+        if cls.skip_tests and ctx.is_test_file:
+            return False
+        if not cls.triggers:
+            return True
+        text = ctx.source
+        return any(t in text for t in cls.triggers)
+
+    def report(
+        self,
+        node: Any,
+        *,
+        message: str | None = None,
+        fix: str | None = None,
+        extra: dict[str, Any] | None = None,
+        evidence: str = "",
+        severity: Severity | None = None,
+        **fmt: Any,
+    ) -> None:
+        text = message if message is not None else self.message.format(**fmt) if fmt else self.message
+        self.ctx.pending.append(
+            Pending(node, self, text, fix if fix is not None else self.fix, extra or {}, evidence, severity)
+        )
+
+    def report_at(self, line: int, column: int = 1, **kwargs: Any) -> None:
+        loc = Location(self.ctx.path, line, column, line, column)
+        message = kwargs.pop("message", None)
+        fix = kwargs.pop("fix", None)
+        extra = kwargs.pop("extra", None)
+        evidence = kwargs.pop("evidence", "")
+        severity = kwargs.pop("severity", None)
+        self.ctx.findings.append(
+            self.make_finding(loc, message=message, fix=fix, extra=extra, evidence=evidence, severity=severity, **kwargs)
+        )
+
+    def fact(self, kind: str, data: Any) -> None:
+        """Record a JSON-safe fact for project checks (cached with the file's results)."""
+        self.ctx.facts.setdefault(kind, []).append(data)
+
+    def finish(self) -> None:
+        """Called after the walk; report anything gathered across the file."""
+
+
+class ProjectCheck(Check):
+    """Runs once per run over the facts of all files (`project.facts(kind)`)."""
+
+    abstract = True
+    kind: ClassVar[str] = "project"
+    facts_needed: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.opts = options
+
+    def run(self, project: Any) -> list[Finding]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def not_evaluated(self, project: Any) -> str | None:
+        """A reason this check cannot judge the project (e.g. 'no OpenAPI spec found'), or None."""
+        return None
+
+
+class RuntimeCheck(Check):
+    """Documents a runtime check evaluated by the pytest plugin (see runtime/)."""
+
+    abstract = True
+    kind: ClassVar[str] = "runtime"

@@ -1,0 +1,328 @@
+"""The `backend-gates` command. Exit codes: 0 clean, 1 failing findings, 2 usage or config error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import __version__
+from .errors import BackendGatesError, ConfigError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# Subcommands added by features register here: name -> (configure parser, run).
+Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Any]:
+    """Decorator pair: `@command("routes", "...")` on a configure function whose `.run` is set."""
+
+    def wrap(configure: Callable[[argparse.ArgumentParser], None]) -> Any:
+        COMMANDS[name] = (configure, configure.run, help)  # type: ignore[attr-defined]
+        return configure
+
+    return wrap
+
+
+# ----------------------------------------------------------------------------- shared options
+
+
+def add_config_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="read settings from FILE instead of pyproject.toml")
+    p.add_argument("--select", metavar="RULES", help="comma-separated rule codes/names, gate ids or checklists to enable")
+    p.add_argument("--extend-select", metavar="RULES", help="enable these on top of the configured selection")
+    p.add_argument("--ignore", metavar="RULES", help="comma-separated rule codes/names, gate ids or checklists to disable")
+    p.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: warning)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
+    p.add_argument("--no-respect-gitignore", action="store_true", help="check files .gitignore ignores too")
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for attr, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            out[key] = value
+    if getattr(args, "fail_on", None):
+        out["fail-on"] = args.fail_on
+    if getattr(args, "no_cache", False):
+        out["cache"] = False
+    if getattr(args, "jobs", None) is not None:
+        if args.jobs < 0:
+            raise UsageError("--jobs must be 0 or more")
+        out["jobs"] = args.jobs
+    if getattr(args, "no_respect_gitignore", False):
+        out["respect-gitignore"] = False
+    if getattr(args, "format", None):
+        out["format"] = args.format
+    return out
+
+
+def load(args: argparse.Namespace, start: Path | None = None) -> Any:
+    from .config import load_config
+
+    config_file = Path(args.config) if getattr(args, "config", None) else None
+    return load_config(start, config_file=config_file, overrides=overrides_from(args))
+
+
+# ----------------------------------------------------------------------------- check
+
+
+def _configure_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
+    p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise"), help="output format")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.add_argument("--report", metavar="FILE", help="also write the gate report event (JSON) to FILE")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
+    p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
+    p.add_argument("--quiet", "-q", action="store_true", help="text output: findings only, no gate summary")
+    add_config_options(p)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .engine import check, validate_check_config, validate_selectors
+
+    config = load(args)
+    needs_validation = any(config.sources[k] != "default" for k in ("select", "extend-select", "ignore", "per-file-ignores"))
+    if needs_validation or config.check_options:
+        validate_selectors(config)
+        validate_check_config(config)
+    fmt = config["format"]
+    progress = _progress_bar() if fmt == "text" and not args.output and _interactive() else None
+    try:
+        report = check(args.paths, config, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()  # type: ignore[attr-defined]
+    text = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=args.quiet)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.report:
+        write_report(report, Path(args.report))
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if report.failing_findings else EXIT_OK
+
+
+def render(report: Any, fmt: str, *, show_source: bool = True, quiet: bool = False) -> str:
+    if fmt == "text":
+        from .formatters.text import render as text_render
+
+        return text_render(report, show_source=show_source, show_gates=not quiet)
+    from .formatters import renderer
+
+    return renderer(fmt)(report)
+
+
+def write_report(report: Any, path: Path) -> None:
+    from .event import write_event
+
+    write_event(report, path)
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class _ProgressBar:
+    """Files done of total on stderr, for long runs on a terminal (rich)."""
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 50:
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn(),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("check", total=total)
+        self._progress.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _progress_bar() -> _ProgressBar:
+    return _ProgressBar()
+
+
+# ----------------------------------------------------------------------------- rules / explain
+
+
+def _configure_rules(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--all", action="store_true", help="include opinionated rules that are off by default")
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from .checks import load_all
+    from .checks.base import REGISTRY
+
+    load_all()
+    checks = [REGISTRY[c] for c in sorted(REGISTRY)]
+    if args.format == "json":
+        data = [
+            {**c.info().to_dict(), "default_enabled": c.default_enabled, "options": sorted(c.options)}
+            for c in checks
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return EXIT_OK
+    rows = [(c.code, c.name, c.gate or "-", c.severity.value, c.summary() + ("" if c.default_enabled else " (off by default)")) for c in checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("code", "name", "gate", "severity")
+    sys.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  summary\n")
+    for row in rows:
+        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(row[:4], widths)) + "  " + row[4] + "\n")
+    return EXIT_OK
+
+
+def _configure_explain(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rule", help="rule code (BG201) or name (string-built-sql)")
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from .checks import load_all
+    from .checks.base import REGISTRY
+    from .docgen import rule_markdown
+
+    load_all()
+    wanted = args.rule.strip()
+    for cls in REGISTRY.values():
+        if wanted.upper() == cls.code or wanted.lower() == cls.name:
+            sys.stdout.write(rule_markdown(cls))
+            return EXIT_OK
+    raise UsageError(f"unknown rule {wanted!r}; `backend-gates rules` lists them")
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def _configure_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--list", action="store_true", help="list every setting with its default and help")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_config_options(p)
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from .config import SETTINGS
+
+    if args.list:
+        for key, setting in SETTINGS.items():
+            sys.stdout.write(f"{key} ({setting.type}) default={setting.default!r}\n    {setting.help}\n")
+        return EXIT_OK
+    config = load(args)
+    effective = config.effective()
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"file": str(config.file) if config.file else None, "root": str(config.root), "values": effective}, indent=2, default=str) + "\n")
+        return EXIT_OK
+    sys.stdout.write(f"# root: {config.root}\n# config file: {config.file or '(none: defaults)'}\n")
+    for key, item in effective.items():
+        sys.stdout.write(f"{key} = {json.dumps(item['value'], default=str)}    # {item['source']}\n")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------- docs
+
+
+def _configure_docs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", default="docs/checks", help="directory for the generated rule reference")
+    p.add_argument("--check", action="store_true", help="exit 1 if the generated files are not current")
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    from .docgen import write_docs
+
+    stale = write_docs(Path(args.output), check_only=args.check)
+    if args.check and stale:
+        sys.stderr.write("out of date: " + ", ".join(stale) + "\nrun `backend-gates docs` to regenerate\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+BUILTIN: dict[str, Command] = {
+    "check": (_configure_check, run_check, "check files and print findings tied to checklist gates"),
+    "rules": (_configure_rules, run_rules, "list every rule: code, name, gate, severity, summary"),
+    "explain": (_configure_explain, run_explain, "show one rule's documentation with examples"),
+    "config": (_configure_config, run_config, "show the effective configuration and where each value comes from"),
+    "docs": (_configure_docs, run_docs, "regenerate the rule reference in docs/checks"),
+}
+
+
+def _load_feature_commands() -> None:
+    """Feature modules that add subcommands (routes, sql, migrations, report, lsp, merge ...)."""
+    import importlib
+
+    for module in FEATURE_COMMAND_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # an optional dependency missing must not break `check`
+            sys.stderr.write(f"backend-gates: {module} unavailable: {exc}\n")
+
+
+FEATURE_COMMAND_MODULES: list[str] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backend-gates",
+        description="API, database and security checklists as checks that fail the build.",
+    )
+    parser.add_argument("--version", action="version", version=f"backend-gates {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (configure, _run, help_text) in {**BUILTIN, **COMMANDS}.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in BUILTIN:
+        _load_feature_commands()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    _configure, run, _help = {**BUILTIN, **COMMANDS}[args.command]
+    try:
+        return run(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"backend-gates: config error: {exc}\n")
+        return EXIT_USAGE
+    except BackendGatesError as exc:
+        sys.stderr.write(f"backend-gates: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug of ours: say so, exit 2 (never 1, which means findings)
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.write(f"backend-gates: internal error: {type(exc).__name__}: {exc}\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

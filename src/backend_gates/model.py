@@ -1,0 +1,271 @@
+"""Plain data shared by every part of backend-gates.
+
+Analysis produces these values; formatters and sinks only read them. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """How serious a finding is. Ordered: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        try:
+            return cls(value.lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown severity {value!r}; expected one of: info, warning, error"
+            ) from None
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class GateStatus(str, Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNED = "warned"
+    NOT_EVALUATED = "not_evaluated"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding is: path is relative to the project root, '/'-separated; 1-based."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+        if self.end_line == self.line and self.end_column < self.column:
+            object.__setattr__(self, "end_column", self.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An inline `# backend-gates: ignore[...] reason` that matched a finding."""
+
+    reason: str
+    line: int
+    kind: str = "inline"  # inline | baseline
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str  # "BG201"
+    name: str  # "string-built-sql"
+    gate: str | None  # gate id from the catalogue; None for the tool's own findings
+    severity: Severity
+    message: str
+    location: Location
+    fix: str = ""  # optional hint: what to do instead
+    evidence: str = ""  # the offending source line, already redacted
+    fingerprint: str = ""
+    help_url: str = ""
+    suppression: Suppression | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-safe details (route, sql kind ...)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.path, self.location.line, self.location.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location
+        data: dict[str, Any] = {
+            "rule": self.code,
+            "name": self.name,
+            "gate": self.gate,
+            "severity": self.severity.value,
+            "path": loc.path,
+            "line": loc.line,
+            "column": loc.column,
+            "end_line": loc.end_line,
+            "end_column": loc.end_column,
+            "message": self.message,
+            "fix": self.fix or None,
+            "evidence": self.evidence or None,
+            "fingerprint": self.fingerprint,
+            "help_url": self.help_url or None,
+            "suppressed": self.suppressed,
+        }
+        if self.suppression is not None:
+            data["suppression"] = {
+                "reason": self.suppression.reason,
+                "line": self.suppression.line,
+                "kind": self.suppression.kind,
+            }
+        if self.extra:
+            data["extra"] = self.extra
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+        sup = data.get("suppression")
+        return cls(
+            code=data["rule"],
+            name=data["name"],
+            gate=data.get("gate"),
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            location=Location(
+                data["path"], data["line"], data["column"], data["end_line"], data["end_column"]
+            ),
+            fix=data.get("fix") or "",
+            evidence=data.get("evidence") or "",
+            fingerprint=data.get("fingerprint", ""),
+            help_url=data.get("help_url") or "",
+            suppression=Suppression(sup["reason"], sup["line"], sup.get("kind", "inline"))
+            if sup
+            else None,
+            extra=data.get("extra") or {},
+        )
+
+
+def fingerprint(code: str, path: str, anchor: str, occurrence: int = 0) -> str:
+    """A stable id for a finding: rule, file and the normalised text it points at.
+
+    Line numbers are deliberately not part of it, so unrelated edits above a finding keep it.
+    `occurrence` separates identical snippets in one file.
+    """
+    normalised = " ".join(anchor.split())
+    raw = f"{code}\x00{path}\x00{normalised}\x00{occurrence}"
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What outputs need to know about a rule, without importing the rule's module."""
+
+    code: str
+    name: str
+    gate: str | None
+    severity: Severity
+    summary: str
+    help_url: str = ""
+    kind: str = "python"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "gate": self.gate,
+            "severity": self.severity.value,
+            "summary": self.summary,
+            "help_url": self.help_url,
+            "kind": self.kind,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RuleInfo":
+        return cls(
+            data["code"],
+            data["name"],
+            data.get("gate"),
+            Severity(data["severity"]),
+            data["summary"],
+            data.get("help_url", ""),
+            data.get("kind", "python"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ToolError:
+    """Something the tool could not read or run: named file, cause; the run went on."""
+
+    path: str
+    message: str
+    kind: str = "parse"  # parse | config | internal | semgrep | spec ...
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "kind": self.kind}
+
+
+@dataclass(slots=True)
+class GateResult:
+    id: str
+    checklist: str
+    title: str
+    status: GateStatus
+    reason: str
+    counts: dict[str, int] = field(default_factory=dict)  # severity -> unsuppressed findings
+    suppressed: int = 0
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "checklist": self.checklist,
+            "title": self.title,
+            "status": self.status.value,
+            "reason": self.reason,
+            "findings": self.findings,
+            "counts": {s.value: self.counts.get(s.value, 0) for s in Severity},
+            "suppressed": self.suppressed,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one run found; the gate report event is rendered from this."""
+
+    root: str
+    findings: list[Finding]
+    gates: list[GateResult]
+    rules: list[RuleInfo]
+    errors: list[ToolError] = field(default_factory=list)
+    files: int = 0
+    lines: int = 0
+    fail_on: Severity = Severity.WARNING
+    config: dict[str, Any] = field(default_factory=dict)  # key -> {"value", "source"}
+    metrics: dict[str, Any] = field(default_factory=dict)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # unused baseline entries, timings ...
+    started_at: str = ""
+    finished_at: str = ""
+    mode: str = "check"  # check | pytest
+
+    @property
+    def active_findings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.suppressed]
+
+    @property
+    def failing_findings(self) -> list[Finding]:
+        limit = self.fail_on.rank
+        return [f for f in self.active_findings if f.severity.rank >= limit]
+
+    @property
+    def status(self) -> GateStatus:
+        statuses = {g.status for g in self.gates}
+        if GateStatus.FAILED in statuses or self.failing_findings:
+            return GateStatus.FAILED
+        if GateStatus.WARNED in statuses or self.active_findings:
+            return GateStatus.WARNED
+        if GateStatus.PASSED in statuses:
+            return GateStatus.PASSED
+        return GateStatus.NOT_EVALUATED

@@ -1,0 +1,195 @@
+"""pytest plugin: `pytest --backend-gates`.
+
+Hooks only; the work lives in engine.py and runtime/. Without the flag (or the `backend_gates`
+ini key) the plugin registers nothing beyond its options. Our own errors never change the
+outcome of the user's tests: they become a warning and a `not_evaluated` gate.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+log = logging.getLogger(__name__)
+
+PLUGIN_NAME = "backend_gates_plugin"
+
+
+class BackendGatesWarning(UserWarning):
+    """Something backend-gates could not do; the tests' outcome is unchanged."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("backend-gates", "backend-gates: checklist gates")
+    group.addoption("--backend-gates", action="store_true", default=None, help="evaluate every checklist gate for this test run")
+    group.addoption(
+        "--backend-gates-enforce",
+        action="store_true",
+        default=None,
+        help="fail the session (non-zero exit) when a gate fails",
+    )
+    group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
+    group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
+    group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
+    group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
+    parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
+    parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
+    parser.addini("backend_gates_report", default="", help="gate report path")
+    parser.addini("backend_gates_paths", type="args", default=[], help="paths for the static gates")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backend_gates_expect_errors: responses with 5xx in this test are expected (excluded from M-ERRORS)")
+    enabled = config.getoption("backend_gates") or config.getini("backend_gates")
+    if not enabled:
+        return
+    plugin = GatesPlugin(config)
+    config.pluginmanager.register(plugin, PLUGIN_NAME)
+
+
+class GatesPlugin:
+    """Registered only when enabled. Collects runtime evidence, evaluates gates at session end."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.pytest_config = config
+        self.is_worker = hasattr(config, "workerinput")
+        self.report: Any = None
+        self.error: str | None = None
+        self.settings: Any = None
+        self.observers: list[Any] = []  # runtime/ observers add themselves here
+        try:
+            self.settings = self._load_settings()
+        except Exception as exc:  # config errors: say so, never break the test run
+            self.error = f"configuration: {exc}"
+            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+
+    # ------------------------------------------------------------------ settings
+    def _load_settings(self) -> Any:
+        from .config import load_config
+
+        opt = self.pytest_config.getoption
+        overrides: dict[str, Any] = {}
+        if opt("backend_gates_enforce") or self.pytest_config.getini("backend_gates_enforce"):
+            overrides["enforce"] = True
+        report = opt("backend_gates_report") or self.pytest_config.getini("backend_gates_report")
+        if report:
+            overrides["report"] = str(report)
+        paths = opt("backend_gates_paths")
+        if paths:
+            overrides["paths"] = [p for p in paths.split(",") if p]
+        elif self.pytest_config.getini("backend_gates_paths"):
+            overrides["paths"] = list(self.pytest_config.getini("backend_gates_paths"))
+        config_file = opt("backend_gates_config")
+        return load_config(
+            Path(str(self.pytest_config.rootpath)),
+            config_file=Path(config_file) if config_file else None,
+            overrides=overrides,
+        )
+
+    # ------------------------------------------------------------------ hooks
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        from . import __version__
+
+        if self.settings is None:
+            return [f"backend-gates {__version__}: disabled by a configuration error: {self.error}"]
+        s = self.settings
+        where = f"{s.describe_file()} [tool.backend-gates]" if s.file else "no config file (defaults)"
+        return [f"backend-gates {__version__}: config {where}; report {s['report']}; enforce {'on' if s['enforce'] else 'off'}"]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        try:
+            self.report = self._evaluate()
+        except Exception as exc:  # never let our failure change the tests' outcome
+            log.debug("backend-gates failed", exc_info=True)
+            self.error = f"internal error: {type(exc).__name__}: {exc}"
+            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            try:
+                self.report = self._fallback_report(self.error)
+            except Exception:  # pragma: no cover - last resort
+                self.report = None
+        if self.report is None:
+            return
+        try:
+            self._write(self.report)
+        except Exception as exc:
+            self.error = f"cannot write the report: {exc}"
+            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+        enforce = self.settings is not None and self.settings["enforce"]
+        if enforce and any(g.status.value == "failed" for g in self.report.gates):
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if self.is_worker:
+            return
+        tr = terminalreporter
+        tr.write_sep("=", "backend-gates")
+        if self.report is None:
+            tr.write_line(f"backend-gates did not run: {self.error or 'no report'}")
+            return
+        from .model import GateStatus
+
+        marks = {
+            GateStatus.PASSED: ("passed", {"green": True}),
+            GateStatus.FAILED: ("FAILED", {"red": True, "bold": True}),
+            GateStatus.WARNED: ("warned", {"yellow": True}),
+            GateStatus.NOT_EVALUATED: ("not evaluated", {}),
+        }
+        width = max(len(g.id) for g in self.report.gates)
+        for g in self.report.gates:
+            label, markup = marks[g.status]
+            count = f" ({g.findings})" if g.findings else ""
+            tr.write(f"{g.id:<{width}}  ")
+            tr.write(f"{label:<13}", **markup)
+            tr.write_line(f"{count}  {g.reason}")
+        failed = [g.id for g in self.report.gates if g.status is GateStatus.FAILED]
+        where = self.settings["report"] if self.settings is not None else ".backend-gates/report.json"
+        tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {where}")
+        if failed and not (self.settings is not None and self.settings["enforce"]):
+            tr.write_line("(not enforced: add --backend-gates-enforce to fail the session on failed gates)")
+        if self.error:
+            tr.write_line(f"backend-gates warning: {self.error}")
+
+    # ------------------------------------------------------------------ work
+    def _evaluate(self) -> Any:
+        from .engine import check
+
+        if self.settings is None:
+            return self._fallback_report(self.error or "configuration error")
+        root = self.settings.root
+        if self.pytest_config.getoption("backend_gates_no_static"):
+            report = self._fallback_report("static gates skipped (--backend-gates-no-static)")
+        else:
+            paths = [root / p for p in self.settings["paths"]]
+            existing = [p for p in paths if p.exists()]
+            report = check(existing or [root], self.settings, mode="pytest")
+        if self.observers:
+            from .engine import evaluate_gates
+
+            for observer in self.observers:
+                observer.contribute(report, self.settings)  # adds findings / coverage / metrics
+            report.findings.sort(key=lambda f: f.sort_key())
+            report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
+        return report
+
+    def _fallback_report(self, reason: str) -> Any:
+        """Every gate not_evaluated with the reason: honest, never passed."""
+        from .event import empty_report
+
+        return empty_report(str(self.pytest_config.rootpath), reason, mode="pytest")
+
+    def _write(self, report: Any) -> None:
+        from .event import write_event
+
+        target = Path(self.settings["report"] if self.settings is not None else ".backend-gates/report.json")
+        if not target.is_absolute():
+            base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
+            target = base / target
+        write_event(report, target)

@@ -1,0 +1,1 @@
+"""Readers: each file kind is parsed once here and handed to every check of that kind."""

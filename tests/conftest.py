@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+REPO = HERE.parent
+FIXTURES = REPO / "fixtures"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
