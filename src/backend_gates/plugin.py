@@ -60,7 +60,8 @@ class GatesPlugin:
         self.report: Any = None
         self.error: str | None = None
         self.settings: Any = None
-        self.observers: list[Any] = []  # runtime/ observers add themselves here
+        self.observers: list[Any] = []  # runtime/ observers (see runtime/__init__.py)
+        self.observer_errors: dict[str, str] = {}
         try:
             self.settings = self._load_settings()
         except Exception as exc:  # config errors: say so, never break the test run
@@ -90,6 +91,80 @@ class GatesPlugin:
             overrides=overrides,
         )
 
+    # ------------------------------------------------------------------ observers
+    def start_observers(self) -> None:
+        import importlib
+
+        from .runtime import OBSERVERS
+
+        for spec in OBSERVERS:
+            module_name, _, cls_name = spec.partition(":")
+            try:
+                observer = getattr(importlib.import_module(module_name), cls_name)()
+                observer.start(self)
+                self.observers.append(observer)
+            except Exception as exc:  # an observer that cannot start costs its gates, not the run
+                self.observer_errors[spec] = f"{type(exc).__name__}: {exc}"
+                log.debug("observer %s failed to start", spec, exc_info=True)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.settings is not None:
+            self.start_observers()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: Any) -> Any:
+        from .runtime import CONTEXT
+
+        CONTEXT.test = item.nodeid
+        CONTEXT.markers = frozenset(m.name for m in item.iter_markers())
+        CONTEXT.expect_errors = bool(CONTEXT.markers & {"xfail", "backend_gates_expect_errors"})
+        try:
+            yield
+        finally:
+            CONTEXT.test = None
+            CONTEXT.phase = None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        from .runtime import CONTEXT
+
+        CONTEXT.phase = "setup"
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        from .runtime import CONTEXT
+
+        CONTEXT.phase = "call"
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: Any) -> Any:
+        from .runtime import CONTEXT
+
+        CONTEXT.phase = "teardown"
+        yield
+
+    def _stop_observers(self) -> None:
+        for observer in self.observers:
+            try:
+                observer.stop()
+            except Exception as exc:
+                self.observer_errors[getattr(observer, "name", repr(observer))] = f"stop: {exc}"
+
+    # xdist: workers send plain aggregates; the controller merges them before evaluating gates
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        data = getattr(node, "workeroutput", {}).get("backend_gates", {})
+        for observer in self.observers:
+            part = data.get(getattr(observer, "name", ""))
+            if part is None:
+                continue
+            try:
+                observer.merge(part)
+            except Exception as exc:
+                self.observer_errors[observer.name] = f"merge: {exc}"
+
     # ------------------------------------------------------------------ hooks
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         from . import __version__
@@ -102,7 +177,17 @@ class GatesPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._stop_observers()
         if self.is_worker:
+            workeroutput = getattr(self.pytest_config, "workeroutput", None)
+            if workeroutput is not None:
+                data = {}
+                for observer in self.observers:
+                    try:
+                        data[observer.name] = observer.worker_data()
+                    except Exception as exc:
+                        data[observer.name] = {"error": str(exc)}
+                workeroutput["backend_gates"] = data
             return
         try:
             self.report = self._evaluate()
@@ -173,8 +258,18 @@ class GatesPlugin:
         if self.observers:
             from .engine import evaluate_gates
 
+            from .engine import Coverage
+
+            coverage = report.extra.setdefault("coverage", {})
             for observer in self.observers:
-                observer.contribute(report, self.settings)  # adds findings / coverage / metrics
+                try:
+                    observer.contribute(report, self.settings)  # adds findings / coverage / metrics
+                except Exception as exc:  # its gates become not_evaluated with the reason
+                    for gate_id in getattr(observer, "gates", ()):
+                        cov = coverage.setdefault(gate_id, Coverage())
+                        cov.evaluated = False
+                        cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
+                    warnings.warn(BackendGatesWarning(f"backend-gates: {observer.name}: {exc}"), stacklevel=1)
             report.findings.sort(key=lambda f: f.sort_key())
             report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
         return report

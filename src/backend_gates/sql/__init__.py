@@ -1,0 +1,1 @@
+"""SQL helpers shared by static checks and the runtime plugin."""
