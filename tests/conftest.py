@@ -21,3 +21,5 @@ def repo() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+from pgserver import fresh_pg_database, postgres_dsn  # noqa: E402,F401  (shared fixtures)

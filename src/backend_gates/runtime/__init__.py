@@ -13,6 +13,21 @@ An observer is a plain object registered by the plugin when enabled:
 Observers never raise into a test: every capture path catches its own errors and records them
 (`self.errors`), and `contribute` failures become a `not_evaluated` gate with the reason.
 
+Contracts between observers (they run in one process; xdist workers each have their own):
+- SQL capture, for every statement run while an HTTP request scope is open, increments
+  `CONTEXT.request.data["sql_count"]`, and for INSERT/UPDATE/DELETE also `["sql_writes"]`
+  (the HTTP observer reads them when the request ends: unsafe GET, queries per request).
+- `CONTEXT.note("sql" | "http" | "contract")` marks evidence for T-KINDS.
+- Report shapes (consumed by the HTML report and the event schema):
+  `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "status": passed|failed|insufficient}}
+  `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests"}}
+  `report.metrics["errors"]`   = {"responses", "server_errors", "rate_percent", "excluded"}
+  `report.metrics["coverage"]` = {"percent", "covered_lines", "num_statements", "files": {path: percent}}
+  `report.metrics["spec_coverage"]` = {"operations", "exercised", "percent", "untested": ["GET /x"]}
+  `report.metrics["test_kinds"]` = {"unit": n, "integration": n, "api": n, "contract": n, "load": n, "security": n, "missing": [...]}
+  `report.endpoints` = [{"method", "path", "requests", "p95_ms", "documented", "conformant", "tests", "ready"}]
+  N+1 / slow-query findings carry `extra` = {"scope", "fingerprint", "n", "d", "example", "call_site"}.
+
 `OBSERVERS` lists "module:Class" paths; the plugin imports each only when enabled.
 """
 

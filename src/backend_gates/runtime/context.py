@@ -26,6 +26,14 @@ class RunContext:
         self.expect_errors: bool = False  # pytest.raises / xfail / backend_gates_expect_errors
         self._local = threading.local()
         self._next_id = 0
+        # evidence per test nodeid, for T-KINDS: "sql" (touched a DB), "http" (used a test
+        # client), "contract" (a response was validated against the spec)
+        self.evidence: dict[str, set[str]] = {}
+
+    def note(self, kind: str) -> None:
+        """Record that the current test produced evidence of `kind`."""
+        if self.test is not None:
+            self.evidence.setdefault(self.test, set()).add(kind)
 
     # HTTP request scopes nest per thread (a test client may run the app in the same thread)
     @property
