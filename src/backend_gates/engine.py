@@ -106,8 +106,15 @@ class _Ignore:
 
 
 def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFile], list[ToolError]]:
-    root = config.root
-    excludes = config.excludes
+    """Files to check under `paths`: known kinds, minus `exclude` and .gitignore'd ones.
+
+    Explicitly named files are always checked (if backend-gates reads their kind).
+    """
+    from .sources.context import PathMatcher
+
+    root = config.root.resolve()
+    root_str = str(root)
+    exclude = PathMatcher(tuple(config.excludes))
     files: list[SourceFile] = []
     errors: list[ToolError] = []
     seen: set[str] = set()
@@ -115,19 +122,11 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
 
     def key_of(path: Path) -> str:
         try:
-            return path.resolve().relative_to(root).as_posix()
+            return path.relative_to(root).as_posix()
         except ValueError:
-            return path.resolve().as_posix()
+            return path.as_posix()
 
-    def excluded(rel: str) -> bool:
-        parts = rel.split("/")
-        for part in parts:
-            if matches_any(part, excludes):
-                return True
-        return matches_any(rel, excludes)
-
-    def add(path: Path, explicit: bool) -> None:
-        key = key_of(path)
+    def add(abs_path: str, key: str, explicit: bool) -> None:
         if key in seen:
             return
         kind = kind_of(key, config)
@@ -136,7 +135,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 errors.append(ToolError(key, "not a file backend-gates reads (skipped)", "discover"))
             return
         seen.add(key)
-        files.append(SourceFile(str(path.resolve()), key, kind))
+        files.append(SourceFile(abs_path, key, kind))
 
     for given in paths:
         path = Path(given)
@@ -144,36 +143,37 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             path = Path.cwd() / path
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
+        path = path.resolve()
         if path.is_file():
-            add(path, explicit=True)
+            add(str(path), key_of(path), explicit=True)
             continue
         ignore = _Ignore()
-        start_key = key_of(path)
         if use_git:
             # .gitignore files between the root and the starting directory apply too
-            chain = [root]
-            try:
-                rel_parts = path.resolve().relative_to(root).parts
-            except ValueError:
-                rel_parts = ()
             current = root
-            for part in rel_parts:
-                current = current / part
-                chain.append(current)
-            for directory in chain[:-1]:
-                ignore.add(str(directory), key_of(directory) if directory != root else "")
+            if path != root and root in path.parents:
+                ignore.add(str(root), "")
+                for part in path.relative_to(root).parts[:-1]:
+                    current = current / part
+                    ignore.add(str(current), key_of(current))
+        start_key = key_of(path)
+        prefix_len = len(str(path)) + 1
         for dirpath, dirnames, filenames in os.walk(path):
-            rel_dir = key_of(Path(dirpath)) if dirpath != str(root) else ""
-            if rel_dir == ".":
+            if dirpath == str(path):
+                rel_dir = "" if start_key == "." else start_key
+            else:
+                sub = dirpath[prefix_len:].replace(os.sep, "/")
+                rel_dir = f"{start_key}/{sub}" if start_key not in (".", "") else sub
+            if dirpath == root_str:
                 rel_dir = ""
             if use_git:
                 ignore.add(dirpath, rel_dir)
             keep = []
             for name in sorted(dirnames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                if matches_any(name, excludes) or matches_any(rel, excludes):
+                if exclude.match(name) or exclude.match(rel):
                     continue
-                if use_git and ignore.ignored(rel, True):
+                if use_git and ignore.specs and ignore.ignored(rel, True):
                     continue
                 keep.append(name)
             dirnames[:] = keep
@@ -181,10 +181,11 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if kind_of(rel, config) is None:
                     continue
-                if excluded(rel) or (use_git and ignore.ignored(rel, False)):
+                if exclude.match(name) or exclude.match(rel):
                     continue
-                add(Path(dirpath) / name, explicit=False)
-        del start_key
+                if use_git and ignore.specs and ignore.ignored(rel, False):
+                    continue
+                add(os.path.join(dirpath, name), rel, explicit=False)
     files.sort(key=lambda f: f.key)
     return files, errors
 

@@ -140,6 +140,7 @@ class Pending:
     extra: dict[str, Any] = field(default_factory=dict)
     evidence: str = ""
     severity: Severity | None = None
+    stmt_index: int | None = None  # top-level statement being walked when reported
 
 
 class PythonCheck(Check):
@@ -182,7 +183,7 @@ class PythonCheck(Check):
     ) -> None:
         text = message if message is not None else self.message.format(**fmt) if fmt else self.message
         self.ctx.pending.append(
-            Pending(node, self, text, fix if fix is not None else self.fix, extra or {}, evidence, severity)
+            Pending(node, self, text, fix if fix is not None else self.fix, extra or {}, evidence, severity, self.ctx.stmt_index)
         )
 
     def report_at(self, line: int, column: int = 1, **kwargs: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,21 +82,51 @@ class FileResult:
         )
 
 
-def matches_any(path: str, patterns: list[str]) -> bool:
-    """Glob match on a '/'-separated relative path, or on any of its trailing parts."""
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(path, pattern):
+class PathMatcher:
+    """Glob patterns over '/'-separated relative paths, compiled once.
+
+    A pattern matches the whole path (`*` crosses '/'), a pattern without '/' also matches the
+    file or directory name alone, and `dir/*` / `*/dir/*` match everything below such a directory.
+    """
+
+    def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
+        full: list[str] = []
+        base: list[str] = []
+        for pattern in patterns:
+            full.append(fnmatch.translate(pattern))
+            if "/" not in pattern:
+                base.append(fnmatch.translate(pattern))
+            if pattern.endswith("/*") or pattern.endswith("/**"):
+                prefix = pattern.rstrip("*").rstrip("/")
+                if prefix.startswith("*/"):
+                    full.append(r"(?s:(?:.*/)?" + _glob_body(prefix[2:]) + r"/.*)\Z")
+                else:
+                    full.append(r"(?s:" + _glob_body(prefix) + r"/.*)\Z")
+        self._full = re.compile("|".join(full)) if full else None
+        self._base = re.compile("|".join(base)) if base else None
+
+    def match(self, path: str) -> bool:
+        if self._full is not None and self._full.match(path):
             return True
-        if "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern):
-            return True
-        if pattern.endswith("/*") or pattern.endswith("/**"):
-            prefix = pattern.rstrip("*").rstrip("/")
-            if prefix.startswith("*/"):
-                if f"/{prefix[2:]}/" in f"/{path}":
-                    return True
-            elif path.startswith(prefix + "/"):
-                return True
-    return False
+        if self._base is not None:
+            name = path.rsplit("/", 1)[-1]
+            return self._base.match(name) is not None
+        return False
+
+
+def _glob_body(pattern: str) -> str:
+    translated = fnmatch.translate(pattern)  # '(?s:...)\\Z'
+    return translated[len("(?s:") : -len(")\\Z")]
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(patterns: tuple[str, ...]) -> PathMatcher:
+    return PathMatcher(patterns)
+
+
+def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
+    """Glob match on a '/'-separated relative path (see PathMatcher)."""
+    return _matcher(tuple(patterns)).match(path)
 
 
 class FileContext:
@@ -110,6 +142,7 @@ class FileContext:
         self.findings: list[Finding] = []
         self.facts: dict[str, list[Any]] = {}
         self._lines: list[str] | None = None
+        self.stmt_index: int | None = None  # top-level statement being walked
         self._wrapper: Any = None
         self._metadata: dict[Any, Any] = {}
         self.is_test_file = matches_any(path, config.test_paths)

@@ -154,15 +154,19 @@ def analyze(
         for attr, node_cls, is_leave in _handler_names(check_cls):
             (leave if is_leave else visit).setdefault(node_cls, []).append(getattr(check, attr))
     if active:
-        walk(ctx.module, visit, leave)
+        # walk statement by statement so findings know their top-level statement (positions)
+        for index, statement in enumerate(ctx.module.body):
+            ctx.stmt_index = index
+            walk(statement, visit, leave)
+        ctx.stmt_index = None
         for check in active:
             check.finish()
     result.facts = ctx.facts
     result.findings.extend(ctx.findings)
     if ctx.pending:
-        positions = ctx.metadata(PositionProvider)
+        positions = node_positions(ctx.module, ctx.pending)
         for item in ctx.pending:
-            rng = positions.get(item.node) if item.node is not None else None
+            rng = positions.get(id(item.node)) if item.node is not None else None
             if rng is None:
                 loc = Location(path)
             else:
@@ -179,6 +183,83 @@ def analyze(
             )
     result.findings = finalize_findings(path, ctx.lines, result.findings)
     return result
+
+
+def node_positions(module: cst.Module, pending: list[Any]) -> dict[int, Any]:
+    """Code ranges of the reported nodes only.
+
+    libcst's PositionProvider generates code for the whole module with position tracking (about
+    twice the cost of parsing). Instead: plain code generation of the statements before each
+    affected top-level statement (to count lines), and position tracking on that statement alone.
+    """
+    by_statement: dict[int, list[Any]] = {}
+    orphans: list[Any] = []
+    for item in pending:
+        if item.node is None:
+            continue
+        if item.stmt_index is None:
+            orphans.append(item.node)
+        else:
+            by_statement.setdefault(item.stmt_index, []).append(item.node)
+    if orphans:  # reported after the walk (in finish()): find their statements
+        wanted = {id(n): n for n in orphans}
+        for index, statement in enumerate(module.body):
+            found = _contains(statement, wanted)
+            for node in found:
+                by_statement.setdefault(index, []).append(node)
+                del wanted[id(node)]
+            if not wanted:
+                break
+    out: dict[int, Any] = {}
+    if not by_statement:
+        return out
+    line = 1 + sum(module.code_for_node(empty).count("\n") for empty in module.header)
+    body = module.body
+    last = max(by_statement)
+    for index in range(last + 1):
+        statement = body[index]
+        if index in by_statement:
+            sub = module.with_changes(body=[statement], header=[], footer=[])
+            ranges = cst.MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
+            offset = line - 1
+            for node in by_statement[index]:
+                rng = ranges.get(node)
+                if rng is not None:
+                    out[id(node)] = _Shifted(rng, offset)
+        line += module.code_for_node(statement).count("\n")
+    return out
+
+
+class _Pos:
+    __slots__ = ("line", "column")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+class _Shifted:
+    __slots__ = ("start", "end")
+
+    def __init__(self, rng: Any, offset: int) -> None:
+        self.start = _Pos(rng.start.line + offset, rng.start.column)
+        self.end = _Pos(rng.end.line + offset, rng.end.column)
+
+
+def _contains(root: cst.CSTNode, wanted: dict[int, Any]) -> list[Any]:
+    found: list[Any] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in wanted:
+            found.append(node)
+        for name in _fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, _CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, _CSTNode))
+    return found
 
 
 def syntax_error_finding(path: str, line: int, column: int, reason: str, text: str) -> Finding:
