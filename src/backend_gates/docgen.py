@@ -76,6 +76,34 @@ def index_markdown(checks: list[Any]) -> str:
     return "".join(out)
 
 
+def config_markdown() -> str:
+    """Every setting of [tool.backend-gates], its type, default and meaning."""
+    from .config import SECTIONS, TOP, _env_name
+
+    out = [HEADER, "# Configuration reference\n\n",
+           "Settings live in `pyproject.toml` under `[tool.backend-gates]` (sections as sub-tables, e.g.\n",
+           "`[tool.backend-gates.thresholds]`), or in a file given with `--config`. Precedence: command line >\n",
+           "environment (`BACKEND_GATES_<KEY>`, lists comma-separated) > file > defaults; `backend-gates config`\n",
+           "shows each effective value and its source. Per-check options: `[tool.backend-gates.checks.<code>]`\n",
+           "(see each rule's page).\n"]
+
+    def table(title: str, prefix: str, settings: dict) -> None:
+        out.append(f"\n## {title}\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n")
+        for key, st in settings.items():
+            default = st.default
+            if isinstance(default, list) and len(default) > 6:
+                default_text = "`[" + ", ".join(repr(d) for d in default[:6]) + ", …]`"
+            else:
+                default_text = f"`{default!r}`"
+            choices = f" One of: {', '.join(repr(c) for c in st.choices if c)}." if st.choices else ""
+            out.append(f"| `{key}` | {st.type} | {default_text} | `{_env_name(prefix + key)}` | {st.help}{choices} |\n")
+
+    table("[tool.backend-gates]", "", TOP)
+    for section, settings in SECTIONS.items():
+        table(f"[tool.backend-gates.{section}]", section + ".", settings)
+    return "".join(out)
+
+
 def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     """Write (or with check_only, compare) every generated page; return the stale ones."""
     from .checks import load_all
@@ -86,6 +114,12 @@ def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     wanted = {f"{c.code}.md": rule_markdown(c) for c in checks}
     wanted["README.md"] = index_markdown(checks)
     stale = []
+    config_page = directory.parent / "configuration-reference.md"
+    current = config_page.read_text(encoding="utf-8") if config_page.exists() else None
+    if current != config_markdown():
+        stale.append(config_page.name)
+        if not check_only:
+            config_page.write_text(config_markdown(), encoding="utf-8")
     for name, text in wanted.items():
         path = directory / name
         current = path.read_text(encoding="utf-8") if path.exists() else None
