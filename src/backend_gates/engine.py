@@ -626,6 +626,9 @@ def check(
     rules = file_rules + project_rules + _tool_rules()
     findings = apply_overrides(findings, config)
     findings = apply_suppressions(findings, results, config, project)
+    from .baseline import narrow  # baseline + --diff
+
+    findings, narrowed = narrow(findings, config, project.lines)
     findings.sort(key=Finding.sort_key)
 
     report = Report(
@@ -643,6 +646,7 @@ def check(
     )
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
+    report.extra.update(narrowed)
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report

@@ -1,0 +1,253 @@
+"""Baseline: adopt backend-gates on existing code by recording today's findings.
+
+`backend-gates check --write-baseline FILE` stores the current findings by their stable
+fingerprints (rule + path + normalised source line + occurrence; never line numbers).
+`--baseline FILE` or config `baseline` then marks those findings suppressed with kind
+"baseline" (JSON and SARIF keep the audit trail) and reports only new ones. Entries that no
+longer occur are listed so the file can shrink.
+
+Matching is a multiset match in passes, each on what the previous left over:
+1. rule + path + snippet + enclosing blocks (`def`/`class` headers above the line), which names
+   the right finding when identical snippets (two bare `except:`) sit in one file;
+2. the fingerprint itself;
+3. rule + path + snippet (the enclosing block was renamed);
+4. rule + message + snippet in any file (code moved to another file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import __version__
+from .errors import ConfigError
+from .model import Finding, Suppression
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
+    from .model import Report
+
+FORMAT = 1
+# tool findings about the run itself (unreadable files, wrong suppressions) are never baselined
+NEVER_BASELINED = frozenset({"BG001", "BG002", "BG003", "BG004"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    fingerprint: str
+    rule: str
+    path: str
+    message: str
+    evidence: str = ""
+    context: str = ""  # hash of the enclosing block headers
+    line: int = 0  # informational only (helps a reader find it); never used for matching
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_finding(cls, f: Finding, context: str = "") -> "Entry":
+        return cls(f.fingerprint, f.code, f.location.path, f.message, f.evidence, context, f.location.line)
+
+
+LinesOf = Callable[[str], list[str]]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context_of(lines: list[str], line: int, depth: int = 2) -> str:
+    """Hash of up to `depth` enclosing block headers (lines above with less indentation)."""
+    import hashlib
+
+    if not 0 < line <= len(lines):
+        return ""
+    text = lines[line - 1]
+    indent = len(text) - len(text.lstrip())
+    headers: list[str] = []
+    for index in range(line - 2, -1, -1):
+        above = lines[index]
+        stripped = above.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(above) - len(above.lstrip())
+        if level < indent:
+            headers.append(_norm(stripped))
+            indent = level
+            if len(headers) >= depth or level == 0:
+                break
+    return hashlib.sha256("\x00".join(headers).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _snippet(f_evidence: str, message: str) -> str:
+    return _norm(f_evidence) or _norm(message)
+
+
+def resolve(config: "Config", given: str | None = None) -> Path | None:
+    """The baseline file: `given` (command line) or config `baseline`, relative to the root."""
+    raw = given if given is not None else config["baseline"]
+    if not raw:
+        return None
+    path = Path(raw)
+    return path if path.is_absolute() else config.root / path
+
+
+def load(path: Path) -> list[Entry]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "baseline file not found; create it with `backend-gates check --write-baseline FILE`", file=str(path)
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the baseline: {exc}", file=str(path)) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("findings"), list):
+        raise ConfigError(f"not a backend-gates baseline (format {FORMAT})", file=str(path))
+    out = []
+    for item in data["findings"]:
+        try:
+            out.append(
+                Entry(
+                    str(item["fingerprint"]),
+                    str(item["rule"]),
+                    str(item["path"]),
+                    str(item.get("message", "")),
+                    str(item.get("evidence", "")),
+                    str(item.get("context", "")),
+                    int(item.get("line", 0)),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(f"malformed baseline entry: {item!r}", file=str(path)) from None
+    return out
+
+
+def baselinable(findings: list[Finding]) -> list[Finding]:
+    """Findings a baseline records: active ones (not inline-suppressed), minus the tool's own."""
+    return [
+        f
+        for f in findings
+        if f.code not in NEVER_BASELINED and (f.suppression is None or f.suppression.kind == "baseline")
+    ]
+
+
+def _context(f: Finding, lines_of: LinesOf | None) -> str:
+    if lines_of is None or not f.location.path:
+        return ""
+    return context_of(lines_of(f.location.path), f.location.line)
+
+
+def write(path: Path, findings: list[Finding], lines_of: LinesOf | None = None) -> int:
+    entries = sorted(
+        (Entry.from_finding(f, _context(f, lines_of)) for f in baselinable(findings)),
+        key=lambda e: (e.path, e.line, e.rule, e.fingerprint),
+    )
+    data = {
+        "format": FORMAT,
+        "tool": f"backend-gates {__version__}",
+        "note": "findings recorded here are not reported; regenerate with `backend-gates check --write-baseline`",
+        "findings": [e.to_dict() for e in entries],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(entries)
+
+
+def match(
+    findings: list[Finding], entries: list[Entry], label: str, lines_of: LinesOf | None = None
+) -> tuple[list[Finding], list[Entry]]:
+    """Mark findings recorded in the baseline suppressed (kind "baseline"); return the unused entries."""
+    candidates = [i for i, f in enumerate(findings) if f.suppression is None and f.code not in NEVER_BASELINED]
+    contexts = {i: _context(findings[i], lines_of) for i in candidates}
+    keys: list[tuple[Callable[[Entry], Any], Callable[[int], Any]]] = [
+        (
+            lambda e: (e.rule, e.path, _snippet(e.evidence, e.message), e.context) if e.context else None,
+            lambda i: (findings[i].code, findings[i].location.path, _snippet(findings[i].evidence, findings[i].message), contexts[i])
+            if contexts[i]
+            else None,
+        ),
+        (lambda e: e.fingerprint, lambda i: findings[i].fingerprint),
+        (
+            lambda e: (e.rule, e.path, _snippet(e.evidence, e.message)),
+            lambda i: (findings[i].code, findings[i].location.path, _snippet(findings[i].evidence, findings[i].message)),
+        ),
+        (
+            lambda e: (e.rule, _norm(e.message), _norm(e.evidence)) if e.evidence.strip() else None,
+            lambda i: (findings[i].code, _norm(findings[i].message), _norm(findings[i].evidence))
+            if findings[i].evidence.strip()
+            else None,
+        ),
+    ]
+    used: set[int] = set()
+    matched: dict[int, int] = {}  # finding index -> entry index
+    for entry_key, finding_key in keys:
+        pools: dict[Any, list[int]] = {}
+        for index, entry in enumerate(entries):
+            if index not in used:
+                k = entry_key(entry)
+                if k is not None:
+                    pools.setdefault(k, []).append(index)
+        for i in candidates:
+            if i in matched:
+                continue
+            k = finding_key(i)
+            pool = pools.get(k) if k is not None else None
+            if pool:
+                matched[i] = pool.pop(0)
+                used.add(matched[i])
+    out = list(findings)
+    for i in matched:
+        out[i] = dataclasses.replace(out[i], suppression=Suppression(f"recorded in baseline {label}", 0, "baseline"))
+    unused = [e for index, e in enumerate(entries) if index not in used]
+    return out, unused
+
+
+def apply(
+    findings: list[Finding], config: "Config", lines_of: LinesOf | None = None
+) -> tuple[list[Finding], dict[str, Any] | None]:
+    """Engine hook: apply the configured baseline. Returns findings and a summary for the report."""
+    path = resolve(config)
+    if path is None:
+        return findings, None
+    entries = load(path)
+    label = _label(path, config.root)
+    out, unused = match(findings, entries, label, lines_of)
+    matched = sum(1 for f in out if f.suppression is not None and f.suppression.kind == "baseline")
+    summary = {
+        "file": label,
+        "entries": len(entries),
+        "matched": matched,
+        "unused": [e.to_dict() for e in unused],
+    }
+    return out, summary
+
+
+def _label(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def unused_summary(report: "Report") -> list[dict[str, Any]]:
+    info = report.extra.get("baseline") or {}
+    return list(info.get("unused", []))
+
+
+def narrow(
+    findings: list[Finding], config: "Config", lines_of: LinesOf | None = None
+) -> tuple[list[Finding], dict[str, Any]]:
+    """The engine's hook after suppressions: baseline, then `--diff`. Returns report extras."""
+    from . import diff
+
+    extra: dict[str, Any] = {}
+    findings, info = apply(findings, config, lines_of)
+    if info is not None:
+        extra["baseline"] = info
+    findings, scope = diff.apply(findings, config)
+    if scope is not None:
+        extra["diff"] = scope
+    return findings, extra
