@@ -35,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
+    group.addoption("--backend-gates-diff", metavar="REF", default=None, help="static gates: only findings on lines changed since git REF")
+    group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
@@ -84,6 +86,10 @@ class GatesPlugin:
             overrides["paths"] = [p for p in paths.split(",") if p]
         elif self.pytest_config.getini("backend_gates_paths"):
             overrides["paths"] = list(self.pytest_config.getini("backend_gates_paths"))
+        if opt("backend_gates_diff"):
+            overrides["diff"] = str(opt("backend_gates_diff"))
+        if opt("backend_gates_html"):
+            overrides["runtime.html"] = str(opt("backend_gates_html"))
         config_file = opt("backend_gates_config")
         return load_config(
             Path(str(self.pytest_config.rootpath)),
@@ -287,4 +293,9 @@ class GatesPlugin:
         if not target.is_absolute():
             base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
             target = base / target
-        write_event(report, target)
+        event = write_event(report, target)
+        html = self.settings["runtime.html"] if self.settings is not None else ""
+        if html:
+            from .html_report import write_html
+
+            write_html(event, self.settings.root / html)
