@@ -703,7 +703,7 @@ def apply_suppressions(
     from . import suppress
     from .checks.python.tool import ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression
 
-    by_path: dict[str, list[SuppressionComment]] = {p: r.suppressions for p, r in results.items() if r.suppressions}
+    by_path: dict[str, list[SuppressionComment]] = {p: r.suppressions for p, r in results.items() if r.suppressions and r.parsed}
     if not by_path:
         return findings
     used: set[tuple[str, int]] = set()
