@@ -320,7 +320,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
-FEATURE_COMMAND_MODULES.append("backend_gates.lsp")
+FEATURE_COMMAND_MODULES.extend(["backend_gates.lsp", "backend_gates.report_cmd"])
 
 
 def build_parser() -> argparse.ArgumentParser:
