@@ -140,7 +140,10 @@ def bar_chart(
     if limit:
         x = label_w + plot_w * limit / scale_max
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 4}" stroke="#cf222e" stroke-dasharray="4 3"/>')
-        parts.append(f'<text x="{x + 3:.1f}" y="{top - 6 + 0}" style="fill:#cf222e">budget {_e(_fmt(limit, 0))}{_e(unit)}</text>')
+        anchor, tx = ("end", x - 3) if x > width - 90 else ("start", x + 3)
+        parts.append(
+            f'<text x="{tx:.1f}" y="{top - 6}" text-anchor="{anchor}" style="fill:#cf222e">budget {_e(_fmt(limit, 0))}{_e(unit)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
