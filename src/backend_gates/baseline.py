@@ -1,23 +1,28 @@
 """Baseline: adopt backend-gates on existing code by recording today's findings.
 
 `backend-gates check --write-baseline FILE` stores the current findings by their stable
-fingerprints (rule + path + normalised source line + occurrence; never line numbers).
-`--baseline FILE` or config `baseline` then marks those findings suppressed with kind
-"baseline" (JSON and SARIF keep the audit trail) and reports only new ones. Entries that no
-longer occur are listed so the file can shrink.
+fingerprints (rule + path + normalised source line + occurrence; never line numbers) and the
+dotted name of the enclosing functions/classes (`scope`). `--baseline FILE` or config
+`baseline` then marks those findings suppressed with kind "baseline" (JSON and SARIF keep the
+audit trail) and reports only new ones. Entries that no longer occur are listed so the file can
+shrink.
 
-Matching is a multiset match in passes, each on what the previous left over:
-1. rule + path + snippet + enclosing blocks (`def`/`class` headers above the line), which names
-   the right finding when identical snippets (two bare `except:`) sit in one file;
-2. the fingerprint itself;
-3. rule + path + snippet (the enclosing block was renamed);
-4. rule + message + snippet in any file (code moved to another file).
+Matching is a multiset match in passes, each on what the previous ones left:
+1. rule + path + source line + scope: lines inserted or deleted anywhere, code moved inside the
+   file, and identical lines (two bare `except:`) in different functions told apart, so a new one
+   is named, never a shifted old one;
+2. rule + message + source line + scope in another file: a function moved to another module;
+3. entries without a scope (written by hand or by an older version): fingerprint;
+4. the enclosing function was renamed: rule + path + source line, only when the recorded
+   function no longer exists in the file and the finding's function is not one the baseline
+   knows. A fix in one function never pays for a new finding in another.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -41,15 +46,15 @@ class Entry:
     path: str
     message: str
     evidence: str = ""
-    context: str = ""  # hash of the enclosing block headers
+    scope: str = ""  # enclosing def/class names ("Service.get", "<module>"); "" = unknown
     line: int = 0  # informational only (helps a reader find it); never used for matching
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_finding(cls, f: Finding, context: str = "") -> "Entry":
-        return cls(f.fingerprint, f.code, f.location.path, f.message, f.evidence, context, f.location.line)
+    def from_finding(cls, f: Finding, scope: str = "") -> "Entry":
+        return cls(f.fingerprint, f.code, f.location.path, f.message, f.evidence, scope, f.location.line)
 
 
 LinesOf = Callable[[str], list[str]]
@@ -59,27 +64,39 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def context_of(lines: list[str], line: int, depth: int = 2) -> str:
-    """Hash of up to `depth` enclosing block headers (lines above with less indentation)."""
-    import hashlib
+_DEF = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
+MODULE = "<module>"
 
+
+def scope_of(lines: list[str], line: int) -> str:
+    """Dotted names of the defs/classes enclosing `line` (by indentation); MODULE at top level."""
     if not 0 < line <= len(lines):
         return ""
     text = lines[line - 1]
     indent = len(text) - len(text.lstrip())
-    headers: list[str] = []
+    names: list[str] = []
     for index in range(line - 2, -1, -1):
+        if indent == 0:
+            break
         above = lines[index]
         stripped = above.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith(("#", "@", ")", "]", "}")):
             continue
         level = len(above) - len(above.lstrip())
         if level < indent:
-            headers.append(_norm(stripped))
+            match = _DEF.match(above)
+            if match:
+                names.append(match.group(1))
             indent = level
-            if len(headers) >= depth or level == 0:
-                break
-    return hashlib.sha256("\x00".join(headers).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return ".".join(reversed(names)) or MODULE
+
+
+def _defines(lines: list[str], scope: str) -> bool:
+    """The file still defines the innermost def/class of `scope` (by name)."""
+    if not scope or scope == MODULE:
+        return True
+    name = scope.rsplit(".", 1)[-1]
+    return any((m := _DEF.match(text)) is not None and m.group(1) == name for text in lines)
 
 
 def _snippet(f_evidence: str, message: str) -> str:
@@ -116,7 +133,7 @@ def load(path: Path) -> list[Entry]:
                     str(item["path"]),
                     str(item.get("message", "")),
                     str(item.get("evidence", "")),
-                    str(item.get("context", "")),
+                    str(item.get("scope", "")),
                     int(item.get("line", 0)),
                 )
             )
@@ -134,15 +151,15 @@ def baselinable(findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def _context(f: Finding, lines_of: LinesOf | None) -> str:
+def _scope(f: Finding, lines_of: LinesOf | None) -> str:
     if lines_of is None or not f.location.path:
         return ""
-    return context_of(lines_of(f.location.path), f.location.line)
+    return scope_of(lines_of(f.location.path), f.location.line)
 
 
 def write(path: Path, findings: list[Finding], lines_of: LinesOf | None = None) -> int:
     entries = sorted(
-        (Entry.from_finding(f, _context(f, lines_of)) for f in baselinable(findings)),
+        (Entry.from_finding(f, _scope(f, lines_of)) for f in baselinable(findings)),
         key=lambda e: (e.path, e.line, e.rule, e.fingerprint),
     )
     data = {
@@ -161,35 +178,54 @@ def match(
 ) -> tuple[list[Finding], list[Entry]]:
     """Mark findings recorded in the baseline suppressed (kind "baseline"); return the unused entries."""
     candidates = [i for i, f in enumerate(findings) if f.suppression is None and f.code not in NEVER_BASELINED]
-    contexts = {i: _context(findings[i], lines_of) for i in candidates}
-    keys: list[tuple[Callable[[Entry], Any], Callable[[int], Any]]] = [
+    scopes = {i: _scope(findings[i], lines_of) for i in candidates}
+
+    def snippet(i: int) -> str:
+        return _snippet(findings[i].evidence, findings[i].message)
+
+    known_scopes: dict[tuple[str, str, str], set[str]] = {}
+    for e in entries:
+        known_scopes.setdefault((e.rule, e.path, _snippet(e.evidence, e.message)), set()).add(e.scope)
+
+    def renamed_entry(e: Entry) -> Any:
+        if not e.scope or lines_of is None or _defines(lines_of(e.path), e.scope):
+            return None
+        return (e.rule, e.path, _snippet(e.evidence, e.message))
+
+    def renamed_finding(i: int) -> Any:
+        f = findings[i]
+        key = (f.code, f.location.path, snippet(i))
+        if not scopes[i] or scopes[i] in known_scopes.get(key, ()):
+            return None
+        return key
+
+    passes: list[tuple[Callable[[Entry], Any], Callable[[int], Any]]] = [
         (
-            lambda e: (e.rule, e.path, _snippet(e.evidence, e.message), e.context) if e.context else None,
-            lambda i: (findings[i].code, findings[i].location.path, _snippet(findings[i].evidence, findings[i].message), contexts[i])
-            if contexts[i]
+            lambda e: (e.rule, e.path, _snippet(e.evidence, e.message), e.scope) if e.scope else None,
+            lambda i: (findings[i].code, findings[i].location.path, snippet(i), scopes[i]) if scopes[i] else None,
+        ),
+        (
+            lambda e: (e.rule, _norm(e.message), _snippet(e.evidence, e.message), e.scope)
+            if e.scope and e.scope != MODULE and e.evidence.strip()
+            else None,
+            lambda i: (findings[i].code, _norm(findings[i].message), snippet(i), scopes[i])
+            if scopes[i] and scopes[i] != MODULE and findings[i].evidence.strip()
             else None,
         ),
-        (lambda e: e.fingerprint, lambda i: findings[i].fingerprint),
-        (
-            lambda e: (e.rule, e.path, _snippet(e.evidence, e.message)),
-            lambda i: (findings[i].code, findings[i].location.path, _snippet(findings[i].evidence, findings[i].message)),
-        ),
-        (
-            lambda e: (e.rule, _norm(e.message), _norm(e.evidence)) if e.evidence.strip() else None,
-            lambda i: (findings[i].code, _norm(findings[i].message), _norm(findings[i].evidence))
-            if findings[i].evidence.strip()
-            else None,
-        ),
+        (lambda e: e.fingerprint if not e.scope else None, lambda i: findings[i].fingerprint),
+        (renamed_entry, renamed_finding),
     ]
     used: set[int] = set()
     matched: dict[int, int] = {}  # finding index -> entry index
-    for entry_key, finding_key in keys:
+    for entry_key, finding_key in passes:
         pools: dict[Any, list[int]] = {}
         for index, entry in enumerate(entries):
             if index not in used:
                 k = entry_key(entry)
                 if k is not None:
                     pools.setdefault(k, []).append(index)
+        if not pools:
+            continue
         for i in candidates:
             if i in matched:
                 continue

@@ -119,7 +119,7 @@ class Analyzer:
             log.debug("analysis of %s failed", uri, exc_info=True)
             kind = "configuration error" if isinstance(exc, ConfigError) else f"internal error: {type(exc).__name__}"
             return [
-                Finding("BG000", "backend-gates", None, Severity.ERROR, f"backend-gates could not check this file ({kind}): {exc}", Location(str(path)))
+                Finding("", "backend-gates", None, Severity.ERROR, f"backend-gates could not check this file ({kind}): {exc}", Location(str(path)))
             ]
 
     def _analyze(self, loaded: _Loaded, path: Path, text: str) -> list[Finding]:
@@ -217,7 +217,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             range=rng,
             message=f"{f.message}{gate}",
             severity=severity[f.severity],
-            code=f.code,
+            code=f.code or None,
             code_description=types.CodeDescription(href=f.help_url) if f.help_url else None,
             source=SOURCE,
             data={"name": f.name, "gate": f.gate, "severity": f.severity.value, "fingerprint": f.fingerprint},
@@ -293,7 +293,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         seen: set[tuple[int, str]] = set()
         for diag in params.context.diagnostics:
             code = str(diag.code or "")
-            if diag.source != SOURCE or not code or code in TOOL_CODES or code == "BG000":
+            if diag.source != SOURCE or not code or code in TOOL_CODES:
                 continue
             number = diag.range.start.line
             if (number, code) in seen or number >= len(lines):

@@ -134,6 +134,28 @@ def test_code_moved_to_another_file_stays_baselined(project: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
+def test_fixing_one_function_does_not_pay_for_a_new_finding_elsewhere(project: Path) -> None:
+    run_cli("check", "--no-cache", "--write-baseline", "baseline.json", cwd=project)
+    views = project / "app" / "views.py"
+    fixed = VIEWS.replace('    except:\n        log.warning("load failed")', '    except OSError:\n        log.warning("load failed")')
+    views.write_text(fixed + NEW_VIOLATION)
+    result = run_cli("check", "--no-cache", "--baseline", "baseline.json", "--format", "concise", cwd=project)
+    assert result.returncode == 1
+    (line,) = _bg401_lines(result.stdout)
+    assert "repo.delete" in views.read_text().splitlines()[line - 2]
+    assert "1 baseline entry in baseline.json no longer occurs" in result.stderr
+
+
+def test_renamed_function_keeps_its_finding_baselined(project: Path) -> None:
+    run_cli("check", "--no-cache", "--write-baseline", "baseline.json", cwd=project)
+    views = project / "app" / "views.py"
+    views.write_text(VIEWS.replace("def save(repo, item):", "def store(repo, item, *, flush=False):"))
+    result = run_cli("check", "--no-cache", "--baseline", "baseline.json", "--format", "concise", cwd=project)
+    assert result.returncode == 0, result.stdout
+    data = json.loads((project / "baseline.json").read_text())
+    assert [e["scope"] for e in data["findings"]] == ["load", "save"]
+
+
 def test_missing_or_broken_baseline_is_a_usage_error(project: Path) -> None:
     missing = run_cli("check", "--no-cache", "--baseline", "nope.json", cwd=project)
     assert missing.returncode == 2
