@@ -287,3 +287,46 @@ def narrow(
     if scope is not None:
         extra["diff"] = scope
     return findings, extra
+
+
+def narrow_runtime(report: "Report", config: "Config") -> None:
+    """pytest plugin, after runtime observers added findings: the same baseline and `--diff`.
+
+    Static findings were handled by `narrow` inside `engine.check`; here only findings that are
+    still unsuppressed meet the baseline entries still unused, and `--diff` filters again.
+    """
+    from . import diff
+
+    root = config.root
+
+    def lines_of(path: str) -> list[str]:
+        try:
+            return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+
+    info = report.extra.get("baseline")
+    if info is None:  # static gates skipped: the baseline was not read yet
+        report.findings, fresh = apply(report.findings, config, lines_of)
+        if fresh is not None:
+            report.extra["baseline"] = fresh
+    elif info.get("unused"):
+        entries = [Entry(**{k: v for k, v in e.items() if k in Entry.__dataclass_fields__}) for e in info["unused"]]
+        report.findings, unused = match(report.findings, entries, info["file"], lines_of)
+        info["matched"] = sum(1 for f in report.findings if f.suppression is not None and f.suppression.kind == "baseline")
+        info["unused"] = [e.to_dict() for e in unused]
+    before = len(report.findings)
+    report.findings, scope = diff.apply(report.findings, config)
+    if scope is not None:
+        previous = report.extra.get("diff", {}).get("dropped", 0)
+        report.extra["diff"] = {**scope, "dropped": previous + before - len(report.findings)}
+
+
+def lines_from_disk(root: Path) -> LinesOf:
+    def lines_of(path: str) -> list[str]:
+        try:
+            return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+
+    return lines_of

@@ -67,6 +67,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["diff"] = args.diff
     if getattr(args, "write_baseline", None):
         out["baseline"] = ""  # record every current finding, not only the new ones
+        out["diff"] = ""
     return out
 
 

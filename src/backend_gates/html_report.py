@@ -449,12 +449,15 @@ def _coverage(event: dict[str, Any]) -> str:
             + (f'<div class="dim">target {_e(_fmt(target, 0, "%"))}</div>' if target is not None else "")
             + "</div></div>"
         )
-        files = sorted(
-            ((str(k), _num(v)) for k, v in _dict(cov.get("files")).items() if _num(v) is not None), key=lambda kv: kv[1]  # type: ignore[arg-type,return-value]
-        )
+        files: list[tuple[str, float]] = []
+        for k, v in _dict(cov.get("files")).items():
+            value = _num(v)
+            if value is not None:
+                files.append((str(k), value))
+        files.sort(key=lambda kv: kv[1])
         if files:
             chart = bar_chart(
-                [(k, v, "#cf222e" if target is not None and v < target else "#1a7f37") for k, v in files[:10]],  # type: ignore[misc]
+                [(k, v, "#cf222e" if target is not None and v < target else "#1a7f37") for k, v in files[:10]],
                 unit="%",
                 title="least covered files",
                 limit=target,

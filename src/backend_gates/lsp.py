@@ -90,8 +90,9 @@ class Analyzer:
             kinds = tuple(FILE_KINDS)
             by_kind: dict[str, list[tuple[type, dict[str, Any]]]] = {k: [] for k in kinds}
             for cls, opts in selected(loaded.config, kinds + ("tool",)):
-                if cls.kind in by_kind:
-                    by_kind[cls.kind].append((cls, opts))
+                kind = getattr(cls, "kind", "")
+                if kind in by_kind:
+                    by_kind[kind].append((cls, opts))
             loaded.checks = by_kind
         return loaded.checks
 
