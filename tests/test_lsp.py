@@ -216,6 +216,9 @@ def test_analyzer_cache_and_baseline(workspace: Path) -> None:
     assert analyzer.hits == 0
     assert analyzer.analyze("u", path, workspace, BAD) == []
     assert analyzer.hits == 1
+    vendored = workspace / ".venv" / "lib" / "mod.py"
+    assert analyzer.analyze("v", vendored, workspace, BAD) == []  # excluded by default
+    assert analyzer.analyze("o", Path("/elsewhere/mod.py"), workspace, BAD) == []  # outside the project
     (workspace / "pyproject.toml").write_text('[tool.backend-gates]\nbaseline = "missing.json"\n')
     (error,) = analyzer.analyze("u", path, workspace, BAD)
     assert "configuration error" in error.message and "missing.json" in error.message

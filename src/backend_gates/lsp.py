@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import hashlib
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +130,9 @@ class Analyzer:
         try:
             key = path.resolve().relative_to(config.root.resolve()).as_posix()
         except ValueError:
-            key = path.resolve().as_posix()
+            return []  # not part of this project (a library file, another checkout)
+        if _excluded(key, config.excludes):
+            return []
         kind = kind_of(key, config)
         if kind is None or kind not in FILE_KINDS:
             return []
@@ -146,6 +147,13 @@ class Analyzer:
         findings = apply_suppressions(findings, {key: result}, config, project)
         findings, _info = baseline.apply(findings, config, project.lines)
         return sorted((f for f in findings if not f.suppressed), key=Finding.sort_key)
+
+
+def _excluded(key: str, patterns: list[str]) -> bool:
+    """Config `exclude`/`extend-exclude`, as `check` applies them when it walks directories."""
+    from .sources.context import matches_any
+
+    return any(matches_any(part, patterns) for part in key.split("/")[:-1]) or matches_any(key, patterns)
 
 
 # ----------------------------------------------------------------------------- code actions (no pygls)
@@ -336,7 +344,12 @@ def _run(args: argparse.Namespace) -> int:
         from .errors import UsageError
 
         raise UsageError("--debounce must be 0 or more")
-    os.environ.setdefault("PYGLS_LOG_LEVEL", "WARNING")
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("the language server needs pygls: pip install 'backend-gates[lsp]'") from None
     server = build_server(args.debounce)
     server.start_io()
     return cli.EXIT_OK
