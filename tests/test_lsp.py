@@ -194,6 +194,16 @@ def test_lsp_incremental_change_save_and_suppression(workspace: Path) -> None:
         assert client.diagnostics(uri)["diagnostics"] == []
         client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
         assert client.diagnostics(uri)["diagnostics"] == []  # served from the cache
+        # rapid typing: three changes inside the debounce window give one check, of the last text
+        for version, text in ((3, BAD), (4, FIXED + "x = 1\n"), (5, BAD + "\n\n")):
+            client.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}
+            )
+        published = client.diagnostics(uri)
+        assert published["version"] == 5
+        assert [d["code"] for d in published["diagnostics"]] == ["BG401"]
+        with pytest.raises(queue.Empty):
+            client.messages.get(timeout=0.8)  # nothing more for the earlier versions
         assert client.request("shutdown", None) is None
         client.notify("exit", None)
         assert client.close() == 0
