@@ -297,14 +297,7 @@ def narrow_runtime(report: "Report", config: "Config") -> None:
     """
     from . import diff
 
-    root = config.root
-
-    def lines_of(path: str) -> list[str]:
-        try:
-            return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-
+    lines_of = lines_from_disk(config.root)
     info = report.extra.get("baseline")
     if info is None:  # static gates skipped: the baseline was not read yet
         report.findings, fresh = apply(report.findings, config, lines_of)

@@ -111,10 +111,10 @@ def run_check(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()  # type: ignore[attr-defined]
     if getattr(args, "write_baseline", None):
-        from .baseline import write as write_baseline
+        from .baseline import lines_from_disk, write as write_baseline
 
         target = Path(args.write_baseline)
-        count = write_baseline(target, report.findings, _disk_lines(config.root))
+        count = write_baseline(target, report.findings, lines_from_disk(config.root))
         sys.stderr.write(f"backend-gates: wrote {count} finding(s) to baseline {target}\n")
         return EXIT_OK
     _note_baseline(report)
@@ -129,16 +129,6 @@ def run_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
-
-
-def _disk_lines(root: Path) -> Callable[[str], list[str]]:
-    def lines_of(path: str) -> list[str]:
-        try:
-            return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-
-    return lines_of
 
 
 def _note_baseline(report: Any) -> None:

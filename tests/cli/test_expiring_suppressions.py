@@ -44,3 +44,14 @@ def test_today_is_not_yet_expired_and_bad_dates_are_reported(tmp_path: Path) -> 
     code, findings = _run(tmp_path, "next-week")
     assert code == 1
     assert any(f["rule"] == "BG003" and "expires=next-week" in f["message"] for f in findings)
+
+
+def test_file_that_does_not_parse_reports_only_the_syntax_error(tmp_path: Path) -> None:
+    """Its suppressions are not judged 'unused' (no check could run on the file)."""
+    write_tree(
+        tmp_path,
+        {"pyproject.toml": "[tool.backend-gates]\n", "app/views.py": "def h(:\n    x = 1  # backend-gates: ignore[BG401] legacy\n"},
+    )
+    result = run_cli("check", "--no-cache", "--format", "concise", cwd=tmp_path)
+    assert result.returncode == 1
+    assert [row.split()[1] for row in result.stdout.splitlines()] == ["BG001"]
