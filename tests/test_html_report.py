@@ -108,6 +108,14 @@ def test_missing_runtime_sections_say_no_data() -> None:
     assert page.count("no data:") >= 6
     assert 'id="gates"' in page and "M-LATENCY" in page
     assert "no data" in render_html({})  # even an empty document renders
+    odd = render_html(
+        {
+            "gates": [{"id": ["x"]}, "junk"],
+            "findings": [{"gate": {"a": 1}, "line": float("nan"), "message": "<script>alert(1)</script>"}],
+            "metrics": {"latency": {"GET /x": {"p95_ms": float("inf")}}, "coverage": {"percent": float("nan"), "files": {"a": "b"}}},
+        }
+    )
+    assert "<script>" not in odd and "&lt;script&gt;" in odd
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -69,7 +71,8 @@ def _e(value: Any) -> str:
 def _num(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _fmt(value: Any, digits: int = 1, suffix: str = "") -> str:
@@ -245,15 +248,19 @@ def _findings(event: dict[str, Any]) -> str:
     findings = [f for f in _list(event.get("findings")) if isinstance(f, dict)]
     if not findings:
         return "<section><h2>Findings</h2>" + _nodata("no findings in this report") + "</section>"
-    titles = {g.get("id"): g.get("title") for g in _list(event.get("gates")) if isinstance(g, dict)}
-    order = [g.get("id") for g in _list(event.get("gates")) if isinstance(g, dict)]
-    groups: dict[Any, list[dict[str, Any]]] = {}
+    gates = [g for g in _list(event.get("gates")) if isinstance(g, dict) and isinstance(g.get("id"), str)]
+    titles = {g["id"]: g.get("title") for g in gates}
+    order = [g["id"] for g in gates]
+    groups: dict[str | None, list[dict[str, Any]]] = {}
     for f in findings:
-        groups.setdefault(f.get("gate"), []).append(f)
+        gate = f.get("gate")
+        groups.setdefault(gate if isinstance(gate, str) else None, []).append(f)
     keys = [k for k in order if k in groups] + [k for k in groups if k not in order]
     out = ["<section><h2>Findings by gate</h2>"]
     for key in keys:
-        group = sorted(groups[key], key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), str(f.get("path")), f.get("line") or 0))
+        group = sorted(
+            groups[key], key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), str(f.get("path")), _num(f.get("line")) or 0)
+        )
         active = [f for f in group if not f.get("suppressed")]
         suppressed = [f for f in group if f.get("suppressed")]
         name = key or "tool"
@@ -542,6 +549,19 @@ def _problems(event: dict[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- page
 
+log = logging.getLogger(__name__)
+
+
+def _section(render: Any, event: dict[str, Any]) -> str:
+    """A malformed part of the report costs its section ("no data"), never the page."""
+    try:
+        return str(render(event))
+    except Exception as exc:
+        log.debug("HTML report: %s failed", render.__name__, exc_info=True)
+        title = render.__name__.strip("_").replace("_", " ")
+        return f"<section><h2>{_e(title)}</h2>{_nodata(f'this part of the report is malformed ({type(exc).__name__})')}</section>"
+
+
 
 def render_html(event: dict[str, Any]) -> str:
     """One self-contained HTML page for a report event (the dict `event.to_event` builds)."""
@@ -549,17 +569,7 @@ def render_html(event: dict[str, Any]) -> str:
         event = {}
     name = _dict(event.get("project")).get("name", "project")
     status = str(event.get("status") or "not_evaluated")
-    body = "".join(
-        [
-            _header(event),
-            _gates(event),
-            _findings(event),
-            _endpoints(event),
-            _queries(event),
-            _coverage(event),
-            _problems(event),
-        ]
-    )
+    body = "".join(_section(render, event) for render in (_header, _gates, _findings, _endpoints, _queries, _coverage, _problems))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
