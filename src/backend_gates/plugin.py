@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
-    group.addoption("--backend-gates-diff", metavar="REF", default=None, help="static gates: only findings on lines changed since git REF")
+    group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
     group.addoption("--backend-gates-write-baseline", metavar="FILE", default=None, help="record every finding of this run (static and runtime) in FILE")
     group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
