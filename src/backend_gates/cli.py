@@ -61,6 +61,13 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["respect-gitignore"] = False
     if getattr(args, "format", None):
         out["format"] = args.format
+    if getattr(args, "baseline", None) is not None:
+        out["baseline"] = args.baseline
+    if getattr(args, "diff", None) is not None:
+        out["diff"] = args.diff
+    if getattr(args, "write_baseline", None):
+        out["baseline"] = ""  # record every current finding, not only the new ones
+        out["diff"] = ""
     return out
 
 
@@ -76,12 +83,15 @@ def load(args: argparse.Namespace, start: Path | None = None) -> Any:
 
 def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
-    p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise"), help="output format")
+    p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise", "gitlab", "junit"), help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
     p.add_argument("--report", metavar="FILE", help="also write the gate report event (JSON) to FILE")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
     p.add_argument("--quiet", "-q", action="store_true", help="text output: findings only, no gate summary")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
+    p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
+    p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
     add_config_options(p)
 
 
@@ -100,6 +110,14 @@ def run_check(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()  # type: ignore[attr-defined]
+    if getattr(args, "write_baseline", None):
+        from .baseline import lines_from_disk, write as write_baseline
+
+        target = Path(args.write_baseline)
+        count = write_baseline(target, report.findings, lines_from_disk(config.root))
+        sys.stderr.write(f"backend-gates: wrote {count} finding(s) to baseline {target}\n")
+        return EXIT_OK
+    _note_baseline(report)
     text = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=args.quiet)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +129,22 @@ def run_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
+
+
+def _note_baseline(report: Any) -> None:
+    """Baseline entries that no longer occur: say so, so the file can shrink."""
+    info = report.extra.get("baseline")
+    if not info or not info.get("unused"):
+        return
+    unused = info["unused"]
+    sys.stderr.write(
+        f"backend-gates: {len(unused)} baseline entr{'y' if len(unused) == 1 else 'ies'} in {info['file']} no longer {'occurs' if len(unused) == 1 else 'occur'}; "
+        "rerun with --write-baseline to shrink it:\n"
+    )
+    for entry in unused[:20]:
+        sys.stderr.write(f"  {entry['path']}:{entry['line']}: {entry['rule']} {entry['message']}\n")
+    if len(unused) > 20:
+        sys.stderr.write(f"  ... and {len(unused) - 20} more (see the report's `baseline.unused`)\n")
 
 
 def render(report: Any, fmt: str, *, show_source: bool = True, quiet: bool = False) -> str:
@@ -277,6 +311,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
+FEATURE_COMMAND_MODULES.extend(["backend_gates.lsp", "backend_gates.report_cmd"])
 
 
 def build_parser() -> argparse.ArgumentParser:

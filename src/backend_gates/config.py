@@ -95,10 +95,11 @@ TOP: dict[str, Setting] = {
     "jobs": Setting("int", 0, "Worker processes (0 = CPU count).", analysis=False),
     "cache": Setting("bool", True, "Cache per-file results on disk.", analysis=False),
     "cache-dir": Setting("str", ".backend-gates/cache", "Where the cache lives.", analysis=False),
-    "format": Setting("str", "text", "Output format of `check`.", ("text", "json", "sarif", "github", "concise"), analysis=False),
+    "format": Setting("str", "text", "Output format of `check`.", ("text", "json", "sarif", "github", "concise", "gitlab", "junit"), analysis=False),
     "enforce": Setting("bool", False, "pytest plugin: fail the session when a gate fails.", analysis=False),
     "report": Setting("str", ".backend-gates/report.json", "Where the gate report event is written.", analysis=False),
     "baseline": Setting("str", "", "Baseline file: findings recorded there are not reported.", analysis=False),
+    "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
 }
 

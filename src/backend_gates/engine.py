@@ -627,6 +627,9 @@ def check(
     rules = file_rules + project_rules + _tool_rules()
     findings = apply_overrides(findings, config)
     findings = apply_suppressions(findings, results, config, project)
+    from .baseline import narrow  # baseline + --diff
+
+    findings, narrowed = narrow(findings, config, project.lines)
     findings.sort(key=Finding.sort_key)
 
     report = Report(
@@ -644,6 +647,7 @@ def check(
     )
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
+    report.extra.update(narrowed)
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
@@ -700,7 +704,7 @@ def apply_suppressions(
     from . import suppress
     from .checks.python.tool import ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression
 
-    by_path: dict[str, list[SuppressionComment]] = {p: r.suppressions for p, r in results.items() if r.suppressions}
+    by_path: dict[str, list[SuppressionComment]] = {p: r.suppressions for p, r in results.items() if r.suppressions and r.parsed}
     if not by_path:
         return findings
     used: set[tuple[str, int]] = set()

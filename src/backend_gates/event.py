@@ -79,6 +79,8 @@ def to_event(report: Report, *, with_git: bool = True) -> dict[str, Any]:
         "errors": [e.to_dict() for e in report.errors],
         "config": report.config,
         "ci": {"provider": _ci_provider()},
+        # baseline: {file, entries, matched, unused: [...]}; diff: {ref, files_changed, dropped}
+        **{key: report.extra[key] for key in ("baseline", "diff") if key in report.extra},
     }
 
 

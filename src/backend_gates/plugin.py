@@ -35,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
+    group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
+    group.addoption("--backend-gates-write-baseline", metavar="FILE", default=None, help="record every finding of this run (static and runtime) in FILE")
+    group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
@@ -84,6 +87,13 @@ class GatesPlugin:
             overrides["paths"] = [p for p in paths.split(",") if p]
         elif self.pytest_config.getini("backend_gates_paths"):
             overrides["paths"] = list(self.pytest_config.getini("backend_gates_paths"))
+        if opt("backend_gates_diff"):
+            overrides["diff"] = str(opt("backend_gates_diff"))
+        if opt("backend_gates_write_baseline"):
+            overrides["baseline"] = ""  # record everything, not only what is new
+            overrides["diff"] = ""
+        if opt("backend_gates_html"):
+            overrides["runtime.html"] = str(opt("backend_gates_html"))
         config_file = opt("backend_gates_config")
         return load_config(
             Path(str(self.pytest_config.rootpath)),
@@ -201,12 +211,19 @@ class GatesPlugin:
                 self.report = None
         if self.report is None:
             return
+        baseline_file = self.pytest_config.getoption("backend_gates_write_baseline")
+        if baseline_file and self.settings is not None:
+            from .baseline import lines_from_disk, write
+
+            target = Path(baseline_file)
+            count = write(target if target.is_absolute() else self.settings.root / target, self.report.findings, lines_from_disk(self.settings.root))
+            self.report.extra["baseline_written"] = {"file": str(baseline_file), "findings": count}
         try:
             self._write(self.report)
         except Exception as exc:
             self.error = f"cannot write the report: {exc}"
             warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
-        enforce = self.settings is not None and self.settings["enforce"]
+        enforce = self.settings is not None and self.settings["enforce"] and not baseline_file
         if enforce and any(g.status.value == "failed" for g in self.report.gates):
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -239,6 +256,13 @@ class GatesPlugin:
         tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {where}")
         if failed and not (self.settings is not None and self.settings["enforce"]):
             tr.write_line("(not enforced: add --backend-gates-enforce to fail the session on failed gates)")
+        written = self.report.extra.get("baseline_written")
+        if written:
+            tr.write_line(f"baseline: wrote {written['findings']} finding(s) to {written['file']}")
+        unused = (self.report.extra.get("baseline") or {}).get("unused") or []
+        if unused:
+            one = len(unused) == 1
+            tr.write_line(f"baseline: {len(unused)} entr{'y' if one else 'ies'} no longer occur{'s' if one else ''}; rewrite it to shrink it")
         if self.error:
             tr.write_line(f"backend-gates warning: {self.error}")
 
@@ -270,6 +294,9 @@ class GatesPlugin:
                         cov.evaluated = False
                         cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
                     warnings.warn(BackendGatesWarning(f"backend-gates: {observer.name}: {exc}"), stacklevel=1)
+            from .baseline import narrow_runtime
+
+            narrow_runtime(report, self.settings)  # baseline and --diff for runtime findings too
             report.findings.sort(key=lambda f: f.sort_key())
             report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
         return report
@@ -287,4 +314,9 @@ class GatesPlugin:
         if not target.is_absolute():
             base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
             target = base / target
-        write_event(report, target)
+        event = write_event(report, target)
+        html = self.settings["runtime.html"] if self.settings is not None else ""
+        if html:
+            from .html_report import write_html
+
+            write_html(event, self.settings.root / html)

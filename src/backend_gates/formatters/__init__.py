@@ -13,6 +13,8 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "concise": "concise",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
 
 

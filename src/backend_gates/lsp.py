@@ -1,0 +1,358 @@
+"""`backend-gates lsp`: a language server over stdio (pygls).
+
+Diagnostics on open, on change (debounced) and on save, for the in-memory text of the document:
+the engine's per-file analysis (`sources.<kind>.analyze`), severity overrides, per-file ignores,
+inline suppressions and the baseline, exactly as `backend-gates check` applies them. Cross-file
+(project) checks need every file and run in `check`/pytest only.
+
+Configuration is read from the `pyproject.toml` of the workspace folder holding the document
+(`config.load_config(start=<folder>)`) and reloaded when it or the baseline changes. A document
+whose text, configuration and baseline are unchanged is answered from a cache. A syntax error
+gives one diagnostic (BG001); an error of ours gives one diagnostic saying so, never a dead
+server. Code actions insert `# backend-gates: ignore[CODE] <reason>` on the finding's line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import __version__, cli
+from .model import Finding, Location, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
+
+log = logging.getLogger(__name__)
+
+SOURCE = "backend-gates"
+REASON_PLACEHOLDER = "<reason>"
+DEBOUNCE_SECONDS = 0.3
+TOOL_CODES = frozenset({"BG001", "BG002", "BG003", "BG004"})  # not suppressible by a comment
+
+
+# ----------------------------------------------------------------------------- analysis (no pygls)
+
+
+@dataclass
+class _Loaded:
+    config: "Config"
+    stamp: tuple[Any, ...]
+    checks: dict[str, list[tuple[type, dict[str, Any]]]] = field(default_factory=dict)
+
+
+def _mtime(path: Path | None) -> float:
+    if path is None:
+        return 0.0
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+class Analyzer:
+    """Per-document analysis through the engine's own per-file path; configs and results cached."""
+
+    def __init__(self) -> None:
+        self._configs: dict[str, _Loaded] = {}
+        self._results: dict[str, tuple[str, list[Finding]]] = {}
+        self.hits = 0  # documents answered from the cache (tests and logs)
+
+    def config_for(self, folder: Path) -> _Loaded:
+        from .config import find_project_root, load_config
+
+        key = str(folder)
+        loaded = self._configs.get(key)
+        _root, file = find_project_root(folder)
+        if loaded is not None:
+            baseline = loaded.config["baseline"]
+            stamp = (file, _mtime(file), baseline, _mtime(loaded.config.root / baseline if baseline else None))
+            if stamp == loaded.stamp:
+                return loaded
+        config = load_config(folder, overrides={"cache": False, "jobs": 1})
+        baseline = config["baseline"]
+        stamp = (config.file, _mtime(config.file), baseline, _mtime(config.root / baseline if baseline else None))
+        loaded = _Loaded(config, stamp)
+        self._configs[key] = loaded
+        return loaded
+
+    def _checks(self, loaded: _Loaded) -> dict[str, list[tuple[type, dict[str, Any]]]]:
+        if not loaded.checks:
+            from .engine import FILE_KINDS, selected
+
+            kinds = tuple(FILE_KINDS)
+            by_kind: dict[str, list[tuple[type, dict[str, Any]]]] = {k: [] for k in kinds}
+            for cls, opts in selected(loaded.config, kinds + ("tool",)):
+                kind = getattr(cls, "kind", "")
+                if kind in by_kind:
+                    by_kind[kind].append((cls, opts))
+            loaded.checks = by_kind
+        return loaded.checks
+
+    def forget(self, uri: str) -> None:
+        self._results.pop(uri, None)
+
+    def analyze(self, uri: str, path: Path, folder: Path, text: str) -> list[Finding]:
+        """Unsuppressed findings for `text` as the content of `path`. Never raises."""
+        try:
+            loaded = self.config_for(folder)
+            digest = hashlib.blake2b(
+                f"{path}\0{loaded.config.analysis_key()}\0{loaded.stamp}\0".encode() + text.encode("utf-8", "surrogatepass"),
+                digest_size=16,
+            ).hexdigest()
+            cached = self._results.get(uri)
+            if cached is not None and cached[0] == digest:
+                self.hits += 1
+                return cached[1]
+            findings = self._analyze(loaded, path, text)
+            self._results[uri] = (digest, findings)
+            return findings
+        except Exception as exc:  # config errors and our bugs: one diagnostic, the server lives on
+            from .errors import ConfigError
+
+            log.debug("analysis of %s failed", uri, exc_info=True)
+            kind = "configuration error" if isinstance(exc, ConfigError) else f"internal error: {type(exc).__name__}"
+            return [
+                Finding("", "backend-gates", None, Severity.ERROR, f"backend-gates could not check this file ({kind}): {exc}", Location(str(path)))
+            ]
+
+    def _analyze(self, loaded: _Loaded, path: Path, text: str) -> list[Finding]:
+        from . import baseline
+        from .engine import FILE_KINDS, Project, _modules, apply_overrides, apply_suppressions, kind_of
+
+        config = loaded.config
+        try:
+            key = path.resolve().relative_to(config.root.resolve()).as_posix()
+        except ValueError:
+            return []  # not part of this project (a library file, another checkout)
+        if _excluded(key, config.excludes):
+            return []
+        kind = kind_of(key, config)
+        if kind is None or kind not in FILE_KINDS:
+            return []
+        module = _modules()[kind]
+        result = module.analyze(key, str(path), text, self._checks(loaded)[kind], config)
+        if not result.parsed:  # one diagnostic: the reason it cannot be checked
+            return [f for f in result.findings if f.code == "BG001"][:1] or result.findings[:1]
+        lines = text.splitlines()
+        project = Project(config.root, config, {key: result}, {kind: 1})
+        project.__dict__["_lines"] = {key: lines}  # the editor's text, not the file on disk
+        findings = apply_overrides(result.findings, config)
+        findings = apply_suppressions(findings, {key: result}, config, project)
+        findings, _info = baseline.apply(findings, config, project.lines)
+        return sorted((f for f in findings if not f.suppressed), key=Finding.sort_key)
+
+
+def _excluded(key: str, patterns: list[str]) -> bool:
+    """Config `exclude`/`extend-exclude`, as `check` applies them when it walks directories."""
+    from .sources.context import matches_any
+
+    return any(matches_any(part, patterns) for part in key.split("/")[:-1]) or matches_any(key, patterns)
+
+
+# ----------------------------------------------------------------------------- code actions (no pygls)
+
+
+def suppression_edit(line_text: str, code: str) -> tuple[str, str]:
+    """How to suppress `code` on this line: ("append", text) at the line end, ("insert", text) at
+    its start (own-line comment above), or ("bracket", text) inserted after `ignore[`."""
+    import re
+
+    match = re.search(r"#\s*backend-gates:\s*ignore\[", line_text)
+    if match:
+        return "bracket", f"{code}, "
+    if line_text.rstrip().endswith("\\"):
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        return "insert", f"{indent}# backend-gates: ignore[{code}] {REASON_PLACEHOLDER}\n"
+    return "append", f"  # backend-gates: ignore[{code}] {REASON_PLACEHOLDER}"
+
+
+# ----------------------------------------------------------------------------- the server
+
+
+def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
+    from lsprotocol import types
+    from pygls.lsp.server import LanguageServer
+    from pygls.uris import to_fs_path
+
+    server = LanguageServer("backend-gates", __version__)
+    analyzer = Analyzer()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backend-gates-lsp")
+    generation: dict[str, int] = {}
+    severity = {
+        Severity.ERROR: types.DiagnosticSeverity.Error,
+        Severity.WARNING: types.DiagnosticSeverity.Warning,
+        Severity.INFO: types.DiagnosticSeverity.Information,
+    }
+    server.analyzer = analyzer  # type: ignore[attr-defined]
+
+    def folder_of(path: Path) -> Path:
+        best: Path | None = None
+        for folder in server.workspace.folders.values():
+            fs = to_fs_path(folder.uri)
+            if fs is None:
+                continue
+            candidate = Path(fs)
+            if (path == candidate or candidate in path.parents) and (best is None or len(str(candidate)) > len(str(best))):
+                best = candidate
+        if best is None and server.workspace.root_path:
+            root = Path(server.workspace.root_path)
+            if root in path.parents:
+                best = root
+        return best or path.parent
+
+    def to_diagnostic(f: Finding, lines: list[str]) -> Any:
+        loc = f.location
+        start_line = max(loc.line - 1, 0)
+        end_line = max(loc.end_line - 1, start_line)
+        start_char = max(loc.column - 1, 0)
+        end_char = max(loc.end_column - 1, 0)
+        if end_line == start_line and end_char <= start_char:
+            end_char = len(lines[start_line]) if start_line < len(lines) else start_char
+            start_char = 0 if f.code in TOOL_CODES and f.code != "BG001" else start_char
+        rng = types.Range(types.Position(start_line, start_char), types.Position(end_line, end_char))
+        try:
+            rng = server.workspace.position_codec.range_to_client_units(lines, rng)
+        except Exception:  # positions past the end of a short document: keep ours
+            pass
+        gate = f" [{f.gate}]" if f.gate else ""
+        return types.Diagnostic(
+            range=rng,
+            message=f"{f.message}{gate}",
+            severity=severity[f.severity],
+            code=f.code or None,
+            code_description=types.CodeDescription(href=f.help_url) if f.help_url else None,
+            source=SOURCE,
+            data={"name": f.name, "gate": f.gate, "severity": f.severity.value, "fingerprint": f.fingerprint},
+        )
+
+    async def publish(uri: str) -> None:
+        try:
+            document = server.workspace.get_text_document(uri)
+            fs = to_fs_path(uri)
+            if fs is None:
+                return
+            path = Path(fs)
+            text, version = document.source, document.version
+            loop = asyncio.get_running_loop()
+            findings = await loop.run_in_executor(pool, analyzer.analyze, uri, path, folder_of(path), text)
+            if server.workspace.get_text_document(uri).version != version:
+                return  # a newer change is on its way
+            lines = text.splitlines()
+            diagnostics = [to_diagnostic(f, lines) for f in findings]
+        except Exception as exc:  # never a dead server
+            log.debug("publish failed for %s", uri, exc_info=True)
+            diagnostics = [
+                types.Diagnostic(
+                    range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                    message=f"backend-gates internal error: {type(exc).__name__}: {exc}",
+                    severity=types.DiagnosticSeverity.Error,
+                    source=SOURCE,
+                )
+            ]
+            version = None
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: Any, params: types.DidOpenTextDocumentParams) -> None:
+        generation[params.text_document.uri] = generation.get(params.text_document.uri, 0) + 1
+        await publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: Any, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        mine = generation[uri] = generation.get(uri, 0) + 1
+        await asyncio.sleep(debounce)
+        if generation.get(uri) == mine:
+            await publish(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: Any, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        generation[uri] = generation.get(uri, 0) + 1
+        fs = to_fs_path(uri) or ""
+        if fs.endswith("pyproject.toml") or fs.endswith(".json"):  # config or baseline: recheck all
+            for other in list(server.workspace.text_documents):
+                await publish(other)
+            return
+        await publish(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: Any, params: types.DidCloseTextDocumentParams) -> None:
+        analyzer.forget(params.text_document.uri)
+        generation.pop(params.text_document.uri, None)
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: Any, params: types.CodeActionParams) -> list[types.CodeAction]:
+        document = server.workspace.get_text_document(params.text_document.uri)
+        lines = document.lines
+        actions: list[types.CodeAction] = []
+        seen: set[tuple[int, str]] = set()
+        for diag in params.context.diagnostics:
+            code = str(diag.code or "")
+            if diag.source != SOURCE or not code or code in TOOL_CODES:
+                continue
+            number = diag.range.start.line
+            if (number, code) in seen or number >= len(lines):
+                continue
+            seen.add((number, code))
+            line_text = lines[number].rstrip("\r\n")
+            how, text = suppression_edit(line_text, code)
+            if how == "bracket":
+                column = line_text.index("ignore[", line_text.index("backend-gates:")) + len("ignore[")
+                pos = types.Position(number, server.workspace.position_codec.client_num_units(line_text[:column]))
+            elif how == "insert":
+                pos = types.Position(number, 0)
+            else:
+                pos = types.Position(number, server.workspace.position_codec.client_num_units(line_text))
+            edit = types.TextEdit(range=types.Range(pos, pos), new_text=text)
+            actions.append(
+                types.CodeAction(
+                    title=f"Suppress {code} on this line (backend-gates: ignore, with a reason)",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diag],
+                    edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
+                )
+            )
+        return actions
+
+    return server
+
+
+# ----------------------------------------------------------------------------- command
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (the default and only transport)")
+    p.add_argument("--debounce", type=float, default=DEBOUNCE_SECONDS, metavar="SECONDS", help="wait this long after the last change before checking (default 0.3)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.debounce < 0:
+        from .errors import UsageError
+
+        raise UsageError("--debounce must be 0 or more")
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("the language server needs pygls: pip install 'backend-gates[lsp]'") from None
+    server = build_server(args.debounce)
+    server.start_io()
+    return cli.EXIT_OK
+
+
+cli.COMMANDS["lsp"] = (_configure, _run, "language server (LSP over stdio) for editors: diagnostics and quick fixes")

@@ -1,0 +1,27 @@
+"""`backend-gates report REPORT.json --html OUT.html`: render a gate report event as one HTML page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import cli
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("report", nargs="?", default=".backend-gates/report.json", help="the gate report event (default .backend-gates/report.json)")
+    p.add_argument("--html", metavar="FILE", required=True, help="write the self-contained HTML page to FILE")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .html_report import load_event, write_html
+
+    event = load_event(Path(args.report))
+    target = Path(args.html)
+    write_html(event, target)
+    sys.stderr.write(f"backend-gates: wrote {target} (overall {event.get('status', '?')})\n")
+    return cli.EXIT_OK
+
+
+cli.COMMANDS["report"] = (_configure, _run, "render a gate report (JSON) as a self-contained HTML page")
