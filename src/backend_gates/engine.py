@@ -59,7 +59,28 @@ def _is_spec_name(name: str) -> bool:
 # kind -> (module with `analyze(path, abs_path, source, checks, config) -> FileResult`, matcher)
 FILE_KINDS: dict[str, tuple[str, Callable[[str, Config], bool]]] = {
     "python": ("backend_gates.sources.python", lambda key, cfg: key.endswith(".py")),
+    "openapi": ("backend_gates.sources.openapi", lambda key, cfg: _openapi_matcher(key, cfg)),
 }
+
+
+def _openapi_matcher(key: str, config: Config) -> bool:
+    from .sources.openapi import is_spec_file
+
+    return is_spec_file(key, config)
+
+
+def _stale_depends(hit: dict[str, Any]) -> bool:
+    """A cached result that read other files (spec $refs) is stale when one of them changed."""
+    for fact in hit.get("facts", {}).get("openapi", ()):
+        for dep in fact.get("depends", ()):
+            try:
+                with open(dep["path"], "rb") as handle:
+                    digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            except OSError:
+                digest = ""
+            if digest != dep.get("digest"):
+                return True
+    return False
 
 
 def kind_of(key: str, config: Config) -> str | None:
@@ -561,6 +582,8 @@ def check(
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         digests[sf.key] = digest
         hit = cache.get(sf.key, digest)
+        if hit is not None and _stale_depends(hit):
+            hit = None
         if hit is not None:
             results[sf.key] = FileResult.from_dict(hit)
         else:
