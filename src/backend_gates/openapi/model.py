@@ -225,4 +225,4 @@ def contract(doc: SpecDocument) -> dict[str, Any]:
             "responses": responses,
             "security": effective_security(doc, op),
         }
-    return {"operations": ops, "prefixes": server_prefixes(doc)}
+    return {"operations": ops, "prefixes": server_prefixes(doc), "paths_line": doc.line_of(("paths",))}
