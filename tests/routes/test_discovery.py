@@ -1,0 +1,128 @@
+"""Route discovery on fixture apps: the static table equals the expected one exactly, and (where the
+framework is installed) the set of routes the framework itself registers."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend_gates.routes import route_table
+from support import FIXTURES, run_engine
+
+
+def table(root: Path) -> set[tuple[str, str, str, tuple[str, ...]]]:
+    project = run_engine(root).extra["project"]
+    return {(r.method, r.path, r.handler, r.guards) for r in route_table(project)}
+
+
+def framework_import(root: Path, module: str):
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(module)
+    finally:
+        sys.path.remove(str(root))
+
+
+FASTAPI_EXPECTED = {
+    ("GET", "/healthz", "inventory.main.healthz", ()),
+    ("POST", "/api/v1/login/access-token", "inventory.api.v1.login.login_access_token", ()),
+    ("GET", "/api/v1/items/", "inventory.api.v1.items.list_items", ("Depends(get_current_user)",)),
+    ("POST", "/api/v1/items/", "inventory.api.v1.items.create_item", ("Depends(get_current_user)",)),
+    ("GET", "/api/v1/items/{item_id}", "inventory.api.v1.items.read_item", ("Depends(get_current_user)",)),
+    ("PUT", "/api/v1/items/{item_id}", "inventory.api.v1.items.update_item", ("Depends(get_current_user)",)),
+    ("PATCH", "/api/v1/items/{item_id}", "inventory.api.v1.items.update_item", ("Depends(get_current_user)",)),
+    ("GET", "/api/v1/items/{item_id}/reviews", "inventory.api.v1.items.list_reviews", ("Depends(get_current_user)",)),
+    ("POST", "/api/v1/items/{item_id}/reviews", "inventory.api.v1.items.add_review", ("Depends(get_current_user)",)),
+    ("GET", "/api/v1/users/me", "inventory.api.v1.users.read_me", ("Depends(get_current_user)",)),
+    ("GET", "/api/v1/users/{user_id}", "inventory.api.v1.users.read_user", ("Security(get_current_user)",)),
+    ("POST", "/api/v1/users/signup", "inventory.api.v1.users.signup", ()),
+    ("DELETE", "/api/v1/admin/cache", "inventory.api.v1.admin.clear_cache", ("Depends(require_admin)",)),
+}
+
+
+def test_fastapi_nested_routers_and_dependencies() -> None:
+    assert table(FIXTURES / "routes_fastapi") == FASTAPI_EXPECTED
+
+
+def _fastapi_registered(app) -> set[tuple[str, str]]:
+    """(method, path) of every API route the app registers (old and new FastAPI route layouts)."""
+    from fastapi.routing import APIRoute
+
+    out: set[tuple[str, str]] = set()
+
+    def visit(routes) -> None:
+        for route in routes:
+            if hasattr(route, "effective_route_contexts"):  # FastAPI >= 0.13x: lazily included routers
+                for ctx in route.effective_route_contexts():
+                    if isinstance(ctx.original_route, APIRoute):
+                        out.update((m, ctx.path) for m in ctx.original_route.methods)
+            elif isinstance(route, APIRoute):
+                out.update((m, route.path) for m in route.methods)
+
+    visit(app.routes)
+    return out
+
+
+def test_fastapi_table_matches_what_fastapi_registers() -> None:
+    pytest.importorskip("fastapi", reason="fastapi not installed")
+    root = FIXTURES / "routes_fastapi"
+    app = framework_import(root, "inventory.main").app
+    static = {(m, p) for m, p, _h, _g in table(root)}
+    assert static == _fastapi_registered(app)
+
+
+FLASK_EXPECTED = {
+    ("GET", "/", "blog.pages.index", ()),
+    ("GET", "/about", "blog.pages.about", ()),
+    ("HEAD", "/about", "blog.pages.about", ()),
+    ("GET", "/ping", "blog.ping", ()),
+    ("GET", "/api/v2/posts", "blog.api.posts.list_posts", ("before_request:check_session",)),
+    ("GET", "/api/v2/posts/{post_id}", "blog.api.posts.post_detail", ("before_request:check_session", "token_required")),
+    ("DELETE", "/api/v2/posts/{post_id}", "blog.api.posts.post_detail", ("before_request:check_session", "token_required")),
+    ("GET", "/api/v2/drafts", "blog.api.posts.PostDrafts.get", ("before_request:check_session", "token_required")),
+    ("POST", "/api/v2/drafts", "blog.api.posts.PostDrafts.post", ("before_request:check_session", "token_required")),
+    ("GET", "/api/v2/posts/{post_id}/comments/", "blog.api.comments.list_comments", ("before_request:check_session",)),
+    ("POST", "/api/v2/posts/{post_id}/comments/", "blog.api.comments.add_comment", ("before_request:check_session",)),
+}
+
+
+def test_flask_blueprints_prefixes_and_guards() -> None:
+    assert table(FIXTURES / "routes_flask") == FLASK_EXPECTED
+
+
+def test_flask_table_matches_url_map() -> None:
+    pytest.importorskip("flask", reason="flask not installed")
+    from backend_gates.routes import normalize_path
+
+    root = FIXTURES / "routes_flask"
+    app = framework_import(root, "blog").create_app()
+    registered = {
+        (m, normalize_path(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for m in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    static = {(m, p) for m, p, _h, _g in table(root) if m not in ("HEAD", "OPTIONS")}
+    assert static == registered
+
+
+def test_clean_flask_fixture_routes() -> None:
+    assert table(FIXTURES / "clean_flask") == {
+        ("GET", "/api/v1/notes", "app.views.list_notes", ("login_required",)),
+        ("GET", "/api/v1/notes/{note_id}", "app.views.get_note", ("login_required",)),
+        ("POST", "/api/v1/notes", "app.views.create_note", ("login_required",)),
+    }
+
+
+def test_route_line_and_file_point_at_the_decorator() -> None:
+    project = run_engine(FIXTURES / "bad_fastapi").extra["project"]
+    by_label = {r.label: r for r in route_table(project)}
+    refund = by_label["POST /orders/{order_id}/refund"]
+    assert (refund.file, refund.line, refund.framework) == ("app/routes/orders.py", 19, "fastapi")
+    assert set(by_label) == {
+        "GET /getUsers", "GET /health", "GET /orders/", "POST /orders/{order_id}/refund",
+        "POST /users", "DELETE /users/{user_id}", "GET /users/{user_id}",
+    }
