@@ -126,3 +126,91 @@ def test_route_line_and_file_point_at_the_decorator() -> None:
         "GET /getUsers", "GET /health", "GET /orders/", "POST /orders/{order_id}/refund",
         "POST /users", "DELETE /users/{user_id}", "GET /users/{user_id}",
     }
+
+
+DJANGO_EXPECTED = {
+    ("GET", "/", "accounts.views.home", ()),
+    ("GET", "/accounts/login/", "accounts.views.login_view", ()),
+    ("POST", "/accounts/login/", "accounts.views.login_view", ()),
+    ("GET", "/accounts/profile/", "accounts.views.ProfileView", ("LoginRequiredMixin",)),
+    ("GET", "/accounts/settings/", "accounts.views.settings_view", ("login_required",)),
+    ("GET", "/api/v1/", "catalog.urls.router.APIRootView", ("DEFAULT_PERMISSION_CLASSES:IsAuthenticated",)),
+    ("GET", "/api/v1/legacy/{slug}/", "catalog.views.legacy_product", ()),
+    ("GET", "/api/v1/orders/", "catalog.views.OrderViewSet.list", ("DEFAULT_PERMISSION_CLASSES:IsAuthenticated",)),
+    ("GET", "/api/v1/orders/{number}/", "catalog.views.OrderViewSet.retrieve", ("DEFAULT_PERMISSION_CLASSES:IsAuthenticated",)),
+    *{
+        (method, path, f"catalog.views.ProductViewSet.{action}", ("permission_classes:IsAuthenticatedOrReadOnly",))
+        for method, path, action in (
+            ("GET", "/api/v1/products/", "list"),
+            ("POST", "/api/v1/products/", "create"),
+            ("GET", "/api/v1/products/featured/", "featured"),
+            ("GET", "/api/v1/products/{pk}/", "retrieve"),
+            ("PUT", "/api/v1/products/{pk}/", "update"),
+            ("PATCH", "/api/v1/products/{pk}/", "partial_update"),
+            ("DELETE", "/api/v1/products/{pk}/", "destroy"),
+            ("POST", "/api/v1/products/{pk}/publish/", "publish"),
+        )
+    },
+    ("GET", "/api/v1/stats/", "catalog.views.StatsView.get", ("DEFAULT_PERMISSION_CLASSES:IsAuthenticated",)),
+}
+
+
+def test_django_includes_drf_router_and_viewsets() -> None:
+    assert table(FIXTURES / "routes_django") == DJANGO_EXPECTED
+
+
+_DJANGO_DUMP = r"""
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
+import django
+django.setup()
+from django.urls import get_resolver
+from django.urls.resolvers import URLPattern, URLResolver
+
+out = []
+def walk(patterns, prefix):
+    for p in patterns:
+        text = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            walk(p.url_patterns, text)
+            continue
+        if "format" in text:
+            continue
+        cb = p.callback
+        if hasattr(cb, "actions"):
+            methods = [m.upper() for m in cb.actions]
+        elif hasattr(cb, "view_class"):
+            cls = cb.view_class
+            methods = [m.upper() for m in cls.http_method_names if m not in ("options", "head") and hasattr(cls, m)]
+        else:
+            methods = None
+        out.append([text, methods])
+walk(get_resolver().url_patterns, "")
+print(json.dumps(out))
+"""
+
+
+def test_django_table_matches_the_url_resolver() -> None:
+    pytest.importorskip("django", reason="django not installed")
+    pytest.importorskip("rest_framework", reason="djangorestframework not installed")
+    import json
+    import re
+    import subprocess
+
+    from backend_gates.routes import normalize_path
+
+    root = FIXTURES / "routes_django"
+    done = subprocess.run([sys.executable, "-c", _DJANGO_DUMP], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    registered_paths, registered = set(), set()
+    for text, methods in json.loads(done.stdout):
+        path = normalize_path(re.sub(r"\$|\^", "", text))
+        registered_paths.add(path)
+        for method in methods or ():
+            registered.add((method, path))
+    static = table(root)
+    assert {p for _m, p, _h, _g in static} == registered_paths
+    # where Django knows the methods (class-based views, viewsets), they agree exactly
+    known = {p for _m, p in registered}
+    assert {(m, p) for m, p, _h, _g in static if p in known} == registered
