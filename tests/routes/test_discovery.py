@@ -214,3 +214,40 @@ def test_django_table_matches_the_url_resolver() -> None:
     # where Django knows the methods (class-based views, viewsets), they agree exactly
     known = {p for _m, p in registered}
     assert {(m, p) for m, p, _h, _g in static if p in known} == registered
+
+
+def test_aiohttp_route_table_def_add_routes_views_and_subapps() -> None:
+    assert {(m, p, h) for m, p, h, _g in table(FIXTURES / "routes_aiohttp")} == {
+        ("GET", "/health", "petstore.app.health"),
+        ("POST", "/login", "petstore.app.login"),
+        ("GET", "/pets/{pet_id}/photo", "petstore.app.photo"),
+        ("GET", "/pets", "petstore.pets.list_pets"),
+        ("POST", "/pets", "petstore.pets.create_pet"),
+        ("GET", "/pets/{pet_id}", "petstore.pets.PetView.get"),
+        ("PUT", "/pets/{pet_id}", "petstore.pets.PetView.put"),
+        ("DELETE", "/pets/{pet_id}", "petstore.pets.delete_pet"),
+        ("GET", "/admin/stats", "petstore.admin.stats"),
+    }
+
+
+def test_aiohttp_table_matches_the_router() -> None:
+    pytest.importorskip("aiohttp", reason="aiohttp not installed")
+    root = FIXTURES / "routes_aiohttp"
+    app = framework_import(root, "petstore.app").create_app()
+    registered: set[tuple[str, str]] = set()
+
+    def visit(application) -> None:
+        for route in application.router.routes():
+            info = route.resource.get_info()
+            path = info.get("path") or info.get("formatter")
+            if route.method == "*":  # class-based view: the methods it defines
+                handler = route.handler
+                registered.update((m, path) for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m.lower() in vars(handler))
+            elif route.method != "HEAD":
+                registered.add((route.method, path))
+        for resource in application.router.resources():
+            if hasattr(resource, "_app"):
+                visit(resource._app)
+
+    visit(app)
+    assert {(m, p) for m, p, _h, _g in table(root)} == registered
