@@ -595,6 +595,11 @@ def check(
         for cls, opts in selected(config, file_kinds + ("tool",)):
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, opts))
+        from .checks.base import COLLECTORS  # fact collectors run whatever is selected
+
+        for cls in COLLECTORS:
+            if cls.kind in checks_by_kind:
+                checks_by_kind[cls.kind].append((cls, {}))
         file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
         cache.meta["rules"] = file_rules
         cache.dirty = True
@@ -666,6 +671,7 @@ def check(
     )
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
+    report.extra["project"] = project  # for feature commands that read facts (e.g. `routes`)
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
