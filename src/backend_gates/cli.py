@@ -61,6 +61,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["respect-gitignore"] = False
     if getattr(args, "format", None):
         out["format"] = args.format
+    if getattr(args, "spec_base", None):
+        out["openapi.spec-base"] = args.spec_base
     return out
 
 
@@ -82,6 +84,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
     p.add_argument("--quiet", "-q", action="store_true", help="text output: findings only, no gate summary")
+    p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
     add_config_options(p)
 
 
@@ -277,6 +280,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
+FEATURE_COMMAND_MODULES.append("backend_gates.openapi.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,7 +55,7 @@ class OperationWithoutSecurity(OpenApiCheck):
         if not unsecured:
             return
         if not anywhere:
-            self.report(("paths",), what=f"the spec declares no authentication: {len(unsecured)} operation(s), e.g. {unsecured[0].label},")
+            self.report(("paths",), message=f"the spec declares no security requirement for any of its {len(unsecured)} non-public operation(s) (e.g. {unsecured[0].label})")
             return
         for op in unsecured:
             self.report(op.json_path, what=op.label)
