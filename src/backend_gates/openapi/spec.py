@@ -302,7 +302,7 @@ class SpecDocument:
         except RecursionError:
             out.append(Problem(self.abs_path, (), 1, "validation stopped: $ref cycle too deep to validate"))
         except Exception as exc:  # the validator's own failures (unresolvable refs it found)
-            out.append(Problem(self.abs_path, (), 1, f"validation stopped: {type(exc).__name__}: {_first_line(exc)}"))
+            out.append(Problem(self.abs_path, (), 1, f"validation stopped early (openapi-spec-validator raised {type(exc).__name__}: {_first_line(exc)}); fix the other errors first"))
         return out
 
 
