@@ -54,16 +54,21 @@ def _params(path: str) -> list[str]:
     return re.findall(r"\{([^}/]+)\}", normalize_path(path))
 
 
+def _key(path: str) -> str:
+    """Shape without a trailing slash (Django and DRF end paths with '/', specs often do not)."""
+    return shape(path).rstrip("/") or "/"
+
+
 def compare(routes: list[Route], ops: list[SpecOp]) -> list[Drift]:
     by_shape: dict[str, list[SpecOp]] = {}
     for op in ops:
         for cand in op.candidates:
-            lst = by_shape.setdefault(shape(cand), [])
+            lst = by_shape.setdefault(_key(cand), [])
             if op not in lst:
                 lst.append(op)
     route_shapes: dict[str, list[Route]] = {}
     for r in routes:
-        route_shapes.setdefault(shape(r.path), []).append(r)
+        route_shapes.setdefault(_key(r.path), []).append(r)
 
     matched: set[SpecOp] = set()
     out: list[Drift] = []
@@ -71,7 +76,7 @@ def compare(routes: list[Route], ops: list[SpecOp]) -> list[Drift]:
         if route.extra.get("include_in_schema") is False:
             continue
         method = route.method.upper()
-        documented = by_shape.get(shape(route.path), [])
+        documented = by_shape.get(_key(route.path), [])
         same = [op for op in documented if op.method == method]
         if same:
             matched.update(same)
@@ -89,7 +94,7 @@ def compare(routes: list[Route], ops: list[SpecOp]) -> list[Drift]:
             continue
         implemented: set[str] = set()
         for cand in op.candidates:
-            implemented.update(r.method.upper() for r in route_shapes.get(shape(cand), []))
+            implemented.update(r.method.upper() for r in route_shapes.get(_key(cand), []))
         if op.method in IMPLICIT and implemented:
             continue
         out.append(Drift("unimplemented", None, op, others=sorted(implemented)))
