@@ -52,7 +52,12 @@ class Loaded:
         return self.lines.get((), 1)
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
+    if node.tag == _STR:  # most scalars: no constructor round trip
+        return node.value
     value = loader.construct_object(node, deep=True)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return node.value

@@ -20,6 +20,7 @@ from .loader import JsonPath, Loaded, SpecParseError, follow, load_text, parse_p
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_VALIDATION_ERRORS = 50
+RESOLVED_CACHE = 8192  # jsonschema-path's resolved-ref cache (default 128 thrashes on large specs)
 
 
 @dataclass
@@ -283,16 +284,20 @@ class SpecDocument:
         if broken:
             docs = {f: _sanitized(d, [p for (bf, p) in broken if bf == f]) for f, d in docs.items()}
         handlers = _handlers(docs, self.allow_remote)
-        validator = type("BoundValidator", (validator_cls,), {"resolver_handlers": handlers})(
-            docs[self.abs_path], base_uri=Path(self.abs_path).as_uri()
+        from jsonschema_path import SchemaPath
+
+        base_uri = Path(self.abs_path).as_uri()
+        schema_path = SchemaPath.from_dict(
+            docs[self.abs_path], base_uri=base_uri, handlers=handlers, resolved_cache_maxsize=RESOLVED_CACHE
         )
+        validator = validator_cls(schema_path, base_uri=base_uri)
         seen: set[tuple[JsonPath, str]] = set()
         try:
             for count, err in enumerate(validator.iter_errors()):
                 if count >= MAX_VALIDATION_ERRORS:
                     out.append(Problem(self.abs_path, (), 1, f"more than {MAX_VALIDATION_ERRORS} validation errors; first {MAX_VALIDATION_ERRORS} shown"))
                     break
-                where = tuple(getattr(err, "absolute_path", ()) or ())
+                where = _typed_path(docs[self.abs_path], tuple(getattr(err, "absolute_path", ()) or ()))
                 message = _error_text(err)
                 key = (where, message)
                 if key in seen:
@@ -300,7 +305,7 @@ class SpecDocument:
                 seen.add(key)
                 out.append(Problem(self.abs_path, where, self.root.line_of(where), f"{message} at {pointer(where)}"))
         except RecursionError:
-            out.append(Problem(self.abs_path, (), 1, "validation stopped: $ref cycle too deep to validate"))
+            out.append(Problem(self.abs_path, (), 1, "validation stopped: schemas nest too deeply through $refs for the validator (recursion limit)"))
         except Exception as exc:  # the validator's own failures (unresolvable refs it found)
             out.append(Problem(self.abs_path, (), 1, f"validation stopped early (openapi-spec-validator raised {type(exc).__name__}: {_first_line(exc)}); fix the other errors first"))
         return out
@@ -414,8 +419,31 @@ def _handlers(docs: dict[str, Any], allow_remote: bool) -> dict[str, Any]:
     return {"<all_urls>": any_url, "http": remote, "https": remote, "file": local}
 
 
+def _typed_path(data: Any, where: JsonPath) -> JsonPath:
+    """Validator paths may say 200 for the key '200': use the document's own key types."""
+    out: list[str | int] = []
+    node = data
+    for part in where:
+        if isinstance(node, list):
+            try:
+                index = int(part)
+            except (TypeError, ValueError):
+                return tuple(out)
+            out.append(index)
+            node = node[index] if 0 <= index < len(node) else None
+        elif isinstance(node, dict):
+            key = part if part in node else str(part)
+            out.append(key)
+            node = node.get(key)
+        else:
+            out.append(part)
+            node = None
+    return tuple(out)
+
+
 def _error_text(err: Any) -> str:
     message = str(getattr(err, "message", "") or err)
+    message = message.split(" Failed validating ", 1)[0].split("\nFailed validating ", 1)[0]
     message = " ".join(message.split())
     if len(message) > 200:
         message = message[:197] + "..."
