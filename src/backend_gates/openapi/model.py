@@ -202,6 +202,13 @@ def contract(doc: SpecDocument) -> dict[str, Any]:
     from ..routes import shape
 
     ops: dict[str, Any] = {}
+    flat: dict[int, dict[str, dict[str, Any]]] = {}
+
+    def flat_of(schema: Any) -> dict[str, dict[str, Any]]:
+        if id(schema) not in flat:
+            flat[id(schema)] = flatten(doc, schema)
+        return flat[id(schema)]
+
     for op in doc.operations():
         params = {}
         for param in parameters(doc, op):
@@ -216,12 +223,12 @@ def contract(doc: SpecDocument) -> dict[str, Any]:
         responses = {}
         for code, schema in response_schemas(doc, op):
             if code.startswith("2"):
-                responses[code] = {"type": schema_type(schema), "props": flatten(doc, schema)}
+                responses[code] = {"type": schema_type(schema), "props": flat_of(schema)}
         ops[f"{op.method.upper()} {shape(op.path)}"] = {
             "label": op.label,
             "line": doc.line_of(op.json_path),
             "params": params,
-            "body": {"required": body_required, "type": schema_type(body), "props": flatten(doc, body)} if body is not None else None,
+            "body": {"required": body_required, "type": schema_type(body), "props": flat_of(body)} if body is not None else None,
             "responses": responses,
             "security": effective_security(doc, op),
         }

@@ -99,7 +99,7 @@ class SpecDocument:
             if not isinstance(item, dict):
                 continue
             for method in HTTP_METHODS:
-                node = item.get(method)
+                node = self.deref(item.get(method))  # non-standard but common in multi-file sources
                 if isinstance(node, dict):
                     yield Operation(str(template), method, node, item, item_path + (method,))
 
@@ -114,21 +114,31 @@ class SpecDocument:
 
     def path_of(self, node: Any) -> JsonPath | None:
         """Where a container of the root document sits (first occurrence), or None."""
+        found = self.locate(node)
+        return found[1] if found is not None and found[0] == self.abs_path else None
+
+    def locate(self, node: Any) -> tuple[str, JsonPath] | None:
+        """(absolute file, json path) of a container in the root or a file its refs reach."""
         index = self.__dict__.get("_index")
         if index is None:
             index = {}
-            stack: list[tuple[Any, JsonPath]] = [(self.root.data, ())]
-            while stack:
-                item, where = stack.pop()
-                if id(item) in index:
-                    continue
-                index[id(item)] = where
-                if isinstance(item, dict):
-                    stack.extend((v, where + (k,)) for k, v in item.items() if isinstance(v, (dict, list)))
-                elif isinstance(item, list):
-                    stack.extend((v, where + (i,)) for i, v in enumerate(item) if isinstance(v, (dict, list)))
+            for file, loaded in [(self.abs_path, self.root), *self.files.items()]:
+                stack: list[tuple[Any, JsonPath]] = [(loaded.data, ())]
+                while stack:
+                    item, where = stack.pop()
+                    if id(item) in index:
+                        continue
+                    index[id(item)] = (file, where)
+                    if isinstance(item, dict):
+                        stack.extend((v, where + (k,)) for k, v in item.items() if isinstance(v, (dict, list)))
+                    elif isinstance(item, list):
+                        stack.extend((v, where + (i,)) for i, v in enumerate(item) if isinstance(v, (dict, list)))
             self.__dict__["_index"] = index
         return index.get(id(node))
+
+    def file_line(self, file: str, where: JsonPath) -> int:
+        loaded = self.root if file == self.abs_path else self.files.get(file)
+        return loaded.line_of(where) if loaded is not None else 1
 
     # ------------------------------------------------------------------ refs
     def deref(self, node: Any, limit: int = 32) -> Any:
@@ -145,6 +155,13 @@ class SpecDocument:
         return node
 
     def _target(self, base: str, ref: str) -> Any:
+        cache = self.__dict__.setdefault("_targets", {})
+        key = (base, ref)
+        if key not in cache:
+            cache[key] = self._lookup(base, ref)
+        return cache[key]
+
+    def _lookup(self, base: str, ref: str) -> Any:
         url, fragment = urldefrag(ref)
         if urlparse(url).scheme in ("http", "https"):
             return None

@@ -54,6 +54,26 @@ class OpenApiCheck(Check):
         self.found.append(self.make_finding(loc, message=message, severity=severity, extra=data, **fmt))
 
 
+def report_property(check: OpenApiCheck, owner: Any, leaf: str, fallback: tuple[Any, ...], **fmt: Any) -> None:
+    """Report at the definition of property `leaf` of schema `owner`, in whichever file holds it."""
+    found = check.spec.locate(owner)
+    if found is None:
+        check.report(fallback, **fmt)
+        return
+    file, where = found
+    where = where + ("properties", leaf)
+    if file == check.spec.abs_path:
+        check.report(where, **fmt)
+        return
+    from ...sources.openapi import rel_to_root
+
+    rel = rel_to_root(file, check.config, "") if check.config is not None else ""
+    if not rel:
+        check.report(fallback, **fmt)
+        return
+    check.report(where, file=rel, line=check.spec.file_line(file, where), **fmt)
+
+
 def is_public_path(path: str, config: Any) -> bool:
     """The path matches `routes.public` / `routes.extend-public` globs."""
     import fnmatch

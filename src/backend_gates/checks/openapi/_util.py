@@ -18,6 +18,9 @@ ACTION_WORDS = {
 }
 
 
+NOT_PLURAL = {"kubernetes", "redis", "postgres", "dns", "https", "series", "species", "news", "alias", "canvas", "access", "business", "address", "process", "progress"}
+
+
 def segments(template: str) -> list[str]:
     return [s for s in template.split("/") if s]
 
@@ -49,6 +52,8 @@ def is_plural_collection(template: str) -> bool:
     if not seg or is_param(seg) or seg in ACTION_WORDS:
         return False
     word = re.split(r"[-_.]", seg)[-1]
+    if word in NOT_PLURAL:
+        return False
     return len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...model import Severity
 from ..base import Bad
-from . import OpenApiCheck
+from . import OpenApiCheck, report_property
 
 _HEAD = 'openapi: "3.0.3"\ninfo:\n  title: Pets\n  version: "1.0.0"\npaths:\n  /pets:\n    post:\n'
 _RESP = "      responses:\n        '201': {description: created}\n"
@@ -83,9 +83,11 @@ class UnboundedRequestField(OpenApiCheck):
         from ...openapi.model import parameters, request_schema, walk_properties
 
         done: set[tuple[int, str]] = set()
+        walked: set[int] = set()
         for op in self.spec.operations():
             schema, _required = request_schema(self.spec, op)
-            if schema is not None:
+            if schema is not None and id(schema) not in walked:
+                walked.add(id(schema))
                 top = self._problem(schema)
                 if top and (id(schema), "") not in done:
                     done.add((id(schema), ""))
@@ -98,7 +100,7 @@ class UnboundedRequestField(OpenApiCheck):
                     if not what or key in done:
                         continue
                     done.add(key)
-                    self.report(self._where(owner, name, op), op=op.label, field=name, what=what)
+                    report_property(self, owner, name.rsplit(".", 1)[-1], op.json_path + ("requestBody",), op=op.label, field=name, what=what)
             for param in parameters(self.spec, op):
                 if param.get("in") not in ("query", "header", "formData", "cookie"):
                     continue
@@ -108,12 +110,6 @@ class UnboundedRequestField(OpenApiCheck):
                     done.add((id(param), ""))
                     where = self.spec.path_of(param) or op.json_path
                     self.report(where, op=op.label, field=f"{param.get('in')} parameter {param.get('name')}", what=what)
-
-    def _where(self, owner: Any, name: str, op: Any) -> tuple[Any, ...]:
-        at = self.spec.path_of(owner)
-        if at is None:
-            return op.json_path + ("requestBody",)
-        return at + ("properties", name.rsplit(".", 1)[-1])
 
     @staticmethod
     def _problem(schema: Any) -> str:

@@ -48,16 +48,19 @@ class InconsistentPathNaming(OpenApiCheck):
                     styles.setdefault(s, []).append((str(template), seg))
         reported: set[str] = set()
         if len(styles) > 1:
-            counts = Counter({s: len(v) for s, v in styles.items()})
+            counts = Counter({s: len({seg for _t, seg in v}) for s, v in styles.items()})
             major, _n = counts.most_common(1)[0]
             for s, items in styles.items():
                 if s == major:
                     continue
+                by_segment: dict[str, list[str]] = {}
                 for template, seg in items:
-                    if template in reported:
-                        continue
+                    by_segment.setdefault(seg, []).append(template)
+                for seg, templates in by_segment.items():  # once per segment, at its first path
+                    template = templates[0]
                     reported.add(template)
-                    self.report(("paths", template), path=template, problem=f"segment {seg!r} is {s} while most paths use {major}")
+                    more = f" (and {len(templates) - 1} more path(s))" if len(templates) > 1 else ""
+                    self.report(("paths", template), path=template, problem=f"segment {seg!r} is {s} while most segments use {major}{more}")
         slashed = [str(t) for t in paths if str(t) != "/" and str(t).endswith("/")]
         plain = [str(t) for t in paths if str(t) != "/" and not str(t).endswith("/")]
         if slashed and plain:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...model import Severity
 from ..base import Bad
-from . import OpenApiCheck
+from . import OpenApiCheck, report_property
 from ._util import is_auth_path, words
 
 ALWAYS = {"password", "passwd", "pwd", "passphrase", "secret", "ssn", "cvv", "cvc", "cvv2", "pin"}
@@ -76,11 +74,13 @@ class SensitiveFieldInResponse(OpenApiCheck):
         from ...openapi.model import response_schemas, walk_properties
 
         done: set[tuple[int, str]] = set()
+        walked: set[tuple[int, bool]] = set()
         for op in self.spec.operations():
             token_ok = is_auth_path(op.path) or "token" in op.path.lower() or "key" in op.path.lower()
             for code, schema in response_schemas(self.spec, op):
-                if not code.startswith("2"):
+                if not code.startswith("2") or (id(schema), token_ok) in walked:
                     continue
+                walked.add((id(schema), token_ok))
                 for name, prop, _req, owner in walk_properties(self.spec, schema):
                     if isinstance(prop, dict) and prop.get("writeOnly"):
                         continue
@@ -90,8 +90,4 @@ class SensitiveFieldInResponse(OpenApiCheck):
                     if not what or key in done:
                         continue
                     done.add(key)
-                    self.report(self._where(owner, leaf, op), op=op.label, field=name, what=what)
-
-    def _where(self, owner: Any, leaf: str, op: Any) -> tuple[Any, ...]:
-        at = self.spec.path_of(owner)
-        return op.json_path if at is None else at + ("properties", leaf)
+                    report_property(self, owner, leaf, op.json_path, op=op.label, field=name, what=what)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from ...model import Severity
 from ..base import Bad
 from . import OpenApiCheck
@@ -44,7 +47,8 @@ class CreateDocumentedAs200(OpenApiCheck):
     Why it matters: 201 Created (with a Location or the new resource) tells clients and caches that
     something new exists; 200 hides the difference between creating and any other action.
     Known limits: "creation" is inferred: POST with a request body on a path whose last segment is
-    a plural noun (`/pets`, `/users/{id}/orders`), not an action (`/search`, `/login`, `/batch`).
+    a plural noun (`/pets`, `/users/{id}/orders`), not an action (`/search`, `/login`, `/batch`),
+    whose operationId or summary says create/add/new/register.
     """
 
     code = "BG604"
@@ -57,7 +61,7 @@ class CreateDocumentedAs200(OpenApiCheck):
         _HEAD + '  /pets:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        "201": {description: created}\n',
         _HEAD + '  /pets/search:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        "200": {description: results}\n',
     ]
-    bad = [Bad(_HEAD + '  /pets:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        "200": {description: ok}\n', line=7)]
+    bad = [Bad(_HEAD + '  /pets:\n    post:\n      operationId: createPet\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        "200": {description: ok}\n', line=7)]
 
     def run(self) -> None:
         from ...openapi.model import request_schema
@@ -69,6 +73,18 @@ class CreateDocumentedAs200(OpenApiCheck):
             if "200" not in found or any(c in found for c in ("201", "202", "204", "303", "2XX")):
                 continue
             schema, _required = request_schema(self.spec, op)
-            if schema is None:
+            if schema is None or not _says_create(op.node):
                 continue
             self.report(op.json_path, op=op.label)
+
+
+_CREATE = re.compile(r"(?:^|[^a-z])(create|add|new|insert|register)(?:[^a-z]|$)")
+
+
+def _says_create(node: dict[str, Any]) -> bool:
+    """operationId or summary says the operation creates something (createPet, create_pet, 'Add a pet')."""
+    for key in ("operationId", "summary"):
+        text = node.get(key)
+        if isinstance(text, str) and _CREATE.search(re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()):
+            return True
+    return False

@@ -45,8 +45,8 @@ class UnversionedSpec(OpenApiCheck):
         ops = list(self.spec.operations())
         if not ops:
             return
-        if all(VERSION_RE.search(op.path) for op in ops):
-            return
+        if any(VERSION_RE.search(op.path) for op in ops):
+            return  # a version scheme exists; paths outside it are a route-level concern
         for op in ops:
             for param in parameters(self.spec, op):
                 if str(param.get("name", "")).lower() in VERSION_PARAMS and param.get("in") in ("header", "query"):
