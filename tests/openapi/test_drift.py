@@ -111,3 +111,14 @@ def test_spec_without_routes_in_code_is_not_drift(tmp_path: Path) -> None:
     report = run_engine(tmp_path, select=list(DRIFT))
     assert report.findings == []
     assert any("no routes found" in r for r in report.extra["coverage"]["API-DOCS"].reasons)
+
+
+def test_same_shape_operations_match_by_parameter_names() -> None:
+    ops = _ops(("GET", "/users/{id}"), ("GET", "/users/{username}"))
+    routes = [_route("GET", "/users/<int:id>"), _route("GET", "/users/<username>")]
+    assert compare(routes, ops) == []
+
+
+def test_documentation_routes_are_not_drift() -> None:
+    routes = [_route("GET", "/docs"), _route("GET", "/openapi.json"), _route("GET", "/static/<path:p>"), _route("GET", "/a")]
+    assert compare(routes, _ops(("GET", "/a"))) == []

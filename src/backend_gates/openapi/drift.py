@@ -13,6 +13,13 @@ from typing import Any
 from ..routes import Route, normalize_path, shape
 
 IMPLICIT = ("HEAD", "OPTIONS")
+DOCS_ROUTES = ("/docs", "/redoc", "/openapi", "/swagger", "/apidocs", "/api/docs", "/schema", "/static/", "/favicon.ico")
+
+
+def _is_docs_route(path: str) -> bool:
+    """Routes that serve the documentation itself (or static files) are not API operations."""
+    low = path.lower()
+    return any(low == p or low.startswith(p + "/") or low.startswith(p + ".") or (p.endswith("/") and low.startswith(p)) for p in DOCS_ROUTES)
 
 
 @dataclass(frozen=True)
@@ -73,16 +80,20 @@ def compare(routes: list[Route], ops: list[SpecOp]) -> list[Drift]:
     matched: set[SpecOp] = set()
     out: list[Drift] = []
     for route in routes:
-        if route.extra.get("include_in_schema") is False:
+        if route.extra.get("include_in_schema") is False or _is_docs_route(route.path):
             continue
         method = route.method.upper()
         documented = by_shape.get(_key(route.path), [])
         same = [op for op in documented if op.method == method]
         if same:
-            matched.update(same)
+            have = _params(route.path)
+            exact = [op for op in same if _params(op.template) == have]
+            matched.update(exact or same)
+            if exact:
+                continue
             op = same[0]
-            have, want = _params(route.path), _params(op.template)
-            if have != want and len(have) == len(want):
+            want = _params(op.template)
+            if len(have) == len(want):
                 out.append(Drift("param-names", route, op, f"code names {', '.join(have)}; spec names {', '.join(want)}"))
             continue
         if method in IMPLICIT:

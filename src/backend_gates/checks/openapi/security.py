@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...model import Severity
 from ..base import Bad
 from . import OpenApiCheck, is_public_path
+from ._util import is_auth_path
 
 _HEAD = 'openapi: "3.0.3"\ninfo:\n  title: Pets\n  version: "1.0.0"\n'
 _SCHEMES = "components:\n  securitySchemes:\n    bearer: {type: http, scheme: bearer}\n"
@@ -15,7 +16,8 @@ class OperationWithoutSecurity(OpenApiCheck):
 
     Why it matters: the spec is the contract gateways, generated clients and reviewers read; an
     operation without `security` is documented as open to anyone. `security: []` marks an
-    operation as deliberately public; paths on `routes.public` (health, login, docs) are exempt.
+    operation as deliberately public; paths on `routes.public` (health, login, docs) and
+    authentication operations (login, token, refresh, password reset) are exempt.
     Known limits: when the spec declares no security at all, one finding is reported for the
     whole spec rather than one per operation.
     """
@@ -51,6 +53,8 @@ class OperationWithoutSecurity(OpenApiCheck):
                 continue
             if any(is_public_path(prefix + op.path, self.config) or is_public_path(op.path, self.config) for prefix in prefixes):
                 continue
+            if is_auth_path(op.path):
+                continue  # login, token, refresh, password reset: how credentials are obtained
             unsecured.append(op)
         if not unsecured:
             return
