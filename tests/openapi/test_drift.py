@@ -122,3 +122,19 @@ def test_same_shape_operations_match_by_parameter_names() -> None:
 def test_documentation_routes_are_not_drift() -> None:
     routes = [_route("GET", "/docs"), _route("GET", "/openapi.json"), _route("GET", "/static/<path:p>"), _route("GET", "/a")]
     assert compare(routes, _ops(("GET", "/a"))) == []
+
+
+def test_warm_run_replays_spec_facts_without_reloading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "openapi_fastapi", root)
+    cold = run_engine(root, cache=True)
+    import backend_gates.openapi.spec as spec_module
+
+    def no_reload(*args, **kwargs):
+        raise AssertionError("spec loaded again on a warm run")
+
+    monkeypatch.setattr(spec_module, "load_spec", no_reload)
+    warm = run_engine(root, cache=True)
+    assert warm.extra["timing"]["analyzed"] == 0
+    key = lambda r: sorted((f.code, f.location.path, f.location.line) for f in r.findings if f.code.startswith("BG6"))
+    assert key(warm) == key(cold) and len(key(cold)) == 2
