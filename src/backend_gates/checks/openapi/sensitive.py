@@ -28,9 +28,9 @@ def sensitive(name: str, token_ok: bool) -> str:
         return "a password or secret" if last not in ("ssn",) and "social" not in parts else "a social security number"
     if last == "hash" and ("password" in parts or "passwd" in parts):
         return "a password hash"
-    if last == "key" and any(p in parts for p in ("api", "private", "secret", "signing", "access", "encryption")):
+    if last == "key" and not token_ok and any(p in parts for p in ("private", "secret", "signing", "encryption")):
         return "a key"
-    if joined in ("apikey", "privatekey"):
+    if joined == "privatekey" and not token_ok:
         return "a key"
     if ("card" in parts or "credit" in parts) and last in ("number", "num", "no", "pan", "card"):
         return "a card number"
@@ -42,12 +42,13 @@ def sensitive(name: str, token_ok: bool) -> str:
 
 
 class SensitiveFieldInResponse(OpenApiCheck):
-    """A response schema exposes a sensitive field: password, secret, key, SSN, card number or token.
+    """A response schema exposes a sensitive field: password, secret, private key, SSN, card number or token.
 
     Why it matters: what a response schema documents, the serializer usually returns; password
     hashes, secrets and card numbers in responses leak through logs, caches and browsers.
-    Known limits: tokens are expected in the responses of authentication operations (login,
-    token, refresh) and are not reported there; `writeOnly` properties are exempt; names are
+    Known limits: tokens and keys are expected in the responses of authentication and
+    key-issuing operations (login, token, refresh, `/keys`) and are not reported there; API-key
+    names (`apiKey`) are not reported, they often name identifiers; `writeOnly` properties are exempt; names are
     matched by words (`accessToken`, `password_hash`), not by content.
     """
 
