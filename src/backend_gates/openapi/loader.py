@@ -122,6 +122,7 @@ def _convert(loader: Any, root: yaml.Node, lines: dict[JsonPath, int]) -> Any:
             return {}
         if isinstance(node, yaml.SequenceNode):
             return []
+        assert isinstance(node, yaml.ScalarNode)
         return _scalar(loader, node)
 
     result = new(root)

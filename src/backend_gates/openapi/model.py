@@ -16,7 +16,7 @@ MAX_DEPTH = 6
 
 def summarize(doc: SpecDocument) -> dict[str, Any]:
     data = doc.data if isinstance(doc.data, dict) else {}
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
     return {
         "spec": doc.path,
         "version": doc.version,
@@ -189,7 +189,7 @@ def walk_properties(doc: SpecDocument, schema: Any) -> Iterator[tuple[str, Any, 
             stack.append((node["items"], prefix + "[].", depth + 1, seen))
         props = node.get("properties")
         if isinstance(props, dict):
-            required = node.get("required") if isinstance(node.get("required"), list) else []
+            required: list[Any] = node["required"] if isinstance(node.get("required"), list) else []
             for name, raw in props.items():
                 prop = doc.deref(raw)
                 full = f"{prefix}{name}"

@@ -60,7 +60,8 @@ def app_spec(project: Any) -> dict[str, Any] | None:
     or when spec files exist). Returns {"summary", "findings", "errors", "file", "target"}."""
     cache = project.__dict__.setdefault("_openapi_app_spec", {})
     if "value" in cache:
-        return cache["value"]
+        found: dict[str, Any] | None = cache["value"]
+        return found
     target = str(project.config["openapi.app"] or "").strip()
     value: dict[str, Any] | None = None
     if target and not project.facts(FACT):

@@ -65,7 +65,7 @@ def analyze(
     path: str,
     abs_path: str,
     source: str,
-    checks: Iterable[tuple[type, dict[str, Any]]],
+    checks: Iterable[tuple[type[Any], dict[str, Any]]],
     config: "Config",
 ) -> FileResult:
     from ..openapi.loader import SpecParseError

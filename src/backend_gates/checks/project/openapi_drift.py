@@ -51,7 +51,8 @@ def _drift(project: Any) -> list[Any]:
         from ...routes import route_table
 
         cache["value"] = compare(route_table(project), spec_ops(spec_facts(project)))
-    return cache["value"]
+    found: list[Any] = cache["value"]
+    return found
 
 
 def _why_not(project: Any) -> str | None:

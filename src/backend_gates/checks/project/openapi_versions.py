@@ -80,6 +80,7 @@ class BreakingSpecChange(ProjectCheck):
         for path, summary in spec_facts(project):
             spec = summary.get("spec", path)
             base_file = Path(project.root) / base
+            text: str | None
             if base_file.is_file():  # a second file instead of a git ref
                 text, why = base_file.read_text(encoding="utf-8", errors="replace"), ""
             else:
