@@ -24,10 +24,10 @@ def sensitive(name: str, token_ok: bool) -> str:
     last = parts[-1]
     if last == "pin" and len(parts) == 1:
         return ""  # 'pin' alone is too ambiguous (pinned, map pin)
-    if last in ALWAYS or "password" in parts or joined in ("clientsecret", "socialsecuritynumber"):
-        return "a password or secret" if last not in ("ssn",) and "social" not in parts else "a social security number"
     if last == "hash" and ("password" in parts or "passwd" in parts):
         return "a password hash"
+    if last in ALWAYS or "password" in parts or joined in ("clientsecret", "socialsecuritynumber"):
+        return "a password or secret" if last not in ("ssn",) and "social" not in parts else "a social security number"
     if last == "key" and not token_ok and any(p in parts for p in ("private", "secret", "signing", "encryption")):
         return "a key"
     if joined == "privatekey" and not token_ok:
