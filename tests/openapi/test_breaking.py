@@ -202,3 +202,20 @@ def test_spec_diff_command(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("openapi: [\n")
     proc = run_cli("spec-diff", "old.yaml", "broken.yaml", cwd=tmp_path)
     assert proc.returncode == 2 and "broken.yaml:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unreadable_base_is_not_evaluated_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.backend-gates]\n")
+    (tmp_path / "openapi.yaml").write_text(V1)
+    report = run_engine(tmp_path, select=["BG614"], **{"openapi.spec-base": "no-such-ref"})
+    assert report.findings == []
+    assert not [e for e in report.errors if e.kind == "internal"]
+    reasons = report.extra["coverage"]["API-VERSION"].reasons
+    assert any(r.startswith("BG614: cannot read openapi.yaml at no-such-ref") for r in reasons), reasons
+
+
+def test_new_spec_without_a_base_version_is_fine(repo: Path) -> None:
+    (repo / "api").mkdir()
+    (repo / "api" / "openapi.yaml").write_text(V1)
+    found = _breaking(repo)
+    assert found == []

@@ -68,9 +68,21 @@ class BreakingSpecChange(ProjectCheck):
             return "no base to compare the spec with (use --spec-base REF or openapi.spec-base)"
         if not spec_facts(project):
             return "no OpenAPI spec found"
-        return None
+        _findings, why = self._compare(project)
+        return why
 
     def run(self, project: Any) -> list[Finding]:
+        findings, _why = self._compare(project)
+        return findings
+
+    def _compare(self, project: Any) -> tuple[list[Finding], str | None]:
+        cache = project.__dict__.setdefault("_openapi_breaking", {})
+        if "value" not in cache:
+            cache["value"] = self._compute(project)
+        value: tuple[list[Finding], str | None] = cache["value"]
+        return value
+
+    def _compute(self, project: Any) -> tuple[list[Finding], str | None]:
         from ...openapi.diff import compare, version_bump
         from ...openapi.loader import SpecParseError
         from ...openapi.project import git_show, spec_facts, summary_of_text
@@ -88,7 +100,7 @@ class BreakingSpecChange(ProjectCheck):
             if text is None:
                 if "exists on disk, but not in" in why or "does not exist in" in why:
                     continue  # a new spec: nothing to break
-                raise RuntimeError(f"cannot read {spec} at {base}: {why}")
+                return [], f"cannot read {spec} at {base}: {why}"
             try:
                 old = summary_of_text(spec, str(Path(project.root) / spec), text)
             except SpecParseError as exc:
@@ -106,7 +118,7 @@ class BreakingSpecChange(ProjectCheck):
                         extra={"kind": change.kind, "operation": change.operation},
                     )
                 )
-        return out
+        return out, None
 
 
 class AppSpecGenerated(ProjectCheck):
