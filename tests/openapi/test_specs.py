@@ -174,3 +174,22 @@ def test_suppression_comment_in_yaml(tmp_path: Path) -> None:
     (tmp_path / "openapi.yaml").write_text(text)
     report = run_engine(tmp_path, select=["BG610"])
     assert sorted((f.location.line, f.suppressed) for f in report.findings) == [(100, True), (102, False)]
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    (tmp_path / "openapi.yaml").write_text(
+        'openapi: "3.0.3"\ninfo: {title: t, version: "1"}\npaths: {}\n'
+        f"x-evil: !!python/object/apply:os.system ['touch {marker}']\n"
+    )
+    report = run_engine(tmp_path, select=["BG600"])
+    assert not marker.exists()
+    assert [(f.code, f.location.line) for f in report.findings] == [("BG600", 4)]
+    assert "does not parse" in report.findings[0].message
+
+
+def test_configured_spec_that_matches_nothing_is_said(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/a')\ndef a():\n    return ''\n"})
+    report = run_engine(tmp_path, **{"openapi.spec": ["api/openapi.yaml"]})
+    reasons = report.extra["coverage"]["API-DOCS"].reasons
+    assert any("matched no readable OpenAPI spec" in r for r in reasons), reasons

@@ -53,6 +53,7 @@ class Loaded:
 
 
 _STR = "tag:yaml.org,2002:str"
+_CONTAINER_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
@@ -118,6 +119,9 @@ def _convert(loader: Any, root: yaml.Node, lines: dict[JsonPath, int]) -> Any:
     done: dict[int, Any] = {}  # node id -> converted container (aliases, recursive anchors)
 
     def new(node: yaml.Node) -> Any:
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _CONTAINER_TAGS:
+            mark = node.start_mark
+            raise SpecParseError(f"not valid YAML for a spec: unsupported tag {node.tag!r}", mark.line + 1, mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return {}
         if isinstance(node, yaml.SequenceNode):

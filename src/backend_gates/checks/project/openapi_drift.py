@@ -59,6 +59,9 @@ def _why_not(project: Any) -> str | None:
     from ...openapi.project import spec_facts
 
     if not spec_facts(project):
+        configured = list(project.config["openapi.spec"])
+        if configured:
+            return f"openapi.spec = {configured} matched no readable OpenAPI spec"
         return "no OpenAPI spec found (name it openapi.yaml/json or set openapi.spec)"
     try:
         from ...routes import route_table
