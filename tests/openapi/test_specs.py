@@ -193,3 +193,13 @@ def test_configured_spec_that_matches_nothing_is_said(tmp_path: Path) -> None:
     report = run_engine(tmp_path, **{"openapi.spec": ["api/openapi.yaml"]})
     reasons = report.extra["coverage"]["API-DOCS"].reasons
     assert any("matched no readable OpenAPI spec" in r for r in reasons), reasons
+
+
+def test_duplicate_operation_ids_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(
+        'openapi: "3.0.3"\ninfo: {title: t, version: "1"}\npaths:\n'
+        "  /a:\n    get:\n      operationId: same\n      responses: {'200': {description: ok}}\n"
+        "  /b:\n    get:\n      operationId: same\n      responses: {'200': {description: ok}}\n"
+    )
+    report = run_engine(tmp_path, select=["BG600"])
+    assert any("Operation ID 'same'" in f.message and "not unique" in f.message for f in report.findings), [f.message for f in report.findings]

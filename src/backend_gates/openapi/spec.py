@@ -307,7 +307,7 @@ class SpecDocument:
         schema_path = SchemaPath.from_dict(
             docs[self.abs_path], base_uri=base_uri, handlers=handlers, resolved_cache_maxsize=RESOLVED_CACHE
         )
-        validator = validator_cls(schema_path, base_uri=base_uri)
+        validator = _fast(validator_cls)(schema_path, base_uri=base_uri)
         seen: set[tuple[JsonPath, str]] = set()
         try:
             for count, err in enumerate(validator.iter_errors()):
@@ -408,6 +408,57 @@ def _validator_for(version: str) -> Any:
     except ImportError:  # pragma: no cover - older validator
         pass
     return table.get(version)
+
+
+class _SeenList(list):  # type: ignore[type-arg]
+    """A list with O(1) membership: openapi-spec-validator keeps visited schema ids and operation
+    ids in lists and tests `in` for each new one, which is quadratic on specs with thousands of
+    operations. Same contents, same order; only `in` is faster."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[Any] = set()
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        try:
+            self._seen.add(item)
+        except TypeError:  # unhashable (an invalid operationId): the list still has it
+            pass
+
+    def __contains__(self, item: object) -> bool:
+        try:
+            if item in self._seen:
+                return True
+        except TypeError:
+            pass
+        return list.__contains__(self, item)
+
+
+_LIST_ATTRS = ("visited_schema_ids", "meta_checked_schema_ids", "operation_ids_registry")
+_FAST: dict[type, type] = {}
+
+
+def _fast(validator_cls: Any) -> Any:
+    """The validator class with its keyword validators' id registries made O(1) (same results)."""
+    if validator_cls in _FAST:
+        return _FAST[validator_cls]
+    keyword_validators = dict(validator_cls.keyword_validators)
+    for key in ("operation", "schema"):
+        base = keyword_validators.get(key)
+        if base is None:
+            continue
+
+        def __init__(self: Any, registry: Any, _base: Any = base) -> None:
+            _base.__init__(self, registry)
+            for attr in _LIST_ATTRS:
+                if isinstance(getattr(self, attr, None), list):
+                    setattr(self, attr, _SeenList())
+
+        keyword_validators[key] = type(f"Fast{base.__name__}", (base,), {"__init__": __init__})
+    fast = type(f"Fast{validator_cls.__name__}", (validator_cls,), {"keyword_validators": keyword_validators})
+    _FAST[validator_cls] = fast
+    return fast
 
 
 class _RemoteRefused(Exception):
