@@ -136,6 +136,18 @@ class Index:
         self.views: list[RouteView] = []
         self.unresolved: list[str] = []
 
+    def root_location(self, views: list[RouteView]) -> tuple[str, int]:
+        """Where project-level route findings point: the app object, else settings, else a route."""
+        for ctor in ("FastAPI", "Flask", "APIFlask", "Quart", "Starlette", "Application", "Sanic"):
+            for (mod, _var), obj in sorted(self.objects.items()):
+                if obj.get("ctor") == ctor and not self.parents.get((mod, _var)):
+                    return self.files[mod], obj.get("line", 1) or 1
+        for mod, data in sorted(self.mods.items()):
+            if "REST_FRAMEWORK" in data.get("settings", {}) or "ROOT_URLCONF" in data.get("settings", {}):
+                return self.files[mod], 1
+        first = min(views, key=lambda v: (v.route.file, v.route.line))
+        return first.route.file, first.route.line
+
     # ------------------------------------------------------------------ modules and names
     def find_module(self, name: str) -> str | None:
         if name in self.mods:

@@ -411,6 +411,10 @@ class BodyFacts:
 
     def ret(self, node: cst.Return) -> None:
         value = node.value
+        if isinstance(value, cst.IfExp):  # `return x if ok else {"error": ...}`: judge both arms
+            for arm in (value.body, value.orelse):
+                self.ret(cst.Return(value=arm))
+            return
         status: int | None = None
         error = False
         kind = ""
