@@ -243,7 +243,7 @@ class MutationWithoutAudit(RouteCheck):
     fix = "log the actor, action and object id (e.g. log.info('audit: order %s refunded by %s', ...))"
     per_handler = True
     good = [
-        "import logging\nfrom fastapi import APIRouter\nrouter = APIRouter()\nlog = logging.getLogger(__name__)\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    log.info('audit: order %s deleted by %s', order_id, user.id)\n    return None\n",
+        "import logging\nfrom fastapi import APIRouter\nrouter = APIRouter()\nlog = logging.getLogger(__name__)\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    log.info('audit: order %s deleted by %s', order_id, user.id)\n    return None\n",
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -290,5 +290,5 @@ UntypedBody.bad = [
     Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/refunds')\ndef refund(payload: dict):\n    return {}\n", line=5),
 ]
 MutationWithoutAudit.bad = [
-    Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    return None\n", line=5),
+    Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    return None\n", line=5),
 ]
