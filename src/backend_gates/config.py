@@ -31,6 +31,9 @@ class Setting:
 
 DEFAULT_PUBLIC_ROUTES = [
     "/health*",
+    "*/health*",
+    "*/healthz",
+    "*/ping",
     "/healthz",
     "/livez",
     "/readyz",
@@ -63,6 +66,9 @@ DEFAULT_PUBLIC_ROUTES = [
     "/swagger*",
     "/schema*",
     "/static/*",
+    "*/static/*",
+    "*/reset_password*",
+    "*/forgot_password*",
     "/favicon.ico",
     "/robots.txt",
     "/",

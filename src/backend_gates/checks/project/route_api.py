@@ -24,7 +24,8 @@ class VerbInPath(RouteCheck):
     verbs in paths duplicate the method, make the API inconsistent and hide what clients can do.
     Known limits: only CRUD verbs (get, list, create, add, update, edit, set, save, delete,
     remove, ...) are reported; domain actions on a resource (`/orders/{id}/refund`, `/publish`)
-    are accepted as controller resources.
+    are accepted as controller resources; plain Django views and handlers that render HTML are
+    pages, not REST resources, and are not judged.
     """
 
     code = "BG100"
@@ -39,6 +40,8 @@ class VerbInPath(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
+        if view.route.framework == "django" or judge.is_html(view):
+            return  # HTML views (Django /add/, /edit/ forms) are pages, not REST resources
         for segment in judge.static_segments(view.route.path):
             words = judge.words(segment)
             if words and words[0] in CRUD_VERBS:
@@ -312,7 +315,7 @@ class SingularPluralMix(RouteCheck):
     Why it matters: `/users` and `/user/{id}` for the same collection make clients guess;
     REST style uses the plural collection name for both the list and its items.
     Known limits: reported only when a singular segment is followed by a path parameter
-    (`/user/{id}`) and the plural form is a segment of another route; singleton resources
+    (`/user/{id}`) and the plural form is used under the same parent path; singleton resources
     (`/user` for the current user) are fine.
     """
 
@@ -329,9 +332,10 @@ class SingularPluralMix(RouteCheck):
         from ...routes import judge
 
         views = self.views(project)
-        used: set[str] = set()
+        used: set[tuple[str, str]] = set()  # (parent path, segment)
         for view in views:
-            used.update(s.lower() for s in judge.segments(view.route.path) if not s.startswith("{"))
+            segs = judge.segments(view.route.path)
+            used.update(("/".join(segs[:i]), s.lower()) for i, s in enumerate(segs) if not s.startswith("{"))
         out: list[Finding] = []
         done: set[str] = set()
         for view in views:
@@ -339,7 +343,8 @@ class SingularPluralMix(RouteCheck):
             for i, seg in enumerate(segs[:-1]):
                 if seg.startswith("{") or not segs[i + 1].startswith("{"):
                     continue
-                plurals = _plural(seg.lower()) & used
+                parent = "/".join(segs[:i])
+                plurals = {p for p in _plural(seg.lower()) if (parent, p) in used}
                 if plurals and not seg.endswith("s") and view.route.path not in done:
                     done.add(view.route.path)
                     out.append(self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, segment=seg, plural=sorted(plurals)[0]))
@@ -358,7 +363,8 @@ class UnversionedRoute(RouteCheck):
     Why it matters: without a version in the path (or a header/media-type scheme) every change is
     a breaking change for someone; routes that skip the scheme cannot evolve with the rest.
     Known limits: the scheme is `routes.version-scheme` (e.g. '/api/v{n}') or detected: when at
-    least a third of the routes carry a `v1`-style segment, the others are reported. With no
+    least a third of the routes carry a `v1`-style segment, the others are reported (for a detected
+    `/api/v{n}` scheme only routes under `/api`: the rest are pages). With no
     versioned route at all, one finding says so (DRF `DEFAULT_VERSIONING_CLASS` counts as
     versioning). Health, docs, static, admin routes and plain Django (HTML) views are not judged.
     """
@@ -414,6 +420,9 @@ class UnversionedRoute(RouteCheck):
                         break
             label = prefixes.most_common(1)[0][0]
             pattern = _scheme_regex(label)
+            lead = judge.segments(label)[0] if not label.startswith("/v{n}") else ""
+            if lead:  # an API under /api/v{n}: only routes under /api are API routes (the rest are pages)
+                views = [v for v in views if judge.segments(v.route.path)[:1] == [lead]]
         out: list[Finding] = []
         done: set[str] = set()
         for view in views:

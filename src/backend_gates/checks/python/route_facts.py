@@ -356,7 +356,9 @@ class BodyFacts:
         if base is None:
             return
         root = base.split(".", 1)[0]
-        if attr in ("is_authenticated", "is_anonymous", "is_staff", "is_superuser", "is_active", "has_perm", "has_perms"):
+        if attr in ("is_authenticated", "is_anonymous", "has_perm", "has_perms"):
+            self.auth.append(f"{base}.{attr}")
+        elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
             self.auth.append(f"{base}.{attr}")
         if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
             self.reads.append(attr)
@@ -375,6 +377,8 @@ class BodyFacts:
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+        if _AUTH_CALL.match(short):
+            self.auth.append(f"{name}()")
         if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
             code = positional(node, 0)
             code = code if code is not None else kwarg(node, "status_code") or kwarg(node, "code")
@@ -491,6 +495,12 @@ class BodyFacts:
         return out
 
 
+_AUTH_CALL = re.compile(
+    r"^(is_admin|is_authed|authed|is_logged_in|logged_in|is_authenticated|user_is_authenticated|verify_jwt_in_request|"
+    r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
+    r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
+)
+_CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
 _IDENTITY = re.compile(
     r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
     r"author|created_by|user_id|\buser\b|principal|identity|session\.user|auth\.user|claims|member)",
@@ -722,7 +732,7 @@ class FileRoutes:
         if isinstance(value, cst.Call):
             fname = dotted(value.func) or ""
             short = fname.rsplit(".", 1)[-1]
-            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application"):
+            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application") or (short.endswith("Router") and short[:1].isupper()):
                 self.object_(name, short, value)
                 return
             if short == "as_view" or short in ("include",):
@@ -740,8 +750,12 @@ class FileRoutes:
                 else:
                     self.urlpatterns[key] = entries
             return
-        if augment and dotted(value):
-            self.urlpatterns.setdefault(name, []).append({"kind": "ref", "ref": dotted(value)})
+        ref = dotted(value)
+        if ref and (augment or name.endswith("urlpatterns") or ref.endswith(".urls")):
+            if augment:
+                self.urlpatterns.setdefault(name, []).append({"kind": "ref", "ref": ref})
+            else:
+                self.urlpatterns[name] = [{"kind": "ref", "ref": ref}]
 
     # -------------------------------------------------------------- django / starlette url lists
     def url_list(self, value: Any) -> list[dict[str, Any]]:
@@ -1193,6 +1207,11 @@ class RouteFacts(PythonCheck):
         "settings",
         "router",
     )
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        # package __init__ files re-export routers, blueprints and view base classes
+        return ctx.path.endswith("__init__.py") or super().wants(ctx)
 
     def visit_Module(self, node: cst.Module) -> None:
         collector = FileRoutes(self.ctx.path, self.ctx.source, self.ctx.lines)
