@@ -91,14 +91,24 @@ def calls(view: RouteView) -> list[str]:
     return list(facts(view).get("calls", []))
 
 
+_PUBLIC_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
 def is_public(view: RouteView, config: Any) -> bool:
+    """Marked public inline / AllowAny, or on the configured public list (`routes.public` globs)."""
     if view.public:
         return True
     path = view.route.path
-    for pattern in config.public_routes:
-        if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path.rstrip("/") or "/", pattern):
-            return True
-    return False
+    patterns = tuple(config.public_routes)
+    key = (path, patterns)
+    cached = _PUBLIC_CACHE.get(key)
+    if cached is None:
+        trimmed = path.rstrip("/") or "/"
+        cached = any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(trimmed, p) for p in patterns)
+        if len(_PUBLIC_CACHE) > 50_000:
+            _PUBLIC_CACHE.clear()
+        _PUBLIC_CACHE[key] = cached
+    return cached
 
 
 def db_param_names(view: RouteView) -> set[str]:

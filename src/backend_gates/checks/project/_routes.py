@@ -34,6 +34,9 @@ class RouteCheck(ProjectCheck):
     def run(self, project: Any) -> list[Finding]:
         out: list[Finding] = []
         seen: set[tuple[str, int, str]] = set()
+        methods_of: dict[tuple[str, str], set[str]] = {}
+        for view in self.views(project):
+            methods_of.setdefault((view.route.handler, view.route.path), set()).add(view.route.method)
         for view in self.views(project):
             for line, fmt in self.judge(view, project):
                 key = (view.route.file, line, view.route.handler if self.per_handler else view.route.label)
@@ -42,7 +45,7 @@ class RouteCheck(ProjectCheck):
                 seen.add(key)
                 label = view.route.label
                 if self.per_handler:
-                    methods = sorted({v.route.method for v in self.views(project) if v.route.handler == view.route.handler and v.route.path == view.route.path})
+                    methods = sorted(methods_of[(view.route.handler, view.route.path)])
                     label = f"{'|'.join(methods)} {view.route.path}"
                 out.append(
                     self.make_finding(

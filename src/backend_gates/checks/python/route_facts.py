@@ -316,7 +316,6 @@ class BodyFacts:
         visit: dict[type, list[Any]] = {
             cst.Call: [self.call],
             cst.Attribute: [self.attribute],
-            cst.Name: [self.name],
             cst.SimpleStatementLine: [self.simple],
             cst.If: [self.branch],
             cst.Try: [self.compound],
@@ -377,6 +376,8 @@ class BodyFacts:
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+            if isinstance(arg.value, cst.Name) and len(self.names) < 300:
+                self.names.add(arg.value.value)
         if _AUTH_CALL.match(short):
             self.auth.append(f"{name}()")
         if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
@@ -456,6 +457,9 @@ class BodyFacts:
                 self.auth.append(short)
 
     def compare(self, node: cst.Comparison) -> None:
+        for side in (node.left, *(c.comparator for c in node.comparisons)):
+            if isinstance(side, cst.Name) and len(self.names) < 300:
+                self.names.add(side.value)
         left = dotted(node.left)
         if left and left.endswith(".method"):
             for c in node.comparisons:
@@ -508,6 +512,7 @@ _IDENTITY = re.compile(
 )
 
 
+_DEF = re.compile(r"^(\s*)(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
 _AUTH_TOKENS = ("401", "403", "is_authenticated", "PermissionDenied", "Unauthorized", "Forbidden", "NotAuthenticated", "is_anonymous")
 _PREFIX_NAME = re.compile(r"(prefix|path|url|version|api|route|root)", re.I)
 
@@ -550,40 +555,40 @@ class FileRoutes:
         self._def_seen: dict[str, int] = {}
         self._line_cursor = 0
         self._cursors: dict[str, int] = {}
+        self._defs: dict[str, list[tuple[int, int]]] | None = None
         self.auth_file = any(token in source for token in _AUTH_TOKENS)
 
     # -------------------------------------------------------------- lines without metadata
     def def_line(self, name: str) -> tuple[int, int]:
         """(first decorator line, def line) of the next `def name` / `class name` in source order."""
-        pattern = re.compile(rf"^(\s*)(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+        if self._defs is None:
+            self._defs = {}
+            for index, text in enumerate(self.lines):
+                match = _DEF.match(text)
+                if match:
+                    self._defs.setdefault(match.group(2), []).append((index, len(match.group(1))))
+        found = self._defs.get(name, [])
         seen = self._def_seen.get(name, 0)
-        count = 0
-        for index, text in enumerate(self.lines):
-            match = pattern.match(text)
-            if not match:
-                continue
-            if count < seen:
-                count += 1
-                continue
-            self._def_seen[name] = seen + 1
-            indent = len(match.group(1))
-            first = index
-            j = index - 1
-            while j >= 0:
-                line = self.lines[j]
-                stripped = line.strip()
-                here = len(line) - len(line.lstrip())
-                if stripped.startswith("@") and here == indent:
-                    first = j
-                elif not stripped:
-                    break
-                elif here > indent or stripped.startswith((")", "]", "}", "#")):
-                    pass
-                else:
-                    break
-                j -= 1
-            return first + 1, index + 1
-        return 0, 0
+        if seen >= len(found):
+            return 0, 0
+        self._def_seen[name] = seen + 1
+        index, indent = found[seen]
+        first = index
+        j = index - 1
+        while j >= 0:
+            line = self.lines[j]
+            stripped = line.strip()
+            here = len(line) - len(line.lstrip())
+            if stripped.startswith("@") and here == indent:
+                first = j
+            elif not stripped:
+                break
+            elif here > indent or stripped.startswith((")", "]", "}", "#")):
+                pass
+            else:
+                break
+            j -= 1
+        return first + 1, index + 1
 
     def find_line(self, needle: str) -> int:
         """The next line (after the previous match of this needle) containing `needle`."""
