@@ -280,6 +280,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
+FEATURE_COMMAND_MODULES.append("backend_gates.routes.command")
 FEATURE_COMMAND_MODULES.append("backend_gates.openapi.cli")
 
 

@@ -18,11 +18,12 @@ FACT = "route-facts"
 
 AUTH_RE = re.compile(
     r"(auth|login|current_?user|get_user|user_required|token|jwt|oauth|bearer|api_?key|permission|perm_|"
-    r"has_perm|roles?_|role_required|scope|verify|require|admin|superuser|staff|principal|credential|"
-    r"signed_in|protected|guard|security|access_|_access|basic_?auth|session_user|is_authenticated)",
+    r"has_perm|roles?_|role_required|scopes?_required|requires?_(login|user|role|perm|admin|scope|session|signin|account)|"
+    r"verify_(token|api_?key|jwt|user|signature|credentials|session|hmac|key)|admin|superuser|staff|principal|credential|"
+    r"signed_in|logged_in|protected|guard|security|access_|_access|basic_?auth|session_user|is_authenticated)",
     re.I,
 )
-NOT_AUTH = re.compile(r"^(require_(http_methods|GET|POST|safe)|csrf_|cache|never_cache|vary_on|gzip|condition|etag|last_modified|xframe|sensitive_|transaction)", re.I)
+NOT_AUTH = re.compile(r"^(require_(http_methods|GET|POST|safe)|csrf_|\w*csrf\w*$|cache|never_cache|vary_on|gzip|condition|etag|last_modified|xframe|sensitive_|transaction)", re.I)
 LIMIT_RE = re.compile(r"(limit|throttl)", re.I)
 NOT_LIMIT = re.compile(r"(exempt|unlimited|limit_offset|LimitOffset|paginat)", re.I)
 
@@ -30,6 +31,11 @@ FASTAPI = {"FastAPI": "fastapi", "APIRouter": "fastapi", "Starlette": "starlette
 FLASK = {"Flask": "flask", "Blueprint": "flask", "APIFlask": "flask", "APIBlueprint": "flask", "Quart": "flask", "Api": "flask", "Namespace": "flask", "Sanic": "sanic"}
 AIOHTTP = {"Application": "aiohttp", "RouteTableDef": "aiohttp"}
 ROUTERS = {"DefaultRouter", "SimpleRouter", "ExtendedSimpleRouter", "ExtendedDefaultRouter", "NestedSimpleRouter", "NestedDefaultRouter"}
+
+
+def is_drf_router(ctor: str) -> bool:
+    """DRF routers, including project subclasses named like them (`NetBoxRouter`, `OptionalSlashRouter`)."""
+    return ctor in ROUTERS or (ctor.endswith("Router") and ctor not in ("APIRouter", "Router"))
 
 VIEWSET_ACTIONS = {
     "ModelViewSet": {"list", "create", "retrieve", "update", "partial_update", "destroy"},
@@ -135,6 +141,18 @@ class Index:
             self.guard_decorators.update(data.get("guard_decorators", ()))
         self.views: list[RouteView] = []
         self.unresolved: list[str] = []
+
+    def root_location(self, views: list[RouteView]) -> tuple[str, int]:
+        """Where project-level route findings point: the app object, else settings, else a route."""
+        for ctor in ("FastAPI", "Flask", "APIFlask", "Quart", "Starlette", "Application", "Sanic"):
+            for (mod, _var), obj in sorted(self.objects.items()):
+                if obj.get("ctor") == ctor and not self.parents.get((mod, _var)):
+                    return self.files[mod], obj.get("line", 1) or 1
+        for mod, data in sorted(self.mods.items()):
+            if "REST_FRAMEWORK" in data.get("settings", {}) or "ROOT_URLCONF" in data.get("settings", {}):
+                return self.files[mod], 1
+        first = min(views, key=lambda v: (v.route.file, v.route.line))
+        return first.route.file, first.route.line
 
     # ------------------------------------------------------------------ modules and names
     def find_module(self, name: str) -> str | None:
@@ -243,7 +261,7 @@ class Index:
         values = self.consts_by_tail.get(tail, set())
         if len(values) == 1:
             return next(iter(values)), True
-        return "{" + tail + "}", False
+        return "", False  # dynamic (settings from the environment): left out, route marked unresolved
 
     # ------------------------------------------------------------------ guard classification
     def is_auth(self, name: str) -> bool:
@@ -255,6 +273,8 @@ class Index:
         if NOT_AUTH.search(bare):
             return False
         if bare in self.guard_decorators:
+            return True
+        if bare.endswith("Mixin") and AUTH_MIXINS.search(bare):
             return True
         if name.startswith("Security("):
             return True
@@ -811,7 +831,7 @@ class Index:
     def expand_ref(self, mod: str, ref: str, prefix: str, wrappers: list[str], seen: tuple[str, ...]) -> None:
         target = ref[: -len(".urls")] if ref.endswith(".urls") else ref
         key = self.obj_key(mod, target)
-        if key is not None and self.objects[key]["ctor"] in ROUTERS:
+        if key is not None and is_drf_router(self.objects[key]["ctor"]):
             self.drf_router(key, prefix, wrappers)
             return
         found = self.resolve(mod, ref)

@@ -316,7 +316,6 @@ class BodyFacts:
         visit: dict[type, list[Any]] = {
             cst.Call: [self.call],
             cst.Attribute: [self.attribute],
-            cst.Name: [self.name],
             cst.SimpleStatementLine: [self.simple],
             cst.If: [self.branch],
             cst.Try: [self.compound],
@@ -356,7 +355,9 @@ class BodyFacts:
         if base is None:
             return
         root = base.split(".", 1)[0]
-        if attr in ("is_authenticated", "is_anonymous", "is_staff", "is_superuser", "is_active", "has_perm", "has_perms"):
+        if attr in ("is_authenticated", "is_anonymous", "has_perm", "has_perms"):
+            self.auth.append(f"{base}.{attr}")
+        elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
             self.auth.append(f"{base}.{attr}")
         if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
             self.reads.append(attr)
@@ -375,6 +376,10 @@ class BodyFacts:
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+            if isinstance(arg.value, cst.Name) and len(self.names) < 300:
+                self.names.add(arg.value.value)
+        if _AUTH_CALL.match(short):
+            self.auth.append(f"{name}()")
         if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
             code = positional(node, 0)
             code = code if code is not None else kwarg(node, "status_code") or kwarg(node, "code")
@@ -411,6 +416,10 @@ class BodyFacts:
 
     def ret(self, node: cst.Return) -> None:
         value = node.value
+        if isinstance(value, cst.IfExp):  # `return x if ok else {"error": ...}`: judge both arms
+            for arm in (value.body, value.orelse):
+                self.ret(cst.Return(value=arm))
+            return
         status: int | None = None
         error = False
         kind = ""
@@ -448,6 +457,9 @@ class BodyFacts:
                 self.auth.append(short)
 
     def compare(self, node: cst.Comparison) -> None:
+        for side in (node.left, *(c.comparator for c in node.comparisons)):
+            if isinstance(side, cst.Name) and len(self.names) < 300:
+                self.names.add(side.value)
         left = dotted(node.left)
         if left and left.endswith(".method"):
             for c in node.comparisons:
@@ -487,6 +499,12 @@ class BodyFacts:
         return out
 
 
+_AUTH_CALL = re.compile(
+    r"^(is_admin|is_authed|authed|is_logged_in|logged_in|is_authenticated|user_is_authenticated|verify_jwt_in_request|"
+    r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
+    r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
+)
+_CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
 _IDENTITY = re.compile(
     r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
     r"author|created_by|user_id|\buser\b|principal|identity|session\.user|auth\.user|claims|member)",
@@ -494,6 +512,7 @@ _IDENTITY = re.compile(
 )
 
 
+_DEF = re.compile(r"^(\s*)(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
 _AUTH_TOKENS = ("401", "403", "is_authenticated", "PermissionDenied", "Unauthorized", "Forbidden", "NotAuthenticated", "is_anonymous")
 _PREFIX_NAME = re.compile(r"(prefix|path|url|version|api|route|root)", re.I)
 
@@ -536,40 +555,40 @@ class FileRoutes:
         self._def_seen: dict[str, int] = {}
         self._line_cursor = 0
         self._cursors: dict[str, int] = {}
+        self._defs: dict[str, list[tuple[int, int]]] | None = None
         self.auth_file = any(token in source for token in _AUTH_TOKENS)
 
     # -------------------------------------------------------------- lines without metadata
     def def_line(self, name: str) -> tuple[int, int]:
         """(first decorator line, def line) of the next `def name` / `class name` in source order."""
-        pattern = re.compile(rf"^(\s*)(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+        if self._defs is None:
+            self._defs = {}
+            for index, text in enumerate(self.lines):
+                match = _DEF.match(text)
+                if match:
+                    self._defs.setdefault(match.group(2), []).append((index, len(match.group(1))))
+        found = self._defs.get(name, [])
         seen = self._def_seen.get(name, 0)
-        count = 0
-        for index, text in enumerate(self.lines):
-            match = pattern.match(text)
-            if not match:
-                continue
-            if count < seen:
-                count += 1
-                continue
-            self._def_seen[name] = seen + 1
-            indent = len(match.group(1))
-            first = index
-            j = index - 1
-            while j >= 0:
-                line = self.lines[j]
-                stripped = line.strip()
-                here = len(line) - len(line.lstrip())
-                if stripped.startswith("@") and here == indent:
-                    first = j
-                elif not stripped:
-                    break
-                elif here > indent or stripped.startswith((")", "]", "}", "#")):
-                    pass
-                else:
-                    break
-                j -= 1
-            return first + 1, index + 1
-        return 0, 0
+        if seen >= len(found):
+            return 0, 0
+        self._def_seen[name] = seen + 1
+        index, indent = found[seen]
+        first = index
+        j = index - 1
+        while j >= 0:
+            line = self.lines[j]
+            stripped = line.strip()
+            here = len(line) - len(line.lstrip())
+            if stripped.startswith("@") and here == indent:
+                first = j
+            elif not stripped:
+                break
+            elif here > indent or stripped.startswith((")", "]", "}", "#")):
+                pass
+            else:
+                break
+            j -= 1
+        return first + 1, index + 1
 
     def find_line(self, needle: str) -> int:
         """The next line (after the previous match of this needle) containing `needle`."""
@@ -718,7 +737,7 @@ class FileRoutes:
         if isinstance(value, cst.Call):
             fname = dotted(value.func) or ""
             short = fname.rsplit(".", 1)[-1]
-            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application"):
+            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application") or (short.endswith("Router") and short[:1].isupper()):
                 self.object_(name, short, value)
                 return
             if short == "as_view" or short in ("include",):
@@ -736,8 +755,12 @@ class FileRoutes:
                 else:
                     self.urlpatterns[key] = entries
             return
-        if augment and dotted(value):
-            self.urlpatterns.setdefault(name, []).append({"kind": "ref", "ref": dotted(value)})
+        ref = dotted(value)
+        if ref and (augment or name.endswith("urlpatterns") or ref.endswith(".urls")):
+            if augment:
+                self.urlpatterns.setdefault(name, []).append({"kind": "ref", "ref": ref})
+            else:
+                self.urlpatterns[name] = [{"kind": "ref", "ref": ref}]
 
     # -------------------------------------------------------------- django / starlette url lists
     def url_list(self, value: Any) -> list[dict[str, Any]]:
@@ -1189,6 +1212,11 @@ class RouteFacts(PythonCheck):
         "settings",
         "router",
     )
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        # package __init__ files re-export routers, blueprints and view base classes
+        return ctx.path.endswith("__init__.py") or super().wants(ctx)
 
     def visit_Module(self, node: cst.Module) -> None:
         collector = FileRoutes(self.ctx.path, self.ctx.source, self.ctx.lines)
