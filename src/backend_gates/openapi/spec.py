@@ -20,6 +20,7 @@ from .loader import JsonPath, Loaded, SpecParseError, follow, load_text, parse_p
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_VALIDATION_ERRORS = 50
+MAX_RAW_ERRORS = 500
 RESOLVED_CACHE = 8192  # jsonschema-path's resolved-ref cache (default 128 thrashes on large specs)
 
 
@@ -135,6 +136,24 @@ class SpecDocument:
                         stack.extend((v, where + (i,)) for i, v in enumerate(item) if isinstance(v, (dict, list)))
             self.__dict__["_index"] = index
         return index.get(id(node))
+
+    def _find_relative(self, rel: JsonPath, instance: Any) -> JsonPath | None:
+        """The absolute path of a node reached by `rel` from some container of the root document
+        whose value is `instance` (validator errors relative to a schema)."""
+        if not rel:
+            return None
+        self.locate(self.root.data)  # builds the index
+        index: dict[int, tuple[str, JsonPath]] = self.__dict__["_index"]
+        for file, base in index.values():
+            if file != self.abs_path:
+                continue
+            ok, container = follow(self.root.data, base)
+            if not ok:
+                continue
+            ok, value = follow(container, rel)
+            if ok and value == instance and type(value) is type(instance):
+                return base + _typed_path(container, rel)
+        return None
 
     def file_line(self, file: str, where: JsonPath) -> int:
         loaded = self.root if file == self.abs_path else self.files.get(file)
@@ -308,23 +327,39 @@ class SpecDocument:
             docs[self.abs_path], base_uri=base_uri, handlers=handlers, resolved_cache_maxsize=RESOLVED_CACHE
         )
         validator = _fast(validator_cls)(schema_path, base_uri=base_uri)
-        seen: set[tuple[JsonPath, str]] = set()
+        raw: list[tuple[JsonPath, str, bool]] = []  # (path, message, vague)
+        stopped = ""
         try:
             for count, err in enumerate(validator.iter_errors()):
-                if count >= MAX_VALIDATION_ERRORS:
-                    out.append(Problem(self.abs_path, (), 1, f"more than {MAX_VALIDATION_ERRORS} validation errors; first {MAX_VALIDATION_ERRORS} shown"))
+                if count >= MAX_RAW_ERRORS:
                     break
                 where = _typed_path(docs[self.abs_path], tuple(getattr(err, "absolute_path", ()) or ()))
+                ok, _value = follow(docs[self.abs_path], where)
+                if not ok or not where:
+                    # keyword validators give paths relative to the schema they check: find it
+                    where = self._find_relative(where, getattr(err, "instance", None)) or where
                 message = _error_text(err)
-                key = (where, message)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(Problem(self.abs_path, where, self.root.line_of(where), f"{message} at {pointer(where)}"))
+                raw.append((where, message, "valid under any of" in message))
         except RecursionError:
-            out.append(Problem(self.abs_path, (), 1, "validation stopped: schemas nest too deeply through $refs for the validator (recursion limit)"))
+            stopped = "validation stopped: schemas nest too deeply through $refs for the validator (recursion limit)"
         except Exception as exc:  # the validator's own failures (unresolvable refs it found)
-            out.append(Problem(self.abs_path, (), 1, f"validation stopped early (openapi-spec-validator raised {type(exc).__name__}: {_first_line(exc)}); fix the other errors first"))
+            stopped = f"validation stopped early (openapi-spec-validator raised {type(exc).__name__}: {_first_line(exc)}); fix the other errors first"
+        precise = [w for w, _m, vague in raw if not vague]
+        seen: set[tuple[JsonPath, str]] = set()
+        shown = 0
+        for where, message, vague in sorted(raw, key=lambda r: r[2]):  # precise errors first
+            if vague and any(len(p) > len(where) and p[: len(where)] == where for p in precise):
+                continue  # "not valid under any of ..." explained by a precise error inside it
+            if (where, message) in seen:
+                continue
+            seen.add((where, message))
+            if shown >= MAX_VALIDATION_ERRORS:
+                out.append(Problem(self.abs_path, (), 1, f"more than {MAX_VALIDATION_ERRORS} validation errors; first {MAX_VALIDATION_ERRORS} shown"))
+                break
+            shown += 1
+            out.append(Problem(self.abs_path, where, self.root.line_of(where), f"{message} at {pointer(where)}"))
+        if stopped:
+            out.append(Problem(self.abs_path, (), 1, stopped))
         return out
 
 
@@ -513,6 +548,10 @@ def _error_text(err: Any) -> str:
     message = str(getattr(err, "message", "") or err)
     message = message.split(" Failed validating ", 1)[0].split("\nFailed validating ", 1)[0]
     message = " ".join(message.split())
+    if message[:1] in ("{", "[") and len(message) > 80:  # "{...whole object...} is not valid ...": drop the dump
+        cut = max(message.rfind("} is "), message.rfind("] is "))
+        if cut > 0:
+            message = "the value" + message[cut + 1 :]
     if len(message) > 200:
         message = message[:197] + "..."
     return message
