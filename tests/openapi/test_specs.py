@@ -137,11 +137,13 @@ def test_only_spec_files_are_claimed(tmp_path: Path) -> None:
         "api/service.yaml": 'openapi: "3.0.3"\ninfo: {title: t, version: "1"}\npaths: {}\n',
         "docs/openapi-v2.json": '{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}\n',
         "swagger.yml": 'swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths: {}\n',
+        "api/contract.json": '{"info": {"title": "t", "version": "1", "description": "' + "x" * 8000 + '"}, "openapi": "3.0.3", "paths": {}}',
+        "data/fixture.json": '{"note": "mentions openapi: 3.0 in text", "openapi": true}',
     })
     report = run_engine(tmp_path)
     project = report.extra["project"]
     specs = sorted(p for p, r in project.results.items() if r.kind == "openapi")
-    assert specs == ["api/service.yaml", "docs/openapi-v2.json", "swagger.yml"]  # not openapi-generator's config
+    assert specs == ["api/contract.json", "api/service.yaml", "docs/openapi-v2.json", "swagger.yml"]  # not openapi-generator's config
     assert report.errors == []
 
 

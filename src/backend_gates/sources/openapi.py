@@ -51,13 +51,21 @@ def is_spec_file(key: str, config: "Config") -> bool:
     return _looks_like_spec(os.path.join(str(config.root), key))
 
 
+_JSON_VERSION = re.compile(r""""(?:openapi|swagger)"\s*:\s*"[23]\.""")
+
+
 def _looks_like_spec(abs_path: str) -> bool:
+    is_json = abs_path.lower().endswith(".json")
     try:
         with open(abs_path, "rb") as handle:
-            head = handle.read(4096)
+            # JSON keys come in any order (a long `info` may come first): look further, for the
+            # unambiguous `"openapi": "3.` / `"swagger": "2.` pair
+            head = handle.read(65536 if is_json else 4096)
     except OSError:
         return False
     text = head.decode("utf-8", errors="replace")
+    if is_json:
+        return _JSON_VERSION.search(text) is not None
     return _TOP_KEY.search(text) is not None
 
 
