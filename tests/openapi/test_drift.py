@@ -138,3 +138,12 @@ def test_warm_run_replays_spec_facts_without_reloading(tmp_path: Path, monkeypat
     assert warm.extra["timing"]["analyzed"] == 0
     key = lambda r: sorted((f.code, f.location.path, f.location.line) for f in r.findings if f.code.startswith("BG6"))
     assert key(warm) == key(cold) and len(key(cold)) == 2
+
+
+def test_routes_with_unresolved_prefix_match_by_suffix_and_are_never_reported() -> None:
+    from backend_gates.routes import normalize_path
+
+    loose = Route("GET", normalize_path("/items/<int:item_id>"), "app.v", "app/v.py", 3, "flask", extra={"unresolved": True})
+    other = Route("POST", normalize_path("/elsewhere"), "app.w", "app/v.py", 9, "flask", extra={"unresolved": True})
+    drift = compare([loose, other], _ops(("GET", "/api/v1/items/{item_id}")))
+    assert drift == []
