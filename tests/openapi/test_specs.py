@@ -210,3 +210,13 @@ def test_duplicate_operation_ids_are_reported(tmp_path: Path) -> None:
     )
     report = run_engine(tmp_path, select=["BG600"])
     assert any("Operation ID 'same'" in f.message and "not unique" in f.message for f in report.findings), [f.message for f in report.findings]
+
+
+def test_path_extensions_are_not_operations(tmp_path: Path) -> None:
+    text = (PETSTORES / "petstore-3.0.yaml").read_text().replace("paths:\n", "paths:\n  x-internal-notes:\n    get-pets: see wiki\n", 1)
+    (tmp_path / "openapi.yaml").write_text(text)
+    report = run_engine(tmp_path)
+    assert not _internal(report)
+    assert sorted(f.code for f in report.findings) == ["BG605", "BG610", "BG610"]
+    (_path, summary), = report.extra["project"].facts("openapi")
+    assert len(summary["operations"]) == 3

@@ -95,6 +95,8 @@ class SpecDocument:
         if not isinstance(paths, dict):
             return
         for template, item in paths.items():
+            if not str(template).startswith("/"):
+                continue  # `x-` extensions (and invalid keys, which the validator reports)
             item_path: JsonPath = ("paths", template)
             item = self.deref(item)
             if not isinstance(item, dict):

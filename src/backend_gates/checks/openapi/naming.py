@@ -42,6 +42,8 @@ class InconsistentPathNaming(OpenApiCheck):
             return
         styles: dict[str, list[tuple[str, str]]] = {}
         for template in paths:
+            if not str(template).startswith("/"):
+                continue
             for seg in literal_segments(str(template)):
                 s = style(seg)
                 if s is not None:
@@ -61,8 +63,9 @@ class InconsistentPathNaming(OpenApiCheck):
                     reported.add(template)
                     more = f" (and {len(templates) - 1} more path(s))" if len(templates) > 1 else ""
                     self.report(("paths", template), path=template, problem=f"segment {seg!r} is {s} while most segments use {major}{more}")
-        slashed = [str(t) for t in paths if str(t) != "/" and str(t).endswith("/")]
-        plain = [str(t) for t in paths if str(t) != "/" and not str(t).endswith("/")]
+        templates = [str(t) for t in paths if str(t).startswith("/") and str(t) != "/"]
+        slashed = [t for t in templates if t.endswith("/")]
+        plain = [t for t in templates if not t.endswith("/")]
         if slashed and plain:
             minority = slashed if len(slashed) < len(plain) else plain
             what = "ends with a slash while most paths do not" if minority is slashed else "has no trailing slash while most paths have one"
