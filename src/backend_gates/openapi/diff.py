@@ -45,6 +45,16 @@ def _enum_narrowed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(set(old_enum) - set(new_enum))
 
 
+def _props(contract: dict[str, Any], part: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A body/response entry with its flattened properties looked up in the contract's table."""
+    if part is None:
+        return None
+    props = part.get("props")
+    if props is None:
+        props = contract.get("schemas", {}).get(part.get("schema", ""), {})
+    return {**part, "props": props}
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out: list[Change] = []
     old_ops: dict[str, Any] = old.get("operations", {})
@@ -57,8 +67,15 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             continue
         line = int(now.get("line", 1))
         out.extend(_params(label, line, was.get("params", {}), now.get("params", {})))
-        out.extend(_body(label, line, was.get("body"), now.get("body")))
-        out.extend(_responses(label, line, was.get("responses", {}), now.get("responses", {})))
+        out.extend(_body(label, line, _props(old, was.get("body")), _props(new, now.get("body"))))
+        out.extend(
+            _responses(
+                label,
+                line,
+                {c: _props(old, r) for c, r in was.get("responses", {}).items()},
+                {c: _props(new, r) for c, r in now.get("responses", {}).items()},
+            )
+        )
         out.extend(_auth(label, line, was.get("security"), now.get("security")))
     return out
 

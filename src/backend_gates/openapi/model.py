@@ -3,11 +3,13 @@ plugin) and the contract (for breaking-change comparison). JSON-safe, no loader 
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from ..routes import normalize_path
+from .loader import pointer
 from .spec import Operation, SpecDocument
 
 FACT = "openapi"
@@ -160,10 +162,13 @@ def schema_type(schema: Any) -> str:
     return ""
 
 
-def flatten(doc: SpecDocument, schema: Any, prefix: str = "") -> dict[str, dict[str, Any]]:
+CONTRACT_DEPTH = 3  # nesting levels of properties compared for breaking changes
+
+
+def flatten(doc: SpecDocument, schema: Any, prefix: str = "", max_depth: int = CONTRACT_DEPTH) -> dict[str, dict[str, Any]]:
     """Property path -> {type, required, enum}; follows refs, allOf, items; cycle-safe."""
     out: dict[str, dict[str, Any]] = {}
-    for name, prop, required, _parent in walk_properties(doc, schema):
+    for name, prop, required, _parent in walk_properties(doc, schema, max_depth):
         entry: dict[str, Any] = {"type": schema_type(prop), "required": required}
         if isinstance(prop, dict) and isinstance(prop.get("enum"), list):
             entry["enum"] = sorted({str(v) for v in prop["enum"]})
@@ -171,13 +176,13 @@ def flatten(doc: SpecDocument, schema: Any, prefix: str = "") -> dict[str, dict[
     return out
 
 
-def walk_properties(doc: SpecDocument, schema: Any) -> Iterator[tuple[str, Any, bool, Any]]:
+def walk_properties(doc: SpecDocument, schema: Any, max_depth: int = MAX_DEPTH) -> Iterator[tuple[str, Any, bool, Any]]:
     """(dotted name, property schema, required, owning schema) for every property reachable."""
     stack: list[tuple[Any, str, int, frozenset[int]]] = [(schema, "", 0, frozenset())]
     while stack:
         node, prefix, depth, seen = stack.pop()
         node = doc.deref(node)
-        if not isinstance(node, dict) or id(node) in seen or depth > MAX_DEPTH:
+        if not isinstance(node, dict) or id(node) in seen or depth > max_depth:
             continue
         seen = seen | {id(node)}
         for key in ("allOf", "oneOf", "anyOf"):
@@ -202,12 +207,21 @@ def contract(doc: SpecDocument) -> dict[str, Any]:
     from ..routes import shape
 
     ops: dict[str, Any] = {}
-    flat: dict[int, dict[str, dict[str, Any]]] = {}
+    keys: dict[int, str] = {}
+    schemas: dict[str, dict[str, dict[str, Any]]] = {}  # flattened once, referenced by key
 
-    def flat_of(schema: Any) -> dict[str, dict[str, Any]]:
-        if id(schema) not in flat:
-            flat[id(schema)] = flatten(doc, schema)
-        return flat[id(schema)]
+    def flat_of(schema: Any) -> str:
+        key = keys.get(id(schema))
+        if key is None:
+            found = doc.locate(schema)
+            if found is None:
+                key = f"inline:{len(keys)}"
+            else:
+                file, where = found
+                key = ("" if file == doc.abs_path else os.path.basename(file)) + pointer(where)
+            keys[id(schema)] = key
+            schemas[key] = flatten(doc, schema)
+        return key
 
     for op in doc.operations():
         params = {}
@@ -223,13 +237,13 @@ def contract(doc: SpecDocument) -> dict[str, Any]:
         responses = {}
         for code, schema in response_schemas(doc, op):
             if code.startswith("2"):
-                responses[code] = {"type": schema_type(schema), "props": flat_of(schema)}
+                responses[code] = {"type": schema_type(schema), "schema": flat_of(schema)}
         ops[f"{op.method.upper()} {shape(op.path)}"] = {
             "label": op.label,
             "line": doc.line_of(op.json_path),
             "params": params,
-            "body": {"required": body_required, "type": schema_type(body), "props": flat_of(body)} if body is not None else None,
+            "body": {"required": body_required, "type": schema_type(body), "schema": flat_of(body)} if body is not None else None,
             "responses": responses,
             "security": effective_security(doc, op),
         }
-    return {"operations": ops, "prefixes": server_prefixes(doc), "paths_line": doc.line_of(("paths",))}
+    return {"operations": ops, "schemas": schemas, "prefixes": server_prefixes(doc), "paths_line": doc.line_of(("paths",))}
