@@ -56,6 +56,7 @@ DEFAULT_PUBLIC_ROUTES = [
     "*/reset-password*",
     "*/forgot-password*",
     "*/verify-email*",
+    "*/webhook*",
     "*/auth/*",
     "*/password-reset*",
     "*/password/reset*",

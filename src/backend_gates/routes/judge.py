@@ -184,13 +184,27 @@ def log_calls(view: RouteView, extra: list[str]) -> list[str]:
     return out
 
 
-def delegates(view: RouteView, service_layers: list[str]) -> bool:
+def service_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """Calls into a service/repository layer: `crud.create_user(...)`, or `create(...)` imported from
+    a module whose dotted name has a layer part (`from .service import create`)."""
     layers = {s.lower() for s in service_layers}
+    out = []
     for name in calls(view):
-        root = _root(name).lower()
-        if root in layers or any(root.endswith("_" + s) or root.startswith(s + "_") for s in layers):
-            return True
-    return False
+        root = _root(name).removesuffix("()")
+        low = root.lower()
+        if low in layers or any(low.endswith("_" + s) or low.startswith(s + "_") for s in layers):
+            out.append(name)
+            continue
+        source = (imports or {}).get(root)
+        if source and isinstance(source, list) and source[0]:
+            parts = {p.lower() for p in str(source[0]).split(".")}
+            if parts & layers:
+                out.append(name)
+    return out
+
+
+def delegates(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> bool:
+    return bool(service_calls(view, service_layers, imports))
 
 
 def body_reads(view: RouteView) -> list[str]:

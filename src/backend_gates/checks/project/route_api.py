@@ -107,7 +107,7 @@ class PostForPlainRead(RouteCheck):
             return
         layers = project.config["routes.service-layers"]
         db = judge.db_calls(view, layers)
-        if not db or judge.writes(view, layers) or judge.body_reads(view) or judge.delegates(view, layers):
+        if not db or judge.writes(view, layers) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
             return
         if judge.AUTH_PATH.search(view.route.path):
             return
@@ -123,7 +123,8 @@ class CreateReturns200(RouteCheck):
     Why it matters: 201 Created (with the new resource or its location) tells clients and caches
     that something was created; 200 hides it and breaks generated clients' expectations.
     Known limits: inserts are recognised in the handler (session.add, `.objects.create`,
-    `.save()`, INSERT, `create_*` service calls); HTML form views that redirect are skipped.
+    `.save()`, INSERT, `create*` calls into a service layer); HTML form views that redirect are
+    skipped.
     """
 
     code = "BG103"
@@ -144,7 +145,7 @@ class CreateReturns200(RouteCheck):
         layers = project.config["routes.service-layers"]
         created = judge.inserts(view, layers)
         if not created:
-            created = [c for c in judge.calls(view) if c.rsplit(".", 1)[-1].startswith(("create_", "add_", "insert_", "register_")) and "." in c]
+            created = [c for c in judge.service_calls(view, layers, self.imports(project, view)) if c.rsplit(".", 1)[-1].startswith(("create", "insert", "register"))]
         if not created:
             return
         declared = judge.declared_status(view)
