@@ -74,7 +74,7 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
-        found = judge.writes(view, project.config["routes.service-layers"])
+        found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
         if found:
             yield self.handler_line(view), {"call": found[0]}
 
@@ -106,8 +106,8 @@ class PostForPlainRead(RouteCheck):
         if view.route.method != "POST" or view.handler_facts is None:
             return
         layers = project.config["routes.service-layers"]
-        db = judge.db_calls(view, layers)
-        if not db or judge.writes(view, layers) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
+        db = judge.db_calls(view, layers, self.imports(project, view))
+        if not db or judge.writes(view, layers, self.imports(project, view)) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
             return
         if judge.AUTH_PATH.search(view.route.path):
             return
@@ -143,7 +143,7 @@ class CreateReturns200(RouteCheck):
         if view.route.method != "POST" or view.handler_facts is None or judge.AUTH_PATH.search(view.route.path):
             return
         layers = project.config["routes.service-layers"]
-        created = judge.inserts(view, layers)
+        created = judge.inserts(view, layers, self.imports(project, view))
         if not created:
             created = [c for c in judge.service_calls(view, layers, self.imports(project, view)) if c.rsplit(".", 1)[-1].startswith(("create", "insert", "register"))]
         if not created:
@@ -188,6 +188,8 @@ class ErrorWith2xx(RouteCheck):
             if not ret.get("error"):
                 continue
             status = ret.get("status") or declared
+            if status == -1:
+                continue  # status computed at run time
             if 200 <= status < 300:
                 yield self.handler_line(view), {"status": status}
                 return
@@ -488,7 +490,7 @@ class AuthRouteWithoutLimit(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
-        if view.route.method in ("GET", "HEAD", "OPTIONS") or view.limits:
+        if view.route.method != "POST" or view.limits:
             return
         if not judge.AUTH_PATH.search(view.route.path):
             return
