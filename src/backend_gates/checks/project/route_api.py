@@ -272,7 +272,7 @@ class TrailingSlashInconsistent(RouteCheck):
     name = "trailing-slash-inconsistent"
     gate = "API-NAMING"
     severity = Severity.WARNING
-    message = "{route} {has} a trailing slash but {count} of {total} paths {other}"
+    message = "{route} {has} trailing slash but {count} of {total} paths {other}"
     fix = "pick one style for every path (FastAPI: avoid `@router.get('/')` under a prefix; use '')"
     good = [FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n"]
     bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
@@ -296,7 +296,7 @@ class TrailingSlashInconsistent(RouteCheck):
                         Location(view.route.file, view.route.line, 1),
                         extra={"route": view.route.path},
                         route=view.route.label,
-                        has="has" if minority_slash else "has no",
+                        has="has a" if minority_slash else "has no",
                         count=len(paths) - len(minority),
                         total=len(paths),
                         other="do not" if minority_slash else "do",
