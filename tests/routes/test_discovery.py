@@ -251,3 +251,33 @@ def test_aiohttp_table_matches_the_router() -> None:
 
     visit(app)
     assert {(m, p) for m, p, _h, _g in table(root)} == registered
+
+
+def test_starlette_routes_and_mounts(tmp_path: Path) -> None:
+    from support import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.backend-gates]\n",
+            "web/__init__.py": "",
+            "web/api.py": (
+                "from starlette.routing import Route\n\n"
+                "async def items(request):\n    return None\n\n"
+                "async def create_item(request):\n    return None\n\n"
+                "routes = [Route('/items', items), Route('/items', create_item, methods=['POST'])]\n"
+            ),
+            "web/app.py": (
+                "from starlette.applications import Starlette\nfrom starlette.routing import Mount, Route\n\n"
+                "from .api import routes as api_routes\n\n"
+                "async def home(request):\n    return None\n\n"
+                "app = Starlette(routes=[Route('/', home), Mount('/api/v1', routes=[Route('/ping', home), Mount('/shop', routes=api_routes)])])\n"
+            ),
+        },
+    )
+    assert {(m, p, h) for m, p, h, _g in table(tmp_path)} == {
+        ("GET", "/", "web.app.home"),
+        ("GET", "/api/v1/ping", "web.app.home"),
+        ("GET", "/api/v1/shop/items", "web.api.items"),
+        ("POST", "/api/v1/shop/items", "web.api.create_item"),
+    }

@@ -497,6 +497,11 @@ class Index:
     def entries(self, mod: str, entries: list[dict[str, Any]], prefix: str, guards: list[str], fw: str) -> None:
         """Starlette Route/Mount lists and aiohttp web.get(...) lists."""
         for entry in entries:
+            if entry["kind"] == "ref":  # a list variable: routes = [Route(...)] defined elsewhere
+                found = self.resolve(mod, entry["ref"])
+                if found is not None and found[1] in self.mods.get(found[0], {}).get("urlpatterns", {}):
+                    self.entries(found[0], self.mods[found[0]]["urlpatterns"][found[1]], prefix, guards, fw)
+                continue
             path, ok = self.text(mod, entry.get("route"))
             if entry["kind"] == "mount":
                 if "include_list" in entry:

@@ -78,7 +78,12 @@ VALIDATION = re.compile(
 )
 RESPONSE_CLASSES = frozenset({"Response", "JsonResponse", "JSONResponse", "HttpResponse", "HTTPException", "jsonify", "json_response"})
 HTML_RETURNS = frozenset({"redirect", "HttpResponseRedirect", "RedirectResponse", "render", "render_template", "render_template_string", "TemplateResponse", "HTTPFound", "url_for", "HttpResponse", "HTMLResponse"})
-AUTH_PATH = re.compile(r"(^|/)(login|logout|signin|sign-in|sign_in|signout|token|tokens|refresh|password|passwords|reset|reset-password|password-reset|forgot|register|signup|sign-up|otp|2fa|mfa|verify|verify-email|auth|oauth|session|sessions|access-token)(/|$|-|_)", re.I)
+AUTH_PATH = re.compile(
+    r"(^|/)(login|logout|signin|sign-in|sign_in|signout|token|tokens|refresh|password|passwords|reset-password|reset_password|"
+    r"password-reset|password_reset|forgot-password|forgot_password|forgot|register|signup|sign-up|otp|2fa|mfa|verify-email|"
+    r"auth|oauth|session|sessions|access-token)(/|$|-|_)",
+    re.I,
+)
 NATURE = re.compile(r"^/(health\w*|healthz|livez|readyz|ready|ping|status|metrics|docs|redoc|openapi[^/]*|swagger[^/]*|schema|static|favicon\.ico|robots\.txt|admin|media|__debug__)(/|$)")
 VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
 
@@ -128,7 +133,10 @@ def _root(name: str) -> str:
     return parts[0]
 
 
-def db_calls(view: RouteView, service_layers: list[str]) -> list[str]:
+WEB_MODULES = ("flask", "quart", "werkzeug", "starlette", "fastapi", "aiohttp", "django", "sanic")
+
+
+def db_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
     """Calls in the handler that use a DB session/cursor/engine/ORM manager directly."""
     params = db_param_names(view)
     layers = {s.lower() for s in service_layers}
@@ -137,6 +145,9 @@ def db_calls(view: RouteView, service_layers: list[str]) -> list[str]:
         root = _root(name).removesuffix("()")
         if root.lower() in layers:
             continue
+        source = (imports or {}).get(root)
+        if source and str(source[0]).split(".")[0] in WEB_MODULES:
+            continue  # flask.session (the cookie session), not a database session
         parts = name.split(".")
         if root in DB_ROOTS or root in params:
             if len(parts) > 1:
@@ -151,8 +162,8 @@ def db_calls(view: RouteView, service_layers: list[str]) -> list[str]:
     return out
 
 
-def writes(view: RouteView, service_layers: list[str]) -> list[str]:
-    out = [c for c in db_calls(view, service_layers) if c.rsplit(".", 1)[-1] in WRITE_TAILS]
+def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    out = [c for c in db_calls(view, service_layers, imports) if c.rsplit(".", 1)[-1] in WRITE_TAILS]
     for name in calls(view):
         tail = name.rsplit(".", 1)[-1]
         if tail in ("save", "asave") and "." in name and name not in out and not _root(name).lower().startswith(("cache", "file", "image", "img", "fs", "storage", "wb", "workbook", "pdf")):
@@ -164,8 +175,8 @@ def writes(view: RouteView, service_layers: list[str]) -> list[str]:
     return out
 
 
-def inserts(view: RouteView, service_layers: list[str]) -> list[str]:
-    out = [w for w in writes(view, service_layers) if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit")]
+def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    out = [w for w in writes(view, service_layers, imports) if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit")]
     return out
 
 
@@ -184,13 +195,27 @@ def log_calls(view: RouteView, extra: list[str]) -> list[str]:
     return out
 
 
-def delegates(view: RouteView, service_layers: list[str]) -> bool:
+def service_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """Calls into a service/repository layer: `crud.create_user(...)`, or `create(...)` imported from
+    a module whose dotted name has a layer part (`from .service import create`)."""
     layers = {s.lower() for s in service_layers}
+    out = []
     for name in calls(view):
-        root = _root(name).lower()
-        if root in layers or any(root.endswith("_" + s) or root.startswith(s + "_") for s in layers):
-            return True
-    return False
+        root = _root(name).removesuffix("()")
+        low = root.lower()
+        if low in layers or any(low.endswith("_" + s) or low.startswith(s + "_") for s in layers):
+            out.append(name)
+            continue
+        source = (imports or {}).get(root)
+        if source and isinstance(source, list) and source[0]:
+            parts = {p.lower() for p in str(source[0]).split(".")}
+            if parts & layers:
+                out.append(name)
+    return out
+
+
+def delegates(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> bool:
+    return bool(service_calls(view, service_layers, imports))
 
 
 def body_reads(view: RouteView) -> list[str]:

@@ -64,6 +64,10 @@ class RouteCheck(ProjectCheck):
     def project_findings(self, project: Any) -> list[Finding]:
         return []
 
+    def imports(self, project: Any, view: Any) -> dict[str, Any]:
+        """The handler module's imports (local name -> [module, attr])."""
+        return self.index(project).mods.get(view.module, {}).get("imports", {})
+
     @staticmethod
     def handler_line(view: Any) -> int:
         return int(view.handler_line or view.route.line)

@@ -42,7 +42,7 @@ class DbInRoute(RouteCheck):
 
         if view.handler_facts is None:
             return
-        found = judge.db_calls(view, project.config["routes.service-layers"])
+        found = judge.db_calls(view, project.config["routes.service-layers"], self.imports(project, view))
         if found:
             shown = list(dict.fromkeys(name.split("()")[0] for name in found))
             yield self.handler_line(view), {"calls": ", ".join(shown[:3])}

@@ -74,7 +74,7 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
-        found = judge.writes(view, project.config["routes.service-layers"])
+        found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
         if found:
             yield self.handler_line(view), {"call": found[0]}
 
@@ -106,8 +106,8 @@ class PostForPlainRead(RouteCheck):
         if view.route.method != "POST" or view.handler_facts is None:
             return
         layers = project.config["routes.service-layers"]
-        db = judge.db_calls(view, layers)
-        if not db or judge.writes(view, layers) or judge.body_reads(view) or judge.delegates(view, layers):
+        db = judge.db_calls(view, layers, self.imports(project, view))
+        if not db or judge.writes(view, layers, self.imports(project, view)) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
             return
         if judge.AUTH_PATH.search(view.route.path):
             return
@@ -123,7 +123,8 @@ class CreateReturns200(RouteCheck):
     Why it matters: 201 Created (with the new resource or its location) tells clients and caches
     that something was created; 200 hides it and breaks generated clients' expectations.
     Known limits: inserts are recognised in the handler (session.add, `.objects.create`,
-    `.save()`, INSERT, `create_*` service calls); HTML form views that redirect are skipped.
+    `.save()`, INSERT, `create*` calls into a service layer); HTML form views that redirect are
+    skipped.
     """
 
     code = "BG103"
@@ -142,9 +143,9 @@ class CreateReturns200(RouteCheck):
         if view.route.method != "POST" or view.handler_facts is None or judge.AUTH_PATH.search(view.route.path):
             return
         layers = project.config["routes.service-layers"]
-        created = judge.inserts(view, layers)
+        created = judge.inserts(view, layers, self.imports(project, view))
         if not created:
-            created = [c for c in judge.calls(view) if c.rsplit(".", 1)[-1].startswith(("create_", "add_", "insert_", "register_")) and "." in c]
+            created = [c for c in judge.service_calls(view, layers, self.imports(project, view)) if c.rsplit(".", 1)[-1].startswith(("create", "insert", "register"))]
         if not created:
             return
         declared = judge.declared_status(view)
@@ -187,6 +188,8 @@ class ErrorWith2xx(RouteCheck):
             if not ret.get("error"):
                 continue
             status = ret.get("status") or declared
+            if status == -1:
+                continue  # status computed at run time
             if 200 <= status < 300:
                 yield self.handler_line(view), {"status": status}
                 return
@@ -269,7 +272,7 @@ class TrailingSlashInconsistent(RouteCheck):
     name = "trailing-slash-inconsistent"
     gate = "API-NAMING"
     severity = Severity.WARNING
-    message = "{route} {has} a trailing slash but {count} of {total} paths {other}"
+    message = "{route} {has} trailing slash but {count} of {total} paths {other}"
     fix = "pick one style for every path (FastAPI: avoid `@router.get('/')` under a prefix; use '')"
     good = [FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n"]
     bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
@@ -293,7 +296,7 @@ class TrailingSlashInconsistent(RouteCheck):
                         Location(view.route.file, view.route.line, 1),
                         extra={"route": view.route.path},
                         route=view.route.label,
-                        has="has" if minority_slash else "has no",
+                        has="has a" if minority_slash else "has no",
                         count=len(paths) - len(minority),
                         total=len(paths),
                         other="do not" if minority_slash else "do",
@@ -487,7 +490,7 @@ class AuthRouteWithoutLimit(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
-        if view.route.method in ("GET", "HEAD", "OPTIONS") or view.limits:
+        if view.route.method != "POST" or view.limits:
             return
         if not judge.AUTH_PATH.search(view.route.path):
             return

@@ -10,7 +10,8 @@ from ..base import Bad
 from ._routes import RouteCheck
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
-ADMIN = re.compile(r"(admin|superuser|staff|IsAdminUser|DjangoModelPermissions|permission_required)", re.I)
+CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
+AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
 GENERIC_PERMISSIONS = frozenset({"IsAuthenticated", "IsAuthenticatedOrReadOnly", "AllowAny"})
 PERMISSION_CALL = re.compile(r"(perm|authoriz|check_object|has_object|can_|ensure_|assert_|require_|access|owner|get_object$|policy|acl|allowed)", re.I)
 
@@ -63,9 +64,12 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     Known limits: a heuristic. It fires when the handler passes a path parameter to a load call
     (`session.get(Order, order_id)`, `Model.objects.get(pk=pk)`, `get_object_or_404`, `.filter_by`)
     and nothing in the handler refers to the caller (`current_user`, `request.user`, `owner`,
-    `user_id` other than the path parameter) or calls a permission check; on DRF viewsets it
+    `user_id` other than the path parameter) or calls a permission check, and no authorization
+    guard (permission/role/scope/admin dependency or class) sits on the route; on DRF viewsets it
     fires on inherited update/destroy actions of a `queryset = ...all()` with no `get_queryset`
-    and only generic permission classes. Checks done in a service layer are not seen. Public and
+    and only generic permission classes. Reads (GET) are reported only when the handler receives
+    the caller (a `current_user`-style parameter) and ignores it; objects shared within a tenant
+    are otherwise common. Checks done in a service layer are not seen. Public and
     unauthenticated read routes are left to SEC-AUTHN.
     """
 
@@ -88,8 +92,8 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             return
         if view.route.method not in MUTATING and not view.auth:
             return
-        if any(ADMIN.search(g) for g in view.auth):
-            return  # admin-only routes may reach every object
+        if any(AUTHZ_GUARD.search(g.rsplit(":", 1)[-1]) for g in view.auth):
+            return  # an authorization guard on the route (permission, role, admin, scope) decides access
         if view.handler_facts is None:
             yield from self._viewset(view, project, params)
             return
@@ -101,11 +105,20 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             return
         if any(PERMISSION_CALL.search(c.rsplit(".", 1)[-1]) for c in body.get("calls", [])):
             return
+        if view.route.method not in MUTATING and not self._unused_caller(view):
+            return  # a read: flagged only when the handler has the caller at hand and ignores it
         for call, args, _kws in body.get("loads", []):
             used = [a for a in args if a in params]
             if used:
                 yield self.handler_line(view), {"param": used[0], "call": call}
                 return
+
+    @staticmethod
+    def _unused_caller(view: Any) -> bool:
+        for param in view.handler_facts.get("params", []):
+            if CALLER_PARAM.search(param["name"]) or CALLER_PARAM.search(param.get("dep") or "") or CALLER_PARAM.search(param.get("ann") or ""):
+                return True
+        return False
 
     def _viewset(self, view: Any, project: Any, params: list[str]) -> Iterable[tuple[int, dict[str, Any]]]:
         if view.action not in ("update", "partial_update", "destroy") or view.class_info is None:
@@ -262,7 +275,7 @@ class MutationWithoutAudit(RouteCheck):
             return  # a stub that only builds a response changes nothing
         if judge.log_calls(view, config["routes.audit-calls"]):
             return
-        if judge.delegates(view, config["routes.service-layers"]):
+        if judge.delegates(view, config["routes.service-layers"], self.imports(project, view)):
             return
         what = "is an authentication event" if auth_event else "changes data"
         yield self.handler_line(view), {"what": what}

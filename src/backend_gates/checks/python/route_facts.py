@@ -425,6 +425,8 @@ class BodyFacts:
         kind = ""
         if isinstance(value, cst.Tuple) and len(value.elements) >= 2:
             status = status_of(value.elements[1].value)
+            if status is None:
+                status = -1  # computed at run time: unknown
             value = value.elements[0].value
             kind = "tuple"
         if isinstance(value, cst.Call):
@@ -433,7 +435,7 @@ class BodyFacts:
             for key in ("status", "status_code"):
                 given = kwarg(value, key)
                 if given is not None and status is None:
-                    status = status_of(given)
+                    status = status_of(given) or -1
             if status is None and kind in ("Response", "JSONResponse", "JsonResponse") and len(value.args) > 1:
                 second = positional(value, 1)
                 if second is not None:
