@@ -220,3 +220,18 @@ def test_path_extensions_are_not_operations(tmp_path: Path) -> None:
     assert sorted(f.code for f in report.findings) == ["BG605", "BG610", "BG610"]
     (_path, summary), = report.extra["project"].facts("openapi")
     assert len(summary["operations"]) == 3
+
+
+def test_minified_json_findings_carry_columns(tmp_path: Path) -> None:
+    import json as _json
+
+    import yaml as _yaml
+
+    data = _yaml.safe_load((PETSTORES / "petstore-3.0.yaml").read_text())
+    text = _json.dumps(data, separators=(",", ":"))
+    (tmp_path / "openapi.json").write_text(text)
+    report = run_engine(tmp_path, select=["BG610"])
+    assert sorted(f.location.line for f in report.findings) == [1, 1]
+    for f in report.findings:
+        field = f.message.split("'")[1]
+        assert text[f.location.column - 1 :].startswith(f'"{field}"'), (f.location.column, field)

@@ -40,6 +40,19 @@ class Loaded:
 
     data: Any
     lines: dict[JsonPath, int] = field(default_factory=dict)
+    columns: dict[JsonPath, int] = field(default_factory=dict)  # only for nodes on very long lines
+
+    def column_of(self, path: JsonPath) -> int:
+        """The column of the node at `path` when it sits on a long (e.g. minified JSON) line, else 1."""
+        if not self.columns:
+            return 1
+        p = tuple(path)
+        while p:
+            col = self.columns.get(p)
+            if col is not None:
+                return col
+            p = p[:-1]
+        return 1
 
     def line_of(self, path: JsonPath) -> int:
         """The line of the node at `path`, or of its nearest ancestor that has one."""
@@ -85,7 +98,8 @@ def load_text(text: str, json_hint: bool = False) -> Loaded:
             root = loader.get_single_node()
             out = Loaded(None)
             if root is not None:
-                out.data = _convert(loader, root, out.lines)
+                long_lines = {i + 1 for i, line in enumerate(text.split("\n")) if len(line) > LONG_LINE}
+                out.data = _convert(loader, root, out.lines, out.columns if long_lines else None, long_lines)
             return out
         finally:
             loader.dispose()
@@ -114,7 +128,16 @@ def _load_json(text: str) -> Loaded:
         raise SpecParseError("document nested too deeply") from None
 
 
-def _convert(loader: Any, root: yaml.Node, lines: dict[JsonPath, int]) -> Any:
+LONG_LINE = 300
+
+
+def _convert(
+    loader: Any,
+    root: yaml.Node,
+    lines: dict[JsonPath, int],
+    columns: dict[JsonPath, int] | None = None,
+    long_lines: set[int] | frozenset[int] = frozenset(),
+) -> Any:
     """Nodes -> plain data, iteratively (deep specs must not hit the recursion limit)."""
     done: dict[int, Any] = {}  # node id -> converted container (aliases, recursive anchors)
 
@@ -143,11 +166,15 @@ def _convert(loader: Any, root: yaml.Node, lines: dict[JsonPath, int]) -> Any:
                 key = _key(_scalar(loader, key_node) if isinstance(key_node, yaml.ScalarNode) else key_node.start_mark.line)
                 child_path = path + (key,)
                 lines[child_path] = key_node.start_mark.line + 1
+                if columns is not None and key_node.start_mark.line + 1 in long_lines:
+                    columns[child_path] = key_node.start_mark.column + 1
                 target[key] = _child(value_node, child_path, done, new, stack)
         else:
             for index, item in enumerate(node.value):
                 child_path = path + (index,)
                 lines[child_path] = item.start_mark.line + 1
+                if columns is not None and item.start_mark.line + 1 in long_lines:
+                    columns[child_path] = item.start_mark.column + 1
                 target.append(_child(item, child_path, done, new, stack))
     return result
 

@@ -48,7 +48,8 @@ class OpenApiCheck(Check):
     ) -> None:
         from ...openapi.loader import pointer
 
-        loc = Location(file or self.spec.path, line if line is not None else self.spec.line_of(where))
+        column = self.spec.root.column_of(where) if file is None else 1
+        loc = Location(file or self.spec.path, line if line is not None else self.spec.line_of(where), column)
         data = {"json_path": pointer(where)}
         data.update(extra or {})
         self.found.append(self.make_finding(loc, message=message, severity=severity, extra=data, **fmt))
