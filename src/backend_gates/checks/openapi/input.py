@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...model import Severity
@@ -12,6 +13,14 @@ _HEAD = 'openapi: "3.0.3"\ninfo:\n  title: Pets\n  version: "1.0.0"\npaths:\n  /
 _RESP = "      responses:\n        '201': {description: created}\n"
 BINARY_MEDIA = ("application/octet-stream", "*/*", "image/", "audio/", "video/", "text/plain", "application/pdf")
 BOUNDED_FORMATS = {"date", "date-time", "time", "uuid", "byte", "binary", "ipv4", "ipv6", "int32", "int64", "duration"}
+
+
+def _bounded_pattern(pattern: Any) -> bool:
+    """An anchored pattern without unbounded repetition (`^[A-Z0-9]{8}$`) bounds the length."""
+    if not isinstance(pattern, str) or not (pattern.startswith("^") and pattern.endswith("$")):
+        return False
+    body = pattern.replace("\\\\", "")
+    return not re.search(r"(?<!\\)[*+]|\{\d+,\}", body)
 
 
 class RequestBodyWithoutSchema(OpenApiCheck):
@@ -60,8 +69,8 @@ class UnboundedRequestField(OpenApiCheck):
     Why it matters: unbounded input lets one request carry megabytes into parsing, validation,
     storage and logs (resource exhaustion, OWASP API4). A bound in the schema is enforced by most
     frameworks and gateways for free.
-    Known limits: strings with `enum`, `const`, a bounded `format` (date, uuid, ...) or a
-    `pattern` count as bounded; each field is reported once where it is defined, for the first
+    Known limits: strings with `enum`, `const`, a bounded `format` (date, uuid, ...) or an
+    anchored `pattern` without unbounded repetition (`^[A-Z]{3}$`) count as bounded; each field is reported once where it is defined, for the first
     operation that uses it.
     """
 
@@ -118,7 +127,7 @@ class UnboundedRequestField(OpenApiCheck):
         t = schema.get("type")
         types = set(t) if isinstance(t, list) else {t}
         if "string" in types and "maxLength" not in schema:
-            if "enum" in schema or "const" in schema or "pattern" in schema:
+            if "enum" in schema or "const" in schema or _bounded_pattern(schema.get("pattern")):
                 return ""
             if str(schema.get("format", "")) in BOUNDED_FORMATS:
                 return ""

@@ -48,7 +48,7 @@ class CreateDocumentedAs200(OpenApiCheck):
     something new exists; 200 hides the difference between creating and any other action.
     Known limits: "creation" is inferred: POST with a request body on a path whose last segment is
     a plural noun (`/pets`, `/users/{id}/orders`), not an action (`/search`, `/login`, `/batch`),
-    whose operationId or summary says create/add/new/register.
+    whose operationId or summary (when it has one) says create/add/new/register.
     """
 
     code = "BG604"
@@ -82,9 +82,9 @@ _CREATE = re.compile(r"(?:^|[^a-z])(create|add|new|insert|register)(?:[^a-z]|$)"
 
 
 def _says_create(node: dict[str, Any]) -> bool:
-    """operationId or summary says the operation creates something (createPet, create_pet, 'Add a pet')."""
-    for key in ("operationId", "summary"):
-        text = node.get(key)
-        if isinstance(text, str) and _CREATE.search(re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()):
-            return True
-    return False
+    """operationId or summary says the operation creates something (createPet, create_pet, 'Add a
+    pet'); with neither, the path and body are all there is to go on, and they say creation."""
+    texts = [node.get(key) for key in ("operationId", "summary") if isinstance(node.get(key), str) and node.get(key)]
+    if not texts:
+        return True
+    return any(_CREATE.search(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(text)).lower()) for text in texts)
