@@ -54,7 +54,24 @@ def is_spec_file(key: str, config: "Config") -> bool:
 _JSON_VERSION = re.compile(r""""(?:openapi|swagger)"\s*:\s*"[23]\.""")
 
 
+_SEEN: dict[tuple[str, int, int], bool] = {}  # discovery asks twice per file: read it once
+
+
 def _looks_like_spec(abs_path: str) -> bool:
+    try:
+        st = os.stat(abs_path)
+    except OSError:
+        return False
+    key = (abs_path, st.st_mtime_ns, st.st_size)
+    found = _SEEN.get(key)
+    if found is None:
+        if len(_SEEN) > 50_000:
+            _SEEN.clear()
+        found = _SEEN[key] = _read_head(abs_path)
+    return found
+
+
+def _read_head(abs_path: str) -> bool:
     is_json = abs_path.lower().endswith(".json")
     try:
         with open(abs_path, "rb") as handle:
