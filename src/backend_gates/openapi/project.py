@@ -78,6 +78,7 @@ def _generate(project: Any, target: str) -> dict[str, Any]:
     rel = out_file.relative_to(root).as_posix() if out_file.is_relative_to(root) else out_file.as_posix()
     paths = [str(root), str(root / "src")]
     value: dict[str, Any] = {"summary": None, "findings": [], "errors": [], "file": rel, "target": target}
+    log.warning("openapi.app is set: importing user code (%s) to generate its OpenAPI spec", target)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _DUMP, target, str(out_file), *paths],
