@@ -1190,6 +1190,7 @@ class RouteFacts(PythonCheck):
     """Collects route declarations and handler facts for route discovery (reports nothing)."""
 
     collector = True
+    skip_tests = True  # apps built inside tests are not the project's routes
     triggers = (
         "fastapi",
         "starlette",
