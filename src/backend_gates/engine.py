@@ -595,12 +595,12 @@ def check(
         for cls, opts in selected(config, file_kinds + ("tool",)):
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, opts))
-        from .checks.base import COLLECTORS  # fact collectors run whatever is selected
+        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
+        from .checks.base import COLLECTORS  # fact collectors (no code, no findings) run whatever is selected
 
         for cls in COLLECTORS:
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, {}))
-        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
         cache.meta["rules"] = file_rules
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):

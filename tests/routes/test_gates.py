@@ -117,3 +117,31 @@ def test_flask_before_request_guard_and_login_required(tmp_path: Path) -> None:
         },
     )
     assert found(tmp_path, select=["BG240"]) == set()
+
+
+def test_warm_run_replays_route_facts(tmp_path: Path) -> None:
+    import shutil
+
+    from backend_gates.routes import route_table
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "routes_fastapi", root)
+    cold = run_engine(root, cache=True)
+    warm = run_engine(root, cache=True)
+    assert warm.extra["timing"]["analyzed"] == 0
+    assert route_table(warm.extra["project"]) == route_table(cold.extra["project"])
+    assert {f.fingerprint for f in warm.findings} == {f.fingerprint for f in cold.findings}
+
+
+def test_route_project_modules_do_not_import_libcst() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import backend_gates.checks.project.route_api, backend_gates.checks.project.route_security\n"
+        "import backend_gates.checks.project.route_antipatterns, backend_gates.routes.discover, backend_gates.routes.judge\n"
+        "assert 'libcst' not in sys.modules, 'libcst imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -17,14 +17,14 @@ from . import Route, normalize_path
 FACT = "route-facts"
 
 AUTH_RE = re.compile(
-    r"(auth|login|current_?user|get_user|user_required|token|jwt|oauth|bearer|api_?key|permission|perm_|"
+    r"(auth|login|current\w*user|get_\w*user|user_required|passes_test|token|jwt|oauth|bearer|api_?key|permission|perm_|"
     r"has_perm|roles?_|role_required|scopes?_required|requires?_(login|user|role|perm|admin|scope|session|signin|account)|"
     r"verify_(token|api_?key|jwt|user|signature|credentials|session|hmac|key)|admin|superuser|staff|principal|credential|"
     r"signed_in|logged_in|protected|guard|security|access_|_access|basic_?auth|session_user|is_authenticated)",
     re.I,
 )
 NOT_AUTH = re.compile(r"^(require_(http_methods|GET|POST|safe)|csrf_|\w*csrf\w*$|cache|never_cache|vary_on|gzip|condition|etag|last_modified|xframe|sensitive_|transaction)", re.I)
-LIMIT_RE = re.compile(r"(limit|throttl)", re.I)
+LIMIT_RE = re.compile(r"(limit|throttl|slowapi)", re.I)
 NOT_LIMIT = re.compile(r"(exempt|unlimited|limit_offset|LimitOffset|paginat)", re.I)
 
 FASTAPI = {"FastAPI": "fastapi", "APIRouter": "fastapi", "Starlette": "starlette", "Router": "starlette"}
@@ -331,6 +331,8 @@ class Index:
                     for mw in obj["middleware"]:
                         if self.is_limit(mw):
                             self.global_limits.append(mw)
+                        elif self.is_auth(mw):
+                            self.obj_guards.setdefault(key, []).append(mw)
             for call in data.get("calls", ()):
                 attr = call["attr"]
                 args, kwargs = call.get("args", []), call.get("kwargs", {})

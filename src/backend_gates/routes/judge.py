@@ -232,7 +232,7 @@ def body_reads(view: RouteView) -> list[str]:
 def validates(view: RouteView) -> bool:
     for name in calls(view):
         short = name.rsplit(".", 1)[-1]
-        if short in RESPONSE_CLASSES:
+        if short in RESPONSE_CLASSES or _root(name) in ("json", "ujson", "orjson", "simplejson", "request", "req"):
             continue
         if VALIDATION.search(name):
             return True

@@ -436,7 +436,7 @@ class BodyFacts:
                 given = kwarg(value, key)
                 if given is not None and status is None:
                     status = status_of(given) or -1
-            if status is None and kind in ("Response", "JSONResponse", "JsonResponse") and len(value.args) > 1:
+            if status is None and kind in ("Response", "JSONResponse", "JsonResponse", "make_response", "HttpResponse") and len(value.args) > 1:
                 second = positional(value, 1)
                 if second is not None:
                     status = status_of(second)
@@ -1190,6 +1190,7 @@ class RouteFacts(PythonCheck):
     """Collects route declarations and handler facts for route discovery (reports nothing)."""
 
     collector = True
+    skip_tests = True  # apps built inside tests are not the project's routes
     triggers = (
         "fastapi",
         "starlette",
