@@ -68,6 +68,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "write_baseline", None):
         out["baseline"] = ""  # record every current finding, not only the new ones
         out["diff"] = ""
+    if getattr(args, "spec_base", None):
+        out["openapi.spec-base"] = args.spec_base
     return out
 
 
@@ -92,6 +94,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
     p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
+    p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
     add_config_options(p)
 
 
@@ -312,6 +315,8 @@ def _load_feature_commands() -> None:
 
 FEATURE_COMMAND_MODULES: list[str] = []
 FEATURE_COMMAND_MODULES.extend(["backend_gates.lsp", "backend_gates.report_cmd"])
+FEATURE_COMMAND_MODULES.append("backend_gates.routes.command")
+FEATURE_COMMAND_MODULES.append("backend_gates.openapi.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -59,7 +59,28 @@ def _is_spec_name(name: str) -> bool:
 # kind -> (module with `analyze(path, abs_path, source, checks, config) -> FileResult`, matcher)
 FILE_KINDS: dict[str, tuple[str, Callable[[str, Config], bool]]] = {
     "python": ("backend_gates.sources.python", lambda key, cfg: key.endswith(".py")),
+    "openapi": ("backend_gates.sources.openapi", lambda key, cfg: _openapi_matcher(key, cfg)),
 }
+
+
+def _openapi_matcher(key: str, config: Config) -> bool:
+    from .sources.openapi import is_spec_file
+
+    return is_spec_file(key, config)
+
+
+def _stale_depends(hit: dict[str, Any]) -> bool:
+    """A cached result that read other files (spec $refs) is stale when one of them changed."""
+    for fact in hit.get("facts", {}).get("openapi", ()):
+        for dep in fact.get("depends", ()):
+            try:
+                with open(dep["path"], "rb") as handle:
+                    digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            except OSError:
+                digest = ""
+            if digest != dep.get("digest"):
+                return True
+    return False
 
 
 def kind_of(key: str, config: Config) -> str | None:
@@ -562,6 +583,8 @@ def check(
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         digests[sf.key] = digest
         hit = cache.get(sf.key, digest)
+        if hit is not None and _stale_depends(hit):
+            hit = None
         if hit is not None:
             results[sf.key] = FileResult.from_dict(hit)
         else:
@@ -574,6 +597,11 @@ def check(
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, opts))
         file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
+        from .checks.base import COLLECTORS  # fact collectors (no code, no findings) run whatever is selected
+
+        for cls in COLLECTORS:
+            if cls.kind in checks_by_kind:
+                checks_by_kind[cls.kind].append((cls, {}))
         cache.meta["rules"] = file_rules
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
@@ -648,6 +676,7 @@ def check(
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
     report.extra.update(narrowed)
+    report.extra["project"] = project  # for feature commands that read facts (e.g. `routes`)
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report

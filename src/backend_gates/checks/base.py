@@ -48,6 +48,10 @@ class Bad:
 Example = str | dict[str, str]
 
 REGISTRY: dict[str, type["Check"]] = {}
+# Fact collectors: PythonCheck subclasses with `collector = True` and no code. They report nothing,
+# only record facts (e.g. route discovery); the engine runs them on every Python file they want,
+# whatever rules are selected, so project-level consumers always have their facts.
+COLLECTORS: list[type["Check"]] = []
 
 
 class Check:
@@ -67,6 +71,10 @@ class Check:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not cls.code and cls.__dict__.get("collector", False):
+            if cls not in COLLECTORS:
+                COLLECTORS.append(cls)
+            return
         if not cls.code or inspect.isabstract(cls) or cls.__dict__.get("abstract", False):
             return
         other = REGISTRY.get(cls.code)

@@ -1,0 +1,500 @@
+"""API-REST, API-STATUS, API-NAMING, API-VERSION and API-RATE on the route table."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Iterable
+
+from ...model import Finding, Location, Severity
+from ..base import Bad
+from ._routes import RouteCheck
+
+CRUD_VERBS = frozenset(
+    {"get", "fetch", "retrieve", "read", "list", "create", "add", "insert", "update", "edit", "modify", "set", "save", "delete", "remove", "destroy", "put", "post", "patch"}
+)
+
+FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
+
+
+class VerbInPath(RouteCheck):
+    """A path segment is a CRUD verb (`/getUsers`, `/orders/create`, `/delete-item`).
+
+    Why it matters: in a REST API the method says what happens and the path names the resource;
+    verbs in paths duplicate the method, make the API inconsistent and hide what clients can do.
+    Known limits: only CRUD verbs (get, list, create, add, update, edit, set, save, delete,
+    remove, ...) are reported; domain actions on a resource (`/orders/{id}/refund`, `/publish`)
+    are accepted as controller resources; plain Django views and handlers that render HTML are
+    pages, not REST resources, and are not judged.
+    """
+
+    code = "BG100"
+    name = "verb-in-path"
+    gate = "API-REST"
+    severity = Severity.WARNING
+    message = "{route}: path segment '{segment}' is a verb; name the resource and let the method say the action"
+    fix = "e.g. `GET /users` instead of `GET /getUsers`, `POST /orders` instead of `POST /orders/create`"
+    good = [FASTAPI_APP + "@app.get('/users')\ndef users():\n    return []\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/getUsers')\ndef users():\n    return []\n", line=4)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        if view.route.framework == "django" or judge.is_html(view):
+            return  # HTML views (Django /add/, /edit/ forms) are pages, not REST resources
+        for segment in judge.static_segments(view.route.path):
+            words = judge.words(segment)
+            if words and words[0] in CRUD_VERBS:
+                yield view.route.line, {"segment": segment}
+                return
+
+
+class GetHandlerWrites(RouteCheck):
+    """A `GET` route whose handler writes (session.add/commit, `.save()`, `.delete()`, INSERT/UPDATE/DELETE).
+
+    Why it matters: GET must be safe: crawlers, prefetchers, caches and retries call it freely,
+    and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
+    Known limits: writes are recognised in the handler body only (not in called services).
+    """
+
+    code = "BG101"
+    name = "get-handler-writes"
+    gate = "API-REST"
+    severity = Severity.WARNING
+    message = "{route} changes state ({call}); GET must be safe: use POST/PUT/PATCH/DELETE"
+    fix = "move the write to a POST/PUT/PATCH/DELETE route"
+    per_handler = True
+    good = [FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        if view.route.method != "GET" or view.handler_facts is None:
+            return
+        if "POST" in judge.facts(view).get("methods", []):
+            return  # a Django view that branches on request.method
+        found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
+        if found:
+            yield self.handler_line(view), {"call": found[0]}
+
+
+class PostForPlainRead(RouteCheck):
+    """A `POST` route whose handler only reads (opinionated, off by default).
+
+    Why it matters: reads over POST cannot be cached, bookmarked or retried safely and hide the
+    API's shape; use GET with query parameters.
+    Known limits: judged from the handler body: database reads and no writes, no service calls,
+    no request body read. Search endpoints with large filter bodies are legitimate; that is why
+    this check is off by default (enable with `extend-select = ["BG102"]`).
+    """
+
+    code = "BG102"
+    name = "post-for-plain-read"
+    gate = "API-REST"
+    severity = Severity.INFO
+    default_enabled = False
+    message = "{route} only reads ({call}); use GET for reads"
+    fix = "expose the read as GET with query parameters"
+    per_handler = True
+    good = [FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
+    bad = [Bad(FASTAPI_APP + "@app.post('/orders/report')\ndef report(db=Depends(get_db)):\n    return db.query(Order).all()\n", line=5)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        if view.route.method != "POST" or view.handler_facts is None:
+            return
+        layers = project.config["routes.service-layers"]
+        db = judge.db_calls(view, layers, self.imports(project, view))
+        if not db or judge.writes(view, layers, self.imports(project, view)) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
+            return
+        if judge.AUTH_PATH.search(view.route.path):
+            return
+        params = view.handler_facts.get("params", [])
+        if any(p.get("ann") and p["ann"][:1].isupper() and not p.get("dep") and p["ann"] not in ("Session", "Request") for p in params):
+            return  # a body model: parameters for the read (search)
+        yield self.handler_line(view), {"call": db[0]}
+
+
+class CreateReturns200(RouteCheck):
+    """A create route (`POST` that inserts) answers 200 instead of 201.
+
+    Why it matters: 201 Created (with the new resource or its location) tells clients and caches
+    that something was created; 200 hides it and breaks generated clients' expectations.
+    Known limits: inserts are recognised in the handler (session.add, `.objects.create`,
+    `.save()`, INSERT, `create*` calls into a service layer); HTML form views that redirect are
+    skipped.
+    """
+
+    code = "BG103"
+    name = "create-returns-200"
+    gate = "API-STATUS"
+    severity = Severity.WARNING
+    message = "{route} creates a resource ({call}) but answers 200; return 201 Created"
+    fix = "set status_code=201 (FastAPI), return (body, 201) (Flask), status=201 (Django/DRF)"
+    per_handler = True
+    good = [FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
+    bad = [Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        if view.route.method != "POST" or view.handler_facts is None or judge.AUTH_PATH.search(view.route.path):
+            return
+        layers = project.config["routes.service-layers"]
+        created = judge.inserts(view, layers, self.imports(project, view))
+        if not created:
+            created = [c for c in judge.service_calls(view, layers, self.imports(project, view)) if c.rsplit(".", 1)[-1].startswith(("create", "insert", "register"))]
+        if not created:
+            return
+        declared = judge.declared_status(view)
+        if declared is not None and declared != 200:
+            return
+        rets = judge.returns(view)
+        if any(r.get("kind") in judge.HTML_RETURNS for r in rets):
+            return
+        if any(r.get("status") not in (None, 200) for r in rets):
+            return
+        if view.route.framework == "django" and not rets:
+            return
+        yield self.handler_line(view), {"call": created[0]}
+
+
+class ErrorWith2xx(RouteCheck):
+    """An error payload (`{"error": ...}`) returned with a 2xx status.
+
+    Why it matters: clients, monitoring and retries read the status code; an error answered with
+    200 is counted as success and its body is parsed as data.
+    Known limits: recognises dict literals with an `error`/`errors` key returned directly or
+    through jsonify/JSONResponse/Response/JsonResponse without a 4xx/5xx status.
+    """
+
+    code = "BG104"
+    name = "error-payload-with-2xx"
+    gate = "API-STATUS"
+    severity = Severity.WARNING
+    message = "{route} returns an error payload with status {status}; use a 4xx/5xx status"
+    fix = "raise HTTPException(404) / return (body, 404) / Response(body, status=404)"
+    per_handler = True
+    good = [FASTAPI_APP + "@app.get('/items/{item_id}')\ndef item(item_id: int):\n    raise HTTPException(status_code=404, detail='not found')\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/items/{item_id}')\ndef item(item_id: int):\n    return {'error': 'not found'}\n", line=5)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        declared = judge.declared_status(view) or 200
+        for ret in judge.returns(view):
+            if not ret.get("error"):
+                continue
+            status = ret.get("status") or declared
+            if status == -1:
+                continue  # status computed at run time
+            if 200 <= status < 300:
+                yield self.handler_line(view), {"status": status}
+                return
+
+
+def _style(segment: str) -> str | None:
+    if "-" in segment:
+        return "kebab-case"
+    if "_" in segment:
+        return "snake_case"
+    if re.search(r"[a-z][A-Z]", segment):
+        return "camelCase"
+    return None
+
+
+class MixedCaseStyles(RouteCheck):
+    """Path segments mix case styles (kebab-case, snake_case, camelCase) across the API.
+
+    Why it matters: one naming convention makes an API guessable; mixed styles read as several
+    APIs glued together and lead to client bugs.
+    Known limits: judged over the whole route table; the style most routes use wins and the others
+    are reported; single-word segments have no style and are never reported.
+    """
+
+    code = "BG105"
+    name = "mixed-path-case-styles"
+    gate = "API-NAMING"
+    severity = Severity.WARNING
+    message = "{route}: segment '{segment}' is {style}, most paths use {dominant}"
+    fix = "rename the segment to the dominant style (kebab-case is the most common for URLs)"
+    good = [FASTAPI_APP + "@app.get('/order-items')\ndef a():\n    return []\n\n@app.get('/user-profiles')\ndef b():\n    return []\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/order-items')\ndef a():\n    return []\n\n@app.get('/gift-cards')\ndef c():\n    return []\n\n@app.get('/user_profiles')\ndef b():\n    return []\n", line=12)]
+
+    def run(self, project: Any) -> list[Finding]:
+        from ...routes import judge
+
+        views = self.views(project)
+        styles: Counter[str] = Counter()
+        per_path: dict[str, list[tuple[str, str]]] = {}
+        for view in views:
+            if view.route.path in per_path:
+                continue
+            found = []
+            for segment in judge.static_segments(view.route.path):
+                style = _style(segment)
+                if style:
+                    found.append((segment, style))
+            per_path[view.route.path] = found
+            for style in {s for _seg, s in found}:
+                styles[style] += 1
+        if len(styles) < 2:
+            return []
+        dominant, _count = styles.most_common(1)[0]
+        out: list[Finding] = []
+        done: set[str] = set()
+        for view in views:
+            path = view.route.path
+            if path in done:
+                continue
+            for segment, style in per_path.get(path, []):
+                if style != dominant:
+                    done.add(path)
+                    out.append(self._finding(view, segment=segment, style=style, dominant=dominant))
+                    break
+        return out
+
+    def _finding(self, view: Any, **fmt: Any) -> Finding:
+        return self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, **fmt)
+
+
+class TrailingSlashInconsistent(RouteCheck):
+    """Some paths end with `/` and others do not.
+
+    Why it matters: `/orders/` and `/orders` are different URLs; mixing both means redirects (that
+    drop POST bodies and auth headers on some clients) or 404s depending on the route.
+    Known limits: the majority style wins and the others are reported; the root `/` is ignored.
+    """
+
+    code = "BG106"
+    name = "trailing-slash-inconsistent"
+    gate = "API-NAMING"
+    severity = Severity.WARNING
+    message = "{route} {has} trailing slash but {count} of {total} paths {other}"
+    fix = "pick one style for every path (FastAPI: avoid `@router.get('/')` under a prefix; use '')"
+    good = [FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
+
+    def run(self, project: Any) -> list[Finding]:
+        views = [v for v in self.views(project) if v.route.path != "/"]
+        paths = {v.route.path for v in views}
+        with_slash = {p for p in paths if p.endswith("/")}
+        without = paths - with_slash
+        if not with_slash or not without:
+            return []
+        minority_slash = len(with_slash) <= len(without)
+        minority = with_slash if minority_slash else without
+        out: list[Finding] = []
+        done: set[str] = set()
+        for view in views:
+            if view.route.path in minority and view.route.path not in done:
+                done.add(view.route.path)
+                out.append(
+                    self.make_finding(
+                        Location(view.route.file, view.route.line, 1),
+                        extra={"route": view.route.path},
+                        route=view.route.label,
+                        has="has a" if minority_slash else "has no",
+                        count=len(paths) - len(minority),
+                        total=len(paths),
+                        other="do not" if minority_slash else "do",
+                    )
+                )
+        return out
+
+
+def _plural(word: str) -> set[str]:
+    out = {word + "s", word + "es"}
+    if word.endswith("y"):
+        out.add(word[:-1] + "ies")
+    return out
+
+
+class SingularPluralMix(RouteCheck):
+    """A collection is addressed by a singular name while its plural is used elsewhere.
+
+    Why it matters: `/users` and `/user/{id}` for the same collection make clients guess;
+    REST style uses the plural collection name for both the list and its items.
+    Known limits: reported only when a singular segment is followed by a path parameter
+    (`/user/{id}`) and the plural form is used under the same parent path; singleton resources
+    (`/user` for the current user) are fine.
+    """
+
+    code = "BG107"
+    name = "singular-plural-collection-mix"
+    gate = "API-NAMING"
+    severity = Severity.WARNING
+    message = "{route}: '{segment}' is singular but the API also uses '{plural}' for this collection"
+    fix = "use the plural collection name for both the list and its items"
+    good = [FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n"]
+    bad = [Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8)]
+
+    def run(self, project: Any) -> list[Finding]:
+        from ...routes import judge
+
+        views = self.views(project)
+        used: set[tuple[str, str]] = set()  # (parent path, segment)
+        for view in views:
+            segs = judge.segments(view.route.path)
+            used.update(("/".join(segs[:i]), s.lower()) for i, s in enumerate(segs) if not s.startswith("{"))
+        out: list[Finding] = []
+        done: set[str] = set()
+        for view in views:
+            segs = judge.segments(view.route.path)
+            for i, seg in enumerate(segs[:-1]):
+                if seg.startswith("{") or not segs[i + 1].startswith("{"):
+                    continue
+                parent = "/".join(segs[:i])
+                plurals = {p for p in _plural(seg.lower()) if (parent, p) in used}
+                if plurals and not seg.endswith("s") and view.route.path not in done:
+                    done.add(view.route.path)
+                    out.append(self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, segment=seg, plural=sorted(plurals)[0]))
+                    break
+        return out
+
+
+def _scheme_regex(scheme: str) -> re.Pattern[str]:
+    text = re.escape(scheme.rstrip("/")).replace(r"\{n\}", r"\d+(?:\.\d+)?").replace(r"\{version\}", r"[^/]+")
+    return re.compile("^" + text + r"(/|$)")
+
+
+class UnversionedRoute(RouteCheck):
+    """Routes outside the API's version scheme (or an API with no versioning at all).
+
+    Why it matters: without a version in the path (or a header/media-type scheme) every change is
+    a breaking change for someone; routes that skip the scheme cannot evolve with the rest.
+    Known limits: the scheme is `routes.version-scheme` (e.g. '/api/v{n}') or detected: when at
+    least a third of the routes carry a `v1`-style segment, the others are reported (for a detected
+    `/api/v{n}` scheme only routes under `/api`: the rest are pages). With no
+    versioned route at all, one finding says so (DRF `DEFAULT_VERSIONING_CLASS` counts as
+    versioning). Health, docs, static, admin routes and plain Django (HTML) views are not judged.
+    """
+
+    code = "BG108"
+    name = "route-outside-version-scheme"
+    gate = "API-VERSION"
+    severity = Severity.WARNING
+    message = "{route} is outside the version scheme {scheme}"
+    fix = "mount the route under the versioned prefix (or configure routes.version-scheme)"
+    good = [FASTAPI_APP + "@app.get('/api/v1/users')\ndef a():\n    return []\n\n@app.get('/api/v1/orders')\ndef b():\n    return []\n"]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/api/v1/users')\ndef a():\n    return []\n\n@app.get('/api/v1/orders')\ndef b():\n    return []\n\n@app.get('/api/items')\ndef c():\n    return []\n", line=12),
+        Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/orders')\ndef b():\n    return []\n", line=2),
+    ]
+
+    def run(self, project: Any) -> list[Finding]:
+        from ...routes import judge
+
+        views = [
+            v
+            for v in self.views(project)
+            if v.route.path != "/" and not judge.NATURE.search(v.route.path) and v.route.framework != "django" and not judge.is_html(v)
+        ]
+        if not views:
+            return []
+        scheme = project.config["routes.version-scheme"]
+        if scheme:
+            pattern = _scheme_regex(scheme)
+            label = scheme
+        else:
+            versioned = [v for v in views if any(judge.VERSION_SEG.match(s) for s in judge.segments(v.route.path))]
+            if not versioned:
+                index = self.index(project)
+                if index.drf.get("DEFAULT_VERSIONING_CLASS") or len(views) < 2:
+                    return []
+                file, line = index.root_location(self.views(project))
+                return [
+                    self.make_finding(
+                        Location(file, line, 1),
+                        message=f"no API versioning: none of {len(views)} route(s) has a version segment (/v1/...) and no versioning scheme is configured",
+                        extra={"routes": len(views)},
+                    )
+                ]
+            if len(versioned) * 3 < len(views):
+                return []
+            prefixes: Counter[str] = Counter()
+            for v in versioned:
+                segs = judge.segments(v.route.path)
+                for i, s in enumerate(segs):
+                    if judge.VERSION_SEG.match(s):
+                        prefixes["/" + "/".join(segs[:i] + ["v{n}"])] += 1
+                        break
+            label = prefixes.most_common(1)[0][0]
+            pattern = _scheme_regex(label)
+            lead = judge.segments(label)[0] if not label.startswith("/v{n}") else ""
+            if lead:  # an API under /api/v{n}: only routes under /api are API routes (the rest are pages)
+                views = [v for v in views if judge.segments(v.route.path)[:1] == [lead]]
+        out: list[Finding] = []
+        done: set[str] = set()
+        for view in views:
+            if pattern.search(view.route.path) or view.route.path in done:
+                continue
+            done.add(view.route.path)
+            out.append(self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, scheme=label))
+        return out
+
+
+class NoRateLimiter(RouteCheck):
+    """No rate limiter is wired: not globally and not on any route.
+
+    Why it matters: without limits one client can exhaust the service (or brute-force
+    credentials); a limiter in the app documents and enforces the budget.
+    Known limits: recognises slowapi, fastapi-limiter, Flask-Limiter (`default_limits` or
+    `@limiter.limit`), django-ratelimit, DRF throttle classes (`DEFAULT_THROTTLE_CLASSES`,
+    `throttle_classes`) and middleware/dependency names in `routes.rate-limiters`; limits applied
+    by a gateway or proxy are invisible here (configure the name, or ignore BG109 with a reason).
+    """
+
+    code = "BG109"
+    name = "no-rate-limiter"
+    gate = "API-RATE"
+    severity = Severity.WARNING
+    message = "no rate limiter is wired globally or on any of the {count} route(s)"
+    fix = "wire a limiter (slowapi, fastapi-limiter, Flask-Limiter, DRF throttling) globally"
+    good = [
+        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI(dependencies=[Depends(RateLimiter(times=10, seconds=1))])\n\n@app.get('/users')\ndef a():\n    return []\n"
+    ]
+    bad = [Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n", line=2)]
+
+    def run(self, project: Any) -> list[Finding]:
+        views = self.views(project)
+        index = self.index(project)
+        if index.global_limits or any(v.limits for v in views):
+            return []
+        file, line = index.root_location(views)
+        return [self.make_finding(Location(file, line, 1), count=len(views), extra={"routes": len(views)})]
+
+
+class AuthRouteWithoutLimit(RouteCheck):
+    """An authentication route (login, token, password reset, register) has no rate limit.
+
+    Why it matters: unlimited login and reset endpoints invite credential stuffing, brute force
+    and account enumeration.
+    Known limits: auth routes are recognised by path (login, token, password, reset, signup,
+    otp, ...); a global limiter counts as a limit.
+    """
+
+    code = "BG110"
+    name = "auth-route-without-rate-limit"
+    gate = "API-RATE"
+    severity = Severity.WARNING
+    message = "{route} is an authentication endpoint without a rate limit"
+    fix = "limit it, e.g. @limiter.limit('5/minute') or Depends(RateLimiter(times=5, minutes=1))"
+    good = [
+        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI()\n\n@app.post('/login', dependencies=[Depends(RateLimiter(times=5, seconds=60))])\ndef login():\n    return {}\n"
+    ]
+    bad = [Bad(FASTAPI_APP + "@app.post('/login')\ndef login():\n    return {}\n", line=4)]
+
+    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+        from ...routes import judge
+
+        if view.route.method != "POST" or view.limits:
+            return
+        if not judge.AUTH_PATH.search(view.route.path):
+            return
+        if self.index(project).global_limits:
+            return
+        yield view.route.line, {}
+

@@ -1,0 +1,1229 @@
+"""Route discovery, per file: records what a file declares about HTTP routes as facts.
+
+This is a fact collector (no code, reports nothing): it runs in the shared walk of every Python
+file that mentions a web framework and records one `route-facts` fact per file. Composition across
+files (router prefixes, blueprints, Django `include()`, DRF routers) happens in
+`backend_gates.routes.discover.build_table`, which reads only these facts (warm runs replay them).
+
+What a file's fact holds (all JSON-safe):
+  module      dotted module name derived from the project-relative path
+  imports     local name -> [module, attr|None] (relative imports resolved)
+  objects     app/router/blueprint/... creations: var, ctor, prefix, dependencies, options
+  routes      route declarations: receiver, methods, path, handler, line, options
+  calls       registration calls: include_router, register_blueprint, add_url_rule, register ...
+  handlers    qualname -> body facts of functions that are or may be handlers
+  classes     class facts (bases, attributes, methods) for class-based views and viewsets
+  consts      module/class level string constants (for prefixes like settings.API_V1_STR)
+  aliases     `X = Annotated[T, Depends(f)]` -> dependency
+  urlpatterns Django url lists: var -> entries
+  settings    REST_FRAMEWORK / MIDDLEWARE / ROOT_URLCONF values
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from ...sources.python import walk
+from ..base import PythonCheck
+
+HTTP = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+ROUTE_ATTRS = frozenset(HTTP + ("route", "api_route", "view"))
+VIEW_METHODS = frozenset(HTTP + ("list", "create", "retrieve", "update", "partial_update", "destroy"))
+CTORS = frozenset(
+    {
+        "FastAPI",
+        "APIRouter",
+        "Starlette",
+        "Router",
+        "Flask",
+        "Blueprint",
+        "APIFlask",
+        "APIBlueprint",
+        "Quart",
+        "Application",
+        "RouteTableDef",
+        "DefaultRouter",
+        "SimpleRouter",
+        "ExtendedSimpleRouter",
+        "ExtendedDefaultRouter",
+        "NestedSimpleRouter",
+        "NestedDefaultRouter",
+        "Limiter",
+        "Api",
+        "Namespace",
+        "Sanic",
+    }
+)
+CALL_ATTRS = frozenset(
+    {
+        "include_router",
+        "register_blueprint",
+        "add_url_rule",
+        "add_api_route",
+        "add_route",
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_patch",
+        "add_delete",
+        "add_head",
+        "add_view",
+        "add_routes",
+        "add_subapp",
+        "register",
+        "add_middleware",
+        "middleware",
+        "init_app",
+        "before_request",
+        "add_resource",
+        "add_namespace",
+        "mount",
+    }
+)
+FRAMEWORK_ROOTS = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "flask",
+        "quart",
+        "apiflask",
+        "flask_restful",
+        "flask_restx",
+        "django",
+        "rest_framework",
+        "aiohttp",
+        "slowapi",
+        "fastapi_limiter",
+        "flask_limiter",
+        "ratelimit",
+        "django_ratelimit",
+        "flask_login",
+        "flask_jwt_extended",
+        "flask_httpauth",
+    }
+)
+REQUEST_NAMES = frozenset({"request", "req"})
+BODY_READS = frozenset(
+    {
+        "json",
+        "get_json",
+        "form",
+        "data",
+        "values",
+        "files",
+        "body",
+        "POST",
+        "post",
+        "text",
+        "stream",
+        "get_data",
+        "multipart",
+        "content",
+    }
+)
+QUERY_READS = frozenset({"args", "GET", "query", "query_params", "rel_url", "match_info", "path_params", "cookies", "headers", "META"})
+_STATUS_NAME = re.compile(r"(?:HTTP_)?(\d{3})")
+_SQL_WRITE = re.compile(r"^\s*(insert|update|delete|merge|replace|upsert)\b", re.I)
+_SQL_READ = re.compile(r"^\s*(select|with)\b", re.I)
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def dotted(node: Any) -> str | None:
+    """`a.b.c` for Name/Attribute chains (calls in the chain are written `f()`), else None."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, cst.Name):
+            parts.append(node.value)
+            break
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+            continue
+        if isinstance(node, cst.Call):
+            inner = dotted(node.func)
+            if inner is None:
+                return None
+            parts.append(inner + "()")
+            break
+        if isinstance(node, cst.Subscript):
+            node = node.value
+            continue
+        if isinstance(node, cst.Await):
+            node = node.expression
+            continue
+        return None
+    return ".".join(reversed(parts))
+
+
+def const_str(node: Any) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover - odd literal
+            return None
+        return value if isinstance(value, str) else value.decode("latin-1")
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = const_str(node.left), const_str(node.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def strexpr(node: Any) -> Any:
+    """A path expression: a str, or a list of parts (str literals and {"ref": dotted}), or None."""
+    value = const_str(node)
+    if value is not None:
+        return value
+    parts: list[Any] = []
+    if isinstance(node, cst.FormattedString):
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                name = dotted(part.expression)
+                if name is None:
+                    return None
+                parts.append({"ref": name})
+        return parts
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = strexpr(node.left), strexpr(node.right)
+        if left is None or right is None:
+            return None
+        return (left if isinstance(left, list) else [left]) + (right if isinstance(right, list) else [right])
+    name = dotted(node)
+    if name is not None and not name.endswith("()"):
+        return [{"ref": name}]
+    return None
+
+
+def str_list(node: Any) -> list[str] | None:
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        out = []
+        for el in node.elements:
+            value = const_str(el.value)
+            if value is None:
+                name = dotted(el.value)
+                if name is None:
+                    return None
+                value = name
+            out.append(value)
+        return out
+    value = const_str(node)
+    return [value] if value is not None else None
+
+
+def call_names(node: Any) -> list[str]:
+    """Names of what a list of dependencies/classes holds: [Depends(a), b] -> ['Depends(a)', 'b']."""
+    out: list[str] = []
+    elements = node.elements if isinstance(node, (cst.List, cst.Tuple, cst.Set)) else [None]
+    for el in elements:
+        value = el.value if el is not None else node
+        out.append(dep_name(value) or "?")
+    return out
+
+
+def dep_name(node: Any) -> str | None:
+    """`Depends(get_user)` -> 'Depends(get_user)'; `Security(x, scopes=..)` -> 'Security(x)'; names as is."""
+    if isinstance(node, cst.Call):
+        fname = dotted(node.func)
+        if fname is None:
+            return None
+        short = fname.rsplit(".", 1)[-1]
+        if short in ("Depends", "Security") and node.args:
+            inner = node.args[0].value
+            inner_name = dotted(inner)
+            if inner_name is None and isinstance(inner, cst.Call):
+                inner_name = dotted(inner.func)
+                if inner_name:
+                    inner_name += "()"
+            return f"{short}({inner_name or '?'})"
+        if short in ("Depends", "Security"):
+            return f"{short}()"
+        return fname + "()"
+    return dotted(node)
+
+
+def kwarg(call: cst.Call, name: str) -> Any:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def positional(call: cst.Call, index: int) -> Any:
+    i = 0
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            if i == index:
+                return arg.value
+            i += 1
+    return None
+
+
+def status_of(node: Any) -> int | None:
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value)
+        except ValueError:
+            return None
+    name = dotted(node)
+    if name:
+        match = _STATUS_NAME.search(name.rsplit(".", 1)[-1])
+        if match:
+            return int(match.group(1))
+        tail = name.rsplit(".", 1)[-1].upper()
+        named = {"OK": 200, "CREATED": 201, "ACCEPTED": 202, "NO_CONTENT": 204}
+        if tail in named:
+            return named[tail]
+    return None
+
+
+def module_name(path: str) -> str:
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+# ----------------------------------------------------------------------------- handler bodies
+
+_LOG_RECEIVER = re.compile(r"(^|_)(log|logger|logging|audit|structlog|_log|LOG|LOGGER)", re.I)
+_LOG_METHODS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "debug", "log", "msg", "audit"})
+
+
+class BodyFacts:
+    """Facts of one handler body, gathered with one walk of the function."""
+
+    def __init__(self, fn: cst.FunctionDef, params: list[str]) -> None:
+        self.params = params
+        self.calls: dict[str, int] = {}
+        self.reads: list[str] = []
+        self.auth: list[str] = []
+        self.returns: list[dict[str, Any]] = []
+        self.sql: list[str] = []
+        self.loads: list[list[Any]] = []
+        self.kwnames: set[str] = set()
+        self.names: set[str] = set()
+        self.stmts = 0
+        self.branches = 0
+        self.loops = 0
+        self.methods_compared: set[str] = set()
+        visit: dict[type, list[Any]] = {
+            cst.Call: [self.call],
+            cst.Attribute: [self.attribute],
+            cst.SimpleStatementLine: [self.simple],
+            cst.If: [self.branch],
+            cst.Try: [self.compound],
+            cst.ExceptHandler: [self.branch],
+            cst.MatchCase: [self.branch],
+            cst.For: [self.loop],
+            cst.While: [self.loop],
+            cst.With: [self.compound],
+            cst.Return: [self.ret],
+            cst.Raise: [self.raise_],
+            cst.Comparison: [self.compare],
+        }
+        walk(fn.body, visit, {})
+
+    # counters
+    def simple(self, node: cst.SimpleStatementLine) -> None:
+        self.stmts += len(node.body)
+
+    def compound(self, node: Any) -> None:
+        self.stmts += 1
+
+    def branch(self, node: Any) -> None:
+        self.branches += 1
+        self.stmts += 1 if isinstance(node, cst.If) else 0
+
+    def loop(self, node: Any) -> None:
+        self.loops += 1
+        self.stmts += 1
+
+    def name(self, node: cst.Name) -> None:
+        if len(self.names) < 300:
+            self.names.add(node.value)
+
+    def attribute(self, node: cst.Attribute) -> None:
+        attr = node.attr.value
+        base = dotted(node.value)
+        if base is None:
+            return
+        root = base.split(".", 1)[0]
+        if attr in ("is_authenticated", "is_anonymous", "has_perm", "has_perms"):
+            self.auth.append(f"{base}.{attr}")
+        elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
+            self.auth.append(f"{base}.{attr}")
+        if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
+            self.reads.append(attr)
+        elif base == "self.request":
+            self.reads.append(attr)
+        if len(self.names) < 300:
+            self.names.add(f"{base}.{attr}")
+
+    def call(self, node: cst.Call) -> None:
+        name = dotted(node.func)
+        if name is None:
+            return
+        if name not in self.calls and len(self.calls) < 200:
+            self.calls[name] = 1
+        short = name.rsplit(".", 1)[-1]
+        for arg in node.args:
+            if arg.keyword is not None:
+                self.kwnames.add(arg.keyword.value)
+            if isinstance(arg.value, cst.Name) and len(self.names) < 300:
+                self.names.add(arg.value.value)
+        if _AUTH_CALL.match(short):
+            self.auth.append(f"{name}()")
+        if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
+            code = positional(node, 0)
+            code = code if code is not None else kwarg(node, "status_code") or kwarg(node, "code")
+            status = status_of(code) if code is not None else None
+            if status in (401, 403):
+                self.auth.append(f"{short}({status})")
+        if short in ("execute", "executemany", "raw", "text", "exec_driver_sql", "executescript"):
+            first = positional(node, 0)
+            text = const_str(first) if first is not None else None
+            if text is None and isinstance(first, cst.FormattedString):
+                text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
+            if text is not None:
+                if _SQL_WRITE.search(text):
+                    self.sql.append("write")
+                elif _SQL_READ.search(text):
+                    self.sql.append("read")
+        # object loads: x.get(M, id), get_object_or_404(M, pk=id), M.objects.get(pk=id), .filter_by(id=id)
+        if short in ("get", "get_or_404", "get_object_or_404", "first_or_404", "filter_by", "filter", "one_or_none", "aget", "get_object", "find_one", "find_by_id", "get_by_id", "one") or short.startswith("get_"):
+            args: list[str] = []
+            for arg in node.args:
+                value = arg.value
+                if isinstance(value, cst.Name):
+                    args.append(value.value)
+                elif isinstance(value, cst.Comparison):
+                    for sub in (value.left, *[c.comparator for c in value.comparisons]):
+                        if isinstance(sub, cst.Name):
+                            args.append(sub.value)
+                elif isinstance(value, cst.Attribute):
+                    d = dotted(value)
+                    if d:
+                        args.append(d)
+            if args and len(self.loads) < 50:
+                self.loads.append([name, args, [a.keyword.value for a in node.args if a.keyword is not None]])
+
+    def ret(self, node: cst.Return) -> None:
+        value = node.value
+        if isinstance(value, cst.IfExp):  # `return x if ok else {"error": ...}`: judge both arms
+            for arm in (value.body, value.orelse):
+                self.ret(cst.Return(value=arm))
+            return
+        status: int | None = None
+        error = False
+        kind = ""
+        if isinstance(value, cst.Tuple) and len(value.elements) >= 2:
+            status = status_of(value.elements[1].value)
+            if status is None:
+                status = -1  # computed at run time: unknown
+            value = value.elements[0].value
+            kind = "tuple"
+        if isinstance(value, cst.Call):
+            fname = dotted(value.func) or ""
+            kind = kind or fname.rsplit(".", 1)[-1]
+            for key in ("status", "status_code"):
+                given = kwarg(value, key)
+                if given is not None and status is None:
+                    status = status_of(given) or -1
+            if status is None and kind in ("Response", "JSONResponse", "JsonResponse", "make_response", "HttpResponse") and len(value.args) > 1:
+                second = positional(value, 1)
+                if second is not None:
+                    status = status_of(second)
+            first = positional(value, 0)
+            if isinstance(first, cst.Dict):
+                error = _is_error_dict(first)
+            elif first is None and value.args and any(a.keyword and a.keyword.value in ("error", "errors") for a in value.args):
+                error = True
+        elif isinstance(value, cst.Dict):
+            error = _is_error_dict(value)
+            kind = kind or "dict"
+        self.returns.append({"status": status, "error": error, "kind": kind})
+
+    def raise_(self, node: cst.Raise) -> None:
+        exc = node.exc
+        name = dotted(exc.func) if isinstance(exc, cst.Call) else dotted(exc) if exc is not None else None
+        if name:
+            short = name.rsplit(".", 1)[-1]
+            if short in ("PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Unauthorized", "Forbidden", "HTTPUnauthorized", "HTTPForbidden", "AccessDenied"):
+                self.auth.append(short)
+
+    def compare(self, node: cst.Comparison) -> None:
+        for side in (node.left, *(c.comparator for c in node.comparisons)):
+            if isinstance(side, cst.Name) and len(self.names) < 300:
+                self.names.add(side.value)
+        left = dotted(node.left)
+        if left and left.endswith(".method"):
+            for c in node.comparisons:
+                value = const_str(c.comparator)
+                if value:
+                    self.methods_compared.add(value.upper())
+                else:
+                    values = str_list(c.comparator)
+                    for v in values or ():
+                        self.methods_compared.add(v.upper())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "calls": list(self.calls),
+            "stmts": self.stmts,
+            "branches": self.branches,
+            "loops": self.loops,
+        }
+        if self.reads:
+            out["reads"] = sorted(set(self.reads))
+        if self.auth:
+            out["auth"] = sorted(set(self.auth))
+        if self.returns:
+            out["returns"] = self.returns[:30]
+        if self.sql:
+            out["sql"] = sorted(set(self.sql))
+        if self.loads:
+            out["loads"] = self.loads
+        if self.methods_compared:
+            out["methods"] = sorted(self.methods_compared)
+        idents = sorted(n for n in self.names if _IDENTITY.search(n))
+        if idents:
+            out["identity"] = idents[:40]
+        kws = sorted(k for k in self.kwnames if _IDENTITY.search(k))
+        if kws:
+            out["identity_kw"] = kws
+        return out
+
+
+_AUTH_CALL = re.compile(
+    r"^(is_admin|is_authed|authed|is_logged_in|logged_in|is_authenticated|user_is_authenticated|verify_jwt_in_request|"
+    r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
+    r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
+)
+_CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
+_IDENTITY = re.compile(
+    r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
+    r"author|created_by|user_id|\buser\b|principal|identity|session\.user|auth\.user|claims|member)",
+    re.I,
+)
+
+
+_DEF = re.compile(r"^(\s*)(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
+_AUTH_TOKENS = ("401", "403", "is_authenticated", "PermissionDenied", "Unauthorized", "Forbidden", "NotAuthenticated", "is_anonymous")
+_PREFIX_NAME = re.compile(r"(prefix|path|url|version|api|route|root)", re.I)
+
+
+def _PREFIX_CONST(name: str, value: str) -> bool:
+    """String constants worth recording: they may be route prefixes (`API_V1_STR = "/api/v1"`)."""
+    return len(value) < 120 and (value.startswith("/") or bool(_PREFIX_NAME.search(name)) and "/" in value or name == "ROOT_URLCONF")
+
+
+def _is_error_dict(node: cst.Dict) -> bool:
+    for el in node.elements:
+        if isinstance(el, cst.DictElement):
+            key = const_str(el.key)
+            if key in ("error", "errors"):
+                return True
+    return False
+
+
+# ----------------------------------------------------------------------------- the collector
+
+
+class FileRoutes:
+    def __init__(self, path: str, source: str, lines: list[str]) -> None:
+        self.path = path
+        self.module = module_name(path)
+        self.is_pkg = path.endswith("__init__.py")
+        self.lines = lines
+        self.imports: dict[str, list[Any]] = {}
+        self.objects: list[dict[str, Any]] = []
+        self.routes: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
+        self.handlers: dict[str, dict[str, Any]] = {}
+        self.classes: dict[str, dict[str, Any]] = {}
+        self.consts: dict[str, Any] = {}
+        self.aliases: dict[str, str] = {}
+        self.urlpatterns: dict[str, list[Any]] = {}
+        self.settings: dict[str, Any] = {}
+        self.frameworks: set[str] = set()
+        self.guard_decorators: list[str] = []
+        self._def_seen: dict[str, int] = {}
+        self._line_cursor = 0
+        self._cursors: dict[str, int] = {}
+        self._defs: dict[str, list[tuple[int, int]]] | None = None
+        self.auth_file = any(token in source for token in _AUTH_TOKENS)
+
+    # -------------------------------------------------------------- lines without metadata
+    def def_line(self, name: str) -> tuple[int, int]:
+        """(first decorator line, def line) of the next `def name` / `class name` in source order."""
+        if self._defs is None:
+            self._defs = {}
+            for index, text in enumerate(self.lines):
+                match = _DEF.match(text)
+                if match:
+                    self._defs.setdefault(match.group(2), []).append((index, len(match.group(1))))
+        found = self._defs.get(name, [])
+        seen = self._def_seen.get(name, 0)
+        if seen >= len(found):
+            return 0, 0
+        self._def_seen[name] = seen + 1
+        index, indent = found[seen]
+        first = index
+        j = index - 1
+        while j >= 0:
+            line = self.lines[j]
+            stripped = line.strip()
+            here = len(line) - len(line.lstrip())
+            if stripped.startswith("@") and here == indent:
+                first = j
+            elif not stripped:
+                break
+            elif here > indent or stripped.startswith((")", "]", "}", "#")):
+                pass
+            else:
+                break
+            j -= 1
+        return first + 1, index + 1
+
+    def find_line(self, needle: str) -> int:
+        """The next line (after the previous match of this needle) containing `needle`."""
+        start = self._cursors.get(needle, 0)
+        for index in range(start, len(self.lines)):
+            if needle in self.lines[index]:
+                self._cursors[needle] = index + 1
+                return index + 1
+        for index in range(0, min(start, len(self.lines))):
+            if needle in self.lines[index]:
+                return index + 1
+        return 0
+
+    def marked_public(self, first: int, last: int) -> bool:
+        start = first
+        while start > 1 and self.lines[start - 2].strip().startswith("#"):
+            start -= 1
+        for number in range(max(start, 1), last + 1):
+            text = self.lines[number - 1] if number - 1 < len(self.lines) else ""
+            if "backend-gates: public" in text or "backend-gates:public" in text:
+                return True
+        return False
+
+    # -------------------------------------------------------------- imports
+    def resolve_relative(self, level: int, module: str | None) -> str:
+        base = self.module.split(".") if self.module else []
+        if not self.is_pkg:
+            base = base[:-1]
+        if level > 1:
+            base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
+        if module:
+            base = base + module.split(".")
+        return ".".join(base)
+
+    def import_(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name)
+            if not name:
+                continue
+            self.frameworks.update({name.split(".")[0]} & FRAMEWORK_ROOTS)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = [name, None]
+            else:
+                self.imports[name.split(".")[0]] = [name.split(".")[0], None]
+
+    def import_from(self, node: cst.ImportFrom) -> None:
+        level = len(node.relative)
+        module = dotted(node.module) if node.module is not None else None
+        if level:
+            target = self.resolve_relative(level, module)
+        else:
+            target = module or ""
+            self.frameworks.update({target.split(".")[0]} & FRAMEWORK_ROOTS)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.setdefault("*", []).append(target)
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            if not name:
+                continue
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            self.imports[local] = [target, name]
+
+    # -------------------------------------------------------------- statements
+    def run(self, module: cst.Module) -> None:
+        self.block(module.body, scope="", cls=None)
+
+    def block(self, body: Any, scope: str, cls: str | None) -> None:
+        for stmt in body:
+            self.statement(stmt, scope, cls)
+
+    def statement(self, stmt: Any, scope: str, cls: str | None) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    self.import_(small)
+                elif isinstance(small, cst.ImportFrom):
+                    self.import_from(small)
+                elif isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        self.assign(target.target, small.value, scope, cls, augment=False)
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    self.assign(small.target, small.value, scope, cls, augment=False, annotation=small.annotation.annotation)
+                elif isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.AddAssign):
+                    self.assign(small.target, small.value, scope, cls, augment=True)
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    self.call_stmt(small.value, scope)
+            return
+        if isinstance(stmt, cst.FunctionDef):
+            self.function(stmt, scope, cls)
+            return
+        if isinstance(stmt, cst.ClassDef):
+            if cls is None and not scope:
+                self.class_(stmt)
+            return
+        if isinstance(stmt, cst.If):
+            self.block(stmt.body.body, scope, cls)
+            orelse = stmt.orelse
+            while orelse is not None:
+                if isinstance(orelse, cst.If):
+                    self.block(orelse.body.body, scope, cls)
+                    orelse = orelse.orelse
+                else:
+                    self.block(orelse.body.body, scope, cls)
+                    orelse = None
+            return
+        if isinstance(stmt, (cst.Try, cst.With)):
+            self.block(stmt.body.body, scope, cls)
+            for handler in getattr(stmt, "handlers", ()):
+                self.block(handler.body.body, scope, cls)
+            return
+
+    def assign(self, target: Any, value: Any, scope: str, cls: str | None, *, augment: bool, annotation: Any = None) -> None:
+        name = dotted(target)
+        if name is None:
+            return
+        # string constants (prefixes, settings attributes)
+        text = const_str(value)
+        if text is not None and "." not in name:
+            key = f"{cls}.{name}" if cls else name
+            if _PREFIX_CONST(name, text):
+                self.consts[key] = text
+            if name == "ROOT_URLCONF":
+                self.settings["ROOT_URLCONF"] = text
+            return
+        if isinstance(value, cst.Subscript) and dotted(value.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
+            for el in value.slice[1:]:
+                dep = dep_name(getattr(el.slice, "value", None))
+                if dep and dep.startswith(("Depends(", "Security(")):
+                    self.aliases[name] = dep
+            return
+        if name in ("REST_FRAMEWORK",) and isinstance(value, cst.Dict):
+            conf: dict[str, Any] = {}
+            for el in value.elements:
+                if isinstance(el, cst.DictElement):
+                    key = const_str(el.key)
+                    if key:
+                        listed = str_list(el.value)
+                        conf[key] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
+            self.settings["REST_FRAMEWORK"] = conf
+            return
+        if name == "MIDDLEWARE" or name == "MIDDLEWARE_CLASSES":
+            listed = str_list(value) or []
+            self.settings.setdefault("MIDDLEWARE", []).extend(listed)
+            return
+        if isinstance(value, cst.Call):
+            fname = dotted(value.func) or ""
+            short = fname.rsplit(".", 1)[-1]
+            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application") or (short.endswith("Router") and short[:1].isupper()):
+                self.object_(name, short, value)
+                return
+            if short == "as_view" or short in ("include",):
+                return
+            # `urlpatterns = format_suffix_patterns([...])`, `x = router.urls`
+            if short in ("format_suffix_patterns", "i18n_patterns") and value.args:
+                self.assign(target, value.args[0].value, scope, cls, augment=augment)
+            return
+        if isinstance(value, (cst.List, cst.Tuple)) or (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)):
+            entries = self.url_list(value)
+            if entries:
+                key = name
+                if augment:
+                    self.urlpatterns.setdefault(key, []).extend(entries)
+                else:
+                    self.urlpatterns[key] = entries
+            return
+        ref = dotted(value)
+        if ref and (augment or name.endswith("urlpatterns") or ref.endswith(".urls")):
+            if augment:
+                self.urlpatterns.setdefault(name, []).append({"kind": "ref", "ref": ref})
+            else:
+                self.urlpatterns[name] = [{"kind": "ref", "ref": ref}]
+
+    # -------------------------------------------------------------- django / starlette url lists
+    def url_list(self, value: Any) -> list[dict[str, Any]]:
+        if isinstance(value, cst.BinaryOperation):
+            return self.url_list(value.left) + self.url_list(value.right)
+        if not isinstance(value, (cst.List, cst.Tuple)):
+            ref = dotted(value)
+            return [{"kind": "ref", "ref": ref}] if ref else []
+        out: list[dict[str, Any]] = []
+        for el in value.elements:
+            item = el.value
+            if isinstance(item, cst.Call):
+                entry = self.url_entry(item)
+                if entry:
+                    out.append(entry)
+            elif isinstance(el, cst.StarredElement):
+                ref = dotted(item)
+                if ref:
+                    out.append({"kind": "ref", "ref": ref})
+        return out
+
+    def url_entry(self, call: cst.Call) -> dict[str, Any] | None:
+        fname = dotted(call.func) or ""
+        short = fname.rsplit(".", 1)[-1]
+        line = self.find_line_of_call(call, short)
+        if short in ("path", "re_path", "url"):
+            route = strexpr(positional(call, 0) if positional(call, 0) is not None else kwarg(call, "route"))
+            view = positional(call, 1) if positional(call, 1) is not None else kwarg(call, "view")
+            if route is None or view is None:
+                return None
+            entry: dict[str, Any] = {"kind": "regex" if short != "path" else "path", "route": route, "line": line}
+            entry.update(self.view_ref(view))
+            return entry
+        if short in ("Route", "WebSocketRoute", "Mount", "Host"):
+            route = strexpr(positional(call, 0) if positional(call, 0) is not None else kwarg(call, "path"))
+            if route is None or short in ("WebSocketRoute", "Host"):
+                return None
+            if short == "Mount":
+                routes = kwarg(call, "routes")
+                app = kwarg(call, "app") if kwarg(call, "app") is not None else positional(call, 1)
+                entry = {"kind": "mount", "route": route, "line": line}
+                if routes is not None:
+                    entry["include_list"] = self.url_list(routes)
+                elif app is not None and dotted(app):
+                    entry["include_ref"] = dotted(app)
+                else:
+                    return None
+                return entry
+            endpoint = positional(call, 1) if positional(call, 1) is not None else kwarg(call, "endpoint")
+            methods = kwarg(call, "methods")
+            entry = {"kind": "starlette", "route": route, "line": line, "view": dotted(endpoint) if endpoint is not None else None}
+            if methods is not None:
+                entry["methods"] = [m.upper() for m in (str_list(methods) or [])]
+            return entry if entry["view"] else None
+        if short in ("get", "post", "put", "patch", "delete", "head", "view", "route") and fname.startswith("web."):
+            # aiohttp web.get("/p", handler) inside add_routes([...])
+            if short == "route":
+                method = const_str(positional(call, 0)) or "GET"
+                route = strexpr(positional(call, 1))
+                handler = positional(call, 2)
+            else:
+                method = short.upper()
+                route = strexpr(positional(call, 0))
+                handler = positional(call, 1)
+            if route is None or handler is None:
+                return None
+            return {"kind": "aiohttp", "route": route, "line": line, "view": dotted(handler), "methods": [method.upper()]}
+        return None
+
+    def view_ref(self, view: Any) -> dict[str, Any]:
+        """What a Django path()'s view argument refers to."""
+        wrappers: list[str] = []
+        while isinstance(view, cst.Call):
+            fname = dotted(view.func) or ""
+            short = fname.rsplit(".", 1)[-1]
+            if short == "include":
+                arg = positional(view, 0)
+                if isinstance(arg, cst.Tuple) and arg.elements:
+                    arg = arg.elements[0].value
+                text = const_str(arg) if arg is not None else None
+                if text is not None:
+                    return {"include_module": text, "wrappers": wrappers}
+                if isinstance(arg, (cst.List, cst.Tuple)):
+                    return {"include_list": self.url_list(arg), "wrappers": wrappers}
+                ref = dotted(arg) if arg is not None else None
+                return {"include_ref": ref or "?", "wrappers": wrappers}
+            if short == "as_view":
+                mapping: dict[str, str] = {}
+                first = positional(view, 0)
+                if isinstance(first, cst.Dict):
+                    for el in first.elements:
+                        if isinstance(el, cst.DictElement):
+                            k, v = const_str(el.key), const_str(el.value)
+                            if k and v:
+                                mapping[k.upper()] = v
+                out: dict[str, Any] = {"view": fname[: -len(".as_view")] if fname.endswith(".as_view") else fname, "cbv": True, "wrappers": wrappers}
+                if mapping:
+                    out["actions"] = mapping
+                return out
+            # wrapper call: login_required(views.x), csrf_exempt(...), cache_page(60)(view)
+            wrappers.append(fname)
+            inner = positional(view, 0)
+            if isinstance(view.func, cst.Call):  # decorator factory applied: cache_page(60)(view)
+                inner = positional(view, 0)
+            if inner is None:
+                return {"view": None, "wrappers": wrappers}
+            view = inner
+        ref = dotted(view)
+        if ref and ref.endswith(".urls"):
+            return {"include_ref": ref, "wrappers": wrappers}
+        text = const_str(view)
+        if text is not None:  # old-style 'app.views.index'
+            return {"view_string": text, "wrappers": wrappers}
+        return {"view": ref, "wrappers": wrappers}
+
+    def find_line_of_call(self, call: cst.Call, short: str) -> int:
+        first = positional(call, 0)
+        text = const_str(first) if first is not None else None
+        if text:
+            for quote in ('"', "'"):
+                needle = f"{quote}{text}{quote}"
+                for index in range(self._line_cursor, len(self.lines)):
+                    if needle in self.lines[index]:
+                        self._line_cursor = index
+                        return index + 1
+        return self.find_line(short + "(")
+
+    # -------------------------------------------------------------- objects and calls
+    def object_(self, var: str, ctor: str, call: cst.Call) -> None:
+        obj: dict[str, Any] = {"var": var, "ctor": ctor, "line": self.find_line(f"{var.rsplit('.', 1)[-1]} =") or self.find_line(ctor + "(")}
+        for key in ("prefix", "url_prefix", "path", "root_path"):
+            value = kwarg(call, key)
+            if value is not None:
+                obj[key] = strexpr(value)
+        deps = kwarg(call, "dependencies")
+        if deps is not None:
+            obj["deps"] = call_names(deps)
+        for key in ("default_limits", "application_limits", "decorators", "middleware", "default_decorators"):
+            value = kwarg(call, key)
+            if value is not None:
+                obj[key] = call_names(value) if key != "default_limits" else True
+        trailing = kwarg(call, "trailing_slash")
+        if trailing is not None:
+            obj["trailing_slash"] = const_str(trailing) if const_str(trailing) is not None else (dotted(trailing) != "False")
+        if ctor in ("Api", "Limiter", "Namespace", "Blueprint", "APIBlueprint"):
+            first = positional(call, 0)
+            if first is not None and ctor in ("Api", "Limiter") and dotted(first):
+                obj["parent"] = dotted(first)
+            app = kwarg(call, "app")
+            if app is not None and dotted(app):
+                obj["parent"] = dotted(app)
+        if ctor == "Namespace":
+            first = positional(call, 0)
+            obj["name"] = const_str(first) if first is not None else None
+        routes = kwarg(call, "routes")
+        if routes is not None:
+            obj["routes"] = self.url_list(routes)
+        self.objects.append(obj)
+
+    def call_stmt(self, call: cst.Call, scope: str) -> None:
+        fname = dotted(call.func)
+        if fname is None or "." not in fname:
+            return
+        receiver, attr = fname.rsplit(".", 1)
+        if attr not in CALL_ATTRS:
+            return
+        item: dict[str, Any] = {"recv": receiver, "attr": attr, "line": self.find_line(f".{attr}(")}
+        args = []
+        for arg in call.args:
+            if arg.keyword is None and not arg.star:
+                args.append(self.arg_value(arg.value))
+        item["args"] = args
+        kwargs: dict[str, Any] = {}
+        for arg in call.args:
+            if arg.keyword is not None:
+                key = arg.keyword.value
+                if key in ("dependencies",):
+                    kwargs[key] = call_names(arg.value)
+                elif key == "methods":
+                    kwargs[key] = [m.upper() for m in (str_list(arg.value) or [])]
+                elif key == "view_func":
+                    kwargs[key] = self.arg_value(arg.value)
+                else:
+                    kwargs[key] = self.arg_value(arg.value)
+        item["kwargs"] = kwargs
+        if attr == "add_routes" and call.args:
+            value = call.args[0].value
+            if isinstance(value, (cst.List, cst.Tuple)):
+                item["list"] = self.url_list(value)
+        self.calls.append(item)
+
+    def arg_value(self, value: Any) -> Any:
+        text = strexpr(value)
+        if isinstance(text, str):
+            return {"str": text}
+        if isinstance(value, cst.Call):
+            fname = dotted(value.func) or ""
+            if fname.endswith(".as_view"):
+                return {"cbv": fname[: -len(".as_view")]}
+            if fname.rsplit(".", 1)[-1] in ("Depends", "Security"):
+                return {"dep": dep_name(value)}
+            return {"call": fname, "args": [self.arg_value(a.value) for a in value.args if a.keyword is None][:3]}
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return {"list": [self.arg_value(e.value) for e in value.elements][:20]}
+        if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+            return {"const": value.value}
+        if isinstance(value, cst.Integer):
+            return {"int": int(value.value)}
+        name = dotted(value)
+        if name is not None:
+            return {"ref": name}
+        if isinstance(text, list):
+            return {"parts": text}
+        return {"?": type(value).__name__}
+
+    # -------------------------------------------------------------- functions and classes
+    def params_of(self, fn: cst.FunctionDef) -> list[dict[str, Any]]:
+        out = []
+        params = fn.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            item: dict[str, Any] = {"name": param.name.value}
+            ann = param.annotation.annotation if param.annotation is not None else None
+            if ann is not None:
+                if isinstance(ann, cst.Subscript) and dotted(ann.value) in ("Annotated", "typing.Annotated"):
+                    elements = ann.slice
+                    first = elements[0].slice
+                    item["ann"] = dotted(getattr(first, "value", None)) or "?"
+                    for el in elements[1:]:
+                        inner = getattr(el.slice, "value", None)
+                        dep = dep_name(inner)
+                        if dep and dep.startswith(("Depends(", "Security(")):
+                            item["dep"] = dep
+                        elif isinstance(inner, cst.Call):
+                            item["default"] = (dotted(inner.func) or "").rsplit(".", 1)[-1]
+                else:
+                    item["ann"] = dotted(ann) or ("?" if not isinstance(ann, cst.BinaryOperation) else "union")
+            if param.default is not None:
+                dep = dep_name(param.default)
+                if dep and dep.startswith(("Depends(", "Security(")):
+                    item["dep"] = dep
+                elif isinstance(param.default, cst.Call):
+                    item["default"] = (dotted(param.default.func) or "").rsplit(".", 1)[-1]
+                else:
+                    item["has_default"] = True
+            out.append(item)
+        return out
+
+    def decorators_of(self, fn: Any) -> list[dict[str, Any]]:
+        out = []
+        for dec in fn.decorators:
+            expr = dec.decorator
+            if isinstance(expr, cst.Call):
+                name = dotted(expr.func) or "?"
+                item: dict[str, Any] = {"name": name, "call": True}
+                args = [self.arg_value(a.value) for a in expr.args if a.keyword is None][:4]
+                if args:
+                    item["args"] = args
+                kws = {}
+                for a in expr.args:
+                    if a.keyword is None:
+                        continue
+                    key = a.keyword.value
+                    if key == "dependencies":
+                        kws[key] = call_names(a.value)
+                    elif key == "methods":
+                        kws[key] = [m.upper() for m in (str_list(a.value) or [])]
+                    elif key in ("status_code", "status"):
+                        kws[key] = status_of(a.value)
+                    elif key in ("path", "rule", "url_path", "detail", "url_name", "include_in_schema", "response_model"):
+                        kws[key] = self.arg_value(a.value)
+                if kws:
+                    item["kw"] = kws
+                out.append(item)
+            else:
+                out.append({"name": dotted(expr) or "?"})
+        return out
+
+    def function(self, fn: cst.FunctionDef, scope: str, cls: str | None) -> None:
+        name = fn.name.value
+        qual = f"{cls}.{name}" if cls else name
+        decorators = self.decorators_of(fn) if fn.decorators else []
+        params = self.params_of(fn)
+        route_decs = [d for d in decorators if d.get("call") and "." in d["name"] and d["name"].rsplit(".", 1)[1] in ROUTE_ATTRS and (d.get("args") or "path" in d.get("kw", {}) or "rule" in d.get("kw", {}))]
+        route_decs = [d for d in route_decs if not (d["name"].rsplit(".", 1)[1] == "view")]
+        first_param = params[0]["name"] if params else ""
+        if cls is not None and first_param in ("self", "cls"):
+            first_param = params[1]["name"] if len(params) > 1 else ""
+        before = [d for d in decorators if d["name"].rsplit(".", 1)[-1] in ("before_request", "before_app_request")]
+        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
+        if not cls and not scope and not route_decs and self.auth_file:
+            if self._looks_like_guard_decorator(fn) or (not is_candidate and BodyFacts(fn, []).to_dict().get("auth")):
+                self.guard_decorators.append(name)
+        if is_candidate:
+            first, def_line = self.def_line(name)
+            facts = BodyFacts(fn, [p["name"] for p in params]).to_dict()
+            handler: dict[str, Any] = {
+                "line": def_line,
+                "first": first or def_line,
+                "async": fn.asynchronous is not None,
+                "params": params,
+                "decorators": decorators,
+                "body": facts,
+            }
+            if self.marked_public(first or def_line, def_line):
+                handler["public"] = True
+            self.handlers[qual] = handler
+            for dec in route_decs:
+                recv, attr = dec["name"].rsplit(".", 1)
+                args = dec.get("args") or []
+                path = args[0] if args else dec.get("kw", {}).get("path") or dec.get("kw", {}).get("rule")
+                kw = dec.get("kw", {})
+                if attr in ("route", "api_route"):
+                    methods = kw.get("methods") or ["GET"]
+                else:
+                    methods = [attr.upper()]
+                line = self._decorator_line(dec["name"], first or def_line, def_line)
+                self.routes.append(
+                    {"recv": recv, "methods": methods, "path": path, "handler": qual, "line": line, "kw": kw}
+                )
+            for dec in before:
+                if "." in dec["name"]:
+                    self.calls.append({"recv": dec["name"].rsplit(".", 1)[0], "attr": "before_request", "line": def_line, "args": [{"ref": qual}], "kwargs": {}})
+        # nested functions: app factories, routes declared inside create_app()
+        if not cls and isinstance(fn.body, cst.IndentedBlock) and not route_decs:
+            self.block(fn.body.body, scope=qual, cls=None)
+
+    def _decorator_line(self, name: str, first: int, last: int) -> int:
+        for number in range(first, last + 1):
+            if f"@{name}(" in self.lines[number - 1].replace(" ", ""):
+                return number
+        return first or last
+
+    def _looks_like_guard_decorator(self, fn: cst.FunctionDef) -> bool:
+        """`def login_required(view):` wrapping an inner function that checks identity and aborts."""
+        params = fn.params.params
+        if len(params) != 1 or not isinstance(fn.body, cst.IndentedBlock):
+            return False
+        inner = [s for s in fn.body.body if isinstance(s, cst.FunctionDef)]
+        if not inner:
+            return False
+        facts = BodyFacts(inner[0], []).to_dict()
+        return bool(facts.get("auth"))
+
+    def class_(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        bases = [dotted(b.value) or "?" for b in node.bases]
+        attrs: dict[str, Any] = {}
+        methods: list[str] = []
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
+        interesting = any(re.search(r"View|Mixin|Resource|Handler|Endpoint|API|Api", b) for b in bases)
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                methods.append(stmt.name.value)
+        if set(methods) & VIEW_METHODS:
+            interesting = True
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    target = value = None
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target, value = small.targets[0].target, small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        target, value = small.target, small.value
+                    if not isinstance(target, cst.Name) or value is None:
+                        continue
+                    key = target.value
+                    text = const_str(value)
+                    if text is not None and _PREFIX_CONST(key, text):
+                        self.consts[f"{name}.{key}"] = text
+                    if key in ("permission_classes", "authentication_classes", "throttle_classes", "decorators", "method_decorators", "http_method_names", "permission_required"):
+                        attrs[key] = call_names(value) if not isinstance(value, cst.SimpleString) else [text or "?"]
+                        interesting = True
+                    elif key in ("lookup_field", "lookup_url_kwarg", "throttle_scope"):
+                        attrs[key] = text
+                        interesting = True
+                    elif key in ("queryset", "serializer_class", "model", "form_class", "parser_classes"):
+                        attrs[key] = dotted(value) or ("all" if isinstance(value, cst.Call) else "?")
+                        interesting = True
+        if not interesting:
+            return
+        first, line = self.def_line(name)
+        info: dict[str, Any] = {"bases": bases, "attrs": attrs, "methods": methods, "line": line, "first": first or line}
+        decorators = self.decorators_of(node) if node.decorators else []
+        if decorators:
+            info["decorators"] = decorators
+        if self.marked_public(first or line, line):
+            info["public"] = True
+        actions: list[dict[str, Any]] = []
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                decs = self.decorators_of(stmt) if stmt.decorators else []
+                action = next((d for d in decs if d["name"].rsplit(".", 1)[-1] == "action"), None)
+                if stmt.name.value in VIEW_METHODS or action is not None or stmt.name.value in ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "dispatch", "has_permission", "check_permissions"):
+                    self.function(stmt, scope="", cls=name)
+                if action is not None:
+                    kw = action.get("kw", {})
+                    detail = kw.get("detail", {}).get("const") == "True"
+                    url_path = kw.get("url_path", {}).get("str") if isinstance(kw.get("url_path"), dict) else None
+                    actions.append({"name": stmt.name.value, "detail": detail, "methods": kw.get("methods") or ["GET"], "url_path": url_path or stmt.name.value})
+        if actions:
+            info["actions"] = actions
+        # class-decorated routes: flask-restx @ns.route("/x"), aiohttp @routes.view("/x")
+        for dec in decorators:
+            if dec.get("call") and "." in dec["name"] and dec["name"].rsplit(".", 1)[1] in ("route", "view") and dec.get("args"):
+                self.routes.append({"recv": dec["name"].rsplit(".", 1)[0], "methods": None, "path": dec["args"][0], "handler": name, "line": self._decorator_line(dec["name"], first or line, line), "kw": dec.get("kw", {}), "class": True})
+        self.classes[name] = info
+
+    def to_dict(self) -> dict[str, Any] | None:
+        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators):
+            if not (self.consts or (self.imports and self.is_pkg)):
+                return None
+        out: dict[str, Any] = {"module": self.module}
+        for key in ("imports", "objects", "routes", "calls", "handlers", "classes", "consts", "aliases", "urlpatterns", "settings"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        if self.frameworks:
+            out["frameworks"] = sorted(self.frameworks)
+        if self.guard_decorators:
+            out["guard_decorators"] = self.guard_decorators
+        return out
+
+
+class RouteFacts(PythonCheck):
+    """Collects route declarations and handler facts for route discovery (reports nothing)."""
+
+    collector = True
+    skip_tests = True  # apps built inside tests are not the project's routes
+    triggers = (
+        "fastapi",
+        "starlette",
+        "flask",
+        "Flask",
+        "Blueprint",
+        "django",
+        "rest_framework",
+        "urlpatterns",
+        "aiohttp",
+        "include_router",
+        "register_blueprint",
+        "APIRouter",
+        "quart",
+        "REST_FRAMEWORK",
+        "Depends(",
+        "_required",
+        "request",
+        "MIDDLEWARE",
+        "limiter",
+        "Limiter",
+        "settings",
+        "router",
+    )
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        # package __init__ files re-export routers, blueprints and view base classes
+        return ctx.path.endswith("__init__.py") or super().wants(ctx)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        collector = FileRoutes(self.ctx.path, self.ctx.source, self.ctx.lines)
+        collector.run(node)
+        data = collector.to_dict()
+        if data is not None:
+            self.fact("route-facts", data)

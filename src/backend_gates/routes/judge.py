@@ -1,0 +1,286 @@
+"""Shared judgement helpers for the route gates (pure Python over handler facts; no libcst).
+
+Handler facts come from checks/python/route_facts.py (`BodyFacts.to_dict`): `calls` (dotted call
+names), `reads` (request attributes read), `auth` (identity checks in the body), `returns`
+(status/error per return), `sql` (read/write statements seen), `loads` (calls that fetch by an
+argument), `identity` (names that refer to the caller), counts (`stmts`, `branches`, `loops`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any
+
+from .discover import RouteView
+
+DB_ROOTS = frozenset(
+    {
+        "db",
+        "session",
+        "db_session",
+        "dbsession",
+        "sess",
+        "cursor",
+        "cur",
+        "conn",
+        "connection",
+        "engine",
+        "database",
+        "async_session",
+        "tx",
+        "uow",
+        "collection",
+        "mongo",
+        "redis_db",
+        "sa_session",
+    }
+)
+DB_TYPES = re.compile(r"^(Session|AsyncSession|Connection|AsyncConnection|Engine|Cursor|Database|SessionDep|DBSession|DbSession|DB)$")
+DB_DEPS = re.compile(r"(get_db|get_session|get_async_session|db_session|get_conn|get_connection|get_cursor|database)", re.I)
+WRITE_TAILS = frozenset(
+    {
+        "add",
+        "add_all",
+        "commit",
+        "delete",
+        "merge",
+        "save",
+        "create",
+        "bulk_create",
+        "bulk_update",
+        "update",
+        "update_or_create",
+        "get_or_create",
+        "insert",
+        "insert_one",
+        "insert_many",
+        "update_one",
+        "update_many",
+        "delete_one",
+        "delete_many",
+        "replace_one",
+        "destroy",
+        "upsert",
+        "acreate",
+        "asave",
+        "adelete",
+        "aupdate",
+    }
+)
+INSERT_TAILS = frozenset({"add", "add_all", "create", "bulk_create", "insert", "insert_one", "insert_many", "save", "acreate", "asave", "get_or_create", "update_or_create"})
+READ_TAILS = frozenset({"query", "get", "all", "filter", "filter_by", "first", "one", "scalars", "scalar", "select", "fetchall", "fetchone", "find", "find_one", "exclude", "values", "execute", "exec", "aget", "count", "exists", "order_by"})
+LOG_ROOT = re.compile(r"(^|\.|_)(log|logger|logging|LOG|LOGGER|_logger|structlog|audit)(\.|$|_)", re.I)
+LOG_TAILS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "debug", "log", "msg", "bind"})
+VALIDATION = re.compile(
+    r"(Serializer|Schema|Form\b|Form\(|form|validat|parse|\bload|loads\b|model_validate|parse_obj|is_valid|Validator|"
+    r"clean|deserializ|from_dict|from_json|structure|TypeAdapter|(In|Create|Update|Payload|Request|Input|Body|Params)$)",
+)
+RESPONSE_CLASSES = frozenset({"Response", "JsonResponse", "JSONResponse", "HttpResponse", "HTTPException", "jsonify", "json_response"})
+HTML_RETURNS = frozenset({"redirect", "HttpResponseRedirect", "RedirectResponse", "render", "render_template", "render_template_string", "TemplateResponse", "HTTPFound", "url_for", "HttpResponse", "HTMLResponse"})
+AUTH_PATH = re.compile(
+    r"(^|/)(login|logout|signin|sign-in|sign_in|signout|token|tokens|refresh|password|passwords|reset-password|reset_password|"
+    r"password-reset|password_reset|forgot-password|forgot_password|forgot|register|signup|sign-up|otp|2fa|mfa|verify-email|"
+    r"auth|oauth|session|sessions|access-token)(/|$|-|_)",
+    re.I,
+)
+NATURE = re.compile(r"^/(health\w*|healthz|livez|readyz|ready|ping|status|metrics|docs|redoc|openapi[^/]*|swagger[^/]*|schema|static|favicon\.ico|robots\.txt|admin|media|__debug__)(/|$)")
+VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
+
+
+def facts(view: RouteView) -> dict[str, Any]:
+    return (view.handler_facts or {}).get("body", {})
+
+
+def calls(view: RouteView) -> list[str]:
+    return list(facts(view).get("calls", []))
+
+
+_PUBLIC_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
+def is_public(view: RouteView, config: Any) -> bool:
+    """Marked public inline / AllowAny, or on the configured public list (`routes.public` globs)."""
+    if view.public:
+        return True
+    path = view.route.path
+    patterns = tuple(config.public_routes)
+    key = (path, patterns)
+    cached = _PUBLIC_CACHE.get(key)
+    if cached is None:
+        trimmed = path.rstrip("/") or "/"
+        cached = any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(trimmed, p) for p in patterns)
+        if len(_PUBLIC_CACHE) > 50_000:
+            _PUBLIC_CACHE.clear()
+        _PUBLIC_CACHE[key] = cached
+    return cached
+
+
+def db_param_names(view: RouteView) -> set[str]:
+    out: set[str] = set()
+    for param in (view.handler_facts or {}).get("params", []):
+        ann = (param.get("ann") or "").rsplit(".", 1)[-1]
+        dep = param.get("dep") or ""
+        if DB_TYPES.match(ann) or DB_DEPS.search(dep) or DB_DEPS.search(ann):
+            out.add(param["name"])
+    return out
+
+
+def _root(name: str) -> str:
+    parts = name.split(".")
+    if parts[0] == "self" and len(parts) > 1:
+        return parts[1]
+    return parts[0]
+
+
+WEB_MODULES = ("flask", "quart", "werkzeug", "starlette", "fastapi", "aiohttp", "django", "sanic")
+
+
+def db_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """Calls in the handler that use a DB session/cursor/engine/ORM manager directly."""
+    params = db_param_names(view)
+    layers = {s.lower() for s in service_layers}
+    out = []
+    for name in calls(view):
+        root = _root(name).removesuffix("()")
+        if root.lower() in layers:
+            continue
+        source = (imports or {}).get(root)
+        if source and str(source[0]).split(".")[0] in WEB_MODULES:
+            continue  # flask.session (the cookie session), not a database session
+        parts = name.split(".")
+        if root in DB_ROOTS or root in params:
+            if len(parts) > 1:
+                out.append(name)
+            continue
+        if ".objects." in f".{name}." and len(parts) >= 3:
+            out.append(name)
+        elif len(parts) >= 3 and parts[1] == "query" and parts[0][:1].isupper():
+            out.append(name)  # Flask-SQLAlchemy Model.query.filter(...)
+        elif name in ("get_object_or_404", "get_list_or_404", "sqlite3.connect", "psycopg2.connect", "psycopg.connect", "connection.cursor"):
+            out.append(name)
+    return out
+
+
+def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    out = [c for c in db_calls(view, service_layers, imports) if c.rsplit(".", 1)[-1] in WRITE_TAILS]
+    for name in calls(view):
+        tail = name.rsplit(".", 1)[-1]
+        if tail in ("save", "asave") and "." in name and name not in out and not _root(name).lower().startswith(("cache", "file", "image", "img", "fs", "storage", "wb", "workbook", "pdf")):
+            out.append(name)
+        elif ".objects." in f".{name}." and tail in WRITE_TAILS and name not in out:
+            out.append(name)
+    if "write" in facts(view).get("sql", []):
+        out.append("SQL INSERT/UPDATE/DELETE")
+    return out
+
+
+def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    out = [w for w in writes(view, service_layers, imports) if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit")]
+    return out
+
+
+def log_calls(view: RouteView, extra: list[str]) -> list[str]:
+    extra_low = [e.lower() for e in extra]
+    out = []
+    for name in calls(view):
+        low = name.lower()
+        tail = low.rsplit(".", 1)[-1]
+        if "audit" in low or any(e == low or e == tail or low.endswith("." + e) for e in extra_low):
+            out.append(name)
+        elif "." in name and tail in LOG_TAILS and LOG_ROOT.search(name.rsplit(".", 1)[0]):
+            out.append(name)
+        elif name in ("print",):
+            continue
+    return out
+
+
+def service_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """Calls into a service/repository layer: `crud.create_user(...)`, or `create(...)` imported from
+    a module whose dotted name has a layer part (`from .service import create`)."""
+    layers = {s.lower() for s in service_layers}
+    out = []
+    for name in calls(view):
+        root = _root(name).removesuffix("()")
+        low = root.lower()
+        if low in layers or any(low.endswith("_" + s) or low.startswith(s + "_") for s in layers):
+            out.append(name)
+            continue
+        source = (imports or {}).get(root)
+        if source and isinstance(source, list) and source[0]:
+            parts = {p.lower() for p in str(source[0]).split(".")}
+            if parts & layers:
+                out.append(name)
+    return out
+
+
+def delegates(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> bool:
+    return bool(service_calls(view, service_layers, imports))
+
+
+def body_reads(view: RouteView) -> list[str]:
+    reads = set(facts(view).get("reads", []))
+    body = {"json", "get_json", "form", "data", "values", "files", "body", "POST", "text", "stream", "get_data", "content", "multipart"}
+    found = sorted(reads & body)
+    # aiohttp / starlette: await request.post()/json()/form()/body()
+    for name in calls(view):
+        if name in ("request.post", "request.json", "request.form", "request.body", "request.text", "request.get_json", "req.json", "req.get_json", "req.media"):
+            found.append(name.split(".", 1)[1])
+    return sorted(set(found))
+
+
+def validates(view: RouteView) -> bool:
+    for name in calls(view):
+        short = name.rsplit(".", 1)[-1]
+        if short in RESPONSE_CLASSES or _root(name) in ("json", "ujson", "orjson", "simplejson", "request", "req"):
+            continue
+        if VALIDATION.search(name):
+            return True
+    return False
+
+
+def returns(view: RouteView) -> list[dict[str, Any]]:
+    return list(facts(view).get("returns", []))
+
+
+def declared_status(view: RouteView) -> int | None:
+    for dec in (view.handler_facts or {}).get("decorators", []):
+        kw = dec.get("kw", {})
+        for key in ("status_code", "status"):
+            if isinstance(kw.get(key), int):
+                return int(kw[key])
+    return None
+
+
+def segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s]
+
+
+def static_segments(path: str) -> list[str]:
+    return [s for s in segments(path) if not s.startswith("{") and not VERSION_SEG.match(s)]
+
+
+def path_params(path: str) -> list[str]:
+    return re.findall(r"\{([^}]*)\}", path)
+
+
+def words(segment: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", segment)
+    return [w.lower() for w in re.split(r"[-_.\s]+", spaced) if w]
+
+
+INERT_CALLS = frozenset(
+    {"jsonify", "Response", "JSONResponse", "JsonResponse", "HttpResponse", "json_response", "make_response", "str", "int", "dict", "list", "len", "float", "bool", "Depends", "HTTPException", "abort", "redirect", "url_for", "render", "render_template", "print"}
+)
+
+
+def does_something(view: RouteView) -> bool:
+    """The handler calls something beyond building a response (a stub cannot change data)."""
+    for name in calls(view):
+        if name.rsplit(".", 1)[-1] not in INERT_CALLS:
+            return True
+    return False
+
+
+def is_html(view: RouteView) -> bool:
+    return any(r.get("kind") in HTML_RETURNS and r.get("kind") not in ("HttpResponse",) for r in returns(view))
