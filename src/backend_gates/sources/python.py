@@ -155,10 +155,15 @@ def analyze(
             (leave if is_leave else visit).setdefault(node_cls, []).append(getattr(check, attr))
     if active:
         # walk statement by statement so findings know their top-level statement (positions)
+        module_cls = type(ctx.module)
+        for fn in visit.get(module_cls, ()):
+            fn(ctx.module)
         for index, statement in enumerate(ctx.module.body):
             ctx.stmt_index = index
             walk(statement, visit, leave)
         ctx.stmt_index = None
+        for fn in leave.get(module_cls, ()):
+            fn(ctx.module)
         for check in active:
             check.finish()
     result.facts = ctx.facts
