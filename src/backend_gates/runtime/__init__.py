@@ -38,3 +38,6 @@ from .context import CONTEXT, RunContext
 OBSERVERS: list[str] = []
 
 __all__ = ["CONTEXT", "OBSERVERS", "RunContext"]
+
+# HTTP capture, conformance, latency/error metrics (runtime/http.py)
+OBSERVERS.append("backend_gates.runtime.http:HttpObserver")
