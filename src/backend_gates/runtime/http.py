@@ -248,6 +248,7 @@ class HttpObserver:
         status = int(info["status"])
         template = info.get("template") or (scope.template if scope is not None else None)
         if test:
+            self._where(test)
             CONTEXT.evidence.setdefault(test, set()).add("http")
             if status in (401, 403):
                 CONTEXT.evidence.setdefault(test, set()).add("auth-denied")
@@ -507,8 +508,8 @@ class HttpObserver:
         err_budget = float(settings["thresholds.error-rate-percent"])
         if self.responses and rate > err_budget:
             example = self.error_examples[0] if self.error_examples else ""
-            path = example.rsplit(" in ", 1)[-1].split("::", 1)[0] if example else ""
-            findings.append(self._finding(REGISTRY["BG549"], path, 1, "BG549", {"rate_percent": rate}, {"server_errors": self.server_errors, "responses": self.responses, "rate": rate, "budget": err_budget, "example": example or "-"}))
+            path, line = self._where(example.rsplit(" in ", 1)[-1]) if " in " in example else ("", 1)
+            findings.append(self._finding(REGISTRY["BG549"], path, line, "BG549", {"rate_percent": rate}, {"server_errors": self.server_errors, "responses": self.responses, "rate": rate, "budget": err_budget, "example": example or "-"}))
 
         findings = apply_overrides(findings, settings)
         ignored = {t.upper() for t in settings["ignore"]}

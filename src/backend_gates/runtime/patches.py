@@ -183,7 +183,9 @@ def _requests_info(response: Any) -> dict[str, Any]:
 
 def _werkzeug_info(response: Any) -> dict[str, Any]:
     request = response.request
-    body = None if response.is_streamed else response.get_data()
+    # a streamed body is read only when its length is known (never drain an endless stream)
+    finite = not response.is_streamed or response.headers.get("Content-Length") is not None
+    body = response.get_data() if finite else None
     return {
         "method": request.method,
         "path": request.path,
