@@ -129,7 +129,9 @@ def server_enter() -> RequestScope | None:
 def server_exit(pushed: RequestScope | None) -> None:
     if pushed is not None:
         try:
-            CONTEXT.pop_request(pushed)
+            stack = CONTEXT.requests  # this thread's stack only: the client side still owns it
+            if pushed in stack:
+                stack.remove(pushed)
         except Exception as exc:  # pragma: no cover - defensive
             _error(exc)
 

@@ -144,12 +144,20 @@ class SpecDoc:
             parts = parts[2:]
         ptr, node = base, schema
         for part in parts:
-            if part == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            if part == "$ref":  # some validators name the $ref step: follow it
+                part_is_ref = True
+            else:
+                part_is_ref = False
+            # a schema that is a $ref: the error path continues inside the referenced schema
+            hops = 0
+            while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and (part_is_ref or part not in node) and hops < 20:
                 ptr = node["$ref"]
                 try:
                     node = resolve_pointer(self.data, ptr)
                 except (KeyError, IndexError, ValueError, TypeError):
                     node = None
+                hops += 1
+            if part_is_ref:
                 continue
             ptr += "/" + _escape(str(part))
             try:
