@@ -282,4 +282,13 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
         if m and current:
             start, count = int(m.group(1)), int(m.group(2) or 1)
             out.setdefault(current, set()).update(range(start, start + count))
+    # new files not yet added to git are changed in full
+    others = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "."], cwd=root, capture_output=True, text=True, timeout=30)
+    for rel in others.stdout.splitlines():
+        if rel.endswith(".py") and rel not in out:
+            try:
+                count = len((root / rel).read_text(encoding="utf-8", errors="replace").splitlines())
+            except OSError:
+                continue
+            out[rel] = set(range(1, count + 1))
     return out
