@@ -6,7 +6,7 @@ These classes document the finding codes; the work happens in the pytest plugin'
 from __future__ import annotations
 
 from ...model import Severity
-from ..base import RuntimeCheck
+from ..base import Bad, RuntimeCheck
 
 
 class UndocumentedResponseStatus(RuntimeCheck):
@@ -26,7 +26,7 @@ class UndocumentedResponseStatus(RuntimeCheck):
     message = "{operation} answered {status}, which the spec does not document ({count} response(s), e.g. {test})"
     fix = "document the status in the operation's `responses`, or fix the handler"
     good = ["`GET /users/{id}` documents 200 and 404; the tests receive 200 and 404."]
-    bad = ["`GET /users/{id}` documents 200 only; a test receives 404."]
+    bad = [Bad("`GET /users/{id}` documents 200 only; a test receives 404.")]
 
 
 class ResponseSchemaMismatch(RuntimeCheck):
@@ -45,7 +45,7 @@ class ResponseSchemaMismatch(RuntimeCheck):
     message = "{operation} {status} body does not match the spec at {schema_path}: {detail} ({count} response(s), e.g. {test})"
     fix = "update the response schema in the spec, or make the handler return what it documents"
     good = ["The spec says `id: integer`; the response has `\"id\": 7`."]
-    bad = ["The spec says `id: integer`; the response has `\"id\": \"7\"`."]
+    bad = [Bad("The spec says `id: integer`; the response has `\"id\": \"7\"`.")]
 
 
 class ResponseContentTypeMismatch(RuntimeCheck):
@@ -63,7 +63,7 @@ class ResponseContentTypeMismatch(RuntimeCheck):
     message = "{operation} {status}: {detail} ({count} response(s), e.g. {test})"
     fix = "send the documented Content-Type, or document the one the handler sends"
     good = ["`200` documents `application/json`; the response says `application/json; charset=utf-8`."]
-    bad = ["`200` documents `application/json`; the response has a body but no Content-Type."]
+    bad = [Bad("`200` documents `application/json`; the response has a body but no Content-Type.")]
 
 
 class MissingResponseHeader(RuntimeCheck):
@@ -80,7 +80,7 @@ class MissingResponseHeader(RuntimeCheck):
     message = "{operation} {status}: required header {header} is missing ({count} response(s), e.g. {test})"
     fix = "send the header, or stop documenting it as required"
     good = ["`201` requires `Location`; the response carries `Location: /users/7`."]
-    bad = ["`201` requires `Location`; the response has none."]
+    bad = [Bad("`201` requires `Location`; the response has none.")]
 
 
 class UntestedSpecOperation(RuntimeCheck):
@@ -99,7 +99,7 @@ class UntestedSpecOperation(RuntimeCheck):
     message = "spec operation {operation} was not exercised by any test ({percent}% of {total} operations exercised)"
     fix = "add a test that calls the operation through a test client"
     good = ["Every operation in openapi.yaml is called by at least one test."]
-    bad = ["`DELETE /users/{id}` is in openapi.yaml; no test calls it."]
+    bad = [Bad("`DELETE /users/{id}` is in openapi.yaml; no test calls it.")]
 
 
 class ErrorBodyWithSuccessStatus(RuntimeCheck):
@@ -119,7 +119,7 @@ class ErrorBodyWithSuccessStatus(RuntimeCheck):
     message = "{endpoint} answered {status} with an error object ({keys}) ({count} response(s), e.g. {test})"
     fix = "return a 4xx/5xx status with the error body"
     good = ["A validation failure answers `422` with `{\"error\": \"name is required\"}`."]
-    bad = ["A validation failure answers `200` with `{\"error\": \"name is required\"}`."]
+    bad = [Bad("A validation failure answers `200` with `{\"error\": \"name is required\"}`.")]
 
 
 class UnsafeGetRequest(RuntimeCheck):
@@ -137,7 +137,7 @@ class UnsafeGetRequest(RuntimeCheck):
     message = "{endpoint} ran {writes} INSERT/UPDATE/DELETE statement(s) during a {method} request ({count} request(s), e.g. {test})"
     fix = "move the write to a POST/PUT/PATCH/DELETE endpoint"
     good = ["`GET /users` only SELECTs."]
-    bad = ["`GET /users/{id}` updates `last_seen` with an UPDATE."]
+    bad = [Bad("`GET /users/{id}` updates `last_seen` with an UPDATE.")]
 
 
 class SensitiveFieldInResponse(RuntimeCheck):
@@ -157,7 +157,7 @@ class SensitiveFieldInResponse(RuntimeCheck):
     message = "{endpoint} returned the sensitive field `{field}` ({count} response(s), e.g. {test})"
     fix = "leave the field out of the response model"
     good = ["`GET /users/7` returns `{\"id\": 7, \"email\": \"a@b.c\"}`."]
-    bad = ["`GET /users/7` returns `{\"id\": 7, \"password_hash\": \"...\"}`."]
+    bad = [Bad("`GET /users/7` returns `{\"id\": 7, \"password_hash\": \"...\"}`.")]
 
 
 class SlowEndpoint(RuntimeCheck):
@@ -176,7 +176,7 @@ class SlowEndpoint(RuntimeCheck):
     message = "{endpoint}: p95 latency {p95} ms over {samples} requests is above the {budget} ms budget"
     fix = "profile the endpoint (queries per request, blocking calls) or raise thresholds.latency-p95-ms"
     good = ["`GET /users` p95 35 ms over 40 requests (budget 200 ms)."]
-    bad = ["`GET /report` p95 480 ms over 25 requests (budget 200 ms)."]
+    bad = [Bad("`GET /report` p95 480 ms over 25 requests (budget 200 ms).")]
 
 
 class ServerErrorRate(RuntimeCheck):
@@ -194,4 +194,4 @@ class ServerErrorRate(RuntimeCheck):
     message = "{server_errors} of {responses} responses were 5xx ({rate}%, budget {budget}%), e.g. {example}"
     fix = "fix the crashes, or mark tests that expect a 5xx with @pytest.mark.backend_gates_expect_errors"
     good = ["400 responses, none 5xx."]
-    bad = ["400 responses, 3 of them 500 in tests that do not expect errors."]
+    bad = [Bad("400 responses, 3 of them 500 in tests that do not expect errors.")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...model import Severity
-from ..base import Option, RuntimeCheck
+from ..base import Bad, Option, RuntimeCheck
 
 
 class CoverageBelowMinimum(RuntimeCheck):
@@ -25,7 +25,7 @@ class CoverageBelowMinimum(RuntimeCheck):
         "minimums": Option(dict, {}, "Per-file or per-package minimums: {'app/payments/*' = 95, 'app.billing' = 90}."),
     }
     good = ["Total coverage 86% with thresholds.coverage-percent = 80."]
-    bad = ["Total coverage 61% with thresholds.coverage-percent = 80."]
+    bad = [Bad("Total coverage 61% with thresholds.coverage-percent = 80.")]
 
 
 class ChangedLinesUncovered(RuntimeCheck):
@@ -44,7 +44,7 @@ class ChangedLinesUncovered(RuntimeCheck):
     fix = "test the changed code"
     options = {"base": Option(str, "", "Git ref to compare with (e.g. origin/main); empty: off.")}
     good = ["9 of 10 changed executable lines covered (90%)."]
-    bad = ["2 of 10 changed executable lines covered (20%)."]
+    bad = [Bad("2 of 10 changed executable lines covered (20%).")]
 
 
 class MissingTestKind(RuntimeCheck):
@@ -67,4 +67,4 @@ class MissingTestKind(RuntimeCheck):
         "required": Option(list, ["unit", "integration", "api", "load", "security", "contract"], "Kinds the suite must contain."),
     }
     good = ["Tests under tests/unit, tests/integration, tests/api, tests/load, tests/security and tests/contract."]
-    bad = ["Only unit tests: integration, api, load, security and contract are missing."]
+    bad = [Bad("Only unit tests: integration, api, load, security and contract are missing.")]
