@@ -64,7 +64,18 @@ def test_kinds_from_markers_folders_and_names(lib: pytest.Pytester) -> None:
     assert kinds["missing"] == ["api", "contract"]  # the skipped contract test does not count
     missing = sorted(f["extra"]["kind"] for f in event["findings"] if f["rule"] == "BG552")
     assert missing == ["api", "contract"]
+    assert gate(event, "T-KINDS")["status"] == "warned"  # info by default: named, not failing
+
+
+def test_missing_kinds_fail_when_severity_raised(lib: pytest.Pytester) -> None:
+    with open(lib.path / "pyproject.toml", "a") as handle:
+        handle.write('\nseverity = {T-KINDS = "error"}\n')
+    lib.makepyfile(test_core="from mylib.core import add\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    result, event = run(lib, "--backend-gates-enforce")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
     assert gate(event, "T-KINDS")["status"] == "failed"
+    assert event["metrics"]["test_kinds"]["missing"] == ["integration", "api", "load", "security", "contract"]
 
 
 def test_required_kinds_option(lib: pytest.Pytester) -> None:
