@@ -48,3 +48,18 @@ def test_classify_by_markers_folders_names_fixtures_and_evidence() -> None:
     assert classify("tests/test_x.py::test_x", set(), set(), {"auth-denied"}) == ["security"]
     assert classify("tests/test_security_headers.py::test_x", set(), set(), set()) == ["security"]
     assert classify("tests/units/test_contractor.py::test_x", set(), set(), set()) == ["unit"]  # no substring matching
+
+
+def test_jsend_style_error_status() -> None:
+    assert error_object_keys({"status": "error", "message": "db down"}) == ["message", "status"]
+    assert error_object_keys({"status": "ok", "message": "saved"}) is None
+
+
+def test_only_requests_to_test_servers_are_recorded() -> None:
+    from backend_gates.runtime.patches import is_test_host
+
+    assert is_test_host("http://127.0.0.1:8000/users")
+    assert is_test_host("http://localhost/users")
+    assert is_test_host("http://testserver/users")
+    assert is_test_host("/relative")
+    assert not is_test_host("https://api.github.com/repos")

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 2_000_000  # bytes parsed for validation
 MAX_SAMPLES = 10_000  # durations kept per endpoint
+MAX_ENDPOINTS = 2_000  # distinct endpoints kept (undocumented concrete paths beyond fold into one)
 GATES = ("API-STATUS", "API-DOCS", "API-REST", "SEC-CRYPTO", "M-LATENCY", "M-ERRORS")
 
 ERROR_KEYS = frozenset(
@@ -37,7 +38,7 @@ ERROR_KEYS = frozenset(
 _SENSITIVE = re.compile(
     r"^(?:.*_)?(password|passwd|pwd|password_hash|hashed_password|passwordhash|pass_hash|secret|client_secret|secret_key|"
     r"api_key|apikey|private_key|signing_key|encryption_key|ssn|social_security_number|card_number|credit_card|"
-    r"credit_card_number|cc_number|pan|cvv|cvc|cvv2|card_cvv|card_cvc|pin_code|otp_secret|totp_secret|mfa_secret)$"
+    r"credit_card_number|cc_number|cvv|cvc|cvv2|card_cvv|card_cvc|otp_secret|totp_secret|mfa_secret)$"
 )
 _NOT_SENSITIVE = re.compile(
     r"(^(has|is|needs|require|requires|must|should|can|allow|allows)_)|(_(at|on|date|time|changed|set|expires|expiry|"
@@ -88,6 +89,8 @@ def error_object_keys(body: Any) -> list[str] | None:
     lowered = {str(k).lower(): v for k, v in body.items()}
     err = lowered.get("error", lowered.get("errors"))
     if err not in (None, "", [], {}, False, 0):
+        return sorted(str(k) for k in body)
+    if str(lowered.get("status", "")).lower() in ("error", "fail", "failed", "failure") and ({"error", "errors", "message", "detail", "data"} & keys or len(keys) > 1):
         return sorted(str(k) for k in body)
     for flag in ("success", "ok"):
         if lowered.get(flag) is False and ({"error", "errors", "message", "detail"} & keys):
@@ -152,6 +155,7 @@ class HttpObserver:
 
             self.spec = SpecIndex.build(settings.root, list(settings["openapi.spec"]))
             self.spec_errors = list(self.spec.errors)
+            patches.EXTRA_HOSTS.update(self.spec.server_hosts())
         except Exception as exc:
             self.spec_errors.append(f"cannot load the OpenAPI spec: {exc}")
             self.spec = None
@@ -259,6 +263,8 @@ class HttpObserver:
             from ..routes import normalize_path
 
             endpoint = f"{method} {normalize_path(template) if template else path}"
+            if endpoint not in self.endpoints and len(self.endpoints) >= MAX_ENDPOINTS:
+                endpoint = f"{method} (other undocumented paths)"
         ep = self.endpoints.get(endpoint)
         if ep is None:
             ep = self.endpoints[endpoint] = {

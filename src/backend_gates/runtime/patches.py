@@ -51,30 +51,54 @@ def _depth() -> int:
     return _DEPTH.get()
 
 
-def begin(client: str, method: str, url: str) -> Token | None:
+def begin(client: str, method: str, url: str, record: bool = True) -> Token | None:
+    """Open a request scope (outermost client call only); `record=False` passes the call through."""
     try:
-        nested = _depth() > 0
+        nested = _depth() > 0 or not record or not _SINK
+        if nested:
+            token = Token(None, client, True)
+        else:
+            scope = CONTEXT.push_request(method, urlsplit(url).path or "/")
+            ACTIVE.append(scope)
+            token = Token(scope, client, False)
         _DEPTH.set(_depth() + 1)
-        if nested or not _SINK:
-            return Token(None, client, True)
-        scope = CONTEXT.push_request(method, urlsplit(url).path or "/")
-        ACTIVE.append(scope)
-        return Token(scope, client, False)
+        return token
     except Exception as exc:  # pragma: no cover - defensive
         _error(exc)
         return None
 
 
 def _release(token: Token | None) -> None:
+    if token is None:
+        return
     try:
         _DEPTH.set(max(0, _depth() - 1))
-        if token is None or token.scope is None:
+        if token.scope is None:
             return
         CONTEXT.pop_request(token.scope)
         if token.scope in ACTIVE:
             ACTIVE.remove(token.scope)
     except Exception as exc:  # pragma: no cover - defensive
         _error(exc)
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "testserver", "testserver.local"})
+EXTRA_HOSTS: set[str] = set()  # hosts of the spec's servers (set by the observer)
+
+
+def is_test_host(url: str) -> bool:
+    """A request to a server the tests run (local), not to a third-party service."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return (
+        not host
+        or host in LOCAL_HOSTS
+        or host in EXTRA_HOSTS
+        or host.startswith("127.")
+        or host.endswith((".localhost", ".local", ".test", ".internal"))
+    )
 
 
 def end(token: Token | None, response: Any, extract: Callable[[Any], dict[str, Any]]) -> None:
@@ -220,8 +244,8 @@ def _sync_client(original: Callable[..., Any], client: str, describe: Callable[.
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            method, url = describe(*args, **kwargs)
-            token = begin(client, method, url)
+            method, url, record = describe(*args, **kwargs)
+            token = begin(client, method, url, record)
         except Exception as exc:
             _error(exc)
             token = None
@@ -241,8 +265,8 @@ def _async_client(original: Callable[..., Any], client: str, describe: Callable[
     @functools.wraps(original)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            method, url = describe(*args, **kwargs)
-            token = begin(client, method, url)
+            method, url, record = describe(*args, **kwargs)
+            token = begin(client, method, url, record)
         except Exception as exc:
             _error(exc)
             token = None
@@ -258,26 +282,31 @@ def _async_client(original: Callable[..., Any], client: str, describe: Callable[
     return wrapper
 
 
-def _describe_httpx(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str]:
-    return request.method, str(request.url)
+IN_PROCESS_TRANSPORTS = ("ASGITransport", "WSGITransport", "_TestClientTransport", "MockTransport")
 
 
-def _describe_requests(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str]:
-    return request.method, request.url
+def _describe_httpx(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str, bool]:
+    url = str(request.url)
+    transport = type(getattr(self, "_transport", None)).__name__
+    return request.method, url, transport in IN_PROCESS_TRANSPORTS or is_test_host(url)
 
 
-def _describe_werkzeug(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+def _describe_requests(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str, bool]:
+    return request.method, request.url, is_test_host(request.url)
+
+
+def _describe_werkzeug(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str, bool]:
     method = kwargs.get("method", "GET")
     path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "/")
     if args and not isinstance(args[0], str):
         target = args[0]
         method = getattr(target, "method", method)
         path = getattr(target, "path", path)
-    return str(method), str(path)
+    return str(method), str(path), True
 
 
-def _describe_django(self: Any, **request: Any) -> tuple[str, str]:
-    return str(request.get("REQUEST_METHOD", "GET")), str(request.get("PATH_INFO", "/"))
+def _describe_django(self: Any, **request: Any) -> tuple[str, str, bool]:
+    return str(request.get("REQUEST_METHOD", "GET")), str(request.get("PATH_INFO", "/")), True
 
 
 def _starlette_call(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -231,6 +231,19 @@ class SpecIndex:
                         ops.append(Operation(method.upper(), str(template), doc, node, line))
         return cls(docs, ops, errors)
 
+    def server_hosts(self) -> set[str]:
+        hosts: set[str] = set()
+        for doc in self.docs:
+            for server in doc.data.get("servers") or []:
+                url = server.get("url") if isinstance(server, dict) else None
+                if isinstance(url, str) and "://" in url and "{" not in url.split("://", 1)[1].split("/", 1)[0]:
+                    host = urlsplit(url).hostname
+                    if host:
+                        hosts.add(host.lower())
+            if isinstance(doc.data.get("host"), str):
+                hosts.add(doc.data["host"].split(":", 1)[0].lower())
+        return hosts
+
     def match(self, method: str, path: str, template: str | None = None) -> Operation | None:
         """The operation for a request, or None. `template` is the framework's matched route."""
         method = method.upper()
