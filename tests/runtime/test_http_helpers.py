@@ -63,3 +63,8 @@ def test_only_requests_to_test_servers_are_recorded() -> None:
     assert is_test_host("http://testserver/users")
     assert is_test_host("/relative")
     assert not is_test_host("https://api.github.com/repos")
+
+
+def test_validation_errors_naming_a_password_field_are_not_findings() -> None:
+    assert sensitive_fields({"errors": {"json": {"old_password": ["Invalid password"]}}}) == set()
+    assert sensitive_fields({"detail": [{"loc": ["body", "password"], "msg": "too short"}]}) == set()

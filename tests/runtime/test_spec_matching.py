@@ -124,3 +124,14 @@ def test_unreadable_spec_is_an_error_naming_the_file(tmp_path: Path) -> None:
     index = SpecIndex.build(tmp_path, [])
     assert index.operations == []
     assert "openapi.yaml" in index.errors[0]
+
+
+def test_template_with_same_shape_is_disambiguated_by_parameter_names(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n"
+        "  /users/{id}:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "  /users/{username}:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    index = SpecIndex.build(tmp_path, [])
+    assert index.match("GET", "/users/alice", "/users/<username>").path == "/users/{username}"
+    assert index.match("GET", "/users/7", "/users/<int:id>").path == "/users/{id}"

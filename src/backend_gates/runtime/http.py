@@ -47,6 +47,9 @@ _NOT_SENSITIVE = re.compile(
 )
 
 
+ERROR_SUBTREES = frozenset({"error", "errors", "detail", "details", "messages", "field_errors", "validation_errors", "non_field_errors", "invalid_params"})
+
+
 def _snake(name: str) -> str:
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
@@ -62,6 +65,8 @@ def sensitive_fields(body: Any, limit: int = 8) -> set[str]:
         if isinstance(node, dict):
             for key, value in node.items():
                 name = _snake(str(key))
+                if name in ERROR_SUBTREES:  # validation errors are keyed by the (input) field names
+                    continue
                 path = f"{prefix}.{key}" if prefix else str(key)
                 if (
                     _SENSITIVE.match(name)
@@ -324,7 +329,7 @@ class HttpObserver:
             keys = error_object_keys(body)
             if keys and not (documented_schema is not None and _declares(documented_schema, {k.lower() for k in keys}, op.spec if op else None)):
                 self._hit(f"BG545|{endpoint}|{status}", "BG545", test, {"endpoint": endpoint, "status": status, "keys": ", ".join(keys)}, extra={"endpoint": endpoint, "status": status})
-        if parsed:
+        if parsed and 200 <= status < 300:  # error answers name the input fields they reject
             for field_path in sorted(sensitive_fields(body)):
                 self._hit(f"BG547|{endpoint}|{field_path}", "BG547", test, {"endpoint": endpoint, "field": field_path}, extra={"endpoint": endpoint, "field": field_path})
 

@@ -70,8 +70,8 @@ def _segments(path: str) -> list[str]:
 class Operation:
     method: str  # upper case
     path: str  # spec template
-    spec: "SpecDoc"
-    node: dict[str, Any]
+    spec: "SpecDoc" = field(repr=False)
+    node: dict[str, Any] = field(repr=False)
     line: int = 1
 
     @property
@@ -99,11 +99,11 @@ class Operation:
 @dataclass
 class SpecDoc:
     path: str  # project-relative
-    data: dict[str, Any]
-    lines: list[str]
-    version: str  # "2.0" | "3.0" | "3.1"
+    data: dict[str, Any] = field(repr=False)
+    lines: list[str] = field(repr=False)
+    version: str = "3.0"  # "2.0" | "3.0" | "3.1"
     base_paths: list[str] = field(default_factory=list)
-    _validators: dict[str, Any] = field(default_factory=dict)
+    _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def deref(self, node: Any, depth: int = 0) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and depth < 20:
@@ -273,6 +273,7 @@ class SpecIndex:
         c_segs = _segments(concrete)
         if len(c_segs) > len(t_segs):  # mounted sub-application: the template lacks the prefix
             t_segs = c_segs[: len(c_segs) - len(t_segs)] + t_segs
+        shaped: list[Operation] = []
         for op in self.operations:
             if op.method != method:
                 continue
@@ -285,8 +286,13 @@ class SpecIndex:
                 if len(s_segs) == len(segs) and all(
                     ("{" in a) == ("{" in b) and ("{" in a or a == b) for a, b in zip(s_segs, segs)
                 ):
-                    return op
-        return None
+                    if s_segs == segs:  # same parameter names too: this is the one
+                        return op
+                    shaped.append(op)
+                    break
+        if len(shaped) == 1:
+            return shaped[0]
+        return None  # ambiguous by shape (`/users/{id}` and `/users/{name}`): match the concrete path
 
 
 _TEMPLATED = re.compile(r"\{[^}/]+\}")

@@ -145,8 +145,9 @@ class SensitiveFieldInResponse(RuntimeCheck):
 
     Why it matters: hashes, secrets and card data leak to every client and every log that keeps
     responses. The value is never printed.
-    Known limits: judged by field name (camelCase and snake_case), anywhere in the body up to depth
-    8; fields whose value is null or empty, and metadata fields (`password_changed_at`,
+    Known limits: judged by field name (camelCase and snake_case), anywhere in a 2xx JSON body up
+    to depth 8 except under error keys (`errors`, `detail`: validation errors name input fields);
+    fields whose value is null or empty, and metadata fields (`password_changed_at`,
     `has_password`, `card_last4`), are not findings; issued tokens (`access_token`) are expected.
     """
 
