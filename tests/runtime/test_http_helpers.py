@@ -68,3 +68,11 @@ def test_only_requests_to_test_servers_are_recorded() -> None:
 def test_validation_errors_naming_a_password_field_are_not_findings() -> None:
     assert sensitive_fields({"errors": {"json": {"old_password": ["Invalid password"]}}}) == set()
     assert sensitive_fields({"detail": [{"loc": ["body", "password"], "msg": "too short"}]}) == set()
+
+
+def test_schema_documents_and_field_descriptions_are_not_values() -> None:
+    spec = {"openapi": "3.1.0", "components": {"schemas": {"UserIn": {"properties": {"password": {"type": "string"}}}}}}
+    assert sensitive_fields(spec) == set()
+    drf_options = {"name": "User List", "actions": {"POST": {"password": {"type": "string", "required": True}}}}
+    assert sensitive_fields(drf_options) == set()
+    assert sensitive_fields({"username": "ann", "password": "secret"}) == {"password"}

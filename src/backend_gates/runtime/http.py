@@ -68,20 +68,31 @@ def sensitive_fields(body: Any, limit: int = 8) -> set[str]:
                 if name in ERROR_SUBTREES:  # validation errors are keyed by the (input) field names
                     continue
                 path = f"{prefix}.{key}" if prefix else str(key)
-                if (
-                    _SENSITIVE.match(name)
-                    and not _NOT_SENSITIVE.search(name)
-                    and value not in (None, "", [], {})
-                    and not isinstance(value, bool)
-                ):
+                if _SENSITIVE.match(name) and not _NOT_SENSITIVE.search(name) and _secret_value(value):
                     found.add(path)
                 walk(value, path, depth + 1)
         elif isinstance(node, list):
             for item in node[:50]:
                 walk(item, f"{prefix}[]", depth + 1)
 
+    if isinstance(body, dict) and ({"openapi", "swagger", "$schema", "asyncapi"} & set(body)):
+        return found  # a spec or schema document names fields, it does not carry their values
     walk(body, "", 0)
     return found
+
+
+def _secret_value(value: Any) -> bool:
+    """A value that can be the secret itself: a non-empty string or number (not a description
+    object like DRF's OPTIONS metadata or a schema's `properties.password`)."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, list):
+        return any(isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip() for v in value)
+    return False
 
 
 def error_object_keys(body: Any) -> list[str] | None:
@@ -420,6 +431,7 @@ class HttpObserver:
             "raised": self.raised,
             "sql_seen": self.sql_seen,
             "errors": self.errors,
+            "locations": {t: list(w) for t, w in list(self._locations.items())[:20000]},
         }
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -453,6 +465,8 @@ class HttpObserver:
         self.raised += data.get("raised", 0)
         self.sql_seen = self.sql_seen or data.get("sql_seen", False)
         self.errors.extend(data.get("errors", []))
+        for test, where in (data.get("locations") or {}).items():
+            self._locations.setdefault(test, (str(where[0]), int(where[1])))
 
     # ------------------------------------------------------------------ gates
     def contribute(self, report: Any, settings: Any) -> None:

@@ -147,7 +147,8 @@ class SensitiveFieldInResponse(RuntimeCheck):
     responses. The value is never printed.
     Known limits: judged by field name (camelCase and snake_case), anywhere in a 2xx JSON body up
     to depth 8 except under error keys (`errors`, `detail`: validation errors name input fields);
-    fields whose value is null or empty, and metadata fields (`password_changed_at`,
+    only string/number values count (a field described by an object, as in a schema document or
+    DRF's OPTIONS metadata, is not a value); fields whose value is null or empty, and metadata fields (`password_changed_at`,
     `has_password`, `card_last4`), are not findings; issued tokens (`access_token`) are expected.
     """
 
