@@ -130,7 +130,8 @@ class CoverageObserver:
             out = os.path.join(tmp, "coverage.json")
             cov.json_report(outfile=out, ignore_errors=True)
             with open(out, encoding="utf-8") as handle:
-                return json.load(handle)
+                loaded: dict[str, Any] = json.load(handle)
+                return loaded
 
     def contribute(self, report: Any, settings: Any) -> None:
         import dataclasses
@@ -247,7 +248,8 @@ def _common(paths: list[str]) -> str:
 def _ranges(lines: list[int]) -> str:
     out: list[str] = []
     start = prev = lines[0]
-    for n in lines[1:] + [None]:  # type: ignore[list-item]
+    n: int | None
+    for n in [*lines[1:], None]:
         if n is not None and n == prev + 1:
             prev = n
             continue

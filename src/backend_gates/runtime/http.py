@@ -568,7 +568,7 @@ class HttpObserver:
         # what could be judged
         names = {c: REGISTRY[c] for c in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549")}
         for code, cls in names.items():
-            cov(cls.gate).checks.append(code)
+            cov(str(cls.gate)).checks.append(code)
         known = {r.code for r in report.rules}
         report.rules.extend(cls.info() for code, cls in names.items() if code not in known)
         report.rules.sort(key=lambda r: r.code)
@@ -621,4 +621,5 @@ class HttpObserver:
         finding = cls.make_finding(Location(path or ".", max(1, int(line)), 1), message=message, extra=extra)
         import dataclasses
 
-        return dataclasses.replace(finding, fingerprint=fingerprint(cls.code, path, key))
+        out: Finding = dataclasses.replace(finding, fingerprint=fingerprint(cls.code, path, key))
+        return out

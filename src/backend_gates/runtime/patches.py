@@ -240,7 +240,7 @@ def _django_info(response: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- wrappers
 
 
-def _sync_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
+def _sync_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str, bool]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -261,7 +261,7 @@ def _sync_client(original: Callable[..., Any], client: str, describe: Callable[.
     return wrapper
 
 
-def _async_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
+def _async_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str, bool]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
     @functools.wraps(original)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
