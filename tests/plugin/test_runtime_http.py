@@ -475,3 +475,82 @@ def test_plain():
         )
 
     assert shape(serial) == shape(parallel)
+
+
+def test_content_type_required_headers_and_declared_error_fields(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("fastapi")
+    app = """
+from fastapi import FastAPI, Response
+
+app = FastAPI()
+
+@app.get("/raw")
+def raw():
+    return Response(content=b'{"id": 1}', media_type=None)
+
+@app.post("/things", status_code=201)
+def create():
+    return {"id": 1}
+
+@app.get("/jobs/{job_id}")
+def job(job_id: int):
+    return {"id": job_id, "error": "timeout while running"}
+"""
+    spec = """
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /raw:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
+  /things:
+    post:
+      responses:
+        "201":
+          description: created
+          headers:
+            Location: {required: true, schema: {type: string}}
+          content:
+            application/json:
+              schema: {type: object}
+  /jobs/{id}:
+    get:
+      responses:
+        "200":
+          description: a job, possibly failed
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  error: {type: string, nullable: true}
+"""
+    project(pytester, app, """
+from fastapi.testclient import TestClient
+from app.main import app
+
+client = TestClient(app)
+
+def test_raw():
+    assert client.get("/raw").status_code == 200
+
+def test_create():
+    assert client.post("/things").status_code == 201
+
+def test_job():
+    assert client.get("/jobs/3").json()["error"]
+""", spec=spec)
+    result, event = run(pytester)
+    result.assert_outcomes(passed=3)
+    [ctype] = rules(event, "BG542")
+    assert ctype["extra"]["operation"] == "GET /raw" and "without a Content-Type" in ctype["message"]
+    [header] = rules(event, "BG543")
+    assert header["extra"]["operation"] == "POST /things" and header["extra"]["header"] == "Location"
+    assert rules(event, "BG545") == []  # the documented schema declares `error`: it is data here
+    assert rules(event, "BG541") == []

@@ -135,3 +135,14 @@ def test_template_with_same_shape_is_disambiguated_by_parameter_names(tmp_path: 
     index = SpecIndex.build(tmp_path, [])
     assert index.match("GET", "/users/alice", "/users/<username>").path == "/users/{username}"
     assert index.match("GET", "/users/7", "/users/<int:id>").path == "/users/{id}"
+
+
+def test_server_base_paths() -> None:
+    from backend_gates.runtime.spec import _server_path
+
+    assert _server_path("https://api.example.com/v1", None) == "/v1"
+    assert _server_path("{scheme}://{host}/api/v2", None) == "/api/v2"
+    assert _server_path("/api/{version}", {"version": {"default": "v3"}}) == "/api/v3"
+    assert _server_path("/api/{version}", None) == ""
+    assert _server_path("http://localhost:5000/", None) == "/"
+    assert _server_path("api", None) == "/api"

@@ -195,10 +195,25 @@ def load(path: Path, root: Path) -> SpecDoc:
     else:
         for server in data.get("servers") or []:
             if isinstance(server, dict) and isinstance(server.get("url"), str):
-                url = re.sub(r"\{[^}]*\}", "", server["url"]) if "://" in server["url"] else server["url"]
-                bases.append(urlsplit(url).path if "://" in url else url)
+                bases.append(_server_path(server["url"], server.get("variables")))
     doc.base_paths = sorted({b.rstrip("/") for b in bases} | {""}, key=len, reverse=True)
     return doc
+
+
+def _server_path(url: str, variables: Any) -> str:
+    """The base path of a server URL (`https://{host}/api/v1` -> `/api/v1`); variables in the
+    path take their defaults; an unresolvable path gives no base."""
+    if "://" in url:
+        rest = url.split("://", 1)[1]
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else ""
+    else:
+        path = url if url.startswith("/") else "/" + url
+    if "{" in path:
+        defaults = {k: str(v.get("default", "")) for k, v in (variables or {}).items() if isinstance(v, dict)}
+        path = re.sub(r"\{([^}]*)\}", lambda m: defaults.get(m.group(1), "\x00"), path)
+        if "\x00" in path:
+            return ""
+    return urlsplit(path).path
 
 
 @dataclass
