@@ -45,9 +45,10 @@ FILE_TOKENS = {
 }
 NAME_SECURITY = re.compile(
     r"unauthori[sz]ed|unauthenticated|forbidden|permission|injection|xss|csrf|security|without_auth|no_auth|"
-    r"not_allowed|access_denied|requires_(?:auth|login)|invalid_token|expired_token|brute_force"
+    r"not_allowed|access_denied|requires_(?:auth|login)|invalid_token|expired_token|brute_force|"
+    r"invalid_credentials|wrong_password|bad_password|rate_limit"
 )
-FIXTURES = {"load": {"benchmark", "aio_benchmark"}, "integration": {"live_server", "transactional_db", "django_db_setup", "postgresql", "postgresql_proc"}, "contract": {"schemathesis_case"}}
+FIXTURES = {"load": {"benchmark", "aio_benchmark"}, "integration": {"live_server", "transactional_db", "db", "db_session", "dbsession", "django_db_setup", "postgresql", "postgresql_proc"}, "contract": {"schemathesis_case"}}
 EVIDENCE = {"sql": "integration", "http": "api", "contract": "contract", "auth-denied": "security"}
 
 

@@ -282,7 +282,8 @@ def _async_client(original: Callable[..., Any], client: str, describe: Callable[
     return wrapper
 
 
-IN_PROCESS_TRANSPORTS = ("ASGITransport", "WSGITransport", "_TestClientTransport", "MockTransport")
+# transports that run the application in process; MockTransport is not one (it fakes a remote API)
+IN_PROCESS_TRANSPORTS = ("ASGITransport", "WSGITransport", "_TestClientTransport")
 
 
 def _describe_httpx(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str, bool]:
