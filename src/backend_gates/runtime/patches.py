@@ -222,6 +222,13 @@ def _werkzeug_info(response: Any) -> dict[str, Any]:
     }
 
 
+def _django_route(route: Any) -> str | None:
+    """Django's joined route ('api/users/<int:pk>/', or regex parts '^api/^users/(?P<pk>\\d+)/$')."""
+    if not isinstance(route, str) or not route:
+        return None
+    return "/" + route.replace("^", "").replace("$", "").lstrip("/")
+
+
 def _django_info(response: Any) -> dict[str, Any]:
     request = getattr(response, "request", None) or {}
     match = getattr(response, "resolver_match", None)
@@ -233,7 +240,7 @@ def _django_info(response: Any) -> dict[str, Any]:
         "status": response.status_code,
         "headers": _headers(response.items()),
         "body": body,
-        "template": "/" + route.lstrip("^") if isinstance(route, str) and route else None,
+        "template": _django_route(route),
     }
 
 
@@ -369,8 +376,7 @@ def _django_get_response(original: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 match = getattr(request, "resolver_match", None)
                 route = getattr(match, "route", None)
-                if isinstance(route, str) and route:
-                    set_template("/" + route.lstrip("^"))
+                set_template(_django_route(route))
             except Exception as exc:  # pragma: no cover - defensive
                 _error(exc)
             server_exit(pushed)
