@@ -12,7 +12,7 @@ from ..base import Bad, RuntimeCheck
 class UndocumentedResponseStatus(RuntimeCheck):
     """A recorded response has a status code its spec operation does not document.
 
-    Why it matters: clients generated from the spec (and people reading it) do not expect the
+    Why it matters: Clients generated from the spec (and people reading it) do not expect the
     status; an undocumented 500 or 409 is an outage in someone else's code.
     Known limits: the lookup is exact code, then a `2XX`-style range, then `default`; requests that
     match no spec operation are not judged. Responses reached through redirects are judged against
@@ -32,7 +32,7 @@ class UndocumentedResponseStatus(RuntimeCheck):
 class ResponseSchemaMismatch(RuntimeCheck):
     """A recorded response body does not match the schema documented for its status and media type.
 
-    Why it matters: the documentation is out of date with the code, so clients built from it break.
+    Why it matters: The documentation is out of date with the code, so clients built from it break.
     Known limits: JSON bodies only; validation uses openapi-schema-validator (OpenAPI 3.0 `nullable`,
     `readOnly`/`writeOnly`, 3.1 JSON Schema); unknown `format`s are ignored; only local `$ref`s
     (`#/...`) are resolved.
@@ -51,7 +51,7 @@ class ResponseSchemaMismatch(RuntimeCheck):
 class ResponseContentTypeMismatch(RuntimeCheck):
     """A response's Content-Type is missing or not among the media types documented for its status.
 
-    Why it matters: a documented body sent without a Content-Type (or as another type) cannot be
+    Why it matters: A documented body sent without a Content-Type (or as another type) cannot be
     decoded the way the spec promises.
     Known limits: empty bodies are not judged; media ranges (`application/*`, `*/*`) are honoured.
     """
@@ -69,7 +69,7 @@ class ResponseContentTypeMismatch(RuntimeCheck):
 class MissingResponseHeader(RuntimeCheck):
     """A header the spec marks `required: true` for a response is absent.
 
-    Why it matters: clients relying on the documented header (Location, rate-limit headers) break.
+    Why it matters: Clients relying on the documented header (Location, rate-limit headers) break.
     Known limits: only headers declared with `required: true` are checked; values are not validated.
     """
 
@@ -86,7 +86,7 @@ class MissingResponseHeader(RuntimeCheck):
 class UntestedSpecOperation(RuntimeCheck):
     """A spec operation that no test exercised during the run.
 
-    Why it matters: nothing shows the documentation of that operation is true. The share of
+    Why it matters: Nothing shows the documentation of that operation is true. The share of
     exercised operations is reported as `metrics.spec_coverage`.
     Known limits: an operation counts as exercised when any recorded request matched it, whatever
     the status; requests made by tools that bypass the supported test clients are not seen.
@@ -105,7 +105,7 @@ class UntestedSpecOperation(RuntimeCheck):
 class ErrorBodyWithSuccessStatus(RuntimeCheck):
     """A 2xx response whose JSON body is an error object (`{"error": ...}`, `{"success": false}`).
 
-    Why it matters: clients, proxies, retries and monitoring read the status code; an error hidden
+    Why it matters: Clients, proxies, retries and monitoring read the status code; an error hidden
     in a 200 is counted as a success everywhere.
     Known limits: recognises objects made only of error-style keys (`error`, `errors`, `message`,
     `detail`, `code`, `status` ...) with a non-empty `error`/`errors`, or `success`/`ok` false; a
@@ -143,7 +143,7 @@ class UnsafeGetRequest(RuntimeCheck):
 class SensitiveFieldInResponse(RuntimeCheck):
     """A recorded JSON response contains a sensitive field name (password, secret, SSN, card number).
 
-    Why it matters: hashes, secrets and card data leak to every client and every log that keeps
+    Why it matters: Hashes, secrets and card data leak to every client and every log that keeps
     responses. The value is never printed.
     Known limits: judged by field name (camelCase and snake_case), anywhere in a 2xx JSON body up
     to depth 8 except under error keys (`errors`, `detail`: validation errors name input fields);
@@ -165,7 +165,7 @@ class SensitiveFieldInResponse(RuntimeCheck):
 class SlowEndpoint(RuntimeCheck):
     """An endpoint's p95 latency over the recorded requests is above the budget.
 
-    Why it matters: p95 is what a fifth of busy users wait for; test-client latency is a floor,
+    Why it matters: P95 is what a fifth of busy users wait for; test-client latency is a floor,
     so a slow p95 here is slower in production.
     Known limits: with fewer than `thresholds.latency-min-samples` requests an endpoint is
     "insufficient samples" and not judged; latency includes the test client's own overhead.
@@ -184,7 +184,7 @@ class SlowEndpoint(RuntimeCheck):
 class ServerErrorRate(RuntimeCheck):
     """The share of 5xx responses among the recorded responses is above the budget.
 
-    Why it matters: a server error in a test run is a crash users would see.
+    Why it matters: A server error in a test run is a crash users would see.
     Known limits: responses in tests marked xfail or `backend_gates_expect_errors`, or made inside
     `pytest.raises`, are excluded; a client call that raised (no response) is not counted.
     """

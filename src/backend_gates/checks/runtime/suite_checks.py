@@ -9,7 +9,7 @@ from ..base import Bad, Option, RuntimeCheck
 class CoverageBelowMinimum(RuntimeCheck):
     """Line coverage of the run is below the minimum: in total, or for a file or package.
 
-    Why it matters: untested lines are where regressions land unnoticed.
+    Why it matters: Untested lines are where regressions land unnoticed.
     Known limits: reads pytest-cov's data when pytest-cov is active; otherwise measures only when
     asked (`--backend-gates-cov=PKG` or `runtime.coverage-packages`). Per-file/per-package
     minimums come from the `minimums` option: glob or dotted package -> percent.
@@ -31,7 +31,7 @@ class CoverageBelowMinimum(RuntimeCheck):
 class ChangedLinesUncovered(RuntimeCheck):
     """Lines changed since a git base are covered less than the minimum.
 
-    Why it matters: total coverage hides new untested code; changed lines are what a review ships.
+    Why it matters: Total coverage hides new untested code; changed lines are what a review ships.
     Known limits: needs the `base` option (a git ref) and git; counts executable lines only (as
     coverage.py sees them); renamed files are compared by their new path.
     """
@@ -50,7 +50,7 @@ class ChangedLinesUncovered(RuntimeCheck):
 class MissingTestKind(RuntimeCheck):
     """The suite has no test of a required kind (unit, integration, API, load, security, contract).
 
-    Why it matters: each kind catches a different class of failure; a suite of only unit tests never
+    Why it matters: Each kind catches a different class of failure; a suite of only unit tests never
     sees the database, the HTTP layer, or the load it must carry.
     Severity info by default: the gate is "warned" and names the missing kinds without failing
     the build; `severity = {T-KINDS = "error"}` makes it a failing gate.
