@@ -146,3 +146,17 @@ def test_server_base_paths() -> None:
     assert _server_path("/api/{version}", None) == ""
     assert _server_path("http://localhost:5000/", None) == "/"
     assert _server_path("api", None) == "/api"
+
+
+def test_openapi_31_type_lists_and_swagger_2(tmp_path: Path) -> None:
+    (tmp_path / "openapi.json").write_text(
+        '{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": '
+        '{"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": '
+        '{"n": {"type": ["string", "null"]}}}}}}}}}}}'
+    )
+    index = SpecIndex.build(tmp_path, [])
+    op = index.match("GET", "/a")
+    schema = op.response_for(200)[1]["content"]["application/json"]["schema"]
+    validator = op.spec.validator("a", schema)
+    assert list(validator.iter_errors({"n": None})) == []
+    assert list(validator.iter_errors({"n": 3}))

@@ -325,7 +325,8 @@ class HttpObserver:
         parsed = False
         from .spec import is_json
 
-        if isinstance(raw, (bytes, bytearray)) and raw and len(raw) <= MAX_BODY and is_json(content_type):
+        wanted = op is not None or 200 <= status < 300  # error answers without a spec: nothing to judge
+        if wanted and isinstance(raw, (bytes, bytearray)) and raw and len(raw) <= MAX_BODY and is_json(content_type):
             try:
                 body = json.loads(raw)
                 parsed = True
