@@ -39,10 +39,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-write-baseline", metavar="FILE", default=None, help="record every finding of this run (static and runtime) in FILE")
     group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
+    group.addoption("--backend-gates-cov", action="append", metavar="PKG", default=None, help="measure line coverage of PKG for M-COVERAGE when pytest-cov is not active (repeatable)")
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
     parser.addini("backend_gates_report", default="", help="gate report path")
     parser.addini("backend_gates_paths", type="args", default=[], help="paths for the static gates")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """M-COVERAGE: start coverage.py before conftests import the project (only when asked)."""
+    try:
+        from .runtime.covgate import early_start
+
+        early_start(early_config)
+    except Exception as exc:  # never break the run: M-COVERAGE says not_evaluated
+        log.debug("early coverage start failed: %s", exc, exc_info=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

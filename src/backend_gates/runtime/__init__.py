@@ -38,3 +38,9 @@ from .context import CONTEXT, RunContext
 OBSERVERS: list[str] = []
 
 __all__ = ["CONTEXT", "OBSERVERS", "RunContext"]
+
+# HTTP capture, conformance, latency/error metrics (runtime/http.py)
+OBSERVERS.append("backend_gates.runtime.http:HttpObserver")
+# test kinds (T-KINDS) and coverage (M-COVERAGE): runtime/kinds.py, runtime/covgate.py
+OBSERVERS.append("backend_gates.runtime.kinds:KindsObserver")
+OBSERVERS.append("backend_gates.runtime.covgate:CoverageObserver")

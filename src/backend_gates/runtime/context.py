@@ -29,6 +29,10 @@ class RunContext:
         # evidence per test nodeid, for T-KINDS: "sql" (touched a DB), "http" (used a test
         # client), "contract" (a response was validated against the spec)
         self.evidence: dict[str, set[str]] = {}
+        # every open request scope, any thread, oldest first: a thread with no scope of its own
+        # (the app's thread under TestClient, a threadpool running a sync endpoint, a live
+        # server) sees the newest in-flight request as its current one
+        self.inflight: list[RequestScope] = []
 
     def note(self, kind: str) -> None:
         """Record that the current test produced evidence of `kind`."""
@@ -47,17 +51,23 @@ class RunContext:
         self._next_id += 1
         scope = RequestScope(method.upper(), path, self._next_id)
         self.requests.append(scope)
+        self.inflight.append(scope)
         return scope
 
     def pop_request(self, scope: RequestScope) -> None:
         stack = self.requests
         if scope in stack:
             stack.remove(scope)
+        if scope in self.inflight:
+            self.inflight.remove(scope)
 
     @property
     def request(self) -> RequestScope | None:
         stack = self.requests
-        return stack[-1] if stack else None
+        if stack:
+            return stack[-1]
+        inflight = self.inflight
+        return inflight[-1] if inflight else None
 
     def scope_key(self) -> str:
         """The innermost recorded HTTP request, else the test and phase."""

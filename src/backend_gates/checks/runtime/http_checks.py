@@ -1,0 +1,199 @@
+"""Runtime checks evaluated from the HTTP requests a test run recorded (runtime/http.py).
+
+These classes document the finding codes; the work happens in the pytest plugin's observers.
+"""
+
+from __future__ import annotations
+
+from ...model import Severity
+from ..base import Bad, RuntimeCheck
+
+
+class UndocumentedResponseStatus(RuntimeCheck):
+    """A recorded response has a status code its spec operation does not document.
+
+    Why it matters: Clients generated from the spec (and people reading it) do not expect the
+    status; an undocumented 500 or 409 is an outage in someone else's code.
+    Known limits: the lookup is exact code, then a `2XX`-style range, then `default`; requests that
+    match no spec operation are not judged. Responses reached through redirects are judged against
+    the final request.
+    """
+
+    code = "BG540"
+    name = "undocumented-response-status"
+    gate = "API-STATUS"
+    severity = Severity.ERROR
+    message = "{operation} answered {status}, which the spec does not document ({count} response(s), e.g. {test})"
+    fix = "document the status in the operation's `responses`, or fix the handler"
+    good = ["`GET /users/{id}` documents 200 and 404; the tests receive 200 and 404."]
+    bad = [Bad("`GET /users/{id}` documents 200 only; a test receives 404.")]
+
+
+class ResponseSchemaMismatch(RuntimeCheck):
+    """A recorded response body does not match the schema documented for its status and media type.
+
+    Why it matters: The documentation is out of date with the code, so clients built from it break.
+    Known limits: JSON bodies only; validation uses openapi-schema-validator (OpenAPI 3.0 `nullable`,
+    `readOnly`/`writeOnly`, 3.1 JSON Schema); unknown `format`s are ignored; only local `$ref`s
+    (`#/...`) are resolved.
+    """
+
+    code = "BG541"
+    name = "response-schema-mismatch"
+    gate = "API-DOCS"
+    severity = Severity.ERROR
+    message = "{operation} {status} body does not match the spec at {schema_path}: {detail} ({count} response(s), e.g. {test})"
+    fix = "update the response schema in the spec, or make the handler return what it documents"
+    good = ["The spec says `id: integer`; the response has `\"id\": 7`."]
+    bad = [Bad("The spec says `id: integer`; the response has `\"id\": \"7\"`.")]
+
+
+class ResponseContentTypeMismatch(RuntimeCheck):
+    """A response's Content-Type is missing or not among the media types documented for its status.
+
+    Why it matters: A documented body sent without a Content-Type (or as another type) cannot be
+    decoded the way the spec promises.
+    Known limits: empty bodies are not judged; media ranges (`application/*`, `*/*`) are honoured.
+    """
+
+    code = "BG542"
+    name = "response-content-type-mismatch"
+    gate = "API-DOCS"
+    severity = Severity.ERROR
+    message = "{operation} {status}: {detail} ({count} response(s), e.g. {test})"
+    fix = "send the documented Content-Type, or document the one the handler sends"
+    good = ["`200` documents `application/json`; the response says `application/json; charset=utf-8`."]
+    bad = [Bad("`200` documents `application/json`; the response has a body but no Content-Type.")]
+
+
+class MissingResponseHeader(RuntimeCheck):
+    """A header the spec marks `required: true` for a response is absent.
+
+    Why it matters: Clients relying on the documented header (Location, rate-limit headers) break.
+    Known limits: only headers declared with `required: true` are checked; values are not validated.
+    """
+
+    code = "BG543"
+    name = "missing-response-header"
+    gate = "API-DOCS"
+    severity = Severity.WARNING
+    message = "{operation} {status}: required header {header} is missing ({count} response(s), e.g. {test})"
+    fix = "send the header, or stop documenting it as required"
+    good = ["`201` requires `Location`; the response carries `Location: /users/7`."]
+    bad = [Bad("`201` requires `Location`; the response has none.")]
+
+
+class UntestedSpecOperation(RuntimeCheck):
+    """A spec operation that no test exercised during the run.
+
+    Why it matters: Nothing shows the documentation of that operation is true. The share of
+    exercised operations is reported as `metrics.spec_coverage`.
+    Known limits: an operation counts as exercised when any recorded request matched it, whatever
+    the status; requests made by tools that bypass the supported test clients are not seen.
+    """
+
+    code = "BG544"
+    name = "untested-spec-operation"
+    gate = "API-DOCS"
+    severity = Severity.WARNING
+    message = "spec operation {operation} was not exercised by any test ({percent}% of {total} operations exercised)"
+    fix = "add a test that calls the operation through a test client"
+    good = ["Every operation in openapi.yaml is called by at least one test."]
+    bad = [Bad("`DELETE /users/{id}` is in openapi.yaml; no test calls it.")]
+
+
+class ErrorBodyWithSuccessStatus(RuntimeCheck):
+    """A 2xx response whose JSON body is an error object (`{"error": ...}`, `{"success": false}`).
+
+    Why it matters: Clients, proxies, retries and monitoring read the status code; an error hidden
+    in a 200 is counted as a success everywhere.
+    Known limits: recognises objects made only of error-style keys (`error`, `errors`, `message`,
+    `detail`, `code`, `status` ...) with a non-empty `error`/`errors`, or `success`/`ok` false; a
+    body whose documented schema declares such a key is not judged.
+    """
+
+    code = "BG545"
+    name = "error-body-with-success-status"
+    gate = "API-STATUS"
+    severity = Severity.ERROR
+    message = "{endpoint} answered {status} with an error object ({keys}) ({count} response(s), e.g. {test})"
+    fix = "return a 4xx/5xx status with the error body"
+    good = ["A validation failure answers `422` with `{\"error\": \"name is required\"}`."]
+    bad = [Bad("A validation failure answers `200` with `{\"error\": \"name is required\"}`.")]
+
+
+class UnsafeGetRequest(RuntimeCheck):
+    """A GET/HEAD request during which INSERT, UPDATE or DELETE statements ran.
+
+    Why it matters: GET must be safe: crawlers, prefetchers, caches and retries repeat it freely.
+    Known limits: needs the SQL capture (statements are attributed to the innermost recorded
+    request, also when the app runs in another thread); writes by background workers are not seen.
+    """
+
+    code = "BG546"
+    name = "unsafe-get-request"
+    gate = "API-REST"
+    severity = Severity.ERROR
+    message = "{endpoint} ran {writes} INSERT/UPDATE/DELETE statement(s) during a {method} request ({count} request(s), e.g. {test})"
+    fix = "move the write to a POST/PUT/PATCH/DELETE endpoint"
+    good = ["`GET /users` only SELECTs."]
+    bad = [Bad("`GET /users/{id}` updates `last_seen` with an UPDATE.")]
+
+
+class SensitiveFieldInResponse(RuntimeCheck):
+    """A recorded JSON response contains a sensitive field name (password, secret, SSN, card number).
+
+    Why it matters: Hashes, secrets and card data leak to every client and every log that keeps
+    responses. The value is never printed.
+    Known limits: judged by field name (camelCase and snake_case), anywhere in a 2xx JSON body up
+    to depth 8 except under error keys (`errors`, `detail`: validation errors name input fields);
+    only string/number values count (a field described by an object, as in a schema document or
+    DRF's OPTIONS metadata, is not a value); fields whose value is null or empty, and metadata fields (`password_changed_at`,
+    `has_password`, `card_last4`), are not findings; issued tokens (`access_token`) are expected.
+    """
+
+    code = "BG547"
+    name = "sensitive-field-in-response"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    message = "{endpoint} returned the sensitive field `{field}` ({count} response(s), e.g. {test})"
+    fix = "leave the field out of the response model"
+    good = ["`GET /users/7` returns `{\"id\": 7, \"email\": \"a@b.c\"}`."]
+    bad = [Bad("`GET /users/7` returns `{\"id\": 7, \"password_hash\": \"...\"}`.")]
+
+
+class SlowEndpoint(RuntimeCheck):
+    """An endpoint's p95 latency over the recorded requests is above the budget.
+
+    Why it matters: P95 is what a fifth of busy users wait for; test-client latency is a floor,
+    so a slow p95 here is slower in production.
+    Known limits: with fewer than `thresholds.latency-min-samples` requests an endpoint is
+    "insufficient samples" and not judged; latency includes the test client's own overhead.
+    """
+
+    code = "BG548"
+    name = "slow-endpoint"
+    gate = "M-LATENCY"
+    severity = Severity.ERROR
+    message = "{endpoint}: p95 latency {p95} ms over {samples} requests is above the {budget} ms budget"
+    fix = "profile the endpoint (queries per request, blocking calls) or raise thresholds.latency-p95-ms"
+    good = ["`GET /users` p95 35 ms over 40 requests (budget 200 ms)."]
+    bad = [Bad("`GET /report` p95 480 ms over 25 requests (budget 200 ms).")]
+
+
+class ServerErrorRate(RuntimeCheck):
+    """The share of 5xx responses among the recorded responses is above the budget.
+
+    Why it matters: A server error in a test run is a crash users would see.
+    Known limits: responses in tests marked xfail or `backend_gates_expect_errors`, or made inside
+    `pytest.raises`, are excluded; a client call that raised (no response) is not counted.
+    """
+
+    code = "BG549"
+    name = "server-error-rate"
+    gate = "M-ERRORS"
+    severity = Severity.ERROR
+    message = "{server_errors} of {responses} responses were 5xx ({rate}%, budget {budget}%), e.g. {example}"
+    fix = "fix the crashes, or mark tests that expect a 5xx with @pytest.mark.backend_gates_expect_errors"
+    good = ["400 responses, none 5xx."]
+    bad = [Bad("400 responses, 3 of them 500 in tests that do not expect errors.")]

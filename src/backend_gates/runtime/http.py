@@ -1,0 +1,626 @@
+"""HTTP observer: records requests made through test clients and judges them.
+
+Per request: method, path, matched spec operation (the framework's route template when known),
+status, content type and duration. The body is parsed and validated right away and then dropped:
+only aggregates (per endpoint durations, counts per finding key) are kept, so memory stays flat.
+
+Gates: API-STATUS (undocumented status, 2xx error bodies), API-DOCS (schema / content type /
+required headers, untested operations), API-REST (unsafe GET, with the SQL observer's counts),
+SEC-CRYPTO (sensitive field names), M-LATENCY (p95 per endpoint), M-ERRORS (5xx rate).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from typing import Any
+
+from ..model import Finding, Location, fingerprint
+from ..redact import redact_text
+from . import patches
+from .context import CONTEXT
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 2_000_000  # bytes parsed for validation
+MAX_SAMPLES = 10_000  # durations kept per endpoint
+MAX_ENDPOINTS = 2_000  # distinct endpoints kept (undocumented concrete paths beyond fold into one)
+GATES = ("API-STATUS", "API-DOCS", "API-REST", "SEC-CRYPTO", "M-LATENCY", "M-ERRORS")
+
+ERROR_KEYS = frozenset(
+    {"error", "errors", "message", "detail", "details", "code", "status", "status_code", "error_code",
+     "error_description", "error_message", "description", "title", "type", "success", "ok", "timestamp",
+     "path", "trace_id", "request_id", "instance"}
+)
+
+_SENSITIVE = re.compile(
+    r"^(?:.*_)?(password|passwd|pwd|password_hash|hashed_password|passwordhash|pass_hash|secret|client_secret|secret_key|"
+    r"api_key|apikey|private_key|signing_key|encryption_key|ssn|social_security_number|card_number|credit_card|"
+    r"credit_card_number|cc_number|cvv|cvc|cvv2|card_cvv|card_cvc|otp_secret|totp_secret|mfa_secret)$"
+)
+_NOT_SENSITIVE = re.compile(
+    r"(^(has|is|needs|require|requires|must|should|can|allow|allows)_)|(_(at|on|date|time|changed|set|expires|expiry|"
+    r"expired|updated|length|policy|required|reset|hint|strength|last4|last_four|type|id|enabled|configured|present|"
+    r"masked|count|version)$)"
+)
+
+
+ERROR_SUBTREES = frozenset({"error", "errors", "detail", "details", "messages", "field_errors", "validation_errors", "non_field_errors", "invalid_params"})
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def sensitive_fields(body: Any, limit: int = 8) -> set[str]:
+    """Dotted paths of sensitive, non-empty fields in a JSON value (names only, never values)."""
+    found: set[str] = set()
+
+    def walk(node: Any, prefix: str, depth: int) -> None:
+        if depth > limit:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                name = _snake(str(key))
+                if name in ERROR_SUBTREES:  # validation errors are keyed by the (input) field names
+                    continue
+                path = f"{prefix}.{key}" if prefix else str(key)
+                if _SENSITIVE.match(name) and not _NOT_SENSITIVE.search(name) and _secret_value(value):
+                    found.add(path)
+                walk(value, path, depth + 1)
+        elif isinstance(node, list):
+            for item in node[:50]:
+                walk(item, f"{prefix}[]", depth + 1)
+
+    if isinstance(body, dict) and ({"openapi", "swagger", "$schema", "asyncapi"} & set(body)):
+        return found  # a spec or schema document names fields, it does not carry their values
+    walk(body, "", 0)
+    return found
+
+
+def _secret_value(value: Any) -> bool:
+    """A value that can be the secret itself: a non-empty string or number (not a description
+    object like DRF's OPTIONS metadata or a schema's `properties.password`)."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, list):
+        return any(isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip() for v in value)
+    return False
+
+
+def error_object_keys(body: Any) -> list[str] | None:
+    """The keys of `body` when it is an error object, else None."""
+    if not isinstance(body, dict) or not body or len(body) > 6:
+        return None
+    keys = {str(k).lower() for k in body}
+    if not keys <= ERROR_KEYS:
+        return None
+    lowered = {str(k).lower(): v for k, v in body.items()}
+    err = lowered.get("error", lowered.get("errors"))
+    if err not in (None, "", [], {}, False, 0):
+        return sorted(str(k) for k in body)
+    if str(lowered.get("status", "")).lower() in ("error", "fail", "failed", "failure") and ({"error", "errors", "message", "detail", "data"} & keys or len(keys) > 1):
+        return sorted(str(k) for k in body)
+    for flag in ("success", "ok"):
+        if lowered.get(flag) is False and ({"error", "errors", "message", "detail"} & keys):
+            return sorted(str(k) for k in body)
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = max(0, math.ceil(q * len(ordered)) - 1)
+    return ordered[k]
+
+
+def _declares(schema: Any, names: set[str], spec: Any, depth: int = 0) -> bool:
+    """Whether a response schema declares one of `names` as a property (then an error key is data)."""
+    if depth > 6 or not isinstance(schema, dict):
+        return False
+    schema = spec.deref(schema) if spec is not None else schema
+    if not isinstance(schema, dict):
+        return False
+    props = schema.get("properties")
+    if isinstance(props, dict) and names & {str(k).lower() for k in props}:
+        return True
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key) or []:
+            if _declares(sub, names, spec, depth + 1):
+                return True
+    return schema.get("additionalProperties") not in (None, False) and not props
+
+
+class HttpObserver:
+    name = "http"
+    gates = GATES
+
+    def __init__(self) -> None:
+        self.plugin: Any = None
+        self.spec: Any = None
+        self.spec_errors: list[str] = []
+        self.patcher = patches.Patcher()
+        self.errors: list[str] = []
+        self.endpoints: dict[str, dict[str, Any]] = {}
+        self.findings: dict[str, dict[str, Any]] = {}  # key -> {code, fmt, count, test, path, line, extra}
+        self.exercised: set[str] = set()
+        self.responses = 0
+        self.server_errors = 0
+        self.excluded = 0
+        self.error_examples: list[str] = []
+        self.raised = 0
+        self.sql_seen = False
+        self._pending: dict[str, list[tuple[int, bool, str]]] = {}  # test -> [(status, expect, endpoint)]
+        self._locations: dict[str, tuple[str, int]] = {}
+        self._item: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, plugin: Any) -> None:
+        self.plugin = plugin
+        settings = plugin.settings
+        try:
+            from .spec import SpecIndex
+
+            self.spec = SpecIndex.build(settings.root, list(settings["openapi.spec"]))
+            self.spec_errors = list(self.spec.errors)
+            patches.EXTRA_HOSTS.update(self.spec.server_hosts())
+        except Exception as exc:
+            self.spec_errors.append(f"cannot load the OpenAPI spec: {exc}")
+            self.spec = None
+        self.patcher.refresh()
+        patches._SINK[:] = [self]
+        plugin.pytest_config.pluginmanager.register(self, "backend_gates_http")
+
+    def stop(self) -> None:
+        patches._SINK.clear()
+        self.patcher.undo()
+        try:
+            if self.plugin is not None and self.plugin.pytest_config.pluginmanager.is_registered(self):
+                self.plugin.pytest_config.pluginmanager.unregister(self)
+        except Exception:  # pragma: no cover - defensive
+            pass
+
+    # pytest hooks (this object is registered as a plugin while started)
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
+        self._item = item
+        self.patcher.refresh()
+
+    def pytest_runtest_call(self, item: Any) -> None:
+        self.patcher.refresh()
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.when == "call" and hasattr(report, "wasxfail"):
+            for status, _expect, endpoint in self._pending.pop(report.nodeid, []):
+                self.excluded += 1
+            return
+        if report.when == "teardown":
+            self._settle(report.nodeid)
+
+    def _settle(self, nodeid: str) -> None:
+        for status, expect, endpoint in self._pending.pop(nodeid, []):
+            if expect:
+                self.excluded += 1
+                continue
+            self.responses += 1
+            if status >= 500:
+                self.server_errors += 1
+                if len(self.error_examples) < 5:
+                    self.error_examples.append(f"{endpoint} -> {status} in {nodeid}")
+
+    def capture_error(self, exc: BaseException) -> None:
+        if len(self.errors) < 20:
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------------ recording
+    def _where(self, test: str | None) -> tuple[str, int]:
+        if test is None:
+            return ("", 1)
+        hit = self._locations.get(test)
+        if hit is not None:
+            return hit
+        path, line = test.split("::", 1)[0], 1
+        item = self._item
+        if item is not None and getattr(item, "nodeid", None) == test:
+            try:
+                fspath, lineno, _ = item.location
+                path, line = str(fspath).replace("\\", "/"), (lineno or 0) + 1
+            except Exception:
+                pass
+        self._locations[test] = (path, line)
+        return path, line
+
+    def _hit(self, key: str, code: str, test: str | None, fmt: dict[str, Any], *, path: str | None = None, line: int | None = None, extra: dict[str, Any] | None = None) -> None:
+        entry = self.findings.get(key)
+        if entry is None:
+            where = self._where(test)
+            entry = self.findings[key] = {
+                "code": code,
+                "fmt": fmt,
+                "count": 0,
+                "test": test or "(outside tests)",
+                "path": path if path is not None else where[0],
+                "line": line if line is not None else where[1],
+                "extra": extra or {},
+            }
+        elif test and test < entry["test"]:  # the example is the first test by id: same with xdist
+            where = self._where(test)
+            entry.update(test=test, path=path if path is not None else where[0], line=line if line is not None else where[1])
+        entry["count"] += 1
+
+    def record_exception(self, token: Any) -> None:
+        self.raised += 1
+        if token.test:
+            CONTEXT.evidence.setdefault(token.test, set()).add("http")
+
+    def record(self, token: Any, info: dict[str, Any], duration_ms: float) -> None:
+        test = token.test
+        scope = token.scope
+        method = str(info["method"]).upper()
+        path = str(info["path"] or "/")
+        status = int(info["status"])
+        template = info.get("template") or (scope.template if scope is not None else None)
+        if test:
+            self._where(test)
+            CONTEXT.evidence.setdefault(test, set()).add("http")
+            if status in (401, 403):
+                CONTEXT.evidence.setdefault(test, set()).add("auth-denied")
+        op = self.spec.match(method, path, template) if self.spec is not None and self.spec.operations else None
+        if op is not None:
+            endpoint = op.label
+        else:
+            from ..routes import normalize_path
+
+            endpoint = f"{method} {normalize_path(template) if template else path}"
+            if endpoint not in self.endpoints and len(self.endpoints) >= MAX_ENDPOINTS:
+                endpoint = f"{method} (other undocumented paths)"
+        ep = self.endpoints.get(endpoint)
+        if ep is None:
+            ep = self.endpoints[endpoint] = {
+                "method": method,
+                "path": endpoint.split(" ", 1)[1],
+                "requests": 0,
+                "durations": [],
+                "documented": op is not None,
+                "tests": [],
+                "statuses": {},
+            }
+        ep["requests"] += 1
+        if len(ep["durations"]) < MAX_SAMPLES:
+            ep["durations"].append(round(duration_ms, 3))
+        if test and test not in ep["tests"] and len(ep["tests"]) < 200:
+            ep["tests"].append(test)
+        ep["statuses"][str(status)] = ep["statuses"].get(str(status), 0) + 1
+        if op is not None:
+            self.exercised.add(op.label)
+
+        # M-ERRORS: settled when the test ends (xfail is known only then)
+        if test:
+            self._pending.setdefault(test, []).append((status, token.expect, endpoint))
+        elif token.expect:
+            self.excluded += 1
+        else:
+            self.responses += 1
+            if status >= 500:
+                self.server_errors += 1
+
+        # API-REST: unsafe GET (the SQL observer counts writes in the request scope)
+        if scope is not None and "sql_count" in scope.data:
+            self.sql_seen = True
+        writes = int(scope.data.get("sql_writes", 0)) if scope is not None else 0
+        if method in ("GET", "HEAD") and writes > 0:
+            self._hit(f"BG546|{endpoint}", "BG546", test, {"endpoint": endpoint, "writes": writes, "method": method}, extra={"endpoint": endpoint})
+
+        headers = info.get("headers") or {}
+        content_type = headers.get("content-type", "")
+        raw = info.get("body")
+        body: Any = None
+        parsed = False
+        from .spec import is_json
+
+        wanted = op is not None or 200 <= status < 300  # error answers without a spec: nothing to judge
+        if wanted and isinstance(raw, (bytes, bytearray)) and raw and len(raw) <= MAX_BODY and is_json(content_type):
+            try:
+                body = json.loads(raw)
+                parsed = True
+            except ValueError:
+                body = None
+
+        documented_schema: Any = None
+        if op is not None:
+            documented_schema = self._conformance(op, status, headers, content_type, raw, body, parsed, test)
+
+        if parsed and 200 <= status < 300:
+            keys = error_object_keys(body)
+            if keys and not (documented_schema is not None and _declares(documented_schema, {k.lower() for k in keys}, op.spec if op else None)):
+                self._hit(f"BG545|{endpoint}|{status}", "BG545", test, {"endpoint": endpoint, "status": status, "keys": ", ".join(keys)}, extra={"endpoint": endpoint, "status": status})
+        if parsed and 200 <= status < 300:  # error answers name the input fields they reject
+            for field_path in sorted(sensitive_fields(body)):
+                self._hit(f"BG547|{endpoint}|{field_path}", "BG547", test, {"endpoint": endpoint, "field": field_path}, extra={"endpoint": endpoint, "field": field_path})
+
+    def _conformance(self, op: Any, status: int, headers: dict[str, str], content_type: str, raw: Any, body: Any, parsed: bool, test: str | None) -> Any:
+        spec = op.spec
+        where = {"path": spec.path, "line": op.line}
+        found = op.response_for(status)
+        if found is None:
+            self._hit(f"BG540|{op.label}|{status}", "BG540", test, {"operation": op.label, "status": status}, extra={"operation": op.label, "status": status, "spec": spec.path}, **where)
+            return None
+        key, response = found
+        pointer = f"{op.pointer}/responses/{key}"
+        if test:
+            CONTEXT.evidence.setdefault(test, set()).add("contract")
+        # required headers
+        for name, header in (response.get("headers") or {}).items():
+            header = spec.deref(header)
+            if isinstance(header, dict) and header.get("required") and str(name).lower() not in headers and str(name).lower() != "content-type":
+                self._hit(f"BG543|{op.label}|{key}|{name}", "BG543", test, {"operation": op.label, "status": status, "header": name}, extra={"operation": op.label, "status": status, "header": name}, **where)
+        has_body = isinstance(raw, (bytes, bytearray)) and len(raw) > 0 and op.method != "HEAD"
+        if spec.version.startswith("2"):
+            schema = response.get("schema")
+            if schema is None or not has_body or not parsed:
+                return schema
+            return self._validate(op, status, spec, f"{pointer}/schema", schema, body, test, where)
+        content = response.get("content")
+        if not isinstance(content, dict) or not content or not has_body:
+            return None
+        if not content_type:
+            self._hit(f"BG542|{op.label}|{key}|none", "BG542", test, {"operation": op.label, "status": status, "detail": "a body was sent without a Content-Type; the spec documents " + ", ".join(map(str, content))}, extra={"operation": op.label, "status": status}, **where)
+            return None
+        from .spec import media_type_for
+
+        media = media_type_for(content, content_type)
+        if media is None:
+            ct = content_type.split(";", 1)[0].strip()
+            self._hit(f"BG542|{op.label}|{key}|{ct}", "BG542", test, {"operation": op.label, "status": status, "detail": f"Content-Type {ct} is not documented (documented: {', '.join(map(str, content))})"}, extra={"operation": op.label, "status": status}, **where)
+            return None
+        media_obj = spec.deref(content[media]) or {}
+        schema = media_obj.get("schema") if isinstance(media_obj, dict) else None
+        if schema is None:
+            return None
+        if not parsed:
+            from .spec import is_json
+
+            if is_json(content_type):
+                self._hit(f"BG541|{op.label}|{key}|json", "BG541", test, {"operation": op.label, "status": status, "schema_path": f"{pointer}/content/{media}", "detail": "the body is not valid JSON"}, extra={"operation": op.label, "status": status}, **where)
+            return schema
+        from .spec import _escape
+
+        return self._validate(op, status, spec, f"{pointer}/content/{_escape(media)}/schema", schema, body, test, where)
+
+    def _validate(self, op: Any, status: int, spec: Any, base: str, schema: Any, body: Any, test: str | None, where: dict[str, Any]) -> Any:
+        try:
+            validator = spec.validator(base, schema)
+            from jsonschema.exceptions import best_match
+
+            error = best_match(validator.iter_errors(body))
+        except Exception as exc:  # unresolvable $ref, broken schema: not the response's fault
+            self.capture_error(exc)
+            return schema
+        if error is not None:
+            schema_path = spec.schema_pointer(base, schema, list(error.relative_schema_path))
+            instance = "/" + "/".join(str(p) for p in error.absolute_path)
+            detail = redact_text(f"at body {instance}: {error.message}")[:300]
+            self._hit(
+                f"BG541|{op.label}|{status}|{schema_path}",
+                "BG541",
+                test,
+                {"operation": op.label, "status": status, "schema_path": schema_path, "detail": detail},
+                extra={"operation": op.label, "status": status, "schema_path": schema_path, "instance_path": instance},
+                **where,
+            )
+        return schema
+
+    # ------------------------------------------------------------------ xdist
+    def worker_data(self) -> dict[str, Any]:
+        for nodeid in list(self._pending):
+            self._settle(nodeid)
+        return {
+            "endpoints": self.endpoints,
+            "findings": self.findings,
+            "exercised": sorted(self.exercised),
+            "responses": self.responses,
+            "server_errors": self.server_errors,
+            "excluded": self.excluded,
+            "error_examples": self.error_examples,
+            "raised": self.raised,
+            "sql_seen": self.sql_seen,
+            "errors": self.errors,
+            "locations": {t: list(w) for t, w in list(self._locations.items())[:20000]},
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        if "error" in data and len(data) == 1:
+            self.errors.append(f"worker: {data['error']}")
+            return
+        for key, ep in data.get("endpoints", {}).items():
+            mine = self.endpoints.get(key)
+            if mine is None:
+                self.endpoints[key] = ep
+                continue
+            mine["requests"] += ep["requests"]
+            mine["durations"] = (mine["durations"] + ep["durations"])[:MAX_SAMPLES]
+            mine["documented"] = mine["documented"] or ep["documented"]
+            mine["tests"] = list(dict.fromkeys(mine["tests"] + ep["tests"]))[:200]
+            for s, n in ep["statuses"].items():
+                mine["statuses"][s] = mine["statuses"].get(s, 0) + n
+        for key, entry in data.get("findings", {}).items():
+            mine = self.findings.get(key)
+            if mine is None:
+                self.findings[key] = entry
+            else:
+                mine["count"] += entry["count"]
+                if entry["test"] < mine["test"]:  # deterministic example, whatever the worker order
+                    mine.update(test=entry["test"], path=entry["path"], line=entry["line"])
+        self.exercised.update(data.get("exercised", []))
+        self.responses += data.get("responses", 0)
+        self.server_errors += data.get("server_errors", 0)
+        self.excluded += data.get("excluded", 0)
+        self.error_examples = sorted(self.error_examples + data.get("error_examples", []))[:5]
+        self.raised += data.get("raised", 0)
+        self.sql_seen = self.sql_seen or data.get("sql_seen", False)
+        self.errors.extend(data.get("errors", []))
+        for test, where in (data.get("locations") or {}).items():
+            self._locations.setdefault(test, (str(where[0]), int(where[1])))
+
+    # ------------------------------------------------------------------ gates
+    def contribute(self, report: Any, settings: Any) -> None:
+        from ..checks import load_all
+        from ..checks.base import REGISTRY
+        from ..engine import Coverage, apply_overrides
+
+        load_all(("runtime",))
+        for nodeid in list(self._pending):
+            self._settle(nodeid)
+        coverage = report.extra.setdefault("coverage", {})
+
+        def cov(gate: str) -> Any:
+            return coverage.setdefault(gate, Coverage())
+
+        findings: list[Finding] = []
+        for key in sorted(self.findings):
+            entry = self.findings[key]
+            cls = REGISTRY[entry["code"]]
+            fmt = dict(entry["fmt"])
+            fmt.update(count=entry["count"], test=entry["test"])
+            extra = dict(entry["extra"], count=entry["count"], test=entry["test"])
+            findings.append(self._finding(cls, entry["path"], entry["line"], key, extra, fmt))
+
+        # untested operations
+        spec_ops = self.spec.operations if self.spec is not None else []
+        if spec_ops:
+            labels = list(dict.fromkeys(op.label for op in spec_ops))
+            exercised = [l for l in labels if l in self.exercised]
+            percent = round(100.0 * len(exercised) / len(labels), 1)
+            untested = [op for op in spec_ops if op.label not in self.exercised]
+            report.metrics["spec_coverage"] = {
+                "operations": len(labels),
+                "exercised": len(exercised),
+                "percent": percent,
+                "untested": [op.label for op in untested],
+                "specs": [d.path for d in self.spec.docs],
+            }
+            cls = REGISTRY["BG544"]
+            for op in untested:
+                findings.append(self._finding(cls, op.spec.path, op.line, f"BG544|{op.label}", {"operation": op.label}, {"operation": op.label, "percent": percent, "total": len(labels)}))
+
+        # latency
+        budget = float(settings["thresholds.latency-p95-ms"])
+        min_samples = int(settings["thresholds.latency-min-samples"])
+        latency: dict[str, Any] = {}
+        judged = 0
+        for key in sorted(self.endpoints):
+            ep = self.endpoints[key]
+            samples = len(ep["durations"])
+            p95 = round(percentile(ep["durations"], 0.95), 2)
+            status = "insufficient" if samples < min_samples else ("failed" if p95 > budget else "passed")
+            latency[key] = {"p95_ms": p95, "max_ms": round(max(ep["durations"], default=0.0), 2), "samples": samples, "status": status}
+            if status != "insufficient":
+                judged += 1
+            if status == "failed":
+                where = self._where(ep["tests"][0]) if ep["tests"] else ("", 1)
+                findings.append(self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}", {"endpoint": key, "p95_ms": p95, "samples": samples}, {"endpoint": key, "p95": p95, "samples": samples, "budget": budget}))
+        report.metrics["latency"] = latency
+
+        # errors
+        rate = round(100.0 * self.server_errors / self.responses, 3) if self.responses else 0.0
+        report.metrics["errors"] = {"responses": self.responses, "server_errors": self.server_errors, "rate_percent": rate, "excluded": self.excluded}
+        err_budget = float(settings["thresholds.error-rate-percent"])
+        if self.responses and rate > err_budget:
+            example = self.error_examples[0] if self.error_examples else ""
+            path, line = self._where(example.rsplit(" in ", 1)[-1]) if " in " in example else ("", 1)
+            findings.append(self._finding(REGISTRY["BG549"], path, line, "BG549", {"rate_percent": rate}, {"server_errors": self.server_errors, "responses": self.responses, "rate": rate, "budget": err_budget, "example": example or "-"}))
+
+        findings = apply_overrides(findings, settings)
+        ignored = {t.upper() for t in settings["ignore"]}
+        findings = [f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored)]
+        report.findings.extend(findings)
+
+        # endpoints
+        by_endpoint: dict[str, list[Finding]] = {}
+        for f in findings:
+            ep_key = f.extra.get("endpoint") or f.extra.get("operation")
+            if ep_key:
+                by_endpoint.setdefault(ep_key, []).append(f)
+        for key in sorted(self.endpoints):
+            ep = self.endpoints[key]
+            own = by_endpoint.get(key, [])
+            conformant = ep["documented"] and not any(f.gate in ("API-STATUS", "API-DOCS") for f in own)
+            lat = latency.get(key, {})
+            ready = bool(ep["documented"] and conformant and not own and lat.get("status") != "failed" and ep["tests"])
+            report.endpoints.append({
+                "method": ep["method"],
+                "path": ep["path"],
+                "requests": ep["requests"],
+                "p95_ms": lat.get("p95_ms"),
+                "documented": ep["documented"],
+                "conformant": conformant,
+                "tests": len(ep["tests"]),
+                "statuses": dict(sorted(ep["statuses"].items())),
+                "ready": ready,
+            })
+
+        # what could be judged
+        names = {c: REGISTRY[c] for c in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549")}
+        for code, cls in names.items():
+            cov(str(cls.gate)).checks.append(code)
+        known = {r.code for r in report.rules}
+        report.rules.extend(cls.info() for code, cls in names.items() if code not in known)
+        report.rules.sort(key=lambda r: r.code)
+        recorded = sum(ep["requests"] for ep in self.endpoints.values())
+        no_requests = "no HTTP request was recorded through a supported test client"
+        spec_reason = "; ".join(self.spec_errors) or "no OpenAPI spec found (config `openapi.spec`, or openapi.yaml/json, swagger.*, docs/openapi*)"
+        if recorded:
+            cov("API-STATUS").evaluated = True  # error bodies are judged without a spec too
+            cov("SEC-CRYPTO").evaluated = True
+            cov("API-STATUS").evidence["requests"] = recorded
+            if not spec_ops:
+                cov("API-STATUS").reasons.append(f"runtime: status conformance not judged: {spec_reason}")
+        else:
+            for gate in ("API-STATUS", "API-REST", "SEC-CRYPTO", "M-LATENCY", "M-ERRORS"):
+                cov(gate).reasons.append(f"runtime: {no_requests}")
+        if spec_ops:
+            cov("API-DOCS").evaluated = True
+            cov("API-DOCS").evidence["spec_coverage_percent"] = report.metrics["spec_coverage"]["percent"]
+        else:
+            cov("API-DOCS").reasons.append(f"runtime: {spec_reason}")
+        if recorded and self.sql_seen:
+            cov("API-REST").evaluated = True
+        elif recorded:
+            cov("API-REST").reasons.append("runtime: unsafe GET not judged: no SQL was captured during a recorded request")
+        if self.responses:
+            cov("M-ERRORS").evaluated = True
+            cov("M-ERRORS").evidence.update(report.metrics["errors"])
+        elif recorded:
+            cov("M-ERRORS").reasons.append("runtime: every recorded response was excluded (expected errors)")
+        if judged:
+            cov("M-LATENCY").evaluated = True
+            insufficient = [k for k, v in latency.items() if v["status"] == "insufficient"]
+            if insufficient:
+                cov("M-LATENCY").evidence["insufficient_samples"] = insufficient
+        elif recorded:
+            cov("M-LATENCY").reasons.append(f"runtime: insufficient samples: no endpoint has {min_samples} recorded requests (thresholds.latency-min-samples)")
+        for gate in GATES:
+            if self.errors:
+                cov(gate).evidence.setdefault("capture_errors", self.errors[:5])
+        if self.errors:
+            import warnings
+
+            from ..plugin import BackendGatesWarning
+
+            warnings.warn(BackendGatesWarning(f"backend-gates: http capture: {self.errors[0]}"), stacklevel=1)
+
+    def _finding(self, cls: Any, path: str, line: int, key: str, extra: dict[str, Any], fmt: dict[str, Any]) -> Finding:
+        fmt = {k: redact_text(str(v)) if isinstance(v, str) else v for k, v in fmt.items()}
+        message = redact_text(cls.message.format(**fmt))
+        finding = cls.make_finding(Location(path or ".", max(1, int(line)), 1), message=message, extra=extra)
+        import dataclasses
+
+        out: Finding = dataclasses.replace(finding, fingerprint=fingerprint(cls.code, path, key))
+        return out

@@ -1,0 +1,469 @@
+"""Capture points for HTTP requests made through test clients, installed and removed as a set.
+
+Client side (where the test calls): `httpx.Client.send` / `httpx.AsyncClient.send` (also
+Starlette/FastAPI's TestClient, ASGI and WSGI transports), `requests.Session.send` (live servers),
+Werkzeug's test client (`flask.testing.FlaskClient`), Django's test `Client`/`AsyncClient`.
+Server side (the application): Starlette/FastAPI, Flask and Django tell the matched route
+template, and, when the app runs in another thread (TestClient's portal, a live server), they
+push the client's request scope onto that thread so SQL run there is attributed to the request.
+
+Every wrapper calls the original exactly once and returns or raises exactly what it did; the
+recorder's own failures are caught and counted, never raised into a test.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import sys
+import time
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .context import CONTEXT, RequestScope
+
+log = logging.getLogger(__name__)
+
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("backend_gates_http_depth", default=0)
+ACTIVE: list[RequestScope] = []  # client-side scopes in flight (any thread), newest last
+RAISES_DEPTH = [0]  # open `pytest.raises` blocks
+
+
+class Token:
+    __slots__ = ("scope", "t0", "nested", "client", "test", "expect")
+
+    def __init__(self, scope: RequestScope | None, client: str, nested: bool) -> None:
+        self.scope = scope
+        self.client = client
+        self.nested = nested
+        self.t0 = time.perf_counter()
+        self.test = CONTEXT.test
+        self.expect = bool(CONTEXT.expect_errors or RAISES_DEPTH[0] > 0)
+
+
+# --------------------------------------------------------------------------- recorder hookup
+
+_SINK: list[Any] = []  # the HttpObserver when started
+
+
+def _depth() -> int:
+    return _DEPTH.get()
+
+
+def begin(client: str, method: str, url: str, record: bool = True) -> Token | None:
+    """Open a request scope (outermost client call only); `record=False` passes the call through."""
+    try:
+        nested = _depth() > 0 or not record or not _SINK
+        if nested:
+            token = Token(None, client, True)
+        else:
+            scope = CONTEXT.push_request(method, urlsplit(url).path or "/")
+            ACTIVE.append(scope)
+            token = Token(scope, client, False)
+        _DEPTH.set(_depth() + 1)
+        return token
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+        return None
+
+
+def _release(token: Token | None) -> None:
+    if token is None:
+        return
+    try:
+        _DEPTH.set(max(0, _depth() - 1))
+        if token.scope is None:
+            return
+        CONTEXT.pop_request(token.scope)
+        if token.scope in ACTIVE:
+            ACTIVE.remove(token.scope)
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "testserver", "testserver.local"})
+EXTRA_HOSTS: set[str] = set()  # hosts of the spec's servers (set by the observer)
+
+
+def is_test_host(url: str) -> bool:
+    """A request to a server the tests run (local), not to a third-party service."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return (
+        not host
+        or host in LOCAL_HOSTS
+        or host in EXTRA_HOSTS
+        or host.startswith("127.")
+        or host.endswith((".localhost", ".local", ".test", ".internal"))
+    )
+
+
+def end(token: Token | None, response: Any, extract: Callable[[Any], dict[str, Any]]) -> None:
+    _release(token)
+    if token is None or token.nested or not _SINK:
+        return
+    try:
+        duration = (time.perf_counter() - token.t0) * 1000.0
+        info = extract(response)
+        if info is None:
+            return
+        _SINK[0].record(token, info, duration)
+    except Exception as exc:
+        _error(exc)
+
+
+def fail(token: Token | None) -> None:
+    """The client call raised (e.g. TestClient re-raising a server exception): no response."""
+    _release(token)
+    if token is None or token.nested or not _SINK:
+        return
+    try:
+        _SINK[0].record_exception(token)
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+
+
+def _error(exc: BaseException) -> None:
+    log.debug("backend-gates http capture failed", exc_info=exc)
+    if _SINK:
+        _SINK[0].capture_error(exc)
+
+
+# --------------------------------------------------------------------------- server side
+
+
+def server_enter() -> RequestScope | None:
+    """On the app's thread: make the in-flight client request the current scope if it is not."""
+    try:
+        if not ACTIVE:
+            return None
+        scope = ACTIVE[-1]
+        if scope in CONTEXT.requests:
+            return None
+        CONTEXT.requests.append(scope)
+        return scope
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+        return None
+
+
+def server_exit(pushed: RequestScope | None) -> None:
+    if pushed is not None:
+        try:
+            stack = CONTEXT.requests  # this thread's stack only: the client side still owns it
+            if pushed in stack:
+                stack.remove(pushed)
+        except Exception as exc:  # pragma: no cover - defensive
+            _error(exc)
+
+
+def set_template(template: Any) -> None:
+    try:
+        if isinstance(template, str) and template and ACTIVE:
+            scope = CONTEXT.request if CONTEXT.request in ACTIVE else ACTIVE[-1]
+            if scope is not None:
+                scope.template = template
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+
+
+# --------------------------------------------------------------------------- extractors
+
+
+def _headers(items: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        for k, v in items:
+            out[str(k).lower()] = str(v)
+    except Exception:
+        pass
+    return out
+
+
+def _httpx_info(response: Any) -> dict[str, Any]:
+    request = response.request
+    body = response._content if hasattr(response, "_content") else None
+    return {
+        "method": request.method,
+        "path": request.url.path,
+        "status": response.status_code,
+        "headers": _headers(response.headers.multi_items()),
+        "body": body,
+    }
+
+
+def _requests_info(response: Any) -> dict[str, Any]:
+    request = response.request
+    body = response._content if getattr(response, "_content_consumed", False) and isinstance(response._content, bytes) else None
+    return {
+        "method": request.method,
+        "path": urlsplit(request.url).path,
+        "status": response.status_code,
+        "headers": _headers(response.headers.items()),
+        "body": body,
+    }
+
+
+def _werkzeug_info(response: Any) -> dict[str, Any]:
+    request = response.request
+    # a streamed body is read only when its length is known (never drain an endless stream)
+    finite = not response.is_streamed or response.headers.get("Content-Length") is not None
+    body = response.get_data() if finite else None
+    return {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "headers": _headers(response.headers.items()),
+        "body": body,
+        "template": getattr(getattr(request, "url_rule", None), "rule", None),
+    }
+
+
+def _django_route(route: Any) -> str | None:
+    """Django's joined route ('api/users/<int:pk>/', or regex parts '^api/^users/(?P<pk>\\d+)/$')."""
+    if not isinstance(route, str) or not route:
+        return None
+    return "/" + route.replace("^", "").replace("$", "").lstrip("/")
+
+
+def _django_info(response: Any) -> dict[str, Any]:
+    request = getattr(response, "request", None) or {}
+    match = getattr(response, "resolver_match", None)
+    route = getattr(match, "route", None) if match is not None else None
+    body = None if getattr(response, "streaming", False) else response.content
+    return {
+        "method": request.get("REQUEST_METHOD", "GET"),
+        "path": request.get("PATH_INFO", "/"),
+        "status": response.status_code,
+        "headers": _headers(response.items()),
+        "body": body,
+        "template": _django_route(route),
+    }
+
+
+# --------------------------------------------------------------------------- wrappers
+
+
+def _sync_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str, bool]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            method, url, record = describe(*args, **kwargs)
+            token = begin(client, method, url, record)
+        except Exception as exc:
+            _error(exc)
+            token = None
+        try:
+            result = original(*args, **kwargs)
+        except BaseException:
+            fail(token)
+            raise
+        end(token, result, extract)
+        return result
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _async_client(original: Callable[..., Any], client: str, describe: Callable[..., tuple[str, str, bool]], extract: Callable[[Any], dict[str, Any]]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            method, url, record = describe(*args, **kwargs)
+            token = begin(client, method, url, record)
+        except Exception as exc:
+            _error(exc)
+            token = None
+        try:
+            result = await original(*args, **kwargs)
+        except BaseException:
+            fail(token)
+            raise
+        end(token, result, extract)
+        return result
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+# transports that run the application in process; MockTransport is not one (it fakes a remote API)
+IN_PROCESS_TRANSPORTS = ("ASGITransport", "WSGITransport", "_TestClientTransport")
+
+
+def _describe_httpx(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str, bool]:
+    url = str(request.url)
+    transport = type(getattr(self, "_transport", None)).__name__
+    return request.method, url, transport in IN_PROCESS_TRANSPORTS or is_test_host(url)
+
+
+def _describe_requests(self: Any, request: Any, *a: Any, **k: Any) -> tuple[str, str, bool]:
+    return request.method, request.url, is_test_host(request.url)
+
+
+def _describe_werkzeug(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str, bool]:
+    method = kwargs.get("method", "GET")
+    path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "/")
+    if args and not isinstance(args[0], str):
+        target = args[0]
+        method = getattr(target, "method", method)
+        path = getattr(target, "path", path)
+    return str(method), str(path), True
+
+
+def _describe_django(self: Any, **request: Any) -> tuple[str, str, bool]:
+    return str(request.get("REQUEST_METHOD", "GET")), str(request.get("PATH_INFO", "/")), True
+
+
+def _starlette_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def wrapper(self: Any, scope: Any, receive: Any, send: Any) -> Any:
+        if not isinstance(scope, dict) or scope.get("type") != "http":
+            return await original(self, scope, receive, send)
+        pushed = server_enter()
+        try:
+            return await original(self, scope, receive, send)
+        finally:
+            try:
+                route = scope.get("route")
+                set_template(getattr(route, "path_format", None) or getattr(route, "path", None))
+            except Exception as exc:  # pragma: no cover - defensive
+                _error(exc)
+            server_exit(pushed)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _flask_wsgi(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, environ: Any, start_response: Any) -> Any:
+        pushed = server_enter()
+        try:
+            return original(self, environ, start_response)
+        finally:
+            server_exit(pushed)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _flask_dispatch(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            from flask import request
+
+            rule = request.url_rule
+            set_template(getattr(rule, "rule", None))
+        except Exception as exc:  # pragma: no cover - defensive
+            _error(exc)
+        return original(self, *args, **kwargs)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _django_get_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, request: Any) -> Any:
+        pushed = server_enter()
+        try:
+            return original(self, request)
+        finally:
+            try:
+                match = getattr(request, "resolver_match", None)
+                route = getattr(match, "route", None)
+                set_template(_django_route(route))
+            except Exception as exc:  # pragma: no cover - defensive
+                _error(exc)
+            server_exit(pushed)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _raises_enter(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        RAISES_DEPTH[0] += 1
+        return result
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _raises_exit(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        RAISES_DEPTH[0] = max(0, RAISES_DEPTH[0] - 1)
+        return original(self, *args, **kwargs)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+# module -> [(attribute path, wrapper factory)]
+TARGETS: dict[str, list[tuple[str, Callable[[Callable[..., Any]], Callable[..., Any]]]]] = {
+    "httpx": [
+        ("Client.send", lambda f: _sync_client(f, "httpx", _describe_httpx, _httpx_info)),
+        ("AsyncClient.send", lambda f: _async_client(f, "httpx", _describe_httpx, _httpx_info)),
+    ],
+    "requests": [("Session.send", lambda f: _sync_client(f, "requests", _describe_requests, _requests_info))],
+    "werkzeug.test": [("Client.open", lambda f: _sync_client(f, "werkzeug", _describe_werkzeug, _werkzeug_info))],
+    "django.test.client": [
+        ("Client.request", lambda f: _sync_client(f, "django", _describe_django, _django_info)),
+        ("AsyncClient.request", lambda f: _async_client(f, "django", _describe_django, _django_info)),
+    ],
+    "starlette.applications": [("Starlette.__call__", _starlette_call)],
+    "flask.app": [("Flask.wsgi_app", _flask_wsgi), ("Flask.dispatch_request", _flask_dispatch)],
+    "django.core.handlers.base": [("BaseHandler.get_response", _django_get_response)],
+    "_pytest.raises": [
+        ("RaisesExc.__enter__", _raises_enter),
+        ("RaisesExc.__exit__", _raises_exit),
+        ("RaisesGroup.__enter__", _raises_enter),
+        ("RaisesGroup.__exit__", _raises_exit),
+    ],
+    "_pytest.python_api": [("RaisesContext.__enter__", _raises_enter), ("RaisesContext.__exit__", _raises_exit)],
+}
+
+
+class Patcher:
+    """Installs the wrappers for modules already imported; `refresh()` picks up later imports."""
+
+    def __init__(self) -> None:
+        self.installed: list[tuple[Any, str, Any]] = []
+        self.done: set[str] = set()
+        self.errors: list[str] = []
+
+    def refresh(self) -> None:
+        for module_name, targets in TARGETS.items():
+            if module_name in self.done:
+                continue
+            module = sys.modules.get(module_name)
+            if module is None:
+                continue
+            self.done.add(module_name)
+            for attr_path, factory in targets:
+                cls_name, _, attr = attr_path.partition(".")
+                cls = getattr(module, cls_name, None)
+                original = cls.__dict__.get(attr) if cls is not None else None
+                if original is None or hasattr(original, "__backend_gates_original__"):
+                    continue
+                try:
+                    setattr(cls, attr, factory(original))
+                    self.installed.append((cls, attr, original))
+                except Exception as exc:
+                    self.errors.append(f"{module_name}.{attr_path}: {exc}")
+
+    def undo(self) -> None:
+        for cls, attr, original in reversed(self.installed):
+            try:
+                setattr(cls, attr, original)
+            except Exception:  # pragma: no cover - defensive
+                pass
+        self.installed.clear()
+        self.done.clear()
