@@ -292,9 +292,7 @@ class GatesPlugin:
             existing = [p for p in paths if p.exists()]
             report = check(existing or [root], self.settings, mode="pytest")
         if self.observers:
-            from .engine import evaluate_gates
-
-            from .engine import Coverage
+            from .engine import Coverage, evaluate_gates
 
             coverage = report.extra.setdefault("coverage", {})
             for observer in self.observers:
@@ -306,6 +304,7 @@ class GatesPlugin:
                         cov.evaluated = False
                         cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
                     warnings.warn(BackendGatesWarning(f"backend-gates: {observer.name}: {exc}"), stacklevel=1)
+            _apply_selection(report, self.settings)
             from .baseline import narrow_runtime
 
             narrow_runtime(report, self.settings)  # baseline and --diff for runtime findings too
@@ -332,3 +331,17 @@ class GatesPlugin:
             from .html_report import write_html
 
             write_html(event, self.settings.root / html)
+
+
+def _apply_selection(report: Any, settings: Any) -> None:
+    """Runtime findings obey select/ignore, per-file ignores and severity overrides like static ones."""
+    from .checks.base import REGISTRY
+    from .engine import apply_overrides, selected
+
+    enabled = {cls.code for cls, _opts in selected(settings, ("runtime",))}
+    runtime_codes = {code for code, cls in REGISTRY.items() if cls.kind == "runtime"}
+    kept = [f for f in report.findings if f.code not in runtime_codes or f.code in enabled]
+    report.findings = apply_overrides(kept, settings)
+    known = {r.code for r in report.rules}
+    report.rules.extend(REGISTRY[c].info() for c in sorted(enabled - known))
+    report.rules.sort(key=lambda r: r.code)

@@ -18,7 +18,7 @@ NEW = "\n\ndef new():\n    try:\n        work()\n    except:\n        log('new')
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\n')
+    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\nignore = ["T-KINDS"]\n')
     pytester.mkpydir("app")
     (pytester.path / "app" / "views.py").write_text(OLD)
     pytester.makepyfile(test_ok="def test_ok():\n    assert True\n")
@@ -32,7 +32,7 @@ def _event(pytester: pytest.Pytester) -> dict:
 def test_plugin_honours_config_baseline(project: pytest.Pytester) -> None:
     written = run_cli("check", "--no-cache", "--write-baseline", "gates-baseline.json", cwd=project.path)
     assert written.returncode == 0, written.stderr
-    project.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\nbaseline = "gates-baseline.json"\n')
+    project.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\nignore = ["T-KINDS"]\nbaseline = "gates-baseline.json"\n')
     result = project.runpytest_subprocess("--backend-gates", "--backend-gates-enforce")
     result.assert_outcomes(passed=1)
     assert result.ret == 0
@@ -100,7 +100,7 @@ CLEAN_VIEWS = "def listing(orders):\n    return [o.user for o in orders]  # lazy
 
 
 def test_plugin_writes_and_honours_a_baseline_with_runtime_findings(pytester: pytest.Pytester) -> None:
-    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\nbaseline = "gates-baseline.json"\n')
+    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["app"]\nignore = ["T-KINDS"]\nbaseline = "gates-baseline.json"\n')
     pytester.mkpydir("app")
     (pytester.path / "app" / "views.py").write_text(OLD + "\n\n" + CLEAN_VIEWS)
     pytester.makeconftest(RUNTIME_CONFTEST)

@@ -153,7 +153,7 @@ class SensitiveFieldInResponse(RuntimeCheck):
     """
 
     code = "BG547"
-    name = "sensitive-field-in-response"
+    name = "sensitive-field-in-response-body"
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
     message = "{endpoint} returned the sensitive field `{field}` ({count} response(s), e.g. {test})"
