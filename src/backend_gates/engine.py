@@ -59,6 +59,7 @@ def _is_spec_name(name: str) -> bool:
 # kind -> (module with `analyze(path, abs_path, source, checks, config) -> FileResult`, matcher)
 FILE_KINDS: dict[str, tuple[str, Callable[[str, Config], bool]]] = {
     "python": ("backend_gates.sources.python", lambda key, cfg: key.endswith(".py")),
+    "sql": ("backend_gates.sources.sql", lambda key, cfg: key.endswith(".sql")),
 }
 
 
@@ -256,6 +257,9 @@ def selected(config: Config, kinds: tuple[str, ...]) -> list[tuple[type, dict[st
             enabled = False
         if enabled:
             out.append((cls, check_options(cls, config)))
+    from .checks.base import COLLECTORS
+
+    out.extend((cls, {}) for cls in COLLECTORS if cls.kind in kinds)  # fact collectors always run
     return out
 
 
@@ -572,7 +576,7 @@ def check(
         for cls, opts in selected(config, file_kinds + ("tool",)):
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, opts))
-        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
+        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind] if cls.code]
         cache.meta["rules"] = file_rules
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
