@@ -83,7 +83,10 @@ class SelectStar(_StatementRule):
     fix = "list the columns explicitly"
     example_path = "queries.sql"
     good = ["SELECT id, email FROM users WHERE id = 1;\nSELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.t_id = t.id);\n"]
-    bad = [Bad("SELECT * FROM users WHERE id = 1;\n", line=1)]
+    bad = [
+        Bad("SELECT * FROM users WHERE id = 1;\n", line=1),
+        Bad({"app/repo.py": "def get(cur, uid):\n    cur.execute('SELECT * FROM users WHERE id = %s', (uid,))\n"}, line=2, path="app/repo.py"),
+    ]
 
 
 class WriteWithoutWhere(_StatementRule):
