@@ -277,6 +277,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
+FEATURE_COMMAND_MODULES += ["backend_gates.sql.inventory", "backend_gates.migrations.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -647,6 +647,7 @@ def check(
     )
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
+    report.extra["project"] = project  # in-process only (not serialised): facts for feature commands
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report

@@ -82,8 +82,9 @@ class PythonSqlFacts(FactCollector):
             stmt = analysis.parse_one(template.text, dialect)
             fact = analysis.summarize(stmt, line, where=self.where)
         else:
+            tree = analysis.parse_one(template.text, dialect).tree
             fact = {
-                "line": line, "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": [],
+                "line": line, "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": analysis.tables_of(tree),
                 "parameterised": False, "filters": [], "issues": [], "error": "", "where": self.where,
                 "dynamic": list(template.dynamic)[:5],
             }
