@@ -40,6 +40,7 @@ def analyze(
     active = [cls(ctx, opts) for cls, opts in checks]
     where = "migration-sql" if migration else "sql-file"
     lines = ctx.lines
+    created: set[str] = set()
     for stmt in statements:
         fact = analysis.summarize(stmt, stmt.line, where=where)
         ctx.facts.setdefault("sql_statement", []).append(fact)
@@ -53,6 +54,9 @@ def analyze(
                 item["source"] = "sql"
                 if kind == "migration_op":
                     item["ack"] = _acknowledged(lines, stmt)
+                    item["new_table"] = item.get("table") in created and item["op"] != "create_table"
+                    if item["op"] == "create_table":
+                        created.add(item["table"])
                 ctx.facts.setdefault(kind, []).append(item)
         for check in active:
             check.visit_statement(stmt)

@@ -82,7 +82,10 @@ def split(text: str, dialect: str | None = None) -> list[Statement]:
         try:
             trees = d.parser().parse(chunk, prepared)
             stmt.tree = next((t for t in trees if t is not None), None)
-            if isinstance(stmt.tree, exp.Command) and not _is_known_command(stmt.tree):
+            if isinstance(stmt.tree, (exp.Condition, exp.Alias, exp.Identifier)) and not isinstance(stmt.tree, exp.Query):
+                stmt.error = f"not a SQL statement: {body.split()[0][:40]!r} is not a statement keyword"
+                stmt.tree = None
+            elif isinstance(stmt.tree, exp.Command) and not _is_known_command(stmt.tree):
                 stmt.error = f"sqlglot does not understand this statement ({stmt.tree.name or 'command'})"
                 stmt.tree = None
         except (ParseError, TokenError, ValueError, RecursionError) as exc:
@@ -388,7 +391,8 @@ def ddl_facts(tree: Any, line: int) -> dict[str, list[dict[str, Any]]]:
                 out.setdefault("migration_op", []).append(op)
     elif isinstance(tree, exp.Drop):
         kind = str(tree.args.get("kind") or "").upper()
-        name = tree.this.name.lower() if tree.this is not None else ""
+        target = tree.this if tree.this is not None else next(iter(tree.args.get("tables") or []), None)
+        name = target.name.lower() if target is not None else ""
         if kind in ("TABLE", "INDEX"):
             out.setdefault("migration_op", []).append(
                 {"op": f"drop_{kind.lower()}", "table": name if kind == "TABLE" else "", "name": name, "line": line,
@@ -423,7 +427,8 @@ def _alter_action(action: Any, table: str, line: int) -> dict[str, Any] | None:
     if isinstance(action, exp.Drop):
         kind = str(action.args.get("kind") or "").upper()
         if kind == "COLUMN" or not kind:
-            return {"op": "drop_column", "table": table, "column": action.this.name.lower() if action.this is not None else "", "line": line}
+            target = action.this if action.this is not None else next(iter(action.args.get("tables") or []), None)
+            return {"op": "drop_column", "table": table, "column": target.name.lower() if target is not None else "", "line": line}
         if kind == "CONSTRAINT":
             return None
     return None
