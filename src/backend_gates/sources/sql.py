@@ -48,6 +48,12 @@ def analyze(
             continue
         ddl = analysis.ddl_facts(stmt.tree, stmt.line)
         for kind, items in ddl.items():
+            if kind == "migration_op" and not (direction and direction[0] == "down"):
+                for op in items:
+                    if op["op"] == "add_column":  # the schema model gets the new column
+                        column = {"name": op["column"], "type": op.get("type", ""), "nullable": not op.get("not_null"),
+                                  "fk": op.get("fk", ""), "line": op["line"]}
+                        ctx.facts.setdefault("column", []).append({"table": op["table"], "column": column, "source": "sql"})
             if kind == "migration_op" and (not migration or direction and direction[0] == "down"):
                 continue
             for item in items:

@@ -411,8 +411,12 @@ def _alter_action(action: Any, table: str, line: int) -> dict[str, Any] | None:
         constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
         not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in constraints)
         default = any(isinstance(k, exp.DefaultColumnConstraint) for k in constraints)
+        fk = next((k for k in constraints if isinstance(k, exp.Reference)), None)
+        ref = ""
+        if fk is not None:
+            ref = fk.this.this.name.lower() if isinstance(fk.this, exp.Schema) else getattr(fk.this, "name", "").lower()
         return {"op": "add_column", "table": table, "column": action.name.lower(), "line": line,
-                "not_null": not_null, "default": default}
+                "not_null": not_null, "default": default, "type": _type_name(action.args.get("kind")), "fk": ref}
     if isinstance(action, exp.AlterColumn):
         if action.args.get("dtype") is not None:
             return {"op": "alter_column_type", "table": table, "column": action.name.lower(), "line": line,
