@@ -57,7 +57,27 @@ def prepare(sql: str) -> str:
 
 
 def split(text: str, dialect: str | None = None) -> list[Statement]:
-    """Statements of a SQL text, each parsed on its own so one bad statement does not hide others."""
+    """Statements of a SQL text, each parsed on its own so one bad statement does not hide others.
+
+    A statement the configured (or generic) grammar cannot read is tried with the other dialects
+    before it counts as unparseable: vendor SQL (MySQL `DATABASE()`, SQLite FTS `MATCH`) is valid.
+    """
+    statements = _split(text, dialect)
+    if any(s.error for s in statements):
+        for other in ("postgres", "mysql", "sqlite", None):
+            if other == read_dialect(dialect):
+                continue
+            for index, stmt in enumerate(statements):
+                if stmt.error and stmt.text.strip():
+                    retry = _split(stmt.text, other)
+                    if len(retry) == 1 and not retry[0].error:
+                        retry[0].line = stmt.line
+                        retry[0].comments = stmt.comments
+                        statements[index] = retry[0]
+    return statements
+
+
+def _split(text: str, dialect: str | None = None) -> list[Statement]:
     read = read_dialect(dialect)
     d = Dialect.get_or_raise(read)
     prepared = prepare(text)

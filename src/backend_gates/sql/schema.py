@@ -212,7 +212,8 @@ def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_
                 table.pk = ["id"]
         table.pk_known = True
     else:
-        table.pk_known = bool(table.pk) or known
+        opaque = any(source.get("opaque") for source in [data, *ancestors])
+        table.pk_known = bool(table.pk) or (known and not opaque)
     for col in table.columns.values():
         if col.fk:
             table.fks.append(([col.name], col.fk))
@@ -263,7 +264,6 @@ def infer_dialect(project: Any) -> str:
         counts[hint["dialect"]] = counts.get(hint["dialect"], 0) + 1
     if not counts:
         return ""
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return "postgres" if "postgres" in counts else ""
-    return ranked[0][0]
+    # most files win; ties go to the server database (SQLite is usually the development fallback)
+    preference = {"postgres": 0, "mysql": 1, "sqlite": 2}
+    return min(counts, key=lambda d: (-counts[d], preference.get(d, 9)))

@@ -118,7 +118,7 @@ class AlterColumnType(_OpRule):
     bad = [Bad(ALEMBIC_HEAD + "def upgrade():\n    op.alter_column('users', 'age', type_=sa.BigInteger())\n\n\ndef downgrade():\n    op.alter_column('users', 'age', type_=sa.Integer())\n", line=9)]
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:
-        return {"table": op["table"], "column": op.get("column", "")}
+        return {"table": op["table"] or "(a computed table)", "column": op.get("column", "") or "(a computed column)"}
 
 
 class RenameInMigration(_OpRule):

@@ -22,7 +22,7 @@ class _StatementRule(ProjectCheck):
     places: ClassVar[tuple[str, ...]] = APP_CODE
 
     def statements(self, project: Any) -> list[tuple[str, dict[str, Any]]]:
-        return [(p, s) for p, s in project.facts("sql_statement") if s.get("where") in self.places]
+        return [(p, s) for p, s in project.facts("sql_statement") if s.get("where") in self.places and not s.get("test")]
 
     def not_evaluated(self, project: Any) -> str | None:
         if not self.statements(project):
@@ -71,8 +71,8 @@ class SelectStar(_StatementRule):
 
     Why it matters: the query reads every column (more I/O, no covering index), and the code
     breaks or leaks data silently when a column is added. Name the columns you need.
-    Known limits: `SELECT *` inside `EXISTS (...)` is fine and not reported; migrations are
-    not checked.
+    Known limits: `SELECT *` inside `EXISTS (...)` is fine and not reported; migrations and
+    tests are not checked.
     """
 
     code = "BG301"

@@ -259,7 +259,7 @@ class UnindexedFilterColumn(_SchemaRule):
         schema = _schema(project)
         out = []
         for path, stmt in project.facts("sql_statement"):
-            if stmt.get("where") not in ("python", "sql-file"):
+            if stmt.get("where") not in ("python", "sql-file") or stmt.get("test"):
                 continue
             for table_name, column in stmt.get("filters", []):
                 table = schema.merged.get(table_name)

@@ -8,6 +8,7 @@ lock or break a live table, so the unsafe-operation rules skip it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import libcst as cst
@@ -19,6 +20,10 @@ from .db_schema_facts import _line_of, _sa_column, _table_call
 ALEMBIC_OPS = frozenset({
     "create_table", "drop_table", "add_column", "drop_column", "alter_column", "create_index", "drop_index",
     "rename_table", "execute", "create_foreign_key", "create_unique_constraint", "batch_alter_table",
+})
+DJANGO_STRING_FIELDS = frozenset({
+    "CharField", "TextField", "EmailField", "SlugField", "URLField", "FilePathField", "FileField", "ImageField",
+    "GenericIPAddressField", "IPAddressField", "CICharField", "CITextField", "CIEmailField",
 })
 DJANGO_OPS = frozenset({
     "CreateModel", "DeleteModel", "AddField", "RemoveField", "AlterField", "RenameField", "RenameModel",
@@ -33,9 +38,13 @@ def _acknowledged(ctx: Any, line: int) -> bool:
     return False
 
 
+_REVISION = re.compile(r"^(?:revision|down_revision)\s*(?::[^=\n]*)?=", re.M)
+
+
 def is_alembic(ctx: Any) -> bool:
+    """An Alembic revision module: `def upgrade` plus module-level `revision` / `down_revision`."""
     src = ctx.source
-    return "def upgrade" in src and ("from alembic import op" in src or "import alembic" in src or "op." in src and "revision" in src)
+    return "def upgrade" in src and "revision" in src and len(set(m.group(0).split()[0].rstrip(":=") for m in _REVISION.finditer(src))) == 2
 
 
 def is_django_migration(ctx: Any) -> bool:
@@ -89,6 +98,9 @@ class AlembicMigrationFacts(FactCollector):
         if batch_table is not None:
             args = [cst.SimpleString(repr(batch_table)), *args] if name not in ("execute",) else args
         table = (string(args[0]) or "").lower() if args else (string(kwarg(node, "table_name")) or "").lower()
+        if name == "alter_column" and not args:
+            args = [a for a in (kwarg(node, "table_name"), kwarg(node, "column_name")) if a is not None]
+            table = (string(args[0]) or "").lower() if args else ""
         op: dict[str, Any] = {"line": line, "source": "alembic", "table": table, "ack": _acknowledged(self.ctx, line)}
         if name == "create_table":
             self.created.add(table)
@@ -204,7 +216,13 @@ class DjangoMigrationFacts(FactCollector):
             if not isinstance(field, cst.Call) or call_name(field) in ("ManyToManyField",):
                 return
             null = is_true(kwarg(field, "null"))
-            default = kwarg(field, "default") is not None or kwarg(field, "db_default") is not None
+            default = (
+                kwarg(field, "default") is not None
+                or kwarg(field, "db_default") is not None
+                # Django fills existing rows itself: '' for blank string fields, now() for auto_now(_add)
+                or is_true(kwarg(field, "blank")) and call_name(field) in DJANGO_STRING_FIELDS
+                or is_true(kwarg(field, "auto_now")) or is_true(kwarg(field, "auto_now_add"))
+            )
             op.update(op="add_column", column=column, not_null=not null, default=default)
         elif name == "RemoveField":
             op.update(op="drop_column", column=string(kwarg(node, "name")) or "")
@@ -222,19 +240,20 @@ class DjangoMigrationFacts(FactCollector):
         self.fact("migration_op", op)
 
 
+_HINTS = (
+    ("postgres", re.compile(r"postgres(?:ql)?(?:\+\w+)?://|backends\.postgresql|^\s*(?:import|from)\s+(?:psycopg2?|psycopg_pool|asyncpg)\b", re.M)),
+    ("mysql", re.compile(r"mysql(?:\+\w+)?://|['\"]mysql\+\w+['\"]|backends\.mysql|^\s*(?:import|from)\s+(?:pymysql|MySQLdb|aiomysql|asyncmy|mysql\.connector)\b", re.M)),
+    ("sqlite", re.compile(r"sqlite(?:\+\w+)?:///|backends\.sqlite3|^\s*(?:import|from)\s+(?:sqlite3|aiosqlite)\b", re.M)),
+)
+
+
 class DialectHints(FactCollector):
     """Which database the project talks to: DSNs, driver imports, Django ENGINE settings."""
 
-    triggers = ("postgres", "psycopg", "asyncpg", "mysql", "MySQLdb", "sqlite", "ENGINE")
+    triggers = ("postgres", "psycopg", "asyncpg", "mysql", "MySQLdb", "sqlite")
 
     def finish(self) -> None:
         src = self.ctx.source
-        hints = []
-        if "postgres" in src or "psycopg" in src or "asyncpg" in src:
-            hints.append("postgres")
-        if "mysql" in src.lower() and ("mysql://" in src or "mysql+" in src or "import pymysql" in src or "MySQLdb" in src or "backends.mysql" in src):
-            hints.append("mysql")
-        if "sqlite://" in src or "import sqlite3" in src or "backends.sqlite3" in src or "aiosqlite" in src:
-            hints.append("sqlite")
-        for hint in hints:
-            self.fact("dialect_hint", {"dialect": hint, "test": self.ctx.is_test_file})
+        for dialect, pattern in _HINTS:
+            if pattern.search(src):
+                self.fact("dialect_hint", {"dialect": dialect, "test": self.ctx.is_test_file})

@@ -16,6 +16,7 @@ import libcst as cst
 from ...model import Severity
 from ..base import Bad, FactCollector, PythonCheck
 from ._cst import call_name, dotted, positional
+from .db_migration_facts import is_alembic, is_django_migration
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -89,7 +90,8 @@ class QueryInLoop(PythonCheck):
     Why it matters: one query per iteration: 1 + N round trips where one query (a join, an
     `IN (...)`, eager loading) would do. It is fast on a test database and slow in production.
     Known limits: only the receivers named in the module docstring are recognised; a query in a
-    helper function called from the loop is not seen (the runtime N+1 detector sees it).
+    helper function called from the loop is not seen (the runtime N+1 detector sees it); data
+    migrations and tests are not checked.
     """
 
     code = "BG360"
@@ -114,6 +116,11 @@ class QueryInLoop(PythonCheck):
         super().__init__(ctx, options)
         self.seen: set[int] = set()
         self.scopes: Any = None
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        # one-off data migrations loop over rows on purpose; their speed is not the app's
+        return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
 
     def visit_For(self, node: cst.For) -> None:
         self._scan(node.body, _loop_names(node.target))
@@ -156,6 +163,8 @@ class QueryInLoop(PythonCheck):
                 continue
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
+                continue
+            if _runs_statement_list(node, loop_vars):
                 continue
             for call in _chain_calls(outer):
                 self.seen.add(id(call))
@@ -241,6 +250,27 @@ class QueryInLoop(PythonCheck):
         return None
 
 
+_DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
+
+
+def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
+    """`for stmt in statements: cur.execute(stmt)` or DDL per item: a script, not an N+1 read."""
+    args = positional(call)
+    if not args:
+        return False
+    first = args[0]
+    if isinstance(first, cst.Name) and first.value in loop_vars:
+        return True
+    if isinstance(first, (cst.Subscript, cst.Attribute)) and isinstance(_chain_root(first), cst.Name) and _chain_root(first).value in loop_vars and len(args) == 1:
+        return True
+    text = ""
+    if isinstance(first, cst.FormattedString):
+        text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
+    elif isinstance(first, cst.SimpleString):
+        text = str(first.evaluated_value)
+    return text.lstrip().upper().startswith(_DDL_START)
+
+
 def _assigned_value(node: Any, name: str) -> Any:
     if isinstance(node, cst.Assign):
         return node.value
@@ -262,6 +292,10 @@ class LoopRowAccess(FactCollector):
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.assigned: dict[str, tuple[str, bool]] = {}  # name -> (model, eager) from `x = <orm query>`
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):

@@ -63,6 +63,7 @@ class SchemaFacts(FactCollector):
         uniques: list[list[str]] = []
         orm = ""
         meta: dict[str, Any] = {}
+        opaque: list[str] = []  # attributes built by helper calls (may be columns, even the key)
         for small in stmts:
             target, value, annotation = _assignment(small)
             if target is None:
@@ -86,6 +87,10 @@ class SchemaFacts(FactCollector):
                     target_model = dotted(positional(value)[0])
                 lazy = string(kwarg(value, "lazy")) or ""
                 relationships.append({"attr": target, "target": target_model or "", "lazy": lazy, "uselist": not is_false(kwarg(value, "uselist"))})
+            elif name in ("column_property", "synonym", "association_proxy", "hybrid_property", "deferred", "backref", "Relationship"):
+                continue
+            elif not self.django and not target.startswith("_"):
+                opaque.append(target)
             elif self.django and name.endswith("Field") or self.django and name in DJANGO_FK:
                 field = _django_field(self.ctx, value, target, name, small)
                 if field is None:
@@ -122,6 +127,7 @@ class SchemaFacts(FactCollector):
                 "indexes": indexes,
                 "uniques": uniques,
                 "relationships": relationships,
+                "opaque": opaque,
                 "line": _line_of(self.ctx, node),
                 "app": self.app,
             },
