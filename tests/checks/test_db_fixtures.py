@@ -52,3 +52,31 @@ def test_index_concurrency_is_dialect_aware(tmp_path) -> None:
     assert db_findings(tmp_path) == set()
     (tmp_path / "app" / "db.py").write_text("import psycopg\n")
     assert db_findings(tmp_path) == {("migrations/0002.up.sql", 1, "BG331")}
+
+
+DJANGO_MODELS = (
+    "from django.db import models\n\n\nclass Project(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
+    "class Check(models.Model):\n    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name='checks')\n"
+)
+
+
+def test_django_n_plus_one_and_its_fixes(tmp_path) -> None:
+    from support import write_tree
+
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.backend-gates]\n",
+        "hc/models.py": DJANGO_MODELS,
+        "hc/views.py": (
+            "from .models import Check, Project\n\n\n"
+            "def names():\n    return [c.project.name for c in Check.objects.filter(name='x')]\n\n\n"
+            "def names_fast():\n    return [c.project.name for c in Check.objects.select_related('project')]\n\n\n"
+            "def counts():\n    out = []\n    for p in Project.objects.all():\n        out.append(p.checks.count())\n    return out\n"
+        ),
+        "hc/migrations/0002_fill.py": (
+            "from django.db import migrations\n\n\ndef fill(apps, schema_editor):\n    Check = apps.get_model('hc', 'Check')\n"
+            "    for c in Check.objects.all():\n        Check.objects.filter(id=c.id).update(name=c.name.lower())\n\n\n"
+            "class Migration(migrations.Migration):\n    dependencies = [('hc', '0001')]\n"
+            "    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n"
+        ),
+    })
+    assert db_findings(tmp_path) == {("hc/views.py", 5, "BG361"), ("hc/views.py", 15, "BG361")}

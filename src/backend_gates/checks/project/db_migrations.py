@@ -60,7 +60,13 @@ class AddNotNullColumnWithoutDefault(_OpRule):
     message = "adding NOT NULL column `{table}.{column}` without a default fails on a table with rows; add it nullable, backfill, then set NOT NULL"
     fix = "add the column nullable (or with a server default), backfill, then ALTER ... SET NOT NULL"
     ops = ("add_column",)
-    good = [ALEMBIC_HEAD + "def upgrade():\n    op.add_column('users', sa.Column('age', sa.Integer(), nullable=True))\n\n\ndef downgrade():\n    op.drop_column('users', 'age')\n"]
+    good = [
+        ALEMBIC_HEAD + "def upgrade():\n    op.add_column('users', sa.Column('age', sa.Integer(), nullable=True))\n\n\ndef downgrade():\n    op.drop_column('users', 'age')\n",
+        {"shop/migrations/0002_note.py": "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+         "    dependencies = [('shop', '0001')]\n    operations = [\n"
+         "        migrations.AddField(model_name='order', name='note', field=models.CharField(blank=True, max_length=20)),\n"
+         "        migrations.AddField(model_name='order', name='at', field=models.DateTimeField(auto_now_add=True)),\n    ]\n"},
+    ]
     bad = [Bad(ALEMBIC_HEAD + "def upgrade():\n    op.add_column('users', sa.Column('age', sa.Integer(), nullable=False))\n\n\ndef downgrade():\n    op.drop_column('users', 'age')\n", line=9)]
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:

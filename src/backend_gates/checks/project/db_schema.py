@@ -64,7 +64,11 @@ class TableWithoutPrimaryKey(_SchemaRule):
     message = "table `{table}` has no primary key; add one (a surrogate `id` or the natural key)"
     fix = "add a PRIMARY KEY"
     example_path = "schema.sql"
-    good = ["CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n"]
+    good = [
+        "CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n",
+        {"app/models.py": "from sqlalchemy import Column, String\nfrom .base import Base, primary_key\n\n\n"
+         "class Event(Base):\n    __tablename__ = 'events'\n    id = primary_key('Event')\n    name = Column(String(20))\n"},
+    ]
     bad = [Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1)]
 
     def run(self, project: Any) -> list[Finding]:

@@ -106,6 +106,8 @@ class QueryInLoop(PythonCheck):
         "def totals(db, users):\n    ids = [u.id for u in users]\n    return db.execute('SELECT user_id, sum(total) FROM orders WHERE user_id = ANY(%s) GROUP BY user_id', (ids,))\n",
         "def retry(db):\n    for attempt in range(3):\n        db.execute('SELECT 1')\n",
         "def read(paths):\n    for path in paths:\n        cache.get(path)\n",
+        "def install(cursor, statements, extensions):\n    for stmt in statements:\n        cursor.execute(stmt)\n"
+        "    for ext in extensions:\n        cursor.execute(f'CREATE EXTENSION IF NOT EXISTS {ext}')\n",
     ]
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),

@@ -53,7 +53,10 @@ class EmptyAlembicDowngrade(PythonCheck):
     fix = "implement downgrade() with the inverse operations"
     triggers = ("def upgrade",)
     example_path = "alembic/versions/0002_add_age.py"
-    good = [ALEMBIC_HEAD + UPGRADE + "def downgrade():\n    op.drop_column('users', 'age')\n"]
+    good = [
+        ALEMBIC_HEAD + UPGRADE + "def downgrade():\n    op.drop_column('users', 'age')\n",
+        "from alembic import command\n\n\ndef upgrade(plugin_name=None, revision=None):\n    command.upgrade(config(plugin_name), revision or 'head')\n",
+    ]
     bad = [
         Bad(ALEMBIC_HEAD + UPGRADE + "def downgrade():\n    pass\n", line=12),
         Bad(ALEMBIC_HEAD + UPGRADE.rstrip() + "\n", line=8),
