@@ -53,11 +53,13 @@ def analyze(
                     if op["op"] == "add_column":  # the schema model gets the new column
                         column = {"name": op["column"], "type": op.get("type", ""), "nullable": not op.get("not_null"),
                                   "fk": op.get("fk", ""), "line": op["line"]}
-                        ctx.facts.setdefault("column", []).append({"table": op["table"], "column": column, "source": "sql"})
+                        ctx.facts.setdefault("column", []).append(
+                            {"table": op["table"], "column": column, "source": "sql-migration" if migration else "sql"}
+                        )
             if kind == "migration_op" and (not migration or direction and direction[0] == "down"):
                 continue
             for item in items:
-                item["source"] = "sql"
+                item["source"] = "sql-migration" if migration else "sql"
                 if kind == "migration_op":
                     item["ack"] = _acknowledged(lines, stmt)
                     item["new_table"] = item.get("table") in created and item["op"] != "create_table"

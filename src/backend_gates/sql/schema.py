@@ -185,7 +185,7 @@ def _ancestors(data: dict[str, Any], by_name: dict[str, list[tuple[str, dict[str
 
 
 def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_tables: dict[str, str]) -> Table:
-    table = Table(data["table"], data["orm"], path, data["line"], model=data["name"])
+    table = Table(data["table"], "alembic" if data.get("migration") else data["orm"], path, data["line"], model=data["name"])
     ancestors, known = _ancestors(data, by_name, path, {data["name"]})
     concrete_parent = any(not a.get("abstract") and a.get("table") for a in ancestors)
     for source in [data, *ancestors]:

@@ -8,6 +8,7 @@ is what a data migration is for.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from ...model import Finding, Location, Severity
@@ -94,7 +95,9 @@ class WriteWithoutWhere(_StatementRule):
 
     Why it matters: it changes or removes every row of the table; in request code that is almost
     always a bug (a missing filter), and it locks the whole table.
-    Known limits: migrations (backfills) are not checked; `DELETE ... LIMIT` is accepted.
+    Known limits: migrations (backfills) are not checked; `DELETE ... LIMIT` is accepted; a
+    statement inside a function whose name says it affects everything (`delete_all`,
+    `reset_cache`, `truncate_...`) is accepted.
     """
 
     code = "BG302"
@@ -104,8 +107,28 @@ class WriteWithoutWhere(_StatementRule):
     message = "{verb} on {table} without WHERE changes every row; add the filter (or say why with a suppression)"
     fix = "add a WHERE clause"
     example_path = "queries.sql"
-    good = ["UPDATE users SET active = FALSE WHERE id = 7;\n"]
-    bad = [Bad("DELETE FROM sessions;\n", line=1)]
+    good = [
+        "UPDATE users SET active = FALSE WHERE id = 7;\n",
+        {"app/store.py": "def clear_all(conn):\n    conn.execute('DELETE FROM document_chunks')\n"},
+    ]
+    bad = [
+        Bad("DELETE FROM sessions;\n", line=1),
+        Bad({"app/store.py": "def cancel_order(conn, order_id):\n    conn.execute('DELETE FROM orders')\n"}, line=2, path="app/store.py"),
+    ]
+
+    def run(self, project: Any) -> list[Finding]:
+        return [f for f in super().run(project) if not _meant_for_everything(f, project)]
+
+
+_EVERYTHING = re.compile(r"(?:^|_)(?:all|clear|truncate|reset|wipe|purge|flush|teardown|cleanup|drop_tables?)(?:_|$)", re.I)
+
+
+def _meant_for_everything(finding: Finding, project: Any) -> bool:
+    """The enclosing function says it affects every row (`delete_all`, `reset_table`, ...)."""
+    for path, stmt in project.facts("sql_statement"):
+        if path == finding.location.path and stmt["line"] == finding.location.line and stmt.get("function"):
+            return bool(_EVERYTHING.search(stmt["function"]))
+    return False
 
 
 class LeadingWildcardLike(_StatementRule):

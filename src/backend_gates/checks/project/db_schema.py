@@ -16,6 +16,7 @@ _NUMBERED = re.compile(r"^(?P<stem>[a-z][a-z_]*?)_?(?P<n>\d{1,2})$")
 _LIST_NAME = re.compile(r"(?:^|_)(?:ids|list|csv)$|^(?:tags|tag_names|categories|emails|phones|roles)$")
 _TEXT_TYPES = ("TEXT", "VARCHAR", "CHAR", "STRING", "UNICODE", "UNICODETEXT", "CHARFIELD", "TEXTFIELD", "NVARCHAR", "CLOB", "MEDIUMTEXT", "LONGTEXT")
 _SCHEMA_FACTS = ("orm_class", "table", "index", "column")
+MIGRATION_SOURCES = ("alembic", "sql-migration")
 
 
 def _schema(project: Any) -> Schema:
@@ -30,12 +31,17 @@ def _report_defs(schema: Schema) -> list[Table]:
     out = []
     primary = {t.name for t in schema.defs if t.source in ("sqlalchemy", "django", "table", "sql")}
     for table in schema.defs:
-        if table.source in ("alembic",) and table.name in primary:
+        if table.source in MIGRATION_SOURCES and table.name in primary:
             continue
         if not table.columns:
             continue
         out.append(table)
     return out
+
+
+def _has_candidate_key(table: Table) -> bool:
+    """A unique constraint or index over non-partial columns: a natural key, just not declared PRIMARY."""
+    return any(ix.unique and not ix.partial for ix in table.index_sets())
 
 
 class _SchemaRule(ProjectCheck):
@@ -54,7 +60,8 @@ class TableWithoutPrimaryKey(_SchemaRule):
     Why it matters: rows cannot be addressed one by one (updates and deletes hit duplicates),
     replication and most ORMs need one, and it is the first rule of a normalised schema.
     Known limits: a model whose primary key comes from a base class defined outside the project
-    is not reported.
+    (or from a helper call) is not reported; a table with a unique constraint (a natural key
+    not declared PRIMARY) is not reported.
     """
 
     code = "BG310"
@@ -74,7 +81,7 @@ class TableWithoutPrimaryKey(_SchemaRule):
     def run(self, project: Any) -> list[Finding]:
         out = []
         for table in _report_defs(_schema(project)):
-            if table.pk_known and not table.pk:
+            if table.pk_known and not table.pk and not _has_candidate_key(table):
                 out.append(self.make_finding(Location(table.path, table.line), table=table.name))
         return out
 
@@ -195,7 +202,8 @@ class DuplicateIndex(_SchemaRule):
     Why it matters: every index costs on every write and takes space; a duplicate or a left
     prefix of another index serves no query the other cannot. Drop it.
     Known limits: compares column lists only (not operator classes or expressions); partial
-    indexes and the indexes Django adds to foreign keys are not compared.
+    indexes and the indexes Django adds to foreign keys are not compared; indexes created by
+    migrations are not compared (the history drops and recreates them), models and DDL are.
     """
 
     code = "BG321"
@@ -212,6 +220,8 @@ class DuplicateIndex(_SchemaRule):
         out = []
         schema = _schema(project)
         for table in schema.defs:
+            if table.source in MIGRATION_SOURCES:
+                continue  # a migration history drops and recreates indexes: judge the models / DDL
             indexes = [ix for ix in table.index_sets() if ix.columns and not ix.partial and not ix.auto]
             for i, ix in enumerate(indexes):
                 if ix.implicit and ix.name == "primary key":

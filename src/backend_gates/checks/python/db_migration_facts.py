@@ -131,6 +131,8 @@ class AlembicMigrationFacts(FactCollector):
                 self._op({**op, "op": "set_not_null"})
             return
         elif name == "create_index":
+            if batch_table is not None:  # batch_op.create_index(name, columns)
+                args = [args[1], args[0], *args[2:]] if len(args) > 1 else args
             index_table = (string(args[1]) or "").lower() if len(args) > 1 else (string(kwarg(node, "table_name")) or "").lower()
             columns = strings_of(args[2]) if len(args) > 2 else strings_of(kwarg(node, "columns"))
             op.update(op="create_index", table=index_table, name=(string(args[0]) or "") if args else "",
@@ -222,6 +224,7 @@ class DjangoMigrationFacts(FactCollector):
                 # Django fills existing rows itself: '' for blank string fields, now() for auto_now(_add)
                 or is_true(kwarg(field, "blank")) and call_name(field) in DJANGO_STRING_FIELDS
                 or is_true(kwarg(field, "auto_now")) or is_true(kwarg(field, "auto_now_add"))
+                or call_name(field) in ("GeneratedField", "AutoField", "BigAutoField", "SmallAutoField")
             )
             op.update(op="add_column", column=column, not_null=not null, default=default)
         elif name == "RemoveField":

@@ -263,8 +263,11 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
-    if isinstance(first, (cst.Subscript, cst.Attribute)) and isinstance(_chain_root(first), cst.Name) and _chain_root(first).value in loop_vars and len(args) == 1:
-        return True
+    root = _chain_root(first)
+    if isinstance(first, (cst.Subscript, cst.Attribute, cst.Call)) and isinstance(root, cst.Name) and root.value in loop_vars and len(args) == 1:
+        return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
+    if isinstance(first, cst.Call) and call_name(first).startswith(("Create", "Drop", "Add", "Alter", "Set")):
+        return True  # SQLAlchemy DDL elements: DropTable(table), CreateIndex(ix) ...
     text = ""
     if isinstance(first, cst.FormattedString):
         text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))

@@ -49,6 +49,9 @@ class SchemaFacts(FactCollector):
         self.django = "django" in ctx.source
         self.app = _django_app(ctx.path)
         self.depth = 0
+        from .db_migration_facts import is_alembic
+
+        self.migration = is_alembic(ctx)  # classes in a revision are snapshots, not the models
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.depth += 1
@@ -128,6 +131,7 @@ class SchemaFacts(FactCollector):
                 "uniques": uniques,
                 "relationships": relationships,
                 "opaque": opaque,
+                "migration": self.migration,
                 "line": _line_of(self.ctx, node),
                 "app": self.app,
             },
@@ -145,7 +149,9 @@ class SchemaFacts(FactCollector):
         if not any(isinstance(a, cst.Call) and call_name(a) in ("Column", "Index", "PrimaryKeyConstraint") for a in args[2:]):
             return
         fact = _table_call(self.ctx, string(args[0]) or "", args[2:], node)
-        fact["source"] = "table"
+        from .db_migration_facts import is_alembic
+
+        fact["source"] = "alembic" if is_alembic(self.ctx) else "table"  # a migration's snapshot of a table
         self.fact("table", fact)
 
 
@@ -274,8 +280,6 @@ def _table_call(ctx: Any, table: str, items: list[Any], node: Any) -> dict[str, 
                 uniques.append([col["name"]])
             if col["fk"]:
                 fks.append({"columns": [col["name"]], "ref": col["fk"].split(".")[0].lower()})
-            if col["index"]:
-                indexes.append({"name": "", "columns": [col["name"]], "unique": False, "partial": False})
             columns.append(col)
         elif name == "PrimaryKeyConstraint":
             pk.extend(s.lower() for s in (string(a) for a in positional(item)) if s)

@@ -89,6 +89,8 @@ class PythonSqlFacts(FactCollector):
                 "dynamic": list(template.dynamic)[:5],
             }
         fact["sink"] = sink.name
+        if self.functions:
+            fact["function"] = self.functions[-1].name.value
         if self.ctx.is_test_file:
             fact["test"] = True
         if sinks_params(node, sink):
