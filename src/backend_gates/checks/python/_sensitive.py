@@ -33,6 +33,8 @@ META_SUFFIX = frozenset(
         "index", "position", "pos", "level", "length_min", "length_max", "version", "ver", "redirect",
     }
 )
+_NOT_SECRET_TOKEN = frozenset({"csrf", "xsrf", "page", "pagination", "next", "continuation", "sync", "cancellation", "cancel", "lexer", "parse", "parser", "max", "num", "sentinel", "eof"})
+_FLAG_PREFIX = frozenset({"has", "is", "no", "use", "uses", "require", "requires", "needs", "should", "can", "allow", "allows", "enable", "enabled", "show", "num", "count", "n", "with", "without", "validate", "get", "fetch", "load", "read", "on", "handle"})
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "pass", "passwort", "pw"})
 
 _PLACEHOLDER_PARTS = (
@@ -74,7 +76,7 @@ def secret_kind(name: str) -> str | None:
     ws = words(name)
     if not ws:
         return None
-    if ws[-1] in META_SUFFIX or "_".join(ws[-2:]) in META_SUFFIX:
+    if ws[-1] in META_SUFFIX or "_".join(ws[-2:]) in META_SUFFIX or ws[0] in _FLAG_PREFIX:
         return None
     joined = "_".join(ws)
     if any(w in PASSWORD_WORDS for w in ws) or "password" in joined or "passwd" in joined:
@@ -88,7 +90,7 @@ def secret_kind(name: str) -> str | None:
     if "apikey" in ws or re.search(r"(^|_)api_?key", joined) or "api_token" in joined:
         return "API key"
     if "token" in ws or ws[-1].endswith("token"):
-        if "csrf" in ws or "xsrf" in ws:
+        if any(w in _NOT_SECRET_TOKEN for w in ws):
             return None
         return "token"
     if "credential" in ws or "credentials" in ws or "creds" in ws:
@@ -146,3 +148,52 @@ def is_placeholder(value: str, name: str = "") -> bool:
     if re.fullmatch(r"[a-z]+(_[a-z]+)+", v):
         return True  # snake_case identifier used as a label/key
     return False
+
+
+# ----------------------------------------------------------------------------- qualified names
+
+
+class QualifiedNames:
+    """Qualified names of call targets, resolved with libcst metadata only when the file's text
+    mentions one of `modules` (cheap pre-check); otherwise (and as a fallback) the dotted source
+    name is used (`hashlib.md5`, `session.get`)."""
+
+    def __init__(self, ctx: object, modules: tuple[str, ...]) -> None:
+        self.ctx = ctx
+        source = getattr(ctx, "source", "")
+        self.enabled = any(m in source for m in modules)
+        self._names: object = None
+
+    def __call__(self, node: object) -> set[str]:
+        import libcst as cst
+
+        out: set[str] = set()
+        if self.enabled:
+            if self._names is None:
+                from libcst.metadata import QualifiedNameProvider
+
+                try:
+                    self._names = self.ctx.metadata(QualifiedNameProvider)  # type: ignore[attr-defined]
+                except Exception:
+                    self._names = {}
+            found = self._names.get(node) if self._names else None  # type: ignore[attr-defined]
+            if found is not None:
+                if callable(found):
+                    found = found()
+                out = {q.name for q in found}
+        if not out and isinstance(node, (cst.Name, cst.Attribute)):
+            dotted = dotted_name(node)
+            if dotted:
+                out = {dotted}
+        return out
+
+
+def dotted_name(node: object) -> str:
+    import libcst as cst
+
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = dotted_name(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
