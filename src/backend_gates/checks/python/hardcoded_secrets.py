@@ -70,6 +70,8 @@ class HardcodedSecret(PythonCheck):
     one (`password_field`, `TOKEN_URL`, `token_type`) and placeholder values (`""`, `"changeme"`,
     `"<your-key>"`, labels, env-var names, URLs, messages) are ignored; tokens and keys must also
     look machine-made (length, mixed characters, Shannon entropy above `thresholds.secret-min-entropy`).
+    Defaults of settings classes that read the environment (pydantic `BaseSettings`) are reported
+    only when they look machine-made (a development default like `"mealie"` is not).
     Known limits: test files are skipped unless `check_tests` is set; a weak password that is a
     plain dictionary word of a placeholder list ("admin", "password") is treated as a placeholder.
     """
@@ -101,6 +103,14 @@ class HardcodedSecret(PythonCheck):
         super().__init__(ctx, options)
         self.min_entropy = float(ctx.config.values.get("thresholds.secret-min-entropy", 3.0))
         self.off = ctx.is_test_file and not options.get("check_tests", False)
+        self.settings_classes: list[bool] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [_dotted(b.value) for b in node.bases]
+        self.settings_classes.append(any(b.endswith(("BaseSettings", "Settings", "Config", "Env")) for b in bases if b))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.settings_classes.pop()
 
     # ----------------------------------------------------------------------------- judging
     def judge(self, name: str | None, value_node: cst.BaseExpression, report_node: cst.CSTNode, op: str = " = ") -> None:
@@ -121,6 +131,8 @@ class HardcodedSecret(PythonCheck):
             return
         if kind == "password" and len(value) < 6 and not any(c.isdigit() for c in value):
             return
+        if self.settings_classes and self.settings_classes[-1] and not S.looks_random(value, self.min_entropy):
+            return  # an env-overridable settings default that is not a real-looking secret
         self.report(
             report_node,
             what=kind,
