@@ -97,17 +97,17 @@ class SecretLogged(PythonCheck):
                 kind = _sensitive_name(arg.keyword.value)
                 if kind is not None and arg.keyword.value not in ("exc_info", "stack_info", "extra", "file", "sep", "end", "flush"):
                     if not _constant(arg.value):
-                        self.report(node, call=call, what=f"a {kind}", expr=f"{arg.keyword.value}=")
+                        self.report(node, call=call, what=_a(kind), expr=f"{arg.keyword.value}=")
                         return
                 if arg.keyword.value == "extra" and isinstance(arg.value, cst.Dict):
                     hit = self.in_dict(arg.value)
                     if hit:
-                        self.report(node, call=call, what=f"a {hit[0]}", expr=hit[1])
+                        self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
                         return
                 continue
             hit = self.find(arg.value)
             if hit is not None:
-                self.report(node, call=call, what=f"a {hit[0]}", expr=hit[1])
+                self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
                 return
 
     def in_dict(self, node: cst.Dict) -> tuple[str, str] | None:
@@ -165,6 +165,10 @@ class SecretLogged(PythonCheck):
                 return self.find(node.args[0].value)
             return None
         return None
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[:1].lower() in 'aeiou' or kind.startswith('API') else 'a'} {kind}"
 
 
 def _constant(node: cst.BaseExpression) -> bool:

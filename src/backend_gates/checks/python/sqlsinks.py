@@ -448,6 +448,11 @@ class _Builder:
             if not any(isinstance(p, Dyn) for p in body):
                 return orelse
             return body
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.parts(node.left), self.parts(node.right)
+            if any(isinstance(p, Dyn) for p in left) or not any(isinstance(p, Dyn) for p in right):
+                return left
+            return right
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             # a bare sequence used as text only through join(); render as comma list
             return self.sequence(node, ", ")
