@@ -20,7 +20,7 @@ META_SUFFIX = frozenset(
         "header", "headers", "type", "types", "prefix", "suffix", "env", "var", "variable", "length", "len",
         "size", "ttl", "timeout", "expiry", "expires", "expire", "expiration", "age", "lifetime", "seconds",
         "minutes", "hours", "days", "min", "max", "regex", "pattern", "format", "template", "label", "message",
-        "msg", "error", "errors", "id", "ids", "algorithm", "algorithms", "alg", "scheme", "mode", "backend",
+        "msg", "error", "errors", "id", "ids", "algorithm", "algorithms", "alg", "algo", "scheme", "mode", "backend",
         "backends", "validator", "validators", "policy", "hint", "placeholder", "column", "param", "params",
         "kind", "location", "description", "help", "hash", "hashed", "hasher", "hashers", "digest", "count",
         "attempts", "retries", "limit", "required", "enabled", "class", "cls", "model", "form", "view", "route",
@@ -47,8 +47,8 @@ _PLACEHOLDER_PARTS = (
 _PLACEHOLDER_VALUES = frozenset(
     {
         "", "none", "null", "nil", "undefined", "empty", "secret", "password", "passwd", "pass", "token", "key",
-        "apikey", "api_key", "api-key", "default", "admin", "root", "user", "username", "foo", "bar", "baz", "abc",
-        "abcd", "1234", "12345", "123456", "qwerty", "xyz", "pwd", "true", "false", "yes", "no", "on", "off",
+        "apikey", "api_key", "api-key", "default", "user", "username", "foo", "bar", "baz", "abc",
+        "abcd", "xyz", "pwd", "true", "false", "yes", "no", "on", "off",
         "bearer", "basic", "jwt", "oauth", "oauth2", "access", "refresh", "hs256", "hs384", "hs512", "rs256",
         "es256", "sha256", "sha1", "md5", "bcrypt", "argon2", "pbkdf2", "plain", "plaintext", "text", "string",
         "str", "secretkey", "secret_key", "secret-key", "client_secret", "csrftoken", "sessionid",

@@ -129,8 +129,6 @@ class HardcodedSecret(PythonCheck):
             return  # BG211 reports known key formats
         if kind != "password" and not S.looks_random(value, self.min_entropy):
             return
-        if kind == "password" and len(value) < 6 and not any(c.isdigit() for c in value):
-            return
         if self.settings_classes and self.settings_classes[-1] and not S.looks_random(value, self.min_entropy):
             return  # an env-overridable settings default that is not a real-looking secret
         self.report(
@@ -241,7 +239,8 @@ class SecretInKnownFormat(PythonCheck):
         if found is None:
             return
         what, secret = found
-        self.report(node, what=what, masked=mask(secret), evidence=f"\"{mask(secret)}\"")
+        shown = secret if what == "private key" else mask(secret)
+        self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
         if isinstance(node, cst.ConcatenatedString):
             for part in (node.left, node.right):
@@ -253,7 +252,7 @@ class SecretInKnownFormat(PythonCheck):
         if m is not None:
             body = re.sub(r"-----[A-Z ]+-----|\s", "", value[m.start() : m.end()])
             if len(body) >= 40 and not _FORMAT_PLACEHOLDER.search(body[:64]) and "..." not in body:
-                return "private key", value[m.start() : m.start() + 40]
+                return "private key", "-----BEGIN PRIVATE KEY----- …redacted…"
             return None
         for label, pattern in KEY_FORMATS:
             hit = pattern.search(value)

@@ -7,6 +7,7 @@ from typing import Any
 import libcst as cst
 
 from ...model import Severity
+from ...redact import redact_text
 from ..base import Bad, PythonCheck
 from . import sqlsinks
 
@@ -134,6 +135,6 @@ class SqlBuiltByFormatting(PythonCheck):
                 how=how,
                 parts=parts,
                 sink=sink.name,
-                extra={"sql_template": template.text[:500], "statement": template.kind, "sink": sink.name},
+                extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
             )
             return
