@@ -7,6 +7,7 @@ from typing import Any
 import libcst as cst
 
 from ...model import Severity
+from ...redact import redact_text
 from ..base import Bad, PythonCheck
 from . import sqlsinks
 
@@ -35,13 +36,13 @@ class SqlBuiltByFormatting(PythonCheck):
     name = "string-built-sql"
     gate = "SEC-SQLI"
     severity = Severity.ERROR
-    message = "{kind} statement built with {how} from {parts} reaches {sink}(); pass the values as parameters"
+    message = "{kind} built with {how} from {parts} reaches {sink}(); pass the values as parameters"
     fix = (
         "use placeholders and pass values separately, e.g. `cur.execute(\"... WHERE id = %s\", (uid,))` or "
         "`text(\"... WHERE id = :id\")` with `{\"id\": uid}`; compose identifiers with psycopg `sql.Identifier` "
         "or an allow-list"
     )
-    triggers = ("execute", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sqlalchemy", "sqlmodel")
+    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sqlalchemy", "sqlmodel")
     references = ["https://owasp.org/www-community/attacks/SQL_Injection", "https://cwe.mitre.org/data/definitions/89.html"]
 
     good = [
@@ -130,10 +131,10 @@ class SqlBuiltByFormatting(PythonCheck):
             how = " and ".join(template.how) or "string building"
             self.report(
                 node,
-                kind=template.kind,
+                kind=template.kind if sink.fragment and " " in template.kind else f"{template.kind} statement",
                 how=how,
                 parts=parts,
                 sink=sink.name,
-                extra={"sql_template": template.text[:500], "statement": template.kind, "sink": sink.name},
+                extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
             )
             return

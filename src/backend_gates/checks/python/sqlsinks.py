@@ -313,6 +313,7 @@ class ModuleIndex:
     constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     methods: dict[str, dict[str, cst.FunctionDef]] = field(default_factory=dict)  # class -> name -> def
+    class_constants: dict[str, dict[str, cst.BaseExpression]] = field(default_factory=dict)  # class -> name -> value
 
 
 def module_index(module: cst.Module) -> ModuleIndex:
@@ -334,9 +335,16 @@ def module_index(module: cst.Module) -> ModuleIndex:
             index.functions[stmt.name.value] = stmt
         elif isinstance(stmt, cst.ClassDef):
             methods = index.methods.setdefault(stmt.name.value, {})
+            constants = index.class_constants.setdefault(stmt.name.value, {})
             for inner in getattr(stmt.body, "body", ()):
                 if isinstance(inner, cst.FunctionDef):
                     methods[inner.name.value] = inner
+                elif isinstance(inner, cst.SimpleStatementLine):
+                    for small in inner.body:
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                            constants[small.targets[0].target.value] = small.value
+                        elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                            constants[small.target.value] = small.value
     for name in assigned_twice:
         index.constants.pop(name, None)
     return index
@@ -370,7 +378,10 @@ class Template:
 _EMPTY_MODULE = cst.Module(body=[])
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
 _QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
-_SAFE_ATTRS = re.compile(r"(?:^|\.)_meta\.(db_table|model_name|app_label|pk\.column|pk\.attname)$|\.(db_table|db_column|column|attname)$")
+_SAFE_ATTRS = re.compile(
+    r"(?:^|\.)_meta\.(db_table|model_name|app_label|pk\.column|pk\.attname)$|\.(db_table|db_column|attname|__tablename__|__name__)$"
+    r"|\.__table__\.(name|fullname)$"
+)
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust", "ljust", "removesuffix", "removeprefix"})
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -426,6 +437,9 @@ class _Builder:
             dotted = _dotted(node)
             if dotted and (_SAFE_ATTRS.search(dotted) or _CONST_NAME.match(node.attr.value)):
                 return [_ident(node.attr.value)]
+            constant = self.class_constant(node)
+            if constant is not None:
+                return constant
             return [Dyn(_src(node))]
         if isinstance(node, cst.IfExp):
             body, orelse = self.parts(node.body), self.parts(node.orelse)
@@ -434,10 +448,33 @@ class _Builder:
             if not any(isinstance(p, Dyn) for p in body):
                 return orelse
             return body
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.parts(node.left), self.parts(node.right)
+            if any(isinstance(p, Dyn) for p in left) or not any(isinstance(p, Dyn) for p in right):
+                return left
+            return right
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             # a bare sequence used as text only through join(); render as comma list
             return self.sequence(node, ", ")
         return [Dyn(_src(node))]
+
+    def class_constant(self, node: cst.Attribute) -> list[Part] | None:
+        """`self.X` / `cls.X` where the class body assigns X a constant value."""
+        if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
+            return None
+        name = node.attr.value
+        classes = [self.class_name] if self.class_name else list(self.index.class_constants)
+        for cls_name in classes:
+            value = self.index.class_constants.get(cls_name or "", {}).get(name)
+            if value is not None and ("." + name) not in self.seen:
+                self.seen.add("." + name)
+                try:
+                    parts = self.parts(value)
+                finally:
+                    self.seen.discard("." + name)
+                if not any(isinstance(p, Dyn) for p in parts):
+                    return parts
+        return None
 
     def sequence(self, node: cst.BaseExpression, sep: str) -> list[Part]:
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
@@ -450,8 +487,28 @@ class _Builder:
                     out.append(sep)
                 out.extend(self.parts(element.value))
             return out
+        if isinstance(node, cst.Dict):
+            out = []
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    return [Dyn(_src(node))]
+                if out:
+                    out.append(sep)
+                out.extend(self.parts(element.key))
+            return out
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("keys", "values") and not node.args:
+            receiver = self.resolve_dict(node.func.value)
+            if receiver is not None:
+                keys = node.func.attr.value == "keys"
+                out = []
+                for element in receiver.elements:
+                    if out:
+                        out.append(sep)
+                    out.extend(self.parts(element.key if keys else element.value))  # type: ignore[union-attr]
+                return out
+            return [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            element = self.parts(node.elt)
+            element = self.comprehension_element(node)
             return element if not any(isinstance(p, Dyn) for p in element) else [Dyn(_src(node))]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
@@ -481,6 +538,37 @@ class _Builder:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "map" and len(node.args) == 2:
             return [Dyn(_src(node))]
         return [Dyn(_src(node))]
+
+    def resolve_dict(self, node: cst.BaseExpression) -> cst.Dict | None:
+        if isinstance(node, cst.Dict):
+            value: cst.BaseExpression = node
+        elif isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value) or []
+            if len(entries) != 1 or entries[0].op != "=":
+                return None
+            value = entries[0].value
+        else:
+            return None
+        if isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
+            return value
+        return None
+
+    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> list[Part]:
+        """The element of a one-loop comprehension over a constant iterable, loop variable bound."""
+        loop = node.for_in
+        if loop.inner_for_in is None and isinstance(loop.target, cst.Name):
+            iterable = self.sequence(loop.iter, ",")
+            if not any(isinstance(p, Dyn) for p in iterable):
+                saved = self.assignments.get(loop.target.value)
+                self.assignments[loop.target.value] = [Assigned("=", cst.SimpleString('"item"'))]
+                try:
+                    return self.parts(node.elt)
+                finally:
+                    if saved is None:
+                        self.assignments.pop(loop.target.value, None)
+                    else:
+                        self.assignments[loop.target.value] = saved
+        return self.parts(node.elt)
 
     def binary(self, node: cst.BinaryOperation) -> list[Part]:
         op = node.operator
