@@ -47,5 +47,11 @@ def test_inventory_of_the_clean_fixture_lists_its_parameterised_sql() -> None:
 
 def test_dynamic_sql_is_listed_as_dynamic() -> None:
     done = run_cli("sql", "--no-cache", "--format", "json", cwd=FIXTURES / "bad_fastapi")
-    rows = json.loads(done.stdout)["statements"]
-    assert {(r["kind"], r["dynamic"], tuple(r["tables"])) for r in rows} == {("SELECT", True, ("users",)), ("DELETE", True, ("users",))}
+    rows = {(r["path"], r["line"]): r for r in json.loads(done.stdout)["statements"]}
+    get_user, delete_user = rows[("app/routes/users.py", 24)], rows[("app/routes/users.py", 44)]
+    assert (get_user["kind"], get_user["dynamic"], get_user["tables"]) == ("SELECT", True, ["users"])
+    assert (delete_user["kind"], delete_user["dynamic"], delete_user["parameterised"]) == ("DELETE", True, False)
+    assert [f["code"] for f in get_user["findings"]] == ["BG201"]
+    constant = rows[("app/sec_cases.py", 34)]
+    assert constant["dynamic"] is False and constant["parameterised"] is True
+    assert [f["code"] for f in constant["findings"]] == ["BG301"]

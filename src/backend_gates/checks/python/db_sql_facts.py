@@ -8,6 +8,7 @@ query rules (text with run-time parts is listed in the inventory as dynamic).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import libcst as cst
@@ -17,6 +18,7 @@ from . import sqlsinks
 from .db_migration_facts import is_alembic, is_django_migration
 from .db_schema_facts import _line_of
 
+_BRACES = re.compile(r"\{(\w*)\}")
 _TRIGGERS = ("execute", "text(", ".raw(", "fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
 
 
@@ -78,11 +80,14 @@ class PythonSqlFacts(FactCollector):
 
         line = _line_of(self.ctx, node)
         dialect = self.ctx.config["db.dialect"] or None
+        text = template.text
+        if sink.family == "psycopg":  # sql.SQL("... {} ...") composes identifiers into the braces
+            text = _BRACES.sub(lambda m: f"bg_ident_{m.group(1) or 0}", text)
         if template.constant:
-            stmt = analysis.parse_one(template.text, dialect)
+            stmt = analysis.parse_one(text, dialect)
             fact = analysis.summarize(stmt, line, where=self.where)
         else:
-            tree = analysis.parse_one(template.text, dialect).tree
+            tree = analysis.parse_one(text, dialect).tree
             fact = {
                 "line": line, "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": analysis.tables_of(tree),
                 "parameterised": False, "filters": [], "issues": [], "error": "", "where": self.where,
