@@ -60,6 +60,7 @@ def _is_spec_name(name: str) -> bool:
 FILE_KINDS: dict[str, tuple[str, Callable[[str, Config], bool]]] = {
     "python": ("backend_gates.sources.python", lambda key, cfg: key.endswith(".py")),
     "openapi": ("backend_gates.sources.openapi", lambda key, cfg: _openapi_matcher(key, cfg)),
+    "sql": ("backend_gates.sources.sql", lambda key, cfg: key.endswith(".sql")),
 }
 
 
@@ -278,6 +279,9 @@ def selected(config: Config, kinds: tuple[str, ...]) -> list[tuple[type, dict[st
             enabled = False
         if enabled:
             out.append((cls, check_options(cls, config)))
+    from .checks.base import COLLECTORS
+
+    out.extend((cls, {}) for cls in COLLECTORS if cls.kind in kinds)  # fact collectors always run
     return out
 
 
@@ -596,12 +600,7 @@ def check(
         for cls, opts in selected(config, file_kinds + ("tool",)):
             if cls.kind in checks_by_kind:
                 checks_by_kind[cls.kind].append((cls, opts))
-        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind]]
-        from .checks.base import COLLECTORS  # fact collectors (no code, no findings) run whatever is selected
-
-        for cls in COLLECTORS:
-            if cls.kind in checks_by_kind:
-                checks_by_kind[cls.kind].append((cls, {}))
+        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind] if cls.code]
         cache.meta["rules"] = file_rules
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
@@ -676,7 +675,7 @@ def check(
     report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
     report.extra["coverage"] = coverage
     report.extra.update(narrowed)
-    report.extra["project"] = project  # for feature commands that read facts (e.g. `routes`)
+    report.extra["project"] = project  # in-process only (not serialised): facts for feature commands
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report

@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
     group.addoption("--backend-gates-cov", action="append", metavar="PKG", default=None, help="measure line coverage of PKG for M-COVERAGE when pytest-cov is not active (repeatable)")
+    group.addoption(
+        "--backend-gates-migrations", action="store_true", default=False,
+        help="round-trip every migration (up, down, up) on a scratch database at session end (DSN: $BACKEND_GATES_ROUNDTRIP_DSN)",
+    )
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
     parser.addini("backend_gates_report", default="", help="gate report path")
@@ -59,6 +63,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backend_gates_expect_errors: responses with 5xx in this test are expected (excluded from M-ERRORS)")
+    if config.getoption("backend_gates_migrations", False) and not hasattr(config, "workerinput"):
+        from .migrations.pytest_plugin import MigrationsPlugin
+
+        config.pluginmanager.register(MigrationsPlugin(config), "backend-gates-migrations")
     enabled = config.getoption("backend_gates") or config.getini("backend_gates")
     if not enabled:
         return

@@ -31,6 +31,8 @@ NAMED_VALUE = re.compile(
     r"(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
     r"(?P<q>['\"])(?P<value>[^'\"\n]{3,})(?P=q)"
 )
+# SQL that carries a password: ALTER/CREATE USER ... PASSWORD '...', IDENTIFIED BY '...'
+SQL_PASSWORD = re.compile(r"(?i)(\b(?:PASSWORD|IDENTIFIED\s+BY)\s+)(['\"])([^'\"\n]{3,})(\2)")
 BEARER = re.compile(r"(?i)(\b(?:bearer|basic|token)\s+)([A-Za-z0-9_\-\.=+/]{12,})")
 
 
@@ -51,6 +53,7 @@ def redact_text(text: str) -> str:
         text = pattern.sub(lambda m: mask(m.group(0)), text)
     text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
     text = NAMED_VALUE.sub(_mask_named, text)
+    text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     return text
 

@@ -48,9 +48,9 @@ class Bad:
 Example = str | dict[str, str]
 
 REGISTRY: dict[str, type["Check"]] = {}
-# Fact collectors: PythonCheck subclasses with `collector = True` and no code. They report nothing,
-# only record facts (e.g. route discovery); the engine runs them on every Python file they want,
-# whatever rules are selected, so project-level consumers always have their facts.
+# Fact collectors (FactCollector subclasses, no code): they report nothing, only record facts (route
+# discovery, schema, SQL); the engine runs them on every file they want whatever rules are selected,
+# so project-level consumers always have their facts.
 COLLECTORS: list[type["Check"]] = []
 
 
@@ -71,10 +71,6 @@ class Check:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.code and cls.__dict__.get("collector", False):
-            if cls not in COLLECTORS:
-                COLLECTORS.append(cls)
-            return
         if not cls.code or inspect.isabstract(cls) or cls.__dict__.get("abstract", False):
             return
         other = REGISTRY.get(cls.code)
@@ -236,3 +232,41 @@ class RuntimeCheck(Check):
 
     abstract = True
     kind: ClassVar[str] = "runtime"
+
+
+class SqlCheck(Check):
+    """Runs over the statements of one sqlglot pass over a `.sql` file (sources/sql.py).
+
+    Define `visit_statement(stmt)`: `stmt.tree` is the sqlglot expression (None when it did not
+    parse), `stmt.line` its first line in the file, `stmt.text` its text.
+    """
+
+    abstract = True
+    kind: ClassVar[str] = "sql"
+
+    def __init__(self, ctx: "FileContext", options: dict[str, Any]) -> None:
+        self.ctx = ctx
+        self.opts = options
+
+    def visit_statement(self, stmt: Any) -> None:  # pragma: no cover - interface
+        """Look at one statement; report with `report_at(line, ...)`."""
+
+    def report_at(self, line: int, column: int = 1, **kwargs: Any) -> None:
+        loc = Location(self.ctx.path, line, column, line, column)
+        message = kwargs.pop("message", None)
+        self.ctx.findings.append(self.make_finding(loc, message=message, **kwargs))
+
+
+class FactCollector(PythonCheck):
+    """A walk participant that only records facts for project checks (no code, never reports).
+
+    Collectors always run (selection does not switch them off): project rules depend on their
+    facts whatever subset of rules is selected. Subclassing registers them in `COLLECTORS`.
+    """
+
+    abstract = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("abstract", False) and cls not in COLLECTORS:
+            COLLECTORS.append(cls)

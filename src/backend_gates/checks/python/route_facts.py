@@ -27,7 +27,7 @@ from typing import Any
 import libcst as cst
 
 from ...sources.python import walk
-from ..base import PythonCheck
+from ..base import FactCollector
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 ROUTE_ATTRS = frozenset(HTTP + ("route", "api_route", "view"))
@@ -1186,10 +1186,9 @@ class FileRoutes:
         return out
 
 
-class RouteFacts(PythonCheck):
+class RouteFacts(FactCollector):
     """Collects route declarations and handler facts for route discovery (reports nothing)."""
 
-    collector = True
     skip_tests = True  # apps built inside tests are not the project's routes
     triggers = (
         "fastapi",

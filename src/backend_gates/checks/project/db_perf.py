@@ -1,0 +1,78 @@
+"""DB-PERF: lazy ORM relationship access on the rows of a query, inside a loop (static N+1).
+
+The file phase records attribute accesses on loop variables that iterate an ORM query without
+eager loading (`loop_row_access`); here they are matched against the relationships the models
+declare (`orm_class` facts), across files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model import Finding, Location, Severity
+from ..base import Bad, ProjectCheck
+
+EAGER_LAZY = frozenset({"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "write_only"})
+
+MODELS = (
+    "from sqlalchemy import Column, ForeignKey, Integer\nfrom sqlalchemy.orm import declarative_base, relationship\n\n"
+    "Base = declarative_base()\n\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n"
+    "    orders = relationship('Order')\n\n\nclass Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n"
+    "    user_id = Column(Integer, ForeignKey('users.id'), index=True)\n"
+)
+
+
+def _relationships(project: Any) -> dict[str, dict[str, str]]:
+    """model name -> {attribute: lazy strategy} for every relationship-like attribute."""
+    out: dict[str, dict[str, str]] = {}
+    for _path, cls in project.facts("orm_class"):
+        rels = out.setdefault(cls["name"], {})
+        for rel in cls.get("relationships", []):
+            rels[rel["attr"]] = rel.get("lazy", "")
+            if cls.get("orm") == "django" and rel.get("target"):
+                target = out.setdefault(rel["target"], {})
+                reverse = rel.get("related_name") or f"{cls['name'].lower()}_set"
+                if reverse != "+" and not reverse.endswith("+"):
+                    target.setdefault(reverse, "")
+    return out
+
+
+class LazyRelationshipInLoop(ProjectCheck):
+    """An ORM relationship read on each row of a query inside a loop, without eager loading.
+
+    Why it matters: every access loads the related rows with one more query (N+1). Load them
+    with the first query: `selectinload`/`joinedload` (SQLAlchemy) or
+    `select_related`/`prefetch_related` (Django).
+    Known limits: the rows must come straight from a query in the loop header or from a name
+    assigned from one in the same file; relationships configured eager on the model are skipped.
+    """
+
+    code = "BG361"
+    name = "lazy-relationship-in-loop"
+    gate = "DB-PERF"
+    severity = Severity.WARNING
+    message = "`{var}.{attr}` loads {model}.{attr} lazily for every row (N+1); eager-load it in the query ({hint})"
+    fix = "add .options(selectinload(Model.rel)) / joinedload, or select_related()/prefetch_related()"
+    facts_needed = ("loop_row_access", "orm_class")
+    example_path = "app/views.py"
+    good = [{"app/models.py": MODELS, "app/views.py": "from sqlalchemy.orm import selectinload\n\n\ndef totals(db):\n    users = db.query(User).options(selectinload(User.orders)).all()\n    return [len(u.orders) for u in users]\n"}]
+    bad = [Bad({"app/models.py": MODELS, "app/views.py": "def totals(db):\n    users = db.query(User).all()\n    return [len(u.orders) for u in users]\n"}, line=3, path="app/views.py")]
+
+    def not_evaluated(self, project: Any) -> str | None:
+        if not project.facts("orm_class"):
+            return "no ORM models found"
+        return None
+
+    def run(self, project: Any) -> list[Finding]:
+        rels = _relationships(project)
+        orms = {cls["name"]: cls.get("orm", "") for _p, cls in project.facts("orm_class")}
+        out = []
+        for path, access in project.facts("loop_row_access"):
+            model_rels = rels.get(access["model"], {})
+            if access["attr"] not in model_rels or model_rels[access["attr"]] in EAGER_LAZY:
+                continue
+            hint = "select_related/prefetch_related" if orms.get(access["model"]) == "django" else "selectinload/joinedload"
+            out.append(
+                self.make_finding(Location(path, access["line"]), var=access["var"], attr=access["attr"], model=access["model"], hint=hint)
+            )
+        return out

@@ -1,0 +1,206 @@
+"""Query rules over every SQL statement the project contains (`.sql` files and constant SQL
+passed to DB calls in Python). The statements were parsed once in the file phase
+(sql/analysis.py); these rules read the recorded `sql_statement` facts.
+
+Statements inside migrations are left out of the query rules: a backfill `UPDATE t SET x = 0`
+is what a data migration is for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from ...model import Finding, Location, Severity
+from ..base import Bad, ProjectCheck
+
+APP_CODE = ("python", "sql-file")
+
+
+class _StatementRule(ProjectCheck):
+    abstract = True
+    facts_needed = ("sql_statement",)
+    places: ClassVar[tuple[str, ...]] = APP_CODE
+
+    def statements(self, project: Any) -> list[tuple[str, dict[str, Any]]]:
+        return [(p, s) for p, s in project.facts("sql_statement") if s.get("where") in self.places and not s.get("test")]
+
+    def not_evaluated(self, project: Any) -> str | None:
+        if not self.statements(project):
+            return "no SQL statements found in application code (.sql files or constant SQL in DB calls)"
+        return None
+
+    def run(self, project: Any) -> list[Finding]:
+        out = []
+        for path, stmt in self.statements(project):
+            for code, fmt in stmt.get("issues", []):
+                if code == self.code:
+                    out.append(self.make_finding(Location(path, stmt["line"]), **fmt))
+        return out
+
+
+class UnparseableSql(_StatementRule):
+    """A SQL statement sqlglot cannot parse; the SQL rules could not look at it.
+
+    Why it matters: the statement escapes every SQL rule (and the inventory lists it as
+    unparsed). It may be vendor syntax sqlglot does not know, or a real syntax error.
+    Known limits: set `db.dialect` when the dialect cannot be inferred; vendor-specific syntax
+    outside sqlglot's grammar is reported here too (low severity).
+    """
+
+    code = "BG300"
+    name = "unparseable-sql"
+    gate = None
+    severity = Severity.INFO
+    message = "sqlglot cannot parse this SQL statement ({error}); the SQL rules skipped it"
+    fix = "fix the syntax, or set `db.dialect` so the right grammar is used"
+    places = ("python", "sql-file", "migration-sql", "migration-python")
+    example_path = "schema.sql"
+    good = ["SELECT id, name FROM users WHERE id = 1;\n"]
+    bad = [Bad("SELECT id FROM users;\nSELEC name FRM users;\n", line=2)]
+
+    def run(self, project: Any) -> list[Finding]:
+        return [
+            self.make_finding(Location(path, stmt["line"]), error=stmt["error"])
+            for path, stmt in self.statements(project)
+            if stmt.get("error")
+        ]
+
+
+class SelectStar(_StatementRule):
+    """`SELECT *` in application code.
+
+    Why it matters: the query reads every column (more I/O, no covering index), and the code
+    breaks or leaks data silently when a column is added. Name the columns you need.
+    Known limits: `SELECT *` inside `EXISTS (...)` is fine and not reported; migrations and
+    tests are not checked.
+    """
+
+    code = "BG301"
+    name = "select-star"
+    gate = "DB-PERF"
+    severity = Severity.WARNING
+    message = "`SELECT *` from {table}: name the columns the code needs"
+    fix = "list the columns explicitly"
+    example_path = "queries.sql"
+    good = ["SELECT id, email FROM users WHERE id = 1;\nSELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.t_id = t.id);\n"]
+    bad = [
+        Bad("SELECT * FROM users WHERE id = 1;\n", line=1),
+        Bad({"app/repo.py": "def get(cur, uid):\n    cur.execute('SELECT * FROM users WHERE id = %s', (uid,))\n"}, line=2, path="app/repo.py"),
+    ]
+
+
+class WriteWithoutWhere(_StatementRule):
+    """`UPDATE` or `DELETE` without a `WHERE` clause in application code.
+
+    Why it matters: it changes or removes every row of the table; in request code that is almost
+    always a bug (a missing filter), and it locks the whole table.
+    Known limits: migrations (backfills) are not checked; `DELETE ... LIMIT` is accepted; a
+    statement inside a function whose name says it affects everything (`delete_all`,
+    `reset_cache`, `truncate_...`) is accepted.
+    """
+
+    code = "BG302"
+    name = "write-without-where"
+    gate = "DB-PERF"
+    severity = Severity.WARNING
+    message = "{verb} on {table} without WHERE changes every row; add the filter (or say why with a suppression)"
+    fix = "add a WHERE clause"
+    example_path = "queries.sql"
+    good = [
+        "UPDATE users SET active = FALSE WHERE id = 7;\n",
+        {"app/store.py": "def clear_all(conn):\n    conn.execute('DELETE FROM document_chunks')\n"},
+    ]
+    bad = [
+        Bad("DELETE FROM sessions;\n", line=1),
+        Bad({"app/store.py": "def cancel_order(conn, order_id):\n    conn.execute('DELETE FROM orders')\n"}, line=2, path="app/store.py"),
+    ]
+
+    def run(self, project: Any) -> list[Finding]:
+        return [f for f in super().run(project) if not _meant_for_everything(f, project)]
+
+
+_EVERYTHING = re.compile(r"(?:^|_)(?:all|clear|truncate|reset|wipe|purge|flush|teardown|cleanup|drop_tables?)(?:_|$)", re.I)
+
+
+def _meant_for_everything(finding: Finding, project: Any) -> bool:
+    """The enclosing function says it affects every row (`delete_all`, `reset_table`, ...)."""
+    for path, stmt in project.facts("sql_statement"):
+        if path == finding.location.path and stmt["line"] == finding.location.line and stmt.get("function"):
+            return bool(_EVERYTHING.search(stmt["function"]))
+    return False
+
+
+class LeadingWildcardLike(_StatementRule):
+    """`LIKE '%...'`: a pattern with a leading wildcard.
+
+    Why it matters: a B-tree index cannot serve it, so every row is scanned. Use full-text
+    search, a trigram index, or anchor the pattern at the start.
+    Known limits: only literal patterns are seen; a pattern passed as a parameter is not.
+    """
+
+    code = "BG303"
+    name = "leading-wildcard-like"
+    gate = "DB-PERF"
+    severity = Severity.INFO
+    message = "`{column} LIKE '{pattern}'` starts with a wildcard and cannot use an index; use full-text or trigram search"
+    fix = "anchor the pattern (`'abc%'`) or use a full-text / trigram index"
+    example_path = "queries.sql"
+    good = ["SELECT id FROM users WHERE name LIKE 'abc%';\n"]
+    bad = [Bad("SELECT id FROM users WHERE name LIKE '%smith';\n", line=1)]
+
+
+class FunctionOnFilteredColumn(_StatementRule):
+    """A function applied to a column in `WHERE` (`WHERE lower(email) = ?`).
+
+    Why it matters: an index on the column cannot serve the comparison, so the query scans. Index
+    the expression, store the normalised value, or compare against a transformed parameter.
+    Known limits: does not know about expression indexes that already exist.
+    """
+
+    code = "BG304"
+    name = "function-on-filtered-column"
+    gate = "DB-INDEX"
+    severity = Severity.INFO
+    message = "`WHERE {function}({column}) ...` hides {column} from its index; index the expression or transform the value instead"
+    fix = "create an expression index, or compare the raw column against a transformed parameter"
+    example_path = "queries.sql"
+    good = ["SELECT id FROM users WHERE email = ?;\n"]
+    bad = [Bad("SELECT id FROM users WHERE lower(email) = ?;\n", line=1)]
+
+
+class UnboundedOrderBy(_StatementRule):
+    """`ORDER BY` over a whole table with no `LIMIT` (an unbounded list query).
+
+    Why it matters: the database sorts every row and the application receives all of them; it
+    grows with the table. Paginate (`LIMIT`/keyset) or filter.
+    Known limits: only statements without WHERE, JOIN, GROUP BY or aggregates are reported.
+    """
+
+    code = "BG305"
+    name = "unbounded-order-by"
+    gate = "DB-PERF"
+    severity = Severity.INFO
+    message = "`ORDER BY` over all of {table} without `LIMIT`: paginate or filter this list query"
+    fix = "add LIMIT/OFFSET or keyset pagination"
+    example_path = "queries.sql"
+    good = ["SELECT id, title FROM notes WHERE owner = ? ORDER BY id LIMIT ?;\n"]
+    bad = [Bad("SELECT id, title FROM notes ORDER BY created_at DESC;\n", line=1)]
+
+
+class ImplicitCrossJoin(_StatementRule):
+    """`FROM a, b` with nothing relating the tables: an implicit cross join.
+
+    Why it matters: the result has rows(a) x rows(b) rows; usually a forgotten join condition.
+    Known limits: a comma join related by an equality in WHERE (old-style join) is accepted.
+    """
+
+    code = "BG306"
+    name = "implicit-cross-join"
+    gate = "DB-PERF"
+    severity = Severity.WARNING
+    message = "implicit cross join of {tables}: add the join condition (`JOIN ... ON`)"
+    fix = "write `JOIN b ON b.a_id = a.id`"
+    example_path = "queries.sql"
+    good = ["SELECT a.id FROM a JOIN b ON b.a_id = a.id;\nSELECT a.id FROM a, b WHERE b.a_id = a.id;\n"]
+    bad = [Bad("SELECT a.id, b.id FROM a, b WHERE a.x = 1;\n", line=1)]

@@ -1,0 +1,285 @@
+"""DB-NORMAL and DB-INDEX over the static schema model (sql/schema.py): tables without a primary
+key, repeating column groups, lists stored in a column, foreign keys without an index, duplicate
+and redundant indexes, and columns the project's SQL filters on that no index covers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...model import Finding, Location, Severity
+from ...sql.schema import Schema, Table, build, infer_dialect
+from ..base import Bad, ProjectCheck
+
+_NUMBERED = re.compile(r"^(?P<stem>[a-z][a-z_]*?)_?(?P<n>\d{1,2})$")
+_LIST_NAME = re.compile(r"(?:^|_)(?:ids|list|csv)$|^(?:tags|tag_names|categories|emails|phones|roles)$")
+_TEXT_TYPES = ("TEXT", "VARCHAR", "CHAR", "STRING", "UNICODE", "UNICODETEXT", "CHARFIELD", "TEXTFIELD", "NVARCHAR", "CLOB", "MEDIUMTEXT", "LONGTEXT")
+_SCHEMA_FACTS = ("orm_class", "table", "index", "column")
+MIGRATION_SOURCES = ("alembic", "sql-migration")
+
+
+def _schema(project: Any) -> Schema:
+    cache = project.__dict__.setdefault("_db_schema", {})
+    if "schema" not in cache:
+        cache["schema"] = build(project)
+    return cache["schema"]  # type: ignore[no-any-return]
+
+
+def _report_defs(schema: Schema) -> list[Table]:
+    """Definitions to report on: ORM/DDL definitions of a table; migration ones only when no other exists."""
+    out = []
+    primary = {t.name for t in schema.defs if t.source in ("sqlalchemy", "django", "table", "sql")}
+    for table in schema.defs:
+        if table.source in MIGRATION_SOURCES and table.name in primary:
+            continue
+        if not table.columns:
+            continue
+        out.append(table)
+    return out
+
+
+def _has_candidate_key(table: Table) -> bool:
+    """A unique constraint or index over non-partial columns: a natural key, just not declared PRIMARY."""
+    return any(ix.unique and not ix.partial for ix in table.index_sets())
+
+
+class _SchemaRule(ProjectCheck):
+    abstract = True
+    facts_needed = _SCHEMA_FACTS
+
+    def not_evaluated(self, project: Any) -> str | None:
+        if not any(project.facts(k) for k in ("orm_class", "table")):
+            return "no tables found (ORM models, Table(...), CREATE TABLE, or migrations)"
+        return None
+
+
+class TableWithoutPrimaryKey(_SchemaRule):
+    """A table or model without a primary key.
+
+    Why it matters: rows cannot be addressed one by one (updates and deletes hit duplicates),
+    replication and most ORMs need one, and it is the first rule of a normalised schema.
+    Known limits: a model whose primary key comes from a base class defined outside the project
+    (or from a helper call) is not reported; a table with a unique constraint (a natural key
+    not declared PRIMARY) is not reported.
+    """
+
+    code = "BG310"
+    name = "table-without-primary-key"
+    gate = "DB-NORMAL"
+    severity = Severity.WARNING
+    message = "table `{table}` has no primary key; add one (a surrogate `id` or the natural key)"
+    fix = "add a PRIMARY KEY"
+    example_path = "schema.sql"
+    good = [
+        "CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n",
+        {"app/models.py": "from sqlalchemy import Column, String\nfrom .base import Base, primary_key\n\n\n"
+         "class Event(Base):\n    __tablename__ = 'events'\n    id = primary_key('Event')\n    name = Column(String(20))\n"},
+    ]
+    bad = [Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1)]
+
+    def run(self, project: Any) -> list[Finding]:
+        out = []
+        for table in _report_defs(_schema(project)):
+            if table.pk_known and not table.pk and not _has_candidate_key(table):
+                out.append(self.make_finding(Location(table.path, table.line), table=table.name))
+        return out
+
+
+class RepeatingColumnGroup(_SchemaRule):
+    """Numbered columns (`phone1`, `phone2`, `phone3`): a repeating group in one row.
+
+    Why it matters: first normal form. The fourth phone number needs a migration, queries must
+    test every column, and nothing can index "any phone". Move them to a child table.
+    Known limits: needs three or more numbered columns with one stem (two are allowed).
+    """
+
+    code = "BG311"
+    name = "repeating-column-group"
+    gate = "DB-NORMAL"
+    severity = Severity.WARNING
+    message = "table `{table}` repeats `{stem}` in columns {columns}; move them to a child table ({stem}s with a foreign key)"
+    fix = "create a child table with one row per value"
+    example_path = "schema.sql"
+    good = ["CREATE TABLE users (id INT PRIMARY KEY, address_line1 TEXT, address_line2 TEXT);\n"]
+    bad = [Bad("CREATE TABLE users (\n  id INT PRIMARY KEY,\n  phone1 TEXT,\n  phone2 TEXT,\n  phone3 TEXT\n);\n", line=1)]
+
+    def run(self, project: Any) -> list[Finding]:
+        out = []
+        for table in _report_defs(_schema(project)):
+            groups: dict[str, list[tuple[int, Any]]] = {}
+            for col in table.columns.values():
+                m = _NUMBERED.match(col.name)
+                if m and not col.pk:
+                    groups.setdefault(m.group("stem").rstrip("_"), []).append((int(m.group("n")), col))
+            for stem, cols in groups.items():
+                numbers = sorted({n for n, _c in cols})
+                if len(numbers) < 3 or numbers[-1] > 20:
+                    continue
+                first = min(cols, key=lambda nc: nc[0])[1]
+                line = first.line or table.line
+                names = ", ".join(c.name for _n, c in sorted(cols, key=lambda nc: nc[0]))
+                out.append(self.make_finding(Location(table.path, line), table=table.name, stem=stem, columns=names))
+        return out
+
+
+class ListInColumn(_SchemaRule):
+    """A list stored in a text column (`tag_ids TEXT`, `roles VARCHAR`).
+
+    Why it matters: the values cannot be joined, constrained by a foreign key or indexed; every
+    reader splits strings. Use a link table (or a native array/JSON type on purpose).
+    Known limits: judged by column name and a text type; JSON and array columns are not reported.
+    """
+
+    code = "BG312"
+    name = "list-in-column"
+    gate = "DB-NORMAL"
+    severity = Severity.WARNING
+    message = "column `{table}.{column}` ({type}) looks like a list stored as text; use a link table"
+    fix = "create a link table (one row per element) with foreign keys"
+    example_path = "schema.sql"
+    good = ["CREATE TABLE orders (id INT PRIMARY KEY, user_id INT, tags JSONB);\n"]
+    bad = [Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  tag_ids TEXT\n);\n", line=1)]
+
+    def run(self, project: Any) -> list[Finding]:
+        out = []
+        for table in _report_defs(_schema(project)):
+            for col in table.columns.values():
+                base = col.type.split("(")[0].strip().upper()
+                if base in _TEXT_TYPES and _LIST_NAME.search(col.name) and not col.fk:
+                    out.append(
+                        self.make_finding(Location(table.path, col.line or table.line), table=table.name, column=col.name, type=base)
+                    )
+        return out
+
+
+class ForeignKeyWithoutIndex(_SchemaRule):
+    """A foreign-key column no index starts with.
+
+    Why it matters: joins and lookups by the parent scan the child table, and deleting a parent
+    row scans it too (with locks). PostgreSQL and SQLite do not index foreign keys on their own;
+    Django does (unless `db_index=False`) and MySQL/InnoDB does, so those are not reported.
+    Known limits: indexes created outside the files read (by hand, in another repository) are
+    unknown.
+    """
+
+    code = "BG320"
+    name = "foreign-key-without-index"
+    gate = "DB-INDEX"
+    severity = Severity.WARNING
+    message = "foreign key `{table}.{column}` -> {ref} has no index{why}; add `index=True` or CREATE INDEX"
+    fix = "index the foreign-key column (CREATE INDEX ... ON child (fk_column))"
+    example_path = "schema.sql"
+    good = [
+        "CREATE TABLE orders (id INT PRIMARY KEY, user_id INT REFERENCES users(id));\nCREATE INDEX ix_orders_user ON orders (user_id);\n"
+    ]
+    bad = [Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n", line=1)]
+
+    def run(self, project: Any) -> list[Finding]:
+        dialect = infer_dialect(project)
+        if dialect == "mysql":
+            return []
+        schema = _schema(project)
+        why = " (PostgreSQL does not index foreign keys)" if dialect == "postgres" else ""
+        out = []
+        reported: set[tuple[str, str]] = set()
+        for table in _report_defs(schema):
+            merged = schema.merged[table.name]
+            for columns, ref in table.fks:
+                column = columns[0] if columns else ""
+                if not column or (table.name, column) in reported or merged.indexed_first(column):
+                    continue
+                reported.add((table.name, column))
+                col = table.columns.get(column)
+                line = (col.line if col else 0) or table.line
+                out.append(self.make_finding(Location(table.path, line), table=table.name, column=column, ref=ref or "?", why=why))
+        return out
+
+
+class DuplicateIndex(_SchemaRule):
+    """Two indexes on the same columns, or one that is a prefix of another.
+
+    Why it matters: every index costs on every write and takes space; a duplicate or a left
+    prefix of another index serves no query the other cannot. Drop it.
+    Known limits: compares column lists only (not operator classes or expressions); partial
+    indexes and the indexes Django adds to foreign keys are not compared; indexes created by
+    migrations are not compared (the history drops and recreates them), models and DDL are.
+    """
+
+    code = "BG321"
+    name = "duplicate-index"
+    gate = "DB-INDEX"
+    severity = Severity.INFO
+    message = "index {name} on {table}({columns}) is {how} {other}; drop it"
+    fix = "drop the redundant index"
+    example_path = "schema.sql"
+    good = ["CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_b ON t (b);\n"]
+    bad = [Bad("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_a ON t (a);\n", line=3)]
+
+    def run(self, project: Any) -> list[Finding]:
+        out = []
+        schema = _schema(project)
+        for table in schema.defs:
+            if table.source in MIGRATION_SOURCES:
+                continue  # a migration history drops and recreates indexes: judge the models / DDL
+            indexes = [ix for ix in table.index_sets() if ix.columns and not ix.partial and not ix.auto]
+            for i, ix in enumerate(indexes):
+                if ix.implicit and ix.name == "primary key":
+                    continue
+                for j, other in enumerate(indexes):
+                    if i == j:
+                        continue
+                    same = ix.columns == other.columns
+                    prefix = len(ix.columns) < len(other.columns) and other.columns[: len(ix.columns)] == ix.columns
+                    if same:
+                        if ix.unique and not other.unique:
+                            continue  # the non-unique twin is the redundant one
+                        if ix.unique == other.unique and i < j:
+                            continue  # of two identical indexes, report the later one
+                    elif not prefix or ix.unique:
+                        continue  # a unique prefix enforces something the longer index does not
+                    how = "the same as" if same else "a prefix of"
+                    path = ix.path or table.path
+                    line = ix.line or table.line
+                    out.append(
+                        self.make_finding(
+                            Location(path, line), name=ix.name or "(unnamed)", table=table.name,
+                            columns=", ".join(ix.columns), how=how, other=f"{other.name or 'another index'} ({', '.join(other.columns)})",
+                        )
+                    )
+                    break
+        return out
+
+
+class UnindexedFilterColumn(_SchemaRule):
+    """A column the project's SQL filters or joins on, with no index in the schema model.
+
+    Why it matters: each such query scans the table; it is fast in tests and slow in production.
+    Known limits: only raw SQL the tool read is considered (not ORM queries); tables or indexes
+    outside the files read are unknown, so nothing is reported for them.
+    """
+
+    code = "BG322"
+    name = "unindexed-filter-column"
+    gate = "DB-INDEX"
+    severity = Severity.INFO
+    message = "the query filters on `{table}.{column}`, which no index covers; add an index if the table grows"
+    fix = "CREATE INDEX on the filtered column (or a composite index starting with it)"
+    example_path = "queries.sql"
+    good = ["CREATE TABLE notes (id INT PRIMARY KEY, owner TEXT);\nCREATE INDEX ix_owner ON notes (owner);\nSELECT id FROM notes WHERE owner = ?;\n"]
+    bad = [Bad("CREATE TABLE notes (id INT PRIMARY KEY, owner TEXT);\nSELECT id FROM notes WHERE owner = ?;\n", line=2)]
+
+    def run(self, project: Any) -> list[Finding]:
+        schema = _schema(project)
+        out = []
+        for path, stmt in project.facts("sql_statement"):
+            if stmt.get("where") not in ("python", "sql-file") or stmt.get("test"):
+                continue
+            for table_name, column in stmt.get("filters", []):
+                table = schema.merged.get(table_name)
+                if table is None or column not in table.columns:
+                    continue
+                if table.indexed_first(column):
+                    continue
+                out.append(self.make_finding(Location(path, stmt["line"]), table=table_name, column=column))
+        return out

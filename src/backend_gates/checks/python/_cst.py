@@ -1,0 +1,103 @@
+"""Small libcst helpers shared by the database checks (names, arguments, literals)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+
+def dotted(node: Any) -> str:
+    """`a.b.c` for Name/Attribute chains, '' otherwise."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    return ""
+
+
+def call_name(call: cst.Call) -> str:
+    """Last name of the called thing: `sa.Column(...)` -> 'Column'."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
+
+
+def kwarg(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [a.value for a in call.args if a.keyword is None and not a.star]
+
+
+def string(node: Any) -> str | None:
+    """The value of a plain or concatenated string literal (no f-strings), else None."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover - odd prefixes
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string(node.left), string(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return None
+
+
+def is_true(node: Any) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def is_false(node: Any) -> bool:
+    return isinstance(node, cst.Name) and node.value == "False"
+
+
+def strings_of(node: Any) -> list[str]:
+    """String elements of a list/tuple literal (or a single string)."""
+    single = string(node)
+    if single is not None:
+        return [single]
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        out = []
+        for element in node.elements:
+            value = string(element.value)
+            if value is not None:
+                out.append(value)
+        return out
+    return []
+
+
+def type_text(node: Any) -> str:
+    """A column type as written: `String(32)` -> 'STRING(32)', `sa.Integer` -> 'INTEGER'."""
+    if isinstance(node, cst.Call):
+        name = dotted(node.func).rsplit(".", 1)[-1]
+        args = [a.value for a in node.args if a.keyword is None]
+        if args and isinstance(args[0], cst.Integer):
+            return f"{name.upper()}({args[0].value})"
+        return name.upper()
+    name = dotted(node)
+    return name.rsplit(".", 1)[-1].upper() if name else ""
+
+
+def body_statements(suite: Any) -> list[Any]:
+    body = getattr(suite, "body", ())
+    return list(body) if isinstance(body, (list, tuple)) else []
+
+
+def small_statements(suite: Any) -> list[Any]:
+    """Small statements of a suite (assignments, expressions), one level deep."""
+    out: list[Any] = []
+    for stmt in body_statements(suite):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.extend(stmt.body)
+    return out

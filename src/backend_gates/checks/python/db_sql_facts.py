@@ -1,0 +1,110 @@
+"""SQL text handed to database APIs in Python code, as `sql_statement` facts (the SQL inventory
+and the query rules read them).
+
+Sinks are the ones the SQL-injection rule knows (sqlsinks.py). The SQL text is reconstructed
+through local names, module constants and small helpers; only constant text is analysed by the
+query rules (text with run-time parts is listed in the inventory as dynamic).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from ..base import FactCollector
+from . import sqlsinks
+from .db_migration_facts import is_alembic, is_django_migration
+from .db_schema_facts import _line_of
+
+_BRACES = re.compile(r"\{(\w*)\}")
+_TRIGGERS = ("execute", "text(", ".raw(", "fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
+
+
+class PythonSqlFacts(FactCollector):
+    """Every statement passed to a SQL sink, with its summary (kind, tables, parameters, smells)."""
+
+    triggers = _TRIGGERS
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.functions: list[cst.FunctionDef] = []
+        self.classes: list[str] = []
+        self._resolver: Any = None
+        self._resolver_ready = False
+        self._index: sqlsinks.ModuleIndex | None = None
+        self.where = "migration-python" if is_alembic(ctx) or is_django_migration(ctx) else "python"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def resolver(self) -> Any:
+        if not self._resolver_ready:
+            self._resolver = sqlsinks.metadata_resolver(self.ctx)
+            self._resolver_ready = True
+        return self._resolver
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Attribute, cst.Name)):
+            return
+        if self.where == "migration-python" and isinstance(func, cst.Attribute) and func.attr.value == "execute" and isinstance(func.value, cst.Name) and func.value.value == "op":
+            return  # Alembic op.execute: recorded by the migration collector
+        sink = sqlsinks.sink_of(node, self.resolver())
+        if sink is None or sink.fragment:
+            return
+        if self._index is None:
+            self._index = sqlsinks.module_index(self.ctx.module)
+        scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
+        for arg in sqlsinks.sql_arguments(node, sink):
+            if isinstance(arg, cst.Call) and sqlsinks.sink_of(arg, self.resolver()) is not None:
+                continue  # text("...") inside execute(): the inner call is recorded itself
+            assignments = sqlsinks.assignments_before(scope, node) if not isinstance(arg, (cst.SimpleString, cst.ConcatenatedString)) else {}
+            template = sqlsinks.reconstruct(arg, assignments, self._index, class_name=self.classes[-1] if self.classes else None)
+            if template.kind is None:
+                continue
+            self._record(node, sink, template)
+
+    def _record(self, node: cst.Call, sink: Any, template: Any) -> None:
+        from ...sql import analysis
+
+        line = _line_of(self.ctx, node)
+        dialect = self.ctx.config["db.dialect"] or None
+        text = template.text
+        if sink.family == "psycopg":  # sql.SQL("... {} ...") composes identifiers into the braces
+            text = _BRACES.sub(lambda m: f"bg_ident_{m.group(1) or 0}", text)
+        if template.constant:
+            stmt = analysis.parse_one(text, dialect)
+            fact = analysis.summarize(stmt, line, where=self.where)
+        else:
+            tree = analysis.parse_one(text, dialect).tree
+            fact = {
+                "line": line, "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": analysis.tables_of(tree),
+                "parameterised": False, "filters": [], "issues": [], "error": "", "where": self.where,
+                "dynamic": list(template.dynamic)[:5],
+            }
+        fact["sink"] = sink.name
+        if self.functions:
+            fact["function"] = self.functions[-1].name.value
+        if self.ctx.is_test_file:
+            fact["test"] = True
+        if sinks_params(node, sink):
+            fact["parameterised"] = True
+        self.fact("sql_statement", fact)
+
+
+def sinks_params(node: cst.Call, sink: Any) -> bool:
+    try:
+        return bool(sqlsinks.has_parameters(node, sink))
+    except Exception:  # defensive: odd call shapes
+        return False

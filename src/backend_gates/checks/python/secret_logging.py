@@ -1,0 +1,177 @@
+"""SEC-AUDIT: logging or printing passwords, tokens and secrets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from ...model import Severity
+from ..base import Bad, PythonCheck
+from . import _sensitive as S
+
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
+_LOGGER = re.compile(r"(?i)(^|[._])(log|logger|logging|_log|_logger|structlog|audit_log|audit|syslog)$")
+_SAFE_WRAPPERS = frozenset({"mask", "redact", "len", "bool", "type", "hash", "id", "isinstance", "mask_secret", "obfuscate", "sanitize", "scrub"})
+_SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization", "x-auth-token"})
+
+
+def _is_log_call(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return "print" if func.value == "print" else None
+    if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
+        receiver = S.dotted_name(func.value)
+        if receiver and _LOGGER.search(receiver):
+            return f"{receiver}.{func.attr.value}"
+        if isinstance(func.value, cst.Call):  # logging.getLogger(__name__).info(...)
+            inner = S.dotted_name(func.value.func)
+            if inner.endswith(("getLogger", "get_logger")):
+                return f"{inner}().{func.attr.value}"
+    return None
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    if isinstance(value, cst.SimpleString):
+        key = value.evaluated_value
+        return key if isinstance(key, str) else key.decode("utf-8", "replace")
+    return None
+
+
+def _sensitive_name(name: str) -> str | None:
+    kind = S.secret_kind(name)
+    if kind is not None:
+        return kind
+    if name.lower() in _SENSITIVE_HEADERS:
+        return "credential header"
+    return None
+
+
+class SecretLogged(PythonCheck):
+    """A logging or print call that writes a password, token or secret into the logs.
+
+    Why it matters: logs are copied to many places (aggregators, tickets, backups) that are read by
+    far more people than the secret store, and kept for months. A password or token there is a
+    leaked credential. Log an identifier (user id, token prefix via a masking helper) instead.
+    Reports values passed to `logging`/logger methods and `print()` whose name says they hold a
+    secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
+    (`body["password"]`, `headers["Authorization"]`), inside f-strings, `%`/`.format()` arguments,
+    `+` concatenations and keyword arguments (`log.info("login", password=pw)`). A mention in the
+    constant message text ("password changed") is not a finding.
+    Known limits: values renamed before logging (`x = password`) and whole objects that contain a
+    secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
+    and slices (`token[:6]`) count as safe; test files are skipped.
+    """
+
+    code = "BG230"
+    name = "secret-in-log"
+    gate = "SEC-AUDIT"
+    severity = Severity.ERROR
+    message = "{call}() writes {what} `{expr}` to the logs; log an identifier or a masked form"
+    fix = "remove the value from the log call, or log a masked form (first characters only)"
+    triggers = ("log", "print", "LOG")
+    skip_tests = True
+    references = ["https://cwe.mitre.org/data/definitions/532.html"]
+
+    good = [
+        'import logging\n\nlog = logging.getLogger(__name__)\n\ndef change(user):\n    log.info("password changed for user %s", user.id)\n',
+        'def show(token):\n    print(f"token length: {len(token)}")\n',
+        'import logging\n\ndef login(user):\n    logging.warning("invalid password for %s", user.email)\n',
+    ]
+    bad = [
+        Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
+        Bad('def connect(settings):\n    print(f"connecting with {settings.api_key}")\n', line=2),
+        Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef call(request):\n    logger.debug("auth header: " + request.headers["Authorization"])\n', line=6),
+        Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        call = _is_log_call(node.func)
+        if call is None:
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                kind = _sensitive_name(arg.keyword.value)
+                if kind is not None and arg.keyword.value not in ("exc_info", "stack_info", "extra", "file", "sep", "end", "flush"):
+                    if not _constant(arg.value):
+                        self.report(node, call=call, what=_a(kind), expr=f"{arg.keyword.value}=")
+                        return
+                if arg.keyword.value == "extra" and isinstance(arg.value, cst.Dict):
+                    hit = self.in_dict(arg.value)
+                    if hit:
+                        self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
+                        return
+                continue
+            hit = self.find(arg.value)
+            if hit is not None:
+                self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
+                return
+
+    def in_dict(self, node: cst.Dict) -> tuple[str, str] | None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                key = element.key.evaluated_value
+                kind = _sensitive_name(key if isinstance(key, str) else "")
+                if kind and not _constant(element.value):
+                    return kind, f"{key}"
+        return None
+
+    def find(self, node: cst.BaseExpression) -> tuple[str, str] | None:
+        """The first sensitive value that flows as-is into the logged text."""
+        if isinstance(node, cst.Name):
+            kind = _sensitive_name(node.value)
+            return (kind, node.value) if kind else None
+        if isinstance(node, cst.Attribute):
+            kind = _sensitive_name(node.attr.value)
+            return (kind, S.dotted_name(node) or node.attr.value) if kind else None
+        if isinstance(node, cst.Subscript):
+            key = _subscript_key(node)
+            if key is None:
+                return None  # a slice or computed index: partial values are fine
+            kind = _sensitive_name(key)
+            return (kind, f'{S.dotted_name(node.value) or "…"}["{key}"]') if kind else None
+        if isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    hit = self.find(part.expression)
+                    if hit:
+                        return hit
+            return None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Modulo)):
+            return self.find(node.left) or self.find(node.right)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                hit = self.find(element.value)
+                if hit:
+                    return hit
+            return None
+        if isinstance(node, cst.Dict):
+            return self.in_dict(node)
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "format":
+                for arg in node.args:
+                    if arg.keyword is not None and _sensitive_name(arg.keyword.value) and not _constant(arg.value):
+                        return _sensitive_name(arg.keyword.value) or "secret", f"{arg.keyword.value}="
+                    hit = self.find(arg.value)
+                    if hit:
+                        return hit
+                return None
+            leaf = S.dotted_name(func).rsplit(".", 1)[-1]
+            if leaf in ("str", "repr", "format") and node.args:
+                return self.find(node.args[0].value)
+            return None
+        return None
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[:1].lower() in 'aeiou' or kind.startswith('API') else 'a'} {kind}"
+
+
+def _constant(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)) or (
+        isinstance(node, cst.Name) and node.value in ("None", "True", "False")
+    )

@@ -1,0 +1,913 @@
+"""Where SQL text enters a database API, and what that text is (pure helpers, no checks).
+
+Shared by the SQL-injection check (BG201) and the database checks that read constant SQL
+strings out of Python code. Nothing here reports, opens files or parses Python: callers pass
+libcst nodes from the one shared parse.
+
+Stable API
+----------
+``sink_of(call, resolve=None) -> SinkInfo | None``
+    Is this ``cst.Call`` a place where SQL text is handed to a database API? Recognised:
+    DB-API ``.execute/.executemany/.executescript`` (sqlite3, psycopg, pymysql, Django's
+    ``connection.cursor()``), SQLAlchemy ``text()`` and ``.exec_driver_sql()``, Django
+    ``.raw()``, ``.extra(where=/select=)`` and ``RawSQL()``, psycopg ``sql.SQL()``, asyncpg
+    ``.fetch/.fetchrow/.fetchval`` and pandas ``read_sql/read_sql_query``. ``resolve`` maps a
+    node to its qualified names (see ``metadata_resolver``); without it bare function names are
+    matched on the imports of the module only through the fallback in the caller (``None``
+    means: only method-style sinks and ``sql.SQL`` are recognised).
+``sql_arguments(call, sink) -> list[cst.BaseExpression]``
+    The expressions carrying SQL text (usually one; ``.extra(where=[...])`` gives several).
+    ``sql_argument(call, sink)`` returns the first or ``None``.
+``has_parameters(call, sink) -> bool``
+    Whether values are passed separately (params tuple/dict, ``*args`` for asyncpg, ``params=``).
+``assignments_before(scope, target) -> Assignments``
+    Local assignments (``=``, annotated ``=``, ``+=``) in a function (or module) body that come
+    before ``target`` in source order, by name. Nested functions/classes are skipped.
+``module_index(module) -> ModuleIndex``
+    Module-level string constants and function definitions (for constants and same-module
+    helper functions).
+``reconstruct(node, assignments, index=None) -> Template``
+    The SQL text an expression builds: constant pieces are kept, every non-constant part becomes
+    a placeholder (``bg_dyn_<n>``). Follows local names, module constants and one level of
+    same-module helper functions whose return value is a string expression. Knows f-strings,
+    ``%``, ``.format()``, ``+``/``+=``, ``sep.join(...)``, ``"?" * n`` and placeholder lists.
+``statement_kind(text, fragment=None) -> str | None``
+    ``"SELECT"``, ``"INSERT"``, ... when sqlglot reads the text as a SQL statement (or as a
+    WHERE condition / select expression for fragments), else ``None``.
+
+``Template`` fields: ``text`` (with placeholders), ``dynamic`` (source of each non-constant
+part, in order), ``how`` (``"an f-string"``, ``"%"``, ``".format()"``, ``"+"``, ``"join()"``),
+``kind`` (statement kind or ``None``); ``constant`` is true when nothing is dynamic.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Collection, Iterable, Iterator
+
+import libcst as cst
+
+Resolver = Callable[[cst.CSTNode], Collection[str]]
+
+PLACEHOLDER = "bg_dyn_{}"
+_DYN = re.compile(r"bg_dyn_\d+")
+_SQL_START = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*|\(\s*)*"
+    r"(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|REPLACE|MERGE|UPSERT|GRANT|REVOKE"
+    r"|EXPLAIN|PRAGMA|VACUUM|ANALYZE|SHOW|DESCRIBE|DESC|SET|CALL|EXEC|EXECUTE|COPY|LOCK|BEGIN|COMMIT"
+    r"|ROLLBACK|SAVEPOINT|RELEASE|REINDEX|REFRESH|COMMENT|DECLARE|FETCH|LISTEN|NOTIFY|USE)\b",
+    re.I | re.S,
+)
+
+# ----------------------------------------------------------------------------- sinks
+
+
+@dataclass(frozen=True, slots=True)
+class SinkInfo:
+    """A call that hands SQL text to a database API."""
+
+    name: str  # what messages show: "execute", "sqlalchemy.text", "psycopg sql.SQL", ...
+    family: str  # dbapi | sqlalchemy | django | psycopg | asyncpg | pandas
+    arg: int = 0  # positional index of the SQL text
+    keywords: tuple[str, ...] = ("sql",)  # keyword names the SQL text may be passed as
+    params_arg: int | None = 1  # positional index of separately passed values
+    params_keywords: tuple[str, ...] = ("params", "parameters", "args", "vars")
+    fragment: str | None = None  # "where" / "select": the text is a fragment, not a statement
+
+
+_METHOD_SINKS: dict[str, SinkInfo] = {
+    "execute": SinkInfo("execute", "dbapi", keywords=("sql", "query", "operation", "statement")),
+    "executemany": SinkInfo("executemany", "dbapi", keywords=("sql", "query", "operation")),
+    "executescript": SinkInfo("executescript", "dbapi", keywords=("sql_script", "sql"), params_arg=None, params_keywords=()),
+    "exec_driver_sql": SinkInfo("exec_driver_sql", "sqlalchemy", keywords=("statement",)),
+    "raw": SinkInfo("raw", "django", keywords=("raw_query",), params_keywords=("params",)),
+    "fetch": SinkInfo("fetch", "asyncpg", keywords=("query",)),
+    "fetchrow": SinkInfo("fetchrow", "asyncpg", keywords=("query",)),
+    "fetchval": SinkInfo("fetchval", "asyncpg", keywords=("query",)),
+    "fetchmany": SinkInfo("fetchmany", "asyncpg", keywords=("query",)),
+    "read_sql": SinkInfo("read_sql", "pandas", keywords=("sql",), params_arg=None, params_keywords=("params",)),
+    "read_sql_query": SinkInfo("read_sql_query", "pandas", keywords=("sql",), params_arg=None, params_keywords=("params",)),
+}
+_EXTRA_WHERE = SinkInfo("extra", "django", keywords=("where",), params_arg=None, params_keywords=("params",), fragment="where")
+_EXTRA_SELECT = SinkInfo("extra", "django", keywords=("select",), params_arg=None, params_keywords=("select_params",), fragment="select")
+
+_TEXT = SinkInfo("sqlalchemy text", "sqlalchemy", keywords=("text",), params_arg=None, params_keywords=())
+_RAWSQL = SinkInfo("RawSQL", "django", keywords=("sql",), params_keywords=("params",), fragment="select")
+_PSYCOPG_SQL = SinkInfo("psycopg sql.SQL", "psycopg", keywords=("obj",), params_arg=None, params_keywords=())
+_PANDAS = _METHOD_SINKS["read_sql"]
+
+# qualified name -> sink (for bare or aliased function calls)
+_FUNCTION_SINKS: dict[str, SinkInfo] = {
+    "sqlalchemy.text": _TEXT,
+    "sqlalchemy.sql.text": _TEXT,
+    "sqlalchemy.sql.expression.text": _TEXT,
+    "sqlalchemy.sql.elements.TextClause": _TEXT,
+    "sqlmodel.text": _TEXT,
+    "django.db.models.expressions.RawSQL": _RAWSQL,
+    "django.db.models.RawSQL": _RAWSQL,
+    "psycopg.sql.SQL": _PSYCOPG_SQL,
+    "psycopg2.sql.SQL": _PSYCOPG_SQL,
+    "pandas.read_sql": _PANDAS,
+    "pandas.read_sql_query": _METHOD_SINKS["read_sql_query"],
+}
+_FUNCTION_LEAVES = frozenset(q.rsplit(".", 1)[1] for q in _FUNCTION_SINKS)
+# libraries whose import makes qualified-name resolution worth its cost
+SINK_MODULES = ("sqlalchemy", "sqlmodel", "django", "psycopg", "pandas")
+
+
+def metadata_resolver(ctx: Any) -> Resolver | None:
+    """A resolver backed by libcst's QualifiedNameProvider, or None when the file imports no
+    library with function-style sinks (cheap text pre-check: metadata is resolved lazily)."""
+    source = getattr(ctx, "source", "")
+    if not any(m in source for m in SINK_MODULES) or not any(leaf in source for leaf in _FUNCTION_LEAVES):
+        return None
+    cache: dict[str, Any] = {}
+
+    def resolve(node: cst.CSTNode) -> Collection[str]:
+        if "names" not in cache:
+            from libcst.metadata import QualifiedNameProvider
+
+            try:
+                cache["names"] = ctx.metadata(QualifiedNameProvider)
+            except Exception:  # metadata failure must not break the walk
+                cache["names"] = {}
+        return qualified_names(cache["names"], node)
+
+    return resolve
+
+
+def qualified_names(mapping: Any, node: cst.CSTNode) -> set[str]:
+    """Qualified names of `node` from a resolved QualifiedNameProvider mapping (lazy values ok)."""
+    found = mapping.get(node) if mapping else None
+    if found is None:
+        return set()
+    if callable(found):  # libcst LazyValue
+        found = found()
+    return {q.name for q in found}
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+def sink_of(call: cst.Call, resolve: Resolver | None = None) -> SinkInfo | None:
+    """The sink this call is, or None. Method sinks are recognised by name (the SQL text itself
+    must still be confirmed with `statement_kind`); function sinks by qualified name."""
+    func = call.func
+    if resolve is not None and isinstance(func, (cst.Name, cst.Attribute)):
+        leaf = func.value if isinstance(func, cst.Name) else func.attr.value
+        if leaf in _FUNCTION_LEAVES or isinstance(func, cst.Name):
+            for qname in resolve(func):
+                sink = _FUNCTION_SINKS.get(qname)
+                if sink is not None:
+                    return sink
+    if isinstance(func, cst.Attribute):
+        attr = func.attr.value
+        if attr == "SQL":
+            receiver = _dotted(func.value)
+            if receiver.split(".")[-1] == "sql":
+                return _PSYCOPG_SQL
+            return None
+        if attr == "extra":
+            if any(a.keyword and a.keyword.value == "where" for a in call.args):
+                return _EXTRA_WHERE
+            if any(a.keyword and a.keyword.value == "select" for a in call.args):
+                return _EXTRA_SELECT
+            return None
+        if attr in ("read_sql", "read_sql_query"):
+            return _METHOD_SINKS[attr]
+        sink = _METHOD_SINKS.get(attr)
+        if sink is not None:
+            return sink
+    return None
+
+
+def _arg(call: cst.Call, index: int | None, keywords: tuple[str, ...]) -> cst.Arg | None:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value in keywords:
+            return a
+    if index is not None and index < len(positional):
+        return positional[index]
+    return None
+
+
+def sql_arguments(call: cst.Call, sink: SinkInfo) -> list[cst.BaseExpression]:
+    """The expressions carrying the SQL text of this sink call."""
+    if sink.fragment and sink.family == "django" and sink.name == "extra":
+        arg = _arg(call, None, sink.keywords)
+        if arg is None:
+            return []
+        value = arg.value
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        if isinstance(value, cst.Dict):
+            return [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+        return [value]
+    arg = _arg(call, sink.arg, sink.keywords)
+    return [arg.value] if arg is not None else []
+
+
+def sql_argument(call: cst.Call, sink: SinkInfo) -> cst.BaseExpression | None:
+    found = sql_arguments(call, sink)
+    return found[0] if found else None
+
+
+def has_parameters(call: cst.Call, sink: SinkInfo) -> bool:
+    """Values are passed separately from the SQL text."""
+    if sink.family == "asyncpg":
+        positional = [a for a in call.args if a.keyword is None]
+        return len(positional) > 1 or any(a.star == "*" for a in call.args)
+    if any(a.star for a in call.args):
+        return True
+    return _arg(call, sink.params_arg, sink.params_keywords) is not None
+
+
+# ----------------------------------------------------------------------------- assignments
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    op: str  # "=" or "+="
+    value: cst.BaseExpression
+
+
+Assignments = dict[str, list[Assigned]]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    return iter(node.children)
+
+
+def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assignments:
+    """Assignments to plain names in `scope` (a FunctionDef or Module) before `target`.
+
+    Also records list building: `parts.append(x)` / `parts.extend([...])` / `parts += [...]` on a
+    local list, as "+=" entries of a one-element list, so `" AND ".join(parts)` can be followed.
+    """
+    out: Assignments = {}
+
+    def add(name: str, op: str, value: cst.BaseExpression) -> None:
+        out.setdefault(name, []).append(Assigned(op, value))
+
+    def visit(node: cst.CSTNode, top: bool) -> None:
+        if node is target:
+            raise _Stop
+        if not top and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    add(t.target.value, "=", node.value)
+        elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
+            add(node.target.value, "=", node.value)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            if isinstance(node.operator, cst.AddAssign):
+                add(node.target.value, "+=", node.value)
+            else:
+                add(node.target.value, "?=", node.value)
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+            add(node.target.value, "=", node.value)
+        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name):
+            add(node.target.value, "for", node.iter)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            method = node.func.attr.value
+            if method in ("append", "extend", "insert") and node.args:
+                value = node.args[-1].value
+                if method == "extend":
+                    add(node.func.value.value, "+=", value)
+                else:
+                    add(node.func.value.value, "+=", cst.List([cst.Element(value)]))
+        for child in _children(node):
+            visit(child, False)
+
+    try:
+        if isinstance(scope, cst.Module):
+            for stmt in scope.body:
+                visit(stmt, False)
+        else:
+            visit(scope, True)
+    except _Stop:
+        pass
+    except RecursionError:  # pathological nesting: give up on following names
+        pass
+    return out
+
+
+@dataclass(slots=True)
+class ModuleIndex:
+    """Module-level facts used while reconstructing: constants and helper functions."""
+
+    constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    methods: dict[str, dict[str, cst.FunctionDef]] = field(default_factory=dict)  # class -> name -> def
+    class_constants: dict[str, dict[str, cst.BaseExpression]] = field(default_factory=dict)  # class -> name -> value
+
+
+def module_index(module: cst.Module) -> ModuleIndex:
+    index = ModuleIndex()
+    assigned_twice: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            name = t.target.value
+                            if name in index.constants:
+                                assigned_twice.add(name)
+                            index.constants[name] = small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                    index.constants[small.target.value] = small.value
+        elif isinstance(stmt, cst.FunctionDef):
+            index.functions[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.ClassDef):
+            methods = index.methods.setdefault(stmt.name.value, {})
+            constants = index.class_constants.setdefault(stmt.name.value, {})
+            for inner in getattr(stmt.body, "body", ()):
+                if isinstance(inner, cst.FunctionDef):
+                    methods[inner.name.value] = inner
+                elif isinstance(inner, cst.SimpleStatementLine):
+                    for small in inner.body:
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                            constants[small.targets[0].target.value] = small.value
+                        elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                            constants[small.target.value] = small.value
+    for name in assigned_twice:
+        index.constants.pop(name, None)
+    return index
+
+
+# ----------------------------------------------------------------------------- templates
+
+
+@dataclass(frozen=True, slots=True)
+class Dyn:
+    """A non-constant part of the SQL text."""
+
+    source: str
+
+
+Part = str | Dyn
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    dynamic: tuple[str, ...]
+    how: tuple[str, ...]
+    kind: str | None = None
+
+    @property
+    def constant(self) -> bool:
+        return not self.dynamic
+
+
+_EMPTY_MODULE = cst.Module(body=[])
+_NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
+_QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
+_SAFE_ATTRS = re.compile(
+    r"(?:^|\.)_meta\.(db_table|model_name|app_label|pk\.column|pk\.attname)$|\.(db_table|db_column|attname|__tablename__|__name__)$"
+    r"|\.__table__\.(name|fullname)$"
+)
+_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust", "ljust", "removesuffix", "removeprefix"})
+_CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _src(node: cst.CSTNode) -> str:
+    try:
+        return " ".join(_EMPTY_MODULE.code_for_node(node).split())[:80]
+    except Exception:
+        return type(node).__name__
+
+
+class _Builder:
+    def __init__(self, assignments: Assignments, index: ModuleIndex | None, depth: int = 0) -> None:
+        self.assignments = assignments
+        self.index = index or ModuleIndex()
+        self.how: list[str] = []
+        self.depth = depth
+        self.seen: set[str] = set()
+        self.class_name: str | None = None
+
+    def note(self, how: str, parts: list[Part]) -> list[Part]:
+        if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
+            self.how.append(how)
+        return parts
+
+    # -- entry
+    def parts(self, node: cst.BaseExpression) -> list[Part]:
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            return [value.decode("utf-8", "replace") if isinstance(value, bytes) else value]
+        if isinstance(node, cst.ConcatenatedString):
+            return self.parts(node.left) + self.parts(node.right)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return [node.value]
+        if isinstance(node, cst.FormattedString):
+            out: list[Part] = []
+            for piece in node.parts:
+                if isinstance(piece, cst.FormattedStringText):
+                    out.append(piece.value.replace("{{", "{").replace("}}", "}"))
+                elif isinstance(piece, cst.FormattedStringExpression):
+                    inner = self.parts(piece.expression)
+                    if piece.conversion == "r" and not any(isinstance(p, Dyn) for p in inner):
+                        inner = [repr("".join(p for p in inner if isinstance(p, str)))]
+                    out.extend(self.note("an f-string", inner))
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            return self.binary(node)
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, cst.Name):
+            return self.name(node)
+        if isinstance(node, cst.Attribute):
+            dotted = _dotted(node)
+            if dotted and (_SAFE_ATTRS.search(dotted) or _CONST_NAME.match(node.attr.value)):
+                return [_ident(node.attr.value)]
+            constant = self.class_constant(node)
+            if constant is not None:
+                return constant
+            return [Dyn(_src(node))]
+        if isinstance(node, cst.IfExp):
+            body, orelse = self.parts(node.body), self.parts(node.orelse)
+            if not any(isinstance(p, Dyn) for p in orelse):
+                return body
+            if not any(isinstance(p, Dyn) for p in body):
+                return orelse
+            return body
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.parts(node.left), self.parts(node.right)
+            if any(isinstance(p, Dyn) for p in left) or not any(isinstance(p, Dyn) for p in right):
+                return left
+            return right
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            # a bare sequence used as text only through join(); render as comma list
+            return self.sequence(node, ", ")
+        return [Dyn(_src(node))]
+
+    def class_constant(self, node: cst.Attribute) -> list[Part] | None:
+        """`self.X` / `cls.X` where the class body assigns X a constant value."""
+        if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
+            return None
+        name = node.attr.value
+        classes = [self.class_name] if self.class_name else list(self.index.class_constants)
+        for cls_name in classes:
+            value = self.index.class_constants.get(cls_name or "", {}).get(name)
+            if value is not None and ("." + name) not in self.seen:
+                self.seen.add("." + name)
+                try:
+                    parts = self.parts(value)
+                finally:
+                    self.seen.discard("." + name)
+                if not any(isinstance(p, Dyn) for p in parts):
+                    return parts
+        return None
+
+    def sequence(self, node: cst.BaseExpression, sep: str) -> list[Part]:
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out: list[Part] = []
+            for i, element in enumerate(node.elements):
+                if isinstance(element, cst.StarredElement):
+                    out.append(Dyn(_src(element)))
+                    continue
+                if i:
+                    out.append(sep)
+                out.extend(self.parts(element.value))
+            return out
+        if isinstance(node, cst.Dict):
+            out = []
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    return [Dyn(_src(node))]
+                if out:
+                    out.append(sep)
+                out.extend(self.parts(element.key))
+            return out
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("keys", "values") and not node.args:
+            receiver = self.resolve_dict(node.func.value)
+            if receiver is not None:
+                keys = node.func.attr.value == "keys"
+                out = []
+                for element in receiver.elements:
+                    if out:
+                        out.append(sep)
+                    out.extend(self.parts(element.key if keys else element.value))  # type: ignore[union-attr]
+                return out
+            return [Dyn(_src(node))]
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            element = self.comprehension_element(node)
+            return element if not any(isinstance(p, Dyn) for p in element) else [Dyn(_src(node))]
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            for side in (node.left, node.right):
+                if isinstance(side, (cst.List, cst.Tuple)):
+                    return self.sequence(side, sep)
+                if isinstance(side, cst.SimpleString):
+                    return self.parts(side)
+        if isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value)
+            if entries and node.value not in self.seen:
+                self.seen.add(node.value)
+                try:
+                    out = []
+                    for entry in entries:
+                        if entry.op not in ("=", "+="):
+                            return [Dyn(node.value)]
+                        if entry.op == "=":
+                            out = []
+                        if out:
+                            out.append(sep)
+                        out.extend(self.sequence(entry.value, sep))
+                    return out
+                finally:
+                    self.seen.discard(node.value)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("list", "tuple", "sorted", "reversed") and node.args:
+            return self.sequence(node.args[0].value, sep)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "map" and len(node.args) == 2:
+            return [Dyn(_src(node))]
+        return [Dyn(_src(node))]
+
+    def resolve_dict(self, node: cst.BaseExpression) -> cst.Dict | None:
+        if isinstance(node, cst.Dict):
+            value: cst.BaseExpression = node
+        elif isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value) or []
+            if len(entries) != 1 or entries[0].op != "=":
+                return None
+            value = entries[0].value
+        else:
+            return None
+        if isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
+            return value
+        return None
+
+    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> list[Part]:
+        """The element of a one-loop comprehension over a constant iterable, loop variable bound."""
+        loop = node.for_in
+        if loop.inner_for_in is None and isinstance(loop.target, cst.Name):
+            iterable = self.sequence(loop.iter, ",")
+            if not any(isinstance(p, Dyn) for p in iterable):
+                saved = self.assignments.get(loop.target.value)
+                self.assignments[loop.target.value] = [Assigned("=", cst.SimpleString('"item"'))]
+                try:
+                    return self.parts(node.elt)
+                finally:
+                    if saved is None:
+                        self.assignments.pop(loop.target.value, None)
+                    else:
+                        self.assignments[loop.target.value] = saved
+        return self.parts(node.elt)
+
+    def binary(self, node: cst.BinaryOperation) -> list[Part]:
+        op = node.operator
+        if isinstance(op, cst.Add):
+            return self.note("+", self.parts(node.left) + self.parts(node.right))
+        if isinstance(op, cst.Modulo):
+            left = self.parts(node.left)
+            if any(isinstance(p, Dyn) for p in left):
+                return self.note("%", left + [Dyn(_src(node.right))])
+            template = "".join(p for p in left if isinstance(p, str))
+            return self.note("%", self.percent(template, node.right))
+        if isinstance(op, cst.Multiply):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(a, cst.SimpleString):
+                    return self.parts(a)  # "?, " * n: repeated constant text
+            return [Dyn(_src(node))]
+        return [Dyn(_src(node))]
+
+    def percent(self, template: str, args: cst.BaseExpression) -> list[Part]:
+        if isinstance(args, cst.Tuple):
+            values: list[cst.BaseExpression] = [e.value for e in args.elements]
+        else:
+            values = [args]
+        mapping: dict[str, cst.BaseExpression] = {}
+        if isinstance(args, cst.Dict):
+            for e in args.elements:
+                if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString):
+                    key = e.key.evaluated_value
+                    mapping[key if isinstance(key, str) else key.decode()] = e.value
+        out: list[Part] = []
+        pos = 0
+        i = 0
+        for m in re.finditer(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdifrxXeEgGoc%])", template):
+            out.append(template[pos : m.start()])
+            pos = m.end()
+            if m.group(2) == "%":
+                out.append("%")
+                continue
+            if m.group(1) is not None:
+                value = mapping.get(m.group(1))
+                out.extend(self.parts(value) if value is not None else [Dyn(_src(args))])
+                continue
+            if m.group(2) in "dif":
+                out.append("0")  # numeric conversion cannot carry SQL
+                i += 1
+                continue
+            if i < len(values):
+                out.extend(self.parts(values[i]))
+            else:
+                out.append(Dyn(_src(args)))
+            i += 1
+        out.append(template[pos:])
+        return out
+
+    def call(self, node: cst.Call) -> list[Part]:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "format":
+                base = self.parts(func.value)
+                if any(isinstance(p, Dyn) for p in base):
+                    return self.note(".format()", base)
+                return self.note(".format()", self.format(
+                    "".join(p for p in base if isinstance(p, str)), node.args))
+            if method == "join" and len(node.args) == 1:
+                sep = self.parts(func.value)
+                if any(isinstance(p, Dyn) for p in sep):
+                    return [Dyn(_src(node))]
+                return self.note("join()", self.sequence(node.args[0].value, "".join(p for p in sep if isinstance(p, str))))
+            if method in _STR_METHODS:
+                return self.parts(func.value)
+        name = _dotted(func)
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count"):
+            return ["0"]
+        if name and _QUOTING.search(name):
+            return ['"ident"']
+        if leaf == "str" and node.args:
+            return self.parts(node.args[0].value)
+        helper = self.helper(func)
+        if helper is not None:
+            return helper
+        return [Dyn(_src(node))]
+
+    def helper(self, func: cst.BaseExpression) -> list[Part] | None:
+        if self.depth >= 2:
+            return None
+        fn: cst.FunctionDef | None = None
+        if isinstance(func, cst.Name):
+            fn = self.index.functions.get(func.value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            for methods in ([self.index.methods.get(self.class_name, {})] if self.class_name else self.index.methods.values()):
+                fn = methods.get(func.attr.value) or fn
+        if fn is None:
+            return None
+        returns = [r.value for r in _returns(fn) if r.value is not None]
+        if len(returns) != 1:
+            return None
+        builder = _Builder(assignments_before(fn, returns[0]), self.index, self.depth + 1)
+        builder.class_name = self.class_name
+        parts = builder.parts(returns[0])
+        for how in builder.how:
+            if how not in self.how:
+                self.how.append(how)
+        if not any(isinstance(p, str) and p.strip() for p in parts):
+            return None  # not a string builder
+        return parts
+
+    def format(self, template: str, args: Iterable[cst.Arg]) -> list[Part]:
+        arglist = list(args)
+        positional = [a.value for a in arglist if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in arglist if a.keyword is not None}
+        starred = any(a.star for a in arglist)
+        out: list[Part] = []
+        pos = 0
+        auto = 0
+        for m in re.finditer(r"\{\{|\}\}|\{([^{}!:]*)(![rsa])?(:[^{}]*)?\}", template):
+            out.append(template[pos : m.start()])
+            pos = m.end()
+            token = m.group(0)
+            if token in ("{{", "}}"):
+                out.append(token[0])
+                continue
+            field_name = m.group(1).strip()
+            value: cst.BaseExpression | None = None
+            if field_name == "":
+                value = positional[auto] if auto < len(positional) else None
+                auto += 1
+            elif field_name.isdigit():
+                idx = int(field_name)
+                value = positional[idx] if idx < len(positional) else None
+            else:
+                value = keywords.get(field_name.split(".")[0].split("[")[0])
+            if value is None:
+                out.append(Dyn(field_name or ("*args" if starred else "{}")))
+            else:
+                out.extend(self.parts(value))
+        out.append(template[pos:])
+        return out
+
+    def name(self, node: cst.Name) -> list[Part]:
+        name = node.value
+        entries = self.assignments.get(name)
+        if entries and name not in self.seen:
+            self.seen.add(name)
+            try:
+                out: list[Part] = []
+                for entry in entries:
+                    if entry.op == "=":
+                        out = self.parts(entry.value)
+                    elif entry.op == "+=":
+                        out = self.note("+", out + self.parts(entry.value))
+                    else:
+                        return [Dyn(name)]
+                # earlier overwritten assignments that were dynamic still count (branches)
+                if not any(isinstance(p, Dyn) for p in out):
+                    for entry in entries[:-1]:
+                        if entry.op == "=":
+                            earlier = self.parts(entry.value)
+                            dyn = [p for p in earlier if isinstance(p, Dyn)]
+                            if dyn and self.text_like(earlier):
+                                return earlier
+                return out
+            finally:
+                self.seen.discard(name)
+        if name in self.index.constants and name not in self.seen and not entries:
+            self.seen.add(name)
+            try:
+                return self.parts(self.index.constants[name])
+            finally:
+                self.seen.discard(name)
+        if _CONST_NAME.match(name) and name not in ("SQL",):
+            return [_ident(name)]
+        if name in ("True", "False", "None"):
+            return [name.upper()]
+        return [Dyn(name)]
+
+    @staticmethod
+    def text_like(parts: list[Part]) -> bool:
+        return any(isinstance(p, str) and _SQL_START.match(p) for p in parts[:1])
+
+
+def _ident(name: str) -> str:
+    return re.sub(r"\W", "_", name) or "ident"
+
+
+def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not fn:
+            return
+        if isinstance(node, cst.Return):
+            found.append(node)
+        for child in node.children:
+            visit(child)
+
+    try:
+        visit(fn)
+    except RecursionError:
+        return []
+    return found
+
+
+def reconstruct(
+    node: cst.BaseExpression,
+    assignments: Assignments | None = None,
+    index: ModuleIndex | None = None,
+    *,
+    class_name: str | None = None,
+    fragment: str | None = None,
+) -> Template:
+    """The SQL template `node` builds (see the module docstring)."""
+    builder = _Builder(assignments or {}, index)
+    builder.class_name = class_name
+    try:
+        parts = builder.parts(node)
+    except RecursionError:
+        parts = [Dyn(_src(node))]
+    text_parts: list[str] = []
+    dynamic: list[str] = []
+    for part in parts:
+        if isinstance(part, Dyn):
+            text_parts.append(PLACEHOLDER.format(len(dynamic)))
+            dynamic.append(part.source)
+        else:
+            text_parts.append(part)
+    text = "".join(text_parts)
+    return Template(text, tuple(dynamic), tuple(builder.how), statement_kind(text, fragment))
+
+
+# ----------------------------------------------------------------------------- sqlglot
+
+_KINDS = {
+    "Select": "SELECT",
+    "Union": "SELECT",
+    "Intersect": "SELECT",
+    "Except": "SELECT",
+    "Insert": "INSERT",
+    "Update": "UPDATE",
+    "Delete": "DELETE",
+    "Create": "CREATE",
+    "Drop": "DROP",
+    "Alter": "ALTER",
+    "AlterTable": "ALTER",
+    "TruncateTable": "TRUNCATE",
+    "Merge": "MERGE",
+    "Set": "SET",
+    "Pragma": "PRAGMA",
+    "Command": "",  # keyword-led statements sqlglot keeps as text (SHOW, VACUUM, ...)
+    "Grant": "GRANT",
+    "Revoke": "REVOKE",
+    "Analyze": "ANALYZE",
+    "Describe": "DESCRIBE",
+    "Copy": "COPY",
+    "Use": "USE",
+    "Transaction": "BEGIN",
+    "Commit": "COMMIT",
+    "Rollback": "ROLLBACK",
+    "Subquery": "SELECT",
+}
+
+
+@lru_cache(maxsize=4096)
+def statement_kind(text: str, fragment: str | None = None) -> str | None:
+    """The kind of SQL statement `text` is (placeholders allowed), or None if it is not SQL."""
+    if fragment is not None:
+        return _fragment_kind(text, fragment)
+    head = _SQL_START.match(text)
+    if head is None:
+        return None
+    keyword = head.group(1).upper()
+    if not re.search(r"\s", text.strip()) and keyword not in ("VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "ANALYZE"):
+        return None  # a single word ("select", "update") is a label, not a statement
+    trees = _parse(text)
+    if trees:
+        name = type(trees[0]).__name__
+        kind = _KINDS.get(name)
+        if kind == "":
+            return keyword
+        if kind:
+            return kind
+        return None
+    # sqlglot could not read it (dialect syntax, placeholders in odd spots): accept text that
+    # starts with a statement keyword and has the shape of a statement
+    if _looks_like_statement(text, keyword):
+        return keyword
+    return None
+
+
+_SHAPES = {
+    "SELECT": r"\bFROM\b|^\s*\(?\s*SELECT\s+[\w'\"(]",
+    "INSERT": r"\bINTO\b",
+    "UPDATE": r"\bSET\b",
+    "DELETE": r"\bFROM\b",
+    "WITH": r"\bAS\s*\(",
+    "CREATE": r"\b(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|SCHEMA|DATABASE|SEQUENCE|TYPE|EXTENSION|ROLE|USER)\b",
+    "ALTER": r"\b(TABLE|INDEX|VIEW|SEQUENCE|TYPE|ROLE|USER|DATABASE|SCHEMA)\b",
+    "DROP": r"\b(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|SCHEMA|DATABASE|SEQUENCE|TYPE|EXTENSION|ROLE|USER)\b",
+}
+
+
+def _looks_like_statement(text: str, keyword: str) -> bool:
+    shape = _SHAPES.get(keyword)
+    if shape is None:
+        return keyword in ("TRUNCATE", "GRANT", "REVOKE", "EXPLAIN", "PRAGMA", "VACUUM", "ANALYZE", "COPY", "CALL", "EXEC", "EXECUTE", "MERGE", "REPLACE", "SHOW", "LOCK", "REFRESH", "REINDEX", "COMMENT", "SET", "DESCRIBE")
+    return re.search(shape, text, re.I) is not None
+
+
+def _fragment_kind(text: str, fragment: str) -> str | None:
+    if _SQL_START.match(text):
+        return statement_kind(text)
+    if not text.strip():
+        return None
+    wrapped = f"SELECT * FROM t WHERE {text}" if fragment == "where" else f"SELECT {text} FROM t"
+    trees = _parse(wrapped)
+    if trees and type(trees[0]).__name__ == "Select":
+        return "WHERE condition" if fragment == "where" else "SQL expression"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> tuple[Any, ...]:
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    prepared = re.sub(r"%\(\w+\)s|%s|(?<![:\w]):\w+|\$\d+|\?", "1", text)
+    for dialect in (None, "postgres", "mysql", "sqlite"):
+        try:
+            trees = [t for t in sqlglot.parse(prepared, read=dialect) if t is not None]
+        except (SqlglotError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
+            continue
+        if trees:
+            return tuple(trees)
+    return ()
+
+
+def template_of_constant(node: cst.BaseExpression) -> str | None:
+    """The text of a constant string expression (literals and their concatenation), else None."""
+    tpl = reconstruct(node)
+    return tpl.text if tpl.constant else None

@@ -1,0 +1,426 @@
+"""SEC-CRYPTO: weak password hashing, disabled TLS verification, unverified JWTs, `random` tokens."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from ...model import Severity
+from ..base import Bad, PythonCheck
+from . import _sensitive as S
+
+_HASHES = {
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha224": "sha224",
+    "sha256": "sha256",
+    "sha384": "sha384",
+    "sha512": "sha512",
+    "sha3_256": "sha3_256",
+    "sha3_512": "sha3_512",
+    "blake2b": "blake2b",
+    "blake2s": "blake2s",
+}
+_BROKEN = frozenset({"md5", "sha1"})
+_PASSWORD_FUNC = re.compile(r"(?i)(hash|encode|encrypt|digest|make|set|check|verify|store|save|create)_?pass(word|wd)?|pass(word|wd)?_?(hash|digest|encode|encrypt)")
+
+
+def _names_in(node: cst.CSTNode) -> list[str]:
+    """Names, attribute names and string subscript keys mentioned in an expression."""
+    out: list[str] = []
+
+    def visit(n: cst.CSTNode) -> None:
+        if isinstance(n, cst.Name):
+            out.append(n.value)
+        elif isinstance(n, cst.Attribute):
+            out.append(n.attr.value)
+            visit(n.value)
+            return
+        elif isinstance(n, cst.Subscript):
+            for element in n.slice:
+                if isinstance(element.slice, cst.Index) and isinstance(element.slice.value, cst.SimpleString):
+                    key = element.slice.value.evaluated_value
+                    out.append(key if isinstance(key, str) else key.decode("utf-8", "replace"))
+            visit(n.value)
+            return
+        elif isinstance(n, (cst.Lambda, cst.FunctionDef)):
+            return
+        for child in n.children:
+            visit(child)
+
+    visit(node)
+    return out
+
+
+def _is_password_name(name: str) -> bool:
+    ws = S.words(name)
+    return bool(ws) and any(w in S.PASSWORD_WORDS for w in ws) and S.secret_kind(name) == "password"
+
+
+class WeakPasswordHash(PythonCheck):
+    """A password hashed with md5/sha1, or with a bare fast hash (sha256, sha512) and no salt.
+
+    Why it matters: fast hashes are built to be computed billions of times per second, so a leaked
+    table of md5/sha1/sha256 password hashes is cracked within hours (and unsalted ones with
+    precomputed tables at once). Use a password hashing function: argon2, bcrypt, scrypt or
+    `hashlib.pbkdf2_hmac`, or the framework's helpers (Django `make_password`, passlib, werkzeug
+    `generate_password_hash`).
+    A call counts as password hashing when its input mentions a password (`password`,
+    `user.passwd`, `body["password"]`), its result is stored under a password name, or it sits in a
+    function named like `hash_password`. md5/sha1 for checksums, ETags or cache keys is not reported.
+    Known limits: sha256 with a name containing `salt` among its inputs counts as salted and is not
+    reported (it is still a fast hash); hashing through a helper in another module is not followed.
+    """
+
+    code = "BG220"
+    name = "weak-password-hash"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
+    fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
+    triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2")
+    references = ["https://cwe.mitre.org/data/definitions/916.html", "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html"]
+
+    good = [
+        'import hashlib\n\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n',
+        'import bcrypt\n\ndef hash_password(password):\n    return bcrypt.hashpw(password.encode(), bcrypt.gensalt())\n',
+        'import hashlib\n\ndef derive(password, salt):\n    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 600_000)\n',
+    ]
+    bad = [
+        Bad('import hashlib\n\ndef create(body):\n    digest = hashlib.md5(body["password"].encode()).hexdigest()\n    return digest\n', line=4),
+        Bad('from hashlib import sha256 as h\n\ndef hash_password(pw):\n    return h(pw.encode()).hexdigest()\n', line=4),
+        Bad('import hashlib\n\nclass User:\n    def set(self, raw):\n        self.password_hash = hashlib.sha1(raw.encode()).hexdigest()\n', line=5),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.names = S.QualifiedNames(ctx, ("hashlib",))
+        self.functions: list[str] = []
+        self.targets: list[list[str]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = [n for t in node.targets for n in _target_names(t.target)]
+        self.targets.append(names)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.targets.pop()
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.targets.append(_target_names(node.target))
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.targets.pop()
+
+    def algorithm(self, node: cst.Call) -> str | None:
+        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return None
+        leaf = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
+        if leaf not in _HASHES and leaf != "new" and not (isinstance(node.func, cst.Name) and self.names.enabled):
+            return None
+        for qname in self.names(node.func):
+            module, _, fn = qname.rpartition(".")
+            if module not in ("hashlib", "Crypto.Hash", "Cryptodome.Hash") and not module.endswith((".MD5", ".SHA1", ".SHA256")):
+                continue
+            if fn == "new" and module == "hashlib" and node.args:
+                first = node.args[0].value
+                if isinstance(first, cst.SimpleString):
+                    algo = str(first.evaluated_value).lower().replace("-", "")
+                    return _HASHES.get(algo)
+                return None
+            if fn in _HASHES:
+                return _HASHES[fn]
+            if fn == "new" and module.endswith((".MD5", ".SHA1", ".SHA256")):
+                return module.rsplit(".", 1)[1].lower()
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        algo = self.algorithm(node)
+        if algo is None:
+            return
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "usedforsecurity":
+                return
+        inputs = [n for a in node.args for n in _names_in(a.value)]
+        password = any(_is_password_name(n) for n in inputs)
+        if not password and self.targets:
+            password = any(_is_password_name(n) or "password" in n.lower() for n in self.targets[-1])
+        if not password and self.functions:
+            password = _PASSWORD_FUNC.search(self.functions[-1]) is not None
+        if not password:
+            return
+        salted = any("salt" in n.lower() for n in inputs)
+        if algo not in _BROKEN and salted:
+            return
+        self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+
+
+def _target_names(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, cst.Attribute):
+        return [node.attr.value]
+    if isinstance(node, cst.Subscript):
+        return _names_in(node)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for e in node.elements for n in _target_names(e.value)]
+    return []
+
+
+_HTTP_MODULES = ("requests", "httpx", "aiohttp", "urllib3")
+_HTTP_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream", "Client", "AsyncClient",
+     "Session", "ClientSession", "TCPConnector", "urlopen", "fetch", "ws_connect", "PoolManager", "build_client"}
+)
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return (isinstance(node, cst.Name) and node.value == "False") or (isinstance(node, cst.Integer) and node.value == "0")
+
+
+class TlsVerificationDisabled(PythonCheck):
+    """TLS certificate verification turned off for an HTTP client (`verify=False`, `ssl=False`).
+
+    Why it matters: without certificate checks anyone on the network path can impersonate the
+    server and read or change the traffic, including credentials and tokens sent with it. Fix the
+    trust store instead: pass `verify="/path/to/ca.pem"` or install the internal CA.
+    Reports `verify=False` on requests/httpx calls, sessions and clients, `session.verify = False`,
+    aiohttp `ssl=False`, and `ssl._create_unverified_context()`.
+    Known limits: test files are skipped; a value computed at runtime (`verify=settings.VERIFY`) is
+    not judged.
+    """
+
+    code = "BG221"
+    name = "tls-verify-disabled"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    message = "TLS certificate verification disabled ({how}); traffic can be intercepted and altered"
+    fix = "keep verification on; point `verify=` at a CA bundle for internal certificates"
+    triggers = ("verify", "ssl", "_create_unverified_context")
+    skip_tests = True
+    references = ["https://cwe.mitre.org/data/definitions/295.html"]
+
+    good = [
+        'import requests\n\nrequests.get("https://api.example.com", timeout=5)\n',
+        'import httpx\n\nclient = httpx.Client(verify="/etc/ssl/internal-ca.pem")\n',
+        'def check(token, verify=False):\n    return validate(token, verify=verify)\n',
+    ]
+    bad = [
+        Bad('import requests\n\nrequests.post("https://payments.example.com/refund", json={}, verify=False, timeout=5)\n', line=3),
+        Bad('import httpx\n\nasync def call():\n    async with httpx.AsyncClient(verify=False) as client:\n        return await client.get("https://x.example.com")\n', line=4),
+        Bad('import requests\n\nsession = requests.Session()\nsession.verify = False\n', line=4),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.names = S.QualifiedNames(ctx, _HTTP_MODULES + ("ssl",))
+        self.http = any(m in ctx.source for m in _HTTP_MODULES)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if leaf == "_create_unverified_context":
+            self.report(node, how="ssl._create_unverified_context()")
+            return
+        if not self.http:
+            return
+        for arg in node.args:
+            if arg.keyword is None or not _is_false(arg.value):
+                continue
+            key = arg.keyword.value
+            if key not in ("verify", "ssl", "verify_ssl"):
+                continue
+            qnames = self.names(func)
+            http = any(q.split(".")[0] in _HTTP_MODULES for q in qnames)
+            if http or leaf in _HTTP_METHODS:
+                self.report(node, how=f"`{key}=False` on {leaf}()")
+                return
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.http:
+            return
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value == "verify" and _is_false(node.value):
+                self.report(node, how=f"`{S.dotted_name(t) or 'session.verify'} = False`")
+
+
+class JwtWithoutVerification(PythonCheck):
+    """A JWT decoded without checking its signature, or accepting the `none` algorithm.
+
+    Why it matters: an unverified token is just JSON the client wrote: anyone can set `sub` to
+    another user or `role` to admin. Decode with the key and an explicit algorithm list
+    (`jwt.decode(token, key, algorithms=["HS256"])`).
+    Reports PyJWT and python-jose `jwt.decode` with `options={"verify_signature": False}` (or
+    `verify=False`), an `algorithms` list containing `none`, and `jwt.encode(..., algorithm="none")`.
+    Known limits: options built in a variable elsewhere are not followed; reading only the header
+    (`get_unverified_header`, to pick a key) is fine and not reported.
+    """
+
+    code = "BG222"
+    name = "jwt-without-verification"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    message = "JWT {how}; the claims can be forged by anyone"
+    fix = "verify the signature: `jwt.decode(token, key, algorithms=[\"HS256\"])`"
+    triggers = ("jwt", "jose")
+    references = ["https://cwe.mitre.org/data/definitions/347.html"]
+
+    good = [
+        'import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256"])\n',
+        'from jose import jwt\n\ndef kid(token):\n    return jwt.get_unverified_header(token)["kid"]\n',
+    ]
+    bad = [
+        Bad('import jwt\n\ndef claims(token):\n    return jwt.decode(token, options={"verify_signature": False})\n', line=4),
+        Bad('from jose import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256", "none"])\n', line=4),
+        Bad('import jwt as pyjwt\n\ndef claims(token):\n    return pyjwt.decode(token, verify=False)\n', line=4),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.names = S.QualifiedNames(ctx, ("jwt", "jose"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Attribute, cst.Name)):
+            return
+        leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
+        if leaf not in ("decode", "encode", "decode_complete"):
+            return
+        if not any(re.match(r"^(jwt|jose|authlib\.jose)(\.|$)", q) and q.endswith(leaf) for q in self.names(func)):
+            return
+        for arg in node.args:
+            key = arg.keyword.value if arg.keyword else None
+            value = arg.value
+            if key == "verify" and _is_false(value):
+                self.report(node, how="decoded with verify=False")
+                return
+            if key == "options" and isinstance(value, cst.Dict):
+                for element in value.elements:
+                    if (
+                        isinstance(element, cst.DictElement)
+                        and isinstance(element.key, cst.SimpleString)
+                        and element.key.evaluated_value in ("verify_signature", "verify_exp_signature")
+                        and _is_false(element.value)
+                    ):
+                        self.report(node, how="decoded without signature verification")
+                        return
+            if key in ("algorithms", "algorithm") or (leaf == "encode" and key is None and arg is node.args[-1] and len(node.args) >= 3):
+                if _mentions_none(value):
+                    self.report(node, how="accepts the `none` algorithm" if leaf != "encode" else "signed with the `none` algorithm")
+                    return
+
+
+def _mentions_none(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString):
+        return str(node.evaluated_value).lower() == "none"
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return any(_mentions_none(e.value) for e in node.elements)
+    return False
+
+
+_RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"})
+_TOKEN_WORDS = frozenset({"otp", "nonce", "salt", "pin", "csrf", "verification", "activation", "invite", "invitation", "confirmation", "sessionid", "apikey", "passcode", "mfa", "totp", "2fa"})
+
+
+def _tokenish(name: str) -> bool:
+    if S.secret_kind(name) is not None:
+        return True
+    ws = S.words(name)
+    if not ws or ws[-1] in S.META_SUFFIX - {"key"}:
+        return False
+    return any(w in _TOKEN_WORDS for w in ws) or (ws[-1] in ("key", "code") and any(w in _TOKEN_WORDS | {"api", "secret", "access", "reset", "auth"} for w in ws))
+
+
+class InsecureRandomToken(PythonCheck):
+    """A token, password, OTP, nonce or salt made with the `random` module.
+
+    Why it matters: `random` is a Mersenne Twister: after 624 outputs its whole future is
+    predictable, and it is often seeded from the time. Tokens made with it can be guessed. Use
+    `secrets` (`secrets.token_urlsafe()`, `secrets.choice`) or `random.SystemRandom`.
+    A value counts as a token when it is stored under, passed as, or returned from a function with a
+    name like `token`, `password`, `api_key`, `otp`, `nonce`, `salt`, `reset_code`.
+    Known limits: a generic helper (`random_string()`) whose result is later used as a token is
+    not followed; test files are skipped.
+    """
+
+    code = "BG223"
+    name = "insecure-random-token"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    message = "`{func}()` from the `random` module makes `{name}`; it is predictable, use the `secrets` module"
+    fix = "e.g. `secrets.token_urlsafe(32)` or `''.join(secrets.choice(alphabet) for _ in range(n))`"
+    triggers = ("random",)
+    skip_tests = True
+    references = ["https://cwe.mitre.org/data/definitions/338.html"]
+
+    good = [
+        'import secrets\n\ndef new_token():\n    return secrets.token_urlsafe(32)\n',
+        'import random\n\ndef pick_server(servers):\n    server = random.choice(servers)\n    return server\n',
+        'import random\n\nrng = random.SystemRandom()\nreset_token = "".join(rng.choice("abcdef0123456789") for _ in range(32))\n',
+    ]
+    bad = [
+        Bad('import random\nimport string\n\ndef make():\n    token = "".join(random.choices(string.ascii_letters, k=32))\n    return token\n', line=5),
+        Bad('from random import randint\n\ndef generate_otp():\n    return str(randint(100000, 999999))\n', line=4),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.names = S.QualifiedNames(ctx, ("random",))
+        self.functions: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def random_call(self, node: cst.CSTNode) -> str | None:
+        found: list[str] = []
+
+        def visit(n: cst.CSTNode) -> None:
+            if found or isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                return
+            if isinstance(n, cst.Call) and isinstance(n.func, (cst.Name, cst.Attribute)):
+                leaf = n.func.value if isinstance(n.func, cst.Name) else n.func.attr.value
+                if leaf in _RANDOM_FUNCS and any(q == f"random.{leaf}" for q in self.names(n.func)):
+                    found.append(f"random.{leaf}")
+                    return
+            for child in n.children:
+                visit(child)
+
+        visit(node)
+        return found[0] if found else None
+
+    def judge(self, name: str | None, value: cst.CSTNode | None, node: cst.CSTNode) -> None:
+        if not name or value is None or not _tokenish(name):
+            return
+        func = self.random_call(value)
+        if func:
+            self.report(node, func=func, name=name)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            for name in _target_names(target.target)[:1]:
+                self.judge(name, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        names = _target_names(node.target)
+        if names:
+            self.judge(names[0], node.value, node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.functions:
+            name = re.sub(r"^(_*)(generate|gen|make|create|new|build|random|get|issue)_?", "", self.functions[-1])
+            self.judge(name, node.value, node)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.judge(node.keyword.value, node.value, node)

@@ -1,0 +1,1 @@
+"""Migration evidence for DB-MIGRATE / DB-ROLLBACK: the up-down-up round trip (roundtrip.py)."""

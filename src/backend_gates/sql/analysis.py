@@ -1,0 +1,542 @@
+"""Read SQL text with sqlglot: split into statements (with line numbers), summarise each one
+(kind, tables, parameters, filtered columns), find query smells, and turn DDL into schema facts
+and migration operations. Everything returned is plain JSON-safe data (cached as facts).
+
+Imported only in the file phase (it imports sqlglot); project checks read its output as facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+# DB-API placeholders sqlglot does not read in every dialect: %s, %(name)s (outside quotes)
+_PYFORMAT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|%\((\w+)\)s|%s|%%")
+_PARAM_HINT = re.compile(r"%s|%\(\w+\)s|(?<![\w:]):[A-Za-z_]\w*|\?|\$\d+")
+_LIST_TYPES = ("TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "CLOB", "LONGTEXT", "MEDIUMTEXT")
+
+
+@dataclass
+class Statement:
+    line: int  # 1-based line of the statement's first token within the text
+    text: str
+    tree: Any = None
+    error: str = ""
+    comments: list[str] = field(default_factory=list)
+
+
+def read_dialect(dialect: str | None) -> str | None:
+    return DIALECTS.get((dialect or "").lower())
+
+
+def prepare(sql: str) -> str:
+    """Rewrite pyformat placeholders so every dialect parses them (%s -> ?, %(x)s -> :x)."""
+    if "%" not in sql:
+        return sql
+
+    def repl(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text.startswith(("'", '"')):
+            return text
+        if text == "%%":
+            return "%"
+        if m.group(1):
+            return f":{m.group(1)}"
+        return "?"
+
+    return _PYFORMAT.sub(repl, sql)
+
+
+def split(text: str, dialect: str | None = None) -> list[Statement]:
+    """Statements of a SQL text, each parsed on its own so one bad statement does not hide others.
+
+    A statement the configured (or generic) grammar cannot read is tried with the other dialects
+    before it counts as unparseable: vendor SQL (MySQL `DATABASE()`, SQLite FTS `MATCH`) is valid.
+    """
+    statements = _split(text, dialect)
+    if any(s.error for s in statements):
+        for other in ("postgres", "mysql", "sqlite", None):
+            if other == read_dialect(dialect):
+                continue
+            for index, stmt in enumerate(statements):
+                if stmt.error and stmt.text.strip():
+                    retry = _split(stmt.text, other)
+                    if len(retry) == 1 and not retry[0].error:
+                        retry[0].line = stmt.line
+                        retry[0].comments = stmt.comments
+                        statements[index] = retry[0]
+    return statements
+
+
+def _split(text: str, dialect: str | None = None) -> list[Statement]:
+    read = read_dialect(dialect)
+    d = Dialect.get_or_raise(read)
+    prepared = prepare(text)
+    try:
+        tokens = d.tokenize(prepared)
+    except (TokenError, ValueError) as exc:
+        return [Statement(1, text, None, _first_line(str(exc)))]
+    chunks: list[list[Any]] = [[]]
+    for tok in tokens:
+        if tok.token_type == TokenType.SEMICOLON:
+            chunks.append([])
+        else:
+            chunks[-1].append(tok)
+    out: list[Statement] = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        start, end = chunk[0].start, chunk[-1].end + 1
+        body = prepared[start:end]
+        stmt = Statement(chunk[0].line, body)
+        stmt.comments = [c for tok in chunk for c in (tok.comments or [])]
+        try:
+            trees = d.parser().parse(chunk, prepared)
+            stmt.tree = next((t for t in trees if t is not None), None)
+            if isinstance(stmt.tree, (exp.Condition, exp.Alias, exp.Identifier)) and not isinstance(stmt.tree, exp.Query):
+                stmt.error = f"not a SQL statement: {body.split()[0][:40]!r} is not a statement keyword"
+                stmt.tree = None
+            elif isinstance(stmt.tree, exp.Command) and not _is_known_command(stmt.tree):
+                stmt.error = f"sqlglot does not understand this statement ({stmt.tree.name or 'command'})"
+                stmt.tree = None
+        except (ParseError, TokenError, ValueError, RecursionError) as exc:
+            stmt.error = _first_line(str(exc))
+        out.append(stmt)
+    return out
+
+
+def _is_known_command(tree: exp.Command) -> bool:
+    # statements sqlglot keeps as opaque commands but that are valid SQL (no smell to find)
+    return str(tree.this).upper() in {
+        "SET", "SHOW", "GRANT", "REVOKE", "COMMENT", "VACUUM", "ANALYZE", "BEGIN", "COMMIT", "ROLLBACK",
+        "DO", "CALL", "EXECUTE", "COPY", "TRUNCATE", "LOCK", "REINDEX", "CLUSTER", "NOTIFY", "LISTEN",
+        "PRAGMA", "USE", "START", "REFRESH", "DECLARE", "FETCH", "CLOSE", "DISCARD", "RESET", "SAVEPOINT",
+        "RELEASE", "ALTER", "CREATE", "DROP",
+    }
+
+
+def _first_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return (text.strip().splitlines() or ["cannot parse"])[0][:200]
+
+
+def parse_one(sql: str, dialect: str | None = None) -> Statement:
+    stmts = split(sql, dialect)
+    if not stmts:
+        return Statement(1, sql, None, "empty statement")
+    return stmts[0]
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def kind_of(tree: Any) -> str:
+    if tree is None:
+        return "unknown"
+    if isinstance(tree, exp.Create):
+        return f"CREATE {str(tree.args.get('kind') or '').upper()}".strip()
+    if isinstance(tree, exp.Alter):
+        return f"ALTER {str(tree.args.get('kind') or 'TABLE').upper()}"
+    if isinstance(tree, exp.Drop):
+        return f"DROP {str(tree.args.get('kind') or '').upper()}".strip()
+    if isinstance(tree, exp.Command):
+        return str(tree.this).upper()
+    return type(tree).__name__.upper()
+
+
+def tables_of(tree: Any) -> list[str]:
+    if tree is None:
+        return []
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = []
+    for table in tree.find_all(exp.Table):
+        name = table.name.lower()
+        if name and name not in ctes and name not in names:
+            names.append(name)
+    return names
+
+
+def parameterised(text: str, tree: Any) -> bool:
+    if tree is not None and any(True for _ in tree.find_all(exp.Placeholder, exp.Parameter)):
+        return True
+    return bool(_PARAM_HINT.search(_strip_strings(text)))
+
+
+def _strip_strings(text: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", text)
+
+
+def _alias_map(select: exp.Expression) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table in select.find_all(exp.Table):
+        name = table.name.lower()
+        out[name] = name
+        if table.alias:
+            out[table.alias.lower()] = name
+    return out
+
+
+def filtered_columns(tree: Any) -> list[list[str]]:
+    """[table, column] pairs compared in WHERE / JOIN ON (tables resolved through aliases)."""
+    if tree is None:
+        return []
+    out: list[list[str]] = []
+    for select in tree.find_all(exp.Select, exp.Update, exp.Delete):
+        aliases = _alias_map(select)
+        tables = [t for t in dict.fromkeys(aliases.values())]
+        conditions = []
+        where = select.args.get("where")
+        if where is not None:
+            conditions.append(where)
+        for join in select.args.get("joins") or []:
+            if join.args.get("on") is not None:
+                conditions.append(join.args["on"])
+        for cond in conditions:
+            for cmp in cond.find_all(exp.EQ, exp.In, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between):
+                col = cmp.this
+                if not isinstance(col, exp.Column):
+                    continue
+                table = aliases.get(col.table.lower()) if col.table else (tables[0] if len(tables) == 1 else None)
+                if table:
+                    pair = [table, col.name.lower()]
+                    if pair not in out:
+                        out.append(pair)
+                other = cmp.args.get("expression")
+                if isinstance(other, exp.Column) and other.table:
+                    t2 = aliases.get(other.table.lower())
+                    if t2 and [t2, other.name.lower()] not in out:
+                        out.append([t2, other.name.lower()])
+    return out
+
+
+# ----------------------------------------------------------------------------- query smells
+
+
+def query_issues(tree: Any) -> list[list[Any]]:
+    """[[code, {placeholders}], ...] for the query rules (BG301-BG306)."""
+    if tree is None:
+        return []
+    issues: list[list[Any]] = []
+    for select in tree.find_all(exp.Select):
+        if _selects_star(select) and not _inside_exists(select):
+            table = next((t.name for t in select.find_all(exp.Table)), "")
+            issues.append(["BG301", {"table": table or "the table"}])
+            break
+    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None and not tree.args.get("limit"):
+        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+        issues.append(["BG302", {"verb": verb, "table": tree.this.name if isinstance(tree.this, exp.Table) else ""}])
+    for like in tree.find_all(exp.Like, exp.ILike):
+        pattern = like.args.get("expression")
+        if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith("%"):
+            col = like.this.sql() if like.this is not None else "the column"
+            issues.append(["BG303", {"column": col, "pattern": pattern.this[:40]}])
+            break
+    for where in tree.find_all(exp.Where):
+        hit = _function_on_column(where)
+        if hit:
+            issues.append(["BG304", hit])
+            break
+    if isinstance(tree, exp.Select) and _unbounded_order(tree):
+        issues.append(["BG305", {"table": next((t.name for t in tree.find_all(exp.Table)), "")}])
+    for select in tree.find_all(exp.Select):
+        cross = _implicit_cross_join(select)
+        if cross:
+            issues.append(["BG306", {"tables": cross}])
+            break
+    return issues
+
+
+def _selects_star(select: exp.Select) -> bool:
+    for e in select.expressions:
+        if isinstance(e, exp.Star):
+            return True
+        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
+            return True
+    return False
+
+
+def _inside_exists(node: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.Exists):
+            return True
+        parent = parent.parent
+    return False
+
+
+_SARGABLE_SAFE = (exp.Cast, exp.Coalesce)
+
+
+def _function_on_column(where: exp.Where) -> dict[str, str] | None:
+    for cmp in where.find_all(exp.EQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.Like, exp.ILike, exp.In):
+        side = cmp.this
+        if isinstance(side, exp.Func) and not isinstance(side, (exp.AggFunc,)) and not isinstance(side, exp.Column):
+            cols = list(side.find_all(exp.Column))
+            if len(cols) == 1 and not _inside_subquery(cmp, where):
+                other = cmp.args.get("expression")
+                if other is not None and any(True for _ in other.find_all(exp.Column)) and not isinstance(
+                    other, (exp.Literal, exp.Placeholder)
+                ):
+                    continue  # column vs column: both sides computed, not an index lookup
+                fname = side.sql_name() if hasattr(side, "sql_name") else type(side).__name__
+                return {"function": fname.lower(), "column": cols[0].name}
+    return None
+
+
+def _inside_subquery(node: exp.Expression, stop: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not stop:
+        if isinstance(parent, exp.Subquery):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _unbounded_order(select: exp.Select) -> bool:
+    """ORDER BY on a whole table: no WHERE, no LIMIT/FETCH, no GROUP BY/aggregate, a real table."""
+    if select.args.get("order") is None or select.args.get("limit") or select.args.get("fetch"):
+        return False
+    if select.args.get("where") is not None or select.args.get("group") is not None:
+        return False
+    if select.args.get("joins"):
+        return False
+    if any(True for _ in select.find_all(exp.AggFunc)):
+        return False
+    if not isinstance(select.parent, (type(None),)):
+        return False
+    from_ = select.args.get("from_") or select.args.get("from")
+    return from_ is not None and isinstance(from_.this, exp.Table)
+
+
+def _implicit_cross_join(select: exp.Select) -> str:
+    joins = select.args.get("joins") or []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if not joins or from_ is None:
+        return ""
+    first = from_.this
+    where = select.args.get("where")
+    for join in joins:
+        if join.args.get("on") is not None or join.args.get("using") or join.args.get("kind") or join.args.get("side"):
+            continue
+        if join.args.get("method"):
+            continue
+        table = join.this
+        if not isinstance(table, exp.Table) or not isinstance(first, exp.Table):
+            continue
+        names = {table.alias_or_name.lower()}
+        if where is not None and _relates(where, names):
+            continue  # old-style join written in WHERE: not a cross join
+        return f"{first.name}, {table.name}"
+    return ""
+
+
+def _relates(where: exp.Where, names: set[str]) -> bool:
+    for cmp in where.find_all(exp.EQ):
+        left, right = cmp.this, cmp.args.get("expression")
+        if isinstance(left, exp.Column) and isinstance(right, exp.Column):
+            if left.table.lower() in names or right.table.lower() in names:
+                return True
+    return False
+
+
+# ----------------------------------------------------------------------------- DDL
+
+
+def _type_name(kind: Any) -> str:
+    if kind is None:
+        return ""
+    try:
+        return kind.sql().upper()
+    except Exception:  # pragma: no cover - unusual types
+        return str(kind).upper()
+
+
+def _ident_list(node: Any) -> list[str]:
+    if node is None:
+        return []
+    out = []
+    for e in node.expressions if hasattr(node, "expressions") else []:
+        if isinstance(e, exp.Ordered):
+            e = e.this
+        if isinstance(e, (exp.Identifier, exp.Column)):
+            out.append(e.name.lower())
+    return out
+
+
+def ddl_facts(tree: Any, line: int) -> dict[str, list[dict[str, Any]]]:
+    """Schema facts ("table", "index") and migration operations ("migration_op") of one statement."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if isinstance(tree, exp.Create):
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind == "TABLE" and isinstance(tree.this, exp.Schema):
+            out.setdefault("table", []).append(_create_table(tree.this, line))
+            out.setdefault("migration_op", []).append({"op": "create_table", "table": tree.this.this.name.lower(), "line": line})
+        elif kind == "INDEX" and isinstance(tree.this, exp.Index):
+            index = tree.this
+            table = index.args.get("table")
+            params = index.args.get("params")
+            columns = []
+            if params is not None:
+                for c in params.args.get("columns") or []:
+                    c = c.this if isinstance(c, exp.Ordered) else c
+                    columns.append(c.name.lower() if isinstance(c, exp.Column) else c.sql().lower())
+            where = params.args.get("where") if params is not None else None
+            fact = {
+                "table": table.name.lower() if table is not None else "",
+                "name": index.name.lower(),
+                "columns": columns,
+                "unique": bool(tree.args.get("unique")),
+                "partial": where is not None,
+                "line": line,
+            }
+            out.setdefault("index", []).append(fact)
+            out.setdefault("migration_op", []).append(
+                {"op": "create_index", "table": fact["table"], "name": fact["name"], "line": line,
+                 "concurrently": bool(tree.args.get("concurrently"))}
+            )
+    elif isinstance(tree, exp.Alter):
+        table = tree.this.name.lower() if isinstance(tree.this, exp.Table) else ""
+        for action in tree.args.get("actions") or []:
+            op = _alter_action(action, table, line)
+            if op:
+                out.setdefault("migration_op", []).append(op)
+    elif isinstance(tree, exp.Drop):
+        kind = str(tree.args.get("kind") or "").upper()
+        target = tree.this if tree.this is not None else next(iter(tree.args.get("tables") or []), None)
+        name = target.name.lower() if target is not None else ""
+        if kind in ("TABLE", "INDEX"):
+            out.setdefault("migration_op", []).append(
+                {"op": f"drop_{kind.lower()}", "table": name if kind == "TABLE" else "", "name": name, "line": line,
+                 "concurrently": bool(tree.args.get("concurrently"))}
+            )
+    elif isinstance(tree, exp.Command) and str(tree.this).upper() == "TRUNCATE":
+        out.setdefault("migration_op", []).append({"op": "truncate", "table": str(tree.expression or "").split()[0:1] and str(tree.expression).split()[0].lower().strip(";"), "line": line})
+    elif isinstance(tree, exp.TruncateTable):
+        names = [t.name.lower() for t in tree.expressions if isinstance(t, exp.Table)]
+        out.setdefault("migration_op", []).append({"op": "truncate", "table": ", ".join(names), "line": line})
+    return out
+
+
+def _alter_action(action: Any, table: str, line: int) -> dict[str, Any] | None:
+    if isinstance(action, exp.ColumnDef):
+        constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
+        not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in constraints)
+        default = any(isinstance(k, exp.DefaultColumnConstraint) for k in constraints)
+        fk = next((k for k in constraints if isinstance(k, exp.Reference)), None)
+        ref = ""
+        if fk is not None:
+            ref = fk.this.this.name.lower() if isinstance(fk.this, exp.Schema) else getattr(fk.this, "name", "").lower()
+        return {"op": "add_column", "table": table, "column": action.name.lower(), "line": line,
+                "not_null": not_null, "default": default, "type": _type_name(action.args.get("kind")), "fk": ref}
+    if isinstance(action, exp.AlterColumn):
+        if action.args.get("dtype") is not None:
+            return {"op": "alter_column_type", "table": table, "column": action.name.lower(), "line": line,
+                    "type": _type_name(action.args.get("dtype"))}
+        if action.args.get("allow_null") is False or "NOT NULL" in action.sql().upper() and "DROP NOT NULL" not in action.sql().upper():
+            return {"op": "set_not_null", "table": table, "column": action.name.lower(), "line": line}
+        return None
+    if isinstance(action, exp.RenameColumn):
+        return {"op": "rename_column", "table": table, "column": action.this.name.lower(), "line": line}
+    if isinstance(action, exp.AlterRename):
+        return {"op": "rename_table", "table": table, "line": line}
+    if isinstance(action, exp.Drop):
+        kind = str(action.args.get("kind") or "").upper()
+        if kind == "COLUMN" or not kind:
+            target = action.this if action.this is not None else next(iter(action.args.get("tables") or []), None)
+            return {"op": "drop_column", "table": table, "column": target.name.lower() if target is not None else "", "line": line}
+        if kind == "CONSTRAINT":
+            return None
+    return None
+
+
+def _create_table(schema: exp.Schema, line: int) -> dict[str, Any]:
+    table = schema.this.name.lower()
+    columns: list[dict[str, Any]] = []
+    pk: list[str] = []
+    uniques: list[list[str]] = []
+    fks: list[dict[str, Any]] = []
+    for item in schema.expressions:
+        if isinstance(item, exp.ColumnDef):
+            name = item.name.lower()
+            col = {"name": name, "type": _type_name(item.args.get("kind")), "nullable": True, "line": line}
+            for c in item.args.get("constraints") or []:
+                k = c.args.get("kind")
+                if isinstance(k, exp.PrimaryKeyColumnConstraint):
+                    pk.append(name)
+                    col["nullable"] = False
+                elif isinstance(k, exp.NotNullColumnConstraint):
+                    col["nullable"] = False
+                elif isinstance(k, exp.UniqueColumnConstraint):
+                    uniques.append([name])
+                elif isinstance(k, exp.Reference):
+                    ref = k.this
+                    ref_table = ref.this.name.lower() if isinstance(ref, exp.Schema) else getattr(ref, "name", "").lower()
+                    fks.append({"columns": [name], "ref": ref_table})
+            columns.append(col)
+        elif isinstance(item, exp.PrimaryKey):
+            pk.extend(_ident_list(item))
+        elif isinstance(item, exp.UniqueColumnConstraint):
+            uniques.append(_ident_list(item.this))
+        elif isinstance(item, exp.ForeignKey):
+            ref = item.args.get("reference")
+            ref_table = ""
+            if ref is not None and isinstance(ref.this, exp.Schema):
+                ref_table = ref.this.this.name.lower()
+            fks.append({"columns": [i.name.lower() for i in item.expressions], "ref": ref_table})
+        elif isinstance(item, exp.Constraint):
+            for sub in item.expressions:
+                if isinstance(sub, exp.PrimaryKey):
+                    pk.extend(_ident_list(sub))
+                elif isinstance(sub, exp.UniqueColumnConstraint):
+                    uniques.append(_ident_list(sub.this))
+                elif isinstance(sub, exp.ForeignKey):
+                    ref = sub.args.get("reference")
+                    ref_table = ref.this.this.name.lower() if ref is not None and isinstance(ref.this, exp.Schema) else ""
+                    fks.append({"columns": [i.name.lower() for i in sub.expressions], "ref": ref_table})
+    for col in columns:
+        if col["name"] in pk:
+            col["nullable"] = False
+    return {"table": table, "line": line, "columns": columns, "pk": pk, "uniques": uniques, "fks": fks, "indexes": []}
+
+
+def is_list_type(type_name: str) -> bool:
+    base = type_name.split("(")[0].strip().upper()
+    return base in _LIST_TYPES
+
+
+def looks_like_sql(text: str) -> bool:
+    head = text.lstrip().lstrip("(").lstrip()[:12].upper()
+    return head.startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "ALTER", "DROP", "REPLACE", "MERGE", "TRUNCATE"))
+
+
+def statement_fact(text: str, line: int, dialect: str | None, *, where: str) -> dict[str, Any]:
+    """The inventory entry of one SQL statement (JSON-safe)."""
+    stmt = parse_one(text, dialect)
+    return summarize(stmt, line, where=where)
+
+
+def summarize(stmt: Statement, line: int, *, where: str) -> dict[str, Any]:
+    tree = stmt.tree
+    return {
+        "line": line,
+        "sql": " ".join(stmt.text.split())[:500],
+        "kind": kind_of(tree) if tree is not None else "unparsed",
+        "tables": tables_of(tree),
+        "parameterised": parameterised(stmt.text, tree),
+        "filters": filtered_columns(tree),
+        "issues": query_issues(tree),
+        "error": stmt.error,
+        "where": where,  # "sql-file", "migration-sql", "python"
+    }
+
+
+__all__ = ["Statement", "split", "parse_one", "summarize", "ddl_facts", "query_issues", "sqlglot"]
