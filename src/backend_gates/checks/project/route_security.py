@@ -45,6 +45,9 @@ class UnauthenticatedRoute(RouteCheck):
         "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {'ok': True}\n",
         "from flask import Flask\napp = Flask(__name__)\n\n# backend-gates: public\n@app.get('/catalog')\ndef catalog():\n    return []\n",
     ]
+    bad = [
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders():\n    return []\n", line=4),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
@@ -82,6 +85,11 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     per_handler = True
     good = [
         "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.query(Order).filter_by(id=order_id, owner_id=user.id).first()\n",
+    ]
+    bad = [
+        Bad(
+            "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.get(Order, order_id)\n", line=5,
+        ),
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -160,6 +168,16 @@ class AllowAnyOnWrite(RouteCheck):
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('catalog/', views.catalog)]\n",
         }
     ]
+    bad = [
+        Bad(
+            {
+                "views.py": "from rest_framework.decorators import api_view, permission_classes\nfrom rest_framework.permissions import AllowAny\n\n@api_view(['POST'])\n@permission_classes([AllowAny])\ndef create_order(request):\n    return Response({}, status=201)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('orders/', views.create_order)]\n",
+            },
+            line=6,
+            path="views.py",
+        ),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         if not view.allow_any or view.route.method not in MUTATING or _config_public(view, project):
@@ -196,6 +214,9 @@ class RawRequestWithoutSchema(RouteCheck):
     good = [
         "from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    note = NoteSchema().load(request.get_json())\n    return note, 201\n",
     ]
+    bad = [
+        Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    data = request.get_json()\n    save(data['title'])\n    return data, 201\n", line=6),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
@@ -222,6 +243,9 @@ class UntypedBody(RouteCheck):
     per_handler = True
     good = [
         "from fastapi import APIRouter\nfrom pydantic import BaseModel\nrouter = APIRouter()\n\nclass Refund(BaseModel):\n    reason: str\n\n@router.post('/refunds')\ndef refund(payload: Refund):\n    return {}\n",
+    ]
+    bad = [
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/refunds')\ndef refund(payload: dict):\n    return {}\n", line=5),
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -261,6 +285,9 @@ class MutationWithoutAudit(RouteCheck):
     good = [
         "import logging\nfrom fastapi import APIRouter\nrouter = APIRouter()\nlog = logging.getLogger(__name__)\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    log.info('audit: order %s deleted by %s', order_id, user.id)\n    return None\n",
     ]
+    bad = [
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    return None\n", line=5),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
@@ -279,32 +306,3 @@ class MutationWithoutAudit(RouteCheck):
             return
         what = "is an authentication event" if auth_event else "changes data"
         yield self.handler_line(view), {"what": what}
-
-
-UnauthenticatedRoute.bad = [
-    Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders():\n    return []\n", line=4),
-]
-ObjectRouteWithoutOwnership.bad = [
-    Bad(
-        "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.get(Order, order_id)\n", line=5,
-    ),
-]
-AllowAnyOnWrite.bad = [
-    Bad(
-        {
-            "views.py": "from rest_framework.decorators import api_view, permission_classes\nfrom rest_framework.permissions import AllowAny\n\n@api_view(['POST'])\n@permission_classes([AllowAny])\ndef create_order(request):\n    return Response({}, status=201)\n",
-            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('orders/', views.create_order)]\n",
-        },
-        line=6,
-        path="views.py",
-    ),
-]
-RawRequestWithoutSchema.bad = [
-    Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    data = request.get_json()\n    save(data['title'])\n    return data, 201\n", line=6),
-]
-UntypedBody.bad = [
-    Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/refunds')\ndef refund(payload: dict):\n    return {}\n", line=5),
-]
-MutationWithoutAudit.bad = [
-    Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    return None\n", line=5),
-]
