@@ -113,7 +113,9 @@ class HardcodedSecret(PythonCheck):
         self.settings_classes.pop()
 
     # ----------------------------------------------------------------------------- judging
-    def judge(self, name: str | None, value_node: cst.BaseExpression, report_node: cst.CSTNode, op: str = " = ") -> None:
+    def judge(
+        self, name: str | None, value_node: cst.BaseExpression, report_node: cst.CSTNode, op: str = " = ", keyed: bool = False
+    ) -> None:
         if not name or self.off:
             return
         value = _string_value(value_node)
@@ -129,6 +131,8 @@ class HardcodedSecret(PythonCheck):
             return  # BG211 reports known key formats
         if kind != "password" and not S.looks_random(value, self.min_entropy):
             return
+        if keyed and kind == "password" and value.isalpha() and value.islower() and len(value) < 10:
+            return  # {"password": "input"}: a mapping keyed by field name (widget, css class, type)
         if self.settings_classes and self.settings_classes[-1] and not S.looks_random(value, self.min_entropy):
             return  # an env-overridable settings default that is not a real-looking secret
         self.report(
@@ -141,7 +145,7 @@ class HardcodedSecret(PythonCheck):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self.judge(_target_name(target.target), node.value, node.value)
+            self.judge(_target_name(target.target), node.value, node.value, keyed=isinstance(target.target, cst.Subscript))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -156,7 +160,7 @@ class HardcodedSecret(PythonCheck):
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = _string_value(node.key) if isinstance(node.key, (cst.SimpleString, cst.ConcatenatedString)) else None
-        self.judge(key, node.value, node.value, ": ")
+        self.judge(key, node.value, node.value, ": ", keyed=True)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
@@ -190,7 +194,8 @@ class SecretInKnownFormat(PythonCheck):
     environment or a secret manager.
     Known limits: only formats with a recognisable prefix are known (see `backend_gates.redact`);
     documented example values (`AKIAIOSFODNN7EXAMPLE`, `xxxx`) are ignored; docstrings are skipped;
-    test files are checked unless `ignore_tests` is set.
+    test files are checked for cloud/API key formats (unless `ignore_tests` is set) but not for
+    PEM private keys and JWTs, which tests generate and sign with all the time.
     """
 
     code = "BG211"
@@ -239,6 +244,8 @@ class SecretInKnownFormat(PythonCheck):
         if found is None:
             return
         what, secret = found
+        if self.ctx.is_test_file and what in ("private key", "jwt"):
+            return  # generated signing keys and sample tokens are everyday test fixtures
         shown = secret if what == "private key" else mask(secret)
         self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
@@ -252,7 +259,7 @@ class SecretInKnownFormat(PythonCheck):
         if m is not None:
             body = re.sub(r"-----[A-Z ]+-----|\s", "", value[m.start() : m.end()])
             if len(body) >= 40 and not _FORMAT_PLACEHOLDER.search(body[:64]) and "..." not in body:
-                return "private key", "-----BEGIN PRIVATE KEY----- …redacted…"
+                return "private key", "PEM block"
             return None
         for label, pattern in KEY_FORMATS:
             hit = pattern.search(value)
