@@ -120,13 +120,29 @@ SINK_MODULES = ("sqlalchemy", "sqlmodel", "django", "psycopg", "pandas")
 
 def metadata_resolver(ctx: Any) -> Resolver | None:
     """A resolver backed by libcst's QualifiedNameProvider, or None when the file imports no
-    library with function-style sinks (cheap text pre-check: metadata is resolved lazily)."""
+    library with function-style sinks. Metadata is resolved lazily, and only for calls whose name
+    is bound by an import of such a library (`from sqlalchemy import text as t`, `import pandas as
+    pd`), so most files never pay for it."""
     source = getattr(ctx, "source", "")
     if not any(m in source for m in SINK_MODULES) or not any(leaf in source for leaf in _FUNCTION_LEAVES):
+        return None
+    functions, modules = _sink_bindings(ctx.module)
+    if not functions and not modules:
         return None
     cache: dict[str, Any] = {}
 
     def resolve(node: cst.CSTNode) -> Collection[str]:
+        if isinstance(node, cst.Name):
+            if node.value not in functions:
+                return set()
+        elif isinstance(node, cst.Attribute):
+            root = node
+            while isinstance(root, cst.Attribute):
+                root = root.value  # type: ignore[assignment]
+            if node.attr.value not in _FUNCTION_LEAVES or not isinstance(root, cst.Name) or root.value not in modules:
+                return set()
+        else:
+            return set()
         if "names" not in cache:
             from libcst.metadata import QualifiedNameProvider
 
@@ -137,6 +153,46 @@ def metadata_resolver(ctx: Any) -> Resolver | None:
         return qualified_names(cache["names"], node)
 
     return resolve
+
+
+def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
+    """Local names bound by imports to sink functions, and to sink libraries (any nesting)."""
+    functions: set[str] = set()
+    modules: set[str] = set()
+    if module is None:
+        return functions, modules
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                top = _dotted(alias.name).split(".")[0]
+                if top in SINK_MODULES:
+                    local = alias.asname.name if alias.asname else None
+                    modules.add(local.value if isinstance(local, cst.Name) else top)
+            return
+        if isinstance(node, cst.ImportFrom):
+            base = _dotted(node.module) if node.module is not None else ""
+            if base.split(".")[0] not in SINK_MODULES or isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                imported = _dotted(alias.name)
+                local_node = alias.asname.name if alias.asname else None
+                local = local_node.value if isinstance(local_node, cst.Name) else imported
+                if imported in _FUNCTION_LEAVES:
+                    functions.add(local)
+                else:
+                    modules.add(local)
+            return
+        if isinstance(node, (cst.BaseExpression,)):
+            return
+        for child in node.children:
+            visit(child)
+
+    try:
+        visit(module)
+    except RecursionError:
+        pass
+    return functions, modules
 
 
 def qualified_names(mapping: Any, node: cst.CSTNode) -> set[str]:
