@@ -12,9 +12,11 @@ Stable API
     ``connection.cursor()``), SQLAlchemy ``text()`` and ``.exec_driver_sql()``, Django
     ``.raw()``, ``.extra(where=/select=)`` and ``RawSQL()``, psycopg ``sql.SQL()``, asyncpg
     ``.fetch/.fetchrow/.fetchval`` and pandas ``read_sql/read_sql_query``. ``resolve`` maps a
-    node to its qualified names (see ``metadata_resolver``); without it bare function names are
-    matched on the imports of the module only through the fallback in the caller (``None``
-    means: only method-style sinks and ``sql.SQL`` are recognised).
+    node to its qualified names: use ``metadata_resolver(ctx)`` inside a check (libcst metadata,
+    resolved lazily and only for names bound by imports of sink libraries). With ``None`` only
+    method-style sinks (``.execute`` ...), ``sql.SQL`` and ``.read_sql`` are recognised, not bare
+    or aliased functions (``text``, ``RawSQL``). Method sinks are recognised by name only: confirm
+    the text is SQL with ``Template.kind`` / ``statement_kind``.
 ``sql_arguments(call, sink) -> list[cst.BaseExpression]``
     The expressions carrying SQL text (usually one; ``.extra(where=[...])`` gives several).
     ``sql_argument(call, sink)`` returns the first or ``None``.
@@ -31,6 +33,10 @@ Stable API
     a placeholder (``bg_dyn_<n>``). Follows local names, module constants and one level of
     same-module helper functions whose return value is a string expression. Knows f-strings,
     ``%``, ``.format()``, ``+``/``+=``, ``sep.join(...)``, ``"?" * n`` and placeholder lists.
+``template_of_constant(node) -> str | None``
+    The text of a constant string expression (literals, implicit or ``+`` concatenation of
+    literals and module constants; an unresolved UPPER_CASE name stands in as an identifier),
+    else ``None``.
 ``statement_kind(text, fragment=None) -> str | None``
     ``"SELECT"``, ``"INSERT"``, ... when sqlglot reads the text as a SQL statement (or as a
     WHERE condition / select expression for fragments), else ``None``.
@@ -963,7 +969,7 @@ def _parse(text: str) -> tuple[Any, ...]:
     return ()
 
 
-def template_of_constant(node: cst.BaseExpression) -> str | None:
+def template_of_constant(node: cst.BaseExpression, index: ModuleIndex | None = None) -> str | None:
     """The text of a constant string expression (literals and their concatenation), else None."""
-    tpl = reconstruct(node)
+    tpl = reconstruct(node, None, index)
     return tpl.text if tpl.constant else None
