@@ -113,10 +113,11 @@ class SecretLogged(PythonCheck):
     def in_dict(self, node: cst.Dict) -> tuple[str, str] | None:
         for element in node.elements:
             if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                key = element.key.evaluated_value
-                kind = _sensitive_name(key if isinstance(key, str) else "")
+                raw = element.key.evaluated_value
+                key = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+                kind = _sensitive_name(key)
                 if kind and not _constant(element.value):
-                    return kind, f"{key}"
+                    return kind, key
         return None
 
     def find(self, node: cst.BaseExpression) -> tuple[str, str] | None:

@@ -173,8 +173,8 @@ def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
             for alias in node.names:
                 top = _dotted(alias.name).split(".")[0]
                 if top in SINK_MODULES:
-                    local = alias.asname.name if alias.asname else None
-                    modules.add(local.value if isinstance(local, cst.Name) else top)
+                    named = alias.asname.name if alias.asname else None
+                    modules.add(named.value if isinstance(named, cst.Name) else top)
             return
         if isinstance(node, cst.ImportFrom):
             base = _dotted(node.module) if node.module is not None else ""
@@ -182,8 +182,8 @@ def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
                 return
             for alias in node.names:
                 imported = _dotted(alias.name)
-                local_node = alias.asname.name if alias.asname else None
-                local = local_node.value if isinstance(local_node, cst.Name) else imported
+                bound = alias.asname.name if alias.asname else None
+                local: str = bound.value if isinstance(bound, cst.Name) else imported
                 if imported in _FUNCTION_LEAVES:
                     functions.add(local)
                 else:
@@ -550,28 +550,30 @@ class _Builder:
                 out.extend(self.parts(element.value))
             return out
         if isinstance(node, cst.Dict):
-            out = []
-            for element in node.elements:
-                if not isinstance(element, cst.DictElement):
+            keys: list[Part] = []
+            for entry in node.elements:
+                if not isinstance(entry, cst.DictElement):
                     return [Dyn(_src(node))]
-                if out:
-                    out.append(sep)
-                out.extend(self.parts(element.key))
-            return out
+                if keys:
+                    keys.append(sep)
+                keys.extend(self.parts(entry.key))
+            return keys
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("keys", "values") and not node.args:
             receiver = self.resolve_dict(node.func.value)
             if receiver is not None:
-                keys = node.func.attr.value == "keys"
-                out = []
-                for element in receiver.elements:
-                    if out:
-                        out.append(sep)
-                    out.extend(self.parts(element.key if keys else element.value))  # type: ignore[union-attr]
-                return out
+                want_keys = node.func.attr.value == "keys"
+                found: list[Part] = []
+                for pair in receiver.elements:
+                    if not isinstance(pair, cst.DictElement):
+                        return [Dyn(_src(node))]
+                    if found:
+                        found.append(sep)
+                    found.extend(self.parts(pair.key if want_keys else pair.value))
+                return found
             return [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            element = self.comprehension_element(node)
-            return element if not any(isinstance(p, Dyn) for p in element) else [Dyn(_src(node))]
+            produced = self.comprehension_element(node)
+            return produced if not any(isinstance(p, Dyn) for p in produced) else [Dyn(_src(node))]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
                 if isinstance(side, (cst.List, cst.Tuple)):
@@ -584,14 +586,14 @@ class _Builder:
                 self.seen.add(node.value)
                 try:
                     out = []
-                    for entry in entries:
-                        if entry.op not in ("=", "+="):
+                    for assigned in entries:
+                        if assigned.op not in ("=", "+="):
                             return [Dyn(node.value)]
-                        if entry.op == "=":
+                        if assigned.op == "=":
                             out = []
                         if out:
                             out.append(sep)
-                        out.extend(self.sequence(entry.value, sep))
+                        out.extend(self.sequence(assigned.value, sep))
                     return out
                 finally:
                     self.seen.discard(node.value)
