@@ -785,6 +785,8 @@ class _Builder:
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
+                    elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
+                        out = ["item"]  # loop over a constant collection
                     else:
                         return [Dyn(name)]
                 # earlier overwritten assignments that were dynamic still count (branches)
