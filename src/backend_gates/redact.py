@@ -26,6 +26,8 @@ KEY_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)")
 DSN_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^@\s'\"/]+)(?P<at>@)")
+# key=value connection strings (libpq "host=db password=x", ODBC "Server=db;PWD=x;")
+KV_PASSWORD = re.compile(r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)(?!['\"{%$<])([^\s;'\"]{3,})")
 # name = "value" / name: "value" / name="value" (assignments, kwargs, dict entries, headers)
 NAMED_VALUE = re.compile(
     r"(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
@@ -53,9 +55,19 @@ def redact_text(text: str) -> str:
         text = pattern.sub(lambda m: mask(m.group(0)), text)
     text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
     text = NAMED_VALUE.sub(_mask_named, text)
+    text = _QUOTED.sub(_mask_connection_string, text)
     text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     return text
+
+
+_QUOTED = re.compile(r"(['\"])([^'\"\n]*?(?i:password|passwd|pwd)\s*=[^'\"\n]*)(\1)")
+
+
+def _mask_connection_string(match: re.Match[str]) -> str:
+    """Inside a quoted string only: `"host=db password=x"` -> `"host=db password=****"`."""
+    inner = KV_PASSWORD.sub(lambda m: m.group(1) + "****", match.group(2))
+    return f"{match.group(1)}{inner}{match.group(3)}"
 
 
 def _mask_named(match: re.Match[str]) -> str:

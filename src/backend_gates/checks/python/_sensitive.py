@@ -30,7 +30,7 @@ META_SUFFIX = frozenset(
         "status", "state", "generator", "factory", "callback", "flow", "grant", "scope", "scopes", "audience",
         "issuer", "claim", "claims", "location", "lookup", "user", "username", "login", "email", "hint", "tag",
         "changed", "reset", "verified", "set", "check", "rule", "rules", "file_path", "encoding", "charset",
-        "index", "position", "pos", "level", "length_min", "length_max", "version", "ver", "redirect",
+        "index", "position", "pos", "level", "exp", "iat", "nbf", "expires_at", "expired", "created", "updated", "at", "on", "length_min", "length_max", "version", "ver", "redirect",
     }
 )
 _NOT_SECRET_TOKEN = frozenset({"csrf", "xsrf", "page", "pagination", "next", "continuation", "sync", "cancellation", "cancel", "lexer", "parse", "parser", "max", "num", "sentinel", "eof"})

@@ -11,11 +11,14 @@ from typing import Any, Iterator
 import libcst as cst
 
 from ...model import Severity
-from ...redact import DSN_PASSWORD, KEY_FORMATS, PRIVATE_KEY, mask
+from ...redact import DSN_PASSWORD, KEY_FORMATS, KV_PASSWORD, PRIVATE_KEY, mask
 from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
 
 _ENV_CALLS = re.compile(r"(^|\.)(getenv|get_env|env|environ\.get|config|get_secret|getpass|secret|Secret|SecretStr)$")
+
+
+_AUTH_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-auth-token", "proxy-authorization"})
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -83,7 +86,7 @@ class HardcodedSecret(PythonCheck):
     message = "hardcoded {what} in `{name}` ({masked}); read it from the environment or a secret manager"
     fix = "load it at runtime, e.g. `SECRET_KEY = os.environ[\"SECRET_KEY\"]` or a pydantic BaseSettings field"
     options = {"check_tests": Option(bool, False, "Also report hardcoded secrets in test files (matching `test-paths`).")}
-    triggers = ("pass", "pwd", "PASS", "PWD", "ecret", "ECRET", "oken", "OKEN", "key", "KEY", "Key", "redential", "REDENTIAL")
+    triggers = ("pass", "pwd", "PASS", "PWD", "ecret", "ECRET", "oken", "OKEN", "key", "KEY", "Key", "redential", "REDENTIAL", "auth", "Auth", "AUTH")
     references = ["https://cwe.mitre.org/data/definitions/798.html"]
 
     good = [
@@ -97,6 +100,8 @@ class HardcodedSecret(PythonCheck):
         Bad('import psycopg\n\nconn = psycopg.connect(host="db", user="shop", password="S3cretPassw0rd")\n', line=3),
         Bad('HEADERS = {"X-Api": "v2", "api_key": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}\n', line=1),
         Bad('class Settings:\n    def __init__(self):\n        self.jwt_secret = "jwt-signing-secret-2f8a9c1d7e"\n', line=3),
+        Bad('import requests\n\nrequests.get("https://api.example.com", auth=("svc", "Vx7kQ2pmZ9wL4"), timeout=5)\n', line=3),
+        Bad('HEADERS = {"Authorization": "Bearer b7Fq9ZxL2mN8vR4tK6yP3wS1"}\n', line=1),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -113,22 +118,32 @@ class HardcodedSecret(PythonCheck):
         self.settings_classes.pop()
 
     # ----------------------------------------------------------------------------- judging
-    def judge(self, name: str | None, value_node: cst.BaseExpression, report_node: cst.CSTNode, op: str = " = ") -> None:
+    def judge(
+        self, name: str | None, value_node: cst.BaseExpression, report_node: cst.CSTNode, op: str = " = ", keyed: bool = False
+    ) -> None:
         if not name or self.off:
             return
         value = _string_value(value_node)
         if value is None:
             return
         kind = S.secret_kind(name)
+        value = value.strip()
+        if kind is None and name.lower() in _AUTH_HEADERS:
+            scheme, _, credential = value.partition(" ")
+            if scheme.lower() in ("bearer", "token", "basic", "apikey") and credential:
+                value, kind = credential.strip(), "token"
+            elif name.lower() != "authorization":
+                kind = "API key"
         if kind is None:
             return
-        value = value.strip()
         if S.is_placeholder(value, name):
             return
         if any(p.search(value) for _l, p in KEY_FORMATS) or PRIVATE_KEY.search(value):
             return  # BG211 reports known key formats
         if kind != "password" and not S.looks_random(value, self.min_entropy):
             return
+        if keyed and kind == "password" and value.isalpha() and value.islower() and len(value) < 10:
+            return  # {"password": "input"}: a mapping keyed by field name (widget, css class, type)
         if self.settings_classes and self.settings_classes[-1] and not S.looks_random(value, self.min_entropy):
             return  # an env-overridable settings default that is not a real-looking secret
         self.report(
@@ -141,7 +156,7 @@ class HardcodedSecret(PythonCheck):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self.judge(_target_name(target.target), node.value, node.value)
+            self.judge(_target_name(target.target), node.value, node.value, keyed=isinstance(target.target, cst.Subscript))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -153,10 +168,13 @@ class HardcodedSecret(PythonCheck):
         for arg in node.args:
             if arg.keyword is not None:
                 self.judge(arg.keyword.value, arg.value, arg.value, "=")
+                if arg.keyword.value == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
+                    secret = arg.value.elements[1].value  # requests/httpx auth=(user, password)
+                    self.judge("password", secret, secret, "=")
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = _string_value(node.key) if isinstance(node.key, (cst.SimpleString, cst.ConcatenatedString)) else None
-        self.judge(key, node.value, node.value, ": ")
+        self.judge(key, node.value, node.value, ": ", keyed=True)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
@@ -190,7 +208,8 @@ class SecretInKnownFormat(PythonCheck):
     environment or a secret manager.
     Known limits: only formats with a recognisable prefix are known (see `backend_gates.redact`);
     documented example values (`AKIAIOSFODNN7EXAMPLE`, `xxxx`) are ignored; docstrings are skipped;
-    test files are checked unless `ignore_tests` is set.
+    test files are checked for cloud/API key formats (unless `ignore_tests` is set) but not for
+    PEM private keys and JWTs, which tests generate and sign with all the time.
     """
 
     code = "BG211"
@@ -239,6 +258,8 @@ class SecretInKnownFormat(PythonCheck):
         if found is None:
             return
         what, secret = found
+        if self.ctx.is_test_file and what in ("private key", "jwt"):
+            return  # generated signing keys and sample tokens are everyday test fixtures
         shown = secret if what == "private key" else mask(secret)
         self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
@@ -252,7 +273,7 @@ class SecretInKnownFormat(PythonCheck):
         if m is not None:
             body = re.sub(r"-----[A-Z ]+-----|\s", "", value[m.start() : m.end()])
             if len(body) >= 40 and not _FORMAT_PLACEHOLDER.search(body[:64]) and "..." not in body:
-                return "private key", "-----BEGIN PRIVATE KEY----- …redacted…"
+                return "private key", "PEM block"
             return None
         for label, pattern in KEY_FORMATS:
             hit = pattern.search(value)
@@ -269,7 +290,7 @@ _DSN_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "c
 
 
 class PasswordInDsn(PythonCheck):
-    """A connection URL with the password written into it (`postgresql://app:s3cret@db/app`).
+    """A connection URL or connection string with the password written into it (`postgresql://app:s3cret@db/app`, `"host=db password=s3cret"`).
 
     Why it matters: the database (or broker, cache, SMTP) password is in the code and in every
     log line or error message that prints the URL. Read the URL from the environment, or build it
@@ -286,7 +307,7 @@ class PasswordInDsn(PythonCheck):
     message = "connection URL with an embedded password ({masked}); read the URL or the password from the environment"
     fix = "e.g. `DATABASE_URL = os.environ[\"DATABASE_URL\"]`"
     options = {"check_tests": Option(bool, False, "Also report DSN passwords in test files (matching `test-paths`).")}
-    triggers = ("://",)
+    triggers = ("://", "assword", "PASSWORD", "pwd=", "PWD=")
     references = ["https://cwe.mitre.org/data/definitions/798.html"]
 
     good = [
@@ -297,6 +318,7 @@ class PasswordInDsn(PythonCheck):
     bad = [
         Bad('DATABASE_URL = "postgresql://shop:S3cretPassw0rd@db.internal:5432/shop"\n', line=1),
         Bad('import redis\n\ncache = redis.from_url("redis://:Zq8v2LmX0pR4@cache:6379/0")\n', line=3),
+        Bad('import psycopg2\n\nconn = psycopg2.connect("host=db dbname=shop user=app password=Zq8v2LmX0pR4")\n', line=3),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -308,8 +330,14 @@ class PasswordInDsn(PythonCheck):
 
     def check(self, node: cst.SimpleString) -> None:
         value = _string_value(node) if not self.off else None
-        if not value or "://" not in value:
+        if not value or ("://" not in value and "=" not in value):
             return
+        kv = KV_PASSWORD.search(value)
+        if kv is not None and re.search(r"(?i)\b(host|dbname|server|database|user|uid|data source)\s*=", value):
+            password = kv.group(2)
+            if password.lower() not in _DSN_PLACEHOLDERS and not S.is_placeholder(password):
+                self.report(node, masked="password=****", evidence="\"… password=**** …\"")
+                return
         for m in DSN_PASSWORD.finditer(value):
             password = m.group("pw")
             user = m.group("head").rsplit("//", 1)[-1].rstrip(":")

@@ -63,7 +63,9 @@ class SecretLogged(PythonCheck):
     constant message text ("password changed") is not a finding.
     Known limits: values renamed before logging (`x = password`) and whole objects that contain a
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
-    and slices (`token[:6]`) count as safe; test files are skipped.
+    and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
+    named like credentials, sessions, clients or settings (`checkout.token` is often a public id);
+    test files are skipped.
     """
 
     code = "BG230"
@@ -79,11 +81,13 @@ class SecretLogged(PythonCheck):
     good = [
         'import logging\n\nlog = logging.getLogger(__name__)\n\ndef change(user):\n    log.info("password changed for user %s", user.id)\n',
         'def show(token):\n    print(f"token length: {len(token)}")\n',
+        'import logging\n\nlog = logging.getLogger(__name__)\n\ndef paid(order):\n    log.info("order %s paid", order.token)\n',
         'import logging\n\ndef login(user):\n    logging.warning("invalid password for %s", user.email)\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
         Bad('def connect(settings):\n    print(f"connecting with {settings.api_key}")\n', line=2),
+        Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef refresh(credentials):\n    log.debug("new token %s", credentials.token)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef call(request):\n    logger.debug("auth header: " + request.headers["Authorization"])\n', line=6),
         Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
     ]
@@ -113,10 +117,11 @@ class SecretLogged(PythonCheck):
     def in_dict(self, node: cst.Dict) -> tuple[str, str] | None:
         for element in node.elements:
             if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                key = element.key.evaluated_value
-                kind = _sensitive_name(key if isinstance(key, str) else "")
+                raw = element.key.evaluated_value
+                key = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+                kind = _sensitive_name(key)
                 if kind and not _constant(element.value):
-                    return kind, f"{key}"
+                    return kind, key
         return None
 
     def find(self, node: cst.BaseExpression) -> tuple[str, str] | None:
@@ -126,6 +131,8 @@ class SecretLogged(PythonCheck):
             return (kind, node.value) if kind else None
         if isinstance(node, cst.Attribute):
             kind = _sensitive_name(node.attr.value)
+            if kind and node.attr.value.lower() == "token" and not _credential_owner(node.value):
+                return None  # `order.token`, `checkout.token`: often a public identifier
             return (kind, S.dotted_name(node) or node.attr.value) if kind else None
         if isinstance(node, cst.Subscript):
             key = _subscript_key(node)
@@ -165,6 +172,18 @@ class SecretLogged(PythonCheck):
                 return self.find(node.args[0].value)
             return None
         return None
+
+
+_TOKEN_OWNERS = frozenset(
+    {"self", "auth", "credential", "credentials", "creds", "session", "oauth", "client", "api", "access",
+     "refresh", "bot", "jwt", "request", "settings", "config", "conf", "secrets", "identity", "login", "sso"}
+)
+
+
+def _credential_owner(node: cst.BaseExpression) -> bool:
+    """The object a bare `.token` is read from is about authentication."""
+    name = S.dotted_name(node).rsplit(".", 1)[-1]
+    return bool(set(S.words(name)) & _TOKEN_OWNERS) if name else True
 
 
 def _a(kind: str) -> str:

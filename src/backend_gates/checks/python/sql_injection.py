@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import libcst as cst
@@ -12,6 +13,9 @@ from ..base import Bad, PythonCheck
 from . import sqlsinks
 
 
+_ONLY_DYNAMIC = re.compile(r"\s*bg_dyn_\d+\s*")
+
+
 class SqlBuiltByFormatting(PythonCheck):
     """SQL text assembled with f-strings, %, .format(), + or join() from non-constant parts reaches a database call.
 
@@ -20,7 +24,7 @@ class SqlBuiltByFormatting(PythonCheck):
     Placeholders (`%s`, `?`, `:name`, `$1`) send values separately, so they can never become SQL.
     Recognised sinks: DB-API `execute/executemany/executescript`, SQLAlchemy `text()` and
     `exec_driver_sql()`, Django `raw()`, `extra(where=/select=)` and `RawSQL()`, psycopg
-    `sql.SQL()` built from a formatted string, asyncpg `fetch/fetchrow/fetchval/execute`, pandas
+    `sql.SQL()` built from a formatted string or wrapping a variable, asyncpg `fetch/fetchrow/fetchval/execute`, pandas
     `read_sql`. The text is followed through local assignments (`q = f"..."; q += ...`), list
     building for `" AND ".join(conditions)`, module constants and simple helper functions of the
     same module, then parsed with sqlglot (dynamic parts as placeholders) to confirm it is SQL;
@@ -69,6 +73,11 @@ class SqlBuiltByFormatting(PythonCheck):
             line=5,
         ),
         Bad('from psycopg import sql\n\ndef get(cur, table):\n    cur.execute(sql.SQL(f"SELECT * FROM {table}"))\n', line=4),
+        Bad(
+            'from psycopg import sql\n\ndef get(cur, table, uid):\n'
+            '    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.SQL(table)), (uid,))\n',
+            line=4,
+        ),
         Bad('def get(User, name):\n    return User.objects.extra(where=[f"name = \'{name}\'"])\n', line=2),
         Bad('async def get(conn, name):\n    return await conn.fetch(f"SELECT * FROM users WHERE name = \'{name}\'")\n', line=2),
     ]
@@ -125,13 +134,19 @@ class SqlBuiltByFormatting(PythonCheck):
                 class_name=self.classes[-1] if self.classes else None,
                 fragment=sink.fragment,
             )
-            if template.constant or template.kind is None:
+            if template.constant:
+                continue
+            if template.kind is None and sink.family == "psycopg" and _ONLY_DYNAMIC.fullmatch(template.text):
+                # sql.SQL(value): psycopg documents that SQL() text is never escaped; identifiers
+                # go through sql.Identifier and values through placeholders
+                template = sqlsinks.Template(template.text, template.dynamic, ("sql.SQL()",), "SQL fragment")
+            if template.kind is None:
                 continue
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
             self.report(
                 node,
-                kind=template.kind if sink.fragment and " " in template.kind else f"{template.kind} statement",
+                kind=template.kind if " " in template.kind else f"{template.kind} statement",
                 how=how,
                 parts=parts,
                 sink=sink.name,

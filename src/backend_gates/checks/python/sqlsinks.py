@@ -12,9 +12,11 @@ Stable API
     ``connection.cursor()``), SQLAlchemy ``text()`` and ``.exec_driver_sql()``, Django
     ``.raw()``, ``.extra(where=/select=)`` and ``RawSQL()``, psycopg ``sql.SQL()``, asyncpg
     ``.fetch/.fetchrow/.fetchval`` and pandas ``read_sql/read_sql_query``. ``resolve`` maps a
-    node to its qualified names (see ``metadata_resolver``); without it bare function names are
-    matched on the imports of the module only through the fallback in the caller (``None``
-    means: only method-style sinks and ``sql.SQL`` are recognised).
+    node to its qualified names: use ``metadata_resolver(ctx)`` inside a check (libcst metadata,
+    resolved lazily and only for names bound by imports of sink libraries). With ``None`` only
+    method-style sinks (``.execute`` ...), ``sql.SQL`` and ``.read_sql`` are recognised, not bare
+    or aliased functions (``text``, ``RawSQL``). Method sinks are recognised by name only: confirm
+    the text is SQL with ``Template.kind`` / ``statement_kind``.
 ``sql_arguments(call, sink) -> list[cst.BaseExpression]``
     The expressions carrying SQL text (usually one; ``.extra(where=[...])`` gives several).
     ``sql_argument(call, sink)`` returns the first or ``None``.
@@ -31,6 +33,10 @@ Stable API
     a placeholder (``bg_dyn_<n>``). Follows local names, module constants and one level of
     same-module helper functions whose return value is a string expression. Knows f-strings,
     ``%``, ``.format()``, ``+``/``+=``, ``sep.join(...)``, ``"?" * n`` and placeholder lists.
+``template_of_constant(node) -> str | None``
+    The text of a constant string expression (literals, implicit or ``+`` concatenation of
+    literals and module constants; an unresolved UPPER_CASE name stands in as an identifier),
+    else ``None``.
 ``statement_kind(text, fragment=None) -> str | None``
     ``"SELECT"``, ``"INSERT"``, ... when sqlglot reads the text as a SQL statement (or as a
     WHERE condition / select expression for fragments), else ``None``.
@@ -120,13 +126,29 @@ SINK_MODULES = ("sqlalchemy", "sqlmodel", "django", "psycopg", "pandas")
 
 def metadata_resolver(ctx: Any) -> Resolver | None:
     """A resolver backed by libcst's QualifiedNameProvider, or None when the file imports no
-    library with function-style sinks (cheap text pre-check: metadata is resolved lazily)."""
+    library with function-style sinks. Metadata is resolved lazily, and only for calls whose name
+    is bound by an import of such a library (`from sqlalchemy import text as t`, `import pandas as
+    pd`), so most files never pay for it."""
     source = getattr(ctx, "source", "")
     if not any(m in source for m in SINK_MODULES) or not any(leaf in source for leaf in _FUNCTION_LEAVES):
+        return None
+    functions, modules = _sink_bindings(ctx.module)
+    if not functions and not modules:
         return None
     cache: dict[str, Any] = {}
 
     def resolve(node: cst.CSTNode) -> Collection[str]:
+        if isinstance(node, cst.Name):
+            if node.value not in functions:
+                return set()
+        elif isinstance(node, cst.Attribute):
+            root = node
+            while isinstance(root, cst.Attribute):
+                root = root.value  # type: ignore[assignment]
+            if node.attr.value not in _FUNCTION_LEAVES or not isinstance(root, cst.Name) or root.value not in modules:
+                return set()
+        else:
+            return set()
         if "names" not in cache:
             from libcst.metadata import QualifiedNameProvider
 
@@ -137,6 +159,46 @@ def metadata_resolver(ctx: Any) -> Resolver | None:
         return qualified_names(cache["names"], node)
 
     return resolve
+
+
+def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
+    """Local names bound by imports to sink functions, and to sink libraries (any nesting)."""
+    functions: set[str] = set()
+    modules: set[str] = set()
+    if module is None:
+        return functions, modules
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                top = _dotted(alias.name).split(".")[0]
+                if top in SINK_MODULES:
+                    named = alias.asname.name if alias.asname else None
+                    modules.add(named.value if isinstance(named, cst.Name) else top)
+            return
+        if isinstance(node, cst.ImportFrom):
+            base = _dotted(node.module) if node.module is not None else ""
+            if base.split(".")[0] not in SINK_MODULES or isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                imported = _dotted(alias.name)
+                bound = alias.asname.name if alias.asname else None
+                local: str = bound.value if isinstance(bound, cst.Name) else imported
+                if imported in _FUNCTION_LEAVES:
+                    functions.add(local)
+                else:
+                    modules.add(local)
+            return
+        if isinstance(node, (cst.BaseExpression,)):
+            return
+        for child in node.children:
+            visit(child)
+
+    try:
+        visit(module)
+    except RecursionError:
+        pass
+    return functions, modules
 
 
 def qualified_names(mapping: Any, node: cst.CSTNode) -> set[str]:
@@ -488,28 +550,30 @@ class _Builder:
                 out.extend(self.parts(element.value))
             return out
         if isinstance(node, cst.Dict):
-            out = []
-            for element in node.elements:
-                if not isinstance(element, cst.DictElement):
+            keys: list[Part] = []
+            for entry in node.elements:
+                if not isinstance(entry, cst.DictElement):
                     return [Dyn(_src(node))]
-                if out:
-                    out.append(sep)
-                out.extend(self.parts(element.key))
-            return out
+                if keys:
+                    keys.append(sep)
+                keys.extend(self.parts(entry.key))
+            return keys
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("keys", "values") and not node.args:
             receiver = self.resolve_dict(node.func.value)
             if receiver is not None:
-                keys = node.func.attr.value == "keys"
-                out = []
-                for element in receiver.elements:
-                    if out:
-                        out.append(sep)
-                    out.extend(self.parts(element.key if keys else element.value))  # type: ignore[union-attr]
-                return out
+                want_keys = node.func.attr.value == "keys"
+                found: list[Part] = []
+                for pair in receiver.elements:
+                    if not isinstance(pair, cst.DictElement):
+                        return [Dyn(_src(node))]
+                    if found:
+                        found.append(sep)
+                    found.extend(self.parts(pair.key if want_keys else pair.value))
+                return found
             return [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            element = self.comprehension_element(node)
-            return element if not any(isinstance(p, Dyn) for p in element) else [Dyn(_src(node))]
+            produced = self.comprehension_element(node)
+            return produced if not any(isinstance(p, Dyn) for p in produced) else [Dyn(_src(node))]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
                 if isinstance(side, (cst.List, cst.Tuple)):
@@ -522,14 +586,14 @@ class _Builder:
                 self.seen.add(node.value)
                 try:
                     out = []
-                    for entry in entries:
-                        if entry.op not in ("=", "+="):
+                    for assigned in entries:
+                        if assigned.op not in ("=", "+="):
                             return [Dyn(node.value)]
-                        if entry.op == "=":
+                        if assigned.op == "=":
                             out = []
                         if out:
                             out.append(sep)
-                        out.extend(self.sequence(entry.value, sep))
+                        out.extend(self.sequence(assigned.value, sep))
                     return out
                 finally:
                     self.seen.discard(node.value)
@@ -721,6 +785,8 @@ class _Builder:
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
+                    elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
+                        out = ["item"]  # loop over a constant collection
                     else:
                         return [Dyn(name)]
                 # earlier overwritten assignments that were dynamic still count (branches)
@@ -907,7 +973,7 @@ def _parse(text: str) -> tuple[Any, ...]:
     return ()
 
 
-def template_of_constant(node: cst.BaseExpression) -> str | None:
+def template_of_constant(node: cst.BaseExpression, index: ModuleIndex | None = None) -> str | None:
     """The text of a constant string expression (literals and their concatenation), else None."""
-    tpl = reconstruct(node)
+    tpl = reconstruct(node, None, index)
     return tpl.text if tpl.constant else None

@@ -70,8 +70,8 @@ class WeakPasswordHash(PythonCheck):
     A call counts as password hashing when its input mentions a password (`password`,
     `user.passwd`, `body["password"]`), its result is stored under a password name, or it sits in a
     function named like `hash_password`. md5/sha1 for checksums, ETags or cache keys is not reported.
-    Known limits: sha256 with a name containing `salt` among its inputs counts as salted and is not
-    reported (it is still a fast hash); hashing through a helper in another module is not followed.
+    Known limits: sha256/sha512 with a `salt` among its inputs or the function's parameters counts as
+    salted and is not reported (it is still a fast hash); hashing through a helper in another module is not followed.
     """
 
     code = "BG220"
@@ -98,13 +98,17 @@ class WeakPasswordHash(PythonCheck):
         super().__init__(ctx, options)
         self.names = S.QualifiedNames(ctx, ("hashlib",))
         self.functions: list[str] = []
+        self.salted: list[bool] = []
         self.targets: list[list[str]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
+        params = [p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)]
+        self.salted.append(any("salt" in p.lower() for p in params))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.salted.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [n for t in node.targets for n in _target_names(t.target)]
@@ -156,7 +160,7 @@ class WeakPasswordHash(PythonCheck):
             password = _PASSWORD_FUNC.search(self.functions[-1]) is not None
         if not password:
             return
-        salted = any("salt" in n.lower() for n in inputs)
+        salted = any("salt" in n.lower() for n in inputs) or bool(self.salted and self.salted[-1])
         if algo not in _BROKEN and salted:
             return
         self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
@@ -261,7 +265,8 @@ class JwtWithoutVerification(PythonCheck):
     Reports PyJWT and python-jose `jwt.decode` with `options={"verify_signature": False}` (or
     `verify=False`), an `algorithms` list containing `none`, and `jwt.encode(..., algorithm="none")`.
     Known limits: options built in a variable elsewhere are not followed; reading only the header
-    (`get_unverified_header`, to pick a key) is fine and not reported.
+    (`get_unverified_header`, to pick a key) is fine and not reported, and so is a decode whose
+    token or result is named `unverified_...` (peeking at the issuer before verifying, on purpose).
     """
 
     code = "BG222"
@@ -286,6 +291,19 @@ class JwtWithoutVerification(PythonCheck):
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.names = S.QualifiedNames(ctx, ("jwt", "jose"))
+        self.targets: list[str] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.targets.append(" ".join(S.dotted_name(t.target) for t in node.targets))
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.targets.pop()
+
+    def deliberate(self, node: cst.Call) -> bool:
+        """Peeking at claims on purpose: the token or the result is named `unverified_...`."""
+        first = node.args[0].value if node.args else None
+        names = [S.dotted_name(first) if first is not None else "", self.targets[-1] if self.targets else ""]
+        return any(_DELIBERATE.search(n) for n in names if n)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -295,6 +313,8 @@ class JwtWithoutVerification(PythonCheck):
         if leaf not in ("decode", "encode", "decode_complete"):
             return
         if not any(re.match(r"^(jwt|jose|authlib\.jose)(\.|$)", q) and q.endswith(leaf) for q in self.names(func)):
+            return
+        if self.deliberate(node):
             return
         for arg in node.args:
             key = arg.keyword.value if arg.keyword else None
@@ -316,6 +336,9 @@ class JwtWithoutVerification(PythonCheck):
                 if _mentions_none(value):
                     self.report(node, how="accepts the `none` algorithm" if leaf != "encode" else "signed with the `none` algorithm")
                     return
+
+
+_DELIBERATE = re.compile(r"(?i)unverified|untrusted|insecure|peek")
 
 
 def _mentions_none(node: cst.BaseExpression) -> bool:
