@@ -233,7 +233,7 @@ class CorsAnyOriginWithCredentials(_Scopes):
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         self.constants: dict[str, cst.BaseExpression] = {}
-        self.django_any: list[cst.CSTNode] = []
+        self.django_any: list[tuple[cst.CSTNode, str]] = []
         self.django_credentials = False
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -245,10 +245,10 @@ class CorsAnyOriginWithCredentials(_Scopes):
             name = target.target.value
             self.constants[name] = node.value
             if name in ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL") and is_true(node.value):
-                self.django_any.append(node)
+                self.django_any.append((node, name))
             elif name in ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"):
                 if any(_any_regex(string_value(e)) for e in _elements(node.value) or ()):
-                    self.django_any.append(node)
+                    self.django_any.append((node, name))
             elif name == "CORS_ALLOW_CREDENTIALS" and is_true(node.value):
                 self.django_credentials = True
 
@@ -314,8 +314,8 @@ class CorsAnyOriginWithCredentials(_Scopes):
 
     def finish(self) -> None:
         if self.django_credentials:
-            for node in self.django_any:
-                self.report(node, what="django-cors-headers settings")
+            for node, name in self.django_any:
+                self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
 
 
 # ----------------------------------------------------------------------------- BG412
