@@ -61,6 +61,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["respect-gitignore"] = False
     if getattr(args, "format", None):
         out["format"] = args.format
+    if getattr(args, "semgrep", False):
+        out["semgrep.enabled"] = True
     return out
 
 
@@ -82,6 +84,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
     p.add_argument("--quiet", "-q", action="store_true", help="text output: findings only, no gate summary")
+    p.add_argument("--semgrep", action="store_true", help="also run the semgrep rule pack (needs the semgrep executable)")
     add_config_options(p)
 
 
