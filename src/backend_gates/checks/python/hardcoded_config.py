@@ -327,7 +327,11 @@ _DSN_SCHEMES = re.compile(
 )
 _LOOPBACK = frozenset({"localhost", "0.0.0.0", "::", "::1", "host.docker.internal", "testserver"})
 _INTERNAL_SUFFIXES = (".internal", ".local", ".lan", ".corp", ".intranet", ".intra", ".svc", ".home", ".private")
-_ENV_LABELS = frozenset({"prod", "production", "staging", "stage", "stg", "preprod", "qa", "uat", "internal", "intranet"})
+_ENV_LABELS = frozenset(
+    {"prod", "production", "staging", "stage", "stg", "preprod", "qa", "uat", "internal", "intranet", "sandbox", "dev"}
+)
+_EXAMPLE_DOMAINS = (".example.com", ".example.org", ".example.net")
+_FIXED_HOSTS = frozenset({"metadata.google.internal", "metadata", "169.254.169.254", "instance-data"})
 _TEMPLATE_MARKS = ("{", "}", "<", ">", "%(", "%s", "$", "*", "xxx", "...")
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _HTTP_CALLS = frozenset(
@@ -364,17 +368,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def is_environment_specific(host: str) -> bool:
-    """A host that differs between environments: private IPs, internal domains, env names."""
+def is_deployment_specific(host: str) -> bool:
+    """A host that belongs to one deployment rather than to a fixed public service: an IP address
+    (other than link-local metadata addresses), an internal domain (`.internal`, `.local`,
+    `.corp` ...), a name with an environment label (`prod`, `staging`, `sandbox` ...), or a
+    reserved example domain standing for "your own service" (`payments.example.com`)."""
     bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    bare = bare.strip("[]").lower()
+    if bare in _FIXED_HOSTS:
+        return False
     try:
-        address = ipaddress.ip_address(bare.strip("[]"))
-        return address.is_private and not address.is_loopback and not address.is_unspecified
+        address = ipaddress.ip_address(bare)
+        return not (address.is_loopback or address.is_unspecified or address.is_link_local)
     except ValueError:
         pass
-    if bare.endswith(_INTERNAL_SUFFIXES):
+    if bare.endswith(_INTERNAL_SUFFIXES) or bare.endswith(_EXAMPLE_DOMAINS) or bare in ("example.com", "example.org", "example.net"):
         return True
-    labels = set(re.split(r"[.\-]", bare.lower()))
+    labels = set(re.split(r"[.\-]", bare))
     return bool(labels & _ENV_LABELS)
 
 
@@ -399,20 +409,26 @@ class HardcodedEndpoint(_Scopes):
     Reported (outside test files and docs/examples directories):
     - a connection URL literal (postgres, mysql, mongodb, redis, amqp, ... schemes) with a host
       that is not loopback, anywhere, including settings modules;
-    - an http(s) URL literal passed as the URL of an outbound call (`requests.*`, `httpx.*`,
-      `urlopen`, `base_url=` of a client), outside settings modules;
-    - a `host=` keyword with a literal host name or IP address (not loopback or `0.0.0.0`, not
-      the bind address of `run`/`serve`/`bind`);
-    - an UPPER_CASE constant holding a URL or host that is environment-specific (private IP,
-      `.internal`/`.local`/`.corp`-style domain, or a `prod`/`staging`/`qa` label).
+    - an http(s) URL literal with a deployment-specific host passed as the URL of an outbound
+      call (`requests.*`, `httpx.*`, `urlopen`, `base_url=` of a client), outside settings modules;
+    - a `host=` keyword with a deployment-specific literal host (not the bind address of
+      `run`/`serve`/`bind`);
+    - an UPPER_CASE constant holding a URL or host with a deployment-specific host.
+
+    Deployment-specific hosts: IP addresses; internal domains (`.internal`, `.local`, `.lan`,
+    `.corp`, `.svc` ...); names with an environment label (`prod`, `staging`, `qa`, `uat`,
+    `sandbox`, `dev`, `internal`); and the reserved example domains (`*.example.com`), which
+    stand for "your own service". Fixed public endpoints (`https://api.github.com`,
+    `https://www.googleapis.com/...`, cloud metadata addresses) are not reported: they are the
+    same in every deployment.
 
     Exempt: loopback hosts (`localhost`, `127.0.0.1`, `host.docker.internal`, `.test`), SQLite
     paths, templates with placeholders, defaults passed to an environment lookup
     (`os.environ.get("DATABASE_URL", "...")`, `os.getenv`, `env("X", default=...)`,
     `config("X", default=...)`), fields of pydantic `BaseSettings` classes (the environment
     overrides them), docstrings. Credentials inside a DSN are never shown (SEC-CRYPTO judges
-    them). Known limits: port numbers on their own and public URLs stored as constants in
-    settings modules are not reported.
+    them). Known limits: port numbers on their own are not reported; your own service on a public
+    domain (`https://api.mycompany.com`) looks like a fixed public endpoint and is not reported.
     """
 
     code = "BG412"
@@ -431,11 +447,14 @@ class HardcodedEndpoint(_Scopes):
         "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    redis_url: str = 'redis://cache.prod.internal:6379/0'\n",
         "def f():\n    '''Connect with postgresql://user@db.example.com/app.'''\n",
         "uvicorn.run(app, host='0.0.0.0', port=8000)\n",
+        "import requests\nuser = requests.get('https://api.github.com/user', headers=h, timeout=5)\n",
+        "import requests\nrequests.get('http://metadata.google.internal/computeMetadata/v1/', timeout=1)\n",
         "TEMPLATE = 'postgresql://{user}:{password}@{host}/{db}'\n",
     ]
     bad = [
         Bad("DATABASE_URL = 'postgresql://shop@db.internal.example.com:5432/shop'\n", line=1),
         Bad("import requests\n\ndef notify(data):\n    requests.post('https://hooks.example.com/notify', json=data, timeout=5)\n", line=4),
+        Bad("import requests\nresp = requests.get('http://10.0.4.12:8080/v1/stock', timeout=5)\n", line=2),
         Bad("import psycopg2\nconn = psycopg2.connect(host='10.0.3.7', dbname='shop')\n", line=2),
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
     ]
@@ -497,7 +516,7 @@ class HardcodedEndpoint(_Scopes):
         host = keyword(node, "host")
         if host is not None and last not in _BIND_CALLS:
             value = string_value(host.value)
-            if value and _looks_like_host(value) and not is_loopback(value):
+            if value and _looks_like_host(value) and not is_loopback(value) and is_deployment_specific(value):
                 self.exempt.add(id(host.value))
                 self.report(host.value, what="host", shown=value)
 
@@ -506,7 +525,7 @@ class HardcodedEndpoint(_Scopes):
         if node is None or value is None or id(node) in self.exempt:
             return
         parsed = _host(value)
-        if parsed and parsed[0] in ("http", "https") and not is_loopback(parsed[1]):
+        if parsed and parsed[0] in ("http", "https") and not is_loopback(parsed[1]) and is_deployment_specific(parsed[1]):
             self._exempt(node)
             self.report(node, what=what, shown=f"{parsed[0]}://{parsed[1]}")
 
@@ -523,7 +542,7 @@ class HardcodedEndpoint(_Scopes):
         host = parsed[1] if parsed else value if _looks_like_host(value) else None
         if host is None or (parsed and _DSN_SCHEMES.match(parsed[0])):
             return  # DSNs are reported where the string is visited
-        if is_environment_specific(host) and not is_loopback(host):
+        if is_deployment_specific(host) and not is_loopback(host):
             self._exempt(node.value)
             self.report(node.value, what="URL" if parsed else "host", shown=f"{parsed[0]}://{host}" if parsed else host)
 
