@@ -69,7 +69,7 @@ def rule_markdown(cls: Any) -> str:
 def index_markdown(checks: list[Any]) -> str:
     out = [HEADER, "# Rule reference\n\n", "| code | name | gate | severity | summary |\n|---|---|---|---|---|\n"]
     for cls in checks:
-        off = " (off by default)" if not cls.default_enabled else ""
+        off = " (semgrep rule: runs with `check --semgrep`)" if cls.kind == "semgrep" else " (off by default)" if not cls.default_enabled else ""
         out.append(f"| [{cls.code}]({cls.code}.md) | `{cls.name}` | {cls.gate or '-'} | {cls.severity.value} | {cls.summary()}{off} |\n")
     out.append("\n## Gates without a check yet\n\n")
     covered = {c.gate for c in checks}
