@@ -31,3 +31,8 @@ def tab():
 def home():
     # ok: open-redirect-request
     return redirect("/home")
+
+
+def login_helper():
+    # ok: open-redirect-request
+    return redirect(get_next_path(request.args.get("next", "/")))
