@@ -39,6 +39,7 @@ _SESSION_IO = frozenset(
      "bulk_save_objects", "bulk_insert_mappings"}
 )
 _HELPER_DECORATORS_OK = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "cached_property", "contextmanager", "wraps"})
+_PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
 
 
@@ -195,6 +196,13 @@ class _BlockingWalker(PythonCheck):
             return f"{qualified.rsplit('.', 1)[-1]}() (synchronous mail)"
         if isinstance(func, cst.Name) and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
             return "open() (blocking file I/O)"
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _PATH_IO
+            and isinstance(func.value, cst.Call)
+            and self.imports.resolve(func.value.func) == "pathlib.Path"
+        ):
+            return f"Path(...).{func.attr.value}() (blocking file I/O)"
         if isinstance(func, cst.Attribute):
             receiver = dotted(func.value) or ""
             kind = self.handles.get(receiver)
@@ -225,7 +233,7 @@ class BlockingCallInAsync(_BlockingWalker):
     their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
     annotated with a sync SQLAlchemy/SQLModel `Session` (one finding per function);
     `subprocess.run/call/check_call/check_output`, `os.system`, `os.popen`; `smtplib.SMTP`,
-    Django `send_mail`; the builtin `open()`; and a call to a sync function or method
+    Django `send_mail`; the builtin `open()` and `Path(...).read_text()`-style calls; and a call to a sync function or method
     (`self.helper()`) of the same module that does any of these, directly or through other
     helpers of the module.
 
@@ -264,6 +272,7 @@ class BlockingCallInAsync(_BlockingWalker):
             line=8,
         ),
         Bad("async def upload(path, data):\n    with open(path, 'wb') as f:\n        f.write(data)\n", line=2),
+        Bad("from pathlib import Path\n\nasync def page():\n    return Path('page.html').read_text()\n", line=4),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]

@@ -280,6 +280,7 @@ class HttpCallWithoutTimeout(PythonCheck):
         Bad("import requests as rq\n\nresp = rq.post(url, json={})\n", line=3),
         Bad("import requests\n\nclass Api:\n    def __init__(self):\n        self.http = requests.Session()\n\n    def fetch(self):\n        return self.http.get(self.url)\n", line=8),
         Bad("from urllib.request import urlopen\nbody = urlopen(url).read()\n", line=2),
+        Bad("import requests\nbody = requests.Session().get(url).text\n", line=2),
         Bad("import httpx\nclient = httpx.Client(timeout=None)\n", line=2),
     ]
 
@@ -319,7 +320,9 @@ class HttpCallWithoutTimeout(PythonCheck):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.imports.resolve(node.func)
         if qualified is None:
-            return
+            if not self._session_method(node):
+                return
+            qualified = "requests.Session()." + node.func.attr.value  # type: ignore[attr-defined]
         timeout = keyword(node, "timeout")
         if qualified in _REQUESTS_FUNCS or self._session_method(node):
             shown = qualified if qualified in _REQUESTS_FUNCS else dotted(node.func) or qualified
@@ -338,8 +341,6 @@ class HttpCallWithoutTimeout(PythonCheck):
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _HTTP_METHODS
-            and (dotted(func.value) or "") in self.sessions
-        )
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _HTTP_METHODS:
+            return False
+        return (dotted(func.value) or "") in self.sessions or self._is_session_ctor(func.value)
