@@ -1,7 +1,7 @@
 import os
 import shutil
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from flask import Flask, request, send_file, send_from_directory
 from werkzeug.utils import secure_filename
@@ -47,3 +47,22 @@ def fixed():
     # ok: path-from-request
     with open("config.toml") as handle:
         return handle.read()
+
+
+@api.get("/events/{item_id}")
+def delete_event(item_id: UUID4):
+    event = load_event(item_id)
+    # ok: path-from-request
+    shutil.rmtree(event.image_dir)
+
+
+@api.get("/download")
+async def download_token(file_path: str = Depends(validate_file_token)):
+    # ok: path-from-request
+    return FileResponse(file_path)
+
+
+@app.route("/raw/<path:name>")
+def raw(name):
+    # ruleid: path-from-request
+    return send_file(os.path.join("/srv/raw", name))
