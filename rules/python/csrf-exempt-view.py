@@ -37,5 +37,19 @@ def save(request):
     return store(request)
 
 
+# ok: csrf-exempt-view
+@csrf_exempt
+def ping(request, code):
+    check = Check.objects.get(code=code)
+    return record_ping(check, request.body)
+
+
+# ruleid: csrf-exempt-view
+@csrf_exempt
+def toggle(request):
+    if request.session.get("admin"):
+        flip()
+
+
 # ruleid: csrf-exempt-view
 urlpatterns = [path("hook/", csrf_exempt(hook_view))]

@@ -36,3 +36,11 @@ def home():
 def login_helper():
     # ok: open-redirect-request
     return redirect(get_next_path(request.args.get("next", "/")))
+
+
+def login_custom_check(request):
+    nxt = request.GET.get("next")
+    if nxt and _allow_redirect(nxt):
+        # ok: open-redirect-request
+        return django_redirect(nxt)
+    return django_redirect("/")
