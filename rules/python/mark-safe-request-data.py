@@ -1,4 +1,4 @@
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from markupsafe import Markup
 from flask import request as flask_request
@@ -28,3 +28,10 @@ def escaped(request):
 def constant():
     # ok: mark-safe-request-data
     return mark_safe("<br>")
+
+
+def created(request):
+    form = ItemForm(request.POST)
+    obj = form.save()
+    # ok: mark-safe-request-data
+    return mark_safe(f'Created <a href="{obj.get_absolute_url()}">{escape(obj)}</a>')
