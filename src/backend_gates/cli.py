@@ -70,6 +70,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["diff"] = ""
     if getattr(args, "spec_base", None):
         out["openapi.spec-base"] = args.spec_base
+    if getattr(args, "semgrep", False):
+        out["semgrep.enabled"] = True
     return out
 
 
@@ -95,6 +97,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
     p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
     p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
+    p.add_argument("--semgrep", action="store_true", help="also run the semgrep rule pack (needs the semgrep executable)")
     add_config_options(p)
 
 

@@ -19,7 +19,7 @@ def _split_rationale(text: str) -> tuple[str, str]:
 
 
 def _fence(kind: str, example: Any) -> str:
-    lang = {"python": "python", "tool": "python", "sql": "sql", "openapi": "yaml", "project": "python"}.get(kind, "")
+    lang = {"python": "python", "tool": "python", "sql": "sql", "openapi": "yaml", "project": "python", "semgrep": "python"}.get(kind, "")
     if isinstance(example, dict):
         parts = []
         for path, text in example.items():
@@ -36,7 +36,9 @@ def rule_markdown(cls: Any) -> str:
     lines = [HEADER, f"# {cls.code} `{cls.name}`\n"]
     meta = f"Gate: **{cls.gate}** ({gate.title}, {gate.checklist} checklist)" if gate else "Gate: none (a finding about the run itself)"
     lines.append(f"{meta} · default severity: **{cls.severity.value}** · kind: {cls.kind}")
-    if not cls.default_enabled:
+    if cls.kind == "semgrep":
+        lines.append(" · runs with `check --semgrep` (semgrep rule)")
+    elif not cls.default_enabled:
         lines.append(" · **off by default** (opinionated; enable with `extend-select`)")
     lines.append("\n\n## What it checks\n\n" + cls.summary() + "\n")
     lines.append("\n## Why it matters\n\n" + (why or "See the gate's description in the checklist.") + "\n")
@@ -67,7 +69,7 @@ def rule_markdown(cls: Any) -> str:
 def index_markdown(checks: list[Any]) -> str:
     out = [HEADER, "# Rule reference\n\n", "| code | name | gate | severity | summary |\n|---|---|---|---|---|\n"]
     for cls in checks:
-        off = " (off by default)" if not cls.default_enabled else ""
+        off = " (semgrep rule: runs with `check --semgrep`)" if cls.kind == "semgrep" else " (off by default)" if not cls.default_enabled else ""
         out.append(f"| [{cls.code}]({cls.code}.md) | `{cls.name}` | {cls.gate or '-'} | {cls.severity.value} | {cls.summary()}{off} |\n")
     out.append("\n## Gates without a check yet\n\n")
     covered = {c.gate for c in checks}

@@ -650,6 +650,7 @@ def check(
             errors.append(ToolError("", f"internal error in {cls.code} ({cls.name}): {type(exc).__name__}: {exc}", "internal"))
             cov.reasons.append(f"{cls.code}: internal error: {exc}")
     findings.extend(_finalize_project(project, project_findings))
+    findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
 
     rules = file_rules + project_rules + _tool_rules()
     findings = apply_overrides(findings, config)
@@ -679,6 +680,37 @@ def check(
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
+
+
+def _semgrep_step(
+    config: Config,
+    files: list[SourceFile],
+    findings: list[Finding],
+    project: Project,
+    coverage: dict[str, Coverage],
+    rules: list[RuleInfo],
+    errors: list[ToolError],
+) -> list[Finding]:
+    """The semgrep rule pack (sources/semgrep.py): one process, only when enabled or selected."""
+    from .sources import semgrep
+
+    outcome = semgrep.run_pack(config, [(f.key, f.abs) for f in files if f.kind == "python"], findings)
+    if outcome is None:
+        return []
+    errors.extend(outcome.errors)
+    rules.extend(outcome.rules)
+    by_gate: dict[str, list[str]] = {}
+    for info in outcome.rules:
+        if info.gate in coverage:
+            by_gate.setdefault(info.gate, []).append(info.code)
+    for gate, codes in by_gate.items():
+        cov = coverage[gate]
+        cov.checks.extend(codes)
+        if outcome.ran:
+            cov.evaluated = True
+        else:
+            cov.reasons.append(f"{', '.join(codes)} (semgrep): {outcome.reason}")
+    return _finalize_project(project, outcome.findings)
 
 
 def _tool_rules() -> list[RuleInfo]:

@@ -16,6 +16,7 @@ _KIND_PACKAGES = {
     "openapi": "openapi",
     "project": "project",
     "runtime": "runtime",
+    "semgrep": "semgrep",
 }
 _loaded: set[str] = set()
 

@@ -6,6 +6,7 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from ._names import Imports, dotted, has_star_kwargs, is_none, keyword, positional
 
 BROAD = frozenset({"Exception", "BaseException"})
 
@@ -112,3 +113,234 @@ class SwallowedException(PythonCheck):
             small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
             body = "continue" if isinstance(small, cst.Continue) else "pass"
             self.report(node, caught=broad[0], body=body)
+
+
+# ----------------------------------------------------------------------------- BG403
+
+# method names that report an error whatever the receiver (log.error, messages.error, ...)
+_REPORTING_ANY = frozenset(
+    {
+        "exception", "error", "critical", "fatal", "warning", "warn",
+        "print_exc", "print_exception", "format_exc", "exc_info", "print_stack",
+        "capture_exception", "capture_message", "captureException", "captureMessage",
+        "record_exception", "set_exception", "notify", "abort", "exit", "_exit", "fail",
+        "flash", "print",
+    }
+)
+# method names that log only when the receiver looks like a logger (log.info, self.logger.debug)
+_REPORTING_LOGGER = frozenset({"info", "debug", "log", "msg", "write"})
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return [c for c in node.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]
+
+
+def _handles(handler: cst.ExceptHandler) -> bool:
+    """The handler body raises, returns a value, logs/reports, exits, or uses the exception."""
+    bound = handler.name.name.value if handler.name and isinstance(handler.name.name, cst.Name) else None
+    stack: list[cst.CSTNode] = list(_children(handler.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Raise):
+            return True
+        if isinstance(node, cst.Return) and node.value is not None and not (
+            isinstance(node.value, cst.Name) and node.value.value == "None"
+        ):
+            return True
+        if bound and isinstance(node, cst.Name) and node.value == bound:
+            return True
+        if isinstance(node, cst.Call):
+            func = node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if last in _REPORTING_ANY:
+                return True
+            if last in _REPORTING_LOGGER and isinstance(func, cst.Attribute):
+                receiver = (dotted(func.value) or "").lower()
+                if "log" in receiver or "stderr" in receiver or receiver in ("structlog", "sentry_sdk"):
+                    return True
+        stack.extend(_children(node))
+    return False
+
+
+def _only_imports(body: cst.BaseSuite) -> bool:
+    statements = getattr(body, "body", ())
+    return bool(statements) and all(
+        isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+        for s in statements
+    )
+
+
+class BroadExceptUnhandled(PythonCheck):
+    """A broad `except Exception` that neither logs, re-raises, reports nor returns an error.
+
+    Why it matters: the handler turns every failure (a bug, a timeout, a full disk) into normal
+    control flow with no trace: no log line, no error response, no metric. Callers and operators
+    never learn that something went wrong.
+
+    What counts as handling: a `raise` anywhere in the handler; `return` of a value other than
+    `None` (an error response, a fallback result the caller can see); a call that logs or reports
+    (`log.exception/error/warning`, `logger.info/debug` on a receiver whose name contains `log`,
+    `traceback.print_exc`, `sentry_sdk.capture_exception`, `abort()`, `sys.exit()`, `print()`,
+    `flash()`, `messages.error()`, `sys.stderr.write`); or any use of the bound exception
+    (`except Exception as exc: errors.append(exc)`), which hands it on.
+
+    Known limits: handlers that only `pass`/`continue` are BG402's, bare `except:` is BG401's;
+    a `try` whose body only imports (optional-dependency fallbacks) and test files are not
+    checked. A helper call that logs internally is not recognised unless its name says so.
+    """
+
+    code = "BG403"
+    name = "broad-except-unhandled"
+    gate = "AP-ERROR-HANDLING"
+    severity = Severity.WARNING
+    message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
+    fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
+    triggers = ("Exception",)
+    skip_tests = True
+
+    good = [
+        "try:\n    send()\nexcept Exception:\n    log.exception('send failed')\n    retry_later()\n",
+        "try:\n    data = fetch()\nexcept Exception as exc:\n    data = {'error': str(exc)}\n",
+        "def view():\n    try:\n        data = fetch()\n    except Exception:\n        return JSONResponse({'error': 'upstream'}, status_code=502)\n",
+        "try:\n    import ujson as json\nexcept Exception:\n    json = None\n",
+        "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
+    ]
+    bad = [
+        Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
+        Bad("def load():\n    try:\n        return parse()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
+    ]
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._check(node)
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._check(node)
+
+    def _check(self, node: cst.Try | cst.TryStar) -> None:
+        if _only_imports(node.body):
+            return
+        for handler in node.handlers:
+            broad = [n for n in _type_names(handler.type) if n in BROAD]
+            if not broad or _only_passes(handler.body) or _handles(handler):  # type: ignore[arg-type]
+                continue
+            self.report(handler, caught=broad[0])
+
+
+# ----------------------------------------------------------------------------- BG404
+
+_HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+_REQUESTS_FUNCS = frozenset(f"requests.{m}" for m in _HTTP_METHODS) | frozenset(
+    f"requests.api.{m}" for m in _HTTP_METHODS
+)
+_REQUESTS_SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
+_HTTPX_CALLS = frozenset(f"httpx.{m}" for m in (*_HTTP_METHODS, "stream")) | frozenset(
+    {"httpx.Client", "httpx.AsyncClient"}
+)
+
+
+def _target_key(node: cst.BaseExpression) -> str | None:
+    return dotted(node)
+
+
+class HttpCallWithoutTimeout(PythonCheck):
+    """An outbound HTTP call that can wait forever: no timeout, or `timeout=None`.
+
+    Why it matters: a slow or dead peer holds the request (and the worker or thread serving it)
+    until the client gives up; without a timeout it never does, and the service stalls.
+
+    What each library does: `requests` (module functions and `Session` methods) has no default
+    timeout, so a call without `timeout=` is reported; `urllib.request.urlopen` without a timeout
+    uses the global socket default (none). `httpx` has a default timeout of 5 seconds, so httpx
+    calls and `httpx.Client`/`AsyncClient` are reported only when they pass `timeout=None`.
+    aiohttp's session default (5 minutes total) is not reported.
+
+    Known limits: sessions are recognised when created in the same file with `requests.Session()`
+    (variable, `self.x` attribute or `with ... as s`); subclasses and sessions passed in are not
+    followed. Calls that pass `**kwargs` are assumed to carry a timeout. Test files are skipped.
+    """
+
+    code = "BG404"
+    name = "http-call-without-timeout"
+    gate = "AP-ERROR-HANDLING"
+    severity = Severity.WARNING
+    message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
+    fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
+    triggers = ("requests", "httpx", "urlopen")
+    skip_tests = True
+
+    good = [
+        "import requests\nrequests.get('https://api.example.com/x', timeout=5)\n",
+        "import requests\ns = requests.Session()\ns.post(url, json=data, timeout=10)\n",
+        "import httpx\nhttpx.get(url)\n",
+        "import requests\ndef call(**kw):\n    return requests.get(url, **kw)\n",
+        "session = make_session()\nsession.get(url)\n",
+    ]
+    bad = [
+        Bad("import requests\nrequests.get('https://api.example.com/x')\n", line=2),
+        Bad("import requests as rq\n\nresp = rq.post(url, json={})\n", line=3),
+        Bad("import requests\n\nclass Api:\n    def __init__(self):\n        self.http = requests.Session()\n\n    def fetch(self):\n        return self.http.get(self.url)\n", line=8),
+        Bad("from urllib.request import urlopen\nbody = urlopen(url).read()\n", line=2),
+        Bad("import requests\nbody = requests.Session().get(url).text\n", line=2),
+        Bad("import httpx\nclient = httpx.Client(timeout=None)\n", line=2),
+    ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.imports = Imports()
+        self.sessions: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.visit_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.visit_import_from(node)
+
+    def _is_session_ctor(self, value: cst.BaseExpression | None) -> bool:
+        return isinstance(value, cst.Call) and self.imports.resolve(value.func) in _REQUESTS_SESSIONS
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._is_session_ctor(node.value):
+            for target in node.targets:
+                key = _target_key(target.target)
+                if key:
+                    self.sessions.add(key)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._is_session_ctor(node.value):
+            key = _target_key(node.target)
+            if key:
+                self.sessions.add(key)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if self._is_session_ctor(node.item) and node.asname is not None:
+            key = _target_key(node.asname.name)  # type: ignore[arg-type]
+            if key:
+                self.sessions.add(key)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.imports.resolve(node.func)
+        if qualified is None:
+            if not self._session_method(node):
+                return
+            qualified = "requests.Session()." + node.func.attr.value  # type: ignore[attr-defined]
+        timeout = keyword(node, "timeout")
+        if qualified in _REQUESTS_FUNCS or self._session_method(node):
+            shown = qualified if qualified in _REQUESTS_FUNCS else dotted(node.func) or qualified
+            if timeout is None and not has_star_kwargs(node):
+                if qualified.endswith(".request") and len(positional(node)) >= 9:
+                    return
+                self.report(node, call=shown, problem="has no timeout (requests waits forever by default)")
+            elif timeout is not None and is_none(timeout.value):
+                self.report(node, call=shown, problem="sets `timeout=None`, which waits forever")
+        elif qualified == "urllib.request.urlopen":
+            if timeout is None and not has_star_kwargs(node) and len(positional(node)) < 3:
+                self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
+        elif qualified in _HTTPX_CALLS:
+            if timeout is not None and is_none(timeout.value):
+                self.report(node, call=qualified, problem="sets `timeout=None`, disabling httpx's default 5 s timeout")
+
+    def _session_method(self, node: cst.Call) -> bool:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _HTTP_METHODS:
+            return False
+        return (dotted(func.value) or "") in self.sessions or self._is_session_ctor(func.value)

@@ -1,0 +1,417 @@
+"""AP-SYNC-LONG: blocking calls inside `async def`, and slow work in request handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ...model import Severity
+from ..base import Bad, PythonCheck
+from ._names import Imports, dotted
+
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_HTTP_MODULES = ("requests", "httpx")  # httpx's module functions and Client are synchronous
+_SESSION_CTORS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client"})
+_DB_CONNECT = frozenset(
+    {
+        "sqlite3.connect", "psycopg2.connect", "psycopg.connect", "pymysql.connect", "MySQLdb.connect",
+        "mysql.connector.connect", "cx_Oracle.connect", "oracledb.connect", "pyodbc.connect", "pymssql.connect",
+    }
+)
+_PROCESS = frozenset(
+    {
+        "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+        "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen", "os.waitpid",
+    }
+)
+_MAIL = frozenset(
+    {
+        "smtplib.SMTP", "smtplib.SMTP_SSL", "django.core.mail.send_mail", "django.core.mail.send_mass_mail",
+        "django.core.mail.mail_admins", "django.core.mail.mail_managers",
+    }
+)
+_SYNC_SESSIONS = frozenset(
+    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session", "sqlmodel.orm.session.Session"}
+)
+_SESSION_IO = frozenset(
+    {"query", "execute", "exec", "commit", "flush", "refresh", "get", "scalar", "scalars", "merge", "rollback",
+     "bulk_save_objects", "bulk_insert_mappings"}
+)
+_HELPER_DECORATORS_OK = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "cached_property", "contextmanager", "wraps"})
+_PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
+_ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
+
+
+def _quote(what: str) -> str:
+    """`time.sleep()` (note) from "time.sleep() (note)"."""
+    call, _, note = what.partition(" ")
+    return f"`{call}`" + (f" {note}" if note else "")
+
+
+@dataclass
+class _Frame:
+    node: cst.CSTNode | None
+    name: str
+    is_async: bool
+    key: str | None = None  # helper key ("func" or "Class.method") for sync functions
+    sessions: set[str] = field(default_factory=set)  # sync SQLAlchemy Session parameters
+    session_reported: bool = False
+    route: bool = False
+    loops: int = 0
+
+
+@dataclass
+class _Helper:
+    blocking: str = ""  # first direct blocking call, e.g. "time.sleep()"
+    line_node: cst.CSTNode | None = None
+    callees: set[str] = field(default_factory=set)
+    usable: bool = True  # no decorator that changes how it runs
+
+
+class _BlockingWalker(PythonCheck):
+    """Shared walk state: imports, function frames, sync handles (sessions, connections)."""
+
+    abstract = True
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.imports = Imports()
+        self.frames: list[_Frame] = [_Frame(None, "<module>", False)]
+        self.classes: list[str] = []
+        self.handles: dict[str, str] = {}  # variable -> "http" | "db"
+        self.local_defs: set[str] = set()
+
+    # ------------------------------------------------------------------ structure
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.visit_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.visit_import_from(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        key = None
+        if len(self.frames) == 1:  # module level or directly in a class body
+            key = f"{self.classes[-1]}.{name}" if self.classes else name
+            if not self.classes:
+                self.local_defs.add(name)
+        frame = _Frame(node, name, node.asynchronous is not None, key)
+        frame.route = self._is_route(node)
+        for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            if param.annotation is not None and self.imports.resolve(param.annotation.annotation) in _SYNC_SESSIONS:
+                frame.sessions.add(param.name.value)
+        self.frames.append(frame)
+        self.enter_function(frame, node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.frames.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.frames.append(_Frame(node, "<lambda>", False))
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.frames.pop()
+
+    def visit_For(self, node: cst.For) -> None:
+        self.frames[-1].loops += 1
+
+    def leave_For(self, node: cst.For) -> None:
+        self.frames[-1].loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.frames[-1].loops += 1
+
+    def leave_While(self, node: cst.While) -> None:
+        self.frames[-1].loops -= 1
+
+    def enter_function(self, frame: _Frame, node: cst.FunctionDef) -> None:
+        """Hook for subclasses."""
+
+    def _is_route(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if isinstance(expr, cst.Attribute) and expr.attr.value in _ROUTE_METHODS:
+                receiver = (dotted(expr.value) or "").lower()
+                if any(w in receiver for w in ("app", "router", "bp", "blueprint", "api")):
+                    return True
+            if isinstance(expr, cst.Name) and expr.value == "api_view":
+                return True
+        return False
+
+    # ------------------------------------------------------------------ handles
+    def _handle_kind(self, value: cst.BaseExpression | None) -> str | None:
+        if not isinstance(value, cst.Call):
+            return None
+        qualified = self.imports.resolve(value.func) or ""
+        if qualified in _SESSION_CTORS:
+            return "http"
+        if qualified in _DB_CONNECT:
+            return "db"
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "cursor":
+            if self.handles.get(dotted(func.value) or "") == "db":
+                return "db"
+        return None
+
+    def _remember(self, target: cst.BaseExpression, kind: str | None) -> None:
+        key = dotted(target)
+        if key and kind:
+            self.handles[key] = kind
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        kind = self._handle_kind(node.value)
+        for target in node.targets:
+            self._remember(target.target, kind)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
+            self._remember(node.asname.name, self._handle_kind(node.item))
+
+    # ------------------------------------------------------------------ classification
+    def blocking(self, node: cst.Call) -> str | None:
+        """What blocks in this call ("time.sleep()"), or None."""
+        func = node.func
+        qualified = self.imports.resolve(func) or ""
+        if qualified == "time.sleep":
+            return "time.sleep()"
+        head, _, last = qualified.rpartition(".")
+        if head in _HTTP_MODULES and last in _HTTP_METHODS | {"stream"}:
+            return f"{qualified}()"
+        if qualified == "urllib.request.urlopen":
+            return "urlopen()"
+        if qualified in _PROCESS:
+            return f"{qualified}()"
+        if qualified in _DB_CONNECT:
+            return f"{qualified}() (a synchronous DB driver)"
+        if qualified in _MAIL:
+            return f"{qualified.rsplit('.', 1)[-1]}() (synchronous mail)"
+        if isinstance(func, cst.Name) and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
+            return "open() (blocking file I/O)"
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _PATH_IO
+            and isinstance(func.value, cst.Call)
+            and self.imports.resolve(func.value.func) == "pathlib.Path"
+        ):
+            return f"Path(...).{func.attr.value}() (blocking file I/O)"
+        if isinstance(func, cst.Attribute):
+            receiver = dotted(func.value) or ""
+            kind = self.handles.get(receiver)
+            if kind == "http" and func.attr.value in _HTTP_METHODS:
+                return f"{receiver}.{func.attr.value}() (a synchronous HTTP client)"
+            if kind == "db" and func.attr.value not in ("close",):
+                return f"{receiver}.{func.attr.value}() (a synchronous DB driver)"
+            frame = self.frames[-1]
+            if receiver in frame.sessions and func.attr.value in _SESSION_IO:
+                return f"{receiver}.{func.attr.value}() on a synchronous SQLAlchemy Session"
+        return None
+
+
+class BlockingCallInAsync(_BlockingWalker):
+    """A blocking call inside `async def`: sleep, sync HTTP, sync DB drivers, subprocess, file I/O.
+
+    Why it matters: an `async def` runs on the event loop; while a blocking call waits, every
+    other request served by that loop waits too. One `time.sleep(1)` or a slow HTTP call freezes
+    the whole worker. Use the async equivalent (`asyncio.sleep`, `httpx.AsyncClient`, an async
+    driver, `asyncio.create_subprocess_exec`, `aiofiles`), or move the work off the loop
+    (`await asyncio.to_thread(fn)`, `run_in_threadpool`), or make the handler a plain `def`
+    (FastAPI runs those in a thread pool).
+
+    Reported inside `async def` (not inside nested sync functions or lambdas, which may be sent
+    to a thread): `time.sleep`; `requests.*` and `httpx.*` module functions, methods of
+    `requests.Session()`/`httpx.Client()` created in the file; `urlopen`; `sqlite3`, `psycopg2`,
+    `psycopg` (sync), `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `oracledb` connections and
+    their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
+    annotated with a sync SQLAlchemy/SQLModel `Session` (one finding per function);
+    `subprocess.run/call/check_call/check_output`, `os.system`, `os.popen`; `smtplib.SMTP`,
+    Django `send_mail`; the builtin `open()` and `Path(...).read_text()`-style calls; and a call to a sync function or method
+    (`self.helper()`) of the same module that does any of these, directly or through other
+    helpers of the module.
+
+    Known limits: handles are tracked by variable name within the file; helpers decorated with
+    anything but `staticmethod`/`classmethod`/`cache`/`contextmanager` are not followed (such as
+    `sync_to_async`); blocking calls in other modules are not followed.
+    """
+
+    code = "BG420"
+    name = "blocking-call-in-async"
+    gate = "AP-SYNC-LONG"
+    severity = Severity.WARNING
+    message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
+    fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
+    triggers = ("async def",)
+
+    good = [
+        "import asyncio\nasync def handler():\n    await asyncio.sleep(1)\n",
+        "import time\ndef handler():\n    time.sleep(1)\n",
+        "import asyncio, requests\nasync def handler(url):\n    return await asyncio.to_thread(requests.get, url, timeout=5)\n",
+        "import asyncio, time\nasync def handler(loop):\n    await loop.run_in_executor(None, lambda: time.sleep(1))\n",
+        "from sqlalchemy.ext.asyncio import AsyncSession\nasync def handler(db: AsyncSession):\n    await db.commit()\n",
+        "import aiofiles\nasync def read(path):\n    async with aiofiles.open(path) as f:\n        return await f.read()\n",
+    ]
+    bad = [
+        Bad("import time\n\nasync def handler():\n    time.sleep(0.5)\n", line=4),
+        Bad("import requests\n\nasync def handler(url):\n    return requests.get(url, timeout=5).json()\n", line=4),
+        Bad("import subprocess\n\nasync def build():\n    subprocess.run(['make'], check=True)\n", line=4),
+        Bad(
+            "from sqlalchemy.orm import Session\n\nasync def create(db: Session):\n    db.add(x)\n    db.commit()\n",
+            line=5,
+        ),
+        Bad(
+            "import sqlite3\n\ndef load(path):\n    with sqlite3.connect(path) as conn:\n        return conn.execute('SELECT 1').fetchall()\n\n"
+            "async def handler():\n    return load('db.sqlite3')\n",
+            line=8,
+        ),
+        Bad("async def upload(path, data):\n    with open(path, 'wb') as f:\n        f.write(data)\n", line=2),
+        Bad("from pathlib import Path\n\nasync def page():\n    return Path('page.html').read_text()\n", line=4),
+    ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.helpers: dict[str, _Helper] = {}
+        self.helper_calls: list[tuple[str, cst.Call, str]] = []  # (helper key, call, async func name)
+
+    def enter_function(self, frame: _Frame, node: cst.FunctionDef) -> None:
+        if frame.key is not None and not frame.is_async:
+            usable = all(self._decorator_ok(d.decorator) for d in node.decorators)
+            self.helpers[frame.key] = _Helper(usable=usable)
+
+    @staticmethod
+    def _decorator_ok(expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        name = dotted(expr) or ""
+        return name.rsplit(".", 1)[-1] in _HELPER_DECORATORS_OK
+
+    def _callee_key(self, node: cst.Call) -> str | None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in self.local_defs:
+            return func.value
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+            and self.classes
+        ):
+            return f"{self.classes[-1]}.{func.attr.value}"
+        if isinstance(func, cst.Name):
+            return func.value  # may be defined later in the module; resolved in finish()
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        frame = self.frames[-1]
+        if frame.node is None or isinstance(frame.node, cst.Lambda):
+            return
+        what = self.blocking(node)
+        if frame.is_async:
+            if what is not None:
+                if "SQLAlchemy Session" in what:
+                    if frame.session_reported:
+                        return
+                    frame.session_reported = True
+                self.report(node, what=_quote(what), func=frame.name)
+                return
+            key = self._callee_key(node)
+            if key is not None:
+                self.helper_calls.append((key, node, frame.name))
+            return
+        if frame.key is not None and frame.key in self.helpers:
+            helper = self.helpers[frame.key]
+            if what is not None and not helper.blocking:
+                helper.blocking = what.partition(" ")[0]
+            key = self._callee_key(node)
+            if key is not None:
+                helper.callees.add(key)
+
+    def finish(self) -> None:
+        if not self.helper_calls:
+            return
+        reason: dict[str, str] = {k: h.blocking for k, h in self.helpers.items() if h.blocking and h.usable}
+        changed = True
+        while changed:  # blocking through other helpers of the module
+            changed = False
+            for key, helper in self.helpers.items():
+                if key in reason or not helper.usable:
+                    continue
+                for callee in sorted(helper.callees):
+                    if callee in reason:
+                        reason[key] = f"{callee.rsplit('.', 1)[-1]}() -> {reason[callee]}"
+                        changed = True
+                        break
+        for key, node, func in self.helper_calls:
+            if key in reason:
+                self.report(node, what=f"`{key.rsplit('.', 1)[-1]}()` (it calls `{reason[key]}`)", func=func)
+
+
+class SlowWorkInRequest(_BlockingWalker):
+    """Slow work inside a route handler: sending mail, or outbound HTTP calls inside a loop.
+
+    Why it matters: the client waits for every mail server handshake and every sequential remote
+    call, and the worker serving it is busy all along; one slow SMTP server or a long list turns
+    into timeouts. Queue the work (FastAPI `BackgroundTasks`, Celery/RQ, a task queue) or batch
+    the remote calls.
+
+    Reported in functions decorated as routes (`@app.get`, `@router.post`, `@bp.route`,
+    `@app.route`, DRF `@api_view`): `smtplib.SMTP(...)`, Django `send_mail`/`send_mass_mail`/
+    `mail_admins`; and `requests`/`httpx` calls (module functions or sessions created in the file)
+    and `urlopen` inside a `for`/`while` loop.
+
+    Known limits: only decorated route functions (not class-based views); calls already reported
+    by BG420 (blocking inside `async def`) are not repeated here; mail sent through helpers or
+    other modules is not followed.
+    """
+
+    code = "BG421"
+    name = "slow-work-in-request"
+    gate = "AP-SYNC-LONG"
+    severity = Severity.WARNING
+    message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
+    fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
+    triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen")
+
+    good = [
+        "from fastapi import APIRouter, BackgroundTasks\nfrom django.core.mail import send_mail\nrouter = APIRouter()\n\n"
+        "@router.post('/signup')\ndef signup(tasks: BackgroundTasks):\n    tasks.add_task(send_mail, 'hi', 'body', 'a@b.c', ['d@e.f'])\n",
+        "import requests\n\ndef sync_all(urls):\n    for url in urls:\n        requests.get(url, timeout=5)\n",
+        "import requests\nfrom flask import Blueprint\nbp = Blueprint('x', __name__)\n\n@bp.get('/x')\ndef x():\n    return requests.get(URL, timeout=5).json()\n",
+    ]
+    bad = [
+        Bad(
+            "import smtplib\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.post('/signup')\ndef signup():\n"
+            "    with smtplib.SMTP(MAIL_HOST) as smtp:\n        smtp.send_message(msg)\n    return '', 201\n",
+            line=7,
+        ),
+        Bad(
+            "import requests\nfrom fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/sync')\ndef sync(ids: list[int]):\n"
+            "    for i in ids:\n        requests.post(URL, json={'id': i}, timeout=5)\n",
+            line=8,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        frame = self.frames[-1]
+        if not frame.route:
+            return
+        qualified = self.imports.resolve(node.func) or ""
+        if qualified in _MAIL:
+            if frame.is_async:
+                return  # BG420 reports it
+            self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}()` sends mail", func=frame.name)
+            return
+        if not frame.loops:
+            return
+        what = self.blocking(node)
+        if what is None or not ("requests." in what or "httpx." in what or "urlopen" in what or "HTTP client" in what):
+            return
+        if frame.is_async:
+            return  # BG420 reports it
+        self.report(node, what=f"outbound HTTP call `{what.partition(' ')[0]}` inside a loop", func=frame.name)

@@ -1,0 +1,564 @@
+"""AP-HARDCODED-CONFIG: debug switched on in code, CORS open to any origin with credentials,
+and environment-specific endpoints (DSNs, hosts, service URLs) written into the code.
+
+Secrets themselves (passwords, keys, tokens) are SEC-CRYPTO's business, not these checks'.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+import libcst as cst
+
+from ...model import Severity
+from ..base import Bad, PythonCheck
+from ._names import Imports, dotted, is_true, keyword, positional, string_value
+
+# a path part (file stem or directory) naming a development/test configuration
+_DEV_PART = re.compile(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
+_DEV_CLASS = re.compile(r"(Dev|Development|Local|Test|Testing|Debug)(?![a-z])")
+_SETTINGS_FILES = frozenset({"settings", "config", "conf", "configuration", "local_settings", "default_settings"})
+_SETTINGS_DIRS = frozenset({"settings", "config", "conf", "configuration"})
+_DOC_DIRS = frozenset({"docs", "doc", "examples", "example", "samples"})
+
+
+def _parts(path: str) -> list[str]:
+    pure = PurePosixPath(path)
+    return [*pure.parent.parts, pure.stem]
+
+
+def is_settings_module(path: str) -> bool:
+    parts = _parts(path)
+    return bool(parts) and (parts[-1] in _SETTINGS_FILES or any(p in _SETTINGS_DIRS for p in parts[:-1]))
+
+
+def is_dev_module(path: str) -> bool:
+    return any(_DEV_PART.search(p) for p in _parts(path))
+
+
+def in_doc_dir(path: str) -> bool:
+    return any(p in _DOC_DIRS for p in _parts(path)[:-1])
+
+
+class _Scopes(PythonCheck):
+    """Tracks imports, class nesting and function depth for the checks below."""
+
+    abstract = True
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.imports = Imports()
+        self.classes: list[str] = []
+        self.functions = 0
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.visit_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.visit_import_from(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions -= 1
+
+    @property
+    def module_level(self) -> bool:
+        return not self.classes and not self.functions
+
+    @property
+    def class_level(self) -> bool:
+        return bool(self.classes) and not self.functions
+
+
+# ----------------------------------------------------------------------------- BG410
+
+
+class DebugEnabled(_Scopes):
+    """Debug mode switched on in code: `DEBUG = True`, `app.run(debug=True)`, `FastAPI(debug=True)`.
+
+    Why it matters: debug mode shows tracebacks, settings and sometimes an interactive console
+    (Werkzeug's debugger executes code) to whoever triggers an error. Read it from the
+    environment and default to off.
+
+    Reported: `DEBUG = True` at module level of a settings module (`settings.py`, `config.py`,
+    `settings/*.py` ...) and in the body of a config class (`class Config: DEBUG = True`);
+    `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
+    `FastAPI(debug=True)` / `Starlette(debug=True)`.
+
+    Known limits: files and config classes named for development or tests (`settings/dev.py`,
+    `local_settings.py`, `class DevelopmentConfig`) are exempt, as are test files; module-level
+    `DEBUG = True` outside settings modules is not reported.
+    """
+
+    code = "BG410"
+    name = "debug-enabled"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.WARNING
+    message = "{what} switches debug mode on in code; read it from the environment, default off"
+    fix = "DEBUG = os.environ.get('DEBUG', '') == '1'"
+    triggers = ("DEBUG", "debug")
+    skip_tests = True
+    example_path = "settings.py"
+
+    good = [
+        "import os\nDEBUG = os.environ.get('DEBUG') == '1'\n",
+        "class DevelopmentConfig(Config):\n    DEBUG = True\n",
+        "app.run(debug=False)\n",
+        {"myproj/settings/dev.py": "DEBUG = True\n"},
+    ]
+    bad = [
+        Bad("DEBUG = True\n", line=1),
+        Bad("class Config:\n    DEBUG = True\n", line=2),
+        Bad({"app.py": "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run(debug=True)\n"}, line=4),
+        Bad({"main.py": "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"}, line=2),
+    ]
+
+    @classmethod
+    def wants(cls, ctx):  # type: ignore[no-untyped-def]
+        return super().wants(ctx) and not is_dev_module(ctx.path)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not is_true(node.value):
+            return
+        for target in node.targets:
+            self._target(target.target, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if is_true(node.value):
+            self._target(node.target, node)
+
+    def _target(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name) and target.value == "DEBUG":
+            if self.module_level and is_settings_module(self.ctx.path):
+                self.report(node, what="`DEBUG = True`")
+            elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
+                self.report(node, what=f"`DEBUG = True` in `{self.classes[-1]}`")
+        elif isinstance(target, cst.Attribute) and target.attr.value == "debug":
+            receiver = (dotted(target.value) or "").lower()
+            if receiver.endswith("app"):
+                self.report(node, what=f"`{dotted(target.value)}.debug = True`")
+        elif isinstance(target, cst.Subscript) and (dotted(target.value) or "").endswith("config"):
+            element = target.slice[0].slice if target.slice else None
+            if isinstance(element, cst.Index) and string_value(element.value) == "DEBUG":
+                self.report(node, what=f"`{dotted(target.value)}[\"DEBUG\"] = True`")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        debug = keyword(node, "debug")
+        if debug is None or not is_true(debug.value):
+            return
+        qualified = self.imports.resolve(node.func) or ""
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run":
+            self.report(node, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
+        elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"):
+            self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+
+
+# ----------------------------------------------------------------------------- BG411
+
+_PROBE = "https://attacker.invalid"
+
+
+def _any_regex(value: str | None) -> bool:
+    if value is None:
+        return False
+    try:
+        pattern = re.compile(value)
+    except re.error:
+        return False
+    return pattern.fullmatch(_PROBE) is not None
+
+
+def _elements(node: cst.BaseExpression | None) -> list[cst.BaseExpression] | None:
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return [e.value for e in node.elements]
+    return None
+
+
+class CorsAnyOriginWithCredentials(_Scopes):
+    """CORS allows any origin and credentials together.
+
+    Why it matters: with credentials allowed, the browser sends the user's cookies or auth
+    headers on cross-site requests; combined with "any origin" (Starlette, flask-cors and
+    django-cors-headers then echo the caller's Origin back), any website the user visits can
+    call the API as that user and read the answers. List the origins that may call you.
+
+    Reported: Starlette/FastAPI `CORSMiddleware` (via `add_middleware`, `Middleware(...)` or
+    directly) with `allow_origins` containing `"*"` or an `allow_origin_regex` matching every
+    origin, and `allow_credentials=True`; flask-cors `CORS(...)`/`@cross_origin(...)` with
+    `supports_credentials=True` and no origin list or `"*"`; Django settings with
+    `CORS_ALLOW_ALL_ORIGINS` (or `CORS_ORIGIN_ALLOW_ALL`) `= True` or a match-all origin regex,
+    together with `CORS_ALLOW_CREDENTIALS = True` in the same module.
+
+    Known limits: origin lists are followed through module-level constants in the same file
+    only; values from settings or the environment are trusted.
+    """
+
+    code = "BG411"
+    name = "cors-any-origin-with-credentials"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.ERROR
+    message = "{what} allows any origin together with credentials; list the trusted origins instead"
+    fix = "allow_origins=[\"https://app.example.com\"] (from settings), or drop credentials"
+    triggers = ("CORS", "cross_origin")
+    skip_tests = True
+
+    good = [
+        "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=['*'])\n",
+        "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=settings.ORIGINS, allow_credentials=True)\n",
+        "from flask_cors import CORS\nCORS(app, origins=['https://app.example.com'], supports_credentials=True)\n",
+        "CORS_ALLOW_ALL_ORIGINS = True\n",
+    ]
+    bad = [
+        Bad(
+            "from fastapi.middleware.cors import CORSMiddleware\n\napp.add_middleware(\n    CORSMiddleware,\n"
+            "    allow_origins=['*'],\n    allow_credentials=True,\n)\n",
+            line=3,
+        ),
+        Bad("from flask_cors import CORS\nCORS(app, supports_credentials=True)\n", line=2),
+        Bad({"proj/settings.py": "CORS_ALLOW_CREDENTIALS = True\nCORS_ALLOW_ALL_ORIGINS = True\n"}, line=2),
+        Bad("from starlette.middleware import Middleware\nfrom starlette.middleware.cors import CORSMiddleware\nORIGINS = ['*']\nmw = [Middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)]\n", line=4),
+    ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.constants: dict[str, cst.BaseExpression] = {}
+        self.django_any: list[tuple[cst.CSTNode, str]] = []
+        self.django_credentials = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.module_level:
+            return
+        for target in node.targets:
+            if not isinstance(target.target, cst.Name):
+                continue
+            name = target.target.value
+            self.constants[name] = node.value
+            if name in ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL") and is_true(node.value):
+                self.django_any.append((node, name))
+            elif name in ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"):
+                if any(_any_regex(string_value(e)) for e in _elements(node.value) or ()):
+                    self.django_any.append((node, name))
+            elif name == "CORS_ALLOW_CREDENTIALS" and is_true(node.value):
+                self.django_credentials = True
+
+    def _value(self, node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        if isinstance(node, cst.Name) and node.value in self.constants:
+            return self.constants[node.value]
+        return node
+
+    def _star(self, node: cst.BaseExpression | None) -> bool:
+        node = self._value(node)
+        if string_value(node) == "*":
+            return True
+        return any(string_value(self._value(e)) == "*" for e in _elements(node) or ())
+
+    def _is_cors_middleware(self, node: cst.BaseExpression) -> bool:
+        qualified = self.imports.resolve(node) or ""
+        return qualified.endswith("CORSMiddleware")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.imports.resolve(node.func) or ""
+        args = positional(node)
+        if self._is_cors_middleware(node.func) or (args and self._is_cors_middleware(args[0].value)):
+            credentials = keyword(node, "allow_credentials")
+            if credentials is None or not is_true(credentials.value):
+                return
+            origins = keyword(node, "allow_origins")
+            regex = keyword(node, "allow_origin_regex")
+            if (origins is not None and self._star(origins.value)) or (
+                regex is not None and _any_regex(string_value(self._value(regex.value)))
+            ):
+                self.report(node, what="CORSMiddleware")
+            return
+        if qualified in ("flask_cors.CORS", "flask_cors.cross_origin", "flask_cors.extension.CORS"):
+            credentials = keyword(node, "supports_credentials")
+            if credentials is None or not is_true(credentials.value):
+                return
+            origins = keyword(node, "origins")
+            resources = keyword(node, "resources")
+            if origins is not None:
+                any_origin = self._star(origins.value)
+            elif resources is not None:
+                any_origin = self._resources_any(resources.value)
+            else:
+                any_origin = True  # flask-cors defaults to origins='*'
+            if any_origin:
+                self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(supports_credentials=True)`")
+
+    def _resources_any(self, node: cst.BaseExpression) -> bool:
+        node = self._value(node)
+        if not isinstance(node, cst.Dict):
+            return False
+        for element in node.elements:
+            options = self._value(element.value) if isinstance(element, cst.DictElement) else None
+            if not isinstance(options, cst.Dict):
+                return False
+            found = None
+            for item in options.elements:
+                if isinstance(item, cst.DictElement) and string_value(item.key) == "origins":
+                    found = item.value
+            if found is None or self._star(found):
+                return True
+        return False
+
+    def finish(self) -> None:
+        if self.django_credentials:
+            for node, name in self.django_any:
+                self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
+
+
+# ----------------------------------------------------------------------------- BG412
+
+_DSN_SCHEMES = re.compile(
+    r"^(postgres|postgresql|pgsql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps|oracle|mssql|"
+    r"clickhouse|cockroachdb|kafka|nats|memcached|elasticsearch|cassandra|neo4j|bolt|influxdb)(\+[\w]+)?$",
+    re.I,
+)
+_LOOPBACK = frozenset({"localhost", "0.0.0.0", "::", "::1", "host.docker.internal", "testserver"})
+_INTERNAL_SUFFIXES = (".internal", ".local", ".lan", ".corp", ".intranet", ".intra", ".svc", ".home", ".private")
+_ENV_LABELS = frozenset(
+    {"prod", "production", "staging", "stage", "stg", "preprod", "qa", "uat", "internal", "intranet", "sandbox", "dev"}
+)
+_EXAMPLE_DOMAINS = (".example.com", ".example.org", ".example.net")
+_FIXED_HOSTS = frozenset({"metadata.google.internal", "metadata", "169.254.169.254", "instance-data"})
+_TEMPLATE_MARKS = ("{", "}", "<", ">", "%(", "%s", "$", "*", "xxx", "...")
+_UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_HTTP_CALLS = frozenset(
+    {f"requests.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options", "request")}
+    | {f"httpx.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")}
+    | {"urllib.request.urlopen", "urllib.request.Request", "aiohttp.request"}
+)
+_BIND_CALLS = frozenset({"run", "serve", "run_app", "run_simple", "bind", "listen", "Config", "start_server", "create_server"})
+
+
+def _host(value: str) -> tuple[str, str] | None:
+    """(scheme, netloc-without-credentials) of a URL literal with a real host, else None."""
+    if "://" not in value or any(mark in value for mark in _TEMPLATE_MARKS) or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if not host or not parts.scheme:
+        return None
+    shown = host if port is None else f"{host}:{port}"
+    return parts.scheme.lower(), shown
+
+
+def is_loopback(host: str) -> bool:
+    host = host.split(":", 1)[0] if host.count(":") == 1 else host
+    if host in _LOOPBACK or host.endswith(".localhost") or host.endswith(".test") or host.endswith(".invalid"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_deployment_specific(host: str) -> bool:
+    """A host that belongs to one deployment rather than to a fixed public service: an IP address
+    (other than link-local metadata addresses), an internal domain (`.internal`, `.local`,
+    `.corp` ...), a name with an environment label (`prod`, `staging`, `sandbox` ...), or a
+    reserved example domain standing for "your own service" (`payments.example.com`)."""
+    bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    bare = bare.strip("[]").lower()
+    if bare in _FIXED_HOSTS:
+        return False
+    try:
+        address = ipaddress.ip_address(bare)
+        return not (address.is_loopback or address.is_unspecified or address.is_link_local)
+    except ValueError:
+        pass
+    if bare.endswith(_INTERNAL_SUFFIXES) or bare.endswith(_EXAMPLE_DOMAINS) or bare in ("example.com", "example.org", "example.net"):
+        return True
+    labels = set(re.split(r"[.\-]", bare))
+    return bool(labels & _ENV_LABELS)
+
+
+def _looks_like_host(value: str) -> bool:
+    if any(c.isspace() for c in value) or "/" in value or not value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value)) and not value.replace(".", "").isdigit()
+
+
+class HardcodedEndpoint(_Scopes):
+    """Environment-specific endpoints written into code: DSNs, service URLs and hosts.
+
+    Why it matters: a database DSN, an internal host or a service URL differs between
+    development, staging and production; in code it forces a release to move the service, tends
+    to point tests at production, and usually drags credentials along. Read it from settings or
+    the environment.
+
+    Reported (outside test files and docs/examples directories):
+    - a connection URL literal (postgres, mysql, mongodb, redis, amqp, ... schemes) with a host
+      that is not loopback, anywhere, including settings modules;
+    - an http(s) URL literal with a deployment-specific host passed as the URL of an outbound
+      call (`requests.*`, `httpx.*`, `urlopen`, `base_url=` of a client), outside settings modules;
+    - a `host=` keyword with a deployment-specific literal host (not the bind address of
+      `run`/`serve`/`bind`);
+    - an UPPER_CASE constant holding a URL or host with a deployment-specific host.
+
+    Deployment-specific hosts: IP addresses; internal domains (`.internal`, `.local`, `.lan`,
+    `.corp`, `.svc` ...); names with an environment label (`prod`, `staging`, `qa`, `uat`,
+    `sandbox`, `dev`, `internal`); and the reserved example domains (`*.example.com`), which
+    stand for "your own service". Fixed public endpoints (`https://api.github.com`,
+    `https://www.googleapis.com/...`, cloud metadata addresses) are not reported: they are the
+    same in every deployment.
+
+    Exempt: loopback hosts (`localhost`, `127.0.0.1`, `host.docker.internal`, `.test`), SQLite
+    paths, templates with placeholders, defaults passed to an environment lookup
+    (`os.environ.get("DATABASE_URL", "...")`, `os.getenv`, `env("X", default=...)`,
+    `config("X", default=...)`), fields of pydantic `BaseSettings` classes (the environment
+    overrides them), docstrings. Credentials inside a DSN are never shown (SEC-CRYPTO judges
+    them). Known limits: port numbers on their own are not reported; your own service on a public
+    domain (`https://api.mycompany.com`) looks like a fixed public endpoint and is not reported.
+    """
+
+    code = "BG412"
+    name = "hardcoded-endpoint"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.WARNING
+    message = "hardcoded {what} `{shown}`; read it from settings or the environment"
+    fix = "DATABASE_URL = os.environ['DATABASE_URL'] (or a settings object populated from the environment)"
+    triggers = ("://", "host")
+    skip_tests = True
+
+    good = [
+        "import os\nDATABASE_URL = os.environ.get('DATABASE_URL', 'postgresql://app@localhost/app')\n",
+        "engine = create_engine('sqlite:///app.db')\n",
+        "import requests\nrequests.get(settings.PAYMENT_URL, timeout=5)\n",
+        "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    redis_url: str = 'redis://cache.prod.internal:6379/0'\n",
+        "def f():\n    '''Connect with postgresql://user@db.example.com/app.'''\n",
+        "uvicorn.run(app, host='0.0.0.0', port=8000)\n",
+        "import requests\nuser = requests.get('https://api.github.com/user', headers=h, timeout=5)\n",
+        "import requests\nrequests.get('http://metadata.google.internal/computeMetadata/v1/', timeout=1)\n",
+        "TEMPLATE = 'postgresql://{user}:{password}@{host}/{db}'\n",
+    ]
+    bad = [
+        Bad("DATABASE_URL = 'postgresql://shop@db.internal.example.com:5432/shop'\n", line=1),
+        Bad("import requests\n\ndef notify(data):\n    requests.post('https://hooks.example.com/notify', json=data, timeout=5)\n", line=4),
+        Bad("import requests\nresp = requests.get('http://10.0.4.12:8080/v1/stock', timeout=5)\n", line=2),
+        Bad("import psycopg2\nconn = psycopg2.connect(host='10.0.3.7', dbname='shop')\n", line=2),
+        Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
+    ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.exempt: set[int] = set()
+        self.settings_classes = 0
+        self.settings_module = is_settings_module(ctx.path)
+
+    @classmethod
+    def wants(cls, ctx):  # type: ignore[no-untyped-def]
+        return super().wants(ctx) and not in_doc_dir(ctx.path)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        if any((dotted(b.value) or "").endswith("Settings") for b in node.bases):
+            self.settings_classes += 1
+            self.exempt.add(id(node))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        super().leave_ClassDef(node)
+        if id(node) in self.exempt:
+            self.settings_classes -= 1
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+            self._exempt(node.value)  # docstrings and bare string statements
+
+    def _exempt(self, node: cst.BaseExpression) -> None:
+        self.exempt.add(id(node))
+        if isinstance(node, cst.ConcatenatedString):
+            self._exempt(node.left)
+            self._exempt(node.right)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        args = positional(node)
+        first = string_value(args[0].value) if args else None
+        qualified = self.imports.resolve(node.func) or ""
+        if qualified in ("os.environ.get", "os.getenv", "os.environ.setdefault") or (first and _UPPER.match(first)):
+            for arg in node.args:  # an environment lookup: its default is configurable
+                self._exempt(arg.value)
+            return
+        last = qualified.rsplit(".", 1)[-1]
+        if not self.settings_module:
+            url_arg = keyword(node, "url")
+            if qualified in _HTTP_CALLS or (
+                isinstance(node.func, cst.Attribute)
+                and last in ("get", "post", "put", "patch", "delete", "head", "request")
+                and any(w in (dotted(node.func.value) or "").lower() for w in ("session", "client", "http"))
+            ):
+                target = url_arg.value if url_arg is not None else args[0].value if args else None
+                if qualified.endswith(".request") and url_arg is None and len(args) > 1:
+                    target = args[1].value
+                self._url(target, "URL")
+            base = keyword(node, "base_url")
+            if base is not None:
+                self._url(base.value, "base URL")
+        host = keyword(node, "host")
+        if host is not None and last not in _BIND_CALLS:
+            value = string_value(host.value)
+            if value and _looks_like_host(value) and not is_loopback(value) and is_deployment_specific(value):
+                self.exempt.add(id(host.value))
+                self.report(host.value, what="host", shown=value)
+
+    def _url(self, node: cst.BaseExpression | None, what: str) -> None:
+        value = string_value(node)
+        if node is None or value is None or id(node) in self.exempt:
+            return
+        parsed = _host(value)
+        if parsed and parsed[0] in ("http", "https") and not is_loopback(parsed[1]) and is_deployment_specific(parsed[1]):
+            self._exempt(node)
+            self.report(node, what=what, shown=f"{parsed[0]}://{parsed[1]}")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.functions or self.settings_classes:
+            return
+        names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+        if not any(_UPPER.match(n) for n in names):
+            return
+        value = string_value(node.value)
+        if value is None or id(node.value) in self.exempt:
+            return
+        parsed = _host(value)
+        host = parsed[1] if parsed else value if _looks_like_host(value) else None
+        if host is None or (parsed and _DSN_SCHEMES.match(parsed[0])):
+            return  # DSNs are reported where the string is visited
+        if is_deployment_specific(host) and not is_loopback(host):
+            self._exempt(node.value)
+            self.report(node.value, what="URL" if parsed else "host", shown=f"{parsed[0]}://{host}" if parsed else host)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._dsn(node)
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self._dsn(node)
+        self._exempt(node)
+
+    def _dsn(self, node: cst.SimpleString | cst.ConcatenatedString) -> None:
+        if id(node) in self.exempt or self.settings_classes:
+            return
+        value = string_value(node)
+        if not value or "://" not in value:
+            return
+        parsed = _host(value)
+        if parsed and _DSN_SCHEMES.match(parsed[0]) and not is_loopback(parsed[1]):
+            self.report(node, what="connection URL", shown=f"{parsed[0]}://{parsed[1]}")

@@ -1,0 +1,1 @@
+"""Rules of the bundled semgrep pack (`rules/`), registered as documented checks of kind "semgrep"."""
