@@ -23,6 +23,12 @@ class BackendGatesWarning(UserWarning):
     """Something backend-gates could not do; the tests' outcome is unchanged."""
 
 
+def pytest_addhooks(pluginmanager: Any) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("backend-gates", "backend-gates: checklist gates")
     group.addoption("--backend-gates", action="store_true", default=None, help="evaluate every checklist gate for this test run")
@@ -36,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
+    group.addoption("--backend-gates-webhook", metavar="URL", default=None, help="POST the report event (JSON) to URL; failure is a warning")
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
     parser.addini("backend_gates_report", default="", help="gate report path")
@@ -44,6 +51,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backend_gates_expect_errors: responses with 5xx in this test are expected (excluded from M-ERRORS)")
+    config.addinivalue_line(
+        "markers",
+        "backend_gates_allow_n_plus_one(reason): a known N+1 in this test is allowed (reported as suppressed; an unused allowance is a finding)",
+    )
     enabled = config.getoption("backend_gates") or config.getini("backend_gates")
     if not enabled:
         return
@@ -62,6 +73,7 @@ class GatesPlugin:
         self.settings: Any = None
         self.observers: list[Any] = []  # runtime/ observers (see runtime/__init__.py)
         self.observer_errors: dict[str, str] = {}
+        self.sink_warnings: list[str] = []
         try:
             self.settings = self._load_settings()
         except Exception as exc:  # config errors: say so, never break the test run
@@ -118,11 +130,23 @@ class GatesPlugin:
         CONTEXT.test = item.nodeid
         CONTEXT.markers = frozenset(m.name for m in item.iter_markers())
         CONTEXT.expect_errors = bool(CONTEXT.markers & {"xfail", "backend_gates_expect_errors"})
+        self._notify("begin_test", item)
         try:
             yield
         finally:
             CONTEXT.test = None
             CONTEXT.phase = None
+
+    def _notify(self, method: str, *args: Any) -> None:
+        """Optional observer callbacks (begin_test(item), end_phase(item, phase)); errors are recorded."""
+        for observer in self.observers:
+            callback = getattr(observer, method, None)
+            if callback is None:
+                continue
+            try:
+                callback(*args)
+            except Exception as exc:
+                self.observer_errors[getattr(observer, "name", repr(observer))] = f"{method}: {exc}"
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
@@ -130,6 +154,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "setup"
         yield
+        self._notify("end_phase", item, "setup")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
@@ -137,6 +162,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "call"
         yield
+        self._notify("end_phase", item, "call")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: Any) -> Any:
@@ -144,6 +170,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "teardown"
         yield
+        self._notify("end_phase", item, "teardown")
 
     def _stop_observers(self) -> None:
         for observer in self.observers:
@@ -206,6 +233,14 @@ class GatesPlugin:
         except Exception as exc:
             self.error = f"cannot write the report: {exc}"
             warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+        try:
+            from .runtime.sinks import emit
+
+            for problem in emit(self, self.report):
+                self.sink_warnings.append(problem)
+                warnings.warn(BackendGatesWarning(f"backend-gates: {problem}"), stacklevel=1)
+        except Exception as exc:  # a sink never changes the outcome
+            self.sink_warnings.append(f"report sinks: {exc}")
         enforce = self.settings is not None and self.settings["enforce"]
         if enforce and any(g.status.value == "failed" for g in self.report.gates):
             if session.exitstatus == pytest.ExitCode.OK:
@@ -241,6 +276,10 @@ class GatesPlugin:
             tr.write_line("(not enforced: add --backend-gates-enforce to fail the session on failed gates)")
         if self.error:
             tr.write_line(f"backend-gates warning: {self.error}")
+        for name, problem in sorted(self.observer_errors.items()):
+            tr.write_line(f"backend-gates warning: runtime {name}: {problem}")
+        for problem in self.sink_warnings:
+            tr.write_line(f"backend-gates warning: {problem}")
 
     # ------------------------------------------------------------------ work
     def _evaluate(self) -> Any:
