@@ -238,3 +238,210 @@ def test_django_nomigrations_fails_db_migrate_when_required(django_project: pyte
     event = _report(django_project)
     assert [f["rule"] for f in event["findings"]] == ["BG507"]
     assert _gates(event)["DB-MIGRATE"]["status"] == "failed"
+
+
+# ----------------------------------------------------------------------------- PostgreSQL (psycopg 3, psycopg2)
+
+PG_TESTS = """
+import os
+
+import psycopg
+import psycopg2
+import pytest
+
+DSN = os.environ["BG_TEST_DSN"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def schema():
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS items")
+        conn.execute("CREATE TABLE items (id serial PRIMARY KEY, owner int, name text)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO items (owner, name) VALUES (%s, %s)", [(i % 50, f"n{i}") for i in range(3000)])
+
+
+def test_psycopg_loop():
+    with psycopg.connect(DSN) as conn:
+        for owner in range(6):
+            conn.execute("SELECT name FROM items WHERE owner = %s", (owner,)).fetchall()  # PSYCOPG N+1
+        # the test's own transaction is still usable after EXPLAIN ran inside it
+        conn.execute("INSERT INTO items (owner, name) VALUES (%s, %s)", (999, "mine"))
+        assert conn.execute("SELECT count(*) FROM items WHERE owner = 999").fetchone()[0] == 1
+        conn.rollback()
+
+
+def test_psycopg2_loop():
+    conn = psycopg2.connect(DSN)
+    try:
+        cur = conn.cursor()
+        for owner in range(5):
+            cur.execute("SELECT name FROM items WHERE owner = %s AND id > %s", (owner, 0))  # PSYCOPG2 N+1
+            cur.fetchall()
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    finally:
+        conn.close()
+"""
+
+
+@pytest.mark.postgres
+def test_psycopg_and_psycopg2_against_real_postgres(pytester: pytest.Pytester, fresh_pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psycopg")
+    pytest.importorskip("psycopg2")
+    _project(pytester, {"tests/test_pg.py": PG_TESTS}, pyproject=(
+        PYPROJECT + "[tool.backend-gates.runtime]\nexplain = true\n[tool.backend-gates.thresholds]\nfull-scan-rows = 1000\n"
+    ))
+    monkeypatch.setenv("BG_TEST_DSN", fresh_pg_database)
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=2)
+    event = _report(pytester)
+    test_file = pytester.path / "tests" / "test_pg.py"
+    hits = {f["line"]: f for f in _findings(event, "BG500")}
+    assert set(hits) == {_line_of(test_file, "# PSYCOPG N+1"), _line_of(test_file, "# PSYCOPG2 N+1")}
+    assert {(h["extra"]["n"], h["extra"]["d"]) for h in hits.values()} == {(6, 6), (5, 5)}
+    assert all(h["extra"]["scope"].endswith("(call)") for h in hits.values())  # no request: the test's call phase
+    # EXPLAIN found the sequential scans of the 3000-row table (no index on owner)
+    scans = _findings(event, "BG506")
+    assert scans and {s["extra"]["table"] for s in scans} == {"items"}
+    assert {s["line"] for s in scans} <= set(hits) | {_line_of(test_file, "count(*) FROM items")}
+    gates = _gates(event)
+    assert gates["DB-INDEX"]["status"] == "failed"
+    assert all(q["dialect"] == "postgresql" for q in event["metrics"]["queries"].values())
+
+
+# ----------------------------------------------------------------------------- allowances, budgets, slow, EXPLAIN
+
+SQLITE_TESTS = """
+import sqlite3
+import time
+
+import pytest
+
+import backend_gates
+
+conn = sqlite3.connect("big.db")
+conn.execute("DROP TABLE IF EXISTS big")
+conn.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT)")
+conn.executemany("INSERT INTO big (id, name) VALUES (?, ?)", [(i, f"n{i}") for i in range(2000)])
+conn.commit()
+conn.create_function("sleepy", 1, lambda x: time.sleep(0.06) or x)
+
+
+def loop(count):
+    for i in range(count):
+        conn.execute("SELECT name FROM big WHERE id = ?", (i,)).fetchall()  # LOOP
+
+
+@pytest.fixture
+def warmed():
+    loop(6)
+
+
+@pytest.mark.backend_gates_allow_n_plus_one(reason="legacy export, ticket 12")
+def test_allowed_by_marker():
+    loop(6)
+
+
+def test_allowed_by_context():
+    with backend_gates.allow_n_plus_one("paged in the next release"):
+        loop(7)
+
+
+@pytest.mark.backend_gates_allow_n_plus_one(reason="was slow once")
+def test_unused_marker():
+    conn.execute("SELECT 1")
+
+
+def test_unused_context():
+    with backend_gates.allow_n_plus_one("nothing here"):  # UNUSED CM
+        conn.execute("SELECT 2")
+
+
+def test_budget_exceeded():
+    with backend_gates.query_budget(max_queries=2):
+        loop(3)
+
+
+def test_budget_kept():
+    with backend_gates.query_budget(max_queries=3) as budget:
+        loop(3)
+    assert budget.count == 3
+
+
+def test_duplicate():
+    for _ in range(3):
+        conn.execute("SELECT name FROM big WHERE id = ?", (1,)).fetchall()  # DUP
+
+
+def test_fixture_loop(warmed):
+    pass
+
+
+def test_slow():
+    for _ in range(2):
+        conn.execute("SELECT sleepy(1)").fetchall()  # SLOW
+
+
+def test_full_scan():
+    conn.execute("SELECT id FROM big WHERE name = ?", ("n5",)).fetchall()  # SCAN
+    conn.execute("SELECT name FROM big WHERE id = ?", (5,)).fetchall()
+"""
+
+
+def test_allowances_budgets_slow_queries_and_full_scans(pytester: pytest.Pytester) -> None:
+    _project(pytester, {"tests/test_db.py": SQLITE_TESTS}, pyproject=PYPROJECT + "[tool.backend-gates.runtime]\nexplain = true\n")
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=9, failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: query budget exceeded: 3 queries > max_queries=2*"])
+    event = _report(pytester)
+    src = pytester.path / "tests" / "test_db.py"
+    loop_line = _line_of(src, "# LOOP")
+
+    allowed = _findings(event, "BG500", suppressed=True)
+    assert sorted((f["extra"]["test"].split("::")[1], f["suppression"]["reason"]) for f in allowed) == [
+        ("test_allowed_by_context", "paged in the next release"),
+        ("test_allowed_by_marker", "legacy export, ticket 12"),
+    ]
+    active = _findings(event, "BG500")
+    # only the fixture's loop remains, at info severity (setup phase); budgets of 3 are below d >= 5
+    assert [(f["line"], f["severity"], f["extra"]["phase"]) for f in active] == [(loop_line, "info", "setup")]
+
+    unused = _findings(event, "BG504")
+    assert sorted((f["path"], f["line"]) for f in unused) == sorted([
+        ("tests/test_db.py", _line_of(src, 'reason="was slow once"')),
+        ("tests/test_db.py", _line_of(src, "# UNUSED CM")),
+    ])
+
+    dup = _findings(event, "BG501")
+    assert [(f["line"], f["extra"]["n"], f["extra"]["d"]) for f in dup] == [(_line_of(src, "# DUP"), 3, 1)]
+
+    slow = _findings(event, "BG502")
+    assert [(f["line"], f["extra"]["slow"]) for f in slow] == [(_line_of(src, "# SLOW"), 2)]
+    budget = _findings(event, "BG505")
+    assert [(f["line"], f["severity"]) for f in budget] == [(_line_of(src, "# SLOW"), "warning")]  # slow twice: not noise
+
+    scans = _findings(event, "BG506")
+    assert [(f["line"], f["extra"]["table"]) for f in scans] == [(_line_of(src, "# SCAN"), "big")]
+
+    gates = _gates(event)
+    assert gates["DB-PERF"]["status"] == "failed"
+    assert gates["M-QUERY"]["status"] == "failed"
+    assert gates["DB-INDEX"]["status"] == "failed"
+    assert gates["DB-PERF"]["suppressed"] == 2
+
+
+def test_single_slow_execution_is_noise_for_m_query(pytester: pytest.Pytester) -> None:
+    _project(pytester, {"tests/test_db.py": (
+        "import sqlite3, time\n"
+        "conn = sqlite3.connect(':memory:')\n"
+        "conn.create_function('sleepy', 1, lambda x: time.sleep(0.06) or x)\n"
+        "def test_once():\n"
+        "    conn.execute('SELECT sleepy(1)').fetchall()\n"
+    )})
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    event = _report(pytester)
+    assert [f["severity"] for f in _findings(event, "BG505")] == ["info"]
+    assert [f["extra"]["slow"] for f in _findings(event, "BG502")] == [1]
+    assert _gates(event)["M-QUERY"]["status"] == "warned"

@@ -225,6 +225,7 @@ class SqlObserver:
         self.scans: list[dict[str, Any]] = []
         self.explained: set[str] = set()
         self.explain_errors = 0
+        self.explain_failures: list[str] = []
         self.allowances: list[Allowance] = []
         self.budgets: list[QueryBudget] = []
         self._next_allowance = 0
@@ -435,9 +436,10 @@ class SqlObserver:
             self.explained.add(fp)
             try:
                 explain(fp, sql, params)
-            except Exception as exc:
+            except Exception as exc:  # EXPLAIN cannot run this statement: DB-INDEX notes it, nothing else
                 self.explain_errors += 1
-                self._error(f"EXPLAIN failed: {type(exc).__name__}: {exc}")
+                if len(self.explain_failures) < 5:
+                    self.explain_failures.append(f"{type(exc).__name__}: {exc}")
 
     # ------------------------------------------------------------------ judging
     def flush(self, final_for_test: str | None = None) -> None:
@@ -521,6 +523,8 @@ class SqlObserver:
             "migrations": self.migrations,
             "scans": self.scans,
             "explained": sorted(self.explained),
+            "explain_errors": self.explain_errors,
+            "explain_failures": self.explain_failures,
             "errors": self.errors,
         }
 
@@ -541,6 +545,8 @@ class SqlObserver:
             self.migrations[tool] = self.migrations.get(tool, 0) + int(count)
         self.scans.extend(data.get("scans", []))
         self.explained.update(data.get("explained", []))
+        self.explain_errors += int(data.get("explain_errors", 0))
+        self.explain_failures = (self.explain_failures + list(data.get("explain_failures", [])))[:5]
         for message in data.get("errors", []):
             self._error(message)
 
@@ -563,10 +569,14 @@ class SqlObserver:
                     tables = []
                     for row in rows:
                         detail = str(row[-1])
-                        m = re.match(r"SCAN (?:TABLE )?([\w\"\[\]`.]+)", detail)
-                        if m and "USING" not in detail:
+                        m = re.match(r"SCAN (?:TABLE )?([\w\"\[\]`]+)(?: AS \w+)?$", detail)
+                        if m and m.group(1) != "CONSTANT":
                             tables.append(m.group(1).strip('"[]`'))
-                    for table in dict.fromkeys(tables):
+                    known = set()
+                    if tables:
+                        cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                        known = {r[0] for r in cur.fetchall()}
+                    for table in dict.fromkeys(t for t in tables if t in known):
                         cur.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT {self.full_scan_rows + 1})')
                         self._scan(fp, sql, table, int(cur.fetchone()[0]), "sqlite")
                 finally:
@@ -634,12 +644,12 @@ class SqlObserver:
         """An EXPLAIN runner for this DBAPI connection, or None (explain off / unsupported)."""
         if not self.explain or dbapi_conn is None:
             return None
-        module = type(dbapi_conn).__module__
-        if module.startswith("sqlite3"):
+        modules = {getattr(k, "__module__", "").split(".", 1)[0] for k in type(dbapi_conn).__mro__}
+        if "sqlite3" in modules:
             return self._explain_sqlite(dbapi_conn)
-        if module.startswith("psycopg2"):
+        if "psycopg2" in modules:
             return self._explain_postgres(dbapi_conn, "psycopg2")
-        if module.startswith("psycopg"):
+        if "psycopg" in modules:
             return self._explain_postgres(dbapi_conn, "psycopg")
         return None
 

@@ -176,7 +176,9 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         index.reasons.append("runtime: full-scan check off (set runtime.explain = true)")
     elif obs.explained:
         index.evaluated = True
-        index.evidence["runtime_explained"] = len(obs.explained)
+        index.evidence["runtime_explained"] = len(obs.explained) - obs.explain_errors
+        if obs.explain_errors:
+            index.evidence["runtime_explain_failures"] = obs.explain_failures
     else:
         index.reasons.append("runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
 
