@@ -445,3 +445,49 @@ def test_single_slow_execution_is_noise_for_m_query(pytester: pytest.Pytester) -
     assert [f["severity"] for f in _findings(event, "BG505")] == ["info"]
     assert [f["extra"]["slow"] for f in _findings(event, "BG502")] == [1]
     assert _gates(event)["M-QUERY"]["status"] == "warned"
+
+
+# ----------------------------------------------------------------------------- pytest-xdist
+
+def _essence(event: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on -n: gate results, findings, query counts (timings excluded)."""
+    findings = sorted(
+        (f["rule"], f["path"], f["line"], f["severity"], f["suppressed"], f["fingerprint"],
+         json.dumps({k: v for k, v in (f.get("extra") or {}).items() if k not in ("max_ms", "p95_ms", "total_ms")}, sort_keys=True))
+        for f in event["findings"]
+    )
+    gates = [(g["id"], g["status"], g["findings"], g["suppressed"]) for g in event["gates"]]
+    queries = sorted((fp, q["count"], tuple(q["tests"])) for fp, q in event["metrics"]["queries"].items())
+    return {"findings": findings, "gates": gates, "queries": queries}
+
+
+def test_report_is_the_same_with_and_without_xdist(fastapi_project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    fastapi_project.makepyfile(test_more=SQLITE_TESTS.replace("\"big.db\"", "\":memory:\""))
+    serial = fastapi_project.runpytest_subprocess("--backend-gates", "--backend-gates-no-static", "-p", "no:randomly")
+    serial.assert_outcomes(passed=11, failed=1)
+    first = _essence(_report(fastapi_project))
+    parallel = fastapi_project.runpytest_subprocess("--backend-gates", "--backend-gates-no-static", "-n", "2")
+    parallel.assert_outcomes(passed=11, failed=1)
+    second = _essence(_report(fastapi_project))
+    assert first["findings"] and any(f[0] == "BG500" and f[1] == "app/main.py" for f in first["findings"])
+    assert first == second
+
+
+def test_a_dying_worker_does_not_lose_the_others_data(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    body = (
+        "import os, sqlite3\n"
+        "def _loop(tag):\n"
+        "    conn = sqlite3.connect(':memory:')\n"
+        "    for i in range(6):\n"
+        "        conn.execute('SELECT ? + ?', (tag, i))  # LOOP\n"
+    )
+    files = {f"tests/test_w{i}.py": body + f"def test_w{i}():\n    _loop({i})\n" for i in range(4)}
+    files["tests/test_crash.py"] = "import os\ndef test_crash():\n    os._exit(3)\n"
+    _project(pytester, files)
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static", "-n", "2")
+    result.assert_outcomes(passed=4, failed=1)
+    event = _report(pytester)
+    tests = sorted(f["extra"]["test"] for f in _findings(event, "BG500"))
+    assert tests == [f"tests/test_w{i}.py::test_w{i}" for i in range(4)]

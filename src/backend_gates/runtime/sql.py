@@ -216,6 +216,7 @@ class SqlObserver:
         self.explain = False
         self.full_scan_rows = 1000
         self.statements = 0
+        self.outside_tests = 0  # statements run outside any test (imports, collection)
         self.errors: list[str] = []
         self.stats: dict[str, FingerprintStats] = {}
         self.groups: dict[tuple[Any, ...], Group] = {}
@@ -388,12 +389,18 @@ class SqlObserver:
                     self.migrations[tool] = self.migrations.get(tool, 0) + 1
         if kind == "tx":
             return
+        if self.budgets:
+            with self._lock:
+                for budget in self.budgets:
+                    budget.count += 1
+                    budget.fingerprints[fp] = budget.fingerprints.get(fp, 0) + 1
+                    budget.examples.setdefault(fp, sql)
+        if test is None and request is None:
+            # import/collection time: not evidence about any test (and it runs once per xdist worker)
+            self.outside_tests += 1
+            return
         with self._lock:
             self.statements += 1
-            for budget in self.budgets:
-                budget.count += 1
-                budget.fingerprints[fp] = budget.fingerprints.get(fp, 0) + 1
-                budget.examples.setdefault(fp, sql)
             stats = self.stats.get(fp)
             if stats is None:
                 stats = self.stats[fp] = FingerprintStats(redact_sql(sql), kind, dialect)
