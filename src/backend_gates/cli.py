@@ -277,6 +277,7 @@ def _load_feature_commands() -> None:
 
 
 FEATURE_COMMAND_MODULES: list[str] = []
+FEATURE_COMMAND_MODULES.append("backend_gates.merge_cmd")  # merge CI shard reports
 
 
 def build_parser() -> argparse.ArgumentParser:
