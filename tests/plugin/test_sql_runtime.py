@@ -491,3 +491,43 @@ def test_a_dying_worker_does_not_lose_the_others_data(pytester: pytest.Pytester)
     event = _report(pytester)
     tests = sorted(f["extra"]["test"] for f in _findings(event, "BG500"))
     assert tests == [f"tests/test_w{i}.py::test_w{i}" for i in range(4)]
+
+
+# ----------------------------------------------------------------------------- SQLAlchemy async
+
+ASYNC_TESTS = """
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+async def main():
+    engine = create_async_engine("sqlite+aiosqlite://")  # created inside the test, after capture started
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        await conn.execute(text("INSERT INTO t (id, v) VALUES (:id, :v)"), [{"id": i, "v": str(i)} for i in range(10)])
+        for i in range(5):
+            await conn.execute(text("SELECT v FROM t WHERE id = :id"), {"id": i})  # ASYNC N+1
+    await engine.dispose()
+
+
+def test_async_engine():
+    asyncio.run(main())
+"""
+
+
+def test_sqlalchemy_async_engine_is_captured_once(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("aiosqlite")
+    _project(pytester, {"tests/test_async.py": ASYNC_TESTS})
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    event = _report(pytester)
+    hits = _findings(event, "BG500")
+    assert [(h["line"], h["extra"]["n"], h["extra"]["d"]) for h in hits] == [
+        (_line_of(pytester.path / "tests" / "test_async.py", "# ASYNC N+1"), 5, 5)
+    ]
+    counts = {q["sql"]: q["count"] for q in event["metrics"]["queries"].values()}
+    assert counts["SELECT v FROM t WHERE id = ?"] == 5  # not doubled by the sqlite3 layer under aiosqlite
+    assert sum(1 for sql in counts if sql.startswith("INSERT INTO t")) == 1

@@ -330,11 +330,24 @@ class SqlObserver:
 
     def _stack(self) -> tuple[tuple[str, int, str] | None, bool]:
         """The first frame in project code (path, line, function) and whether an ORM lazy load is on the way."""
-        frame = sys._getframe(2)
+        frame: Any = sys._getframe(2)
         lazy = False
         files = self._files
         depth = 0
-        while frame is not None and depth < 200:
+        hops = 0
+        glet: Any = None
+        while depth < 200:
+            if frame is None:
+                # SQLAlchemy's async engines run the sync core in a child greenlet: continue in
+                # the parent greenlet, where the awaiting coroutine (project code) is suspended
+                greenlet = sys.modules.get("greenlet")
+                if greenlet is None or hops >= 3:
+                    break
+                glet = (glet or greenlet.getcurrent()).parent
+                frame = getattr(glet, "gr_frame", None) if glet is not None else None
+                hops += 1
+                if frame is None:
+                    break
             code = frame.f_code
             info = files.get(code.co_filename) or self._file_info(code.co_filename)
             rel, rules = info
@@ -676,9 +689,9 @@ class SqlObserver:
 
                 class TracedCursor(base):  # type: ignore[valid-type,misc]
                     def execute(self, sql: Any, parameters: Any = (), /) -> Any:  # noqa: D401
-                        if getattr(_local, "outer", None) is self:
+                        if _is_outer(self):
                             return super().execute(sql, parameters)
-                        _local.outer = self
+                        _local.outer = _ids(self)
                         t0 = _perf()
                         try:
                             result = super().execute(sql, parameters)
@@ -688,9 +701,9 @@ class SqlObserver:
                         return result
 
                     def executemany(self, sql: Any, seq: Any, /) -> Any:
-                        if getattr(_local, "outer", None) is self:
+                        if _is_outer(self):
                             return super().executemany(sql, seq)
-                        _local.outer = self
+                        _local.outer = _ids(self)
                         t0 = _perf()
                         try:
                             result = super().executemany(sql, seq)
@@ -720,6 +733,10 @@ class SqlObserver:
             return cls
 
         def connect(*args: Any, **kwargs: Any) -> Any:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.startswith("aiosqlite"):
+                # aiosqlite runs sqlite3 in its own thread; SQLAlchemy's async engine records these
+                return original(*args, **kwargs)
             try:
                 factory = kwargs.get("factory") or sqlite3.Connection
                 if len(args) < 6 and isinstance(factory, type) and issubclass(factory, sqlite3.Connection):
@@ -746,7 +763,7 @@ class SqlObserver:
         observer = self
 
         def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-            _local.outer = cursor
+            _local.outer = _ids(cursor)  # the DBAPI cursor and the adapted driver cursors inside it
             stack = getattr(_local, "sa", None)
             if stack is None:
                 stack = _local.sa = []
@@ -792,7 +809,7 @@ class SqlObserver:
         def wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
             raw = getattr(context.get("cursor"), "cursor", None)
             previous = getattr(_local, "outer", None)
-            _local.outer = raw
+            _local.outer = _ids(raw) if raw is not None else None
             t0 = _perf()
             try:
                 result = execute(sql, params, many, context)
@@ -866,9 +883,9 @@ class SqlObserver:
 
         def sync_execute(original: Any) -> Any:
             def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-                if getattr(_local, "outer", None) is self:
+                if _is_outer(self):
                     return original(self, query, params, *args, **kwargs)
-                _local.outer = self
+                _local.outer = _ids(self)
                 t0 = _perf()
                 try:
                     result = original(self, query, params, *args, **kwargs)
@@ -881,9 +898,9 @@ class SqlObserver:
 
         def sync_many(original: Any) -> Any:
             def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-                if getattr(_local, "outer", None) is self:
+                if _is_outer(self):
                     return original(self, query, params_seq, *args, **kwargs)
-                _local.outer = self
+                _local.outer = _ids(self)
                 t0 = _perf()
                 try:
                     result = original(self, query, params_seq, *args, **kwargs)
@@ -896,9 +913,9 @@ class SqlObserver:
 
         def async_execute(original: Any) -> Any:
             async def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-                if getattr(_local, "outer", None) is self:
+                if _is_outer(self):
                     return await original(self, query, params, *args, **kwargs)
-                _local.outer = self
+                _local.outer = _ids(self)
                 t0 = _perf()
                 try:
                     result = await original(self, query, params, *args, **kwargs)
@@ -911,9 +928,9 @@ class SqlObserver:
 
         def async_many(original: Any) -> Any:
             async def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-                if getattr(_local, "outer", None) is self:
+                if _is_outer(self):
                     return await original(self, query, params_seq, *args, **kwargs)
-                _local.outer = self
+                _local.outer = _ids(self)
                 t0 = _perf()
                 try:
                     result = await original(self, query, params_seq, *args, **kwargs)
@@ -951,9 +968,9 @@ class SqlObserver:
 
                 class TracedCursor(base):  # type: ignore[valid-type,misc]
                     def execute(self, query: Any, vars: Any = None) -> Any:
-                        if getattr(_local, "outer", None) is self:
+                        if _is_outer(self):
                             return super().execute(query, vars)
-                        _local.outer = self
+                        _local.outer = _ids(self)
                         t0 = _perf()
                         try:
                             result = super().execute(query, vars)
@@ -964,9 +981,9 @@ class SqlObserver:
                         return result
 
                     def executemany(self, query: Any, vars_list: Any) -> Any:
-                        if getattr(_local, "outer", None) is self:
+                        if _is_outer(self):
                             return super().executemany(query, vars_list)
-                        _local.outer = self
+                        _local.outer = _ids(self)
                         t0 = _perf()
                         try:
                             result = super().executemany(query, vars_list)
@@ -1005,6 +1022,23 @@ class SqlObserver:
             psycopg2.connect = original
 
         self._undo.append(undo)
+
+
+def _ids(cursor: Any) -> frozenset[int]:
+    """Identities of a cursor and the driver cursors it wraps (SQLAlchemy async adapters: `_cursor`)."""
+    out = []
+    for _ in range(4):
+        if cursor is None:
+            break
+        out.append(id(cursor))
+        cursor = getattr(cursor, "_cursor", None)
+    return frozenset(out)
+
+
+def _is_outer(cursor: Any) -> bool:
+    """A higher capture layer (SQLAlchemy, Django) is already recording this cursor's statement."""
+    outer = getattr(_local, "outer", None)
+    return bool(outer) and id(cursor) in outer
 
 
 def _seq_scans(plan: Any) -> list[tuple[str, str]]:
