@@ -230,8 +230,10 @@ class SqlObserver:
         self.allowances: list[Allowance] = []
         self.budgets: list[QueryBudget] = []
         self._next_allowance = 0
-        self._fp_cache: dict[str, tuple[str, str]] = {}
+        self._fp_cache: dict[str, tuple[str, str, bool]] = {}
+        self._noted: str | None = None
         self._files: dict[str, Any] = {}
+        self._skip_files: set[str] = set()
         self._rng = random.Random(0)
         self._undo: list[Callable[[], None]] = []
         self._installed: set[str] = set()
@@ -298,7 +300,8 @@ class SqlObserver:
             self.errors.append(message)
         log.debug("backend-gates sql capture: %s", message)
 
-    def _classify(self, sql: str, dialect: str) -> tuple[str, str]:
+    def _classify(self, sql: str, dialect: str) -> tuple[str, str, bool]:
+        """(fingerprint, kind, IN-list batch load), cached per statement text."""
         hit = self._fp_cache.get(sql)
         if hit is None:
             from ..sql.fingerprint import fingerprint
@@ -307,7 +310,8 @@ class SqlObserver:
                 fp = fingerprint(sql, dialect or None)
             except Exception:  # the shared function falls back itself; this is belt and braces
                 fp = fingerprint(sql, None)
-            hit = (fp, statement_kind(sql))
+            kind = statement_kind(sql)
+            hit = (fp, kind, kind == "select" and _IN_BATCH.search(sql) is not None)
             if len(self._fp_cache) > 20000:
                 self._fp_cache.clear()
             self._fp_cache[sql] = hit
@@ -326,17 +330,19 @@ class SqlObserver:
                     rel = None
             info = (rel, lazy)
             self._files[filename] = info
+            if rel is None and not lazy:
+                self._skip_files.add(filename)
         return info
 
     def _stack(self) -> tuple[tuple[str, int, str] | None, bool]:
         """The first frame in project code (path, line, function) and whether an ORM lazy load is on the way."""
         frame: Any = sys._getframe(2)
         lazy = False
-        files = self._files
+        skip = self._skip_files  # neither project code nor an ORM lazy loader: the common case
         depth = 0
         hops = 0
         glet: Any = None
-        while depth < 200:
+        while depth < 300:
             if frame is None:
                 # SQLAlchemy's async engines run the sync core in a child greenlet: continue in
                 # the parent greenlet, where the awaiting coroutine (project code) is suspended
@@ -349,8 +355,12 @@ class SqlObserver:
                 if frame is None:
                     break
             code = frame.f_code
-            info = files.get(code.co_filename) or self._file_info(code.co_filename)
-            rel, rules = info
+            filename = code.co_filename
+            if filename in skip:
+                frame = frame.f_back
+                depth += 1
+                continue
+            rel, rules = self._files.get(filename) or self._file_info(filename)
             if rules and not lazy:
                 for names in rules:
                     if names is None or code.co_name in names:
@@ -384,7 +394,7 @@ class SqlObserver:
             self._error(f"record: {type(exc).__name__}: {exc}")
 
     def _record(self, sql: str, params: Any, ms: float, dialect: str, many: bool, explain: Any) -> None:
-        fp, kind = self._classify(sql, dialect)
+        fp, kind, batch = self._classify(sql, dialect)
         ctx = CONTEXT
         test = ctx.test
         request = ctx.request
@@ -393,8 +403,9 @@ class SqlObserver:
             data["sql_count"] = data.get("sql_count", 0) + 1
             if kind == "write":
                 data["sql_writes"] = data.get("sql_writes", 0) + 1
-        if test is not None:
+        if test is not None and self._noted != test:
             ctx.note("sql")
+            self._noted = test
         if kind == "write":
             low = sql[:120].lower()
             for table, tool in _MIGRATION_TABLES:
@@ -437,7 +448,7 @@ class SqlObserver:
                 if entry is None:
                     entry = self.scope_counts[scope] = [0, label, test, site]
                 entry[0] += 1
-            if kind == "select" and not many and not _IN_BATCH.search(sql):
+            if kind == "select" and not many and not batch:
                 key = (scope, fp, site)
                 group = self.groups.get(key)
                 if group is None:
