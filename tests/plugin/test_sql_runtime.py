@@ -531,3 +531,94 @@ def test_sqlalchemy_async_engine_is_captured_once(pytester: pytest.Pytester) -> 
     counts = {q["sql"]: q["count"] for q in event["metrics"]["queries"].values()}
     assert counts["SELECT v FROM t WHERE id = ?"] == 5  # not doubled by the sqlite3 layer under aiosqlite
     assert sum(1 for sql in counts if sql.startswith("INSERT INTO t")) == 1
+
+
+# ----------------------------------------------------------------------------- alembic, request budget
+
+ALEMBIC_ENV = """
+from alembic import context
+from sqlalchemy import create_engine
+
+engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+ALEMBIC_VERSION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(20)))
+
+
+def downgrade():
+    op.drop_table("users")
+"""
+
+ALEMBIC_TESTS = """
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", "migrations")
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+    return create_engine(url)
+
+
+def test_users(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+"""
+
+
+def test_alembic_upgrade_in_the_tests_is_db_migrate_evidence(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("alembic")
+    _project(pytester, {
+        "migrations/env.py": ALEMBIC_ENV,
+        "migrations/versions/0001_users.py": ALEMBIC_VERSION,
+        "tests/test_users.py": ALEMBIC_TESTS,
+    }, pyproject=PYPROJECT + "[tool.backend-gates.db]\nrequire-migrations-applied = true\n")
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    gate = _gates(_report(pytester))["DB-MIGRATE"]
+    assert gate["status"] == "passed"
+    assert "alembic" in gate["evidence"]["runtime_migrations"]
+
+
+def test_without_migrations_db_migrate_is_not_evaluated_unless_required(pytester: pytest.Pytester) -> None:
+    _project(pytester, {"tests/test_x.py": "import sqlite3\ndef test_x():\n    sqlite3.connect(':memory:').execute('SELECT 1')\n"})
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    gate = _gates(_report(pytester))["DB-MIGRATE"]
+    assert gate["status"] == "not_evaluated"
+    assert "no migration ran during the tests" in gate["reason"]
+
+
+def test_request_query_budget(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("flask")
+    _project(pytester, {
+        "app/main.py": (APPS / "flask_sqlite.py").read_text(),
+        "app/wsgi_scope.py": (APPS / "wsgi_scope.py").read_text(),
+        "tests/test_api.py": FLASK_TESTS,
+    }, pyproject=PYPROJECT + "[tool.backend-gates.thresholds]\nrequest-query-budget = 4\n")
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=2)
+    hits = _findings(_report(pytester), "BG503")
+    # /authors runs 1 + 6 statements; /authors-joined runs 2
+    assert [(h["extra"]["scope"], h["extra"]["n"], h["extra"]["budget"]) for h in hits] == [
+        ("request GET /authors in tests/test_api.py::test_list_loop", 7, 4)
+    ]

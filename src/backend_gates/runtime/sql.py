@@ -484,7 +484,7 @@ class SqlObserver:
             for _scope, (count, label, test, site) in counts.items():
                 if self.request_budget and count > self.request_budget:
                     self._candidate({
-                        "code": "BG503", "scope": label, "test": test, "site": list(site) if site else None,
+                        "code": "BG503", "scope": label, "test": test, "request": True, "site": list(site) if site else None,
                         "n": count, "budget": self.request_budget, "severity": None,
                     })
             keep = []
