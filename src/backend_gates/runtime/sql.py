@@ -1114,6 +1114,9 @@ class query_budget:  # noqa: N801 - used like a function: `with query_budget(max
     """Assert that the block runs at most `max_queries` SQL statements (transaction control excluded).
 
     Works with or without `--backend-gates` (without it, capture is installed for the block).
+    SQLAlchemy engines, Django connections and psycopg 3 are seen whenever they were created;
+    raw sqlite3 and psycopg2 connections only when opened while capture is on (under
+    `--backend-gates`: from the start of the session).
     """
 
     def __init__(self, max_queries: int) -> None:
