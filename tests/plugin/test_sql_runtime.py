@@ -191,6 +191,7 @@ def books(db):
 
 def test_books(client, books):
     assert len(client.get("/books/").json()) == 5
+    assert Author.objects.filter(name="a1").count() == 1  # FULL SCAN
 
 
 def test_books_fixed(client, books):
@@ -209,6 +210,7 @@ def django_project(pytester: pytest.Pytester) -> pytest.Pytester:
     files["tests/test_views.py"] = DJANGO_TESTS
     _project(pytester, files, pyproject=(
         '[tool.backend-gates]\npaths = ["shop"]\n[tool.backend-gates.db]\nrequire-migrations-applied = true\n'
+        '[tool.backend-gates.runtime]\nexplain = true\n[tool.backend-gates.thresholds]\nfull-scan-rows = 2\n'
         '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "djproj.settings"\npythonpath = ["."]\n'
     ))
     return pytester
@@ -230,6 +232,13 @@ def test_django_related_descriptor_is_n_plus_one_and_migrations_are_evidence(dja
     # the test database was built by running the migrations: DB-MIGRATE runtime has evidence
     assert gates["DB-MIGRATE"]["status"] == "passed", gates["DB-MIGRATE"]
     assert "django" in gates["DB-MIGRATE"]["evidence"]["runtime_migrations"]
+    # EXPLAIN through Django's connection: the unindexed name filter is a full scan; the list
+    # without WHERE and the primary-key lookups are not
+    scans = _findings(event, "BG506")
+    test_file = django_project.path / "tests" / "test_views.py"
+    assert [(s["path"], s["line"], s["extra"]["table"]) for s in scans] == [
+        ("tests/test_views.py", _line_of(test_file, "# FULL SCAN"), "shop_author")
+    ]
 
 
 def test_django_nomigrations_fails_db_migrate_when_required(django_project: pytest.Pytester) -> None:

@@ -43,6 +43,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 _WITH_WRITE = re.compile(r"\b(insert|update|delete)\b", re.I)
 _IN_BATCH = re.compile(r"\bIN\s*\(\s*(?!SELECT\b)[^()]*,", re.I)
 _STRING = re.compile(r"'(?:[^']|'')*'")
+_WHERE = re.compile(r"\bWHERE\b", re.I)
+_PYFORMAT = re.compile(r"(?<!%)%s")
 _MIGRATION_TABLES = (("alembic_version", "alembic"), ("django_migrations", "django"))
 
 # ORM lazy/relationship loading: (path fragment, function names or None for any function)
@@ -589,8 +591,12 @@ class SqlObserver:
         contribute(self, report, settings)
 
     # ------------------------------------------------------------------ EXPLAIN
-    def _explain_sqlite(self, conn: Any) -> Callable[[str, str, Any], None]:
+    def _explain_sqlite(self, conn: Any, convert: Callable[[str], str] | None = None) -> Callable[[str, str, Any], None]:
         def run(fp: str, sql: str, params: Any) -> None:
+            if not _WHERE.search(sql):
+                return  # reading a whole table on purpose is not a missing index
+            if convert is not None:
+                sql = convert(sql)
             _local.explaining = True
             try:
                 cur = conn.cursor()
@@ -671,13 +677,15 @@ class SqlObserver:
             "test": CONTEXT.test, "site": list(site) if site else None,
         })
 
-    def explainer(self, dbapi_conn: Any, dialect: str) -> Callable[[str, str, Any], None] | None:
-        """An EXPLAIN runner for this DBAPI connection, or None (explain off / unsupported)."""
+    def explainer(self, dbapi_conn: Any, dialect: str, *, pyformat: bool = False) -> Callable[[str, str, Any], None] | None:
+        """An EXPLAIN runner for this DBAPI connection, or None (explain off / unsupported).
+
+        `pyformat`: the statement uses %s placeholders (Django), converted for sqlite3."""
         if not self.explain or dbapi_conn is None:
             return None
         modules = {getattr(k, "__module__", "").split(".", 1)[0] for k in type(dbapi_conn).__mro__}
         if "sqlite3" in modules:
-            return self._explain_sqlite(dbapi_conn)
+            return self._explain_sqlite(dbapi_conn, _django_sqlite if pyformat else None)
         if "psycopg2" in modules:
             return self._explain_postgres(dbapi_conn, "psycopg2")
         if "psycopg" in modules:
@@ -827,7 +835,13 @@ class SqlObserver:
             finally:
                 _local.outer = previous
             connection = context.get("connection")
-            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many)
+            explain = None
+            if observer.explain and not many:
+                try:
+                    explain = observer.explainer(getattr(connection, "connection", None), connection.vendor, pyformat=True)
+                except Exception:
+                    explain = None
+            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=explain)
             return result
 
         def attach(connection: Any) -> None:
@@ -1035,6 +1049,11 @@ class SqlObserver:
         self._undo.append(undo)
 
 
+def _django_sqlite(sql: str) -> str:
+    """Django hands sqlite statements to its wrappers with %s placeholders (its cursor converts)."""
+    return _PYFORMAT.sub("?", sql).replace("%%", "%")
+
+
 def _ids(cursor: Any) -> frozenset[int]:
     """Identities of a cursor and the driver cursors it wraps (SQLAlchemy async adapters: `_cursor`)."""
     out = []
@@ -1060,7 +1079,8 @@ def _seq_scans(plan: Any) -> list[tuple[str, str]]:
             for item in node:
                 walk(item)
         elif isinstance(node, dict):
-            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name"):
+            # only scans that filter rows: reading a whole table on purpose is not a missing index
+            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") and node.get("Filter"):
                 out.append((node.get("Schema", ""), node["Relation Name"]))
             for key in ("Plan", "Plans"):
                 if key in node:

@@ -151,8 +151,11 @@ class FullTableScan(RuntimeCheck):
     `EXPLAIN QUERY PLAN` (SQLite) or `EXPLAIN (FORMAT JSON)` (PostgreSQL) once per SELECT fingerprint,
     on the test's own connection, inside a savepoint when a transaction is open, so the test's
     transaction is not disturbed.
-    Known limits: only sqlite3, psycopg and psycopg2 connections (directly or through SQLAlchemy);
-    Django-issued statements are not explained. Row counts are those of the test database.
+    Only scans that filter rows count (SQLite: the statement has a WHERE clause; PostgreSQL: the Seq
+    Scan node has a Filter): reading a whole table on purpose is not a missing index.
+    Known limits: sqlite3, psycopg and psycopg2 connections (directly, through SQLAlchemy or
+    Django); other drivers are not explained. Row counts are those of the test database, so set
+    `thresholds.full-scan-rows` to what the test data makes meaningful.
     """
 
     code = "BG506"
