@@ -631,3 +631,21 @@ def test_request_query_budget(pytester: pytest.Pytester) -> None:
     assert [(h["extra"]["scope"], h["extra"]["n"], h["extra"]["budget"]) for h in hits] == [
         ("request GET /authors in tests/test_api.py::test_list_loop", 7, 4)
     ]
+
+
+def test_configuration_deselects_runtime_rules_and_overrides_severity(pytester: pytest.Pytester) -> None:
+    body = (
+        "import sqlite3\n"
+        "def test_x():\n"
+        "    conn = sqlite3.connect(':memory:')\n"
+        "    for i in range(6):\n"
+        "        conn.execute('SELECT ?', (i,)).fetchall()\n"
+        "    for _ in range(3):\n"
+        "        conn.execute('SELECT 1').fetchall()\n"
+    )
+    _project(pytester, {"tests/test_x.py": body}, pyproject=PYPROJECT + 'ignore = ["BG500"]\n[tool.backend-gates.severity]\nBG501 = "info"\n')
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    event = _report(pytester)
+    assert [(f["rule"], f["severity"]) for f in event["findings"]] == [("BG501", "info")]
+    assert _gates(event)["DB-PERF"]["status"] == "warned"

@@ -146,23 +146,29 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
 
     # DB-MIGRATE runtime ------------------------------------------------------------------------
     migrate = coverage.setdefault("DB-MIGRATE", Coverage())
-    migrate.checks.append("BG507")
-    if obs.migrations:
+    if "BG507" not in enabled:
+        pass  # deselected by configuration: the runtime part says nothing
+    elif obs.migrations:
+        migrate.checks.append("BG507")
         migrate.evaluated = True
         migrate.evidence["runtime_migrations"] = {
             tool: f"{count} migration record write(s) seen ({'alembic upgrade' if tool == 'alembic' else 'Django migrate'})"
             for tool, count in sorted(obs.migrations.items())
         }
     elif settings["db.require-migrations-applied"]:
+        migrate.checks.append("BG507")
         migrate.evaluated = True
         where = settings.describe_file() if settings.file else "pyproject.toml"
         make("BG507", Location(where, 1), "no-migrations")
     else:
+        migrate.checks.append("BG507")
         migrate.reasons.append("runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
 
     # coverage of the other gates ---------------------------------------------------------------
     captured = obs.statements > 0
     for gate_id, codes in (("DB-PERF", ("BG500", "BG501", "BG502", "BG503", "BG504")), ("M-QUERY", ("BG505",))):
+        if not any(c in enabled for c in codes):
+            continue
         cov = coverage.setdefault(gate_id, Coverage())
         cov.checks.extend(c for c in codes if c in enabled)
         cov.evidence["runtime_sql"] = {"statements": obs.statements, "fingerprints": len(obs.stats)}
@@ -171,15 +177,19 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         else:
             cov.reasons.append("runtime: no SQL statement was captured during the tests")
     index = coverage.setdefault("DB-INDEX", Coverage())
-    index.checks.append("BG506")
-    if not obs.explain:
+    if "BG506" not in enabled:
+        pass
+    elif not obs.explain:
+        index.checks.append("BG506")
         index.reasons.append("runtime: full-scan check off (set runtime.explain = true)")
     elif obs.explained:
+        index.checks.append("BG506")
         index.evaluated = True
         index.evidence["runtime_explained"] = len(obs.explained) - obs.explain_errors
         if obs.explain_errors:
             index.evidence["runtime_explain_failures"] = obs.explain_failures
     else:
+        index.checks.append("BG506")
         index.reasons.append("runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
 
     # fault isolation -------------------------------------------------------------------------
