@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     if not events:
         raise UsageError("nothing to merge")
-    base = json.loads(json.dumps(events[0]))
+    base: dict[str, Any] = json.loads(json.dumps(events[0]))
     fail_on = base.get("summary", {}).get("fail_on", "warning")
 
     findings: dict[tuple[str, bool], dict[str, Any]] = {}

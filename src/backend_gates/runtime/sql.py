@@ -517,6 +517,7 @@ class SqlObserver:
         if code is None:
             return
         fixture = not group.request and group.phase in ("setup", "teardown")
+        severity: str | None
         if code == "BG500":
             severity = "info" if fixture else ("error" if confidence == "high" else "warning")
         else:
@@ -647,14 +648,16 @@ class SqlObserver:
                         cur.execute("SAVEPOINT backend_gates_explain")
                     try:
                         cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-                        plan = cur.fetchone()[0]
+                        row = cur.fetchone()
+                        plan = row[0] if row else []
                         if isinstance(plan, str):
                             plan = json.loads(plan)
                         tables = list(dict.fromkeys(_seq_scans(plan)))
                         for schema, table in tables:
                             name = f'"{schema}"."{table}"' if schema else f'"{table}"'
                             cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT {self.full_scan_rows + 1}) s")
-                            self._scan(fp, sql, table, int(cur.fetchone()[0]), "postgresql")
+                            counted = cur.fetchone()
+                            self._scan(fp, sql, table, int(counted[0]) if counted else 0, "postgresql")
                     finally:
                         if in_tx:
                             cur.execute("ROLLBACK TO SAVEPOINT backend_gates_explain")
@@ -706,7 +709,7 @@ class SqlObserver:
             cls = cursor_classes.get(base)
             if cls is None:
 
-                class TracedCursor(base):  # type: ignore[valid-type,misc]
+                class TracedCursor(base):  # type: ignore[misc]
                     def execute(self, sql: Any, parameters: Any = (), /) -> Any:  # noqa: D401
                         if _is_outer(self):
                             return super().execute(sql, parameters)
@@ -738,7 +741,7 @@ class SqlObserver:
             cls = conn_classes.get(base)
             if cls is None:
 
-                class TracedConnection(base):  # type: ignore[valid-type,misc]
+                class TracedConnection(base):  # type: ignore[misc]
                     def cursor(self, factory: Any = None) -> Any:
                         return super().cursor(traced_cursor(factory or sqlite3.Cursor))
 
@@ -821,7 +824,7 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ capture: Django
     def _install_django(self) -> None:
-        from django.db.backends.signals import connection_created
+        from django.db.backends.signals import connection_created  # type: ignore[import-untyped]
 
         observer = self
 
@@ -838,7 +841,7 @@ class SqlObserver:
             explain = None
             if observer.explain and not many:
                 try:
-                    explain = observer.explainer(getattr(connection, "connection", None), connection.vendor, pyformat=True)
+                    explain = observer.explainer(getattr(connection, "connection", None), getattr(connection, "vendor", ""), pyformat=True)
                 except Exception:
                     explain = None
             observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=explain)
@@ -858,10 +861,10 @@ class SqlObserver:
         connection_created.connect(on_created, weak=False, dispatch_uid="backend_gates_sql")
         attached: list[Any] = []
         try:
-            from django.conf import settings as dj_settings
+            from django.conf import settings as dj_settings  # type: ignore[import-untyped]
 
             if dj_settings.configured:
-                from django.db import connections
+                from django.db import connections  # type: ignore[import-untyped]
 
                 for connection in connections.all():
                     attach(connection)
@@ -878,8 +881,8 @@ class SqlObserver:
                     wrappers = getattr(connection, "execute_wrappers", [])
                     while wrapper in wrappers:
                         wrappers.remove(wrapper)
-            except Exception:
-                pass
+            except Exception as exc:  # settings gone at shutdown: nothing left to detach
+                log.debug("django wrappers not detached: %s", exc)
 
         self._undo.append(undo)
 
@@ -979,8 +982,8 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ capture: psycopg2
     def _install_psycopg2(self) -> None:
-        import psycopg2
-        import psycopg2.extensions as ext
+        import psycopg2  # type: ignore[import-untyped]
+        import psycopg2.extensions as ext  # type: ignore[import-untyped]
 
         observer = self
         original = psycopg2.connect
@@ -991,7 +994,7 @@ class SqlObserver:
             cls = cursor_classes.get(base)
             if cls is None:
 
-                class TracedCursor(base):  # type: ignore[valid-type,misc]
+                class TracedCursor(base):  # type: ignore[misc]
                     def execute(self, query: Any, vars: Any = None) -> Any:
                         if _is_outer(self):
                             return super().execute(query, vars)
@@ -1025,7 +1028,7 @@ class SqlObserver:
             cls = conn_classes.get(base)
             if cls is None:
 
-                class TracedConnection(base):  # type: ignore[valid-type,misc]
+                class TracedConnection(base):  # type: ignore[misc]
                     def cursor(self, *args: Any, **kwargs: Any) -> Any:
                         factory = kwargs.get("cursor_factory") or self.cursor_factory or ext.cursor
                         kwargs["cursor_factory"] = traced_cursor(factory)
@@ -1067,8 +1070,8 @@ def _ids(cursor: Any) -> frozenset[int]:
 
 def _is_outer(cursor: Any) -> bool:
     """A higher capture layer (SQLAlchemy, Django) is already recording this cursor's statement."""
-    outer = getattr(_local, "outer", None)
-    return bool(outer) and id(cursor) in outer
+    outer: frozenset[int] | None = getattr(_local, "outer", None)
+    return outer is not None and id(cursor) in outer
 
 
 def _seq_scans(plan: Any) -> list[tuple[str, str]]:

@@ -47,7 +47,8 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
     from ..checks.base import REGISTRY
     from ..engine import Coverage, apply_overrides, selected
 
-    enabled = {cls.code: cls for cls, _opts in selected(settings, ("runtime",))}
+    runtime_checks: list[Any] = [cls for cls, _opts in selected(settings, ("runtime",))]
+    enabled: dict[str, Any] = {cls.code: cls for cls in runtime_checks}
     coverage: dict[str, Any] = report.extra.setdefault("coverage", {})
     threshold = float(settings["thresholds.slow-query-ms"])
     findings: list[Finding] = []
@@ -135,10 +136,10 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
     # full scans ------------------------------------------------------------------------------
     scanned: set[tuple[str, str]] = set()
     for scan in sorted(obs.scans, key=lambda s: (s["fingerprint"], s["table"], str(s.get("test")))):
-        key = (scan["fingerprint"], scan["table"])
-        if key in scanned:
+        scan_key = (scan["fingerprint"], scan["table"])
+        if scan_key in scanned:
             continue
-        scanned.add(key)
+        scanned.add(scan_key)
         make("BG506", _location(scan), f"{scan['fingerprint']}|{scan['table']}", evidence=scan["example"],
              extra={"fingerprint": scan["fingerprint"], "table": scan["table"], "rows": scan["rows"], "example": scan["example"],
                     "call_site": _site_text(scan.get("site")), "test": scan.get("test"), "dialect": scan["dialect"]},
