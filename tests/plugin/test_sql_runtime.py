@@ -658,3 +658,48 @@ def test_configuration_deselects_runtime_rules_and_overrides_severity(pytester: 
     event = _report(pytester)
     assert [(f["rule"], f["severity"]) for f in event["findings"]] == [("BG501", "info")]
     assert _gates(event)["DB-PERF"]["status"] == "warned"
+
+
+SYNC_ENDPOINT_TESTS = """
+from fastapi.testclient import TestClient
+
+from backend_gates.runtime import CONTEXT
+from app.main import app, seed
+
+seed()
+
+
+class ScopedClient:
+    '''Opens the request scope in the test's thread; the app serves it in other threads.'''
+
+    def __init__(self, app):
+        self.client = TestClient(app)
+
+    def get(self, path):
+        scope = CONTEXT.push_request("GET", path)
+        try:
+            return self.client.get(path)
+        finally:
+            CONTEXT.pop_request(scope)
+
+
+client = ScopedClient(app)
+
+
+def test_sync_endpoint():
+    assert len(client.get("/authors-sync").json()) == 6
+"""
+
+
+def test_fastapi_sync_endpoint_in_a_threadpool_is_attributed_to_its_request(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("fastapi")
+    _project(pytester, {
+        "app/main.py": (APPS / "fastapi_sqla.py").read_text(),
+        "tests/test_sync.py": SYNC_ENDPOINT_TESTS,
+    })
+    result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
+    result.assert_outcomes(passed=1)
+    [hit] = _findings(_report(pytester), "BG500")
+    assert (hit["path"], hit["line"]) == ("app/main.py", _line_of(pytester.path / "app" / "main.py", "# SYNC N+1 HERE"))
+    assert hit["extra"]["scope"] == "request GET /authors-sync in tests/test_sync.py::test_sync_endpoint"
+    assert (hit["extra"]["n"], hit["extra"]["d"], hit["extra"]["confidence"]) == (6, 6, "high")

@@ -49,3 +49,10 @@ async def list_authors_eager():
     with Session(engine) as session:
         authors = session.scalars(select(Author).options(selectinload(Author.books)).order_by(Author.id)).all()
         return [{"name": a.name, "books": [b.title for b in a.books]} for a in authors]
+
+
+@app.get("/authors-sync")
+def list_authors_sync():  # a sync endpoint: FastAPI runs it in a threadpool thread
+    with Session(engine) as session:
+        authors = session.scalars(select(Author).order_by(Author.id)).all()
+        return [{"name": a.name, "books": [b.title for b in a.books]} for a in authors]  # SYNC N+1 HERE
