@@ -23,6 +23,15 @@ class BackendGatesWarning(UserWarning):
     """Something backend-gates could not do; the tests' outcome is unchanged."""
 
 
+def warn(message: str) -> None:
+    """Emit a BackendGatesWarning. Never raises, even when the user's filters turn warnings into
+    errors (`-W error`, `filterwarnings = error`): the terminal summary still shows the message."""
+    try:
+        warnings.warn(BackendGatesWarning(message), stacklevel=2)
+    except Exception:
+        log.debug("warning not emitted (warnings are errors here): %s", message)
+
+
 def pytest_addhooks(pluginmanager: Any) -> None:
     from . import hookspecs
 
@@ -78,7 +87,7 @@ class GatesPlugin:
             self.settings = self._load_settings()
         except Exception as exc:  # config errors: say so, never break the test run
             self.error = f"configuration: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
 
     # ------------------------------------------------------------------ settings
     def _load_settings(self) -> Any:
@@ -217,11 +226,16 @@ class GatesPlugin:
                 workeroutput["backend_gates"] = data
             return
         try:
-            self.report = self._evaluate()
+            with warnings.catch_warnings():
+                # our dependencies' deprecations are not the user's; `filterwarnings = error`
+                # must not turn them into a failed evaluation
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
+                self.report = self._evaluate()
         except Exception as exc:  # never let our failure change the tests' outcome
             log.debug("backend-gates failed", exc_info=True)
             self.error = f"internal error: {type(exc).__name__}: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
             try:
                 self.report = self._fallback_report(self.error)
             except Exception:  # pragma: no cover - last resort
@@ -232,13 +246,13 @@ class GatesPlugin:
             self._write(self.report)
         except Exception as exc:
             self.error = f"cannot write the report: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
         try:
             from .runtime.sinks import emit
 
             for problem in emit(self, self.report):
                 self.sink_warnings.append(problem)
-                warnings.warn(BackendGatesWarning(f"backend-gates: {problem}"), stacklevel=1)
+                warn(f"backend-gates: {problem}")
         except Exception as exc:  # a sink never changes the outcome
             self.sink_warnings.append(f"report sinks: {exc}")
         enforce = self.settings is not None and self.settings["enforce"]
@@ -308,7 +322,7 @@ class GatesPlugin:
                         cov = coverage.setdefault(gate_id, Coverage())
                         cov.evaluated = False
                         cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
-                    warnings.warn(BackendGatesWarning(f"backend-gates: {observer.name}: {exc}"), stacklevel=1)
+                    warn(f"backend-gates: {observer.name}: {exc}")
             report.findings.sort(key=lambda f: f.sort_key())
             report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
         return report

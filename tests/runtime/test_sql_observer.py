@@ -152,3 +152,12 @@ def test_query_budget_works_without_the_plugin() -> None:
 def test_allowance_needs_a_reason() -> None:
     with pytest.raises(ValueError, match="needs a reason"):
         backend_gates.allow_n_plus_one("  ")
+
+
+def test_slow_ddl_is_not_a_slow_query(observer: SqlObserver) -> None:
+    observer.slow_ms = 0.0  # everything is "slow"
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a int)")
+    conn.execute("SELECT * FROM t").fetchall()
+    slow = {s.kind: s.slow_count for s in observer.stats.values()}
+    assert slow == {"other": 0, "select": 1}

@@ -7,7 +7,6 @@ DB-PERF (N+1, duplicate queries, slow queries, request budgets, unused allowance
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..model import Finding, Location, Severity, Suppression, ToolError, fingerprint
@@ -199,7 +198,7 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
     for message in install_errors:
         report.errors.append(ToolError("", f"runtime sql: {message}", "runtime"))
     if broken:
-        from ..plugin import BackendGatesWarning
+        from ..plugin import warn
 
         reason = f"runtime sql capture error: {broken[0]}"
         for gate_id in GATES:
@@ -208,7 +207,7 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
             cov.reasons.append(reason)
         for message in broken:
             report.errors.append(ToolError("", f"runtime sql: {message}", "internal"))
-        warnings.warn(BackendGatesWarning(f"backend-gates: {reason}"), stacklevel=1)
+        warn(f"backend-gates: {reason}")
 
     known = {r.code for r in report.rules}
     for code in sorted(enabled):

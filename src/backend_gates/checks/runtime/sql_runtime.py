@@ -72,7 +72,9 @@ class SlowQuery(RuntimeCheck):
     """A statement ran slower than `thresholds.slow-query-ms` (50 ms) during the tests.
 
     Why it matters: test databases are small; a statement already slow there is slower with
-    production data. Reported once per fingerprint and call site with the number of slow executions.
+    production data. Reported once per fingerprint with the number of slow executions. Only
+    queries count (SELECT, INSERT, UPDATE, DELETE): DDL and PRAGMAs of schema set-up are timed in
+    `metrics.queries` but never findings.
     Known limits: timings include driver overhead and a loaded CI machine; M-QUERY (BG505) applies
     the repeat/margin rule before failing the budget gate.
     """
