@@ -138,3 +138,17 @@ def test_capture_error_makes_sql_gates_not_evaluated_and_keeps_outcomes(project:
         assert gates[gate_id]["status"] == "not_evaluated"
         assert "runtime sql capture error: record: KeyError: 'injected'" in gates[gate_id]["reason"]
     assert "BackendGatesWarning" in result.stdout.str()
+
+
+def test_warnings_as_errors_never_break_the_session(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        "from backend_gates.runtime import sql\n"
+        "def broken(self, *args, **kwargs):\n"
+        "    raise KeyError('injected')\n"
+        "sql.SqlObserver._record = broken\n"
+    )
+    result = project.runpytest_subprocess("--backend-gates", "-W", "error", "--backend-gates-webhook=http://127.0.0.1:9/none")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*DB-PERF*not evaluated*runtime sql capture error*", "*backend-gates warning: webhook*"])
