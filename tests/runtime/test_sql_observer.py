@@ -161,3 +161,41 @@ def test_slow_ddl_is_not_a_slow_query(observer: SqlObserver) -> None:
     conn.execute("SELECT * FROM t").fetchall()
     slow = {s.kind: s.slow_count for s in observer.stats.values()}
     assert slow == {"other": 0, "select": 1}
+
+
+def test_rereading_after_a_write_is_not_a_duplicate(observer: SqlObserver) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a int)")
+    for i in range(3):
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+        conn.execute("SELECT count(*) FROM t").fetchall()
+    assert _judged(observer) == []
+
+
+def _lookup(conn: sqlite3.Connection, key: int) -> None:
+    conn.execute("SELECT ?", (key,)).fetchall()
+
+
+def test_calls_from_different_test_lines_are_separate_invocations(observer: SqlObserver) -> None:
+    CONTEXT.test = "tests/runtime/test_sql_observer.py::test_x"  # this file is the running test's file
+    conn = sqlite3.connect(":memory:")
+    _lookup(conn, 1)
+    _lookup(conn, 2)
+    _lookup(conn, 3)
+    _lookup(conn, 4)
+    _lookup(conn, 5)
+    assert _judged(observer) == []
+    for key in range(5):  # one line of the test, in a loop: grouped
+        _lookup(conn, key)
+    [hit] = _judged(observer)
+    assert (hit["code"], hit["d"], hit["site"][2]) == ("BG500", 5, "_lookup")
+
+
+def test_statements_without_a_project_frame_are_not_judged(observer: SqlObserver) -> None:
+    observer.root = "/nonexistent-root"  # nothing on the stack is project code
+    observer._files.clear()
+    observer._skip_files.clear()
+    conn = sqlite3.connect(":memory:")
+    for i in range(6):
+        conn.execute("SELECT ?", (i,)).fetchall()
+    assert _judged(observer) == []

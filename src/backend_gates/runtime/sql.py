@@ -47,10 +47,13 @@ _WHERE = re.compile(r"\bWHERE\b", re.I)
 _PYFORMAT = re.compile(r"(?<!%)%s")
 _MIGRATION_TABLES = (("alembic_version", "alembic"), ("django_migrations", "django"))
 
-# ORM lazy/relationship loading: (path fragment, function names or None for any function)
-_LAZY_FRAMES: tuple[tuple[str, frozenset[str] | None], ...] = (
-    (os.path.join("sqlalchemy", "orm", "strategies.py"), frozenset({"_load_for_state", "_emit_lazyload"})),
-    (os.path.join("django", "db", "models", "fields", "related_descriptors.py"), None),
+# Frames that change how a statement is judged: (path fragment, function names or None for any
+# function, kind). "lazy": an ORM lazy/relationship load; "internal": the framework's own
+# bookkeeping query (never an N+1 or duplicate of the project's).
+_FRAME_RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
+    (os.path.join("sqlalchemy", "orm", "strategies.py"), frozenset({"_load_for_state", "_emit_lazyload"}), "lazy"),
+    (os.path.join("django", "db", "models", "fields", "related_descriptors.py"), None, "lazy"),
+    (os.path.join("django", "db", "backends", "sqlite3", "operations.py"), frozenset({"_quote_params_for_last_executed_query"}), "internal"),
 )
 _SKIP_PATHS = (
     f"{os.sep}site-packages{os.sep}",
@@ -171,10 +174,20 @@ class Group:
     lazy: bool = False
     total_ms: float = 0.0
     allowances: set[int] = field(default_factory=set)
+    writes_seen: int = 0  # writes in the scope when the group started
+    data_changed: bool = False
 
     @property
     def d(self) -> int:
         return len(self.params)
+
+
+@dataclass
+class StackInfo:
+    site: tuple[str, int, str] | None = None
+    lazy: bool = False
+    internal: bool = False
+    test_line: int | None = None
 
 
 @dataclass
@@ -222,6 +235,7 @@ class SqlObserver:
         self.errors: list[str] = []
         self.stats: dict[str, FingerprintStats] = {}
         self.groups: dict[tuple[Any, ...], Group] = {}
+        self._writes: dict[str, int] = {}  # writes per open scope (duplicates need unchanged data)
         self.scope_counts: dict[str, list[Any]] = {}  # scope -> [count, label, test, site of first]
         self.candidates: list[dict[str, Any]] = []
         self.migrations: dict[str, int] = {}
@@ -319,11 +333,11 @@ class SqlObserver:
             self._fp_cache[sql] = hit
         return hit
 
-    def _file_info(self, filename: str) -> tuple[str | None, tuple[frozenset[str] | None, ...]]:
-        """(project-relative path or None, lazy-loader rule or ())."""
+    def _file_info(self, filename: str) -> tuple[str | None, tuple[tuple[frozenset[str] | None, str], ...]]:
+        """(project-relative path or None, frame rules of this file or ())."""
         info = self._files.get(filename)
         if info is None:
-            lazy = tuple(names for frag, names in _LAZY_FRAMES if filename.endswith(frag))
+            lazy = tuple((names, kind) for frag, names, kind in _FRAME_RULES if filename.endswith(frag))
             rel: str | None = None
             absolute = os.path.abspath(filename) if not filename.startswith("<") else ""
             if absolute.startswith(self.root + os.sep) and not any(s in absolute for s in _SKIP_PATHS):
@@ -336,11 +350,13 @@ class SqlObserver:
                 self._skip_files.add(filename)
         return info
 
-    def _stack(self) -> tuple[tuple[str, int, str] | None, bool]:
-        """The first frame in project code (path, line, function) and whether an ORM lazy load is on the way."""
+    def _stack(self, test_file: str | None = None) -> "StackInfo":
+        """Walk outwards from the capture: the first frame in project code (the call site), whether
+        an ORM lazy load or framework bookkeeping is on the way, and (with `test_file`) the line of
+        the innermost frame in the running test's file."""
         frame: Any = sys._getframe(2)
-        lazy = False
-        skip = self._skip_files  # neither project code nor an ORM lazy loader: the common case
+        info = StackInfo()
+        skip = self._skip_files  # neither project code nor a special frame: the common case
         depth = 0
         hops = 0
         glet: Any = None
@@ -363,15 +379,24 @@ class SqlObserver:
                 depth += 1
                 continue
             rel, rules = self._files.get(filename) or self._file_info(filename)
-            if rules and not lazy:
-                for names in rules:
+            if rules and info.site is None:
+                for names, kind in rules:
                     if names is None or code.co_name in names:
-                        lazy = True
+                        if kind == "lazy":
+                            info.lazy = True
+                        else:
+                            info.internal = True
             if rel is not None:
-                return (rel, frame.f_lineno, code.co_name), lazy
+                if info.site is None:
+                    info.site = (rel, frame.f_lineno, code.co_name)
+                    if test_file is None:
+                        return info
+                elif rel == test_file:  # a test frame outside the call site: the test's calling line
+                    info.test_line = frame.f_lineno
+                    return info
             frame = frame.f_back
             depth += 1
-        return None, lazy
+        return info
 
     def record(
         self,
@@ -431,12 +456,16 @@ class SqlObserver:
             if stats is None:
                 stats = self.stats[fp] = FingerprintStats(redact_sql(sql), kind, dialect)
             stats.add(ms, test, self._rng)
-            site = None
-            lazy = False
             # slow *queries*: DDL and PRAGMAs (schema set-up in fixtures) are timed, never findings
             slow = ms > self.slow_ms and kind in ("select", "write")
-            if slow or (kind == "select" and not many) or request is not None:
-                site, lazy = self._stack()
+            groupable = kind == "select" and not many and not batch
+            stack = StackInfo()
+            if slow or groupable or request is not None:
+                # outside requests, executions reached from different lines of the test are
+                # separate invocations by the test, not one loop in the code under test
+                test_file = test.split("::", 1)[0] if (groupable and request is None and test) else None
+                stack = self._stack(test_file)
+            site = stack.site
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
@@ -452,17 +481,22 @@ class SqlObserver:
                 if entry is None:
                     entry = self.scope_counts[scope] = [0, label, test, site]
                 entry[0] += 1
-            if kind == "select" and not many and not batch:
-                key = (scope, fp, site)
+            if kind == "write":
+                self._writes[scope] = self._writes.get(scope, 0) + 1
+            if groupable and site is not None and not stack.internal:
+                key = (scope, fp, site, stack.test_line)
                 group = self.groups.get(key)
+                writes = self._writes.get(scope, 0)
                 if group is None:
                     group = self.groups[key] = Group(
-                        label, test, ctx.phase, request is not None, fp, site, redact_sql(sql)
+                        label, test, ctx.phase, request is not None, fp, site, redact_sql(sql), writes_seen=writes
                     )
+                elif group.writes_seen != writes:
+                    group.data_changed = True  # a write between repeats: re-reading is not a duplicate
                 group.n += 1
                 if len(group.params) < MAX_DISTINCT:
                     group.params.add(_param_key(sql, params))
-                group.lazy = group.lazy or lazy
+                group.lazy = group.lazy or stack.lazy
                 group.total_ms += ms
                 for allowance in self.allowances:
                     if not allowance.closed:
@@ -481,6 +515,7 @@ class SqlObserver:
         """Judge the open groups (end of a test phase) and drop them."""
         with self._lock:
             groups, self.groups = self.groups, {}
+            self._writes = {}
             counts, self.scope_counts = self.scope_counts, {}
             by_id = {a.id: a for a in self.allowances}
             for group in groups.values():
@@ -514,7 +549,7 @@ class SqlObserver:
             code, confidence = "BG500", "high"
         elif d >= self.n_plus_one:
             code, confidence = "BG500", "medium"
-        elif d == 1 and n >= 3:
+        elif d == 1 and n >= 3 and not group.data_changed:
             code = "BG501"
         if code is None:
             return
@@ -676,7 +711,7 @@ class SqlObserver:
     def _scan(self, fp: str, sql: str, table: str, rows: int, dialect: str) -> None:
         if rows <= self.full_scan_rows:
             return
-        site, _lazy = self._stack()
+        site = self._stack().site
         self.scans.append({
             "fingerprint": fp, "table": table, "rows": rows, "dialect": dialect, "example": redact_sql(sql),
             "test": CONTEXT.test, "site": list(site) if site else None,
