@@ -431,7 +431,7 @@ def test_allowances_budgets_slow_queries_and_full_scans(pytester: pytest.Pyteste
     ])
 
     dup = _findings(event, "BG501")
-    assert [(f["line"], f["extra"]["n"], f["extra"]["d"]) for f in dup] == [(_line_of(src, "# DUP"), 3, 1)]
+    assert [(f["line"], f["extra"]["n"], f["extra"]["d"], f["severity"]) for f in dup] == [(_line_of(src, "# DUP"), 3, 1, "info")]
 
     slow = [f for f in _findings(event, "BG502") if "sleepy" in f["extra"]["example"]]
     assert [(f["line"], f["extra"]["slow"]) for f in slow] == [(_line_of(src, "# SLOW"), 2)]
@@ -652,12 +652,12 @@ def test_configuration_deselects_runtime_rules_and_overrides_severity(pytester: 
         "    for _ in range(3):\n"
         "        conn.execute('SELECT 1').fetchall()\n"
     )
-    _project(pytester, {"tests/test_x.py": body}, pyproject=PYPROJECT + 'ignore = ["BG500"]\n[tool.backend-gates.severity]\nBG501 = "info"\n')
+    _project(pytester, {"tests/test_x.py": body}, pyproject=PYPROJECT + 'ignore = ["BG500"]\n[tool.backend-gates.severity]\nBG501 = "error"\n')
     result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
     result.assert_outcomes(passed=1)
     event = _report(pytester)
-    assert [(f["rule"], f["severity"]) for f in event["findings"]] == [("BG501", "info")]
-    assert _gates(event)["DB-PERF"]["status"] == "warned"
+    assert [(f["rule"], f["severity"]) for f in event["findings"]] == [("BG501", "error")]
+    assert _gates(event)["DB-PERF"]["status"] == "failed"
 
 
 SYNC_ENDPOINT_TESTS = """

@@ -53,7 +53,11 @@ class DuplicateQuery(RuntimeCheck):
     """The identical SELECT (same parameters) ran three or more times from one call site in one scope.
 
     Why it matters: the result was already known; repeating the statement costs round trips and
-    usually means a missing cache or a lookup inside a loop with a constant argument.
+    usually means a missing cache or a lookup inside a loop with a constant argument (or a lazy
+    load of the same related row for every item). Inside an HTTP request it is a warning; in a test
+    scope it is info, because a loop in the test body calling the code under test repeats
+    statements on purpose. A write in the same scope between the repeats means the data changed:
+    not a duplicate.
     Known limits: statements with different literal text but the same meaning are separate
     parameter sets; counted per call site, so the same lookup from different lines is not flagged.
     """
