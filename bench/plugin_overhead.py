@@ -157,8 +157,7 @@ def main() -> int:
     plain = statistics.median(times["plain"])
     gates = statistics.median(times["backend-gates"])
     collected = subprocess.run(base + ["--collect-only", "-q"], cwd=root, capture_output=True, text=True).stdout
-    found = [line.split()[0] for line in collected.splitlines() if "tests collected" in line or "test collected" in line]
-    count = found[-1] if found else "?"
+    count = sum(int(line.rsplit(":", 1)[1]) for line in collected.splitlines() if line.rstrip()[-1:].isdigit() and ": " in line)
     print(f"suite: {count} tests in {root}")
     for name, values in times.items():
         print(f"{name:>14}: wall median {statistics.median(values):.2f}s  runs {', '.join(f'{v:.2f}' for v in values)}")
