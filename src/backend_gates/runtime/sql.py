@@ -301,14 +301,20 @@ class SqlObserver:
 
     # plugin notifications (optional part of the observer protocol)
     def begin_test(self, item: Any) -> None:
-        self.install()
-        for mark in item.iter_markers("backend_gates_allow_n_plus_one"):
-            reason = str(mark.kwargs.get("reason") or (mark.args[0] if mark.args else "") or "")
-            path, line = _item_location(item, self.root)
-            self._add_allowance(reason, "marker", path, line, item.nodeid)
+        try:
+            self.install()
+            for mark in item.iter_markers("backend_gates_allow_n_plus_one"):
+                reason = str(mark.kwargs.get("reason") or (mark.args[0] if mark.args else "") or "(no reason given)")
+                path, line = _item_location(item, self.root)
+                self._add_allowance(reason, "marker", path, line, item.nodeid)
+        except Exception as exc:  # recorded: the SQL gates become not_evaluated, the test runs on
+            self._error(f"begin_test: {type(exc).__name__}: {exc}")
 
     def end_phase(self, item: Any, phase: str) -> None:
-        self.flush(final_for_test=item.nodeid if phase == "teardown" else None)
+        try:
+            self.flush(final_for_test=item.nodeid if phase == "teardown" else None)
+        except Exception as exc:
+            self._error(f"flush: {type(exc).__name__}: {exc}")
 
     # ------------------------------------------------------------------ recording
     def _error(self, message: str) -> None:
