@@ -287,6 +287,18 @@ def test_psycopg_loop():
         conn.rollback()
 
 
+def test_psycopg_async_loop():
+    import asyncio
+
+    async def main():
+        async with await psycopg.AsyncConnection.connect(DSN) as conn:
+            for owner in range(5):
+                cur = await conn.execute("SELECT id FROM items WHERE owner = %s ORDER BY id LIMIT 1", (owner,))  # ASYNC PSYCOPG N+1
+                await cur.fetchall()
+
+    asyncio.run(main())
+
+
 def test_psycopg2_loop():
     conn = psycopg2.connect(DSN)
     try:
@@ -310,12 +322,15 @@ def test_psycopg_and_psycopg2_against_real_postgres(pytester: pytest.Pytester, f
     ))
     monkeypatch.setenv("BG_TEST_DSN", fresh_pg_database)
     result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     event = _report(pytester)
     test_file = pytester.path / "tests" / "test_pg.py"
     hits = {f["line"]: f for f in _findings(event, "BG500")}
-    assert set(hits) == {_line_of(test_file, "# PSYCOPG N+1"), _line_of(test_file, "# PSYCOPG2 N+1")}
-    assert {(h["extra"]["n"], h["extra"]["d"]) for h in hits.values()} == {(6, 6), (5, 5)}
+    assert {line: (h["extra"]["n"], h["extra"]["d"]) for line, h in hits.items()} == {
+        _line_of(test_file, "# PSYCOPG N+1"): (6, 6),
+        _line_of(test_file, "# PSYCOPG2 N+1"): (5, 5),
+        _line_of(test_file, "# ASYNC PSYCOPG N+1"): (5, 5),
+    }
     assert all(h["extra"]["scope"].endswith("(call)") for h in hits.values())  # no request: the test's call phase
     # EXPLAIN found the sequential scans of the 3000-row table (no index on owner)
     scans = _findings(event, "BG506")

@@ -253,6 +253,7 @@ class SqlObserver:
         self._rng = random.Random(0)
         self._undo: list[Callable[[], None]] = []
         self._installed: set[str] = set()
+        self._pending: tuple[str, ...] = ("sqlalchemy", "django", "psycopg", "psycopg2")
         self._lock = threading.RLock()
         self.started = False
 
@@ -272,6 +273,8 @@ class SqlObserver:
 
     def install(self) -> None:
         """Install every capture whose library is importable or imported; cheap to call again."""
+        if self._installed and not any(name in sys.modules for name in self._pending):
+            return  # the common case at every test start: nothing new was imported
         for name, installer, always in (
             ("sqlite3", self._install_sqlite3, True),
             ("sqlalchemy", self._install_sqlalchemy, False),
@@ -282,6 +285,7 @@ class SqlObserver:
             if name in self._installed or (not always and name not in sys.modules):
                 continue
             self._installed.add(name)
+            self._pending = tuple(n for n in self._pending if n != name)
             try:
                 installer()
             except Exception as exc:  # a capture path that cannot install costs only itself
@@ -519,6 +523,8 @@ class SqlObserver:
     # ------------------------------------------------------------------ judging
     def flush(self, final_for_test: str | None = None) -> None:
         """Judge the open groups (end of a test phase) and drop them."""
+        if not (self.groups or self.scope_counts or self.allowances or self._writes):
+            return
         with self._lock:
             groups, self.groups = self.groups, {}
             self._writes = {}
