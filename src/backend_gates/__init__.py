@@ -15,7 +15,9 @@ __all__ = [
     "Report",
     "RuleInfo",
     "Severity",
+    "allow_n_plus_one",
     "check_paths",
+    "query_budget",
 ]
 
 
@@ -26,3 +28,17 @@ def check_paths(paths: list[str], **overrides: object) -> Report:
 
     config = load_config(overrides={k.replace("_", "-"): v for k, v in overrides.items()})
     return check(paths, config)
+
+
+def allow_n_plus_one(reason: str) -> object:
+    """Context manager: allow a known N+1 inside the block, with a reason (see runtime/sql.py)."""
+    from .runtime.sql import allow_n_plus_one as _allow
+
+    return _allow(reason)
+
+
+def query_budget(max_queries: int) -> object:
+    """Context manager: fail when the block runs more than `max_queries` SQL statements."""
+    from .runtime.sql import query_budget as _budget
+
+    return _budget(max_queries)

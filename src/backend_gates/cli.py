@@ -321,6 +321,7 @@ FEATURE_COMMAND_MODULES.extend(["backend_gates.lsp", "backend_gates.report_cmd"]
 FEATURE_COMMAND_MODULES.append("backend_gates.routes.command")
 FEATURE_COMMAND_MODULES.append("backend_gates.openapi.cli")
 FEATURE_COMMAND_MODULES += ["backend_gates.sql.inventory", "backend_gates.migrations.cli"]
+FEATURE_COMMAND_MODULES.append("backend_gates.merge_cmd")  # merge CI shard reports
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,21 @@ class BackendGatesWarning(UserWarning):
     """Something backend-gates could not do; the tests' outcome is unchanged."""
 
 
+def warn(message: str) -> None:
+    """Emit a BackendGatesWarning. Never raises, even when the user's filters turn warnings into
+    errors (`-W error`, `filterwarnings = error`): the terminal summary still shows the message."""
+    try:
+        warnings.warn(BackendGatesWarning(message), stacklevel=2)
+    except Exception:
+        log.debug("warning not emitted (warnings are errors here): %s", message)
+
+
+def pytest_addhooks(pluginmanager: Any) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("backend-gates", "backend-gates: checklist gates")
     group.addoption("--backend-gates", action="store_true", default=None, help="evaluate every checklist gate for this test run")
@@ -44,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--backend-gates-migrations", action="store_true", default=False,
         help="round-trip every migration (up, down, up) on a scratch database at session end (DSN: $BACKEND_GATES_ROUNDTRIP_DSN)",
     )
+    group.addoption("--backend-gates-webhook", metavar="URL", default=None, help="POST the report event (JSON) to URL; failure is a warning")
     parser.addini("backend_gates", type="bool", default=False, help="evaluate checklist gates (same as --backend-gates)")
     parser.addini("backend_gates_enforce", type="bool", default=False, help="fail the session when a gate fails")
     parser.addini("backend_gates_report", default="", help="gate report path")
@@ -67,6 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from .migrations.pytest_plugin import MigrationsPlugin
 
         config.pluginmanager.register(MigrationsPlugin(config), "backend-gates-migrations")
+    config.addinivalue_line(
+        "markers",
+        "backend_gates_allow_n_plus_one(reason): a known N+1 in this test is allowed (reported as suppressed; an unused allowance is a finding)",
+    )
     enabled = config.getoption("backend_gates") or config.getini("backend_gates")
     if not enabled:
         return
@@ -85,11 +105,12 @@ class GatesPlugin:
         self.settings: Any = None
         self.observers: list[Any] = []  # runtime/ observers (see runtime/__init__.py)
         self.observer_errors: dict[str, str] = {}
+        self.sink_warnings: list[str] = []
         try:
             self.settings = self._load_settings()
         except Exception as exc:  # config errors: say so, never break the test run
             self.error = f"configuration: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
 
     # ------------------------------------------------------------------ settings
     def _load_settings(self) -> Any:
@@ -148,11 +169,23 @@ class GatesPlugin:
         CONTEXT.test = item.nodeid
         CONTEXT.markers = frozenset(m.name for m in item.iter_markers())
         CONTEXT.expect_errors = bool(CONTEXT.markers & {"xfail", "backend_gates_expect_errors"})
+        self._notify("begin_test", item)
         try:
             yield
         finally:
             CONTEXT.test = None
             CONTEXT.phase = None
+
+    def _notify(self, method: str, *args: Any) -> None:
+        """Optional observer callbacks (begin_test(item), end_phase(item, phase)); errors are recorded."""
+        for observer in self.observers:
+            callback = getattr(observer, method, None)
+            if callback is None:
+                continue
+            try:
+                callback(*args)
+            except Exception as exc:
+                self.observer_errors[getattr(observer, "name", repr(observer))] = f"{method}: {exc}"
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
@@ -160,6 +193,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "setup"
         yield
+        self._notify("end_phase", item, "setup")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
@@ -167,6 +201,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "call"
         yield
+        self._notify("end_phase", item, "call")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: Any) -> Any:
@@ -174,6 +209,7 @@ class GatesPlugin:
 
         CONTEXT.phase = "teardown"
         yield
+        self._notify("end_phase", item, "teardown")
 
     def _stop_observers(self) -> None:
         for observer in self.observers:
@@ -220,11 +256,16 @@ class GatesPlugin:
                 workeroutput["backend_gates"] = data
             return
         try:
-            self.report = self._evaluate()
+            with warnings.catch_warnings():
+                # our dependencies' deprecations are not the user's; `filterwarnings = error`
+                # must not turn them into a failed evaluation
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
+                self.report = self._evaluate()
         except Exception as exc:  # never let our failure change the tests' outcome
             log.debug("backend-gates failed", exc_info=True)
             self.error = f"internal error: {type(exc).__name__}: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
             try:
                 self.report = self._fallback_report(self.error)
             except Exception:  # pragma: no cover - last resort
@@ -242,7 +283,15 @@ class GatesPlugin:
             self._write(self.report)
         except Exception as exc:
             self.error = f"cannot write the report: {exc}"
-            warnings.warn(BackendGatesWarning(f"backend-gates: {self.error}"), stacklevel=1)
+            warn(f"backend-gates: {self.error}")
+        try:
+            from .runtime.sinks import emit
+
+            for problem in emit(self, self.report):
+                self.sink_warnings.append(problem)
+                warn(f"backend-gates: {problem}")
+        except Exception as exc:  # a sink never changes the outcome
+            self.sink_warnings.append(f"report sinks: {exc}")
         enforce = self.settings is not None and self.settings["enforce"] and not baseline_file
         if enforce and any(g.status.value == "failed" for g in self.report.gates):
             if session.exitstatus == pytest.ExitCode.OK:
@@ -285,6 +334,10 @@ class GatesPlugin:
             tr.write_line(f"baseline: {len(unused)} entr{'y' if one else 'ies'} no longer occur{'s' if one else ''}; rewrite it to shrink it")
         if self.error:
             tr.write_line(f"backend-gates warning: {self.error}")
+        for name, problem in sorted(self.observer_errors.items()):
+            tr.write_line(f"backend-gates warning: runtime {name}: {problem}")
+        for problem in self.sink_warnings:
+            tr.write_line(f"backend-gates warning: {problem}")
 
     # ------------------------------------------------------------------ work
     def _evaluate(self) -> Any:
@@ -311,7 +364,7 @@ class GatesPlugin:
                         cov = coverage.setdefault(gate_id, Coverage())
                         cov.evaluated = False
                         cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
-                    warnings.warn(BackendGatesWarning(f"backend-gates: {observer.name}: {exc}"), stacklevel=1)
+                    warn(f"backend-gates: {observer.name}: {exc}")
             _apply_selection(report, self.settings)
             from .baseline import narrow_runtime
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 from .context import CONTEXT, RunContext
 
 OBSERVERS: list[str] = []
+OBSERVERS.append("backend_gates.runtime.sql:SqlObserver")  # SQL capture: DB-PERF, M-QUERY, DB-INDEX, DB-MIGRATE
 
 __all__ = ["CONTEXT", "OBSERVERS", "RunContext"]
 

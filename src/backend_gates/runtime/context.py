@@ -26,13 +26,13 @@ class RunContext:
         self.expect_errors: bool = False  # pytest.raises / xfail / backend_gates_expect_errors
         self._local = threading.local()
         self._next_id = 0
+        # every open request scope, all threads: a test client may serve the request in another
+        # thread (Starlette's portal, a threadpool for sync endpoints) than the one that opened it
+        self._open: list[RequestScope] = []
+        self._open_lock = threading.Lock()
         # evidence per test nodeid, for T-KINDS: "sql" (touched a DB), "http" (used a test
         # client), "contract" (a response was validated against the spec)
         self.evidence: dict[str, set[str]] = {}
-        # every open request scope, any thread, oldest first: a thread with no scope of its own
-        # (the app's thread under TestClient, a threadpool running a sync endpoint, a live
-        # server) sees the newest in-flight request as its current one
-        self.inflight: list[RequestScope] = []
 
     def note(self, kind: str) -> None:
         """Record that the current test produced evidence of `kind`."""
@@ -48,26 +48,29 @@ class RunContext:
         return stack
 
     def push_request(self, method: str, path: str) -> RequestScope:
-        self._next_id += 1
-        scope = RequestScope(method.upper(), path, self._next_id)
+        with self._open_lock:
+            self._next_id += 1
+            scope = RequestScope(method.upper(), path, self._next_id)
+            self._open.append(scope)
         self.requests.append(scope)
-        self.inflight.append(scope)
         return scope
 
     def pop_request(self, scope: RequestScope) -> None:
         stack = self.requests
         if scope in stack:
             stack.remove(scope)
-        if scope in self.inflight:
-            self.inflight.remove(scope)
+        with self._open_lock:
+            if scope in self._open:
+                self._open.remove(scope)
 
     @property
     def request(self) -> RequestScope | None:
+        """This thread's innermost scope; else the only open scope of any thread (else None)."""
         stack = self.requests
         if stack:
             return stack[-1]
-        inflight = self.inflight
-        return inflight[-1] if inflight else None
+        open_scopes = self._open
+        return open_scopes[0] if len(open_scopes) == 1 else None
 
     def scope_key(self) -> str:
         """The innermost recorded HTTP request, else the test and phase."""

@@ -1,0 +1,99 @@
+"""Where the gate report goes besides the report file: the `pytest_backend_gates_report` hook,
+a webhook (POST JSON; timeout, retries; failure is a warning) and the CI step summary.
+
+`emit(plugin, report)` returns the problems met (each becomes a warning); it never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT = 10.0
+WEBHOOK_RETRIES = 2  # attempts after the first one
+WEBHOOK_BACKOFF = 0.5
+
+
+def emit(plugin: Any, report: Any) -> list[str]:
+    problems: list[str] = []
+    config = plugin.pytest_config
+    try:
+        config.hook.pytest_backend_gates_report(report=report)
+    except Exception as exc:
+        problems.append(f"pytest_backend_gates_report hook failed: {type(exc).__name__}: {exc}")
+    settings = plugin.settings
+    url = config.getoption("backend_gates_webhook") or (settings["runtime.webhook"] if settings is not None else "")
+    event: dict[str, Any] | None = None
+    if url:
+        from ..event import to_event
+
+        event = to_event(report)
+        problem = post_webhook(str(url), event)
+        if problem:
+            problems.append(problem)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        try:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(step_summary(report))
+        except OSError as exc:
+            problems.append(f"cannot write the CI step summary {summary_path}: {exc.strerror}")
+    return problems
+
+
+def post_webhook(
+    url: str, event: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT, retries: int = WEBHOOK_RETRIES
+) -> str | None:
+    """POST the event; None on success, else what went wrong (the URL's credentials redacted)."""
+    from ..redact import redact_text
+
+    if not url.startswith(("http://", "https://")):
+        return f"webhook {redact_text(url)}: only http(s) URLs are supported"
+    body = json.dumps(event, default=str).encode("utf-8")
+    last = ""
+    for attempt in range(retries + 1):
+        request = urllib.request.Request(
+            url, data=body, method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "backend-gates"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured URL
+                if 200 <= response.status < 300:
+                    return None
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                break  # the receiver refuses this request; retrying will not help
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            last = str(getattr(exc, "reason", exc))
+        if attempt < retries:
+            time.sleep(WEBHOOK_BACKOFF * (2**attempt))
+    return f"webhook {redact_text(url)} failed after {attempt + 1} attempt(s): {last}"
+
+
+def step_summary(report: Any) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: gate table, then the top findings."""
+    from ..redact import redact_text
+
+    icons = {"passed": "✅", "failed": "❌", "warned": "⚠️", "not_evaluated": "➖"}
+    lines = ["## backend-gates", "", f"Status: **{report.status.value}**", "", "| gate | status | findings | reason |", "|---|---|---|---|"]
+    for gate in report.gates:
+        reason = redact_text(gate.reason).replace("|", "\\|")
+        lines.append(f"| `{gate.id}` | {icons.get(gate.status.value, '')} {gate.status.value} | {gate.findings} | {reason} |")
+    active = [f for f in report.findings if not f.suppressed]
+    if active:
+        lines += ["", "| rule | location | message |", "|---|---|---|"]
+        for f in active[:30]:
+            message = f.message.replace("|", "\\|")
+            lines.append(f"| {f.code} | `{f.location.path}:{f.location.line}` | {message} |")
+        if len(active) > 30:
+            lines.append(f"\n… and {len(active) - 30} more (see the report file)")
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,217 @@
+"""From the SQL observer's aggregates to findings, gate coverage and `metrics["queries"]`.
+
+DB-PERF (N+1, duplicate queries, slow queries, request budgets, unused allowances), M-QUERY
+(time budget per fingerprint), DB-INDEX runtime (full scans from EXPLAIN), DB-MIGRATE runtime
+(migrations applied during the tests).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..model import Finding, Location, Severity, Suppression, ToolError, fingerprint
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sql import SqlObserver
+
+GATES = ("DB-PERF", "M-QUERY", "DB-INDEX", "DB-MIGRATE")
+MAX_QUERY_METRICS = 500
+LARGE_MARGIN = 3.0  # one execution at >= 3x the budget is not noise
+
+
+def _site_text(site: list[Any] | None) -> str:
+    if not site:
+        return "an unknown call site"
+    path, line, func = site
+    return f"{path}:{line}" + (f" ({func})" if func else "")
+
+
+def _scope_text(c: dict[str, Any]) -> str:
+    scope = c.get("scope") or ""
+    test = c.get("test")
+    if c.get("request") and test:
+        return f"request {scope} in {test}"
+    return scope or (test or "the test run")
+
+
+def _location(c: dict[str, Any]) -> Location:
+    site = c.get("site")
+    if site and site[0]:
+        return Location(str(site[0]), int(site[1] or 1))
+    test = c.get("test") or ""
+    return Location(test.split("::", 1)[0] or ".", 1)
+
+
+def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
+    from ..checks.base import REGISTRY
+    from ..engine import Coverage, apply_overrides, selected
+
+    runtime_checks: list[Any] = [cls for cls, _opts in selected(settings, ("runtime",))]
+    enabled: dict[str, Any] = {cls.code: cls for cls in runtime_checks}
+    coverage: dict[str, Any] = report.extra.setdefault("coverage", {})
+    threshold = float(settings["thresholds.slow-query-ms"])
+    findings: list[Finding] = []
+
+    def make(code: str, loc: Location, anchor: str, *, severity: str | None = None, allowed: str | None = None,
+             allowed_line: int = 0, evidence: str = "", extra: dict[str, Any] | None = None, **fmt: Any) -> None:
+        cls = enabled.get(code)
+        if cls is None:
+            return
+        finding = cls.make_finding(
+            loc, evidence=evidence, extra=extra or {}, severity=Severity(severity) if severity else None, **fmt
+        )
+        from ..redact import redact_text
+
+        changes: dict[str, Any] = {
+            "fingerprint": fingerprint(code, loc.path, anchor),
+            "message": redact_text(finding.message),
+        }
+        if allowed is not None:
+            changes["suppression"] = Suppression(allowed, allowed_line or loc.line, "allowance")
+        import dataclasses
+
+        findings.append(dataclasses.replace(finding, **changes))
+
+    # N+1, duplicates, budgets, unused allowances ------------------------------------------
+    seen: set[tuple[Any, ...]] = set()
+    candidates = sorted(
+        obs.candidates,
+        key=lambda c: (c["code"], str(c.get("site")), str(c.get("test")), str(c.get("scope")), str(c.get("fingerprint"))),
+    )
+    for c in candidates:
+        code = c["code"]
+        key = (code, str(c.get("site")), c.get("test"), c.get("scope"), c.get("fingerprint"), c.get("phase"), c.get("reason"))
+        if key in seen:
+            continue
+        seen.add(key)
+        loc = _location(c)
+        scope = _scope_text(c)
+        site = _site_text(c.get("site"))
+        if code in ("BG500", "BG501"):
+            extra = {
+                "scope": scope, "fingerprint": c["fingerprint"], "n": c["n"], "d": c["d"], "example": c["example"],
+                "call_site": site, "test": c.get("test"), "phase": c.get("phase"), "confidence": c.get("confidence"),
+                "orm_lazy_load": c.get("lazy", False),
+            }
+            allowed_at = c.get("allowed_at") or [None, 0]
+            make(code, loc, f"{c['fingerprint']}|{scope}|{site}", severity=c.get("severity"), allowed=c.get("allowed"),
+                 allowed_line=int(allowed_at[1] or 0), evidence=c["example"], extra=extra,
+                 n=c["n"], d=c["d"], site=site, scope=scope)
+        elif code == "BG503":
+            make(code, loc, f"{scope}|{c['n']}", extra={"scope": scope, "n": c["n"], "budget": c["budget"], "call_site": site},
+                 scope=scope, n=c["n"], budget=c["budget"])
+        elif code == "BG504":
+            make(code, loc, f"{c.get('test')}|{c.get('reason')}", extra={"reason": c.get("reason"), "test": c.get("test"), "kind": c.get("kind")},
+                 reason=c.get("reason") or "no reason", test=c.get("test") or "the run")
+
+    # slow queries and the M-QUERY budget ---------------------------------------------------
+    metrics: dict[str, Any] = {}
+    ordered = sorted(obs.stats.items(), key=lambda kv: (-kv[1].total_ms, kv[0]))
+    for fp, stats in ordered:
+        p95 = stats.p95()
+        if len(metrics) < MAX_QUERY_METRICS:
+            metrics[fp] = {
+                "sql": stats.sql, "count": stats.count, "max_ms": round(stats.max_ms, 3), "p95_ms": round(p95, 3),
+                "mean_ms": round(stats.total_ms / stats.count, 3) if stats.count else 0.0,
+                "tests": sorted(stats.tests), "kind": stats.kind, "dialect": stats.dialect, "slow": stats.slow_count,
+            }
+        if not stats.slow_count:
+            continue
+        first = stats.slow[0] if stats.slow else {}
+        c = {"site": first.get("site"), "test": first.get("test")}
+        loc = _location(c)
+        extra = {
+            "scope": first.get("test"), "fingerprint": fp, "n": stats.count, "d": None, "example": stats.sql,
+            "call_site": _site_text(first.get("site")), "slow": stats.slow_count, "max_ms": round(stats.max_ms, 1),
+        }
+        make("BG502", loc, fp, evidence=stats.sql, extra=extra, count=stats.slow_count, threshold=f"{threshold:g}",
+             max_ms=f"{stats.max_ms:.1f}", test=first.get("test") or "the test run")
+        reliable = stats.slow_count >= 2 or stats.max_ms >= LARGE_MARGIN * threshold
+        make("BG505", loc, fp, severity=None if reliable else "info", evidence=stats.sql,
+             extra={**extra, "noisy": not reliable, "p95_ms": round(p95, 1)},
+             threshold=f"{threshold:g}", max_ms=f"{stats.max_ms:.1f}", p95_ms=f"{p95:.1f}", slow=stats.slow_count, count=stats.count)
+    report.metrics["queries"] = metrics
+
+    # full scans ------------------------------------------------------------------------------
+    scanned: set[tuple[str, str]] = set()
+    for scan in sorted(obs.scans, key=lambda s: (s["fingerprint"], s["table"], str(s.get("test")))):
+        scan_key = (scan["fingerprint"], scan["table"])
+        if scan_key in scanned:
+            continue
+        scanned.add(scan_key)
+        make("BG506", _location(scan), f"{scan['fingerprint']}|{scan['table']}", evidence=scan["example"],
+             extra={"fingerprint": scan["fingerprint"], "table": scan["table"], "rows": scan["rows"], "example": scan["example"],
+                    "call_site": _site_text(scan.get("site")), "test": scan.get("test"), "dialect": scan["dialect"]},
+             table=scan["table"], rows=f">{obs.full_scan_rows}" if scan["rows"] > obs.full_scan_rows else scan["rows"])
+
+    # DB-MIGRATE runtime ------------------------------------------------------------------------
+    migrate = coverage.setdefault("DB-MIGRATE", Coverage())
+    if "BG507" not in enabled:
+        pass  # deselected by configuration: the runtime part says nothing
+    elif obs.migrations:
+        migrate.checks.append("BG507")
+        migrate.evaluated = True
+        migrate.evidence["runtime_migrations"] = {
+            tool: f"{count} migration record write(s) seen ({'alembic upgrade' if tool == 'alembic' else 'Django migrate'})"
+            for tool, count in sorted(obs.migrations.items())
+        }
+    elif settings["db.require-migrations-applied"]:
+        migrate.checks.append("BG507")
+        migrate.evaluated = True
+        where = settings.describe_file() if settings.file else "pyproject.toml"
+        make("BG507", Location(where, 1), "no-migrations")
+    else:
+        migrate.checks.append("BG507")
+        migrate.reasons.append("runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
+
+    # coverage of the other gates ---------------------------------------------------------------
+    captured = obs.statements > 0
+    for gate_id, codes in (("DB-PERF", ("BG500", "BG501", "BG502", "BG503", "BG504")), ("M-QUERY", ("BG505",))):
+        if not any(c in enabled for c in codes):
+            continue
+        cov = coverage.setdefault(gate_id, Coverage())
+        cov.checks.extend(c for c in codes if c in enabled)
+        cov.evidence["runtime_sql"] = {"statements": obs.statements, "fingerprints": len(obs.stats)}
+        if captured:
+            cov.evaluated = True
+        else:
+            cov.reasons.append("runtime: no SQL statement was captured during the tests")
+    index = coverage.setdefault("DB-INDEX", Coverage())
+    if "BG506" not in enabled:
+        pass
+    elif not obs.explain:
+        index.checks.append("BG506")
+        index.reasons.append("runtime: full-scan check off (set runtime.explain = true)")
+    elif obs.explained:
+        index.checks.append("BG506")
+        index.evaluated = True
+        index.evidence["runtime_explained"] = len(obs.explained) - obs.explain_errors
+        if obs.explain_errors:
+            index.evidence["runtime_explain_failures"] = obs.explain_failures
+    else:
+        index.checks.append("BG506")
+        index.reasons.append("runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
+
+    # fault isolation -------------------------------------------------------------------------
+    install_errors = [e for e in obs.errors if "capture not installed" in e]
+    broken = [e for e in obs.errors if e not in install_errors]
+    for message in install_errors:
+        report.errors.append(ToolError("", f"runtime sql: {message}", "runtime"))
+    if broken:
+        from ..plugin import warn
+
+        reason = f"runtime sql capture error: {broken[0]}"
+        for gate_id in GATES:
+            cov = coverage.setdefault(gate_id, Coverage())
+            cov.evaluated = False
+            cov.reasons.append(reason)
+        for message in broken:
+            report.errors.append(ToolError("", f"runtime sql: {message}", "internal"))
+        warn(f"backend-gates: {reason}")
+
+    known = {r.code for r in report.rules}
+    for code in sorted(enabled):
+        if code in REGISTRY and code not in known and code in {"BG500", "BG501", "BG502", "BG503", "BG504", "BG505", "BG506", "BG507"}:
+            report.rules.append(REGISTRY[code].info())
+    report.rules.sort(key=lambda r: r.code)
+    report.findings.extend(apply_overrides(findings, settings))

@@ -1,0 +1,9 @@
+SECRET_KEY = "test-only"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "shop"]
+MIDDLEWARE = ["shop.scope.ScopeMiddleware"]
+ROOT_URLCONF = "djproj.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "shop.sqlite3"}}
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
