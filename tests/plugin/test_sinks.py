@@ -62,7 +62,7 @@ def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["tests"]\n')
+    pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["tests"]\nignore = ["T-KINDS"]\n')
     (pytester.path / "tests").mkdir()
     (pytester.path / "tests" / "test_db.py").write_text(TESTS)
     return pytester
@@ -85,7 +85,7 @@ def test_webhook_receives_the_event_after_a_retry(project: pytest.Pytester, rece
 def test_unreachable_webhook_is_a_warning_not_a_failure(project: pytest.Pytester, receiver: tuple[str, Any]) -> None:
     url, handler = receiver
     handler.fail_first = 10  # always 503
-    project.makepyprojecttoml(f'[tool.backend-gates]\npaths = ["tests"]\n[tool.backend-gates.runtime]\nwebhook = "{url}"\n')
+    project.makepyprojecttoml(f'[tool.backend-gates]\npaths = ["tests"]\nignore = ["T-KINDS"]\n[tool.backend-gates.runtime]\nwebhook = "{url}"\n')
     result = project.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
     result.assert_outcomes(passed=1)
     assert result.ret == 0

@@ -18,7 +18,7 @@ from support import REPORT_SCHEMA, validate
 pytest_plugins = ["pytester"]
 
 APPS = Path(__file__).parent / "sqlapps"
-PYPROJECT = '[tool.backend-gates]\npaths = ["app"]\n'
+PYPROJECT = '[tool.backend-gates]\npaths = ["app"]\nignore = ["T-KINDS"]\n'
 SLOW_ENV = "BACKEND_GATES_THRESHOLDS_SLOW_QUERY_MS"
 
 
@@ -216,7 +216,7 @@ def django_project(pytester: pytest.Pytester) -> pytest.Pytester:
         files[path.relative_to(base).as_posix()] = path.read_text()
     files["tests/test_views.py"] = DJANGO_TESTS
     _project(pytester, files, pyproject=(
-        '[tool.backend-gates]\npaths = ["shop"]\n[tool.backend-gates.db]\nrequire-migrations-applied = true\n'
+        '[tool.backend-gates]\npaths = ["shop"]\nignore = ["T-KINDS"]\n[tool.backend-gates.db]\nrequire-migrations-applied = true\n'
         '[tool.backend-gates.runtime]\nexplain = true\n[tool.backend-gates.thresholds]\nfull-scan-rows = 2\n'
         '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "djproj.settings"\npythonpath = ["."]\n'
     ))
@@ -667,7 +667,7 @@ def test_configuration_deselects_runtime_rules_and_overrides_severity(pytester: 
         "    for _ in range(3):\n"
         "        conn.execute('SELECT 1').fetchall()\n"
     )
-    _project(pytester, {"tests/test_x.py": body}, pyproject=PYPROJECT + 'ignore = ["BG500"]\n[tool.backend-gates.severity]\nBG501 = "error"\n')
+    _project(pytester, {"tests/test_x.py": body}, pyproject='[tool.backend-gates]\npaths = ["app"]\nignore = ["BG500", "T-KINDS"]\n[tool.backend-gates.severity]\nBG501 = "error"\n')
     result = pytester.runpytest_subprocess("--backend-gates", "--backend-gates-no-static")
     result.assert_outcomes(passed=1)
     event = _report(pytester)

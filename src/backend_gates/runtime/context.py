@@ -69,8 +69,8 @@ class RunContext:
         stack = self.requests
         if stack:
             return stack[-1]
-        open_scopes = self._open
-        return open_scopes[0] if len(open_scopes) == 1 else None
+        open_scopes = self._open  # a thread with no scope of its own (the app's thread, a
+        return open_scopes[-1] if open_scopes else None  # threadpool) sees the newest open request
 
     def scope_key(self) -> str:
         """The innermost recorded HTTP request, else the test and phase."""
