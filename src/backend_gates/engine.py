@@ -626,7 +626,9 @@ def check(
             continue
         cov = coverage[info.gate]
         cov.checks.append(info.code)
-        if parsed.get(info.kind, 0):
+        if info.requires and not any(r.facts.get(k) for r in results.values() for k in info.requires[0]):
+            cov.reasons.append(f"{info.code}: {info.requires[1]}")
+        elif parsed.get(info.kind, 0):
             cov.evaluated = True
         else:
             cov.reasons.append(f"{info.code}: no {info.kind} files {'parsed' if counts.get(info.kind) else 'found'}")
@@ -850,11 +852,13 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
                 reason += " (static checks only; runtime checks run under `pytest --backend-gates`)"
         elif not cov.checks:
             status, reason = GateStatus.NOT_EVALUATED, "no check implemented yet"
+            if gate.runtime and not gate.static and report.mode == "check":
+                reason = "measured from the test run: evaluated by `pytest --backend-gates`"
             if gate.manual:
                 reason = "cannot be inferred from code; configure evidence"
         else:
             status = GateStatus.NOT_EVALUATED
-            reason = "; ".join(dict.fromkeys(cov.reasons)) or "no input these checks can judge"
+            reason = _group_reasons(cov.reasons) or "no input these checks can judge"
         if cov.reasons and status is not GateStatus.NOT_EVALUATED and cov.evaluated:
             evidence["not_evaluated"] = list(dict.fromkeys(cov.reasons))
         results.append(
@@ -870,6 +874,21 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
             )
         )
     return results
+
+
+def _group_reasons(reasons: list[str]) -> str:
+    """'BG600: no spec; BG601: no spec' -> 'BG600, BG601: no spec' (order kept)."""
+    grouped: dict[str, list[str]] = {}
+    for item in dict.fromkeys(reasons):
+        code, sep, why = item.partition(": ")
+        if not sep or not code.startswith("BG"):
+            code, why = "", item
+        grouped.setdefault(why, []).append(code)
+    parts = []
+    for why, codes in grouped.items():
+        named = ", ".join(c for c in codes if c)
+        parts.append(f"{named}: {why}" if named else why)
+    return "; ".join(parts)
 
 
 def _m_vulns(report: Report, done: list[GateResult], counts: dict[str, int]) -> GateResult:

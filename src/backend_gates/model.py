@@ -164,9 +164,10 @@ class RuleInfo:
     summary: str
     help_url: str = ""
     kind: str = "python"
+    requires: tuple[tuple[str, ...], str] | None = None  # (fact kinds, reason when none exist)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "gate": self.gate,
@@ -175,6 +176,9 @@ class RuleInfo:
             "help_url": self.help_url,
             "kind": self.kind,
         }
+        if self.requires:
+            data["requires"] = [list(self.requires[0]), self.requires[1]]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RuleInfo":
@@ -186,6 +190,7 @@ class RuleInfo:
             data["summary"],
             data.get("help_url", ""),
             data.get("kind", "python"),
+            (tuple(data["requires"][0]), data["requires"][1]) if data.get("requires") else None,
         )
 
 

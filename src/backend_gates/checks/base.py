@@ -68,6 +68,9 @@ class Check:
     references: ClassVar[list[str]] = []
     default_enabled: ClassVar[bool] = True  # opinionated checks ship off and say so
     example_path: ClassVar[str] = ""  # file name examples are written to (default by kind)
+    # (fact kinds, reason): the check can only judge a project in which some file produced one of
+    # these facts (e.g. migrations); otherwise its gate says not_evaluated with the reason
+    requires: ClassVar[tuple[tuple[str, ...], str] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -96,7 +99,7 @@ class Check:
 
     @classmethod
     def info(cls) -> RuleInfo:
-        return RuleInfo(cls.code, cls.name, cls.gate, cls.severity, cls.summary(), cls.help_url(), cls.kind)
+        return RuleInfo(cls.code, cls.name, cls.gate, cls.severity, cls.summary(), cls.help_url(), cls.kind, cls.requires)
 
     @classmethod
     def default_example_path(cls) -> str:

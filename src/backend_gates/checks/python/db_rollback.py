@@ -52,6 +52,7 @@ class EmptyAlembicDowngrade(PythonCheck):
     message = "Alembic revision {revision}: downgrade() {how}; write the reverse of upgrade() so it can be rolled back"
     fix = "implement downgrade() with the inverse operations"
     triggers = ("def upgrade",)
+    requires = (("migration_file",), "no Alembic revisions found")
     example_path = "alembic/versions/0002_add_age.py"
     good = [
         ALEMBIC_HEAD + UPGRADE + "def downgrade():\n    op.drop_column('users', 'age')\n",
@@ -87,6 +88,8 @@ class EmptyAlembicDowngrade(PythonCheck):
                 self.revision = value if isinstance(value, str) else ""
 
     def finish(self) -> None:
+        if self.enabled and self.upgrade is not None:
+            self.fact("migration_file", {"tool": "alembic"})
         if not self.enabled or self.upgrade is None or _is_empty(self.upgrade.body):
             return
         name = self.revision or self.ctx.path.rsplit("/", 1)[-1]
@@ -114,6 +117,7 @@ class IrreversibleDjangoOperation(PythonCheck):
     message = "migrations.{op} without {reverse}: this migration cannot be reversed; pass {reverse} (RunPython.noop if nothing to undo)"
     fix = "add reverse_code=... / reverse_sql=... (migrations.RunPython.noop / migrations.RunSQL.noop)"
     triggers = ("RunPython", "RunSQL")
+    requires = (("migration_op", "migration_file"), "no Django migrations found")
     example_path = "shop/migrations/0003_backfill.py"
     good = [
         "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    pass\n\n\nclass Migration(migrations.Migration):\n"
@@ -131,6 +135,8 @@ class IrreversibleDjangoOperation(PythonCheck):
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         self.enabled = is_django_migration(ctx)
+        if self.enabled:
+            self.fact("migration_file", {"tool": "django"})
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.enabled:
