@@ -22,7 +22,7 @@ _BRACES = re.compile(r"\{(\w*)\}")
 _TRIGGERS = ("execute", "text(", ".raw(", "fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
 
 
-class PythonSqlFacts(FactCollector):
+class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):
     """Every statement passed to a SQL sink, with its summary (kind, tables, parameters, smells)."""
 
     triggers = _TRIGGERS
@@ -35,24 +35,6 @@ class PythonSqlFacts(FactCollector):
         self._resolver_ready = False
         self._index: sqlsinks.ModuleIndex | None = None
         self.where = "migration-python" if is_alembic(ctx) or is_django_migration(ctx) else "python"
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node.name.value)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.pop()
-
-    def resolver(self) -> Any:
-        if not self._resolver_ready:
-            self._resolver = sqlsinks.metadata_resolver(self.ctx)
-            self._resolver_ready = True
-        return self._resolver
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

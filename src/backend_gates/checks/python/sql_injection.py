@@ -16,7 +16,7 @@ from . import sqlsinks
 _ONLY_DYNAMIC = re.compile(r"\s*bg_dyn_\d+\s*")
 
 
-class SqlBuiltByFormatting(PythonCheck):
+class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
     """SQL text assembled with f-strings, %, .format(), + or join() from non-constant parts reaches a database call.
 
     Why it matters: a value spliced into SQL text can change the statement itself (SQL
@@ -89,24 +89,6 @@ class SqlBuiltByFormatting(PythonCheck):
         self._resolver: Any = None
         self._resolver_ready = False
         self._index: sqlsinks.ModuleIndex | None = None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node.name.value)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.pop()
-
-    def resolver(self) -> Any:
-        if not self._resolver_ready:
-            self._resolver = sqlsinks.metadata_resolver(self.ctx)
-            self._resolver_ready = True
-        return self._resolver
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

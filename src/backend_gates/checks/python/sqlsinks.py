@@ -977,3 +977,34 @@ def template_of_constant(node: cst.BaseExpression, index: ModuleIndex | None = N
     """The text of a constant string expression (literals and their concatenation), else None."""
     tpl = reconstruct(node, None, index)
     return tpl.text if tpl.constant else None
+
+
+class SinkScopeTracking:
+    """Mixin for walk participants that look at SQL sinks: keeps the enclosing functions and
+    classes (`self.functions`, `self.classes`) and resolves qualified names lazily (`resolver()`).
+    The class using it initialises `functions`, `classes`, `_resolver` and `_resolver_ready`.
+    """
+
+    ctx: Any
+    functions: list[Any]
+    classes: list[str]
+    _resolver: Any
+    _resolver_ready: bool
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def resolver(self) -> Any:
+        if not self._resolver_ready:
+            self._resolver = metadata_resolver(self.ctx)
+            self._resolver_ready = True
+        return self._resolver
