@@ -70,9 +70,13 @@ def _openapi_matcher(key: str, config: Config) -> bool:
     return is_spec_file(key, config)
 
 
+def _depends_of(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dep for fact in facts.get("openapi", ()) for dep in fact.get("depends", ())]
+
+
 def _stale_depends(hit: dict[str, Any]) -> bool:
     """A cached result that read other files (spec $refs) is stale when one of them changed."""
-    for fact in hit.get("facts", {}).get("openapi", ()):
+    for fact in [{"depends": hit.get("deps", ())}]:
         for dep in fact.get("depends", ()):
             try:
                 with open(dep["path"], "rb") as handle:
@@ -342,7 +346,7 @@ def ruleset_key() -> str:
 
 
 class Cache:
-    FORMAT = 2
+    FORMAT = 3
 
     def __init__(self, config: Config, enabled: bool) -> None:
         self.enabled = enabled
@@ -350,9 +354,12 @@ class Cache:
         self.dir = directory if directory.is_absolute() else config.root / directory
         self.key = f"{ruleset_key()}-{config.analysis_key()}"
         self.path = self.dir / f"cache-{self.key}.json"
+        self.facts_path = self.dir / f"facts-{self.key}.json"
         self.files: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {}
+        self._facts: dict[str, dict[str, Any]] | None = None  # loaded on first need (warm runs rarely)
         self.dirty = False
+        self.facts_dirty = False
         if enabled:
             self._load()
 
@@ -370,12 +377,26 @@ class Cache:
     def get(self, key: str, digest: str) -> dict[str, Any] | None:
         entry = self.files.get(key)
         if entry is not None and entry.get("hash") == digest:
-            return entry["result"]
+            return entry
         return None
 
     def put(self, key: str, digest: str, result: FileResult) -> None:
-        self.files[key] = {"hash": digest, "result": result.to_dict()}
-        self.dirty = True
+        data = result.to_dict()
+        facts = data.pop("facts")
+        self.files[key] = {"hash": digest, "result": data, "fact_kinds": sorted(k for k, v in facts.items() if v), "deps": _depends_of(facts)}
+        self.all_facts()[key] = facts
+        self.dirty = self.facts_dirty = True
+
+    def all_facts(self) -> dict[str, dict[str, Any]]:
+        if self._facts is None:
+            self._facts = {}
+            if self.enabled:
+                try:
+                    with open(self.facts_path, encoding="utf-8") as handle:
+                        self._facts = json.load(handle)
+                except (OSError, ValueError):
+                    self._facts = {}
+        return self._facts
 
     def save(self, keep: set[str]) -> None:
         if not self.enabled:
@@ -392,13 +413,22 @@ class Cache:
             gitignore = self.dir / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n")
+            if self.facts_dirty or stale:
+                facts = self.all_facts()
+                for key in [k for k in facts if k not in self.files]:
+                    del facts[key]
+                tmp = self.facts_path.with_suffix(f".tmp{os.getpid()}")
+                with open(tmp, "w", encoding="utf-8") as handle:
+                    json.dump(facts, handle, separators=(",", ":"))
+                os.replace(tmp, self.facts_path)
             tmp = self.path.with_suffix(f".tmp{os.getpid()}")
             with open(tmp, "w", encoding="utf-8") as handle:
                 json.dump({"format": self.FORMAT, "meta": self.meta, "files": self.files}, handle, separators=(",", ":"))
             os.replace(tmp, self.path)
-            others = sorted(self.dir.glob("cache-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in others[4:]:
-                old.unlink(missing_ok=True)
+            for pattern in ("cache-*.json", "facts-*.json"):
+                others = sorted(self.dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+                for old in others[4:]:
+                    old.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("cannot write cache %s: %s", self.path, exc)
 
@@ -522,8 +552,12 @@ class Project:
     config: Config
     results: dict[str, FileResult]
     counts: dict[str, int] = field(default_factory=dict)  # files per kind
+    load_facts: Callable[[], None] | None = None  # fills cached results' facts on first need
 
     def facts(self, kind: str) -> list[tuple[str, Any]]:
+        if self.load_facts is not None:
+            loader, self.load_facts = self.load_facts, None
+            loader()
         out = []
         for path, result in self.results.items():
             for item in result.facts.get(kind, ()):
@@ -577,6 +611,7 @@ def check(
     results: dict[str, FileResult] = {}
     misses: list[SourceFile] = []
     digests: dict[str, str] = {}
+    fact_kinds: set[str] = set()  # fact kinds any file produced (for rules that `require` some)
     for sf in files:
         try:
             with open(sf.abs, "rb") as handle:
@@ -590,7 +625,9 @@ def check(
         if hit is not None and _stale_depends(hit):
             hit = None
         if hit is not None:
-            results[sf.key] = FileResult.from_dict(hit)
+            result = FileResult.from_dict({**hit["result"], "facts": {}})
+            fact_kinds.update(hit.get("fact_kinds", ()))
+            results[sf.key] = result
         else:
             misses.append(sf)
 
@@ -605,10 +642,17 @@ def check(
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
             results[result.path] = result
+            fact_kinds.update(k for k, v in result.facts.items() if v)
             if digest:
                 cache.put(result.path, digest, result)
     file_rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
-    cache.save(set(results))
+    fresh = {r.path for r in results.values() if r.facts}
+
+    def load_cached_facts() -> None:
+        stored = cache.all_facts() if cache.enabled else {}
+        for key, result in results.items():
+            if key not in fresh and not result.facts:
+                result.facts = stored.get(key, {})
 
     counts: dict[str, int] = {}
     parsed: dict[str, int] = {}
@@ -618,7 +662,7 @@ def check(
             parsed[result.kind] = parsed.get(result.kind, 0) + 1
         errors.extend(result.errors)
 
-    project = Project(config.root, config, results, counts)
+    project = Project(config.root, config, results, counts, load_cached_facts)
     findings: list[Finding] = [f for r in results.values() for f in r.findings]
     coverage: dict[str, Coverage] = {g.id: Coverage() for g in GATES}
     for info in file_rules:
@@ -626,32 +670,40 @@ def check(
             continue
         cov = coverage[info.gate]
         cov.checks.append(info.code)
-        if info.requires and not any(r.facts.get(k) for r in results.values() for k in info.requires[0]):
+        if info.requires and not fact_kinds.intersection(info.requires[0]):
             cov.reasons.append(f"{info.code}: {info.requires[1]}")
         elif parsed.get(info.kind, 0):
             cov.evaluated = True
         else:
             cov.reasons.append(f"{info.code}: no {info.kind} files {'parsed' if counts.get(info.kind) else 'found'}")
 
+    # Project checks read only the facts, so their outcome is cached under the digest of every
+    # file: an unchanged tree replays it. Checks with outside inputs (`cacheable = False`) rerun.
+    project_key = hashlib.sha256("\n".join(f"{k}:{digests.get(k, '')}" for k in sorted(results)).encode()).hexdigest()
+    stored = cache.meta.get("project") if cache.enabled else None
+    replay: dict[str, Any] = stored["checks"] if stored and stored.get("key") == project_key else {}
+    outcomes: dict[str, Any] = {}
     project_rules: list[RuleInfo] = []
-    project_findings: list[Finding] = []
     for cls, opts in selected(config, ("project",)):
         project_rules.append(cls.info())
-        instance = cls(opts)
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        try:
-            reason = instance.not_evaluated(project)
-            if reason:
-                cov.reasons.append(f"{cls.code}: {reason}")
-                continue
-            project_findings.extend(instance.run(project))
+        outcome = replay.get(cls.code) if getattr(cls, "cacheable", True) else None
+        if outcome is None:
+            outcome = _run_project_check(cls, opts, project)
+        outcomes[cls.code] = outcome
+        if outcome["error"]:
+            errors.append(ToolError("", outcome["error"], "internal"))
+            cov.reasons.append(f"{cls.code}: internal error: {outcome['error']}")
+        elif outcome["reason"]:
+            cov.reasons.append(f"{cls.code}: {outcome['reason']}")
+        else:
             cov.evaluated = True
-        except Exception as exc:  # our bug: report it, keep going
-            log.debug("project check %s failed", cls.code, exc_info=True)
-            errors.append(ToolError("", f"internal error in {cls.code} ({cls.name}): {type(exc).__name__}: {exc}", "internal"))
-            cov.reasons.append(f"{cls.code}: internal error: {exc}")
-    findings.extend(_finalize_project(project, project_findings))
+            findings.extend(Finding.from_dict(f) for f in outcome["findings"])
+    if cache.enabled and (replay.keys() != outcomes.keys() or any(outcomes[c] is not replay[c] for c in outcomes)):
+        cache.meta["project"] = {"key": project_key, "checks": outcomes}
+        cache.dirty = True
+    cache.save(set(results))
     findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
 
     rules = file_rules + project_rules + _tool_rules()
@@ -713,6 +765,20 @@ def _semgrep_step(
         else:
             cov.reasons.append(f"{', '.join(codes)} (semgrep): {outcome.reason}")
     return _finalize_project(project, outcome.findings)
+
+
+def _run_project_check(cls: Any, opts: dict[str, Any], project: Project) -> dict[str, Any]:
+    """Run one project check; its outcome as JSON-safe data (findings finalised)."""
+    instance = cls(opts)
+    try:
+        reason = instance.not_evaluated(project)
+        if reason:
+            return {"reason": reason, "error": None, "findings": []}
+        found = _finalize_project(project, instance.run(project))
+        return {"reason": None, "error": None, "findings": [f.to_dict() for f in found]}
+    except Exception as exc:  # our bug: report it, keep going
+        log.debug("project check %s failed", cls.code, exc_info=True)
+        return {"reason": None, "error": f"internal error in {cls.code} ({cls.name}): {type(exc).__name__}: {exc}", "findings": []}
 
 
 def _tool_rules() -> list[RuleInfo]:

@@ -124,6 +124,15 @@ def _matcher(patterns: tuple[str, ...]) -> PathMatcher:
     return PathMatcher(patterns)
 
 
+def _within(root: Any, node: Any) -> bool:
+    """Cheap test used before searching: is `node` the statement or (shallowly) inside it?"""
+    if root is node:
+        return True
+    from .python import contains_node
+
+    return contains_node(root, node)
+
+
 def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
     """Glob match on a '/'-separated relative path (see PathMatcher)."""
     return _matcher(tuple(patterns)).match(path)
@@ -156,6 +165,27 @@ class FileContext:
     def line_text(self, line: int) -> str:
         lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def position(self, node: Any) -> Any:
+        """The code range of `node` (`.start.line`, `.start.column` 0-based, `.end...`), cheaply.
+
+        Use this instead of resolving libcst's PositionProvider for the whole module: only the
+        top-level statement holding the node is generated with position tracking (the one being
+        walked, else found by search), and earlier statements are generated plainly to count lines.
+        """
+        from .python import statement_positions, statement_start_lines, find_statement
+
+        index = self.stmt_index
+        if index is None or not _within(self.module.body[index], node):
+            index = find_statement(self.module, node)
+            if index is None:
+                return None
+        cache = self._metadata.setdefault("__positions__", {})
+        if index not in cache:
+            starts = self._metadata.setdefault("__starts__", [])
+            line = statement_start_lines(self.module, starts, index)
+            cache[index] = statement_positions(self.module, index, line - 1)
+        return cache[index].get(id(node))
 
     def metadata(self, provider: Any) -> Any:
         """Resolve a libcst metadata provider for this file once, on first request."""

@@ -169,7 +169,7 @@ def analyze(
     result.facts = ctx.facts
     result.findings.extend(ctx.findings)
     if ctx.pending:
-        positions = node_positions(ctx.module, ctx.pending)
+        positions = node_positions(ctx, ctx.pending)
         for item in ctx.pending:
             rng = positions.get(id(item.node)) if item.node is not None else None
             if rng is None:
@@ -190,49 +190,59 @@ def analyze(
     return result
 
 
-def node_positions(module: cst.Module, pending: list[Any]) -> dict[int, Any]:
-    """Code ranges of the reported nodes only.
-
-    libcst's PositionProvider generates code for the whole module with position tracking (about
-    twice the cost of parsing). Instead: plain code generation of the statements before each
-    affected top-level statement (to count lines), and position tracking on that statement alone.
-    """
-    by_statement: dict[int, list[Any]] = {}
-    orphans: list[Any] = []
+def node_positions(ctx: FileContext, pending: list[Any]) -> dict[int, Any]:
+    """Code ranges of the reported nodes only (see FileContext.position)."""
+    out: dict[int, Any] = {}
     for item in pending:
         if item.node is None:
             continue
-        if item.stmt_index is None:
-            orphans.append(item.node)
-        else:
-            by_statement.setdefault(item.stmt_index, []).append(item.node)
-    if orphans:  # reported after the walk (in finish()): find their statements
-        wanted = {id(n): n for n in orphans}
-        for index, statement in enumerate(module.body):
-            found = _contains(statement, wanted)
-            for node in found:
-                by_statement.setdefault(index, []).append(node)
-                del wanted[id(node)]
-            if not wanted:
-                break
-    out: dict[int, Any] = {}
-    if not by_statement:
-        return out
-    line = 1 + sum(module.code_for_node(empty).count("\n") for empty in module.header)
-    body = module.body
-    last = max(by_statement)
-    for index in range(last + 1):
-        statement = body[index]
-        if index in by_statement:
-            sub = module.with_changes(body=[statement], header=[], footer=[])
-            ranges = cst.MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
-            offset = line - 1
-            for node in by_statement[index]:
-                rng = ranges.get(node)
-                if rng is not None:
-                    out[id(node)] = _Shifted(rng, offset)
-        line += module.code_for_node(statement).count("\n")
+        if item.stmt_index is not None:
+            ctx.stmt_index = item.stmt_index
+        rng = ctx.position(item.node)
+        ctx.stmt_index = None
+        if rng is not None:
+            out[id(item.node)] = rng
     return out
+
+
+def statement_start_lines(module: cst.Module, starts: list[int], index: int) -> int:
+    """1-based first line of top-level statement `index`; `starts` memoises earlier answers."""
+    if not starts:
+        starts.append(1 + sum(module.code_for_node(empty).count("\n") for empty in module.header))
+    body = module.body
+    while len(starts) <= index:
+        previous = len(starts) - 1
+        starts.append(starts[previous] + module.code_for_node(body[previous]).count("\n"))
+    return starts[index]
+
+
+def statement_positions(module: cst.Module, index: int, offset: int) -> dict[int, Any]:
+    """id(node) -> shifted code range for every node of top-level statement `index`."""
+    sub = module.with_changes(body=[module.body[index]], header=[], footer=[])
+    ranges = cst.MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {id(node): _Shifted(rng, offset) for node, rng in ranges.items()}
+
+
+def find_statement(module: cst.Module, node: Any) -> int | None:
+    for index, statement in enumerate(module.body):
+        if statement is node or contains_node(statement, node):
+            return index
+    return None
+
+
+def contains_node(root: Any, node: Any) -> bool:
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current is node:
+            return True
+        for name in _fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, _CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, _CSTNode))
+    return False
 
 
 class _Pos:
@@ -249,22 +259,6 @@ class _Shifted:
     def __init__(self, rng: Any, offset: int) -> None:
         self.start = _Pos(rng.start.line + offset, rng.start.column)
         self.end = _Pos(rng.end.line + offset, rng.end.column)
-
-
-def _contains(root: cst.CSTNode, wanted: dict[int, Any]) -> list[Any]:
-    found: list[Any] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in wanted:
-            found.append(node)
-        for name in _fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, _CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, _CSTNode))
-    return found
 
 
 def syntax_error_finding(path: str, line: int, column: int, reason: str, text: str) -> Finding:

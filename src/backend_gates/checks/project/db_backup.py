@@ -31,6 +31,7 @@ class BackupEvidence(ProjectCheck):
     """
 
     code = "BG350"
+    cacheable = False  # runs a command or checks a file's age
     name = "backup-not-verified"
     gate = "DB-BACKUP"
     severity = Severity.ERROR

@@ -50,6 +50,7 @@ class BreakingSpecChange(ProjectCheck):
     """
 
     code = "BG614"
+    cacheable = False  # reads the spec at a git ref
     name = "breaking-spec-change"
     gate = "API-VERSION"
     severity = Severity.WARNING
@@ -132,6 +133,7 @@ class AppSpecGenerated(ProjectCheck):
     """
 
     code = "BG618"
+    cacheable = False  # imports the app to generate its spec
     name = "app-spec-generated"
     gate = "API-DOCS"
     severity = Severity.INFO

@@ -335,9 +335,6 @@ class LoopRowAccess(FactCollector):
         model, eager = source
         if eager:
             return
-        from libcst.metadata import PositionProvider
-
-        positions = None
         seen: set[str] = set()
         for node in _subnodes(body):
             if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == var:
@@ -345,9 +342,8 @@ class LoopRowAccess(FactCollector):
                 if attr in seen:
                     continue
                 seen.add(attr)
-                if positions is None:
-                    positions = self.ctx.metadata(PositionProvider)
-                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": positions[node].start.line})
+                rng = self.ctx.position(node)
+                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": rng.start.line if rng else 1})
 
 
 def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:

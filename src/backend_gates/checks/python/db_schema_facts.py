@@ -34,9 +34,8 @@ _ACK = "data-loss-ok"
 
 
 def _line_of(ctx: Any, node: cst.CSTNode) -> int:
-    from libcst.metadata import PositionProvider
-
-    return int(ctx.metadata(PositionProvider)[node].start.line)
+    rng = ctx.position(node)
+    return int(rng.start.line) if rng is not None else 1
 
 
 class SchemaFacts(FactCollector):
