@@ -112,7 +112,7 @@ class _Ignore:
             import pathspec
 
             with open(path, encoding="utf-8", errors="replace") as handle:
-                spec = pathspec.PathSpec.from_lines("gitwildmatch", handle)
+                spec = pathspec.GitIgnoreSpec.from_lines(handle)
         except (OSError, ValueError) as exc:  # unreadable .gitignore: warn, go on
             log.warning("%s: cannot read .gitignore: %s", path, exc)
             return
@@ -419,11 +419,11 @@ class Cache:
                     del facts[key]
                 tmp = self.facts_path.with_suffix(f".tmp{os.getpid()}")
                 with open(tmp, "w", encoding="utf-8") as handle:
-                    json.dump(facts, handle, separators=(",", ":"))
+                    handle.write(json.dumps(facts, separators=(",", ":")))  # C encoder (json.dump is not)
                 os.replace(tmp, self.facts_path)
             tmp = self.path.with_suffix(f".tmp{os.getpid()}")
             with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump({"format": self.FORMAT, "meta": self.meta, "files": self.files}, handle, separators=(",", ":"))
+                handle.write(json.dumps({"format": self.FORMAT, "meta": self.meta, "files": self.files}, separators=(",", ":")))
             os.replace(tmp, self.path)
             for pattern in ("cache-*.json", "facts-*.json"):
                 others = sorted(self.dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -683,12 +683,15 @@ def check(
     stored = cache.meta.get("project") if cache.enabled else None
     replay: dict[str, Any] = stored["checks"] if stored and stored.get("key") == project_key else {}
     outcomes: dict[str, Any] = {}
+    uncached: set[str] = set()  # checks with outside inputs: rerun every time, never make the cache dirty
     project_rules: list[RuleInfo] = []
     for cls, opts in selected(config, ("project",)):
         project_rules.append(cls.info())
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        outcome = replay.get(cls.code) if getattr(cls, "cacheable", True) else None
+        if not getattr(cls, "cacheable", True):
+            uncached.add(cls.code)
+        outcome = replay.get(cls.code) if cls.code not in uncached else None
         if outcome is None:
             outcome = _run_project_check(cls, opts, project)
         outcomes[cls.code] = outcome
@@ -700,7 +703,8 @@ def check(
         else:
             cov.evaluated = True
             findings.extend(Finding.from_dict(f) for f in outcome["findings"])
-    if cache.enabled and (replay.keys() != outcomes.keys() or any(outcomes[c] is not replay[c] for c in outcomes)):
+    fresh_outcomes = {c for c, o in outcomes.items() if o is not replay.get(c) and c not in uncached}
+    if cache.enabled and (fresh_outcomes or replay.keys() != outcomes.keys()):
         cache.meta["project"] = {"key": project_key, "checks": outcomes}
         cache.dirty = True
     cache.save(set(results))
