@@ -212,10 +212,12 @@ class Config:
 
     def effective(self) -> dict[str, dict[str, Any]]:
         """key -> {value, source}, for `backend-gates config` and the report."""
-        out = {k: {"value": self.values[k], "source": self.sources[k]} for k in sorted(self.values)}
+        from .redact import redact_setting  # shown to people and written to reports: no secrets
+
+        out = {k: {"value": redact_setting(self.values[k]), "source": self.sources[k]} for k in sorted(self.values)}
         for check, opts in sorted(self.check_options.items()):
             for k, v in sorted(opts.items()):
-                out[f"checks.{check}.{k}"] = {"value": v, "source": self.describe_file()}
+                out[f"checks.{check}.{k}"] = {"value": redact_setting(v), "source": self.describe_file()}
         return out
 
     def describe_file(self) -> str:

@@ -48,14 +48,6 @@ class SourceFile:
     kind: str
 
 
-def _is_spec_name(name: str) -> bool:
-    low = name.lower()
-    return (
-        low.startswith(("openapi", "swagger"))
-        and low.endswith((".yaml", ".yml", ".json"))
-    )
-
-
 # kind -> (module with `analyze(path, abs_path, source, checks, config) -> FileResult`, matcher)
 FILE_KINDS: dict[str, tuple[str, Callable[[str, Config], bool]]] = {
     "python": ("backend_gates.sources.python", lambda key, cfg: key.endswith(".py")),
@@ -76,15 +68,14 @@ def _depends_of(facts: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _stale_depends(hit: dict[str, Any]) -> bool:
     """A cached result that read other files (spec $refs) is stale when one of them changed."""
-    for fact in [{"depends": hit.get("deps", ())}]:
-        for dep in fact.get("depends", ()):
-            try:
-                with open(dep["path"], "rb") as handle:
-                    digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
-            except OSError:
-                digest = ""
-            if digest != dep.get("digest"):
-                return True
+    for dep in hit.get("deps", ()):
+        try:
+            with open(dep["path"], "rb") as handle:
+                digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        except OSError:
+            digest = ""
+        if digest != dep.get("digest"):
+            return True
     return False
 
 

@@ -80,3 +80,20 @@ def _mask_named(match: re.Match[str]) -> str:
 
 def is_secret_name(name: str) -> bool:
     return SECRET_NAME.search(name) is not None
+
+
+_URL_QUERY_VALUE = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
+
+
+def redact_setting(value: object) -> object:
+    """A configuration value as it may be shown: URL query values and credentials masked."""
+    if isinstance(value, str):
+        text = redact_text(value)
+        if "://" in text:
+            text = _URL_QUERY_VALUE.sub(lambda m: m.group(1) + "****", text)
+        return text
+    if isinstance(value, list):
+        return [redact_setting(v) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_setting(v) for k, v in value.items()}
+    return value

@@ -222,3 +222,18 @@ def test_rules_explain_and_missing_path(tmp_path: Path) -> None:
     assert run_cli("explain", "BG999", cwd=tmp_path).returncode == 2
     missing = run_cli("check", "nope/", cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_config_values_with_credentials_are_masked(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "pyproject.toml": (
+            "[tool.backend-gates.runtime]\nwebhook = 'https://hooks.example.com/x?token=s3cr3tT0kenValue42'\n"
+            "[tool.backend-gates.db]\nbackup-command = 'pg_dump postgresql://app:Hunter2Passw0rd@db/shop'\n"
+        ),
+        "a.py": "x = 1\n",
+    })
+    shown = run_cli("config", cwd=tmp_path)
+    report = run_cli("check", "--no-cache", "--format", "json", cwd=tmp_path)
+    for out in (shown.stdout, report.stdout):
+        assert "s3cr3tT0kenValue42" not in out and "Hunter2Passw0rd" not in out
+        assert "hooks.example.com" in out
