@@ -127,7 +127,8 @@ def test_worker_data_is_json_and_merges(observer: SqlObserver) -> None:
     assert controller.statements == 2 * observer.statements
     assert len(controller.candidates) == 2
     stats = controller.stats[next(iter(observer.stats))]
-    assert stats.count == 12 and len(stats.samples) == 12
+    # raw sqlite3 is seen through its trace callback: counted, not timed
+    assert stats.count == 12 and stats.untimed == 12 and stats.samples == []
     controller.merge({"error": "worker crashed"})
     assert controller.errors == ["worker: worker crashed"]
 
@@ -141,7 +142,7 @@ def test_query_budget_works_without_the_plugin() -> None:
         conn.execute("BEGIN")  # transaction control is not counted
         conn.execute("SELECT 2").fetchall()
     assert budget.count == 2
-    with pytest.raises(AssertionError, match=r"query budget exceeded: 3 queries > max_queries=2 \(3x SELECT \?\)"):
+    with pytest.raises(AssertionError, match=r"query budget exceeded: 3 queries > max_queries=2 \(3x SELECT \d\)"):
         with backend_gates.query_budget(max_queries=2):
             conn = sqlite3.connect(":memory:")
             for i in range(3):
@@ -155,11 +156,14 @@ def test_allowance_needs_a_reason() -> None:
 
 
 def test_slow_ddl_is_not_a_slow_query(observer: SqlObserver) -> None:
+    sqlalchemy = pytest.importorskip("sqlalchemy")
     observer.slow_ms = 0.0  # everything is "slow"
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (a int)")
-    conn.execute("SELECT * FROM t").fetchall()
-    slow = {s.kind: s.slow_count for s in observer.stats.values()}
+    observer.install()  # timed through SQLAlchemy's events (raw sqlite3 is counted, not timed)
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a int)")
+        conn.exec_driver_sql("SELECT * FROM t").fetchall()
+    slow = {s.kind: s.slow_count for s in observer.stats.values() if s.kind != "tx"}
     assert slow == {"other": 0, "select": 1}
 
 
@@ -199,3 +203,47 @@ def test_statements_without_a_project_frame_are_not_judged(observer: SqlObserver
     for i in range(6):
         conn.execute("SELECT ?", (i,)).fetchall()
     assert _judged(observer) == []
+
+
+def test_sqlite3_connect_returns_the_connection_the_user_asked_for(observer: SqlObserver) -> None:
+    """No traced subclass: the type, the user's factory and its overridden methods are untouched."""
+    seen: list[str] = []
+
+    class Logged(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            seen.append(sql)
+            return super().execute(sql, *args)
+
+        def cursor(self) -> sqlite3.Cursor:  # type: ignore[override]  # no factory argument
+            return super().cursor()
+
+    plain = sqlite3.connect(":memory:")
+    assert type(plain) is sqlite3.Connection
+    mine = sqlite3.connect(":memory:", factory=Logged)
+    assert type(mine) is Logged
+    mine.execute("SELECT 1").fetchall()
+    mine.cursor().execute("SELECT 2")
+    assert seen == ["SELECT 1"]
+    # the user's own trace callback sees only the user's statements
+    traced: list[str] = []
+    plain.set_trace_callback(traced.append)
+    plain.execute("SELECT 3").fetchall()
+    assert traced == ["SELECT 3"]
+    # the subclass (no __init__ of its own) is observed; the plain connection is not any more once
+    # the user installed a trace callback of their own (theirs wins: behaviour never changes)
+    assert observer.statements == 2
+
+
+def test_coverage_connections_are_not_application_sql(observer: SqlObserver, tmp_path: object) -> None:
+    """Identity of the opener, not the query text: coverage.py's own SQLite data file is not captured."""
+    import os
+
+    import coverage
+
+    before = observer.statements
+    data = coverage.CoverageData(basename=os.path.join(str(tmp_path), ".coverage"))
+    data.add_lines({"/x/app.py": [1, 2, 3]})
+    data.write()
+    assert observer.statements == before
+    sqlite3.connect(":memory:").execute("SELECT 1 FROM sqlite_master").fetchall()
+    assert observer.statements == before + 1

@@ -161,6 +161,7 @@ class HttpObserver:
         self._pending: dict[str, list[tuple[int, bool, str]]] = {}  # test -> [(status, expect, endpoint)]
         self._locations: dict[str, tuple[str, int]] = {}
         self._item: Any = None
+        self.uncaptured: list[str] = []  # test clients in use that the capture does not hook
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, plugin: Any) -> None:
@@ -216,8 +217,11 @@ class HttpObserver:
                     self.error_examples.append(f"{endpoint} -> {status} in {nodeid}")
 
     def capture_error(self, exc: BaseException) -> None:
-        if len(self.errors) < 20:
-            self.errors.append(f"{type(exc).__name__}: {exc}")
+        from .notices import short
+
+        text = short(exc)  # a Resolver404 or a validator error can carry kilobytes
+        if len(self.errors) < 20 and text not in self.errors:
+            self.errors.append(text)
 
     # ------------------------------------------------------------------ recording
     def _where(self, test: str | None) -> tuple[str, int]:
@@ -275,6 +279,8 @@ class HttpObserver:
         op = self.spec.match(method, path, template) if self.spec is not None and self.spec.operations else None
         if op is not None:
             endpoint = op.label
+        elif info.get("unresolved"):  # no route matched (Django's 404 before any view): one bucket
+            endpoint = f"{method} (no matching route)"
         else:
             from ..routes import normalize_path
 
@@ -418,10 +424,17 @@ class HttpObserver:
         return schema
 
     # ------------------------------------------------------------------ xdist
+    def _note_uncaptured(self) -> None:
+        from .notices import uncaptured_clients
+
+        self.uncaptured = sorted(set(self.uncaptured) | set(uncaptured_clients()))
+
     def worker_data(self) -> dict[str, Any]:
         for nodeid in list(self._pending):
             self._settle(nodeid)
+        self._note_uncaptured()
         return {
+            "uncaptured": self.uncaptured,
             "endpoints": self.endpoints,
             "findings": self.findings,
             "exercised": sorted(self.exercised),
@@ -465,7 +478,8 @@ class HttpObserver:
         self.error_examples = sorted(self.error_examples + data.get("error_examples", []))[:5]
         self.raised += data.get("raised", 0)
         self.sql_seen = self.sql_seen or data.get("sql_seen", False)
-        self.errors.extend(data.get("errors", []))
+        self.errors.extend(e for e in data.get("errors", []) if e not in self.errors)
+        self.uncaptured = sorted(set(self.uncaptured) | set(data.get("uncaptured", [])))
         for test, where in (data.get("locations") or {}).items():
             self._locations.setdefault(test, (str(where[0]), int(where[1])))
 
@@ -478,6 +492,7 @@ class HttpObserver:
         load_all(("runtime",))
         for nodeid in list(self._pending):
             self._settle(nodeid)
+        self._note_uncaptured()
         coverage = report.extra.setdefault("coverage", {})
 
         def cov(gate: str) -> Any:
@@ -608,13 +623,16 @@ class HttpObserver:
             cov("M-LATENCY").reasons.append(f"runtime: insufficient samples: no endpoint has {min_samples} recorded requests (thresholds.latency-min-samples)")
         for gate in GATES:
             if self.errors:
-                cov(gate).evidence.setdefault("capture_errors", self.errors[:5])
-        if self.errors:
-            import warnings
+                cov(gate).evidence.setdefault("capture_errors", len(self.errors))  # the texts: report errors
+        from ..model import ToolError
 
-            from ..plugin import BackendGatesWarning
-
-            warnings.warn(BackendGatesWarning(f"backend-gates: http capture: {self.errors[0]}"), stacklevel=1)
+        for message in self.errors[:5]:  # in the report, never a Python warning: `-W error` safe
+            report.errors.append(ToolError("", f"runtime http capture: {message}", "runtime"))
+        for client in self.uncaptured:
+            report.errors.append(ToolError("", f"runtime http: {client} is in use and not captured; its requests are not judged", "runtime"))
+        if not recorded and self.uncaptured:
+            for gate in ("API-STATUS", "API-REST", "SEC-CRYPTO", "M-LATENCY", "M-ERRORS"):
+                cov(gate).reasons.append(f"runtime: requests through {', '.join(self.uncaptured)} are not captured")
 
     def _finding(self, cls: Any, path: str, line: int, key: str, extra: dict[str, Any], fmt: dict[str, Any]) -> Finding:
         fmt = {k: redact_text(str(v)) if isinstance(v, str) else v for k, v in fmt.items()}

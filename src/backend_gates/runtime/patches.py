@@ -31,12 +31,14 @@ RAISES_DEPTH = [0]  # open `pytest.raises` blocks
 
 
 class Token:
-    __slots__ = ("scope", "t0", "nested", "client", "test", "expect")
+    __slots__ = ("scope", "t0", "nested", "client", "test", "expect", "method", "path")
 
-    def __init__(self, scope: RequestScope | None, client: str, nested: bool) -> None:
+    def __init__(self, scope: RequestScope | None, client: str, nested: bool, method: str = "GET", path: str = "/") -> None:
         self.scope = scope
         self.client = client
         self.nested = nested
+        self.method = method  # what the client was asked for: extractors fall back on it
+        self.path = path
         self.t0 = time.perf_counter()
         self.test = CONTEXT.test
         self.expect = bool(CONTEXT.expect_errors or RAISES_DEPTH[0] > 0)
@@ -55,12 +57,13 @@ def begin(client: str, method: str, url: str, record: bool = True) -> Token | No
     """Open a request scope (outermost client call only); `record=False` passes the call through."""
     try:
         nested = _depth() > 0 or not record or not _SINK
+        path = urlsplit(url).path or "/"
         if nested:
-            token = Token(None, client, True)
+            token = Token(None, client, True, method, path)
         else:
-            scope = CONTEXT.push_request(method, urlsplit(url).path or "/")
+            scope = CONTEXT.push_request(method, path)
             ACTIVE.append(scope)
-            token = Token(scope, client, False)
+            token = Token(scope, client, False, method.upper(), path)
         _DEPTH.set(_depth() + 1)
         return token
     except Exception as exc:  # pragma: no cover - defensive
@@ -110,6 +113,10 @@ def end(token: Token | None, response: Any, extract: Callable[[Any], dict[str, A
         info = extract(response)
         if info is None:
             return
+        if not info.get("method"):
+            info["method"] = token.method
+        if not info.get("path"):
+            info["path"] = token.path
         _SINK[0].record(token, info, duration)
     except Exception as exc:
         _error(exc)
@@ -208,17 +215,42 @@ def _requests_info(response: Any) -> dict[str, Any]:
 
 
 def _werkzeug_info(response: Any) -> dict[str, Any]:
-    request = response.request
+    if isinstance(response, tuple):  # Werkzeug 1.x `as_tuple=True`: (environ, response)
+        response = response[-1]
+    # Werkzeug >= 2 links the request; 1.x does not (the token's method and path are used)
+    request = getattr(response, "request", None)
     # a streamed body is read only when its length is known (never drain an endless stream)
-    finite = not response.is_streamed or response.headers.get("Content-Length") is not None
+    finite = not getattr(response, "is_streamed", False) or response.headers.get("Content-Length") is not None
     body = response.get_data() if finite else None
     return {
-        "method": request.method,
-        "path": request.path,
+        "method": getattr(request, "method", None),
+        "path": getattr(request, "path", None),
         "status": response.status_code,
         "headers": _headers(response.headers.items()),
         "body": body,
         "template": getattr(getattr(request, "url_rule", None), "rule", None),
+    }
+
+
+def _webtest_info(response: Any) -> dict[str, Any]:
+    request = getattr(response, "request", None)
+    return {
+        "method": getattr(request, "method", None),
+        "path": getattr(request, "path_info", None) or getattr(request, "path", None),
+        "status": response.status_int,
+        "headers": _headers(response.headers.items()),
+        "body": response.body,
+    }
+
+
+def _aiohttp_info(response: Any) -> dict[str, Any]:
+    # the body is read later by the test (reading it here would change streaming): not validated
+    return {
+        "method": getattr(response, "method", None),
+        "path": getattr(getattr(response, "url", None), "path", None),
+        "status": response.status,
+        "headers": _headers(response.headers.items()),
+        "body": None,
     }
 
 
@@ -229,10 +261,20 @@ def _django_route(route: Any) -> str | None:
     return "/" + route.replace("^", "").replace("$", "").lstrip("/")
 
 
+def _django_match(response: Any) -> tuple[str | None, bool]:
+    """(route template, resolved). The test client's `resolver_match` is lazy: reading it for a
+    URL that matches no pattern raises Resolver404 (whose text lists the whole URLconf)."""
+    try:
+        match = getattr(response, "resolver_match", None)
+        route = getattr(match, "route", None) if match is not None else None
+    except Exception:  # Resolver404 (or a broken URLconf): an unresolved URL, recorded as such
+        return None, False
+    return _django_route(route), True
+
+
 def _django_info(response: Any) -> dict[str, Any]:
     request = getattr(response, "request", None) or {}
-    match = getattr(response, "resolver_match", None)
-    route = getattr(match, "route", None) if match is not None else None
+    template, resolved = _django_match(response)
     body = None if getattr(response, "streaming", False) else response.content
     return {
         "method": request.get("REQUEST_METHOD", "GET"),
@@ -240,7 +282,8 @@ def _django_info(response: Any) -> dict[str, Any]:
         "status": response.status_code,
         "headers": _headers(response.items()),
         "body": body,
-        "template": _django_route(route),
+        "template": template,
+        "unresolved": not resolved,
     }
 
 
@@ -313,8 +356,61 @@ def _describe_werkzeug(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str, 
     return str(method), str(path), True
 
 
+def _describe_webtest(self: Any, req: Any, *args: Any, **kwargs: Any) -> tuple[str, str, bool]:
+    return str(getattr(req, "method", "GET")), str(getattr(req, "url", "/")), True
+
+
+def _describe_aiohttp(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> tuple[str, str, bool]:
+    text = str(url)
+    return str(method), text, is_test_host(text)
+
+
 def _describe_django(self: Any, **request: Any) -> tuple[str, str, bool]:
     return str(request.get("REQUEST_METHOD", "GET")), str(request.get("PATH_INFO", "/")), True
+
+
+_WEBTEST_LAST: contextvars.ContextVar[Any] = contextvars.ContextVar("backend_gates_webtest_response", default=None)
+
+
+def _webtest_do_request(original: Callable[..., Any]) -> Callable[..., Any]:
+    """WebTest raises AppError for an unexpected status after building the response: the
+    response is still recorded (it is what the app answered)."""
+
+    @functools.wraps(original)
+    def wrapper(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            method, url, record = _describe_webtest(self, req)
+            token = begin("webtest", method, url, record)
+        except Exception as exc:
+            _error(exc)
+            token = None
+        marker = _WEBTEST_LAST.set(None)
+        try:
+            result = original(self, req, *args, **kwargs)
+        except BaseException:
+            answered = _WEBTEST_LAST.get()
+            if answered is not None:
+                end(token, answered, _webtest_info)
+            else:
+                fail(token)
+            raise
+        finally:
+            _WEBTEST_LAST.reset(marker)
+        end(token, result, _webtest_info)
+        return result
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _webtest_check_status(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, status: Any, res: Any, *args: Any, **kwargs: Any) -> Any:
+        _WEBTEST_LAST.set(res)
+        return original(self, status, res, *args, **kwargs)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _starlette_call(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -412,7 +508,14 @@ TARGETS: dict[str, list[tuple[str, Callable[[Callable[..., Any]], Callable[..., 
         ("Client.send", lambda f: _sync_client(f, "httpx", _describe_httpx, _httpx_info)),
         ("AsyncClient.send", lambda f: _async_client(f, "httpx", _describe_httpx, _httpx_info)),
     ],
+    # httpx2: Starlette's TestClient uses it when installed (same API as httpx)
+    "httpx2": [
+        ("Client.send", lambda f: _sync_client(f, "httpx2", _describe_httpx, _httpx_info)),
+        ("AsyncClient.send", lambda f: _async_client(f, "httpx2", _describe_httpx, _httpx_info)),
+    ],
     "requests": [("Session.send", lambda f: _sync_client(f, "requests", _describe_requests, _requests_info))],
+    "webtest.app": [("TestApp.do_request", _webtest_do_request), ("TestApp._check_status", _webtest_check_status)],
+    "aiohttp.client": [("ClientSession._request", lambda f: _async_client(f, "aiohttp", _describe_aiohttp, _aiohttp_info))],
     "werkzeug.test": [("Client.open", lambda f: _sync_client(f, "werkzeug", _describe_werkzeug, _werkzeug_info))],
     "django.test.client": [
         ("Client.request", lambda f: _sync_client(f, "django", _describe_django, _django_info)),

@@ -1,4 +1,5 @@
-"""SQL capture for `pytest --backend-gates`: sqlite3, SQLAlchemy, Django, psycopg 3 and psycopg2.
+"""SQL capture for `pytest --backend-gates`: sqlite3, SQLAlchemy, Django, psycopg 3, psycopg2,
+asyncpg and aiosqlite.
 
 Each statement is timed, fingerprinted (shared `sql.fingerprint`, cached) and attributed to the
 running test/phase and the innermost HTTP request scope (runtime.CONTEXT). Memory stays bounded:
@@ -8,11 +9,19 @@ SELECTs only until the test phase ends, when they are judged (N+1, duplicate, bu
 Capture layers never double count: a high-level layer (SQLAlchemy events, Django execute
 wrappers) marks the DBAPI cursor it is about to use, and the low-level layers (sqlite3, psycopg,
 psycopg2 wrappers) skip a statement run on a marked cursor.
+
+The capture observes without changing what the user's code gets: `sqlite3.connect` returns the
+connection the user asked for (statements are seen through the driver's trace callback, so raw
+sqlite3 statements are counted and grouped but not timed); asyncpg and psycopg are wrapped at
+their own methods. Connections opened by coverage.py, pytest and backend-gates itself are
+recognised by who opens them (never by query text) and not captured. EXPLAIN runs on a second
+connection of its own (runtime/explain.py). During the session statements are keyed by a cheap
+lexical normalisation; sqlglot's fingerprint is computed once per shape when the session ends.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import os
 import random
@@ -24,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from .context import CONTEXT
+from .explain import Explainer, Target, from_django, from_psycopg, from_psycopg2, from_sqlalchemy, sqlite_target
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,10 @@ _STRING = re.compile(r"'(?:[^']|'')*'")
 _WHERE = re.compile(r"\bWHERE\b", re.I)
 _PYFORMAT = re.compile(r"(?<!%)%s")
 _MIGRATION_TABLES = (("alembic_version", "alembic"), ("django_migrations", "django"))
+_IMPLICIT_BEGIN = re.compile(r"BEGIN (?:DEFERRED|IMMEDIATE|EXCLUSIVE)?$")
+# modules whose own database connections are not the application's: recognised by who opens
+# the connection (the first caller outside the driver), never by what the statements say
+OWN_MODULES = ("coverage", "_pytest", "pytest", "pytest_cov", "xdist", "backend_gates", "hypothesis", "aiosqlite")
 
 # Frames that change how a statement is judged: (path fragment, function names or None for any
 # function, kind). "lazy": an ORM lazy/relationship load; "internal": the framework's own
@@ -111,9 +125,15 @@ class FingerprintStats:
     tests: set[str] = field(default_factory=set)
     slow: list[dict[str, Any]] = field(default_factory=list)  # executions over the threshold (capped)
     slow_count: int = 0
+    untimed: int = 0  # executions seen without a duration (raw sqlite3 through its trace callback)
 
-    def add(self, ms: float, test: str | None, rng: random.Random) -> None:
+    def add(self, ms: float | None, test: str | None, rng: random.Random) -> None:
         self.count += 1
+        if test is not None and len(self.tests) < MAX_TESTS:
+            self.tests.add(test)
+        if ms is None:
+            self.untimed += 1
+            return
         self.total_ms += ms
         if ms > self.max_ms:
             self.max_ms = ms
@@ -123,8 +143,6 @@ class FingerprintStats:
             slot = rng.randrange(self.count)
             if slot < MAX_SAMPLES:
                 self.samples[slot] = ms
-        if test is not None and len(self.tests) < MAX_TESTS:
-            self.tests.add(test)
 
     def p95(self) -> float:
         if not self.samples:
@@ -137,14 +155,14 @@ class FingerprintStats:
         return {
             "sql": self.sql, "kind": self.kind, "dialect": self.dialect, "count": self.count,
             "total_ms": self.total_ms, "max_ms": self.max_ms, "samples": self.samples,
-            "tests": sorted(self.tests), "slow": self.slow, "slow_count": self.slow_count,
+            "tests": sorted(self.tests), "slow": self.slow, "slow_count": self.slow_count, "untimed": self.untimed,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FingerprintStats":
         return cls(
             data["sql"], data["kind"], data["dialect"], data["count"], data["total_ms"], data["max_ms"],
-            list(data["samples"]), set(data["tests"]), list(data["slow"]), data["slow_count"],
+            list(data["samples"]), set(data["tests"]), list(data["slow"]), data["slow_count"], int(data.get("untimed", 0)),
         )
 
     def merge(self, other: "FingerprintStats", rng: random.Random) -> None:
@@ -156,6 +174,7 @@ class FingerprintStats:
         self.tests = set(sorted(self.tests | other.tests)[:MAX_TESTS])
         self.slow = (self.slow + other.slow)[:10]
         self.slow_count += other.slow_count
+        self.untimed += other.untimed
 
 
 @dataclass
@@ -243,6 +262,12 @@ class SqlObserver:
         self.explained: set[str] = set()
         self.explain_errors = 0
         self.explain_failures: list[str] = []
+        self.explain_unreachable: list[str] = []  # why some databases could not be explained
+        self._explainer: Explainer | None = None
+        self._raw: dict[str, tuple[str, str]] = {}  # lexical key -> (first statement, dialect)
+        self.resolved = False  # keys are sqlglot fingerprints (after `resolve()`)
+        self.untraced = 0  # sqlite3 connections left alone (a subclass that initialises itself)
+        self.uncaptured: list[str] = []  # drivers in use that the capture does not hook
         self.allowances: list[Allowance] = []
         self.budgets: list[QueryBudget] = []
         self._next_allowance = 0
@@ -253,7 +278,7 @@ class SqlObserver:
         self._rng = random.Random(0)
         self._undo: list[Callable[[], None]] = []
         self._installed: set[str] = set()
-        self._pending: tuple[str, ...] = ("sqlalchemy", "django", "psycopg", "psycopg2")
+        self._pending: tuple[str, ...] = ("sqlalchemy", "django", "psycopg", "psycopg2", "asyncpg", "aiosqlite")
         self._lock = threading.RLock()
         self.started = False
 
@@ -281,6 +306,8 @@ class SqlObserver:
             ("django", self._install_django, False),
             ("psycopg", self._install_psycopg, False),
             ("psycopg2", self._install_psycopg2, False),
+            ("asyncpg", self._install_asyncpg, False),
+            ("aiosqlite", self._install_aiosqlite, False),
         ):
             if name in self._installed or (not always and name not in sys.modules):
                 continue
@@ -293,6 +320,8 @@ class SqlObserver:
 
     def stop(self) -> None:
         self.flush()
+        if self._explainer is not None:
+            self._explainer.close()
         while self._undo:
             undo = self._undo.pop()
             try:
@@ -327,15 +356,16 @@ class SqlObserver:
         log.debug("backend-gates sql capture: %s", message)
 
     def _classify(self, sql: str, dialect: str) -> tuple[str, str, bool]:
-        """(fingerprint, kind, IN-list batch load), cached per statement text."""
+        """(shape key, kind, IN-list batch load), cached per statement text. The key is the cheap
+        lexical normalisation (no sqlglot in the test process); `resolve()` maps it to the shared
+        fingerprint when the session ends."""
         hit = self._fp_cache.get(sql)
         if hit is None:
-            from ..sql.fingerprint import fingerprint
+            from ..sql.fingerprint import _lexical
 
-            try:
-                fp = fingerprint(sql, dialect or None)
-            except Exception:  # the shared function falls back itself; this is belt and braces
-                fp = fingerprint(sql, None)
+            fp = "lex:" + hashlib.sha1(_lexical(sql).encode()).hexdigest()[:16]
+            if fp not in self._raw:
+                self._raw[fp] = (sql[:20000], dialect)
             kind = statement_kind(sql)
             hit = (fp, kind, kind == "select" and _IN_BATCH.search(sql) is not None)
             if len(self._fp_cache) > 20000:
@@ -412,13 +442,14 @@ class SqlObserver:
         self,
         sql: Any,
         params: Any,
-        seconds: float,
+        seconds: float | None,
         dialect: str,
         *,
         many: bool = False,
-        explain: Callable[[str, str, Any], None] | None = None,
+        explain: Callable[[], Target | None] | None = None,
     ) -> None:
-        """One executed statement. Never raises."""
+        """One executed statement (`seconds` None: not timed). `explain` tells, only when asked,
+        where a second connection can EXPLAIN it. Never raises."""
         try:
             if getattr(_local, "explaining", False):
                 return
@@ -426,11 +457,11 @@ class SqlObserver:
                 sql = sql.decode("utf-8", "replace")
             elif not isinstance(sql, str):
                 sql = str(sql)
-            self._record(sql, params, seconds * 1000.0, dialect, many, explain)
+            self._record(sql, params, None if seconds is None else seconds * 1000.0, dialect, many, explain)
         except Exception as exc:
             self._error(f"record: {type(exc).__name__}: {exc}")
 
-    def _record(self, sql: str, params: Any, ms: float, dialect: str, many: bool, explain: Any) -> None:
+    def _record(self, sql: str, params: Any, ms: float | None, dialect: str, many: bool, explain: Any) -> None:
         fp, kind, batch = self._classify(sql, dialect)
         ctx = CONTEXT
         test = ctx.test
@@ -467,7 +498,7 @@ class SqlObserver:
                 stats = self.stats[fp] = FingerprintStats(redact_sql(sql), kind, dialect)
             stats.add(ms, test, self._rng)
             # slow *queries*: DDL and PRAGMAs (schema set-up in fixtures) are timed, never findings
-            slow = ms > self.slow_ms and kind in ("select", "write")
+            slow = ms is not None and ms > self.slow_ms and kind in ("select", "write")
             groupable = kind == "select" and not many and not batch
             stack = StackInfo()
             if slow or groupable or request is not None:
@@ -479,7 +510,7 @@ class SqlObserver:
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
-                    stats.slow.append({"ms": round(ms, 3), "test": test, "site": list(site) if site else None})
+                    stats.slow.append({"ms": round(ms or 0.0, 3), "test": test, "site": list(site) if site else None})
             if request is not None:
                 scope = f"request:{request.id}"
                 label = f"{request.method} {request.template or request.path}"
@@ -507,18 +538,36 @@ class SqlObserver:
                 if len(group.params) < MAX_DISTINCT:
                     group.params.add(_param_key(sql, params))
                 group.lazy = group.lazy or stack.lazy
-                group.total_ms += ms
+                group.total_ms += ms or 0.0
                 for allowance in self.allowances:
                     if not allowance.closed:
                         group.allowances.add(allowance.id)
-        if explain is not None and self.explain and kind == "select" and fp not in self.explained:
-            self.explained.add(fp)
-            try:
-                explain(fp, sql, params)
-            except Exception as exc:  # EXPLAIN cannot run this statement: DB-INDEX notes it, nothing else
+        if explain is not None and self.explain and kind == "select" and fp not in self.explained and _WHERE.search(sql):
+            self.explained.add(fp)  # sampled: one EXPLAIN per statement shape
+            self._explain(explain, fp, sql, params)
+
+    def _explain(self, where: Callable[[], Target | None], fp: str, sql: str, params: Any) -> None:
+        """EXPLAIN on a second connection (never the user's). Failures are counted for DB-INDEX."""
+        from .notices import short
+
+        _local.explaining = True
+        try:
+            target = where()
+            if target is None:
                 self.explain_errors += 1
-                if len(self.explain_failures) < 5:
-                    self.explain_failures.append(f"{type(exc).__name__}: {exc}")
+                reason = "an in-memory database (or one without a driver for a second connection) cannot be explained"
+                if reason not in self.explain_unreachable:
+                    self.explain_unreachable.append(reason)
+                return
+            if self._explainer is None:
+                self._explainer = Explainer(self.full_scan_rows, self._scan)
+            self._explainer.run(target, fp, sql, params)
+        except Exception as exc:  # EXPLAIN cannot run this statement: DB-INDEX notes it, nothing else
+            self.explain_errors += 1
+            if len(self.explain_failures) < 5:
+                self.explain_failures.append(short(exc))
+        finally:
+            _local.explaining = False
 
     # ------------------------------------------------------------------ judging
     def flush(self, final_for_test: str | None = None) -> None:
@@ -598,10 +647,53 @@ class SqlObserver:
             self.allowances.append(allowance)
             return allowance
 
+    # ------------------------------------------------------------------ fingerprints
+    def resolve(self) -> None:
+        """Session end: lexical keys -> the shared (sqlglot) fingerprints, merging shapes that
+        sqlglot normalises alike. Idempotent; statements' text is dropped afterwards."""
+        if self.resolved:
+            return
+        from ..sql.fingerprint import fingerprint
+
+        mapping: dict[str, str] = {}
+        for key, (sql, dialect) in self._raw.items():
+            try:
+                mapping[key] = fingerprint(sql, dialect or None)
+            except Exception:
+                mapping[key] = fingerprint(sql, None)
+        stats: dict[str, FingerprintStats] = {}
+        for key, item in self.stats.items():
+            final = mapping.get(key, key)
+            mine = stats.get(final)
+            if mine is None:
+                stats[final] = item
+            else:
+                mine.merge(item, self._rng)
+        self.stats = stats
+        for c in self.candidates:
+            if c.get("fingerprint") in mapping:
+                c["fingerprint"] = mapping[c["fingerprint"]]
+        for scan in self.scans:
+            scan["fingerprint"] = mapping.get(scan["fingerprint"], scan["fingerprint"])
+        self.explained = {mapping.get(k, k) for k in self.explained}
+        self._raw = {}
+        self._fp_cache = {}
+        self.resolved = True
+
+    def _note_uncaptured(self) -> None:
+        from .notices import uncaptured_drivers
+
+        self.uncaptured = sorted(set(self.uncaptured) | set(uncaptured_drivers()))
+
     # ------------------------------------------------------------------ xdist
     def worker_data(self) -> dict[str, Any]:
         self.flush()
+        self.resolve()
+        self._note_uncaptured()
         return {
+            "uncaptured": self.uncaptured,
+            "untraced": self.untraced,
+            "explain_unreachable": self.explain_unreachable,
             "statements": self.statements,
             "stats": {fp: s.to_dict() for fp, s in self.stats.items()},
             "candidates": self.candidates,
@@ -617,7 +709,13 @@ class SqlObserver:
         if "error" in data and "stats" not in data:
             self._error(f"worker: {data['error']}")
             return
+        self.resolve()
         self.statements += int(data.get("statements", 0))
+        self.uncaptured = sorted(set(self.uncaptured) | set(data.get("uncaptured", [])))
+        self.untraced += int(data.get("untraced", 0))
+        for reason in data.get("explain_unreachable", []):
+            if reason not in self.explain_unreachable:
+                self.explain_unreachable.append(reason)
         for fp, raw in data.get("stats", {}).items():
             other = FingerprintStats.from_dict(raw)
             mine = self.stats.get(fp)
@@ -640,88 +738,11 @@ class SqlObserver:
         from .sql_gates import contribute
 
         self.flush()
+        self.resolve()
+        self._note_uncaptured()
         contribute(self, report, settings)
 
     # ------------------------------------------------------------------ EXPLAIN
-    def _explain_sqlite(self, conn: Any, convert: Callable[[str], str] | None = None) -> Callable[[str, str, Any], None]:
-        def run(fp: str, sql: str, params: Any) -> None:
-            if not _WHERE.search(sql):
-                return  # reading a whole table on purpose is not a missing index
-            if convert is not None:
-                sql = convert(sql)
-            _local.explaining = True
-            try:
-                cur = conn.cursor()
-                try:
-                    cur.execute("EXPLAIN QUERY PLAN " + sql, params if params is not None else ())
-                    rows = cur.fetchall()
-                    tables = []
-                    for row in rows:
-                        detail = str(row[-1])
-                        m = re.match(r"SCAN (?:TABLE )?([\w\"\[\]`]+)(?: AS \w+)?$", detail)
-                        if m and m.group(1) != "CONSTANT":
-                            tables.append(m.group(1).strip('"[]`'))
-                    known = set()
-                    if tables:
-                        cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                        known = {r[0] for r in cur.fetchall()}
-                    for table in dict.fromkeys(t for t in tables if t in known):
-                        cur.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT {self.full_scan_rows + 1})')
-                        self._scan(fp, sql, table, int(cur.fetchone()[0]), "sqlite")
-                finally:
-                    cur.close()
-            finally:
-                _local.explaining = False
-
-        return run
-
-    def _explain_postgres(self, conn: Any, flavour: str) -> Callable[[str, str, Any], None]:
-        def run(fp: str, sql: str, params: Any) -> None:
-            if flavour == "psycopg":
-                status = int(conn.info.transaction_status)
-                autocommit = conn.autocommit
-            else:
-                status = int(conn.get_transaction_status())
-                autocommit = conn.autocommit
-            if status not in (0, 2):  # idle or in a healthy transaction; never touch a failed one
-                return
-            _local.explaining = True
-            try:
-                if flavour == "psycopg":
-                    import psycopg
-
-                    cur = psycopg.ClientCursor(conn)
-                else:
-                    cur = conn.cursor()
-                in_tx = status == 2
-                try:
-                    if in_tx:
-                        cur.execute("SAVEPOINT backend_gates_explain")
-                    try:
-                        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-                        row = cur.fetchone()
-                        plan = row[0] if row else []
-                        if isinstance(plan, str):
-                            plan = json.loads(plan)
-                        tables = list(dict.fromkeys(_seq_scans(plan)))
-                        for schema, table in tables:
-                            name = f'"{schema}"."{table}"' if schema else f'"{table}"'
-                            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT {self.full_scan_rows + 1}) s")
-                            counted = cur.fetchone()
-                            self._scan(fp, sql, table, int(counted[0]) if counted else 0, "postgresql")
-                    finally:
-                        if in_tx:
-                            cur.execute("ROLLBACK TO SAVEPOINT backend_gates_explain")
-                            cur.execute("RELEASE SAVEPOINT backend_gates_explain")
-                        elif not autocommit:
-                            conn.rollback()  # only ends the transaction EXPLAIN itself opened
-                finally:
-                    cur.close()
-            finally:
-                _local.explaining = False
-
-        return run
-
     def _scan(self, fp: str, sql: str, table: str, rows: int, dialect: str) -> None:
         if rows <= self.full_scan_rows:
             return
@@ -731,92 +752,44 @@ class SqlObserver:
             "test": CONTEXT.test, "site": list(site) if site else None,
         })
 
-    def explainer(self, dbapi_conn: Any, dialect: str, *, pyformat: bool = False) -> Callable[[str, str, Any], None] | None:
-        """An EXPLAIN runner for this DBAPI connection, or None (explain off / unsupported).
-
-        `pyformat`: the statement uses %s placeholders (Django), converted for sqlite3."""
-        if not self.explain or dbapi_conn is None:
-            return None
-        modules = {getattr(k, "__module__", "").split(".", 1)[0] for k in type(dbapi_conn).__mro__}
-        if "sqlite3" in modules:
-            return self._explain_sqlite(dbapi_conn, _django_sqlite if pyformat else None)
-        if "psycopg2" in modules:
-            return self._explain_postgres(dbapi_conn, "psycopg2")
-        if "psycopg" in modules:
-            return self._explain_postgres(dbapi_conn, "psycopg")
-        return None
-
     # ------------------------------------------------------------------ capture: sqlite3
     def _install_sqlite3(self) -> None:
+        """`sqlite3.connect` returns exactly the connection asked for (its type, its methods, the
+        user's factory); statements are seen through the driver's trace callback. A Connection
+        subclass with its own `__init__` may install a trace callback of its own: left alone."""
         import sqlite3
         import sqlite3.dbapi2 as dbapi2
 
         observer = self
         original = sqlite3.connect
-        cursor_classes: dict[type, type] = {}
-        conn_classes: dict[type, type] = {}
+        set_trace = sqlite3.Connection.set_trace_callback
 
-        def traced_cursor(base: type) -> type:
-            cls = cursor_classes.get(base)
-            if cls is None:
+        def tracer_for(target: Target | None) -> Callable[[str], None]:
+            where = (lambda: target)
 
-                class TracedCursor(base):  # type: ignore[misc]
-                    def execute(self, sql: Any, parameters: Any = (), /) -> Any:  # noqa: D401
-                        if _is_outer(self):
-                            return super().execute(sql, parameters)
-                        _local.outer = _ids(self)
-                        t0 = _perf()
-                        try:
-                            result = super().execute(sql, parameters)
-                        finally:
-                            _local.outer = None
-                        observer.record(sql, parameters, _perf() - t0, "sqlite", explain=observer.explainer(self.connection, "sqlite"))
-                        return result
+            def trace(statement: str) -> None:
+                if getattr(_local, "outer", None) is not None or getattr(_local, "explaining", False):
+                    return  # a higher layer (SQLAlchemy, Django) records it, or it is our EXPLAIN
+                if _IMPLICIT_BEGIN.match(statement):
+                    return  # issued by the sqlite3 module itself, not by the application
+                observer.record(statement, None, None, "sqlite", explain=where)
 
-                    def executemany(self, sql: Any, seq: Any, /) -> Any:
-                        if _is_outer(self):
-                            return super().executemany(sql, seq)
-                        _local.outer = _ids(self)
-                        t0 = _perf()
-                        try:
-                            result = super().executemany(sql, seq)
-                        finally:
-                            _local.outer = None
-                        observer.record(sql, None, _perf() - t0, "sqlite", many=True)
-                        return result
-
-                cls = cursor_classes[base] = TracedCursor
-            return cls
-
-        def traced_connection(base: type) -> type:
-            cls = conn_classes.get(base)
-            if cls is None:
-
-                class TracedConnection(base):  # type: ignore[misc]
-                    def cursor(self, factory: Any = None) -> Any:
-                        return super().cursor(traced_cursor(factory or sqlite3.Cursor))
-
-                    def execute(self, sql: Any, parameters: Any = (), /) -> Any:
-                        return self.cursor().execute(sql, parameters)
-
-                    def executemany(self, sql: Any, seq: Any, /) -> Any:
-                        return self.cursor().executemany(sql, seq)
-
-                cls = conn_classes[base] = TracedConnection
-            return cls
+            return trace
 
         def connect(*args: Any, **kwargs: Any) -> Any:
-            caller = sys._getframe(1).f_globals.get("__name__", "")
-            if caller.startswith("aiosqlite"):
-                # aiosqlite runs sqlite3 in its own thread; SQLAlchemy's async engine records these
-                return original(*args, **kwargs)
+            conn = original(*args, **kwargs)
             try:
-                factory = kwargs.get("factory") or sqlite3.Connection
-                if len(args) < 6 and isinstance(factory, type) and issubclass(factory, sqlite3.Connection):
-                    kwargs["factory"] = traced_connection(factory)
+                if _opened_by_tooling(sys._getframe(1)):
+                    return conn
+                if _initialises_itself(type(conn), sqlite3.Connection):
+                    observer.untraced += 1
+                    return conn
+                database = args[0] if args else kwargs.get("database", "")
+                target = sqlite_target(database, bool(kwargs.get("uri", False)))
+                set_trace(conn, tracer_for(target))
             except Exception as exc:
                 observer._error(f"sqlite3.connect: {exc}")
-            return original(*args, **kwargs)
+            return conn
 
         connect.__wrapped__ = original  # type: ignore[attr-defined]
         sqlite3.connect = connect
@@ -848,13 +821,7 @@ class SqlObserver:
             if not stack:
                 return
             t0 = stack.pop()
-            explain = None
-            if observer.explain:
-                try:
-                    explain = observer.explainer(conn.connection.dbapi_connection, conn.dialect.name)
-                except Exception:
-                    explain = None
-            observer.record(statement, parameters, _perf() - t0, conn.dialect.name, many=bool(executemany), explain=explain)
+            observer.record(statement, parameters, _perf() - t0, conn.dialect.name, many=bool(executemany), explain=lambda: from_sqlalchemy(conn))
 
         def on_error(exception_context: Any) -> None:
             _local.outer = None
@@ -889,13 +856,7 @@ class SqlObserver:
             finally:
                 _local.outer = previous
             connection = context.get("connection")
-            explain = None
-            if observer.explain and not many:
-                try:
-                    explain = observer.explainer(getattr(connection, "connection", None), getattr(connection, "vendor", ""), pyformat=True)
-                except Exception:
-                    explain = None
-            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=explain)
+            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=lambda: from_django(connection))
             return result
 
         def attach(connection: Any) -> None:
@@ -970,7 +931,8 @@ class SqlObserver:
                     result = original(self, query, params, *args, **kwargs)
                 finally:
                     _local.outer = None
-                observer.record(text_of(self, query), params, _perf() - t0, "postgresql", explain=observer.explainer(self.connection, "postgresql"))
+                conn = self.connection
+                observer.record(text_of(self, query), params, _perf() - t0, "postgresql", explain=lambda: from_psycopg(conn))
                 return result
 
             return execute
@@ -1056,7 +1018,8 @@ class SqlObserver:
                         finally:
                             _local.outer = None
                         text = query if isinstance(query, (str, bytes)) else query.as_string(self)
-                        observer.record(text, vars, _perf() - t0, "postgresql", explain=observer.explainer(self.connection, "postgresql"))
+                        conn = self.connection
+                        observer.record(text, vars, _perf() - t0, "postgresql", explain=lambda: from_psycopg2(conn))
                         return result
 
                     def executemany(self, query: Any, vars_list: Any) -> Any:
@@ -1103,9 +1066,108 @@ class SqlObserver:
         self._undo.append(undo)
 
 
-def _django_sqlite(sql: str) -> str:
-    """Django hands sqlite statements to its wrappers with %s placeholders (its cursor converts)."""
-    return _PYFORMAT.sub("?", sql).replace("%%", "%")
+    # ------------------------------------------------------------------ capture: asyncpg
+    def _install_asyncpg(self) -> None:
+        """asyncpg's Connection and PreparedStatement methods, wrapped in place (same classes)."""
+        import contextvars
+
+        import asyncpg.connection
+        import asyncpg.prepared_stmt
+
+        observer = self
+        inside: contextvars.ContextVar[bool] = contextvars.ContextVar("backend_gates_asyncpg", default=False)
+        originals: list[tuple[type, str, Any]] = []
+
+        def wrap(cls: type, name: str, query_of: Callable[..., Any], many: bool) -> None:
+            original = cls.__dict__.get(name)
+            if original is None:
+                return
+
+            async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+                if inside.get() or _is_outer(self) or _is_outer(getattr(self, "_connection", None)):
+                    return await original(self, *args, **kwargs)
+                token = inside.set(True)
+                t0 = _perf()
+                try:
+                    return await original(self, *args, **kwargs)
+                finally:
+                    inside.reset(token)
+                    try:
+                        query, params = query_of(self, *args, **kwargs)
+                        observer.record(query, params, _perf() - t0, "postgresql", many=many)
+                    except Exception as exc:
+                        observer._error(f"asyncpg: {exc}")
+
+            method.__name__ = name
+            method.__qualname__ = f"{cls.__name__}.{name}"
+            method.__doc__ = original.__doc__
+            originals.append((cls, name, original))
+            setattr(cls, name, method)
+
+        def conn_query(self: Any, query: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            return query, args
+
+        def conn_many(self: Any, query: Any, args: Any = None, *rest: Any, **kwargs: Any) -> tuple[Any, Any]:
+            return query, None
+
+        def stmt_query(self: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            return getattr(self, "_query", ""), args
+
+        Connection = asyncpg.connection.Connection
+        for name in ("execute", "fetch", "fetchrow", "fetchval"):
+            wrap(Connection, name, conn_query, False)
+        for name in ("executemany", "fetchmany"):
+            wrap(Connection, name, conn_many, True)
+        Prepared = asyncpg.prepared_stmt.PreparedStatement
+        for name in ("fetch", "fetchrow", "fetchval"):
+            wrap(Prepared, name, stmt_query, False)
+        for name in ("executemany", "fetchmany"):
+            wrap(Prepared, name, lambda self, *a, **k: (getattr(self, "_query", ""), None), True)
+
+        def undo() -> None:
+            for cls, name, original in reversed(originals):
+                setattr(cls, name, original)
+
+        self._undo.append(undo)
+
+    # ------------------------------------------------------------------ capture: aiosqlite
+    def _install_aiosqlite(self) -> None:
+        """aiosqlite's Connection/Cursor execute methods, wrapped in place. SQLAlchemy's aiosqlite
+        dialect is recorded by the SQLAlchemy layer (its cursor is marked), not twice."""
+        import aiosqlite
+
+        observer = self
+        originals: list[tuple[type, str, Any]] = []
+
+        def wrap(cls: type, name: str, many: bool) -> None:
+            original = cls.__dict__.get(name)
+            if original is None:
+                return
+
+            async def method(self: Any, sql: Any, parameters: Any = None, *args: Any, **kwargs: Any) -> Any:
+                if _is_outer(self) or getattr(_local, "outer", None) is not None:
+                    return await original(self, sql, parameters, *args, **kwargs)
+                t0 = _perf()
+                try:
+                    return await original(self, sql, parameters, *args, **kwargs)
+                finally:
+                    observer.record(sql, None if many else parameters, _perf() - t0, "sqlite", many=many)
+
+            method.__name__ = name
+            method.__qualname__ = f"{cls.__name__}.{name}"
+            method.__doc__ = original.__doc__
+            originals.append((cls, name, original))
+            setattr(cls, name, method)
+
+        for cls in (aiosqlite.Connection, aiosqlite.Cursor):
+            wrap(cls, "execute", False)
+            wrap(cls, "executemany", True)
+
+        def undo() -> None:
+            for cls, name, original in reversed(originals):
+                setattr(cls, name, original)
+
+        self._undo.append(undo)
 
 
 def _ids(cursor: Any) -> frozenset[int]:
@@ -1115,6 +1177,9 @@ def _ids(cursor: Any) -> frozenset[int]:
         if cursor is None:
             break
         out.append(id(cursor))
+        adapted = getattr(getattr(cursor, "_adapt_connection", None), "_connection", None)
+        if adapted is not None:  # SQLAlchemy's asyncpg/aiosqlite adapters: the driver connection
+            out.append(id(adapted))
         cursor = getattr(cursor, "_cursor", None)
     return frozenset(out)
 
@@ -1122,26 +1187,25 @@ def _ids(cursor: Any) -> frozenset[int]:
 def _is_outer(cursor: Any) -> bool:
     """A higher capture layer (SQLAlchemy, Django) is already recording this cursor's statement."""
     outer: frozenset[int] | None = getattr(_local, "outer", None)
-    return outer is not None and id(cursor) in outer
+    return outer is not None and cursor is not None and id(cursor) in outer
 
 
-def _seq_scans(plan: Any) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _opened_by_tooling(frame: Any) -> bool:
+    """Whether the code opening this connection is coverage.py, pytest, backend-gates or another
+    test tool (identity of the opener: its module), not the application."""
+    for _ in range(6):
+        if frame is None:
+            return False
+        name = frame.f_globals.get("__name__", "")
+        if not name.startswith("sqlite3"):
+            return name.split(".", 1)[0] in OWN_MODULES
+        frame = frame.f_back
+    return False
 
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            # only scans that filter rows: reading a whole table on purpose is not a missing index
-            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") and node.get("Filter"):
-                out.append((node.get("Schema", ""), node["Relation Name"]))
-            for key in ("Plan", "Plans"):
-                if key in node:
-                    walk(node[key])
 
-    walk(plan)
-    return out
+def _initialises_itself(cls: type, base: type) -> bool:
+    """A user Connection subclass with its own __init__ (it may set its own trace callback)."""
+    return any("__init__" in vars(k) for k in cls.__mro__ if k is not base and k is not object)
 
 
 def _item_location(item: Any, root: str) -> tuple[str, int]:

@@ -174,6 +174,8 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         cov.evidence["runtime_sql"] = {"statements": obs.statements, "fingerprints": len(obs.stats)}
         if captured:
             cov.evaluated = True
+        elif obs.uncaptured:  # evidence we could not see is never a pass
+            cov.reasons.append(f"runtime: statements through {', '.join(obs.uncaptured)} are not captured")
         else:
             cov.reasons.append("runtime: no SQL statement was captured during the tests")
     index = coverage.setdefault("DB-INDEX", Coverage())
@@ -182,25 +184,29 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
     elif not obs.explain:
         index.checks.append("BG506")
         index.reasons.append("runtime: full-scan check off (set runtime.explain = true)")
-    elif obs.explained:
+    elif obs.explained and len(obs.explained) > obs.explain_errors:
         index.checks.append("BG506")
         index.evaluated = True
         index.evidence["runtime_explained"] = len(obs.explained) - obs.explain_errors
         if obs.explain_errors:
-            index.evidence["runtime_explain_failures"] = obs.explain_failures
+            index.evidence["runtime_explain_failures"] = obs.explain_failures + obs.explain_unreachable
     else:
         index.checks.append("BG506")
-        index.reasons.append("runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
+        why = "; ".join(obs.explain_unreachable + obs.explain_failures[:2]) or "no filtered SELECT was run"
+        index.reasons.append(f"runtime: no SELECT could be explained on a second connection ({why})")
 
     # fault isolation -------------------------------------------------------------------------
+    for driver in obs.uncaptured:
+        report.errors.append(ToolError("", f"runtime sql: {driver} is in use and not captured; its statements are not judged", "runtime"))
     install_errors = [e for e in obs.errors if "capture not installed" in e]
     broken = [e for e in obs.errors if e not in install_errors]
     for message in install_errors:
         report.errors.append(ToolError("", f"runtime sql: {message}", "runtime"))
     if broken:
         from ..plugin import warn
+        from .notices import short
 
-        reason = f"runtime sql capture error: {broken[0]}"
+        reason = f"runtime sql capture error: {short(broken[0])}"
         for gate_id in GATES:
             cov = coverage.setdefault(gate_id, Coverage())
             cov.evaluated = False
