@@ -170,9 +170,44 @@ def server_exit(pushed: RequestScope | None) -> None:
 def set_template(template: Any) -> None:
     try:
         if isinstance(template, str) and template and ACTIVE:
-            scope = CONTEXT.request if CONTEXT.request in ACTIVE else ACTIVE[-1]
+            scope = _current_scope()
             if scope is not None:
                 scope.template = template
+    except Exception as exc:  # pragma: no cover - defensive
+        _error(exc)
+
+
+def _current_scope() -> RequestScope | None:
+    if not ACTIVE:
+        return None
+    scope = CONTEXT.request
+    return scope if scope in ACTIVE else ACTIVE[-1]
+
+
+def view_location(func: Any, method: str | None = None) -> tuple[str, int, str] | None:
+    """(file, first line, name) of a view: decorators unwrapped, class-based views by method."""
+    import inspect
+
+    view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
+    if isinstance(view_class, type):
+        handler = getattr(view_class, (method or "get").lower(), None) or getattr(view_class, "dispatch", None)
+        if handler is not None:
+            func = handler
+    func = inspect.unwrap(func) if callable(func) else func
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    return (code.co_filename, code.co_firstlineno, getattr(func, "__qualname__", code.co_name))
+
+
+def set_view(func: Any) -> None:
+    """Record which view serves the request in flight (N+1 and unsafe-GET name it)."""
+    try:
+        scope = _current_scope()
+        if scope is not None and "view" not in scope.data:
+            where = view_location(func, scope.method)
+            if where is not None:
+                scope.data["view"] = where
     except Exception as exc:  # pragma: no cover - defensive
         _error(exc)
 
@@ -454,6 +489,9 @@ def _flask_dispatch(original: Callable[..., Any]) -> Callable[..., Any]:
 
             rule = request.url_rule
             set_template(getattr(rule, "rule", None))
+            endpoint = getattr(rule, "endpoint", None)
+            if endpoint is not None and endpoint in self.view_functions:
+                set_view(self.view_functions[endpoint])
         except Exception as exc:  # pragma: no cover - defensive
             _error(exc)
         return original(self, *args, **kwargs)
@@ -476,6 +514,31 @@ def _django_get_response(original: Callable[..., Any]) -> Callable[..., Any]:
             except Exception as exc:  # pragma: no cover - defensive
                 _error(exc)
             server_exit(pushed)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _starlette_route_handle(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def wrapper(self: Any, scope: Any, receive: Any, send: Any) -> Any:
+        endpoint = getattr(self, "endpoint", None)
+        if endpoint is not None:
+            set_view(endpoint)
+        return await original(self, scope, receive, send)
+
+    wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _django_resolve_request(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, request: Any) -> Any:
+        match = original(self, request)
+        func = getattr(match, "func", None)
+        if func is not None:
+            set_view(func)
+        return match
 
     wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
     return wrapper
@@ -522,8 +585,13 @@ TARGETS: dict[str, list[tuple[str, Callable[[Callable[..., Any]], Callable[..., 
         ("AsyncClient.request", lambda f: _async_client(f, "django", _describe_django, _django_info)),
     ],
     "starlette.applications": [("Starlette.__call__", _starlette_call)],
+    "starlette.routing": [("Route.handle", _starlette_route_handle)],
+    "fastapi.routing": [("APIRoute.handle", _starlette_route_handle)],
     "flask.app": [("Flask.wsgi_app", _flask_wsgi), ("Flask.dispatch_request", _flask_dispatch)],
-    "django.core.handlers.base": [("BaseHandler.get_response", _django_get_response)],
+    "django.core.handlers.base": [
+        ("BaseHandler.get_response", _django_get_response),
+        ("BaseHandler.resolve_request", _django_resolve_request),
+    ],
     "_pytest.raises": [
         ("RaisesExc.__enter__", _raises_enter),
         ("RaisesExc.__exit__", _raises_exit),

@@ -195,6 +195,7 @@ class Group:
     allowances: set[int] = field(default_factory=set)
     writes_seen: int = 0  # writes in the scope when the group started
     data_changed: bool = False
+    origin: str = "code"  # code | view (site is the request's view) | test (the test drove the loop)
 
     @property
     def d(self) -> int:
@@ -203,7 +204,10 @@ class Group:
 
 @dataclass
 class StackInfo:
-    site: tuple[str, int, str] | None = None
+    first: tuple[str, int, str] | None = None  # innermost project frame (tests included)
+    site: tuple[str, int, str] | None = None  # innermost project frame outside tests
+    test_site: tuple[str, int, str] | None = None  # innermost frame in a test file or conftest
+    via_library: bool = False  # an installed library's frame lies between `site` and the test
     lazy: bool = False
     internal: bool = False
     test_line: int | None = None
@@ -391,9 +395,11 @@ class SqlObserver:
         return info
 
     def _stack(self, test_file: str | None = None) -> "StackInfo":
-        """Walk outwards from the capture: the first frame in project code (the call site), whether
-        an ORM lazy load or framework bookkeeping is on the way, and (with `test_file`) the line of
-        the innermost frame in the running test's file."""
+        """Walk outwards from the capture: the first frame in project code, the first outside tests
+        (the application's call site), whether an installed library lies between that site and the
+        test (a test client, a task runner: the test did not call the code directly), whether an
+        ORM lazy load or framework bookkeeping is on the way, and (with `test_file`) the line of the
+        innermost frame in the running test's file beyond the first project frame."""
         frame: Any = sys._getframe(2)
         info = StackInfo()
         skip = self._skip_files  # neither project code nor a special frame: the common case
@@ -415,6 +421,8 @@ class SqlObserver:
             code = frame.f_code
             filename = code.co_filename
             if filename in skip:
+                if info.site is not None:
+                    info.via_library = True
                 frame = frame.f_back
                 depth += 1
                 continue
@@ -427,16 +435,29 @@ class SqlObserver:
                         else:
                             info.internal = True
             if rel is not None:
-                if info.site is None:
+                is_test = _is_test_path(rel)
+                if is_test and info.test_site is None:
+                    info.test_site = (rel, frame.f_lineno, code.co_name)
+                elif not is_test and info.site is None and info.test_site is None:
                     info.site = (rel, frame.f_lineno, code.co_name)
-                    if test_file is None:
-                        return info
+                if info.first is None:
+                    info.first = (rel, frame.f_lineno, code.co_name)
                 elif rel == test_file:  # a test frame outside the call site: the test's calling line
                     info.test_line = frame.f_lineno
+                    return info
+                if info.test_site is not None and test_file is None:
                     return info
             frame = frame.f_back
             depth += 1
         return info
+
+    def _view_site(self, request: Any) -> tuple[str, int, str] | None:
+        where = request.data.get("view")
+        if not where:
+            return None
+        filename, line, name = where
+        rel, _rules = self._files.get(filename) or self._file_info(filename)
+        return (rel, int(line), str(name)) if rel is not None else None
 
     def record(
         self,
@@ -506,7 +527,19 @@ class SqlObserver:
                 # separate invocations by the test, not one loop in the code under test
                 test_file = test.split("::", 1)[0] if (groupable and request is None and test) else None
                 stack = self._stack(test_file)
+            # the application's place: outside tests and installed libraries; else the view that
+            # serves the request (its statements ran in a library it called: serialisation, a
+            # template); else the test's own line
             site = stack.site
+            origin = "code"
+            if site is None and request is not None:
+                site = self._view_site(request)
+                origin = "view"
+            if site is None:
+                site = stack.test_site or stack.first
+                origin = "test"
+            elif request is None and stack.test_site is not None and not stack.via_library:
+                origin = "test"  # the test (or a fixture) called this code directly: its loop
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
@@ -524,13 +557,17 @@ class SqlObserver:
                 entry[0] += 1
             if kind == "write":
                 self._writes[scope] = self._writes.get(scope, 0) + 1
+                if request is not None:
+                    tables = request.data.setdefault("sql_write_tables", {})
+                    table = write_table(sql)
+                    tables[table] = tables.get(table, 0) + 1
             if groupable and site is not None and not stack.internal:
                 key = (scope, fp, site, stack.test_line)
                 group = self.groups.get(key)
                 writes = self._writes.get(scope, 0)
                 if group is None:
                     group = self.groups[key] = Group(
-                        label, test, ctx.phase, request is not None, fp, site, redact_sql(sql), writes_seen=writes
+                        label, test, ctx.phase, request is not None, fp, site, redact_sql(sql), writes_seen=writes, origin=origin
                     )
                 elif group.writes_seen != writes:
                     group.data_changed = True  # a write between repeats: re-reading is not a duplicate
@@ -1188,6 +1225,30 @@ def _is_outer(cursor: Any) -> bool:
     """A higher capture layer (SQLAlchemy, Django) is already recording this cursor's statement."""
     outer: frozenset[int] | None = getattr(_local, "outer", None)
     return outer is not None and cursor is not None and id(cursor) in outer
+
+
+_WRITE_TABLE = re.compile(
+    r"^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+((?:[`\"\[]?[\w$]+[`\"\]]?\.)?[`\"\[]?[\w$]+[`\"\]]?)",
+    re.I,
+)
+
+
+def write_table(sql: str) -> str:
+    """The table an INSERT/UPDATE/DELETE writes (unquoted, schema dropped), or "?"."""
+    m = _WRITE_TABLE.match(_LEAD.sub("", sql[:300], count=1))
+    if not m:
+        return "?"
+    return m.group(1).split(".")[-1].strip('`"[]').lower()
+
+
+def _is_test_path(rel: str) -> bool:
+    """Test code by pytest's conventions: test_*.py, *_test.py, conftest.py, tests/ folders."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        or any(part in ("tests", "test", "testing") for part in parts[:-1])
+    )
 
 
 def _opened_by_tooling(frame: Any) -> bool:
