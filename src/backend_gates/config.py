@@ -132,7 +132,7 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "n-plus-one": Setting("int", 5, "DB-PERF: repeats of one query fingerprint with distinct parameters in one test/request."),
         "slow-query-ms": Setting("float", 50.0, "DB-PERF / M-QUERY: a query slower than this is a finding."),
         "latency-p95-ms": Setting("float", 200.0, "M-LATENCY: p95 latency budget per endpoint."),
-        "latency-min-samples": Setting("int", 20, "M-LATENCY: fewer samples than this are 'insufficient samples'."),
+        "latency-min-samples": Setting("int", 20, "M-LATENCY: endpoints with at least this many requests are judged by their p95, others by their maximum."),
         "error-rate-percent": Setting("float", 0.1, "M-ERRORS: maximum share of 5xx responses, in percent."),
         "coverage-percent": Setting("float", 80.0, "M-COVERAGE: minimum total line coverage."),
         "full-scan-rows": Setting("int", 1000, "DB-INDEX runtime: full scans on tables with more rows are findings."),

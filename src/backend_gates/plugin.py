@@ -66,9 +66,65 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("backend_gates_paths", type="args", default=[], help="paths for the static gates")
 
 
+VALUE_OPTIONS = (
+    "--backend-gates-report", "--backend-gates-config", "--backend-gates-html", "--backend-gates-write-baseline",
+    "--backend-gates-paths", "--backend-gates-diff", "--backend-gates-webhook", "--backend-gates-cov",
+)
+
+
+def _space_separated(args: list[str]) -> list[tuple[str, str]]:
+    """(option, value) pairs of our options given as two words (`--backend-gates-report PATH`)."""
+    out = []
+    for i, arg in enumerate(args[:-1]):
+        if arg in VALUE_OPTIONS:
+            out.append((arg, args[i + 1]))
+    return out
+
+
+def check_root_detection(early_config: pytest.Config) -> None:
+    """pytest picks its rootdir and ini file before plugins' options are known: the value of a
+    space-separated option is then taken for a test path, and when it names an existing path
+    outside the project (a report from the previous run) the rootdir and ini file move (with
+    pytest-django: "settings are not configured"). Detect exactly that and stop with a clear
+    message; `--option=VALUE` never has the problem."""
+    import inspect
+    import os
+    import shlex
+
+    args = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + list(early_config.invocation_params.args)
+    pairs = _space_separated([str(a) for a in args])
+    if not pairs:
+        return
+    from _pytest.config.findpaths import determine_setup
+
+    ns = early_config.known_args_namespace  # parsed again with our options known: true test paths
+    offered = {
+        "inifile": ns.inifilename, "override_ini": getattr(ns, "override_ini", None), "args": list(ns.file_or_dir),
+        "rootdir_cmd_arg": ns.rootdir or None, "invocation_dir": early_config.invocation_params.dir,
+    }
+    accepted = inspect.signature(determine_setup).parameters
+    expected = determine_setup(**{k: v for k, v in offered.items() if k in accepted})
+    rootpath, inipath = expected[0], expected[1]
+    if rootpath == early_config.rootpath and inipath == early_config.inipath:
+        return
+    option, value = pairs[0]
+    raise pytest.UsageError(
+        f"backend-gates: write {option}={value} (with '='): pytest chose its rootdir and ini file before "
+        f"plugin options are known, took {value} for a test path and moved the rootdir from {rootpath} "
+        f"to {early_config.rootpath} (ini file: {inipath or 'none'} -> {early_config.inipath or 'none'})"
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
-    """M-COVERAGE: start coverage.py before conftests import the project (only when asked)."""
+    """Options that moved pytest's root detection are refused; M-COVERAGE: start coverage.py
+    before conftests import the project (only when asked)."""
+    try:
+        check_root_detection(early_config)
+    except pytest.UsageError:
+        raise
+    except Exception as exc:  # the check itself never breaks a run
+        log.debug("root detection check failed: %s", exc, exc_info=True)
     try:
         from .runtime.covgate import early_start
 

@@ -385,7 +385,7 @@ from app.main import app
 client = app.test_client()
 
 def test_crash():
-    assert client.get("/users/500").status_code == 500
+    client.get("/users/500")  # not asserted: an unexpected 5xx
 
 def test_many():
     for i in range(4):
@@ -403,16 +403,17 @@ def test_many():
     assert event["metrics"]["latency"]["GET /users/{user_id}"]["status"] == "failed"
 
 
-def test_insufficient_samples_is_not_a_failure(pytester: pytest.Pytester) -> None:
+def test_few_samples_are_judged_by_their_maximum(pytester: pytest.Pytester) -> None:
     pytest.importorskip("flask")
     project(pytester, FLASK_APP, "from app.main import app\n\ndef test_one():\n    app.test_client().get('/users/1')\n", spec="",
             toml="[tool.backend-gates.thresholds]\nlatency-p95-ms = 0.0001\n")
     result, event = run(pytester)
     result.assert_outcomes(passed=1)
-    assert event["metrics"]["latency"]["GET /users/{user_id}"]["status"] == "insufficient"
-    assert gate(event, "M-LATENCY")["status"] == "not_evaluated"
-    assert "insufficient samples" in gate(event, "M-LATENCY")["reason"]
-    assert rules(event, "BG548") == []
+    latency = event["metrics"]["latency"]["GET /users/{user_id}"]
+    assert (latency["status"], latency["judged_by"], latency["samples"]) == ("failed", "max", 1)
+    assert gate(event, "M-LATENCY")["status"] == "failed"
+    [slow] = rules(event, "BG548")
+    assert "max latency" in slow["message"] and "over 1 request(s)" in slow["message"]
 
 
 def test_broken_spec_makes_api_docs_not_evaluated_and_keeps_outcomes(pytester: pytest.Pytester) -> None:
@@ -468,10 +469,10 @@ def test_plain():
     result, parallel = run(pytester, "-n", "2")
     result.assert_outcomes(passed=9)
 
-    def shape(event: dict[str, Any]) -> Any:
+    def shape(event: dict[str, Any]) -> Any:  # timings (M-LATENCY) depend on the machine's load
         return (
-            [(g["id"], g["status"], g["findings"]) for g in event["gates"]],
-            sorted((f["rule"], f["path"], f["line"], f["message"], f["fingerprint"]) for f in event["findings"]),
+            [(g["id"], g["status"], g["findings"]) for g in event["gates"] if g["id"] != "M-LATENCY"],
+            sorted((f["rule"], f["path"], f["line"], f["message"], f["fingerprint"]) for f in event["findings"] if f["rule"] != "BG548"),
             event["metrics"]["spec_coverage"],
             event["metrics"]["errors"],
             event["metrics"]["test_kinds"],

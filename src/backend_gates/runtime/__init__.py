@@ -17,9 +17,12 @@ Contracts between observers (they run in one process; xdist workers each have th
 - SQL capture, for every statement run while an HTTP request scope is open, increments
   `CONTEXT.request.data["sql_count"]`, and for INSERT/UPDATE/DELETE also `["sql_writes"]`
   (the HTTP observer reads them when the request ends: unsafe GET, queries per request).
-- `CONTEXT.note("sql" | "http" | "contract")` marks evidence for T-KINDS.
+- `CONTEXT.note("sql" | "http" | "contract")` marks evidence for T-KINDS (what the test's own
+  call phase did: fixtures' set-up work does not make a test "integration").
+- `RequestScope.data["view"]` = (file, first line, name) of the view serving the request (server
+  hooks); `["sql_write_tables"]` = {table: writes} (SQL capture).
 - Report shapes (consumed by the HTML report and the event schema):
-  `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "status": passed|failed|insufficient}}
+  `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "judged_by": p95|max, "status": passed|failed|noisy}}
   `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests"}}
   `report.metrics["errors"]`   = {"responses", "server_errors", "rate_percent", "excluded"}
   `report.metrics["coverage"]` = {"percent", "covered_lines", "num_statements", "files": {path: percent}}

@@ -139,6 +139,20 @@ def _declares(schema: Any, names: set[str], spec: Any, depth: int = 0) -> bool:
     return schema.get("additionalProperties") not in (None, False) and not props
 
 
+_STATUS_NAMES = {
+    500: ("INTERNAL_SERVER_ERROR",), 501: ("NOT_IMPLEMENTED",), 502: ("BAD_GATEWAY",),
+    503: ("SERVICE_UNAVAILABLE",), 504: ("GATEWAY_TIMEOUT",),
+}
+
+
+def _asserts_status(source: str, status: int) -> bool:
+    """Whether a test's source names this 5xx status (a literal or an HTTPStatus/framework constant):
+    the test checks for it, so the answer is expected."""
+    if re.search(rf"(?<![\w.]){status}(?![\w.])", source) or f"HTTP_{status}" in source:
+        return True
+    return any(name in source for name in _STATUS_NAMES.get(status, ()))
+
+
 class HttpObserver:
     name = "http"
     gates = GATES
@@ -162,17 +176,36 @@ class HttpObserver:
         self._locations: dict[str, tuple[str, int]] = {}
         self._item: Any = None
         self.uncaptured: list[str] = []  # test clients in use that the capture does not hook
+        self.app_target = ""
+        self.app_spec_pending = False
+        self.cache_dir = ".backend-gates"
+        self.spec_source = ""  # "" (files) | "openapi.app" | "discovered"
+        self.ignore_tables: list[str] = []  # BG546: bookkeeping tables (fnmatch, lower case)
+        self.root = ""
+        self.asserted = 0  # 5xx responses a passing test asserted on (excluded from M-ERRORS)
+        self._sources: dict[str, str] = {}  # test nodeid -> its function's source (for 5xx assertions)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, plugin: Any) -> None:
         self.plugin = plugin
         settings = plugin.settings
+        import os
+
+        from ..checks.runtime.http_checks import BOOKKEEPING_TABLES
+
+        self.root = os.path.abspath(str(settings.root))
+        given = settings.check_options.get("BG546") or settings.check_options.get("unsafe-get-request") or {}
+        self.ignore_tables = [str(t).lower() for t in given.get("ignore_tables", BOOKKEEPING_TABLES)]
         try:
             from .spec import SpecIndex
 
             self.spec = SpecIndex.build(settings.root, list(settings["openapi.spec"]))
             self.spec_errors = list(self.spec.errors)
             patches.EXTRA_HOSTS.update(self.spec.server_hosts())
+            # no spec file: the app's generated spec (openapi.app, or the FastAPI app the tests call)
+            self.app_target = str(settings["openapi.app"] or "").strip()
+            self.app_spec_pending = not self.spec.operations and not self.spec.docs
+            self.cache_dir = str(settings["cache-dir"])
         except Exception as exc:
             self.spec_errors.append(f"cannot load the OpenAPI spec: {exc}")
             self.spec = None
@@ -182,6 +215,7 @@ class HttpObserver:
 
     def stop(self) -> None:
         patches._SINK.clear()
+        patches.APPS.clear()
         self.patcher.undo()
         try:
             if self.plugin is not None and self.plugin.pytest_config.pluginmanager.is_registered(self):
@@ -194,16 +228,51 @@ class HttpObserver:
         self._item = item
         self.patcher.refresh()
 
-    def pytest_runtest_call(self, item: Any) -> None:
-        self.patcher.refresh()
-
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when == "call" and hasattr(report, "wasxfail"):
             for status, _expect, endpoint in self._pending.pop(report.nodeid, []):
                 self.excluded += 1
             return
+        if report.when == "call" and report.passed:
+            self._asserted(report.nodeid)
         if report.when == "teardown":
             self._settle(report.nodeid)
+            self._sources.pop(report.nodeid, None)
+
+    def pytest_runtest_call(self, item: Any) -> None:
+        self.patcher.refresh()
+        self._item = item
+
+    def _asserted(self, nodeid: str) -> None:
+        """A passing test whose source compares with the 5xx it received asserted it on purpose."""
+        pending = self._pending.get(nodeid)
+        if not pending or not any(status >= 500 for status, _e, _ep in pending):
+            return
+        source = self._sources.get(nodeid)
+        if source is None:
+            return
+        kept = []
+        for status, expect, endpoint in pending:
+            if status >= 500 and not expect and _asserts_status(source, status):
+                self.asserted += 1
+                kept.append((status, True, endpoint))
+            else:
+                kept.append((status, expect, endpoint))
+        self._pending[nodeid] = kept
+
+    def _remember_source(self, test: str) -> None:
+        if test in self._sources:
+            return
+        item = self._item
+        text = ""
+        if item is not None and getattr(item, "nodeid", None) == test:
+            try:
+                import inspect
+
+                text = inspect.getsource(getattr(item, "function", None) or item.obj)
+            except Exception:
+                text = ""
+        self._sources[test] = text
 
     def _settle(self, nodeid: str) -> None:
         for status, expect, endpoint in self._pending.pop(nodeid, []):
@@ -261,7 +330,7 @@ class HttpObserver:
 
     def record_exception(self, token: Any) -> None:
         self.raised += 1
-        if token.test:
+        if token.test and getattr(token, "phase", "call") in (None, "call"):
             CONTEXT.evidence.setdefault(token.test, set()).add("http")
 
     def record(self, token: Any, info: dict[str, Any], duration_ms: float) -> None:
@@ -273,9 +342,12 @@ class HttpObserver:
         template = info.get("template") or (scope.template if scope is not None else None)
         if test:
             self._where(test)
-            CONTEXT.evidence.setdefault(test, set()).add("http")
-            if status in (401, 403):
-                CONTEXT.evidence.setdefault(test, set()).add("auth-denied")
+            if getattr(token, "phase", "call") in (None, "call"):  # the test's own requests, not a fixture's
+                CONTEXT.evidence.setdefault(test, set()).add("http")
+                if status in (401, 403):
+                    CONTEXT.evidence.setdefault(test, set()).add("auth-denied")
+        if self.app_spec_pending:
+            self._app_spec()
         op = self.spec.match(method, path, template) if self.spec is not None and self.spec.operations else None
         if op is not None:
             endpoint = op.label
@@ -307,7 +379,9 @@ class HttpObserver:
         if op is not None:
             self.exercised.add(op.label)
 
-        # M-ERRORS: settled when the test ends (xfail is known only then)
+        # M-ERRORS: settled when the test ends (xfail and passing assertions are known only then)
+        if test and status >= 500:
+            self._remember_source(test)
         if test:
             self._pending.setdefault(test, []).append((status, token.expect, endpoint))
         elif token.expect:
@@ -321,8 +395,8 @@ class HttpObserver:
         if scope is not None and "sql_count" in scope.data:
             self.sql_seen = True
         writes = int(scope.data.get("sql_writes", 0)) if scope is not None else 0
-        if method in ("GET", "HEAD") and writes > 0:
-            self._hit(f"BG546|{endpoint}", "BG546", test, {"endpoint": endpoint, "writes": writes, "method": method}, extra={"endpoint": endpoint})
+        if method in ("GET", "HEAD") and writes > 0 and scope is not None:
+            self._unsafe_get(scope, endpoint, method, test)
 
         headers = info.get("headers") or {}
         content_type = headers.get("content-type", "")
@@ -350,6 +424,67 @@ class HttpObserver:
         if parsed and 200 <= status < 300:  # error answers name the input fields they reject
             for field_path in sorted(sensitive_fields(body)):
                 self._hit(f"BG547|{endpoint}|{field_path}", "BG547", test, {"endpoint": endpoint, "field": field_path}, extra={"endpoint": endpoint, "field": field_path})
+
+    def _app_spec(self) -> None:
+        """Load the app's generated spec once: `openapi.app` (imported if the tests did not), else
+        the FastAPI app that served a recorded request."""
+        import importlib
+        import sys
+        from pathlib import Path
+
+        from .spec import SpecIndex
+
+        app: Any = None
+        source = ""
+        try:
+            if self.app_target:
+                module_name, _, attr = self.app_target.partition(":")
+                module = sys.modules.get(module_name) or importlib.import_module(module_name)
+                app = module
+                for part in (attr or "app").split("."):
+                    app = getattr(app, part)
+                source = "openapi.app"
+            elif patches.APPS:
+                app = patches.APPS[0]
+                source = "discovered"
+            else:
+                return  # not yet: the first request through a FastAPI app will tell
+            self.app_spec_pending = False
+            self.spec = SpecIndex.from_app(app, Path(self.root), f"{self.cache_dir}/app-openapi.json")
+            self.spec_source = source
+        except Exception as exc:
+            self.app_spec_pending = False
+            self.spec_errors.append(f"cannot use the app's generated spec ({self.app_target or type(app).__name__}): {type(exc).__name__}: {exc}"[:300])
+
+    def _unsafe_get(self, scope: Any, endpoint: str, method: str, test: str | None) -> None:
+        """BG546 at the view, naming the application tables written (bookkeeping left out)."""
+        import fnmatch
+
+        written = dict(scope.data.get("sql_write_tables") or {"?": int(scope.data.get("sql_writes", 0))})
+        tables = {t: n for t, n in written.items() if not any(fnmatch.fnmatchcase(t, pat) for pat in self.ignore_tables)}
+        if not tables:
+            return
+        view = scope.data.get("view")
+        where: dict[str, Any] = {}
+        view_text = "view unknown"
+        if view:
+            import os
+
+            filename, line, name = view
+            absolute = os.path.abspath(filename)
+            if absolute.startswith(self.root + os.sep):
+                rel = os.path.relpath(absolute, self.root).replace(os.sep, "/")
+                where = {"path": rel, "line": int(line)}
+                view_text = f"{name} at {rel}:{line}"
+            else:
+                view_text = str(name)
+        key = f"BG546|{endpoint}"
+        self._hit(key, "BG546", test, {"endpoint": endpoint, "method": method, "view": view_text, "tables": ""},
+                  extra={"endpoint": endpoint, "view": view_text}, **where)
+        entry = self.findings[key]
+        seen = entry["extra"].setdefault("tables", {})
+        for table, count in tables.items():
+            seen[table] = seen.get(table, 0) + count
 
     def _conformance(self, op: Any, status: int, headers: dict[str, str], content_type: str, raw: Any, body: Any, parsed: bool, test: str | None) -> Any:
         spec = op.spec
@@ -434,6 +569,7 @@ class HttpObserver:
             self._settle(nodeid)
         self._note_uncaptured()
         return {
+            "app_spec": [self.spec.docs[0].path, self.app_target] if self.spec_source and self.spec is not None and self.spec.docs else None,
             "uncaptured": self.uncaptured,
             "endpoints": self.endpoints,
             "findings": self.findings,
@@ -443,6 +579,7 @@ class HttpObserver:
             "excluded": self.excluded,
             "error_examples": self.error_examples,
             "raised": self.raised,
+            "asserted": self.asserted,
             "sql_seen": self.sql_seen,
             "errors": self.errors,
             "locations": {t: list(w) for t, w in list(self._locations.items())[:20000]},
@@ -469,6 +606,10 @@ class HttpObserver:
                 self.findings[key] = entry
             else:
                 mine["count"] += entry["count"]
+                tables = mine["extra"].get("tables")
+                if isinstance(tables, dict):
+                    for t, n in (entry["extra"].get("tables") or {}).items():
+                        tables[t] = tables.get(t, 0) + n
                 if entry["test"] < mine["test"]:  # deterministic example, whatever the worker order
                     mine.update(test=entry["test"], path=entry["path"], line=entry["line"])
         self.exercised.update(data.get("exercised", []))
@@ -477,9 +618,23 @@ class HttpObserver:
         self.excluded += data.get("excluded", 0)
         self.error_examples = sorted(self.error_examples + data.get("error_examples", []))[:5]
         self.raised += data.get("raised", 0)
+        self.asserted += data.get("asserted", 0)
         self.sql_seen = self.sql_seen or data.get("sql_seen", False)
         self.errors.extend(e for e in data.get("errors", []) if e not in self.errors)
         self.uncaptured = sorted(set(self.uncaptured) | set(data.get("uncaptured", [])))
+        app_spec = data.get("app_spec")
+        if app_spec and not (self.spec is not None and self.spec.operations):
+            try:  # a worker used the app's generated spec: the controller judges with the same one
+                from pathlib import Path
+
+                from .spec import SpecIndex
+
+                self.spec = SpecIndex.build(Path(self.root), [str(app_spec[0])])
+                self.spec_source = "openapi.app" if app_spec[1] else "discovered"
+                self.app_target = str(app_spec[1] or "")
+                self.app_spec_pending = False
+            except Exception as exc:
+                self.spec_errors.append(f"cannot read the generated spec from a worker: {exc}"[:300])
         for test, where in (data.get("locations") or {}).items():
             self._locations.setdefault(test, (str(where[0]), int(where[1])))
 
@@ -504,6 +659,9 @@ class HttpObserver:
             cls = REGISTRY[entry["code"]]
             fmt = dict(entry["fmt"])
             fmt.update(count=entry["count"], test=entry["test"])
+            if entry["code"] == "BG546":
+                written = entry["extra"].get("tables") or {}
+                fmt["tables"] = ", ".join(f"{t} ({n}x)" for t, n in sorted(written.items()))
             extra = dict(entry["extra"], count=entry["count"], test=entry["test"])
             findings.append(self._finding(cls, entry["path"], entry["line"], key, extra, fmt))
 
@@ -521,6 +679,8 @@ class HttpObserver:
                 "untested": [op.label for op in untested],
                 "specs": [d.path for d in self.spec.docs],
             }
+            if self.spec_source:
+                report.metrics["spec_coverage"]["generated_from"] = self.app_target or "the FastAPI app the tests called"
             cls = REGISTRY["BG544"]
             for op in untested:
                 findings.append(self._finding(cls, op.spec.path, op.line, f"BG544|{op.label}", {"operation": op.label}, {"operation": op.label, "percent": percent, "total": len(labels)}))
@@ -530,22 +690,41 @@ class HttpObserver:
         min_samples = int(settings["thresholds.latency-min-samples"])
         latency: dict[str, Any] = {}
         judged = 0
+        from . import noise
+
         for key in sorted(self.endpoints):
             ep = self.endpoints[key]
-            samples = len(ep["durations"])
-            p95 = round(percentile(ep["durations"], 0.95), 2)
-            status = "insufficient" if samples < min_samples else ("failed" if p95 > budget else "passed")
-            latency[key] = {"p95_ms": p95, "max_ms": round(max(ep["durations"], default=0.0), 2), "samples": samples, "status": status}
-            if status != "insufficient":
+            durations = ep["durations"]
+            samples = len(durations)
+            p95 = round(percentile(durations, 0.95), 2)
+            peak = round(max(durations, default=0.0), 2)
+            few = samples < min_samples  # too few for a p95: the maximum is judged
+            value = peak if few else p95
+            verdict = noise.judge(durations, budget)
+            over = value > budget
+            status = ("failed" if verdict.clearly else "noisy") if over else "passed"
+            latency[key] = {"p95_ms": p95, "max_ms": peak, "samples": samples, "status": status, "judged_by": "max" if few else "p95"}
+            if samples:
                 judged += 1
-            if status == "failed":
+            if over:
                 where = self._where(ep["tests"][0]) if ep["tests"] else ("", 1)
-                findings.append(self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}", {"endpoint": key, "p95_ms": p95, "samples": samples}, {"endpoint": key, "p95": p95, "samples": samples, "budget": budget}))
+                f = self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}",
+                                  {"endpoint": key, "p95_ms": p95, "max_ms": peak, "samples": samples, "judged_by": "max" if few else "p95", "noisy": not verdict.clearly},
+                                  {"endpoint": key, "statistic": "max" if few else "p95", "p95": value, "samples": samples, "budget": budget})
+                if not verdict.clearly:
+                    import dataclasses
+
+                    from ..model import Severity
+
+                    f = dataclasses.replace(f, severity=Severity.INFO)
+                findings.append(f)
         report.metrics["latency"] = latency
 
         # errors
         rate = round(100.0 * self.server_errors / self.responses, 3) if self.responses else 0.0
         report.metrics["errors"] = {"responses": self.responses, "server_errors": self.server_errors, "rate_percent": rate, "excluded": self.excluded}
+        if self.asserted:
+            report.metrics["errors"]["asserted"] = self.asserted
         err_budget = float(settings["thresholds.error-rate-percent"])
         if self.responses and rate > err_budget:
             example = self.error_examples[0] if self.error_examples else ""
@@ -616,11 +795,9 @@ class HttpObserver:
             cov("M-ERRORS").reasons.append("runtime: every recorded response was excluded (expected errors)")
         if judged:
             cov("M-LATENCY").evaluated = True
-            insufficient = [k for k, v in latency.items() if v["status"] == "insufficient"]
-            if insufficient:
-                cov("M-LATENCY").evidence["insufficient_samples"] = insufficient
-        elif recorded:
-            cov("M-LATENCY").reasons.append(f"runtime: insufficient samples: no endpoint has {min_samples} recorded requests (thresholds.latency-min-samples)")
+            by_max = sum(1 for v in latency.values() if v["judged_by"] == "max")
+            if by_max:
+                cov("M-LATENCY").evidence["judged_by_max"] = f"{by_max} endpoint(s) with fewer than {min_samples} requests: judged by their maximum"
         for gate in GATES:
             if self.errors:
                 cov(gate).evidence.setdefault("capture_errors", len(self.errors))  # the texts: report errors

@@ -3,11 +3,14 @@
 A test that ran (not skipped) gets every kind any signal gives it:
 - markers: `@pytest.mark.integration`, `api`, `load`/`performance`/`benchmark`, `security`, `contract`...
 - folders and file names: `tests/integration/`, `tests/load/`, `test_security_*.py`...
-- fixtures: `benchmark` (pytest-benchmark) is a load test; `live_server` is integration
+- the `benchmark` fixture (pytest-benchmark) is a load test (it is what the test does)
 - test names: `test_unauthorized_...`, `test_sql_injection_...` are security tests
-- evidence from the run (CONTEXT.evidence): touched a database -> integration; used a test client
-  -> api; a response validated against the spec -> contract; a 401/403 answer -> security.
-A test with none of these is a unit test.
+- evidence from the run (CONTEXT.evidence, the test's call phase): touched a database ->
+  integration; used a test client -> api; a response validated against the spec -> contract; a
+  401/403 answer -> security.
+A test with none of these is a unit test. Fixture names (`db`, `client`) and database-access
+markers (`django_db`) are permissions, not evidence: an autouse fixture that opens the database
+does not make every test an integration test.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ KINDS = ("unit", "integration", "api", "load", "security", "contract")
 
 MARKERS = {
     "unit": {"unit", "unittest", "unit_test", "unit_tests", "small"},
-    "integration": {"integration", "integration_test", "integration_tests", "e2e", "end_to_end", "functional", "django_db", "db", "database", "system"},
+    "integration": {"integration", "integration_test", "integration_tests", "e2e", "end_to_end", "functional", "system"},
     "api": {"api", "api_test", "api_tests", "http", "endpoint", "endpoints"},
     "load": {"load", "load_test", "performance", "perf", "benchmark", "stress", "locust", "soak"},
     "security": {"security", "sec", "auth", "authz", "authn", "authentication", "authorization", "pentest", "owasp"},
@@ -48,7 +51,7 @@ NAME_SECURITY = re.compile(
     r"not_allowed|access_denied|requires_(?:auth|login)|invalid_token|expired_token|brute_force|"
     r"invalid_credentials|wrong_password|bad_password|rate_limit"
 )
-FIXTURES = {"load": {"benchmark", "aio_benchmark"}, "integration": {"live_server", "transactional_db", "db", "db_session", "dbsession", "django_db_setup", "postgresql", "postgresql_proc"}, "contract": {"schemathesis_case"}}
+FIXTURES = {"load": {"benchmark", "aio_benchmark"}, "contract": {"schemathesis_case"}}
 EVIDENCE = {"sql": "integration", "http": "api", "contract": "contract", "auth-denied": "security"}
 
 

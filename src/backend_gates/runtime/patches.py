@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("backend_gates_http_depth", default=0)
 ACTIVE: list[RequestScope] = []  # client-side scopes in flight (any thread), newest last
+APPS: list[Any] = []  # ASGI apps that served a recorded request and generate a spec (FastAPI)
 RAISES_DEPTH = [0]  # open `pytest.raises` blocks
 
 
 class Token:
-    __slots__ = ("scope", "t0", "nested", "client", "test", "expect", "method", "path")
+    __slots__ = ("scope", "t0", "nested", "client", "test", "phase", "expect", "method", "path")
 
     def __init__(self, scope: RequestScope | None, client: str, nested: bool, method: str = "GET", path: str = "/") -> None:
         self.scope = scope
@@ -41,6 +42,7 @@ class Token:
         self.path = path
         self.t0 = time.perf_counter()
         self.test = CONTEXT.test
+        self.phase = CONTEXT.phase
         self.expect = bool(CONTEXT.expect_errors or RAISES_DEPTH[0] > 0)
 
 
@@ -197,7 +199,26 @@ def view_location(func: Any, method: str | None = None) -> tuple[str, int, str] 
     code = getattr(func, "__code__", None)
     if code is None:
         return None
-    return (code.co_filename, code.co_firstlineno, getattr(func, "__qualname__", code.co_name))
+    return (code.co_filename, _def_line(code), getattr(func, "__qualname__", code.co_name))
+
+
+_DEF_LINES: dict[Any, int] = {}
+
+
+def _def_line(code: Any) -> int:
+    """The `def` line of a function (its code starts at the first decorator)."""
+    line = _DEF_LINES.get(code)
+    if line is None:
+        import linecache
+
+        line = code.co_firstlineno
+        for offset in range(30):
+            text = linecache.getline(code.co_filename, code.co_firstlineno + offset).lstrip()
+            if text.startswith(("def ", "async def ")):
+                line = code.co_firstlineno + offset
+                break
+        _DEF_LINES[code] = line
+    return line
 
 
 def set_view(func: Any) -> None:
@@ -453,6 +474,8 @@ def _starlette_call(original: Callable[..., Any]) -> Callable[..., Any]:
     async def wrapper(self: Any, scope: Any, receive: Any, send: Any) -> Any:
         if not isinstance(scope, dict) or scope.get("type") != "http":
             return await original(self, scope, receive, send)
+        if ACTIVE and not APPS and callable(getattr(self, "openapi", None)):
+            APPS.append(self)  # the app the tests call: its generated spec can be used
         pushed = server_enter()
         try:
             return await original(self, scope, receive, send)

@@ -183,11 +183,16 @@ def load(path: Path, root: Path) -> SpecDoc:
         raise SpecError(f"{path}: not valid YAML/JSON: {exc}") from None
     if not isinstance(data, dict) or not ("openapi" in data or "swagger" in data):
         raise SpecError(f"{path}: not an OpenAPI or Swagger document (no `openapi`/`swagger` key)")
-    version = str(data.get("openapi") or data.get("swagger") or "3.0")
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         rel = path.as_posix()
+    return from_data(rel, data, text)
+
+
+def from_data(rel: str, data: dict[str, Any], text: str) -> SpecDoc:
+    """A spec document from its parsed data and text (`rel`: where findings point)."""
+    version = str(data.get("openapi") or data.get("swagger") or "3.0")
     doc = SpecDoc(rel, data, text.splitlines(), version)
     bases: list[str] = []
     if version.startswith("2"):
@@ -224,14 +229,31 @@ class SpecIndex:
 
     @classmethod
     def build(cls, root: Path, configured: list[str]) -> "SpecIndex":
-        docs, ops, errors = [], [], []
+        docs, errors = [], []
         for path in discover(root, configured):
             try:
-                doc = load(path, root)
+                docs.append(load(path, root))
             except SpecError as exc:
                 errors.append(str(exc))
-                continue
-            docs.append(doc)
+        return cls.from_docs(docs, errors)
+
+    @classmethod
+    def from_app(cls, app: Any, root: Path, out_rel: str) -> "SpecIndex":
+        """The app's generated spec (FastAPI `app.openapi()`), written to `out_rel` (the tool's own
+        folder) so findings point at a real file and line."""
+        data = app.openapi()
+        if not isinstance(data, dict):
+            raise SpecError("the app's openapi() did not return a document")
+        text = json.dumps(data, indent=1)
+        target = root / out_rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return cls.from_docs([from_data(out_rel, data, text)], [])
+
+    @classmethod
+    def from_docs(cls, docs: list[SpecDoc], errors: list[str]) -> "SpecIndex":
+        ops = []
+        for doc in docs:
             paths = doc.data.get("paths") or {}
             if not isinstance(paths, dict):
                 continue
@@ -244,7 +266,7 @@ class SpecIndex:
                     node = item.get(method)
                     if isinstance(node, dict):
                         ops.append(Operation(method.upper(), str(template), doc, node, line))
-        return cls(docs, ops, errors)
+        return cls(docs, list(ops), errors)
 
     def server_hosts(self) -> set[str]:
         hosts: set[str] = set()

@@ -492,8 +492,8 @@ class SqlObserver:
             data["sql_count"] = data.get("sql_count", 0) + 1
             if kind == "write":
                 data["sql_writes"] = data.get("sql_writes", 0) + 1
-        if test is not None and self._noted != test:
-            ctx.note("sql")
+        if test is not None and self._noted != test and ctx.phase == "call":
+            ctx.note("sql")  # what the test itself did, not its fixtures' set-up
             self._noted = test
         if kind == "write":
             low = sql[:120].lower()
@@ -652,9 +652,12 @@ class SqlObserver:
         if code is None:
             return
         fixture = not group.request and group.phase in ("setup", "teardown")
+        # the test (or a fixture) called the code once per item itself: seeding and test loops are
+        # not the application's N+1 (one call that runs them all is, and keeps its severity)
+        driven = group.origin == "test"
         severity: str | None
         if code == "BG500":
-            severity = "info" if fixture else ("error" if confidence == "high" else "warning")
+            severity = "info" if (fixture or driven) else ("error" if confidence == "high" else "warning")
         else:
             # outside a request, identical repeats are often a loop in the test body calling the
             # code under test (separate invocations): weaker evidence, reported at info
@@ -664,7 +667,7 @@ class SqlObserver:
             allowance.used = True
         self._candidate({
             "code": code, "scope": group.scope, "test": group.test, "phase": group.phase,
-            "request": group.request, "fingerprint": group.fingerprint, "n": n, "d": d,
+            "request": group.request, "fingerprint": group.fingerprint, "n": n, "d": d, "origin": group.origin,
             "lazy": group.lazy, "confidence": confidence, "example": group.example,
             "site": list(group.site) if group.site else None, "total_ms": round(group.total_ms, 3),
             "severity": severity,
@@ -783,7 +786,8 @@ class SqlObserver:
     def _scan(self, fp: str, sql: str, table: str, rows: int, dialect: str) -> None:
         if rows <= self.full_scan_rows:
             return
-        site = self._stack().site
+        stack = self._stack()
+        site = stack.site or stack.test_site or stack.first
         self.scans.append({
             "fingerprint": fp, "table": table, "rows": rows, "dialect": dialect, "example": redact_sql(sql),
             "test": CONTEXT.test, "site": list(site) if site else None,

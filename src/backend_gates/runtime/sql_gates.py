@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Finding, Location, Severity, Suppression, ToolError, fingerprint
+from . import noise
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sql import SqlObserver
 
 GATES = ("DB-PERF", "M-QUERY", "DB-INDEX", "DB-MIGRATE")
 MAX_QUERY_METRICS = 500
-LARGE_MARGIN = 3.0  # one execution at >= 3x the budget is not noise
+_RANK = {"info": 1, "warning": 2, "error": 3}
 
 
 def _site_text(site: list[Any] | None) -> str:
@@ -78,8 +79,42 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         obs.candidates,
         key=lambda c: (c["code"], str(c.get("site")), str(c.get("test")), str(c.get("scope")), str(c.get("fingerprint"))),
     )
+    # one finding per place: the same statement from the same call site, whatever the test or request
+    places: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for c in candidates:
+        if c["code"] in ("BG500", "BG501"):
+            places.setdefault((c["code"], str(c.get("site")), c.get("fingerprint"), str(c.get("allowed"))), []).append(c)
+    for (code, _site, _fp, _allowed), group in sorted(places.items(), key=lambda kv: str(kv[0])):
+        cls = enabled.get(code)
+        if cls is None:
+            continue
+        default = cls.severity.value
+
+        def rank(c: dict[str, Any]) -> int:
+            return _RANK.get(c.get("severity") or default, 2)
+
+        top = max(group, key=lambda c: (rank(c), c["d"], c["n"]))
+        first = group[0]
+        loc = _location(first)
+        site = _site_text(first.get("site"))
+        scopes = list(dict.fromkeys(_scope_text(c) for c in group))
+        scope = scopes[0] + (f" (and {len(scopes) - 1} more)" if len(scopes) > 1 else "")
+        tests = sorted({str(c.get("test")) for c in group if c.get("test")})
+        origin = top.get("origin", "code")
+        extra = {
+            "scope": scope, "fingerprint": first["fingerprint"], "n": top["n"], "d": top["d"], "example": first["example"],
+            "call_site": site, "test": first.get("test"), "phase": first.get("phase"), "confidence": top.get("confidence"),
+            "orm_lazy_load": any(c.get("lazy") for c in group), "occurrences": len(group), "tests": tests[:5],
+            "origin": origin,
+        }
+        allowed_at = first.get("allowed_at") or [None, 0]
+        make(code, loc, f"{first['fingerprint']}|{site}", severity=top.get("severity"), allowed=first.get("allowed"),
+             allowed_line=int(allowed_at[1] or 0), evidence=first["example"], extra=extra,
+             n=top["n"], d=top["d"], site=site, scope=scope)
     for c in candidates:
         code = c["code"]
+        if code in ("BG500", "BG501"):
+            continue
         key = (code, str(c.get("site")), c.get("test"), c.get("scope"), c.get("fingerprint"), c.get("phase"), c.get("reason"))
         if key in seen:
             continue
@@ -87,17 +122,7 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         loc = _location(c)
         scope = _scope_text(c)
         site = _site_text(c.get("site"))
-        if code in ("BG500", "BG501"):
-            extra = {
-                "scope": scope, "fingerprint": c["fingerprint"], "n": c["n"], "d": c["d"], "example": c["example"],
-                "call_site": site, "test": c.get("test"), "phase": c.get("phase"), "confidence": c.get("confidence"),
-                "orm_lazy_load": c.get("lazy", False),
-            }
-            allowed_at = c.get("allowed_at") or [None, 0]
-            make(code, loc, f"{c['fingerprint']}|{scope}|{site}", severity=c.get("severity"), allowed=c.get("allowed"),
-                 allowed_line=int(allowed_at[1] or 0), evidence=c["example"], extra=extra,
-                 n=c["n"], d=c["d"], site=site, scope=scope)
-        elif code == "BG503":
+        if code == "BG503":
             make(code, loc, f"{scope}|{c['n']}", extra={"scope": scope, "n": c["n"], "budget": c["budget"], "call_site": site},
                  scope=scope, n=c["n"], budget=c["budget"])
         elif code == "BG504":
@@ -124,9 +149,10 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
             "scope": first.get("test"), "fingerprint": fp, "n": stats.count, "d": None, "example": stats.sql,
             "call_site": _site_text(first.get("site")), "slow": stats.slow_count, "max_ms": round(stats.max_ms, 1),
         }
-        make("BG502", loc, fp, evidence=stats.sql, extra=extra, count=stats.slow_count, threshold=f"{threshold:g}",
-             max_ms=f"{stats.max_ms:.1f}", test=first.get("test") or "the test run")
-        reliable = stats.slow_count >= 2 or stats.max_ms >= LARGE_MARGIN * threshold
+        verdict = noise.judge([stats.max_ms], threshold, above=stats.slow_count)
+        reliable = verdict.clearly  # one execution just over the threshold is noise: info
+        make("BG502", loc, fp, severity=None if reliable else "info", evidence=stats.sql, extra={**extra, "noisy": not reliable},
+             count=stats.slow_count, threshold=f"{threshold:g}", max_ms=f"{stats.max_ms:.1f}", test=first.get("test") or "the test run")
         make("BG505", loc, fp, severity=None if reliable else "info", evidence=stats.sql,
              extra={**extra, "noisy": not reliable, "p95_ms": round(p95, 1)},
              threshold=f"{threshold:g}", max_ms=f"{stats.max_ms:.1f}", p95_ms=f"{p95:.1f}", slow=stats.slow_count, count=stats.count)

@@ -6,7 +6,14 @@ These classes document the finding codes; the work happens in the pytest plugin'
 from __future__ import annotations
 
 from ...model import Severity
-from ..base import Bad, RuntimeCheck
+from ..base import Bad, Option, RuntimeCheck
+
+# bookkeeping a framework or middleware writes on any request: sessions, caches, request logs,
+# rate-limit counters (fnmatch patterns, lower case)
+BOOKKEEPING_TABLES = [
+    "*session*", "*cache*", "*_log", "*_logs", "*log_entr*", "*logentr*", "*request_log*", "*access_log*",
+    "*ratelimit*", "*rate_limit*", "*throttl*", "axes_access*", "silk_*",
+]
 
 
 class UndocumentedResponseStatus(RuntimeCheck):
@@ -123,19 +130,27 @@ class ErrorBodyWithSuccessStatus(RuntimeCheck):
 
 
 class UnsafeGetRequest(RuntimeCheck):
-    """A GET/HEAD request during which INSERT, UPDATE or DELETE statements ran.
+    """A GET/HEAD request during which INSERT, UPDATE or DELETE statements ran on application tables.
 
     Why it matters: GET must be safe: crawlers, prefetchers, caches and retries repeat it freely.
+    The finding sits at the view that served the request and names the tables written.
+    Bookkeeping that frameworks and middleware do on any request (session saves, cache rows,
+    request logs, rate-limit counters) is not a state change of the resource: tables matching
+    `ignore_tables` are left out.
     Known limits: needs the SQL capture (statements are attributed to the innermost recorded
-    request, also when the app runs in another thread); writes by background workers are not seen.
+    request, also when the app runs in another thread); writes by background workers are not seen;
+    the table is read from the statement's text (writes through CTEs count as "?").
     """
 
     code = "BG546"
     name = "unsafe-get-request"
     gate = "API-REST"
     severity = Severity.ERROR
-    message = "{endpoint} ran {writes} INSERT/UPDATE/DELETE statement(s) during a {method} request ({count} request(s), e.g. {test})"
+    message = "{endpoint} ({view}) wrote to {tables} during a {method} request ({count} request(s), e.g. {test})"
     fix = "move the write to a POST/PUT/PATCH/DELETE endpoint"
+    options = {
+        "ignore_tables": Option(list[str], BOOKKEEPING_TABLES, "Tables (fnmatch patterns) whose writes are bookkeeping, not a state change"),
+    }
     good = ["`GET /users` only SELECTs."]
     bad = [Bad("`GET /users/{id}` updates `last_seen` with an UPDATE.")]
 
@@ -163,19 +178,22 @@ class SensitiveFieldInResponse(RuntimeCheck):
 
 
 class SlowEndpoint(RuntimeCheck):
-    """An endpoint's p95 latency over the recorded requests is above the budget.
+    """An endpoint's latency over the recorded requests is above the budget.
 
     Why it matters: P95 is what a fifth of busy users wait for; test-client latency is a floor,
     so a slow p95 here is slower in production.
-    Known limits: with fewer than `thresholds.latency-min-samples` requests an endpoint is
-    "insufficient samples" and not judged; latency includes the test client's own overhead.
+    With at least `thresholds.latency-min-samples` requests the p95 is judged; with fewer (the
+    common case in a test suite) the maximum is, and the message says how many samples there were.
+    Either way the budget fails only on latency clearly above it (at least two requests over it, or
+    one at three times it); a single request just over it is reported at info as noise.
+    Known limits: latency includes the test client's own overhead.
     """
 
     code = "BG548"
     name = "slow-endpoint"
     gate = "M-LATENCY"
     severity = Severity.ERROR
-    message = "{endpoint}: p95 latency {p95} ms over {samples} requests is above the {budget} ms budget"
+    message = "{endpoint}: {statistic} latency {p95} ms over {samples} request(s) is above the {budget} ms budget"
     fix = "profile the endpoint (queries per request, blocking calls) or raise thresholds.latency-p95-ms"
     good = ["`GET /users` p95 35 ms over 40 requests (budget 200 ms)."]
     bad = [Bad("`GET /report` p95 480 ms over 25 requests (budget 200 ms).")]
@@ -185,8 +203,9 @@ class ServerErrorRate(RuntimeCheck):
     """The share of 5xx responses among the recorded responses is above the budget.
 
     Why it matters: A server error in a test run is a crash users would see.
-    Known limits: responses in tests marked xfail or `backend_gates_expect_errors`, or made inside
-    `pytest.raises`, are excluded; a client call that raised (no response) is not counted.
+    Known limits: responses in tests marked xfail or `backend_gates_expect_errors`, made inside
+    `pytest.raises`, or asserted by a passing test (its source compares with that 5xx status, e.g.
+    `assert r.status_code == 503`) are excluded; a client call that raised (no response) is not counted.
     """
 
     code = "BG549"

@@ -25,18 +25,24 @@ class NPlusOneQuery(RuntimeCheck):
 
     Why it matters: the query count grows with the data; a list endpoint that is fast on a test
     database with five rows issues thousands of queries in production. Statements are grouped by
-    scope (the innermost recorded HTTP request, else the test phase), fingerprint and call site (the
-    first frame in project code); `n` counts executions and `d` distinct parameter sets. High
-    confidence (error) when d >= 3 and an ORM lazy load is on the stack (SQLAlchemy lazy loader,
-    Django related descriptors); medium (warning) when d >= `thresholds.n-plus-one` (5) from one
-    call site; fixture setup/teardown scopes are info. No duration threshold: test databases are
-    too fast for one. Exempt: executemany/bulk inserts, IN-list batch loads (selectinload,
-    prefetch_related), transaction control, and different call sites sharing a fingerprint.
+    scope (the innermost recorded HTTP request, else the test phase), fingerprint and call site;
+    `n` counts executions and `d` distinct parameter sets. The call site is the application's:
+    the first frame in project code outside tests and installed libraries (the view, serializer or
+    repository); when the statements ran only inside libraries the view called (a serializer
+    reading lazy relations after the view returned), the view that served the request. One finding
+    per place, whatever the number of tests or requests that hit it (`occurrences`, `tests`).
+    High confidence (error) when d >= 3 and an ORM lazy load is on the stack (SQLAlchemy lazy
+    loader, Django related descriptors); medium (warning) when d >= `thresholds.n-plus-one` (5)
+    from one call site. Info, never the application's N+1: fixture setup/teardown, and loops in a
+    test body that call project code directly (a seeding loop: each call is its own invocation).
+    No duration threshold: test databases are too fast for one. Exempt: executemany/bulk inserts,
+    IN-list batch loads (selectinload, prefetch_related), transaction control, and different call
+    sites sharing a fingerprint.
     Allow a known case with `@pytest.mark.backend_gates_allow_n_plus_one(reason=...)` or
     `with backend_gates.allow_n_plus_one("reason"):`.
-    Known limits: scopes are per thread; a request served in another thread than the one that
-    recorded it counts in the test's scope. Django reverse relations iterated with `.all()` do not
-    show a lazy frame, so they need d >= 5.
+    Known limits: a unit test that calls one function looping over rows directly (no request, no
+    library in between) is taken for a test loop (info). Django reverse relations iterated with
+    `.all()` do not show a lazy frame, so they need d >= 5.
     """
 
     code = "BG500"
@@ -78,9 +84,12 @@ class SlowQuery(RuntimeCheck):
     Why it matters: test databases are small; a statement already slow there is slower with
     production data. Reported once per fingerprint with the number of slow executions. Only
     queries count (SELECT, INSERT, UPDATE, DELETE): DDL and PRAGMAs of schema set-up are timed in
-    `metrics.queries` but never findings.
-    Known limits: timings include driver overhead and a loaded CI machine; M-QUERY (BG505) applies
-    the repeat/margin rule before failing the budget gate.
+    `metrics.queries` but never findings. A timing fails only when clearly above the threshold
+    (the rule shared by every timed runtime check: at least two executions over it, or one at three
+    times it); one execution just over it is noise, reported at info.
+    Known limits: timings include driver overhead and a loaded CI machine; raw `sqlite3`
+    connections are observed through the driver's trace callback and are not timed (SQLAlchemy,
+    Django, psycopg, psycopg2, asyncpg and aiosqlite statements are).
     """
 
     code = "BG502"

@@ -1,0 +1,41 @@
+"""One definition of "clearly above a threshold", shared by every runtime rule that times things.
+
+Timings in a test run are noisy: a loaded CI machine, a garbage collection, a cold cache. A rule
+fails on a measurement only when it is clearly above its threshold: repeated (at least `REPEATS`
+measurements above it) or beyond the margin (one measurement at `MARGIN` times the threshold or
+more). A measurement above the threshold that is neither is reported at info severity ("noisy")
+and never fails a gate; a measurement equal to the threshold is not above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+REPEATS = 2
+MARGIN = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    above: int  # measurements strictly above the threshold
+    peak: float  # the largest measurement
+    clearly: bool  # repeated or beyond the margin: a failure, not noise
+
+    @property
+    def noisy(self) -> bool:
+        return self.above > 0 and not self.clearly
+
+
+def judge(values: Iterable[float], threshold: float, *, above: int | None = None) -> Verdict:
+    """Judge measurements against `threshold`. `above` overrides the count of measurements over it
+    (when only a sample of them was kept)."""
+    kept = list(values)
+    peak = max(kept, default=0.0)
+    count = above if above is not None else sum(1 for v in kept if v > threshold)
+    clearly = count >= REPEATS or (count >= 1 and peak >= MARGIN * threshold)
+    return Verdict(count, peak, clearly)
+
+
+def describe() -> str:
+    return f"at least {REPEATS} measurements above the threshold, or one at {MARGIN:g}x it"
