@@ -230,6 +230,18 @@ def find_statement(module: cst.Module, node: Any) -> int | None:
     return None
 
 
+def child_nodes(node: Any) -> list[Any]:
+    """The child nodes the walk visits (whitespace and punctuation fields skipped)."""
+    out: list[Any] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, _CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, _CSTNode))
+    return out
+
+
 def contains_node(root: Any, node: Any) -> bool:
     stack = [root]
     while stack:
