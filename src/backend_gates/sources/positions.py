@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst._position import CodeRange
+from libcst._position import CodePosition, CodeRange
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _COMPOUND: dict[type, tuple[type, ...]] = {
@@ -208,6 +208,10 @@ class LineIndex:
         if owner is None:
             return None
         anchor = self.anchors[owner]
+        if owner == key and isinstance(node, _HEADER_ONLY + (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock):
+            own = self._compound_range(anchor)
+            if own is not None:
+                return own
         header = owner != key and isinstance(anchor.node, _HEADER_ONLY) and isinstance(anchor.node.body, cst.IndentedBlock)
         self._generate(anchor, header)
         found = self.ranges.get(key)
@@ -216,7 +220,51 @@ class LineIndex:
             found = self.ranges.get(key)
         return found
 
-    def _generate(self, anchor: _Anchor, header_only: bool) -> None:
+    def _compound_range(self, anchor: _Anchor) -> CodeRange | None:
+        """A compound statement's own range without generating its body: the start from its
+        header, the end from the last simple statement it ends with (libcst's `end_node` chain)."""
+        node = anchor.node
+        end = self._end_of(node)
+        if end is None:
+            return None
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            self._generate(anchor, False)  # `try:` has no header worth separating
+            return self.ranges.get(id(node))
+        start = self._generate(anchor, True)
+        found = CodeRange(start, end)
+        self.ranges[id(node)] = found
+        return found
+
+    def _end_of(self, node: Any) -> CodePosition | None:
+        while True:
+            if isinstance(node, cst.SimpleStatementLine):
+                anchor = self.anchors.get(id(node))
+                if anchor is None:
+                    return None
+                if id(node) not in self.ranges:
+                    self._generate(anchor, False)
+                return self.ranges[id(node)].end
+            if isinstance(node, cst.IndentedBlock):
+                if not node.body:
+                    return None
+                node = node.body[-1]
+            elif isinstance(node, (cst.If, cst.For, cst.While)):
+                node = node.body if node.orelse is None else node.orelse
+            elif isinstance(node, (cst.Try, cst.TryStar)):
+                if node.finalbody is not None:
+                    node = node.finalbody
+                elif node.orelse is not None:
+                    node = node.orelse
+                else:
+                    node = node.handlers[-1] if node.handlers else node.body
+            elif isinstance(node, cst.Match):
+                node = node.cases[-1]
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.With, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase)):
+                node = node.body
+            else:  # a one-line suite, or something unforeseen: generate it whole
+                return None
+
+    def _generate(self, anchor: _Anchor, header_only: bool) -> CodePosition:
         node = anchor.node
         target = node
         if header_only:
@@ -243,8 +291,10 @@ class LineIndex:
             rng = computed[node.body[0]]
         if rng.start.line != anchor.line or (anchor.column >= 0 and rng.start.column != anchor.column):
             raise Mismatch(f"{type(node).__name__} at line {anchor.line}: generated {rng.start.line}:{rng.start.column}")
+        start = computed[target].start
         ranges = self.ranges
         for item, item_range in computed.items():
             if item is target and target is not node:
                 continue
             ranges[id(item)] = item_range
+        return start
