@@ -65,6 +65,18 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+class _IsNode(dict[type, bool]):
+    """type -> is it a libcst node? `type(x) in` this is far cheaper than `isinstance(x,
+    CSTNode)`, which goes through the ABC machinery for every field of every node walked."""
+
+    def __missing__(self, cls: type) -> bool:
+        answer = self[cls] = issubclass(cls, _CSTNode)
+        return answer
+
+
+IS_NODE = _IsNode()
+
+
 def walk(
     root: cst.CSTNode,
     visit: dict[type, list[Callable[[Any], Any]]],
@@ -74,6 +86,7 @@ def walk(
     stack: list[tuple[Any, bool]] = [(root, False)]
     pop = stack.pop
     push = stack.append
+    is_node = IS_NODE
     while stack:
         node, leaving = pop()
         cls = type(node)
@@ -88,13 +101,14 @@ def walk(
         if cls in leave:
             push((node, True))
         children: list[Any] = []
-        for name in _fields(cls):
+        for name in _FIELDS.get(cls) or _fields(cls):
             value = getattr(node, name)
-            if isinstance(value, _CSTNode):
+            vcls = type(value)
+            if is_node[vcls]:
                 children.append(value)
-            elif isinstance(value, (list, tuple)):
+            elif vcls is list or vcls is tuple:
                 for item in value:
-                    if isinstance(item, _CSTNode):
+                    if is_node[type(item)]:
                         children.append(item)
         for child in reversed(children):
             push((child, False))
@@ -253,12 +267,14 @@ def find_statement(module: cst.Module, node: Any) -> int | None:
 def child_nodes(node: Any) -> list[Any]:
     """The child nodes the walk visits (whitespace and punctuation fields skipped)."""
     out: list[Any] = []
+    is_node = IS_NODE
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, _CSTNode):
+        vcls = type(value)
+        if is_node[vcls]:
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, _CSTNode))
+        elif vcls is list or vcls is tuple:
+            out.extend(v for v in value if is_node[type(v)])
     return out
 
 
