@@ -16,6 +16,7 @@ exact path.
 from __future__ import annotations
 
 import ast
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,25 @@ _HEADER_ONLY = (cst.FunctionDef, cst.ClassDef, cst.If, cst.For, cst.While, cst.W
 _PASS_BLOCK = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
 
 
+@dataclass(slots=True)
+class _TopEntry:
+    top: Any  # kept alive, so its id() and its nodes' ids stay unique while cached
+    owners: dict[int, int]
+    ranges: dict[int, CodeRange]  # relative: line 1 is the statement's first line
+
+
+_TOPS: "OrderedDict[tuple[int, str, str], _TopEntry]" = OrderedDict()
+_TOPS_LIMIT = 4096
+
+
+def _shifted(rng: CodeRange, lines: int) -> CodeRange:
+    if not lines:
+        return rng
+    return CodeRange(
+        CodePosition(rng.start.line + lines, rng.start.column), CodePosition(rng.end.line + lines, rng.end.column)
+    )
+
+
 class Mismatch(Exception):
     """The libcst and ast statement trees disagree: use the exact, slow path."""
 
@@ -51,6 +71,7 @@ class _Anchor:
     start: int  # first line of its generated code (leading comment lines included)
     indents: tuple[str, ...]
     elif_: bool = False
+    top: int = 0  # id() of the top-level statement holding it
 
 
 class _Provider:
@@ -71,6 +92,8 @@ class LineIndex:
     owned: set[int] = field(default_factory=set)  # top-level statements whose owners are known
     ranges: dict[int, CodeRange] = field(default_factory=dict)
     built: bool = False
+    _top: int = 0  # while building: the top-level statement being mapped
+    earlier: dict[int, tuple[_TopEntry, int]] = field(default_factory=dict)  # top -> (entry, line shift)
 
     # ------------------------------------------------------------------ statement lines (ast)
     def _build(self) -> None:
@@ -79,11 +102,18 @@ class LineIndex:
             tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise Mismatch(str(exc)) from exc
-        self._block(self.module.body, tree.body, ())
+        try:
+            self._block(self.module.body, tree.body, (), top=True)
+        except Mismatch:
+            raise
+        except Exception as exc:  # an unforeseen shape: the exact path decides
+            raise Mismatch(f"{type(exc).__name__}: {exc}") from exc
 
-    def _block(self, stmts: Any, nodes: list[ast.stmt], indents: tuple[str, ...]) -> None:
+    def _block(self, stmts: Any, nodes: list[ast.stmt], indents: tuple[str, ...], top: bool = False) -> None:
         i = 0
         for stmt in stmts:
+            if top:
+                self._top = id(stmt)
             if isinstance(stmt, cst.SimpleStatementLine):
                 count = len(stmt.body)
                 if i + count > len(nodes):
@@ -100,7 +130,7 @@ class LineIndex:
             raise Mismatch("statement count")
 
     def _add(self, node: Any, line: int, column: int, before: int, indents: tuple[str, ...], elif_: bool = False) -> None:
-        self.anchors[id(node)] = _Anchor(node, line, column, line - before, indents, elif_)
+        self.anchors[id(node)] = _Anchor(node, line, column, line - before, indents, elif_, self._top)
 
     def _body(self, body: Any, nodes: list[ast.stmt], indents: tuple[str, ...]) -> None:
         if isinstance(body, cst.IndentedBlock):
@@ -120,10 +150,11 @@ class LineIndex:
             if len(deco_nodes) != len(decorators):
                 raise Mismatch("decorators")
             start = deco_nodes[0].lineno - len(decorators[0].leading_lines) - before
-            self.anchors[id(stmt)] = _Anchor(stmt, node.lineno, node.col_offset, start, indents, elif_)
+            self.anchors[id(stmt)] = _Anchor(stmt, node.lineno, node.col_offset, start, indents, elif_, self._top)
         else:
             self._add(stmt, node.lineno, node.col_offset, before, indents, elif_)
-        self._body(stmt.body, node.body, indents)
+        if not isinstance(stmt, cst.Match):
+            self._body(stmt.body, node.body, indents)
         if isinstance(stmt, cst.If):
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
@@ -167,21 +198,40 @@ class LineIndex:
 
     # ------------------------------------------------------------------ owners
     def _own(self, top: Any) -> None:
-        """Map every node of top-level statement `top` to its innermost anchor (one walk)."""
-        from .python import child_nodes
+        """Map every node of top-level statement `top` to its innermost anchor (one walk), or
+        take the map and the ranges already computed for this very statement object (an editor's
+        unchanged statements, sources/chunks.py), shifted to where it now starts."""
+        key = (id(top), self.module.default_indent, self.module.default_newline)
+        start = self.anchors[id(top)].start
+        entry = _TOPS.get(key)
+        if entry is not None and entry.top is top:
+            _TOPS.move_to_end(key)
+            self.owners.update(entry.owners)
+            self.earlier[id(top)] = (entry, start - 1)
+        else:
+            from .python import child_nodes
 
-        anchors = self.anchors
-        owners = self.owners
-        stack: list[tuple[Any, int]] = [(top, id(top))]
-        while stack:
-            node, owner = stack.pop()
-            key = id(node)
-            if key in anchors:
-                owner = key
-            owners[key] = owner
-            for child in child_nodes(node):
-                stack.append((child, owner))
+            anchors = self.anchors
+            owners: dict[int, int] = {}
+            stack: list[tuple[Any, int]] = [(top, id(top))]
+            while stack:
+                node, owner = stack.pop()
+                node_id = id(node)
+                if node_id in anchors:
+                    owner = node_id
+                owners[node_id] = owner
+                for child in child_nodes(node):
+                    stack.append((child, owner))
+            self.owners.update(owners)
+            _TOPS[key] = _TopEntry(top, owners, {})
+            if len(_TOPS) > _TOPS_LIMIT:
+                _TOPS.popitem(last=False)
         self.owned.add(id(top))
+
+    def _remember(self, top: int, node_id: int, rng: CodeRange) -> None:
+        entry = _TOPS.get((top, self.module.default_indent, self.module.default_newline))
+        if entry is not None and top in self.anchors:
+            entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
 
     # ------------------------------------------------------------------ positions
     def position(self, node: Any, hint: int | None = None) -> CodeRange | None:
@@ -208,6 +258,12 @@ class LineIndex:
         if owner is None:
             return None
         anchor = self.anchors[owner]
+        earlier = self.earlier.get(anchor.top)
+        if earlier is not None:  # known from an earlier analysis of the same statement
+            relative = earlier[0].ranges.get(key)
+            if relative is not None:
+                found = self.ranges[key] = _shifted(relative, earlier[1])
+                return found
         if owner == key and isinstance(node, _HEADER_ONLY + (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock):
             own = self._compound_range(anchor)
             if own is not None:
@@ -233,6 +289,7 @@ class LineIndex:
         start = self._generate(anchor, True)
         found = CodeRange(start, end)
         self.ranges[id(node)] = found
+        self._remember(anchor.top, id(node), found)
         return found
 
     def _end_of(self, node: Any) -> CodePosition | None:
@@ -297,4 +354,5 @@ class LineIndex:
             if item is target and target is not node:
                 continue
             ranges[id(item)] = item_range
+            self._remember(anchor.top, id(item), item_range)
         return start
