@@ -680,7 +680,7 @@ def check(
         project_rules.append(cls.info())
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        if not getattr(cls, "cacheable", True):
+        if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
             uncached.add(cls.code)
         outcome = replay.get(cls.code) if cls.code not in uncached else None
         if outcome is None:
@@ -729,6 +729,13 @@ def check(
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
+
+
+def _git_base(config: Config) -> str:
+    """The change's git base (`--diff REF` / `new-code`), which some project checks read."""
+    from .checks.project.db_history import base_ref
+
+    return base_ref(config)
 
 
 def _semgrep_step(

@@ -63,18 +63,23 @@ def split(text: str, dialect: str | None = None) -> list[Statement]:
     before it counts as unparseable: vendor SQL (MySQL `DATABASE()`, SQLite FTS `MATCH`) is valid.
     """
     statements = _split(text, dialect)
-    if any(s.error for s in statements):
+    if any(s.error or _opaque_ddl(s.tree) for s in statements):
         for other in ("postgres", "mysql", "sqlite", None):
             if other == read_dialect(dialect):
                 continue
             for index, stmt in enumerate(statements):
-                if stmt.error and stmt.text.strip():
+                if (stmt.error or _opaque_ddl(stmt.tree)) and stmt.text.strip():
                     retry = _split(stmt.text, other)
-                    if len(retry) == 1 and not retry[0].error:
+                    if len(retry) == 1 and not retry[0].error and not (stmt.tree is not None and _opaque_ddl(retry[0].tree)):
                         retry[0].line = stmt.line
                         retry[0].comments = stmt.comments
                         statements[index] = retry[0]
     return statements
+
+
+def _opaque_ddl(tree: Any) -> bool:
+    """DDL the grammar kept as an opaque command (MySQL `ALTER ... MODIFY` read as generic SQL)."""
+    return isinstance(tree, exp.Command) and str(tree.this).upper() == "ALTER"
 
 
 def _split(text: str, dialect: str | None = None) -> list[Statement]:
@@ -443,6 +448,13 @@ def _alter_action(action: Any, table: str, line: int) -> dict[str, Any] | None:
                     "type": _type_name(action.args.get("dtype"))}
         if action.args.get("allow_null") is False or "NOT NULL" in action.sql().upper() and "DROP NOT NULL" not in action.sql().upper():
             return {"op": "set_not_null", "table": table, "column": action.name.lower(), "line": line}
+        return None
+    if isinstance(action, exp.ModifyColumn) and isinstance(action.this, exp.ColumnDef):  # MySQL MODIFY / CHANGE
+        coldef = action.this
+        renamed = action.args.get("rename_from")
+        column = (renamed.name if renamed is not None else coldef.name).lower()
+        if coldef.args.get("kind") is not None:
+            return {"op": "alter_column_type", "table": table, "column": column, "line": line, "type": _type_name(coldef.args.get("kind"))}
         return None
     if isinstance(action, exp.RenameColumn):
         return {"op": "rename_column", "table": table, "column": action.this.name.lower(), "line": line}
