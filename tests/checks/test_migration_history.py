@@ -134,3 +134,18 @@ def test_with_a_git_base_exactly_the_added_migration_is_judged(tmp_path: Path) -
     git(tmp_path, "checkout", "-q", "--", ".")
     (tmp_path / "shop/migrations/0002_drop_note.py").write_text(UNSAFE_OLD.replace("name='note'", "name='notes'"))
     assert ("shop/migrations/0002_drop_note.py", 7, "BG334") in findings("--diff", "main")
+
+
+def test_other_rules_findings_in_shipped_migrations_are_info(tmp_path: Path) -> None:
+    swallow = "\n\ndef forwards(apps, schema_editor):\n    try:\n        apps.get_model('shop', 'Order')\n    except Exception:\n        pass\n"
+    noop = "migrations.RunPython(forwards, migrations.RunPython.noop)"
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.backend-gates]\n",
+        "shop/migrations/0001_initial.py": INITIAL + swallow,
+        "shop/migrations/0002_fill.py": django("0002", "('shop', '0001_initial')", noop) + swallow,
+    })
+    report = run_engine(tmp_path)
+    by_path = {f.location.path: f for f in report.findings if f.gate == "AP-ERROR-HANDLING"}
+    assert by_path["shop/migrations/0001_initial.py"].severity.value == "info"
+    assert by_path["shop/migrations/0001_initial.py"].extra.get("shipped_migration") is True
+    assert by_path["shop/migrations/0002_fill.py"].severity.value == "warning"

@@ -17,6 +17,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from .schema import index_method
+
 DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 # DB-API placeholders sqlglot does not read in every dialect: %s, %(name)s (outside quotes)
@@ -390,15 +392,21 @@ def ddl_facts(tree: Any, line: int) -> dict[str, list[dict[str, Any]]]:
             table = index.args.get("table")
             params = index.args.get("params")
             columns = []
+            opclasses = []
             if params is not None:
                 for c in params.args.get("columns") or []:
                     c = c.this if isinstance(c, exp.Ordered) else c
+                    if isinstance(c, exp.Opclass):
+                        opclasses.append(c.expression.name.lower() if c.expression is not None else "")
+                        c = c.this
                     columns.append(c.name.lower() if isinstance(c, exp.Column) else c.sql().lower())
             where = params.args.get("where") if params is not None else None
+            using = params.args.get("using") if params is not None else None
             fact = {
                 "table": table.name.lower() if table is not None else "",
                 "name": index.name.lower(),
                 "columns": columns,
+                "method": index_method(using.name if using is not None else "", opclasses),
                 "unique": bool(tree.args.get("unique")),
                 "partial": where is not None,
                 "line": line,

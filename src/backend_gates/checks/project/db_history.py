@@ -181,6 +181,7 @@ class MigrationHistoryNotJudged(ProjectCheck):
     name = "shipped-migrations-not-judged"
     gate = None  # a note on what was judged, not a finding about the code: no gate status changes
     severity = Severity.INFO
+    confidence = "high"
     message = "{count} shipped migration(s) not judged ({how}); `db.judge-migrations = \"all\"` to lint them"
     fix = 'set `[tool.backend-gates.db] judge-migrations = "all"` to judge every migration'
     facts_needed = ("migration", "sql_migration_file", "migration_op")
@@ -201,3 +202,29 @@ class MigrationHistoryNotJudged(ProjectCheck):
             config = project.config
             where = Location(config.describe_file() if config.file is not None else min(found.files), 1)
         return [self.make_finding(where, count=found.shipped, how=how)]
+
+
+def shipped_as_info(findings: list[Finding], project: Any) -> list[Finding]:
+    """Other rules' warnings in shipped migrations become info: history a change cannot edit.
+
+    Security findings keep their severity (a secret in an old migration is still a leaked secret).
+    """
+    from ...sql.paths import is_migration_path
+
+    configured = project.config["db.migrations"]
+    candidates = [f for f in findings if f.severity is not Severity.INFO and f.location.path
+                  and not (f.gate or "").startswith("SEC-") and is_migration_path(f.location.path, configured)]
+    if not candidates:
+        return findings
+    judged = history(project)
+    if judged.mode == "all":
+        return findings
+    shipped = {id(f) for f in candidates if f.location.path in judged.files and not judged.judges(f.location.path)}
+    if not shipped:
+        return findings
+    import dataclasses
+
+    return [
+        dataclasses.replace(f, severity=Severity.INFO, extra={**f.extra, "shipped_migration": True}) if id(f) in shipped else f
+        for f in findings
+    ]

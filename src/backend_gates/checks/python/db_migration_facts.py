@@ -48,7 +48,13 @@ def is_alembic(ctx: Any) -> bool:
 
 
 def is_django_migration(ctx: Any) -> bool:
-    return "migrations.Migration" in ctx.source or "Migration(migrations" in ctx.source
+    """A Django migration module: a `Migration` class in a migrations folder (Django loads them
+    only from a package; a `migrations.Migration` elsewhere is a test or a linter's example)."""
+    if "migrations.Migration" not in ctx.source and "Migration(migrations" not in ctx.source:
+        return False
+    from ...sql.paths import is_migration_path
+
+    return is_migration_path(ctx.path, ctx.config["db.migrations"])
 
 
 class AlembicMigrationFacts(FactCollector):
