@@ -155,6 +155,9 @@ class IndexWithoutConcurrently(_OpRule):
             head="from django.contrib.postgres.operations import AddIndexConcurrently\n",
         )},
         {"migrations/0002_index.sql": "CREATE TABLE audit (id INT PRIMARY KEY, at TIMESTAMP);\nCREATE INDEX ix_audit_at ON audit (at);\n", **POSTGRES},
+        # a Migration class outside a migrations package (a linter rule's test file) is not a migration
+        {**POSTGRES, ".semgrep/add-index-concurrently.py": _django(
+            "x", "migrations.AddIndex(model_name='order', index=models.Index(fields=['total'], name='ix_total'))")["shop/migrations/x.py"]},
     ]
     bad = [
         Bad({"migrations/0002_index.sql": "CREATE INDEX ix_orders_user ON orders (user_id);\n", **POSTGRES}, line=1, path="migrations/0002_index.sql"),

@@ -36,7 +36,9 @@ FLASK_MODELS = (
 )
 
 
-_OFFLINE = re.compile(r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?)(?:/|\.py$)")
+_OFFLINE = re.compile(
+    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data)(?:/|\.py$)"
+)
 
 
 def offline_code(path: str) -> bool:
