@@ -154,6 +154,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
         seen.add(key)
         files.append(SourceFile(abs_path, key, kind))
 
+    paths = list(paths)
+    given_dirs_only = all(Path(p if Path(p).is_absolute() else Path.cwd() / p).is_dir() for p in paths)
     for given in paths:
         path = Path(given)
         if not path.is_absolute():
@@ -203,8 +205,26 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
+    if given_dirs_only:
+        _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)
     return files, errors
+
+
+def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, bool], None], seen: set[str]) -> None:
+    """`openapi.spec` names the spec even when `paths` does not reach it (paths = ["app"], spec at
+    the root): the static spec checks and drift need it."""
+    for entry in config["openapi.spec"]:
+        text = str(entry)[2:] if str(entry).startswith("./") else str(entry)
+        candidates = sorted(root.glob(text)) if any(ch in text for ch in "*?[") else [root / text]
+        for path in candidates:
+            try:
+                resolved = path.resolve()
+                key = resolved.relative_to(root).as_posix()
+            except (OSError, ValueError):
+                continue  # outside the project: never read
+            if key not in seen and resolved.is_file():
+                add(str(resolved), key, False)
 
 
 # ----------------------------------------------------------------------------- check selection
