@@ -17,7 +17,7 @@ def _timing_is_not_the_subject(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a loaded CI machine any statement can take 50 ms: no slow-query findings here."""
     monkeypatch.setenv("BACKEND_GATES_THRESHOLDS_SLOW_QUERY_MS", "10000")
 
-TESTS = """
+APP = """
 import sqlite3
 
 conn = sqlite3.connect(":memory:")
@@ -26,6 +26,10 @@ conn = sqlite3.connect(":memory:")
 def loop(n):
     for i in range(n):
         conn.execute("SELECT ? * 2", (i,)).fetchall()  # LOOP
+"""
+
+TESTS = """
+from app.q import conn, loop
 
 
 def test_a():
@@ -52,6 +56,9 @@ def _essence(event: dict) -> tuple:
 def test_merged_shards_equal_the_whole_run(pytester: pytest.Pytester) -> None:
     pytester.makepyprojecttoml('[tool.backend-gates]\npaths = ["tests"]\nignore = ["T-KINDS"]\n')
     (pytester.path / "tests").mkdir()
+    (pytester.path / "app").mkdir()  # the N+1 is in application code (a loop in test code would be info)
+    (pytester.path / "app" / "__init__.py").write_text("")
+    (pytester.path / "app" / "q.py").write_text(APP)
     (pytester.path / "tests" / "test_db.py").write_text(TESTS)
     common = ("--backend-gates", "--backend-gates-no-static")
     pytester.runpytest_subprocess(*common, "--backend-gates-report=whole.json").assert_outcomes(passed=3)

@@ -142,7 +142,7 @@ class Explainer:
                 conn.execute("PRAGMA read_uncommitted = 1")  # see the test's uncommitted rows
             conn.execute("PRAGMA query_only = 1")
             return conn
-        params = dict(target.params)
+        params: dict[str, Any] = dict(target.params)
         try:
             import psycopg
 

@@ -211,6 +211,7 @@ class StackInfo:
     lazy: bool = False
     internal: bool = False
     test_line: int | None = None
+    test_in_loop: bool = False  # the innermost test frame sits in a loop of the test's source
 
 
 @dataclass
@@ -438,6 +439,7 @@ class SqlObserver:
                 is_test = _is_test_path(rel)
                 if is_test and info.test_site is None:
                     info.test_site = (rel, frame.f_lineno, code.co_name)
+                    info.test_in_loop = _in_loop(code, frame.f_lineno)
                 elif not is_test and info.site is None and info.test_site is None:
                     info.site = (rel, frame.f_lineno, code.co_name)
                 if info.first is None:
@@ -538,8 +540,8 @@ class SqlObserver:
             if site is None:
                 site = stack.test_site or stack.first
                 origin = "test"
-            elif request is None and stack.test_site is not None and not stack.via_library:
-                origin = "test"  # the test (or a fixture) called this code directly: its loop
+            elif request is None and stack.test_in_loop:
+                origin = "test"  # a loop in the test body calls the code once per item: its loop
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
@@ -1112,8 +1114,8 @@ class SqlObserver:
         """asyncpg's Connection and PreparedStatement methods, wrapped in place (same classes)."""
         import contextvars
 
-        import asyncpg.connection
-        import asyncpg.prepared_stmt
+        import asyncpg.connection  # type: ignore[import-untyped]
+        import asyncpg.prepared_stmt  # type: ignore[import-untyped]
 
         observer = self
         inside: contextvars.ContextVar[bool] = contextvars.ContextVar("backend_gates_asyncpg", default=False)
@@ -1243,6 +1245,37 @@ def write_table(sql: str) -> str:
     if not m:
         return "?"
     return m.group(1).split(".")[-1].strip('`"[]').lower()
+
+
+_LOOPS: dict[Any, tuple[tuple[int, int], ...]] = {}
+
+
+def _in_loop(code: Any, line: int) -> bool:
+    """Whether `line` of this test function (or comprehension) is inside a for/while loop body."""
+    if code.co_name.startswith("<") and code.co_name.endswith("comp>") or code.co_name == "<genexpr>":
+        return True
+    spans = _LOOPS.get(code)
+    if spans is None:
+        spans = ()
+        try:
+            import ast
+            import inspect
+            import textwrap
+
+            source = textwrap.dedent(inspect.getsource(code))
+            first = code.co_firstlineno
+            found = []
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
+                    end = max(getattr(n, "end_lineno", n.lineno) or n.lineno for n in node.body)
+                    found.append((node.body[0].lineno + first - 1, end + first - 1))
+            spans = tuple(found)
+        except Exception:  # no source (generated code): not known to be a loop
+            spans = ()
+        if len(_LOOPS) > 5000:
+            _LOOPS.clear()
+        _LOOPS[code] = spans
+    return any(start <= line <= end for start, end in spans)
 
 
 def _is_test_path(rel: str) -> bool:

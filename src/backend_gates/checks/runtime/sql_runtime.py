@@ -33,15 +33,16 @@ class NPlusOneQuery(RuntimeCheck):
     per place, whatever the number of tests or requests that hit it (`occurrences`, `tests`).
     High confidence (error) when d >= 3 and an ORM lazy load is on the stack (SQLAlchemy lazy
     loader, Django related descriptors); medium (warning) when d >= `thresholds.n-plus-one` (5)
-    from one call site. Info, never the application's N+1: fixture setup/teardown, and loops in a
-    test body that call project code directly (a seeding loop: each call is its own invocation).
+    from one call site. Info, never the application's N+1: fixture setup/teardown, statements run
+    by test code itself, and loops in a test body (the test's line sits in a for/while loop or a
+    comprehension of its source: a seeding loop calls the code once per item).
     No duration threshold: test databases are too fast for one. Exempt: executemany/bulk inserts,
     IN-list batch loads (selectinload, prefetch_related), transaction control, and different call
     sites sharing a fingerprint.
     Allow a known case with `@pytest.mark.backend_gates_allow_n_plus_one(reason=...)` or
     `with backend_gates.allow_n_plus_one("reason"):`.
-    Known limits: a unit test that calls one function looping over rows directly (no request, no
-    library in between) is taken for a test loop (info). Django reverse relations iterated with
+    Known limits: a test loop is recognised from the test function's source (generated tests
+    without source are judged like application code). Django reverse relations iterated with
     `.all()` do not show a lazy frame, so they need d >= 5.
     """
 
