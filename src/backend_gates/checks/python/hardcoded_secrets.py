@@ -220,7 +220,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         Bad('import smtplib\n\ndef send():\n    s = smtplib.SMTP("smtp.example.com")\n    s.login("noreply@example.com", "mailpass1")\n', line=5),
         Bad('from requests.auth import HTTPBasicAuth\n\nAUTH = HTTPBasicAuth("admin", "pw1234")\n', line=3),
         Bad('import os\n\nclass Config:\n    SECRET_KEY = os.environ.get("APP_SECRET", "secret-key")\n\nclass ProductionConfig(Config):\n    DEBUG = False\n', line=4),
-        Bad('from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    jwt_secret: str = "jwtsecret"\n', line=4),
+        Bad('from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    jwt_secret: str = "s3cr3t-jwt"\n', line=4),
         Bad('from cryptography.fernet import Fernet\n\nf = Fernet(b"ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")\n', line=3),
     ]
 
