@@ -367,8 +367,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         if context == "fallback" and S._ENV_NAME.match(value):
             return False
         # assignments: a message ("Enter your password") or a format string is not a secret
-        if " " in value and (len(value.split()) > 5 or value.rstrip().endswith((".", "?", "!", ":")) or "\n" in value):
-            return False
+        if " " in value and (
+            not self._signing_name(name) or len(value.split()) > 5 or re.search(r"[.,;:!?\n]", value)
+        ):
+            return False  # a message ("Invalid password, try again"); only signing keys are phrases
         words = S.words(name)
         if self.classes and not self.functions and norm_v == "".join(words):
             return False  # class Field: SECRET = "secret": an enum-like member named by its value
@@ -742,3 +744,23 @@ class PasswordInDsn(S.SecurityRule, PythonCheck):
             scheme = m.group("head").split("://", 1)[0]
             self.report(node, masked=f"{scheme}://{user}:****@…", evidence=f"\"{scheme}://{user}:****@…\"")
             return
+
+
+class CredentialInConfig(HardcodedSecret):
+    """Configuration that carries a credential literal: the AP-HARDCODED-CONFIG view of BG210.
+
+    Why it matters: a password, token or signing key written into settings is hardcoded
+    configuration as much as a leaked secret: it cannot differ between environments and changing
+    it needs a release. This rule reports the same places as `hardcoded-secret` (BG210) under the
+    hardcoded-configuration gate, at info severity, so that gate shows them without failing twice
+    for one line; BG210 carries the security verdict.
+    Known limits: as BG210's.
+    """
+
+    code = "BG413"
+    name = "credential-in-config"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.INFO
+    confidence = "low"
+    external_ids = ()
+    message = "{what} in `{name}` is configuration written into the code ({masked}); read it from the environment"
