@@ -101,6 +101,7 @@ def secret_kind(name: str) -> str | None:
     if ws[-1] == "key" and len(ws) > 1 and ws[-2] in (
         "access", "signing", "encryption", "master", "auth", "hmac", "session", "app", "client", "fernet",
         "license", "account", "storage", "crypto", "cipher", "aes", "service", "webhook", "shared", "sign",
+        "jwt", "jws", "jwe", "signer", "totp", "otp", "hmac", "fernet", "aes", "django", "flask", "wtf",
     ):
         return "key"
     if ws[-1] in ("dsn",):
@@ -189,11 +190,17 @@ _DEV_PART = re.compile(
 _DEV_CLASS = re.compile(r"(?:Dev|Devel|Development|Local|Test|Testing|Debug|Example|Demo|Sample|CI|Mock)(?:[A-Z_]|$)|^(?:dev|test|local)")
 
 
+_DEV_DIR = re.compile(r"(?i)^(tests?|testing|docs?|examples?|fixtures?|dev|development|local|conftest)$")
+
+
 def dev_path(path: str) -> bool:
-    """A module that is for development, tests, examples or docs by its path."""
+    """A module that is for development, tests, examples or docs by its path: the file's name
+    (`settings_dev.py`, `local_settings.py`, `config/testing.py`) or a directory named exactly so
+    (`tests/`, `docs/`, `examples/`). Directories named for demos or samples are not enough: whole
+    applications live there."""
     parts = path.replace("\\", "/").split("/")
-    parts[-1] = parts[-1].rsplit(".", 1)[0]
-    return any(_DEV_PART.search(p) for p in parts)
+    stem = parts[-1].rsplit(".", 1)[0]
+    return bool(_DEV_PART.search(stem)) or any(_DEV_DIR.match(p) for p in parts[:-1])
 
 
 def dev_class(name: str) -> bool:

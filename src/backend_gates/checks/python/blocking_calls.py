@@ -9,6 +9,7 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted
 
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -259,7 +260,7 @@ class _BlockingWalker(PythonCheck):
         return None
 
 
-class BlockingCallInAsync(_BlockingWalker):
+class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     """A blocking call inside `async def`: sleep, sync HTTP, sync DB drivers, subprocess, file I/O.
 
     Why it matters: an `async def` runs on the event loop; while a blocking call waits, every
@@ -293,6 +294,8 @@ class BlockingCallInAsync(_BlockingWalker):
     name = "blocking-call-in-async"
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids: tuple[str, ...] = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
     triggers = ("async def",)
@@ -368,7 +371,7 @@ class BlockingCallInAsync(_BlockingWalker):
         if frame.is_async and what is None and id(node) not in self.awaited:
             leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
             if _PASSWORD_HELPER.match(leaf) and self._callee_key(node) not in self.helpers and leaf not in self.local_defs:
-                self.report(node, what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
+                self.report(node, confidence="medium", what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
                 return
         if frame.is_async:
             if what is not None:
@@ -410,7 +413,7 @@ class BlockingCallInAsync(_BlockingWalker):
                 self.report(node, what=f"`{key.rsplit('.', 1)[-1]}()` (it calls `{reason[key]}`)", func=func)
 
 
-class SlowWorkInRequest(_BlockingWalker):
+class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     """Slow work inside a route handler: sending mail, or outbound HTTP calls inside a loop.
 
     Why it matters: the client waits for every mail server handshake and every sequential remote
@@ -437,6 +440,8 @@ class SlowWorkInRequest(_BlockingWalker):
     name = "slow-work-in-request"
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids: tuple[str, ...] = ()
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
@@ -527,7 +532,8 @@ class SlowWorkInRequest(_BlockingWalker):
             if (isinstance(node.func, cst.Name) and leaf in self.mail_helpers() and leaf != frame.name) or (
                 _MAIL_HELPER.match(leaf) and leaf not in self.local_defs
             ):
-                self.report(node, what=f"`{leaf}()` sends mail", func=frame.name)
+                confidence = "high" if leaf in self.mail_helpers() else "medium"
+                self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
                 return
         if not frame.loops:
             return

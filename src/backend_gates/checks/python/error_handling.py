@@ -8,6 +8,7 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted, has_star_kwargs, is_none, keyword, positional
 
 BROAD = frozenset({"Exception", "BaseException"})
@@ -55,7 +56,7 @@ def _type_names(node: cst.BaseExpression | None) -> list[str]:
     return []
 
 
-class BareExcept(PythonCheck):
+class BareExcept(S.SecurityRule, PythonCheck):
     """A bare `except:` catches everything, including KeyboardInterrupt and SystemExit.
 
     Why it matters: it hides real failures (and cancellation) behind whatever the handler does,
@@ -67,6 +68,8 @@ class BareExcept(PythonCheck):
     name = "bare-except"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
     triggers = ("except",)
@@ -82,7 +85,7 @@ class BareExcept(PythonCheck):
             self.report(node)
 
 
-class SwallowedException(PythonCheck):
+class SwallowedException(S.SecurityRule, PythonCheck):
     """A broad exception handler (`Exception`, `BaseException`) whose body only passes.
 
     Why it matters: the failure disappears: no log line, no error response, no metric. Handle it,
@@ -94,6 +97,8 @@ class SwallowedException(PythonCheck):
     name = "swallowed-exception"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B110", "bandit:B112", "ruff:S110", "ruff:S112", "ruff:BLE001", "pylint:broad-exception-caught", "sonar:S2486", "sonar:S5754")
     message = "`except {caught}` swallows the error with `{body}`; log it, handle it or re-raise"
     fix = "log the exception (`log.exception(...)`) or re-raise it"
     triggers = ("except",)
@@ -246,7 +251,7 @@ def _only_imports(body: cst.BaseSuite) -> bool:
     )
 
 
-class BroadExceptUnhandled(PythonCheck):
+class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     """A broad `except Exception` that neither logs, re-raises, reports nor returns an error.
 
     Why it matters: the handler turns every failure (a bug, a timeout, a full disk) into normal
@@ -274,6 +279,8 @@ class BroadExceptUnhandled(PythonCheck):
     name = "broad-except-unhandled"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
     triggers = ("Exception",)
@@ -336,7 +343,7 @@ def _target_key(node: cst.BaseExpression) -> str | None:
     return dotted(node)
 
 
-class HttpCallWithoutTimeout(PythonCheck):
+class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     """An outbound HTTP call that can wait forever: no timeout, or `timeout=None`.
 
     Why it matters: a slow or dead peer holds the request (and the worker or thread serving it)
@@ -360,6 +367,8 @@ class HttpCallWithoutTimeout(PythonCheck):
     name = "http-call-without-timeout"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
     triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")

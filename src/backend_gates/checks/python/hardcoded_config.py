@@ -15,6 +15,7 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
 
 # a path part (file stem or directory) naming a development/test configuration
@@ -84,7 +85,7 @@ class _Scopes(PythonCheck):
 # ----------------------------------------------------------------------------- BG410
 
 
-class DebugEnabled(_Scopes):
+class DebugEnabled(S.SecurityRule, _Scopes):
     """Debug mode switched on in code: `DEBUG = True`, `app.run(debug=True)`, `FastAPI(debug=True)`.
 
     Why it matters: debug mode shows tracebacks, settings and sometimes an interactive console
@@ -111,6 +112,8 @@ class DebugEnabled(_Scopes):
     name = "debug-enabled"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B201", "ruff:S201", "sonar:S4507", "semgrep:debug-enabled", "semgrep:django-debug-true")
     message = "{what} switches debug mode on in code; read it from the environment, default off"
     fix = "DEBUG = os.environ.get('DEBUG', '') == '1'"
     triggers = ("DEBUG", "debug")
@@ -249,7 +252,7 @@ def _elements(node: cst.BaseExpression | None) -> list[cst.BaseExpression] | Non
     return None
 
 
-class CorsAnyOriginWithCredentials(_Scopes):
+class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     """CORS allows any origin and credentials together.
 
     Why it matters: with credentials allowed, the browser sends the user's cookies or auth
@@ -277,6 +280,8 @@ class CorsAnyOriginWithCredentials(_Scopes):
     name = "cors-any-origin-with-credentials"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("sonar:S5122", "semgrep:wildcard-cors", "semgrep:cors-allow-credentials-with-wildcard")
     message = "{what} allows any origin together with credentials; list the trusted origins instead"
     fix = "allow_origins=[\"https://app.example.com\"] (from settings), or drop credentials"
     triggers = ("CORS", "cross_origin", "origin", "ORIGIN")
@@ -413,7 +418,7 @@ class CorsAnyOriginWithCredentials(_Scopes):
                 self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
         for node, setting in self.from_settings:
             if setting in self.settings_any:
-                self.report(node, severity=Severity.WARNING, extra={"confidence": "medium"},
+                self.report(node, confidence="medium",
                             what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
             else:  # the settings class may live in another module: judged by BG415
                 self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
@@ -525,7 +530,7 @@ def _resource_kind(names: list[str]) -> str:
     return "resource"
 
 
-class HardcodedEndpoint(_Scopes):
+class HardcodedEndpoint(S.SecurityRule, _Scopes):
     """Environment-specific endpoints written into code: DSNs, service URLs and hosts.
 
     Why it matters: a database DSN, an internal host or a service URL differs between
@@ -569,6 +574,8 @@ class HardcodedEndpoint(_Scopes):
     name = "hardcoded-endpoint"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.WARNING
+    confidence = "medium"
+    external_ids = ("sonar:S1313", "sonar:S1075")
     message = "hardcoded {what} `{shown}`; read it from settings or the environment"
     fix = "DATABASE_URL = os.environ['DATABASE_URL'] (or a settings object populated from the environment)"
     triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters")
@@ -721,7 +728,7 @@ class HardcodedEndpoint(_Scopes):
         ):
             # `PAYMENTS_API_URL = "https://api.partner.com/v2"` in a module: belongs in settings (info)
             self._exempt(node.value)
-            self.report(node.value, what="API base URL", shown=f"{parsed[0]}://{host}", severity=Severity.INFO, extra={"confidence": "low"})
+            self.report(node.value, what="API base URL", shown=f"{parsed[0]}://{host}", confidence="low")
 
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:

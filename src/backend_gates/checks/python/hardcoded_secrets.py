@@ -269,6 +269,9 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         """(what the name holds, whether the name alone says so): weak names need a machine-made value."""
         kind = S.secret_kind(name)
         if kind is None:
+            ws = S.words(name)
+            if len(ws) >= 2 and ws[-1] == "key" and name.isupper() and not lookup_key_name(name):
+                return "key", False  # FOO_KEY setting: a key when the value looks machine-made
             return None, False
         if lookup_key_name(name):
             return kind, False
@@ -354,11 +357,13 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         norm_v = re.sub(r"[^a-z0-9]", "", low)
         if context in ("keyed", "kwarg", "param", "compare"):
             # mappings and keyword arguments name fields and carry labels and messages
-            if " " in value or "\t" in value or low in _FIELD_LABELS or S._ENV_NAME.match(value):
+            if " " in value or "\t" in value or S._ENV_NAME.match(value):
                 return False
+            if low in ("new-password", "current-password", "one-time-code"):
+                return False  # HTML autocomplete tokens
             norm_n = re.sub(r"[^a-z0-9]", "", name.lower())
-            if norm_v and (norm_v in norm_n or norm_n in norm_v) and not any(c.isdigit() for c in value):
-                return False
+            if context == "keyed" and (low in _FIELD_LABELS or norm_v and (norm_v in norm_n or norm_n in norm_v) and not any(c.isdigit() for c in value)):
+                return False  # {"password": "password"}: a field label
             if re.fullmatch(r"[a-z]+([_\-][a-z]+)+", value) and S._SECRET_WORD.search(value) and kind != "secret":
                 return False  # "reset-password", "auth_token": a label naming a secret
             if context == "keyed" and kind != "password" and re.fullmatch(r"[a-z]+", value):
