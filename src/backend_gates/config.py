@@ -124,6 +124,7 @@ TOP: dict[str, Setting] = {
     "report": Setting("str", ".backend-gates/report.json", "Where the gate report event is written.", analysis=False),
     "baseline": Setting("str", "", "Baseline file: findings recorded there are not reported.", analysis=False),
     "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
+    "new-code": Setting("str", "", "Gates fail only on findings in code new or changed since this git ref (merge base); older findings are listed as existing. In CI defaults to the pull/merge request's target branch.", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
 }
 
@@ -170,6 +171,9 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "webhook": Setting("str", "", "POST the report event to this URL.", analysis=False),
         "coverage-packages": Setting("list", [], "Measure coverage of these packages when pytest-cov is not active.", analysis=False),
         "html": Setting("str", "", "Also write the HTML gate report here.", analysis=False),
+    },
+    "contracts": {
+        "requests": Setting("list", [], "API-CONTRACT: globs of files holding frontend.api.request events (JSON object, list, or lines).", analysis=False),
     },
     "semgrep": {
         "enabled": Setting("bool", False, "Run the bundled semgrep rule pack too."),

@@ -562,6 +562,8 @@ class HttpObserver:
                 "documented": ep["documented"],
                 "conformant": conformant,
                 "tests": len(ep["tests"]),
+                "test_ids": list(ep["tests"]),  # readiness: every test that called it must pass
+                "avg_ms": round(sum(ep["durations"]) / len(ep["durations"]), 2) if ep["durations"] else None,
                 "statuses": dict(sorted(ep["statuses"].items())),
                 "ready": ready,
             })

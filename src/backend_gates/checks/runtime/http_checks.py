@@ -197,3 +197,22 @@ class ServerErrorRate(RuntimeCheck):
     fix = "fix the crashes, or mark tests that expect a 5xx with @pytest.mark.backend_gates_expect_errors"
     good = ["400 responses, none 5xx."]
     bad = [Bad("400 responses, 3 of them 500 in tests that do not expect errors.")]
+
+
+class ContractEndpointUntested(RuntimeCheck):
+    """A contract request's endpoint exists, but no test of the run called it.
+
+    Why it matters: the frontend is told the endpoint is ready only when tests show it works; an
+    endpoint no test exercised is a promise nobody checked.
+    Known limits: only requests through a supported test client are seen (see the plugin guide);
+    evaluated by `pytest --backend-gates` only.
+    """
+
+    code = "BG564"
+    name = "contract-endpoint-untested"
+    gate = "API-CONTRACT"
+    severity = Severity.WARNING
+    message = "contract request {endpoint}: no test exercised the endpoint"
+    fix = "add a test that calls the endpoint through the app's test client"
+    good = ["`GET /api/items` is requested in contracts/web.json; tests/test_items.py calls it."]
+    bad = [Bad("`GET /api/items` is requested in contracts/web.json; no test calls it.")]
