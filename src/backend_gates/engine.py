@@ -580,6 +580,9 @@ class Coverage:
     evaluated: bool = False
     reasons: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
+    # a gate-level judgement that is no finding at a file line (T-KINDS: missing test kinds):
+    # (severity, reason); decides the status when the gate has no active findings
+    verdict: tuple[Severity, str] | None = None
 
 
 def check(
@@ -910,6 +913,9 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
             status, reason = GateStatus.FAILED, f"{len(failing)} finding(s) at or above '{report.fail_on.value}'"
         elif active:
             status, reason = GateStatus.WARNED, f"{len(active)} finding(s) below '{report.fail_on.value}'"
+        elif cov.verdict is not None:
+            severity, reason = cov.verdict
+            status = GateStatus.FAILED if severity.rank >= limit else GateStatus.WARNED
         elif old:
             base = (report.extra.get("new_code") or {}).get("ref", "the base")
             status, reason = GateStatus.PASSED, f"nothing new since {base}; {len(old)} existing finding(s) on unchanged code"
