@@ -19,6 +19,7 @@ from ..base import Bad, FactCollector, PythonCheck
 from ._cst import call_name, dotted, positional
 from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
+from ._cst import children as _fast_children
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -46,7 +47,7 @@ def _subnodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(_fast_children(current)))
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
@@ -437,7 +438,7 @@ def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
         node, path = stack.pop()
         if node is target:
             return path
-        for child in node.children:
+        for child in _fast_children(node):
             stack.append((child, [*path, child]))
     return []
 
@@ -474,7 +475,7 @@ def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
             continue
         if isinstance(node, cst.Call):
             yield node
-        stack.extend(reversed(node.children))  # source order
+        stack.extend(reversed(_fast_children(node)))  # source order
 
 
 _DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
@@ -574,8 +575,7 @@ class LoopRowAccess(FactCollector):
                 if attr in seen or id(node) in writes:
                     continue
                 seen.add(attr)
-                rng = self.ctx.position(node)
-                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": rng.start.line if rng else 1})
+                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": self.ctx.line(node)})
 
 
 _WRITES = frozenset({"add", "remove", "set", "clear", "create", "update", "delete"})
