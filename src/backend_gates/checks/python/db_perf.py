@@ -22,6 +22,7 @@ from .db_migration_facts import is_alembic, is_django_migration
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
+STRICT_DB_NAMES = frozenset({"session", "db_session", "dbsession", "conn", "connection", "cursor", "cur", "async_session"})
 DB_TYPES = ("Session", "AsyncSession", "Connection", "AsyncConnection", "Cursor", "Engine", "scoped_session", "Pool")
 DB_FACTORIES = frozenset({
     "Session", "SessionLocal", "AsyncSession", "AsyncSessionLocal", "sessionmaker", "scoped_session", "connect", "cursor",
@@ -127,6 +128,12 @@ class QueryInLoop(PythonCheck):
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
+        # a loop over model classes (a handful), Django's cached ContentType lookups, `.none()`
+        "def sizes(models):\n    return {model: model.objects.count() for model in models}\n",
+        "def types(objs):\n    return [ContentType.objects.get_for_model(obj) for obj in objs]\n",
+        # `db` bound to something that is not a SQL session (a document store handle)
+        "class Mongo:\n    def schema(self):\n        db = self.client['app']\n        for name in db.list_collection_names():\n"
+        "            self.fields(db, name)\n\n    def fields(self, db, name):\n        return db[name].find_one()\n",
         # a while loop reading one page at a time
         "def drain(db):\n    last = 0\n    while True:\n        rows = db.execute('SELECT id FROM jobs WHERE id > %s ORDER BY id LIMIT 100', (last,)).fetchall()\n"
         "        if not rows:\n            break\n        last = rows[-1][0]\n",
@@ -150,6 +157,7 @@ class QueryInLoop(PythonCheck):
         self.seen: set[int] = set()
         self.scopes: Any = None
         self.helpers: list[tuple[cst.Call, str, str]] = []  # (call in a loop, same-module function, loop variable)
+        self._values: dict[int, cst.BaseExpression] | None = None
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
@@ -223,7 +231,7 @@ class QueryInLoop(PythonCheck):
             for call in _chain_calls(outer):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
-            self.report(node, call=label, var=var, severity=self._severity())
+            self.report(node, call=label, var=var, severity=self._severity(_writes(outer)))
 
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
@@ -253,13 +261,15 @@ class QueryInLoop(PythonCheck):
                     continue
                 via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
             name = dotted(call.func) or target
-            self.report(call, var=var, severity=self._severity(), message=(
+            write = via.split("(", 1)[0].rsplit(".", 1)[-1] in _WRITE_METHODS
+            self.report(call, var=var, severity=self._severity(write), message=(
                 f"`{name}()` runs a query (`{via}`) on every iteration of the loop over `{var}` (N+1); "
                 "fetch the rows in one query (join, IN, eager loading)"
             ))
 
-    def _severity(self) -> Severity | None:
-        return Severity.INFO if offline_code(self.ctx.path) else None
+    def _severity(self, write: bool = False) -> Severity | None:
+        """Info in batch code, and for writes (one INSERT per item is often bounded or deliberate)."""
+        return Severity.INFO if write or offline_code(self.ctx.path) else None
 
     def _first_query(self, fn: cst.FunctionDef) -> str:
         for node in _own_calls(fn):
@@ -283,6 +293,10 @@ class QueryInLoop(PythonCheck):
             return ""
         method = func.attr.value
         model = _objects_model(call)
+        if model and (not model[:1].isupper() or method in _NO_QUERY or any(call_name(c) in _CACHED for c in _chain_calls(call))):
+            # `model.objects` on a variable: the loop walks model classes (a handful), not rows;
+            # `.none()` runs nothing; ContentType's get_for_model/get_for_id read Django's cache
+            return ""
         if model and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects":
             return f"{model}.objects.{method}()"
         owner = func.value
@@ -301,6 +315,21 @@ class QueryInLoop(PythonCheck):
             return f"{dotted(receiver) or 'db'}.{method}()"
         return ""
 
+    def _assignment_values(self) -> dict[int, cst.BaseExpression]:
+        """id(target Name) -> assigned value, for every `name = value` / `with x as name` (built once)."""
+        if self._values is None:
+            self._values = {}
+            for node in _subnodes(self.ctx.module):
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        if isinstance(target.target, cst.Name):
+                            self._values[id(target.target)] = node.value
+                elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
+                    self._values[id(node.target)] = node.value
+                elif isinstance(node, cst.WithItem) and node.asname is not None and isinstance(node.asname.name, cst.Name):
+                    self._values[id(node.asname.name)] = node.item
+        return self._values
+
     def _passes_connection(self, call: cst.Call) -> bool:
         """`queries.get_tags(self.connection, ...)`, `crud.get_user(db, uid)`: a function handed the connection queries."""
         args = positional(call)
@@ -309,7 +338,11 @@ class QueryInLoop(PythonCheck):
         first = args[0]
         if isinstance(first, cst.Attribute) and isinstance(first.value, cst.Name) and first.value.value == "self":
             return first.attr.value in ("connection", "conn", "session", "db", "cursor", "db_session")
-        return isinstance(first, cst.Name) and first.value in DB_NAMES and self._is_db(first)
+        if not isinstance(first, cst.Name) or first.value not in DB_NAMES:
+            return False
+        verdict = self._resolve(first)
+        # `db` alone is too generic (a Mongo database, a dict): it must resolve to a SQL session
+        return verdict is True or (verdict is None and first.value in STRICT_DB_NAMES)
 
     def _is_db(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Attribute):
@@ -351,6 +384,8 @@ class QueryInLoop(PythonCheck):
             if isinstance(node, (cst.Import, cst.ImportFrom)):
                 return None
             value = _assigned_value(node, name.value)
+            if isinstance(node, cst.Name):  # `name = value`: libcst records the target Name
+                value = self._assignment_values().get(id(node))
             if isinstance(value, cst.Call):
                 called = call_name(value)
                 root = _chain_root(value)
@@ -365,8 +400,20 @@ class QueryInLoop(PythonCheck):
 _BATCH = re.compile(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
+_NO_QUERY = frozenset({"none"})
+_CACHED = frozenset({"get_for_model", "get_for_models", "get_for_id", "db_manager"})
+_WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete", "update", "insert", "add", "merge"})
+
+
+def _writes(chain: cst.CSTNode) -> bool:
+    return any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain) if isinstance(chain, cst.BaseExpression))
+
+
 def _bounded_iterable(node: cst.BaseExpression) -> bool:
-    """A literal list/tuple/set of names or constants, `range(<literal>)`, or an UPPER_CASE constant."""
+    """A literal list/tuple/set of names or constants, `range(<literal>)`, an UPPER_CASE constant,
+    or model metadata (`Model._meta.get_fields()`: a handful of fields, not rows)."""
+    if any(isinstance(n, cst.Attribute) and n.attr.value in ("_meta", "__table__", "__mapper__") for n in _subnodes(node)):
+        return True
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         return all(isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Tuple)) for e in node.elements)
     if isinstance(node, cst.Call):
@@ -493,6 +540,8 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
         return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
     if isinstance(first, cst.Call) and call_name(first).startswith(("Create", "Drop", "Add", "Alter", "Set")):
         return True  # SQLAlchemy DDL elements: DropTable(table), CreateIndex(ix) ...
+    if isinstance(first, cst.Call) and call_name(first) in ("insert", "delete") and len(args) >= 1:
+        return True  # `execute(insert(table), rows)` / `execute(table.delete())`: a bulk statement per table
     text = ""
     if isinstance(first, cst.FormattedString):
         text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
