@@ -126,6 +126,8 @@ class QueryInLoop(PythonCheck):
         "def archive(ids):\n    for batch in chunked(ids, 500):\n        Order.objects.filter(id__in=batch).update(archived=True)\n",
         # a single-match guard: the query runs once, then the loop ends
         "def find(db, users, name):\n    for user in users:\n        if user.name == name:\n            return db.execute('SELECT * FROM t WHERE id = %s', (user.id,))\n",
+        # a statement built per item is still a statement list when the loop walks statements
+        "def migrate(cursor, tables):\n    for table in tables:\n        cursor.execute(f'ANALYZE {table}')\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
@@ -142,6 +144,9 @@ class QueryInLoop(PythonCheck):
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
         Bad("def names(ids):\n    return [User.objects.get(pk=i).name for i in ids]\n", line=2),
+        # the query uses a name derived from the loop variable
+        Bad("def sync(session, items):\n    for item in items:\n        key = item['id']\n        stmt = select(Tag).filter_by(id=key)\n"
+            "        tag = session.execute(stmt).scalars().one_or_none()\n", line=5),
         # Flask-SQLAlchemy `Model.query` in a handler's loop
         Bad("@bp.route('/posts', methods=['POST'])\ndef create_post():\n    post = Post(title=request.json['title'])\n"
             "    for name in request.json['tags']:\n        post.tags.append(Tag.query.filter_by(name=name).first())\n    return jsonify(post.id)\n", line=5),
@@ -213,6 +218,8 @@ class QueryInLoop(PythonCheck):
     def _scan(self, body: cst.CSTNode, loop_vars: set[str], batched_ok: bool = False) -> None:
         if not loop_vars:
             return
+        direct = loop_vars
+        loop_vars = _derived_names(body, loop_vars)  # `elem_id = elem["id"]; stmt = select(X).filter_by(id=elem_id)`
         for node in _subnodes(body):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
@@ -225,7 +232,7 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, loop_vars) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
@@ -490,6 +497,19 @@ def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
     return []
 
 
+def _derived_names(body: cst.CSTNode, loop_vars: set[str]) -> set[str]:
+    """Loop variables plus names the body assigns from them (two steps: `a = row.x; b = f(a)`)."""
+    out = set(loop_vars)
+    assigns = [n for n in _subnodes(body) if isinstance(n, cst.Assign)]
+    for _round in range(2):
+        for node in assigns:
+            if _names_in(node.value) & out:
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        out.add(target.target.value)
+    return out
+
+
 def _helper_name(call: cst.Call) -> str:
     """`self.name(...)` / `cls.name(...)` / `name(...)` -> 'name' (a function this module may define)."""
     func = call.func
@@ -661,8 +681,8 @@ def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
     if not calls:
         return None
     names = [call_name(c) for c in calls]
-    eager = any(n in EAGER for n in names) or any(
-        call_name(a) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call)
+    eager = any(n in EAGER for n in names) or any(  # `.options(joinedload(X.rel).load_only(...))` too
+        call_name(x) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call) for x in _chain_calls(a)
     )
     innermost = calls[-1]
     model = _objects_model(calls[0])
