@@ -128,6 +128,10 @@ class QueryInLoop(PythonCheck):
         "def find(db, users, name):\n    for user in users:\n        if user.name == name:\n            return db.execute('SELECT * FROM t WHERE id = %s', (user.id,))\n",
         # a statement built per item is still a statement list when the loop walks statements
         "def migrate(cursor, tables):\n    for table in tables:\n        cursor.execute(f'ANALYZE {table}')\n",
+        # memoised per distinct key; a loop over an enum/choices class
+        "def rules(events):\n    cache = {}\n    for event in events:\n        if event.kind not in cache:\n"
+        "            cache[event.kind] = Rule.objects.filter(kind=event.kind)\n",
+        "def legs(port):\n    return [Outlet.objects.filter(port=port, leg=leg).count() for leg, _label in LegChoices]\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
@@ -232,7 +236,7 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, direct) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
@@ -433,8 +437,8 @@ def _bounded_iterable(node: cst.BaseExpression) -> bool:
             return all(_bounded_iterable(a) for a in args)
         if name in ("items", "keys", "values") and isinstance(node.func, cst.Attribute):
             return _bounded_iterable(node.func.value)
-    if isinstance(node, cst.Name):
-        return node.value.isupper() and len(node.value) > 1
+    if isinstance(node, cst.Name):  # an UPPER_CASE constant, or a class (an enum / choices)
+        return (node.value.isupper() and len(node.value) > 1) or (node.value[:1].isupper() and not node.value.isupper())
     if isinstance(node, cst.Attribute):
         return node.attr.value.isupper() and len(node.attr.value) > 1
     return False
@@ -483,6 +487,15 @@ def _runs_once(body: cst.CSTNode, target: cst.CSTNode) -> bool:
                 if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return, cst.Raise)) for s in stmt.body):
                     return True
     return False
+
+
+def _memoized(body: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """`if key not in cache: cache[key] = <query>`: one query per distinct key, not per row."""
+    path = _path_to(body, target)
+    guarded = any(isinstance(n, cst.If) and any(isinstance(c, cst.ComparisonTarget) and isinstance(c.operator, cst.NotIn)
+                                                for c in _subnodes(n.test)) for n in path)
+    stored = any(isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Subscript) for t in n.targets) for n in path)
+    return guarded and stored
 
 
 def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
