@@ -132,6 +132,9 @@ class QueryInLoop(PythonCheck):
         "def rules(events):\n    cache = {}\n    for event in events:\n        if event.kind not in cache:\n"
         "            cache[event.kind] = Rule.objects.filter(kind=event.kind)\n",
         "def legs(port):\n    return [Outlet.objects.filter(port=port, leg=leg).count() for leg, _label in LegChoices]\n",
+        # schema introspection per table
+        "class Runner:\n    def schema(self, tables):\n        for table in tables:\n            query = f'DESCRIBE {table}'\n"
+        "            self.run_query(query)\n\n    def run_query(self, sql):\n        return self.cursor.execute(sql)\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
@@ -236,7 +239,7 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, direct) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct, body) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
@@ -250,6 +253,8 @@ class QueryInLoop(PythonCheck):
         target = _helper_name(call)
         if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call):
             return
+        if _runs_statement_list(call, set(), body):
+            return  # `self.run_query(f"DESCRIBE {table}")`: the helper runs a catalog statement
         self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
         self.seen.add(id(call))
 
@@ -558,17 +563,28 @@ def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
         stack.extend(reversed(_fast_children(node)))  # source order
 
 
-_DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
+_DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH",
+              "DESCRIBE", "SHOW", "PRAGMA", "EXPLAIN", "KILL", "NOTIFY", "LISTEN")
+_CATALOG = ("information_schema", "pg_catalog", "sqlite_master", "sys.", "pg_stat")
 
 
-def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
-    """`for stmt in statements: cur.execute(stmt)` or DDL per item: a script, not an N+1 read."""
+def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode | None = None) -> bool:
+    """`for stmt in statements: cur.execute(stmt)`, DDL or catalog queries per item (`DESCRIBE t`,
+    `information_schema`): a script or schema introspection, not an N+1 read of rows."""
     args = positional(call)
     if not args:
         return False
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
+    if isinstance(first, cst.Call) and len(positional(first)) == 1 and isinstance(positional(first)[0], cst.Name) \
+            and positional(first)[0].value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
+        return True  # `execute(text(stmt))`
+    if isinstance(first, cst.Name) and body is not None:  # `q = f"DESCRIBE {t}"; run(q)`
+        for node in _subnodes(body):
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == first.value for t in node.targets):
+                if isinstance(node.value, (cst.FormattedString, cst.SimpleString, cst.ConcatenatedString)):
+                    first = node.value
     root = _chain_root(first)
     if isinstance(first, (cst.Subscript, cst.Attribute, cst.Call)) and isinstance(root, cst.Name) and root.value in loop_vars and len(args) == 1:
         return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
@@ -581,7 +597,9 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
         text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
     elif isinstance(first, cst.SimpleString):
         text = str(first.evaluated_value)
-    return text.lstrip().upper().startswith(_DDL_START)
+    elif isinstance(first, cst.ConcatenatedString):
+        text = cst.Module([]).code_for_node(first).strip("\"'fr ")
+    return text.lstrip().upper().startswith(_DDL_START) or any(c in text.lower() for c in _CATALOG)
 
 
 def _assigned_value(node: Any, name: str) -> Any:
