@@ -412,9 +412,11 @@ def test_few_samples_are_judged_by_their_maximum(pytester: pytest.Pytester) -> N
     result, event = run(pytester)
     result.assert_outcomes(passed=1)
     latency = event["metrics"]["latency"]["GET /users/{user_id}"]
-    assert (latency["status"], latency["judged_by"], latency["samples"]) == ("failed", "max", 1)
-    assert gate(event, "M-LATENCY")["status"] == "failed"
+    # one request is judged by its maximum, but a single slow request never fails the budget alone
+    assert (latency["status"], latency["judged_by"], latency["samples"]) == ("noisy", "max", 1)
+    assert gate(event, "M-LATENCY")["status"] != "failed"
     [slow] = rules(event, "BG548")
+    assert slow["severity"] == "info"
     assert "max latency" in slow["message"] and "over 1 request(s)" in slow["message"]
 
 

@@ -184,8 +184,9 @@ class SlowEndpoint(RuntimeCheck):
     so a slow p95 here is slower in production.
     With at least `thresholds.latency-min-samples` requests the p95 is judged; with fewer (the
     common case in a test suite) the maximum is, and the message says how many samples there were.
-    Either way the budget fails only on latency clearly above it (at least two requests over it, or
-    one at three times it); a single request just over it is reported at info as noise.
+    Either way the budget fails only on latency clearly above it (at least two requests over it, or,
+    with enough samples for a p95, one at three times it); a lone slow request (often the app's
+    cold first one) is reported at info as noise.
     Known limits: latency includes the test client's own overhead.
     """
 
