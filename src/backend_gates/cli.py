@@ -102,7 +102,8 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .engine import check, validate_check_config, validate_selectors
+    from .engine import check
+    from .selection import validate_check_config, validate_selectors
 
     config = load(args)
     needs_validation = any(config.sources[k] != "default" for k in ("select", "extend-select", "ignore", "per-file-ignores"))

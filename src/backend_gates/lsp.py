@@ -19,15 +19,16 @@ import asyncio
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, cli
 from .model import Finding, Location, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
+    from .engine import Run
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ TOOL_CODES = frozenset({"BG001", "BG002", "BG003", "BG004"})  # not suppressible
 class _Loaded:
     config: "Config"
     stamp: tuple[Any, ...]
-    checks: dict[str, list[tuple[type, dict[str, Any]]]] = field(default_factory=dict)
+    run: "Run"  # one run per workspace configuration: other files' results are kept between documents
 
 
 def _mtime(path: Path | None) -> float:
@@ -78,22 +79,11 @@ class Analyzer:
         config = load_config(folder, overrides={"cache": False, "jobs": 1})
         baseline = config["baseline"]
         stamp = (config.file, _mtime(config.file), baseline, _mtime(config.root / baseline if baseline else None))
-        loaded = _Loaded(config, stamp)
+        from .engine import Run
+
+        loaded = _Loaded(config, stamp, Run(config, jobs=1))
         self._configs[key] = loaded
         return loaded
-
-    def _checks(self, loaded: _Loaded) -> dict[str, list[tuple[type, dict[str, Any]]]]:
-        if not loaded.checks:
-            from .engine import FILE_KINDS, selected
-
-            kinds = tuple(FILE_KINDS)
-            by_kind: dict[str, list[tuple[type, dict[str, Any]]]] = {k: [] for k in kinds}
-            for cls, opts in selected(loaded.config, kinds + ("tool",)):
-                kind = getattr(cls, "kind", "")
-                if kind in by_kind:
-                    by_kind[kind].append((cls, opts))
-            loaded.checks = by_kind
-        return loaded.checks
 
     def forget(self, uri: str) -> None:
         self._results.pop(uri, None)
@@ -123,30 +113,22 @@ class Analyzer:
             ]
 
     def _analyze(self, loaded: _Loaded, path: Path, text: str) -> list[Finding]:
-        from . import baseline
-        from .engine import FILE_KINDS, Project, _modules, apply_overrides, apply_suppressions, kind_of
+        from .engine import kind_of
 
         config = loaded.config
         try:
             key = path.resolve().relative_to(config.root.resolve()).as_posix()
         except ValueError:
             return []  # not part of this project (a library file, another checkout)
-        if _excluded(key, config.excludes):
+        if _excluded(key, config.excludes) or kind_of(key, config) is None:
             return []
-        kind = kind_of(key, config)
-        if kind is None or kind not in FILE_KINDS:
-            return []
-        module = _modules()[kind]
-        result = module.analyze(key, str(path), text, self._checks(loaded)[kind], config)
-        if not result.parsed:  # one diagnostic: the reason it cannot be checked
-            return [f for f in result.findings if f.code == "BG001"][:1] or result.findings[:1]
-        lines = text.splitlines()
-        project = Project(config.root, config, {key: result}, {kind: 1})
-        project.__dict__["_lines"] = {key: lines}  # the editor's text, not the file on disk
-        findings = apply_overrides(result.findings, config)
-        findings = apply_suppressions(findings, {key: result}, config, project)
-        findings, _info = baseline.apply(findings, config, project.lines)
-        return sorted((f for f in findings if not f.suppressed), key=Finding.sort_key)
+        run = loaded.run
+        report = run.finish(run.source(path, text, project=False))
+        mine = [f for f in report.findings if f.location.path == key]
+        broken = [f for f in mine if f.code == "BG001"]
+        if broken:  # one diagnostic: the reason it cannot be checked
+            return broken[:1]
+        return sorted((f for f in mine if not f.suppressed), key=Finding.sort_key)
 
 
 def _excluded(key: str, patterns: list[str]) -> bool:

@@ -206,6 +206,33 @@ class ToolError:
         return {"path": self.path, "message": self.message, "kind": self.kind}
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One rule's part in its gate for one run: it judged the input (`reason` is None), or it
+    could not, and why ("no migrations found"). Gate reasons are built from these, never guessed."""
+
+    code: str
+    gate: str
+    reason: str | None = None
+
+    @property
+    def ran(self) -> bool:
+        return self.reason is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "gate": self.gate, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class GateNote:
+    """What a stage says about a gate beyond its rules: facts shown with the gate (`evidence`,
+    e.g. {"requests": 12}) and, when the stage itself failed, `void`: the gate cannot be judged."""
+
+    gate: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    void: str | None = None
+
+
 @dataclass(slots=True)
 class GateResult:
     id: str
@@ -250,7 +277,8 @@ class Report:
     config: dict[str, Any] = field(default_factory=dict)  # key -> {"value", "source"}
     metrics: dict[str, Any] = field(default_factory=dict)
     endpoints: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # unused baseline entries, timings ...
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-safe: baseline, diff, timing ...
+    coverage: list[Judged] = field(default_factory=list)  # which rules judged which gate, or why not
     started_at: str = ""
     finished_at: str = ""
     mode: str = "check"  # check | pytest

@@ -341,37 +341,33 @@ class GatesPlugin:
 
     # ------------------------------------------------------------------ work
     def _evaluate(self) -> Any:
-        from .engine import check
+        """One run: static evidence, then each observer's evidence; `finish` scores the gates once."""
+        from .engine import Run
+        from .evidence import Evidence
+        from .model import GateNote
 
         if self.settings is None:
             return self._fallback_report(self.error or "configuration error")
-        root = self.settings.root
+        run = Run(self.settings, mode="pytest")
+        evidence: list[Evidence] = []
+        absent = None
         if self.pytest_config.getoption("backend_gates_no_static"):
-            report = self._fallback_report("static gates skipped (--backend-gates-no-static)")
+            absent = "static gates skipped (--backend-gates-no-static)"
         else:
-            paths = [root / p for p in self.settings["paths"]]
-            existing = [p for p in paths if p.exists()]
-            report = check(existing or [root], self.settings, mode="pytest")
-        if self.observers:
-            from .engine import Coverage, evaluate_gates
-
-            coverage = report.extra.setdefault("coverage", {})
-            for observer in self.observers:
-                try:
-                    observer.contribute(report, self.settings)  # adds findings / coverage / metrics
-                except Exception as exc:  # its gates become not_evaluated with the reason
-                    for gate_id in getattr(observer, "gates", ()):
-                        cov = coverage.setdefault(gate_id, Coverage())
-                        cov.evaluated = False
-                        cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
-                    warn(f"backend-gates: {observer.name}: {exc}")
-            _apply_selection(report, self.settings)
-            from .baseline import narrow_runtime
-
-            narrow_runtime(report, self.settings)  # baseline and --diff for runtime findings too
-            report.findings.sort(key=lambda f: f.sort_key())
-            report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
-        return report
+            root = self.settings.root
+            existing = [p for p in (root / p for p in self.settings["paths"]) if p.exists()]
+            evidence.append(run.static(existing or [root]))
+        for observer in self.observers:
+            try:
+                part = observer.evidence(self.settings)
+            except Exception as exc:  # its gates become not_evaluated with the reason
+                reason = f"runtime {observer.name}: internal error: {exc}"
+                part = Evidence(f"runtime:{observer.name}", notes=tuple(GateNote(g, {}, reason) for g in getattr(observer, "gates", ())))
+                warn(f"backend-gates: {observer.name}: {exc}")
+            for message in part.warnings:
+                warn(message)
+            evidence.append(part)
+        return run.finish(*evidence, absent=absent)
 
     def _fallback_report(self, reason: str) -> Any:
         """Every gate not_evaluated with the reason: honest, never passed."""
@@ -393,16 +389,3 @@ class GatesPlugin:
 
             write_html(event, self.settings.root / html)
 
-
-def _apply_selection(report: Any, settings: Any) -> None:
-    """Runtime findings obey select/ignore, per-file ignores and severity overrides like static ones."""
-    from .checks.base import REGISTRY
-    from .engine import apply_overrides, selected
-
-    enabled = {cls.code for cls, _opts in selected(settings, ("runtime",))}
-    runtime_codes = {code for code, cls in REGISTRY.items() if cls.kind == "runtime"}
-    kept = [f for f in report.findings if f.code not in runtime_codes or f.code in enabled]
-    report.findings = apply_overrides(kept, settings)
-    known = {r.code for r in report.rules}
-    report.rules.extend(REGISTRY[c].info() for c in sorted(enabled - known))
-    report.rules.sort(key=lambda r: r.code)

@@ -20,12 +20,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     cli.add_config_options(p)
 
 
-def rows(report: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+def rows(report: Any, project: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """(one dict per route with its findings, project-level route findings, unresolved includes)."""
     from .discover import analyze, index_of
     from .judge import is_public
 
-    project = report.extra["project"]
     views = analyze(project)
     by_route: dict[tuple[str, str], list[dict[str, Any]]] = {}
     general: list[dict[str, Any]] = []
@@ -113,11 +112,12 @@ def render_text(entries: list[dict[str, Any]], general: list[dict[str, Any]], un
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import check
+    from ..engine import Run
 
     config = cli.load(args)
-    report = check(args.paths, config)
-    entries, general, unresolved = rows(report)
+    run = Run(config)
+    report = run.finish(run.static(args.paths))
+    entries, general, unresolved = rows(report, run.project)
     fmt = args.format or "text"
     if fmt == "json":
         text = json.dumps(entries, indent=2) + "\n"

@@ -133,28 +133,30 @@ class CoverageObserver:
                 loaded: dict[str, Any] = json.load(handle)
                 return loaded
 
-    def contribute(self, report: Any, settings: Any) -> None:
+    def evidence(self, settings: Any) -> Any:
         import dataclasses
 
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage, apply_overrides, check_options
+        from ..evidence import EvidenceBuilder
         from ..model import Location, fingerprint
+        from ..selection import check_options
 
         load_all(("runtime",))
         below, changed_cls = REGISTRY["BG550"], REGISTRY["BG551"]
-        gate = report.extra.setdefault("coverage", {}).setdefault("M-COVERAGE", Coverage())
-        gate.checks += [below.code, changed_cls.code]
-        known = {r.code for r in report.rules}
-        report.rules.extend(c.info() for c in (below, changed_cls) if c.code not in known)
-        report.rules.sort(key=lambda r: r.code)
+        out = EvidenceBuilder("runtime:coverage")
+        out.rules.extend(c.info() for c in (below, changed_cls))
+
+        def unjudged(reason: str) -> Any:
+            for c in (below, changed_cls):
+                out.not_judged(c.code, c.gate, reason)
+            return out.build()
+
         if self.mode is None:
-            gate.reasons.append("runtime: no coverage data: run with pytest-cov (--cov=PKG) or --backend-gates-cov=PKG (config runtime.coverage-packages)")
-            return
+            return unjudged("runtime: no coverage data: run with pytest-cov (--cov=PKG) or --backend-gates-cov=PKG (config runtime.coverage-packages)")
         data = self._json()
         if data is None:
-            gate.reasons.append("runtime: pytest-cov produced no data")
-            return
+            return unjudged("runtime: pytest-cov produced no data")
         root = Path(settings.root)
         files: dict[str, dict[str, Any]] = {}
         for name, entry in (data.get("files") or {}).items():
@@ -167,7 +169,7 @@ class CoverageObserver:
         statements = int(totals.get("num_statements", 0))
         covered = int(totals.get("covered_lines", 0))
         percent = round(100.0 * covered / statements, 2) if statements else 100.0
-        report.metrics["coverage"] = {
+        out.metrics["coverage"] = {
             "percent": percent,
             "covered_lines": covered,
             "num_statements": statements,
@@ -175,12 +177,11 @@ class CoverageObserver:
             "source": self.mode,
         }
         if not statements:
-            gate.reasons.append("runtime: coverage measured no statements (check the measured packages)")
-            return
-        gate.evaluated = True
-        gate.evidence["coverage_percent"] = percent
+            return unjudged("runtime: coverage measured no statements (check the measured packages)")
+        out.ran(below.code, below.gate)
+        out.note("M-COVERAGE", coverage_percent=percent)
         minimum = float(settings["thresholds.coverage-percent"])
-        findings = []
+        findings = out.findings
 
         def add(cls: Any, path: str, key: str, extra: dict[str, Any], **fmt: Any) -> None:
             f = cls.make_finding(Location(path or ".", 1, 1), extra=extra, **fmt)
@@ -191,7 +192,7 @@ class CoverageObserver:
         for pattern, value in sorted(check_options(below, settings)["minimums"].items()):
             matched = [p for p in files if _matches(p, str(pattern))]
             if not matched:
-                gate.reasons.append(f"runtime: coverage minimum for {pattern!r} matched no measured file")
+                out.not_judged(below.code, below.gate, f"runtime: coverage minimum for {pattern!r} matched no measured file")
                 continue
             st = sum(int(files[p]["summary"]["num_statements"]) for p in matched)
             cv = sum(int(files[p]["summary"]["covered_lines"]) for p in matched)
@@ -200,13 +201,16 @@ class CoverageObserver:
                 target = matched[0] if len(matched) == 1 else _common(matched)
                 add(below, target, f"min:{pattern}", {"scope": str(pattern), "percent": pct}, what=str(pattern), percent=pct, minimum=float(value))
         base = check_options(changed_cls, settings)["base"]
-        if base:
+        if not base:
+            out.not_judged(changed_cls.code, changed_cls.gate, "runtime: no base to compare changed lines with (option `base`)")
+        else:
             try:
                 changed = changed_lines(root, base)
             except Exception as exc:
-                gate.reasons.append(f"runtime: changed lines against {base!r} not judged: {exc}")
+                out.not_judged(changed_cls.code, changed_cls.gate, f"runtime: changed lines against {base!r} not judged: {exc}")
                 changed = None
             if changed is not None:
+                out.ran(changed_cls.code, changed_cls.gate)
                 total = hit = 0
                 missing: list[str] = []
                 for path, lines in sorted(changed.items()):
@@ -222,13 +226,11 @@ class CoverageObserver:
                     if gaps:
                         missing.append(f"{path}:{_ranges(gaps)}")
                 pct = round(100.0 * hit / total, 2) if total else 100.0
-                report.metrics["coverage"]["changed"] = {"base": base, "lines": total, "covered": hit, "percent": pct}
+                out.metrics["coverage"]["changed"] = {"base": base, "lines": total, "covered": hit, "percent": pct}
                 if total and pct < minimum:
                     first = missing[0].split(":", 1)[0] if missing else "."
                     add(changed_cls, first, f"changed:{base}", {"base": base, "percent": pct, "uncovered": missing[:20]}, percent=pct, total=total, base=base, minimum=minimum, where="; ".join(missing[:5]))
-        findings = apply_overrides(findings, settings)
-        ignored = {t.upper() for t in settings["ignore"]}
-        report.findings.extend(f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored))
+        return out.build()
 
 
 def _matches(path: str, pattern: str) -> bool:

@@ -129,44 +129,39 @@ class KindsObserver:
     def merge(self, data: dict[str, Any]) -> None:
         self.tests.update(data.get("tests", {}))
 
-    def contribute(self, report: Any, settings: Any) -> None:
+    def evidence(self, settings: Any) -> Any:
         import dataclasses
 
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage, apply_overrides, check_options
+        from ..evidence import EvidenceBuilder
         from ..model import Location, fingerprint
+        from ..selection import check_options
 
         load_all(("runtime",))
         cls = REGISTRY["BG552"]
-        cov = report.extra.setdefault("coverage", {}).setdefault("T-KINDS", Coverage())
-        cov.checks.append(cls.code)
-        if cls.code not in {r.code for r in report.rules}:
-            report.rules.append(cls.info())
-            report.rules.sort(key=lambda r: r.code)
+        out = EvidenceBuilder("runtime:kinds")
+        out.rules.append(cls.info())
         counts = {k: 0 for k in KINDS}
         for kinds in self.tests.values():
             for k in kinds:
                 counts[k] = counts.get(k, 0) + 1
         required = [k for k in check_options(cls, settings)["required"] if k in KINDS]
         missing = [k for k in required if not counts.get(k)]
-        report.metrics["test_kinds"] = {**counts, "tests": len(self.tests), "missing": missing}
+        out.metrics["test_kinds"] = {**counts, "tests": len(self.tests), "missing": missing}
         if not self.tests:
-            cov.reasons.append("runtime: no test ran")
-            return
-        cov.evaluated = True
-        cov.evidence["test_kinds"] = counts
+            out.not_judged(cls.code, cls.gate, "runtime: no test ran")
+            return out.build()
+        out.ran(cls.code, cls.gate)
+        out.note("T-KINDS", test_kinds=counts)
         paths = sorted({n.split("::", 1)[0] for n in self.tests})
         folder = os.path.commonpath(paths).replace("\\", "/") if paths else "."
         if folder.endswith(".py"):
             folder = os.path.dirname(folder) or "."
-        findings = []
         for kind in missing:
             f = cls.make_finding(Location(folder or ".", 1, 1), kind=kind, tests=len(self.tests), how=HOW[kind], extra={"kind": kind, "test_kinds": counts})
-            findings.append(dataclasses.replace(f, fingerprint=fingerprint(cls.code, folder, kind)))
-        findings = apply_overrides(findings, settings)
-        ignored = {t.upper() for t in settings["ignore"]}
-        report.findings.extend(f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored))
+            out.findings.append(dataclasses.replace(f, fingerprint=fingerprint(cls.code, folder, kind)))
+        return out.build()
 
 
 HOW = {

@@ -636,11 +636,11 @@ class SqlObserver:
             self._error(message)
 
     # ------------------------------------------------------------------ report
-    def contribute(self, report: Any, settings: Any) -> None:
-        from .sql_gates import contribute
+    def evidence(self, settings: Any) -> Any:
+        from .sql_gates import evidence
 
         self.flush()
-        contribute(self, report, settings)
+        return evidence(self, settings)
 
     # ------------------------------------------------------------------ EXPLAIN
     def _explain_sqlite(self, conn: Any, convert: Callable[[str], str] | None = None) -> Callable[[str, str, Any], None]:

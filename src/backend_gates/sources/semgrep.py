@@ -75,7 +75,7 @@ def wanted_checks(config: "Config") -> list[type]:
     selected explicitly by code or name."""
     from ..checks import load_all
     from ..checks.base import REGISTRY
-    from ..engine import _explicit, _tokens_match
+    from ..selection import explicit as _explicit, tokens_match as _tokens_match
 
     load_all(("semgrep",))
     select = list(config["select"])

@@ -23,10 +23,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     cli.add_config_options(p)
 
 
-def inventory(report: Any) -> list[dict[str, Any]]:
-    project = report.extra.get("project")
-    if project is None:
-        return []
+def inventory(report: Any, project: Any) -> list[dict[str, Any]]:
     by_line: dict[tuple[str, int], list[Any]] = {}
     for f in report.findings:
         by_line.setdefault((f.location.path, f.location.line), []).append(f)
@@ -80,11 +77,12 @@ def render_text(rows: list[dict[str, Any]]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..engine import check
+    from ..engine import Run
 
     config = cli.load(args)
-    report = check(args.paths, config)
-    rows = inventory(report)
+    run = Run(config)
+    report = run.finish(run.static(args.paths))
+    rows = inventory(report, run.project)
     if args.format == "json":
         text = json.dumps({"statements": rows, "errors": [e.to_dict() for e in report.errors]}, indent=2) + "\n"
     else:

@@ -102,6 +102,8 @@ class QueryInLoop(PythonCheck):
     fix = "load the rows in one query: a JOIN, `WHERE id IN (...)`, selectinload/joinedload or select_related/prefetch_related"
     triggers = ("for ",)
     skip_tests = True
+    # without SQL or ORM models in the project there is no database code for it to judge
+    requires = (("sql_statement", "orm_class", "table"), "no SQL statements or ORM models found")
     good = [
         "def totals(db, users):\n    ids = [u.id for u in users]\n    return db.execute('SELECT user_id, sum(total) FROM orders WHERE user_id = ANY(%s) GROUP BY user_id', (ids,))\n",
         "def retry(db):\n    for attempt in range(3):\n        db.execute('SELECT 1')\n",
