@@ -539,6 +539,37 @@ class Run:
             cache.save(set(state.results))
         return self._with_sources(evidence, state, {key}, t0, texts)
 
+    def runtime(self, observer: str, recorded: Any) -> Evidence:
+        """Judge what one observer recorded: every selected runtime check that `observes` it."""
+        from .checks.base import RuntimeCheck
+
+        out = EvidenceBuilder(f"runtime:{observer}")
+        for cls, opts in selected(self.config, ("runtime",)):
+            if not issubclass(cls, RuntimeCheck) or cls.observes != observer:
+                continue
+            out.rules.append(cls.info())
+            try:
+                verdict = cls(opts, self.config).judge(recorded)
+            except Exception as exc:  # our bug: this check cannot judge; the others go on
+                log.debug("runtime check %s failed", cls.code, exc_info=True)
+                message = f"internal error in {cls.code} ({cls.name}): {type(exc).__name__}: {exc}"
+                out.errors.append(ToolError("", message, "internal"))
+                out.not_judged(cls.code, cls.gate, message)
+                continue
+            out.findings.extend(verdict.findings)
+            if verdict.reason:
+                out.not_judged(cls.code, cls.gate, verdict.reason)
+            else:
+                out.ran(cls.code, cls.gate)
+            for part in verdict.partial:
+                out.not_judged(cls.code, cls.gate, part)
+            if verdict.notes and cls.gate:
+                out.note(cls.gate, **verdict.notes)
+            for key, value in verdict.metrics.items():
+                have = out.metrics.get(key)
+                out.metrics[key] = {**have, **value} if isinstance(have, dict) and isinstance(value, dict) else value
+        return out.build()
+
     def finish(self, *evidence: Evidence, absent: str | None = None) -> Report:
         """Overrides, suppressions, baseline and diff over all evidence; every gate scored once."""
         return finish(self.config, evidence, mode=self.mode, started=self.started, absent=absent)

@@ -359,7 +359,10 @@ class GatesPlugin:
             evidence.append(run.static(existing or [root]))
         for observer in self.observers:
             try:
-                part = observer.evidence(self.settings)
+                if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks
+                    part = run.runtime(observer.name, observer.recorded())
+                else:  # an observer that judges itself hands over its evidence
+                    part = observer.evidence(self.settings)
             except Exception as exc:  # its gates become not_evaluated with the reason
                 reason = f"runtime {observer.name}: internal error: {exc}"
                 part = Evidence(f"runtime:{observer.name}", notes=tuple(GateNote(g, {}, reason) for g in getattr(observer, "gates", ())))

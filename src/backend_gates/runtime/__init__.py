@@ -8,6 +8,9 @@ An observer is a plain object registered by the plugin when enabled:
         def stop(self) -> None                         # undo everything start() did
         def worker_data(self) -> dict                  # JSON-safe aggregates (xdist workers)
         def merge(self, data: dict) -> None            # controller: fold one worker's data in
+        def recorded(self) -> <typed evidence>         # what it saw; judged by the runtime checks
+                                                       # whose `observes` is its name (checks/runtime/)
+        # or, for an observer that still judges itself:
         def evidence(self, settings) -> Evidence       # findings, Judged, metrics, endpoints (evidence.py)
 
 Observers never raise into a test: every capture path catches its own errors and records them

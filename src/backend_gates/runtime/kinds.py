@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .context import CONTEXT
 
 KINDS = ("unit", "integration", "api", "load", "security", "contract")
+
+
+@dataclass(frozen=True, slots=True)
+class TestKinds:
+    """What the kinds observer recorded: the kinds of every test that ran (not skipped)."""
+
+    __test__ = False  # not a pytest test class
+
+    tests: Mapping[str, tuple[str, ...]]  # nodeid -> kinds
 
 MARKERS = {
     "unit": {"unit", "unittest", "unit_test", "unit_tests", "small"},
@@ -129,39 +140,8 @@ class KindsObserver:
     def merge(self, data: dict[str, Any]) -> None:
         self.tests.update(data.get("tests", {}))
 
-    def evidence(self, settings: Any) -> Any:
-        import dataclasses
-
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..evidence import EvidenceBuilder
-        from ..model import Location, fingerprint
-        from ..selection import check_options
-
-        load_all(("runtime",))
-        cls = REGISTRY["BG552"]
-        out = EvidenceBuilder("runtime:kinds")
-        out.rules.append(cls.info())
-        counts = {k: 0 for k in KINDS}
-        for kinds in self.tests.values():
-            for k in kinds:
-                counts[k] = counts.get(k, 0) + 1
-        required = [k for k in check_options(cls, settings)["required"] if k in KINDS]
-        missing = [k for k in required if not counts.get(k)]
-        out.metrics["test_kinds"] = {**counts, "tests": len(self.tests), "missing": missing}
-        if not self.tests:
-            out.not_judged(cls.code, cls.gate, "runtime: no test ran")
-            return out.build()
-        out.ran(cls.code, cls.gate)
-        out.note("T-KINDS", test_kinds=counts)
-        paths = sorted({n.split("::", 1)[0] for n in self.tests})
-        folder = os.path.commonpath(paths).replace("\\", "/") if paths else "."
-        if folder.endswith(".py"):
-            folder = os.path.dirname(folder) or "."
-        for kind in missing:
-            f = cls.make_finding(Location(folder or ".", 1, 1), kind=kind, tests=len(self.tests), how=HOW[kind], extra={"kind": kind, "test_kinds": counts})
-            out.findings.append(dataclasses.replace(f, fingerprint=fingerprint(cls.code, folder, kind)))
-        return out.build()
+    def recorded(self) -> TestKinds:
+        return TestKinds({nodeid: tuple(kinds) for nodeid, kinds in sorted(self.tests.items())})
 
 
 HOW = {
