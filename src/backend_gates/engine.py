@@ -145,6 +145,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
         seen.add(key)
         files.append(SourceFile(abs_path, key, kind))
 
+    paths = list(paths)
+    given_dirs_only = all(Path(p if Path(p).is_absolute() else Path.cwd() / p).is_dir() for p in paths)
     for given in paths:
         path = Path(given)
         if not path.is_absolute():
@@ -194,8 +196,26 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
+    if given_dirs_only:
+        _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)
     return files, errors
+
+
+def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, bool], None], seen: set[str]) -> None:
+    """`openapi.spec` names the spec even when `paths` does not reach it (paths = ["app"], spec at
+    the root): the static spec checks and drift need it."""
+    for entry in config["openapi.spec"]:
+        text = str(entry)[2:] if str(entry).startswith("./") else str(entry)
+        candidates = sorted(root.glob(text)) if any(ch in text for ch in "*?[") else [root / text]
+        for path in candidates:
+            try:
+                resolved = path.resolve()
+                key = resolved.relative_to(root).as_posix()
+            except (OSError, ValueError):
+                continue  # outside the project: never read
+            if key not in seen and resolved.is_file():
+                add(str(resolved), key, False)
 
 
 # ----------------------------------------------------------------------------- cache
@@ -693,7 +713,7 @@ class Run:
         project_rules: list[RuleInfo] = []
         for cls, opts in selected(config, ("project",)) if project_checks else []:
             project_rules.append(cls.info())
-            if not getattr(cls, "cacheable", True):
+            if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
                 uncached.add(cls.code)
             outcome = replay.get(cls.code) if cls.code not in uncached else None
             if outcome is None:
@@ -714,6 +734,7 @@ class Run:
         out.findings.extend(self._semgrep(files if scope is None else [f for f in files if f.key in scope], out, project))
         out.rules.extend(state.rules + project_rules + _tool_rules())
         out.errors.extend(errors)
+        out.findings[:] = _shipped_migrations_as_info(out.findings, project)
         return out.build()
 
     def _semgrep(self, files: list[SourceFile], out: EvidenceBuilder, project: Project) -> list[Finding]:
@@ -769,6 +790,20 @@ def check(
     """Run every enabled static check over `paths` and evaluate the gates (a one-stage Run)."""
     run = Run(config, use_cache=use_cache, jobs=jobs, progress=progress, mode=mode)
     return run.finish(run.static(paths))
+
+
+def _shipped_migrations_as_info(findings: list[Finding], project: Project) -> list[Finding]:
+    """History a change cannot edit is not a failure: other rules' findings in shipped migrations are info."""
+    from .checks.project.db_history import shipped_as_info
+
+    return shipped_as_info(findings, project)
+
+
+def _git_base(config: Config) -> str:
+    """The change's git base (`--diff REF` / `new-code`), which some project checks read."""
+    from .checks.project.db_history import base_ref
+
+    return base_ref(config)
 
 
 def _run_project_check(cls: Any, opts: dict[str, Any], project: Project) -> dict[str, Any]:
