@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import __version__
+from .version import __version__
 from .errors import ConfigError
 from .model import Finding, Suppression
 

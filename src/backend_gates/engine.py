@@ -12,11 +12,12 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import __version__
+from .version import __version__
 from .config import Config
 from .errors import UsageError
 from .evidence import Evidence, EvidenceBuilder, Sources
@@ -590,7 +591,7 @@ class Run:
                 out.metrics[key] = {**have, **value} if isinstance(have, dict) and isinstance(value, dict) else value
         return out.build()
 
-    def finish(self, *evidence: Evidence, absent: str | None = None) -> Report:
+    def finish(self, *evidence: Evidence, absent: str | Mapping[str, str] | None = None) -> Report:
         """Overrides, suppressions, baseline and diff over all evidence; every gate scored once."""
         return finish(self.config, evidence, mode=self.mode, started=self.started, absent=absent)
 

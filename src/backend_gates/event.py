@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 from .gates import GATES_BY_ID
 from .model import GateStatus, Report, Severity
 
@@ -75,6 +75,7 @@ def to_event(report: Report, *, with_git: bool = True) -> dict[str, Any]:
         "endpoints": report.endpoints,
         "api_ready": ready,
         "findings": [f.to_dict() for f in report.findings],
+        "coverage": [j.to_dict() for j in report.coverage],  # which rule judged which gate, or why not
         "rules": [r.to_dict() for r in report.rules],
         "errors": [e.to_dict() for e in report.errors],
         "config": report.config,

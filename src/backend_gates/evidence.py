@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Finding, GateNote, Judged, RuleInfo, ToolError
-from .sources.context import SuppressionComment
+from .model import Finding, GateNote, Judged, RuleInfo, SuppressionComment, ToolError
 
 LinesOf = Callable[[str], list[str]]
 

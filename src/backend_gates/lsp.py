@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, cli
+from . import cli
+from .version import __version__
 from .evidence import Evidence
 from .model import Finding, Location, Severity
 

@@ -68,6 +68,32 @@ class Suppression:
     kind: str = "inline"  # inline | baseline
 
 
+@dataclass(slots=True)
+class SuppressionComment:
+    """`# backend-gates: ignore[CODES] reason expires=YYYY-MM-DD` found in a file."""
+
+    line: int  # the line the comment sits on
+    target: int  # the line it applies to (same line, or the next code line for own-line comments)
+    codes: list[str]  # empty = everything on that line
+    reason: str
+    expires: str = ""  # ISO date or ""
+    file_level: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "target": self.target,
+            "codes": self.codes,
+            "reason": self.reason,
+            "expires": self.expires,
+            "file_level": self.file_level,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SuppressionComment":
+        return cls(**data)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str  # "BG201"

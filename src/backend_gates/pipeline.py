@@ -16,16 +16,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .checks.base import REGISTRY
 from .config import Config
 from .evidence import Evidence, LinesOf
 from .gates import GATES, GATES_BY_ID, Gate
-from .model import Finding, GateNote, GateResult, GateStatus, Judged, Location, Report, RuleInfo, Severity, Suppression
+from .model import (
+    Finding,
+    GateNote,
+    GateResult,
+    GateStatus,
+    Judged,
+    Location,
+    Report,
+    RuleInfo,
+    Severity,
+    Suppression,
+    SuppressionComment,
+    ToolError,
+)
 from .selection import is_enabled, selection_is_default
-from .sources.context import SuppressionComment, finalize_findings, matches_any
+from .sources.context import finalize_findings, matches_any
 
 
 def now() -> str:
@@ -38,10 +51,10 @@ def finish(
     *,
     mode: str = "check",
     started: str = "",
-    absent: str | None = None,
+    absent: str | Mapping[str, str] | None = None,
 ) -> Report:
     """One report from any number of stages' evidence. `absent`: why gates no stage spoke about
-    were not evaluated (e.g. "static gates skipped"), instead of the catalogue's default reason."""
+    were not evaluated (e.g. "static gates skipped"; or per gate id), instead of the default."""
     sources = [e.sources for e in evidence if e.sources is not None]
     lines_of = sources[0].lines_of if sources else _lines_from_disk(config)
     findings: list[Finding] = []
@@ -49,7 +62,7 @@ def finish(
     notes: list[GateNote] = []
     metrics: dict[str, Any] = {}
     endpoints: list[dict[str, Any]] = []
-    errors = []
+    errors: list[ToolError] = []
     rules: dict[str, RuleInfo] = {}
     for part in evidence:
         keep = _runtime_selection(config) if part.stage != "static" else None
@@ -215,7 +228,12 @@ def _suppression_targets_disabled(comment: SuppressionComment, config: Config) -
 
 
 def evaluate_gates(
-    report: Report, judged: Sequence[Judged], notes: Sequence[GateNote], config: Config, *, absent: str | None = None
+    report: Report,
+    judged: Sequence[Judged],
+    notes: Sequence[GateNote],
+    config: Config,
+    *,
+    absent: str | Mapping[str, str] | None = None,
 ) -> list[GateResult]:
     """Score every gate of the catalogue once, from the report's findings and what judged it."""
     limit = report.fail_on.rank
@@ -293,11 +311,12 @@ def evaluate_gates(
     return results
 
 
-def _no_checks_reason(gate: Gate, mode: str, deselected: list[str], config: Config, absent: str | None) -> str:
+def _no_checks_reason(gate: Gate, mode: str, deselected: list[str], config: Config, absent: str | Mapping[str, str] | None) -> str:
     if deselected:
         return f"deselected by the configuration ({_selection_text(config)}): {', '.join(deselected)}"
-    if absent:
-        return absent
+    why = absent.get(gate.id) if isinstance(absent, Mapping) else absent
+    if why:
+        return why
     if gate.manual:
         return "cannot be inferred from code; configure evidence"
     if gate.runtime and not gate.static and mode == "check":

@@ -233,7 +233,7 @@ class GatesPlugin:
 
     # ------------------------------------------------------------------ hooks
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        from . import __version__
+        from .version import __version__
 
         if self.settings is None:
             return [f"backend-gates {__version__}: disabled by a configuration error: {self.error}"]

@@ -7,40 +7,14 @@ import fnmatch
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..model import Finding, ToolError, fingerprint
+from ..model import Finding, SuppressionComment, ToolError, fingerprint
 from ..redact import redact_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.base import Pending
     from ..config import Config
-
-
-@dataclass(slots=True)
-class SuppressionComment:
-    """`# backend-gates: ignore[CODES] reason expires=YYYY-MM-DD` found in a file."""
-
-    line: int  # the line the comment sits on
-    target: int  # the line it applies to (same line, or the next code line for own-line comments)
-    codes: list[str]  # empty = everything on that line
-    reason: str
-    expires: str = ""  # ISO date or ""
-    file_level: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "target": self.target,
-            "codes": self.codes,
-            "reason": self.reason,
-            "expires": self.expires,
-            "file_level": self.file_level,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SuppressionComment":
-        return cls(**data)
 
 
 @dataclass(slots=True)
@@ -124,15 +98,6 @@ def _matcher(patterns: tuple[str, ...]) -> PathMatcher:
     return PathMatcher(patterns)
 
 
-def _within(root: Any, node: Any) -> bool:
-    """Cheap test used before searching: is `node` the statement or (shallowly) inside it?"""
-    if root is node:
-        return True
-    from .python import contains_node
-
-    return contains_node(root, node)
-
-
 def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
     """Glob match on a '/'-separated relative path (see PathMatcher)."""
     return _matcher(tuple(patterns)).match(path)
@@ -154,7 +119,10 @@ class FileContext:
         self.stmt_index: int | None = None  # top-level statement being walked
         self._wrapper: Any = None
         self._metadata: dict[Any, Any] = {}
+        self.positions: dict[int, Any] = {}  # statement index -> {id(node): code range} (locate)
+        self.statement_starts: list[int] = []  # first line of each top-level statement, as counted
         self.is_test_file = matches_any(path, config.test_paths)
+        self.locate: Callable[[Any], Any] | None = None  # node -> code range (sources/python.py)
 
     @property
     def lines(self) -> list[str]:
@@ -169,23 +137,10 @@ class FileContext:
     def position(self, node: Any) -> Any:
         """The code range of `node` (`.start.line`, `.start.column` 0-based, `.end...`), cheaply.
 
-        Use this instead of resolving libcst's PositionProvider for the whole module: only the
-        top-level statement holding the node is generated with position tracking (the one being
-        walked, else found by search), and earlier statements are generated plainly to count lines.
+        Use this instead of resolving libcst's PositionProvider for the whole module; the reader
+        that parsed the file provides it (`locate`, set by sources/python.py).
         """
-        from .python import statement_positions, statement_start_lines, find_statement
-
-        index = self.stmt_index
-        if index is None or not _within(self.module.body[index], node):
-            index = find_statement(self.module, node)
-            if index is None:
-                return None
-        cache = self._metadata.setdefault("__positions__", {})
-        if index not in cache:
-            starts = self._metadata.setdefault("__starts__", [])
-            line = statement_start_lines(self.module, starts, index)
-            cache[index] = statement_positions(self.module, index, line - 1)
-        return cache[index].get(id(node))
+        return self.locate(node) if self.locate is not None else None
 
     def metadata(self, provider: Any) -> Any:
         """Resolve a libcst metadata provider for this file once, on first request."""

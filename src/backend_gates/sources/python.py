@@ -9,6 +9,7 @@ qualified-name metadata only when a check asks for it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import libcst as cst
@@ -126,6 +127,7 @@ def analyze(
     config: "Config",
 ) -> FileResult:
     ctx = FileContext(path, source, config, abs_path)
+    ctx.locate = functools.partial(locate, ctx)
     result = FileResult(path=path, kind="python", lines=source.count("\n") + 1)
     result.suppressions = parse_suppressions(source)
     try:
@@ -203,6 +205,23 @@ def node_positions(ctx: FileContext, pending: list[Any]) -> dict[int, Any]:
         if rng is not None:
             out[id(item.node)] = rng
     return out
+
+
+def locate(ctx: FileContext, node: Any) -> Any:
+    """The code range of `node` (FileContext.position): only the top-level statement holding the
+    node is generated with position tracking (the one being walked, else found by search), and
+    earlier statements are generated plainly to count lines."""
+    index = ctx.stmt_index
+    module = ctx.module
+    if index is None or not (module.body[index] is node or contains_node(module.body[index], node)):
+        index = find_statement(module, node)
+        if index is None:
+            return None
+    cache = ctx.positions
+    if index not in cache:
+        line = statement_start_lines(module, ctx.statement_starts, index)
+        cache[index] = statement_positions(module, index, line - 1)
+    return cache[index].get(id(node))
 
 
 def statement_start_lines(module: cst.Module, starts: list[int], index: int) -> int:
