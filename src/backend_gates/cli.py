@@ -116,7 +116,7 @@ def run_check(args: argparse.Namespace) -> int:
         report = check(args.paths, config, progress=progress)
     finally:
         if progress is not None:
-            progress.close()  # type: ignore[attr-defined]
+            progress.close()
     if getattr(args, "write_baseline", None):
         from .baseline import lines_from_disk, write as write_baseline
 

@@ -340,7 +340,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    module = _modules().get(sf.kind)
+    module = _modules()[sf.kind]
     try:
         result = module.analyze(sf.key, sf.abs, source, checks, config)
     except Exception as exc:  # a bug of ours must not lose the other files

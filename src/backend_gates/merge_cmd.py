@@ -147,7 +147,7 @@ def _judged(event: dict[str, Any]) -> list[Judged]:
 def _carried(events: list[dict[str, Any]]) -> dict[str, Any]:
     """What describes the shards' run rather than this merge: git, CI, project, timestamps."""
     first = events[0]
-    out = {key: first[key] for key in ("git", "ci", "project", "config") if key in first}
+    out: dict[str, Any] = {key: first[key] for key in ("git", "ci", "project", "config") if key in first}
     finished = max((e.get("finished_at") or "" for e in events), default="")
     if finished:
         out["finished_at"] = finished

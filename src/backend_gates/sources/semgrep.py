@@ -26,6 +26,7 @@ from ..gates import GATES_BY_ID
 from ..model import Finding, Location, RuleInfo, Severity, ToolError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..checks.base import Check
     from ..config import Config
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def find_executable(config: "Config") -> tuple[str | None, str]:
     return None, "semgrep is not installed (not on PATH, no .venv-semgrep/bin/semgrep)"
 
 
-def wanted_checks(config: "Config") -> list[type]:
+def wanted_checks(config: "Config") -> list[type["Check"]]:
     """Semgrep checks to run: all (minus ignored / outside `select`) when enabled, else the ones
     selected explicitly by code or name."""
     from ..checks import load_all
@@ -203,7 +204,7 @@ def _short_id(check_id: str) -> str:
 
 def _map_results(
     results: list[dict[str, Any]],
-    checks: list[type],
+    checks: list[type["Check"]],
     targets: list[tuple[str, str]],
     config: "Config",
     existing: list[Finding],
