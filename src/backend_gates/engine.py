@@ -340,7 +340,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    module = _modules()[sf.kind]
+    module = _modules((sf.kind,))[sf.kind]
     try:
         result = module.analyze(sf.key, sf.abs, source, checks, config)
     except Exception as exc:  # a bug of ours must not lose the other files
@@ -371,13 +371,15 @@ def _unreadable(sf: SourceFile, why: str) -> FileResult:
     return result
 
 
-def _modules() -> dict[str, Any]:
-    mods = _WORKER.get("modules")
-    if mods is None:
-        import importlib
+def _modules(kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """The reader module of each file kind, imported on first need (a one-file Python run never
+    imports sqlglot or the spec validator)."""
+    import importlib
 
-        mods = {kind: importlib.import_module(module) for kind, (module, _m) in FILE_KINDS.items()}
-        _WORKER["modules"] = mods
+    mods: dict[str, Any] = _WORKER.setdefault("modules", {})
+    for kind in FILE_KINDS if kinds is None else kinds:
+        if kind not in mods and kind in FILE_KINDS:
+            mods[kind] = importlib.import_module(FILE_KINDS[kind][0])
     return mods
 
 
@@ -394,7 +396,7 @@ def analyze_files(
 ) -> list[tuple[str, FileResult]]:
     _WORKER["config"] = config
     _WORKER["checks"] = checks
-    _modules()
+    _modules({f.kind for f in files})  # before the pool forks
     total = len(files)
     if total == 0:
         return []
@@ -550,7 +552,7 @@ class Run:
             everything = self._whole_project([config.root / p for p in config["paths"]]) or []
             others = [f for f in everything if f.key != key]
         state = self._file_results(others, cache)
-        module = _modules()[kind]
+        module = _modules((kind,))[kind]
         result = module.analyze(key, str(path), text, self._file_checks().get(kind, []), config)
         state.results[key] = result
         state.fact_kinds.update(k for k, v in result.facts.items() if v)
