@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cli
+from . import commands
 from .version import __version__
 from .evidence import Evidence
 from .model import Finding, Location, Severity
@@ -371,7 +371,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("the language server needs pygls: pip install 'backend-gates[lsp]'") from None
     server = build_server(args.debounce)
     server.start_io()
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["lsp"] = (_configure, _run, "language server (LSP over stdio) for editors: diagnostics and quick fixes")
+commands.register(commands.Command("lsp", "language server (LSP over stdio) for editors: diagnostics and quick fixes", _configure, _run))

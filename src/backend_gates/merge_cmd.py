@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import cli
+from . import commands
 from .config import Config
 from .errors import ConfigError, UsageError
 from .evidence import Evidence, Sources
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     failed = any(g["status"] == "failed" for g in merged["gates"])
-    return cli.EXIT_FINDINGS if failed and not args.exit_zero else cli.EXIT_OK
+    return commands.EXIT_FINDINGS if failed and not args.exit_zero else commands.EXIT_OK
 
 
 def merge_events(events: list[dict[str, Any]], config: Config | None = None) -> dict[str, Any]:
@@ -230,4 +230,4 @@ def merge_endpoints(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [merged[k] for k in sorted(merged)]
 
 
-cli.COMMANDS["merge"] = (configure, run, "combine the gate reports of several CI shards into one")
+commands.register(commands.Command("merge", "combine the gate reports of several CI shards into one", configure, run))

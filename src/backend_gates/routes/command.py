@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from .. import cli
+from .. import commands
 
 HELP = "list every HTTP route found statically (method, path, handler, guards) with its findings"
 
@@ -17,7 +17,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--format", "-f", choices=("text", "json"), help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
 def rows(report: Any, project: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
@@ -114,7 +114,7 @@ def render_text(entries: list[dict[str, Any]], general: list[dict[str, Any]], un
 def run(args: argparse.Namespace) -> int:
     from ..engine import Run
 
-    config = cli.load(args)
+    config = commands.load(args)
     run = Run(config)
     report = run.finish(run.static(args.paths))
     entries, general, unresolved = rows(report, run.project)
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["routes"] = (configure, run, HELP)
+commands.register(commands.Command("routes", HELP, configure, run))

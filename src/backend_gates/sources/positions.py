@@ -209,7 +209,7 @@ class LineIndex:
             self.owners.update(entry.owners)
             self.earlier[id(top)] = (entry, start - 1)
         else:
-            from .python import child_nodes
+            from .nodes import child_nodes
 
             anchors = self.anchors
             owners: dict[int, int] = {}

@@ -13,14 +13,14 @@ import json
 import sys
 from typing import Any
 
-from .. import cli
+from .. import commands
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config)")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
 def inventory(report: Any, project: Any) -> list[dict[str, Any]]:
@@ -79,7 +79,7 @@ def render_text(rows: list[dict[str, Any]]) -> str:
 def _run(args: argparse.Namespace) -> int:
     from ..engine import Run
 
-    config = cli.load(args)
+    config = commands.load(args)
     run = Run(config)
     report = run.finish(run.static(args.paths))
     rows = inventory(report, run.project)
@@ -92,8 +92,7 @@ def _run(args: argparse.Namespace) -> int:
             handle.write(text)
     else:
         sys.stdout.write(text)
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-_configure.run = _run  # type: ignore[attr-defined]
-cli.COMMANDS["sql"] = (_configure, _run, "list every raw SQL statement in the code: kind, tables, parameters, findings")
+commands.register(commands.Command("sql", "list every raw SQL statement in the code: kind, tables, parameters, findings", _configure, _run))
