@@ -146,18 +146,18 @@ class FileContext:
     def line(self, node: Any) -> int:
         """The first line of `node` (1 when it cannot be found); cheaper than `position` for
         statements, whose lines come from the stdlib parser."""
-        fast = self._metadata.get("__lines__")
+        fast = self.line_index
         if fast is None:
             from .positions import LineIndex
 
-            fast = self._metadata["__lines__"] = LineIndex(self.module, self.source)
+            fast = self.line_index = LineIndex(self.module, self.source)
         if fast is not False:
             from .positions import Mismatch
 
             try:
                 line = fast.start_line(node, self.stmt_index)
             except Mismatch:
-                self._metadata["__lines__"] = False
+                self.line_index = False
             else:
                 if line is not None:
                     return int(line)
