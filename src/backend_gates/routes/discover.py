@@ -9,10 +9,10 @@ routers and viewsets, Starlette `Mount`, aiohttp `RouteTableDef`/`router.add_*`/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import Route, normalize_path
+from .model import Route, normalize_path
 
 if TYPE_CHECKING:
     from .adapters import FrameworkAdapter
