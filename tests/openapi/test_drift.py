@@ -11,7 +11,7 @@ import pytest
 from backend_gates.model import GateStatus
 from backend_gates.openapi.drift import SpecOp, compare, spec_ops
 from backend_gates.routes import Route
-from support import FIXTURES, expectations, run_engine, write_tree, gate_reasons, run_static
+from support import FIXTURES, expectations, run_engine, write_tree, gate_reasons
 
 DRIFT = ("BG615", "BG616", "BG617")
 

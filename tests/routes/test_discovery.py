@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend_gates.routes import route_table
-from support import FIXTURES, run_engine, run_static
+from support import FIXTURES, run_static
 
 
 def table(root: Path) -> set[tuple[str, str, str, tuple[str, ...]]]:

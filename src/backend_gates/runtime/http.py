@@ -199,7 +199,7 @@ class HttpObserver:
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when == "call" and hasattr(report, "wasxfail"):
-            for status, _expect, endpoint in self._pending.pop(report.nodeid, []):
+            for _status, _expect, _endpoint in self._pending.pop(report.nodeid, []):
                 self.excluded += 1
             return
         if report.when == "teardown":

@@ -875,7 +875,7 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ capture: Django
     def _install_django(self) -> None:
-        from django.db.backends.signals import connection_created  # type: ignore[import-untyped]
+        from django.db.backends.signals import connection_created
 
         observer = self
 
@@ -912,10 +912,10 @@ class SqlObserver:
         connection_created.connect(on_created, weak=False, dispatch_uid="backend_gates_sql")
         attached: list[Any] = []
         try:
-            from django.conf import settings as dj_settings  # type: ignore[import-untyped]
+            from django.conf import settings as dj_settings
 
             if dj_settings.configured:
-                from django.db import connections  # type: ignore[import-untyped]
+                from django.db import connections
 
                 for connection in connections.all():
                     attach(connection)

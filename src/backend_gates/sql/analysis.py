@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # sqlglot re-exports it
 
 from .schema import index_method
 
@@ -299,7 +299,7 @@ def _function_on_column(where: exp.Where) -> dict[str, str] | None:
     return None
 
 
-def _inside_subquery(node: exp.Expression, stop: exp.Expression) -> bool:
+def _inside_subquery(node: exp.Expression | exp.Condition, stop: exp.Expression) -> bool:
     parent = node.parent
     while parent is not None and parent is not stop:
         if isinstance(parent, exp.Subquery):
@@ -362,7 +362,7 @@ def _type_name(kind: Any) -> str:
     if kind is None:
         return ""
     try:
-        return kind.sql().upper()
+        return str(kind.sql()).upper()
     except Exception:  # pragma: no cover - unusual types
         return str(kind).upper()
 

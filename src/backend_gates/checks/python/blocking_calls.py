@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -74,7 +75,7 @@ class _BlockingWalker(PythonCheck):
 
     abstract = True
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.imports = Imports()
         self.frames: list[_Frame] = [_Frame(None, "<module>", False)]
@@ -275,7 +276,7 @@ class BlockingCallInAsync(_BlockingWalker):
         Bad("from pathlib import Path\n\nasync def page():\n    return Path('page.html').read_text()\n", line=4),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.helpers: dict[str, _Helper] = {}
         self.helper_calls: list[tuple[str, cst.Call, str]] = []  # (helper key, call, async func name)

@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..base import FactCollector
 from ._cst import call_name, dotted, is_false, is_true, kwarg, positional, small_statements, string, strings_of
-from ._migrations import is_alembic
+from ._migrations import is_alembic as is_alembic
 from .db_schema_facts import _line_of, _sa_column, _table_call
 
 ALEMBIC_OPS = frozenset({

@@ -10,7 +10,7 @@ resolved only for files where a loop holds a candidate call.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import libcst as cst
 
@@ -223,7 +223,7 @@ class QueryInLoop(PythonCheck):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
-            for call in _chain_calls(outer):
+            for call in _chain_calls(cast(cst.BaseExpression, outer)):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
             self.report(node, call=label, var=var, severity=self._severity())
@@ -248,10 +248,10 @@ class QueryInLoop(PythonCheck):
         for call, target, var in self.helpers:
             via = direct.get(target)
             if via is None:  # one more level: a helper that calls query-running helpers of the module
-                fn = functions.get(target)
-                if fn is None:
+                helper = functions.get(target)
+                if helper is None:
                     continue
-                inner = next((n for n in _own_calls(fn) if _helper_name(n) in direct and _helper_name(n) != target), None)
+                inner = next((n for n in _own_calls(helper) if _helper_name(n) in direct and _helper_name(n) != target), None)
                 if inner is None:
                     continue
                 via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"

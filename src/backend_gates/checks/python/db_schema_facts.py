@@ -290,8 +290,8 @@ def _sa_column(ctx: Any, call: cst.Call, target: str, annotation: Any, node: Any
         if text is not None:
             name = text
         elif isinstance(arg, cst.Call) and call_name(arg) == "ForeignKey":
-            fk = string(positional(arg)[0]) if positional(arg) else ""
-            fk = fk or (dotted(positional(arg)[0]) if positional(arg) else "")
+            fk = (string(positional(arg)[0]) or "") if positional(arg) else ""
+            fk = fk or ((dotted(positional(arg)[0]) or "") if positional(arg) else "")
         elif not col_type:
             col_type = type_text(arg)
     ann_type, ann_nullable = _annotation_type(annotation)

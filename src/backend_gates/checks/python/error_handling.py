@@ -314,7 +314,7 @@ class HttpCallWithoutTimeout(PythonCheck):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if self._is_session_ctor(node.item) and node.asname is not None:
-            key = _target_key(node.asname.name)  # type: ignore[arg-type]
+            key = _target_key(node.asname.name)
             if key:
                 self.sessions.add(key)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 import libcst as cst
@@ -48,7 +49,7 @@ class _Scopes(PythonCheck):
 
     abstract = True
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.imports = Imports()
         self.classes: list[str] = []
@@ -230,7 +231,7 @@ class CorsAnyOriginWithCredentials(_Scopes):
         Bad("from starlette.middleware import Middleware\nfrom starlette.middleware.cors import CORSMiddleware\nORIGINS = ['*']\nmw = [Middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)]\n", line=4),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.constants: dict[str, cst.BaseExpression] = {}
         self.django_any: list[tuple[cst.CSTNode, str]] = []
@@ -296,8 +297,8 @@ class CorsAnyOriginWithCredentials(_Scopes):
             if any_origin:
                 self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(supports_credentials=True)`")
 
-    def _resources_any(self, node: cst.BaseExpression) -> bool:
-        node = self._value(node)
+    def _resources_any(self, given: cst.BaseExpression) -> bool:
+        node = self._value(given)
         if not isinstance(node, cst.Dict):
             return False
         for element in node.elements:
@@ -459,7 +460,7 @@ class HardcodedEndpoint(_Scopes):
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.exempt: set[int] = set()
         self.settings_classes = 0
