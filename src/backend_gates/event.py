@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from .version import __version__
-from .gates import GATES_BY_ID
 from .model import GateStatus, Report, Severity
 
 EVENT = "backend.gates.report"
@@ -115,7 +114,3 @@ def _ci_provider() -> str | None:
     if env.get("CI"):
         return "generic"
     return None
-
-
-def gate_title(gate_id: str) -> str:
-    return GATES_BY_ID[gate_id].title if gate_id in GATES_BY_ID else gate_id

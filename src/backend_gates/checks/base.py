@@ -219,7 +219,6 @@ class ProjectCheck(Check):
 
     abstract = True
     kind: ClassVar[str] = "project"
-    facts_needed: ClassVar[tuple[str, ...]] = ()
     # the outcome depends only on the files' facts and the config, so an unchanged tree replays
     # it from the cache; checks that read anything else (clock, git refs, commands) set False
     cacheable: ClassVar[bool] = True

@@ -99,10 +99,6 @@ def wanted_checks(config: "Config") -> list[type["Check"]]:
     return out
 
 
-def is_requested(config: "Config") -> bool:
-    return bool(config["semgrep.enabled"]) or bool(wanted_checks(config))
-
-
 def run_pack(config: "Config", targets: list[tuple[str, str]], existing: list[Finding]) -> Outcome | None:
     """Run the pack over `targets` [(key, abs path)] of Python files; None when not requested."""
     enabled = bool(config["semgrep.enabled"])

@@ -528,22 +528,6 @@ def _create_table(schema: exp.Schema, line: int) -> dict[str, Any]:
     return {"table": table, "line": line, "columns": columns, "pk": pk, "uniques": uniques, "fks": fks, "indexes": []}
 
 
-def is_list_type(type_name: str) -> bool:
-    base = type_name.split("(")[0].strip().upper()
-    return base in _LIST_TYPES
-
-
-def looks_like_sql(text: str) -> bool:
-    head = text.lstrip().lstrip("(").lstrip()[:12].upper()
-    return head.startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "ALTER", "DROP", "REPLACE", "MERGE", "TRUNCATE"))
-
-
-def statement_fact(text: str, line: int, dialect: str | None, *, where: str) -> dict[str, Any]:
-    """The inventory entry of one SQL statement (JSON-safe)."""
-    stmt = parse_one(text, dialect)
-    return summarize(stmt, line, where=where)
-
-
 def summarize(stmt: Statement, line: int, *, where: str) -> dict[str, Any]:
     tree = stmt.tree
     return {

@@ -19,7 +19,6 @@ APP_CODE = ("python", "sql-file")
 
 class _StatementRule(ProjectCheck):
     abstract = True
-    facts_needed = ("sql_statement",)
     places: ClassVar[tuple[str, ...]] = APP_CODE
 
     def statements(self, project: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -6,7 +6,7 @@ Values are never printed: messages and evidence show `mask(value)` only.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import libcst as cst
 
@@ -188,12 +188,6 @@ class HardcodedSecret(PythonCheck):
             name = _target_name(a) if isinstance(a, (cst.Name, cst.Attribute, cst.Subscript)) else None
             if name and S.secret_kind(name) == "password":
                 self.judge(name, b, node, " == ")
-
-
-def _literals(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, str]]:
-    value = _string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
-    if value is not None:
-        yield node, value
 
 
 _FORMAT_PLACEHOLDER = re.compile(r"(?i)example|xxxx|0000000000|1234567890|abcdef|\*\*\*|your|fake|dummy|sample")
