@@ -75,7 +75,7 @@ def _memoize_literals() -> None:
         return
     original = getattr(expression, "literal_eval", None)
     if original is not None and not hasattr(original, "cache_info"):
-        expression.literal_eval = functools.lru_cache(maxsize=1 << 15)(original)
+        setattr(expression, "literal_eval", functools.lru_cache(maxsize=1 << 15)(original))  # noqa: B010  (not exported: mypy)
 
 
 _memoize_literals()

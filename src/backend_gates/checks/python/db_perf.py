@@ -416,7 +416,7 @@ _WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk
 
 
 def _writes(chain: cst.CSTNode) -> bool:
-    return any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain) if isinstance(chain, cst.BaseExpression))
+    return isinstance(chain, cst.BaseExpression) and any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain))
 
 
 def _bounded_iterable(node: cst.BaseExpression) -> bool:
