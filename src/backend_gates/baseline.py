@@ -280,6 +280,11 @@ def narrow(
     findings, scope = diff.apply(findings, config)
     if scope is not None:
         extra["diff"] = scope
+    from .protocol.newcode import mark
+
+    findings, new_code = mark(findings, config)  # new-code base: older findings marked existing
+    if new_code is not None:
+        extra["new_code"] = new_code
     return findings, extra
 
 

@@ -40,6 +40,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
     p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
+    p.add_argument("--new-code", metavar="REF", help="gates fail only on findings in code new or changed since git REF; older ones are listed as existing")
     p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
     p.add_argument("--semgrep", action="store_true", help="also run the semgrep rule pack (needs the semgrep executable)")
     add_config_options(p)

@@ -44,6 +44,8 @@ FEATURES: tuple[str, ...] = (
     "backend_gates.sql.inventory",
     "backend_gates.migrations.cli",
     "backend_gates.merge_cmd",
+    "backend_gates.protocol.registry",  # team protocol (docs/protocol.md)
+    "backend_gates.protocol.changes",
 )
 
 
@@ -97,6 +99,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["baseline"] = args.baseline
     if getattr(args, "diff", None) is not None:
         out["diff"] = args.diff
+    if getattr(args, "new_code", None) is not None:
+        out["new-code"] = args.new_code
     if getattr(args, "write_baseline", None):
         out["baseline"] = ""  # record every current finding, not only the new ones
         out["diff"] = ""

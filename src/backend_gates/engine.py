@@ -21,7 +21,7 @@ from .version import __version__
 from .config import Config
 from .errors import UsageError
 from .evidence import Evidence, EvidenceBuilder, Sources
-from .model import Finding, Location, Report, RuleInfo, Severity, ToolError
+from .model import Finding, GateNote, Location, Report, RuleInfo, Severity, ToolError
 from .pipeline import finalize, finish, now
 from .selection import Selected, selected
 from .sources.context import FileResult
@@ -588,6 +588,8 @@ class Run:
                 out.not_judged(cls.code, cls.gate, part)
             if verdict.notes and cls.gate:
                 out.note(cls.gate, **verdict.notes)
+            if verdict.gate_verdict is not None and cls.gate:
+                out.notes.append(GateNote(cls.gate, {}, None, verdict.gate_verdict))
             for key, value in verdict.metrics.items():
                 have = out.metrics.get(key)
                 out.metrics[key] = {**have, **value} if isinstance(have, dict) and isinstance(value, dict) else value

@@ -58,7 +58,36 @@ def merge_events(events: list[dict[str, Any]], config: Config | None = None) -> 
     """The report event of the whole run, from its shards' events (through the run's `finish`)."""
     from .event import to_event
 
-    return to_event(merge_report(events, config), with_git=False) | _carried(events)
+    event = to_event(merge_report(events, config), with_git=False) | _carried(events)
+    event["api_ready"] = _ready(event["endpoints"], events)
+    announced = {(r["method"], r["endpoint"]) for r in event["api_ready"]}
+    held: dict[tuple[str, str], dict[str, Any]] = {}
+    for shard in events:
+        for item in shard.get("api_not_ready") or []:
+            key = (str(item.get("method")), str(item.get("endpoint")))
+            if key not in announced:
+                mine = held.setdefault(key, {**item, "reasons": []})
+                mine["reasons"] = list(dict.fromkeys(mine["reasons"] + list(item.get("reasons") or [])))
+    event["api_not_ready"] = [held[k] for k in sorted(held)]
+    return event
+
+
+def _ready(endpoints: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An endpoint ready in every shard that recorded it; numbers from the merged endpoint."""
+    from .protocol.ready import performance
+
+    announced: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        for item in event.get("api_ready") or []:
+            announced.setdefault((str(item.get("method")), str(item.get("endpoint"))), item)
+    out = []
+    for e in endpoints:
+        item = announced.get((str(e.get("method")), str(e.get("path"))))
+        if e.get("ready") and item is not None:
+            tests = e.get("tests")
+            count = len(tests) if isinstance(tests, list) else int(tests or 0)
+            out.append({**item, "performance": performance(e), "p95_ms": e.get("p95_ms"), "requests": e.get("requests"), "test_count": count})
+    return out
 
 
 def merge_report(events: list[dict[str, Any]], config: Config | None = None) -> Report:

@@ -257,6 +257,9 @@ class GateNote:
     gate: str
     evidence: dict[str, Any] = field(default_factory=dict)
     void: str | None = None
+    # a gate-level judgement that is no finding at a file line (T-KINDS: missing test kinds):
+    # (severity, reason); decides the status when the gate has no active findings
+    verdict: tuple[Severity, str] | None = None
 
 
 @dataclass(slots=True)
@@ -315,8 +318,14 @@ class Report:
 
     @property
     def failing_findings(self) -> list[Finding]:
+        """Active findings at or above fail-on, minus those on existing code (new-code base)."""
         limit = self.fail_on.rank
-        return [f for f in self.active_findings if f.severity.rank >= limit]
+        return [f for f in self.active_findings if f.severity.rank >= limit and not f.extra.get("existing")]
+
+    @property
+    def existing_findings(self) -> list[Finding]:
+        """Active findings on code unchanged since the new-code base: listed, never failing."""
+        return [f for f in self.active_findings if f.extra.get("existing")]
 
     @property
     def status(self) -> GateStatus:

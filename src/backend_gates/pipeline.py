@@ -251,6 +251,8 @@ def evaluate_gates(
     for gate in GATES:
         found = per_gate.get(gate.id, [])
         active = [f for f in found if not f.suppressed]
+        old = [f for f in active if f.extra.get("existing")]  # new-code base: listed, never failing
+        active = [f for f in active if not f.extra.get("existing")]
         counts: dict[str, int] = {}
         for f in active:
             counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
@@ -272,6 +274,9 @@ def evaluate_gates(
         if codes:
             evidence["checks"] = codes
             evidence["ran"] = ran
+        if old:
+            evidence["existing"] = len(old)
+        verdicts = [n.verdict for n in notes_of.get(gate.id, []) if n.verdict is not None]
         deselected = _deselected(gate, config, report.mode) if not selection_is_default(config) else []
         if deselected:
             evidence["deselected"] = deselected
@@ -280,6 +285,12 @@ def evaluate_gates(
             status, reason = GateStatus.FAILED, f"{len(failing)} finding(s) at or above '{report.fail_on.value}'"
         elif active:
             status, reason = GateStatus.WARNED, f"{len(active)} finding(s) below '{report.fail_on.value}'"
+        elif verdicts:
+            severity, reason = max(verdicts, key=lambda v: v[0].rank)
+            status = GateStatus.FAILED if severity.rank >= limit else GateStatus.WARNED
+        elif old and ran and not void:
+            base = (report.extra.get("new_code") or {}).get("ref", "the base")
+            status, reason = GateStatus.PASSED, f"nothing new since {base}; {len(old)} existing finding(s) on unchanged code"
         elif ran and not void:
             status = GateStatus.PASSED
             if reasons:
@@ -363,7 +374,10 @@ def _group_reasons(reasons: list[str]) -> str:
 def _m_vulns(report: Report, done: list[GateResult]) -> GateResult:
     gate = GATES_BY_ID["M-VULNS"]
     sec = [g for g in done if g.id.startswith("SEC-")]
-    errors = [f for f in report.active_findings if f.gate and f.gate.startswith("SEC-") and f.severity is Severity.ERROR]
+    errors = [
+        f for f in report.active_findings
+        if f.gate and f.gate.startswith("SEC-") and f.severity is Severity.ERROR and not f.extra.get("existing")
+    ]
     evaluated = [g for g in sec if g.status is not GateStatus.NOT_EVALUATED]
     evidence = {"security_gates_evaluated": [g.id for g in evaluated], "error_findings": len(errors)}
     if errors:

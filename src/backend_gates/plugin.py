@@ -51,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
     group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
+    group.addoption("--backend-gates-new-code", metavar="REF", default=None, help="gates fail only on findings in code new or changed since git REF (config new-code)")
     group.addoption("--backend-gates-write-baseline", metavar="FILE", default=None, help="record every finding of this run (static and runtime) in FILE")
     group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
@@ -130,6 +131,8 @@ class GatesPlugin:
             overrides["paths"] = list(self.pytest_config.getini("backend_gates_paths"))
         if opt("backend_gates_diff"):
             overrides["diff"] = str(opt("backend_gates_diff"))
+        if opt("backend_gates_new_code"):
+            overrides["new-code"] = str(opt("backend_gates_new_code"))
         if opt("backend_gates_write_baseline"):
             overrides["baseline"] = ""  # record everything, not only what is new
             overrides["diff"] = ""
@@ -285,6 +288,14 @@ class GatesPlugin:
             self.error = f"cannot write the report: {exc}"
             warn(f"backend-gates: {self.error}")
         try:
+            from .protocol.ready import publish
+
+            for problem in publish(self, self.report):  # events.jsonl, api_ready hook, webhook
+                self.sink_warnings.append(problem)
+                warn(f"backend-gates: {problem}")
+        except Exception as exc:  # a sink never changes the outcome
+            self.sink_warnings.append(f"api_ready sinks: {exc}")
+        try:
             from .runtime.sinks import emit
 
             for problem in emit(self, self.report):
@@ -322,7 +333,11 @@ class GatesPlugin:
             tr.write_line(f"{count}  {g.reason}")
         failed = [g.id for g in self.report.gates if g.status is GateStatus.FAILED]
         where = self.settings["report"] if self.settings is not None else ".backend-gates/report.json"
-        tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {where}")
+        tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {'stdout' if where == '-' else where}")
+        if self.report.endpoints:
+            ready = self.report.extra.get("api_ready") or []
+            names = ", ".join(f"{e['method']} {e['endpoint']}" for e in ready[:5]) + (" ..." if len(ready) > 5 else "")
+            tr.write_line(f"backend.api.ready: {len(ready)} of {len(self.report.endpoints)} recorded endpoint(s){': ' + names if ready else ''} (.backend-gates/events.jsonl)")
         if failed and not (self.settings is not None and self.settings["enforce"]):
             tr.write_line("(not enforced: add --backend-gates-enforce to fail the session on failed gates)")
         written = self.report.extra.get("baseline_written")
@@ -361,8 +376,10 @@ class GatesPlugin:
             try:
                 if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks
                     part = run.runtime(observer.name, observer.recorded())
-                else:  # an observer that judges itself hands over its evidence
-                    part = observer.evidence(self.settings)
+                elif hasattr(observer, "evidence"):  # an observer that judges itself hands over its evidence
+                    part = observer.evidence(self.settings, run.project)
+                else:  # older protocol (`contribute` to a report): its additions become evidence
+                    part = legacy_evidence(observer, self.settings, run.project, evidence)
             except Exception as exc:  # its gates become not_evaluated with the reason
                 reason = f"runtime {observer.name}: internal error: {exc}"
                 part = Evidence(f"runtime:{observer.name}", notes=tuple(GateNote(g, {}, reason) for g in getattr(observer, "gates", ())))
@@ -370,7 +387,11 @@ class GatesPlugin:
             for message in part.warnings:
                 warn(message)
             evidence.append(part)
-        return run.finish(*evidence, absent=absent)
+        report = run.finish(*evidence, absent=absent)
+        from .protocol.ready import apply as readiness
+
+        readiness(report)  # backend.api.ready: after the verdicts, from them
+        return report
 
     def _fallback_report(self, reason: str) -> Any:
         """Every gate not_evaluated with the reason: honest, never passed."""
@@ -379,16 +400,55 @@ class GatesPlugin:
         return empty_report(str(self.pytest_config.rootpath), reason, mode="pytest")
 
     def _write(self, report: Any) -> None:
-        from .event import write_event
+        from .event import to_event, write_event
 
         target = Path(self.settings["report"] if self.settings is not None else ".backend-gates/report.json")
-        if not target.is_absolute():
-            base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
-            target = base / target
-        event = write_event(report, target)
+        if str(target) == "-":  # the stdout sink: the event document, nothing written to disk
+            import json
+            import sys
+
+            event = to_event(report)
+            sys.stdout.write(json.dumps(event, indent=2, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            if not target.is_absolute():
+                base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
+                target = base / target
+            event = write_event(report, target)
         html = self.settings["runtime.html"] if self.settings is not None else ""
         if html:
             from .html_report import write_html
 
             write_html(event, self.settings.root / html)
 
+
+def legacy_evidence(observer: Any, settings: Any, project: Any, earlier: list[Any]) -> Any:
+    """An observer still written against `contribute(report, settings)` (protocol/outcomes.py,
+    runtime/replay.py): it sees a draft holding the earlier stages' endpoints and the project, and
+    what it adds becomes evidence. New observers implement `evidence()` or `recorded()`."""
+    from .evidence import Coverage, EvidenceBuilder
+
+    draft = _Draft([e for part in earlier for e in part.endpoints], project)
+    observer.contribute(draft, settings)
+    out = EvidenceBuilder(f"runtime:{getattr(observer, 'name', 'observer')}")
+    out.findings.extend(draft.findings)
+    out.metrics.update(draft.metrics)
+    out.rules.extend(draft.rules)
+    out.errors.extend(draft.errors)
+    coverage: dict[str, Coverage] = draft.extra.get("coverage", {})
+    for gate, cov in coverage.items():
+        out.notes.extend(cov.notes(gate))
+        out.judged.extend(cov.judged(gate))
+    return out.build()
+
+
+class _Draft:
+    """The parts of a report a legacy observer reads and adds to (endpoints are the live ones)."""
+
+    def __init__(self, endpoints: list[Any], project: Any) -> None:
+        self.findings: list[Any] = []
+        self.metrics: dict[str, Any] = {}
+        self.rules: list[Any] = []
+        self.errors: list[Any] = []
+        self.endpoints = endpoints
+        self.extra: dict[str, Any] = {"project": project, "coverage": {}}

@@ -31,8 +31,8 @@ def test_judging_checks_have_examples_both_ways() -> None:
     assert JUDGES, "no runtime check judges recorded evidence"
     for cls in JUDGES:
         assert cls.observes, f"{cls.code} judges but observes no observer"
-        counts = [e.findings for e in cls.examples]
-        assert 0 in counts and any(counts), f"{cls.code}: needs an example without and one with findings"
+        judged = [e.findings or e.verdict for e in cls.examples]
+        assert not all(judged) and any(judged), f"{cls.code}: needs an example without and one with findings (or a gate verdict)"
 
 
 @pytest.mark.parametrize(("cls", "example"), CASES)
@@ -42,5 +42,6 @@ def test_runtime_example(cls: type[RuntimeCheck], example: Recorded, tmp_path: P
     verdict = cls(options, config).judge(example.recorded)
     assert len(verdict.findings) == example.findings, [f.message for f in verdict.findings]
     assert all(f.code == cls.code and f.fingerprint for f in verdict.findings)
-    if example.findings:
+    assert (verdict.gate_verdict is not None) == example.verdict, verdict.gate_verdict
+    if example.findings or example.verdict:
         assert verdict.reason is None

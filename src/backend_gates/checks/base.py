@@ -246,6 +246,7 @@ class Verdict:
     partial: tuple[str, ...] = ()  # parts it could not judge while it judged the rest
     notes: Mapping[str, Any] = field(default_factory=dict)  # shown with its gate (gate evidence)
     metrics: Mapping[str, Any] = field(default_factory=dict)  # report metrics it measured
+    gate_verdict: tuple[Severity, str] | None = None  # a judgement of the whole gate, not at a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,7 @@ class Recorded:
     settings: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
+    verdict: bool = False  # the check also judges its whole gate (Verdict.gate_verdict)
 
 
 class RuntimeCheck(Check):

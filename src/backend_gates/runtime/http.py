@@ -471,7 +471,7 @@ class HttpObserver:
             self._locations.setdefault(test, (str(where[0]), int(where[1])))
 
     # ------------------------------------------------------------------ gates
-    def evidence(self, settings: Any) -> Evidence:
+    def evidence(self, settings: Any, project: Any = None) -> Evidence:
         from ..checks import load_all
         from ..checks.base import REGISTRY
 
@@ -505,6 +505,12 @@ class HttpObserver:
             cls = REGISTRY["BG544"]
             for op in untested:
                 findings.append(self._finding(cls, op.spec.path, op.line, f"BG544|{op.label}", {"operation": op.label}, {"operation": op.label, "percent": percent, "total": len(labels)}))
+            threshold = float(settings["thresholds.spec-coverage-percent"])
+            if percent < threshold:  # the gate fails on the share, not on each untested operation
+                first = self.spec.docs[0].path if self.spec.docs else spec_ops[0].spec.path
+                fmt = {"exercised": len(exercised), "total": len(labels), "percent": percent, "threshold": threshold}
+                # about the untested operations (readiness: it does not hold back the tested ones)
+                findings.append(self._finding(REGISTRY["BG567"], first, 1, "BG567", {**fmt, "operations": [op.label for op in untested]}, fmt))
 
         # latency
         budget = float(settings["thresholds.latency-p95-ms"])
@@ -557,6 +563,8 @@ class HttpObserver:
                 "documented": ep["documented"],
                 "conformant": conformant,
                 "tests": len(ep["tests"]),
+                "test_ids": sorted(ep["tests"]),  # readiness: every test that called it must pass
+                "avg_ms": round(sum(ep["durations"]) / len(ep["durations"]), 2) if ep["durations"] else None,
                 "statuses": dict(sorted(ep["statuses"].items())),
                 "ready": ready,
             })
@@ -566,15 +574,15 @@ class HttpObserver:
         no_requests = "runtime: no HTTP request was recorded through a supported test client"
         spec_reason = "; ".join(self.spec_errors) or "no OpenAPI spec found (config `openapi.spec`, or openapi.yaml/json, swagger.*, docs/openapi*)"
         needs_spec = ("BG540", "BG541", "BG542", "BG543")
-        for code in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549"):
+        for code in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549", "BG567"):
             cls = REGISTRY[code]
             gate = str(cls.gate)
             out.rules.append(cls.info())
-            if code in needs_spec or code == "BG544":
+            if code in needs_spec or code in ("BG544", "BG567"):
                 if not spec_ops:
-                    why = f"runtime: {spec_reason}" if code == "BG544" or gate == "API-DOCS" else f"runtime: status conformance not judged: {spec_reason}"
-                    out.not_judged(code, gate, why if recorded or code == "BG544" else no_requests)
-                elif code == "BG544" or recorded:
+                    why = f"runtime: {spec_reason}" if code in ("BG544", "BG567") or gate == "API-DOCS" else f"runtime: status conformance not judged: {spec_reason}"
+                    out.not_judged(code, gate, why if recorded or code in ("BG544", "BG567") else no_requests)
+                elif code in ("BG544", "BG567") or recorded:
                     out.ran(code, gate)
                 else:
                     out.not_judged(code, gate, no_requests)

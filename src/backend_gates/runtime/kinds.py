@@ -144,6 +144,19 @@ class KindsObserver:
         return TestKinds({nodeid: tuple(kinds) for nodeid, kinds in sorted(self.tests.items())})
 
 
+def _severity(settings: Any, cls: Any) -> Any:
+    """The configured severity of the missing-kinds verdict (info by default); None when ignored."""
+    from ..model import Severity
+
+    ignored = {t.upper() for t in settings["ignore"]}
+    if {cls.code.upper(), cls.name.upper(), "T-KINDS", "TESTS"} & ignored:
+        return None
+    overrides = {k.upper(): v for k, v in settings["severity"].items()}
+    for key in (cls.code.upper(), cls.name.upper(), "T-KINDS"):
+        if key in overrides:
+            return Severity.parse(overrides[key])
+    return cls.severity
+
 HOW = {
     "unit": "a test that needs no database or HTTP client",
     "integration": "@pytest.mark.integration, tests/integration/, or a test that touches the database",

@@ -636,11 +636,11 @@ class SqlObserver:
             self._error(message)
 
     # ------------------------------------------------------------------ report
-    def evidence(self, settings: Any) -> Any:
+    def evidence(self, settings: Any, project: Any = None) -> Any:
         from .sql_gates import evidence
 
         self.flush()
-        return evidence(self, settings)
+        return evidence(self, settings, project)
 
     # ------------------------------------------------------------------ EXPLAIN
     def _explain_sqlite(self, conn: Any, convert: Callable[[str], str] | None = None) -> Callable[[str, str, Any], None]:

@@ -43,7 +43,7 @@ def _location(c: dict[str, Any]) -> Location:
     return Location(test.split("::", 1)[0] or ".", 1)
 
 
-def evidence(obs: "SqlObserver", settings: Any) -> Evidence:
+def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence:
     from ..checks.base import REGISTRY
     from ..selection import selected
 
@@ -159,7 +159,15 @@ def evidence(obs: "SqlObserver", settings: Any) -> Evidence:
         where = settings.describe_file() if settings.file else "pyproject.toml"
         make("BG507", Location(where, 1), "no-migrations")
     else:
-        out.not_judged("BG507", "DB-MIGRATE", "runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
+        present = _migration_files(project)
+        if present:  # the static lint ran, but nothing shows the migrations work: not tested
+            out.void("DB-MIGRATE", (
+                f"runtime: {present} migration file(s) present but none was applied during the tests "
+                "(run them in a fixture, or set db.require-migrations-applied to fail instead)"
+            ))
+            out.not_judged("BG507", "DB-MIGRATE", "runtime: no migration ran during the tests")
+        else:
+            out.not_judged("BG507", "DB-MIGRATE", "runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
 
     # what the other rules could judge ----------------------------------------------------------
     captured = obs.statements > 0
@@ -203,3 +211,16 @@ def evidence(obs: "SqlObserver", settings: Any) -> Evidence:
         if code in REGISTRY and code in {"BG500", "BG501", "BG502", "BG503", "BG504", "BG505", "BG506", "BG507"}:
             out.rules.append(REGISTRY[code].info())
     return out.build()
+
+
+def _migration_files(project: Any) -> int:
+    """Migration files in the checked tree (Alembic revisions, Django migrations, SQL migrations)."""
+    if project is None:
+        return 0
+    from ..sql.paths import is_migration_path
+
+    configured = list(project.config["db.migrations"])
+    kinds = ("migration_file", "migration_op")
+    with_facts = {path for kind in kinds for path, _data in project.facts(kind)}
+    sql = {p for p in project.results if p.endswith(".sql") and is_migration_path(p, configured)}
+    return len(with_facts | sql)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -177,7 +176,7 @@ class MissingTestKind(RuntimeCheck):
     code = "BG552"
     name = "missing-test-kind"
     gate = "T-KINDS"
-    severity = Severity.INFO  # names the gaps (gate "warned"); raise with `severity = {T-KINDS = "error"}`
+    severity = Severity.INFO  # names the gaps in the gate's reason (gate "warned"); raise with `severity = {T-KINDS = "error"}`
     message = "no {kind} test among the {tests} tests that ran; recognised by {how}"
     fix = "add the missing kind of test, or drop it from the `required` option"
     options = {
@@ -188,7 +187,8 @@ class MissingTestKind(RuntimeCheck):
     bad = [Bad("Only unit tests: integration, api, load, security and contract are missing.")]
     examples = [
         Recorded(TestKinds({f"tests/{k}/test_{k}.py::test_one": (k,) for k in KINDS}), 0, title="one test of every kind"),
-        Recorded(TestKinds({"tests/test_a.py::test_a": ("unit",), "tests/test_b.py::test_b": ("unit", "api")}), 4, title="no integration, load, security or contract test"),
+        Recorded(TestKinds({"tests/test_a.py::test_a": ("unit",), "tests/test_b.py::test_b": ("unit", "api")}), 0, verdict=True,
+                 title="no integration, load, security or contract test: the gate says which are missing"),
         Recorded(TestKinds({"tests/test_a.py::test_a": ("unit",)}), 0, options={"required": ["unit"]}, title="only unit tests required"),
         Recorded(TestKinds({}), 0, title="no test ran: not judged"),
     ]
@@ -203,12 +203,17 @@ class MissingTestKind(RuntimeCheck):
         metrics = {"test_kinds": {**counts, "tests": len(recorded.tests), "missing": missing}}
         if not recorded.tests:
             return Verdict(reason="runtime: no test ran", metrics=metrics)
-        paths = sorted({n.split("::", 1)[0] for n in recorded.tests})
-        folder = os.path.commonpath(paths).replace("\\", "/") if paths else "."
-        if folder.endswith(".py"):
-            folder = os.path.dirname(folder) or "."
-        findings = []
-        for kind in missing:
-            f = self.make_finding(Location(folder or ".", 1, 1), kind=kind, tests=len(recorded.tests), how=HOW[kind], extra={"kind": kind, "test_kinds": counts})
-            findings.append(dataclasses.replace(f, fingerprint=fingerprint(self.code, folder, kind)))
-        return Verdict(tuple(findings), notes={"test_kinds": counts}, metrics=metrics)
+        if not missing:
+            return Verdict(notes={"test_kinds": counts}, metrics=metrics)
+        # a suite-level gap is no finding at a file line: it is named in the gate's reason and evidence
+        notes = {"test_kinds": counts, "missing": missing, "how": {kind: HOW[kind] for kind in missing}}
+        reason = f"missing test kind(s): {', '.join(missing)} among the {len(recorded.tests)} test(s) that ran (see evidence.how)"
+        return Verdict(notes=notes, metrics=metrics, gate_verdict=(self._severity(), reason))
+
+    def _severity(self) -> Severity:
+        """The configured severity of the missing-kinds verdict (info by default)."""
+        overrides = {k.upper(): v for k, v in self.settings["severity"].items()}
+        for key in (self.code.upper(), self.name.upper(), "T-KINDS"):
+            if key in overrides:
+                return Severity.parse(overrides[key])
+        return self.severity
