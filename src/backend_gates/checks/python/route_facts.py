@@ -861,8 +861,8 @@ class FileRoutes:
                 self.settings["ROOT_URLCONF"] = text
             return
         if isinstance(value, cst.Subscript) and dotted(value.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
-            for el in value.slice[1:]:
-                dep = dep_name(getattr(el.slice, "value", None))
+            for sub in value.slice[1:]:
+                dep = dep_name(getattr(sub.slice, "value", None))
                 if dep and dep.startswith(("Depends(", "Security(")):
                     self.aliases[name] = dep
             return
@@ -870,10 +870,10 @@ class FileRoutes:
             conf: dict[str, Any] = {}
             for el in value.elements:
                 if isinstance(el, cst.DictElement):
-                    key = const_str(el.key)
-                    if key:
+                    setting = const_str(el.key)
+                    if setting:
                         listed = str_list(el.value)
-                        conf[key] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
+                        conf[setting] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
             self.settings["REST_FRAMEWORK"] = conf
             return
         if name == "MIDDLEWARE" or name == "MIDDLEWARE_CLASSES":
@@ -1175,7 +1175,7 @@ class FileRoutes:
                 args = [self.arg_value(a.value) for a in expr.args if a.keyword is None][:4]
                 if args:
                     item["args"] = args
-                kws = {}
+                kws: dict[str, Any] = {}
                 for a in expr.args:
                     if a.keyword is None:
                         continue
