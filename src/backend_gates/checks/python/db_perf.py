@@ -579,12 +579,14 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
-    if isinstance(first, cst.Call) and len(positional(first)) == 1 and isinstance(positional(first)[0], cst.Name) \
-            and positional(first)[0].value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
+    inner = positional(first)[0] if isinstance(first, cst.Call) and len(positional(first)) == 1 else None
+    if isinstance(first, cst.Call) and isinstance(inner, cst.Name) \
+            and inner.value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
         return True  # `execute(text(stmt))`
     if isinstance(first, cst.Name) and body is not None:  # `q = f"DESCRIBE {t}"; run(q)`
+        assigned = first.value
         for node in _subnodes(body):
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == first.value for t in node.targets):
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == assigned for t in node.targets):
                 if isinstance(node.value, (cst.FormattedString, cst.SimpleString, cst.ConcatenatedString)):
                     first = node.value
     root = _chain_root(first)
