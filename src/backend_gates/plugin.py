@@ -377,7 +377,7 @@ class GatesPlugin:
                 if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks
                     part = run.runtime(observer.name, observer.recorded())
                 elif hasattr(observer, "evidence"):  # an observer that judges itself hands over its evidence
-                    part = observer.evidence(self.settings, run.project)
+                    part = _evidence_of(observer, self.settings, run.project)
                 else:  # older protocol (`contribute` to a report): its additions become evidence
                     part = legacy_evidence(observer, self.settings, run.project, evidence)
             except Exception as exc:  # its gates become not_evaluated with the reason
@@ -452,3 +452,12 @@ class _Draft:
         self.errors: list[Any] = []
         self.endpoints = endpoints
         self.extra: dict[str, Any] = {"project": project, "coverage": {}}
+
+
+def _evidence_of(observer: Any, settings: Any, project: Any) -> Any:
+    """`observer.evidence(settings)`, or `(settings, project)` for observers that read the facts."""
+    import inspect
+
+    if len(inspect.signature(observer.evidence).parameters) >= 2:
+        return observer.evidence(settings, project)
+    return observer.evidence(settings)

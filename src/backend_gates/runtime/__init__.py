@@ -11,7 +11,8 @@ An observer is a plain object registered by the plugin when enabled:
         def recorded(self) -> <typed evidence>         # what it saw; judged by the runtime checks
                                                        # whose `observes` is its name (checks/runtime/)
         # or, for an observer that still judges itself:
-        def evidence(self, settings) -> Evidence       # findings, Judged, metrics, endpoints (evidence.py)
+        def evidence(self, settings[, project]) -> Evidence  # findings, Judged, metrics, endpoints (evidence.py);
+                                                       # `project`: the static run's facts (engine.Project)
 
 Observers never raise into a test: every capture path catches its own errors and records them
 (`self.errors`), and an `evidence` failure makes the observer's `gates` not_evaluated with the
