@@ -77,7 +77,7 @@ LIST_ACTIONS = ("list", "create")
 DETAIL_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSetMixin"} | set(GENERIC_METHODS) - {"TemplateView", "ListView", "DetailView", "RedirectView", "ArchiveIndexView", "FormView", "CreateView", "UpdateView", "DeleteView", "LoginView", "LogoutView"}
-CAPABILITY_PARAM = re.compile(r"(<uuid:|\{\w+:uuid\}|[<{](\w+_)?(token|signature|signed_\w+|secret|\w+_key|key|uuid|hash)[>}:])")
+CAPABILITY_PARAM = re.compile(r"(<uuid:|\{\w+:uuid\}|[<{](\w+_)?(token|signature|signed_\w+|secret|\w+_key|key|uuid|hash)(_id)?[>}:])")
 LOGIN_CALLS = frozenset({"authenticate", "login", "login_user", "auth_login", "create_access_token", "obtain_token", "check_credentials", "authenticate_user"})
 AUTH_MIXINS = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|Authenticated|Permission|Staff|Superuser|Auth)", re.I)
 

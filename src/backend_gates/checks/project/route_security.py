@@ -10,6 +10,8 @@ from ..base import Bad
 from ._routes import RouteCheck, Verdict
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+ISSUES_TOKEN = re.compile(r"(create_access_token|access_token|encode_token|generate_token|create_token|issue_token|jwt\.encode|\blogin\b|login_user|(^|\.)login$)", re.I)
+REGISTRATION = re.compile(r"/(users|accounts|members|customers|register|signup|registrations)/?$", re.I)
 PRIVATE_PAGE = re.compile(r"(^|/)(admin|dashboard|manage|management|settings|billing|internal|private|secret|staff|console|account|accounts/profile|me)(/|$)", re.I)
 CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
 AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
@@ -36,7 +38,7 @@ class UnauthenticatedRoute(RouteCheck):
     `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
     an API key or signature compared) before any state-changing work is a guard, and so is
     delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`).
-    Not reported: routes whose URL carries the credential (a `<uuid:...>` id, a `{token}`,
+    Not reported: registration (`POST /users` that takes a password and issues a token), routes whose URL carries the credential (a `<uuid:...>` id, a `{token}`,
     `{signature}` or `{..._key}` parameter: ping, badge and unsubscribe links), and GET pages that
     render HTML without touching the caller's identity or data outside admin/settings/dashboard
     paths (landing, pricing and integration pages are public by nature).
@@ -112,6 +114,8 @@ class UnauthenticatedRoute(RouteCheck):
             return
         if view.route.extra.get("capability"):
             return  # the URL carries an unguessable id or a signed token: the link is the credential
+        if view.route.method == "POST" and view.body.get("password") and REGISTRATION.search(view.route.path) and any(ISSUES_TOKEN.search(c) for c in view.body.get("calls", [])):
+            return  # `POST /users` taking a password and issuing a token: registration, public by nature
         if view.route.method == "GET" and not view.auth and view.adapter.is_page(view) and not PRIVATE_PAGE.search(view.route.path):
             if not judge.mutations(view, project.config["routes.service-layers"], self.imports(project, view)) and not view.body.get("identity"):
                 return  # a page that shows nothing of the caller's (landing, pricing, docs): public by nature

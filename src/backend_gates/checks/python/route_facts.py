@@ -326,6 +326,7 @@ class BodyFacts:
         self.work_at = -1  # ... of the first state-changing call
         self.top = 0
         self.ownership = False
+        self.takes_password = False
         self._converted: set[int] = set()
         request_params = [p for p in params if p in REQUEST_NAMES]
         self.request_param = request_params[0] if request_params else (params[0] if params and params[0] not in ("self", "cls") else "request")
@@ -371,6 +372,8 @@ class BodyFacts:
             self.credential_headers.append(text)
 
     def subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) == 1 and const_str(getattr(node.slice[0].slice, "value", None)) in _PASSWORD_KEYS:
+            self.takes_password = True
         base = dotted(node.value)
         if base is None or len(node.slice) != 1:
             return
@@ -457,9 +460,13 @@ class BodyFacts:
                 inner_name = dotted(inner.func) or ""
                 if inner_name.rsplit(".", 1)[-1] == "get" and inner_name.rsplit(".", 2)[-2:-1] and inner_name.rsplit(".", 2)[-2] in ("args", "GET", "query_params"):
                     self._converted.add(id(inner))
+        if positional_args and short in ("get", "pop") and const_str(positional_args[0].value) in _PASSWORD_KEYS:
+            self.takes_password = True
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+                if arg.keyword.value in _PASSWORD_KEYS:
+                    self.takes_password = True
             if isinstance(arg.value, cst.Name) and len(self.names) < 300:
                 self.names.add(arg.value.value)
         if _AUTH_CALL.match(short) or _SIGNATURE_CALL.search(name):
@@ -604,6 +611,8 @@ class BodyFacts:
             out["delegates"] = sorted(set(self.delegates))[:20]
         if self.ownership:
             out["ownership"] = True
+        if self.takes_password:
+            out["password"] = True
         if self.spoof:
             out["spoof"] = sorted(set(self.spoof))
         if self.credential_headers:
@@ -655,6 +664,7 @@ _WRITE_CALLS = frozenset(
 _NOTIFY_CALLS = frozenset({"send_mail", "send_email", "send_mass_mail", "send_message", "send_sms", "send_notification", "send_verification_email"})
 _AUTHZ_ATTR = re.compile(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
 _SIGNATURE_CALL = re.compile(r"(^|\.)(compare_digest|constant_time_compare|unsign|unsign_object|check_token|verify_token|validate_token|verify_signature|check_signature|verify_hmac|signing\.loads)$")
+_PASSWORD_KEYS = frozenset({"password", "password1", "new_password", "raw_password", "plain_password"})
 _OWNER_ATTR = re.compile(r"\.(owner|owner_id|user|user_id|author|author_id|created_by|project|project_id|team|team_id|account|account_id|organization|organization_id|org_id|tenant|tenant_id|workspace_id)$")
 _SECRET_NAME = re.compile(r"^(token|\w+_token|signature|\w+_signature|signed_\w+|secret|\w+_secret|api_?key|\w+_api_key|hmac|digest)$", re.I)
 _CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
