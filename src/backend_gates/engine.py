@@ -462,7 +462,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    module = _modules().get(sf.kind)
+    module = _modules((sf.kind,)).get(sf.kind)
     try:
         result = module.analyze(sf.key, sf.abs, source, checks, config)
     except Exception as exc:  # a bug of ours must not lose the other files
@@ -493,13 +493,15 @@ def _unreadable(sf: SourceFile, why: str) -> FileResult:
     return result
 
 
-def _modules() -> dict[str, Any]:
-    mods = _WORKER.get("modules")
-    if mods is None:
-        import importlib
+def _modules(kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """The reader module of each file kind, imported on first need (a one-file Python run never
+    imports sqlglot or the spec validator)."""
+    import importlib
 
-        mods = {kind: importlib.import_module(module) for kind, (module, _m) in FILE_KINDS.items()}
-        _WORKER["modules"] = mods
+    mods: dict[str, Any] = _WORKER.setdefault("modules", {})
+    for kind in FILE_KINDS if kinds is None else kinds:
+        if kind not in mods and kind in FILE_KINDS:
+            mods[kind] = importlib.import_module(FILE_KINDS[kind][0])
     return mods
 
 
@@ -516,7 +518,7 @@ def analyze_files(
 ) -> list[tuple[str, FileResult]]:
     _WORKER["config"] = config
     _WORKER["checks"] = checks
-    _modules()
+    _modules({f.kind for f in files})  # before the pool forks
     total = len(files)
     if total == 0:
         return []
@@ -700,7 +702,7 @@ def check(
         project_rules.append(cls.info())
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        if not getattr(cls, "cacheable", True):
+        if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
             uncached.add(cls.code)
         outcome = replay.get(cls.code) if cls.code not in uncached else None
         if outcome is None:
@@ -722,6 +724,7 @@ def check(
     findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
 
     rules = file_rules + project_rules + _tool_rules()
+    findings = _shipped_migrations_as_info(findings, project)
     findings = apply_overrides(findings, config)
     findings = apply_suppressions(findings, results, config, project)
     from .baseline import narrow  # baseline + --diff
@@ -749,6 +752,20 @@ def check(
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
+
+
+def _shipped_migrations_as_info(findings: list[Finding], project: Project) -> list[Finding]:
+    """History a change cannot edit is not a failure: other rules' findings in shipped migrations are info."""
+    from .checks.project.db_history import shipped_as_info
+
+    return shipped_as_info(findings, project)
+
+
+def _git_base(config: Config) -> str:
+    """The change's git base (`--diff REF` / `new-code`), which some project checks read."""
+    from .checks.project.db_history import base_ref
+
+    return base_ref(config)
 
 
 def _semgrep_step(
