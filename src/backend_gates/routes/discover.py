@@ -110,7 +110,8 @@ class RouteView:
 
     @property
     def body(self) -> dict[str, Any]:
-        return (self.handler_facts or {}).get("body", {})
+        body: dict[str, Any] = (self.handler_facts or {}).get("body", {})
+        return body
 
 
 @dataclass
@@ -370,8 +371,8 @@ class Index:
             adapter.discover(self)
         out: dict[tuple[str, str, str, int], RouteView] = {}
         for view in self.views:
-            key = (view.route.method, view.route.path, view.route.handler, view.route.line)
-            out.setdefault(key, view)
+            vkey = (view.route.method, view.route.path, view.route.handler, view.route.line)
+            out.setdefault(vkey, view)
         return sorted(out.values(), key=lambda v: (v.route.path, v.route.method, v.route.handler))
 
     def edges(self) -> None:
@@ -434,8 +435,8 @@ class Index:
         for mw in self.middleware:
             if self.is_limit(mw):
                 self.global_limits.append(mw.rsplit(".", 1)[-1])
-        for key in ("DEFAULT_THROTTLE_CLASSES",):
-            if self.drf.get(key):
+        for setting in ("DEFAULT_THROTTLE_CLASSES",):
+            if self.drf.get(setting):
                 self.global_limits.append("DEFAULT_THROTTLE_CLASSES")
 
     def own_prefix(self, key: tuple[str, str]) -> str:
@@ -482,11 +483,12 @@ class Index:
         if found is None:
             return None
         m, local = found
-        return self.mods.get(m, {}).get("handlers", {}).get(local)
+        facts: dict[str, Any] | None = self.mods.get(m, {}).get("handlers", {}).get(local)
+        return facts
 
     def decorated(self, mod: str, route: dict[str, Any]) -> None:
         key = self.obj_key(mod, route["recv"])
-        mounts = self.mounts(key, ()) if key else [("", [], None)]
+        mounts: list[tuple[str, list[str], tuple[str, str] | None]] = list(self.mounts(key, ())) if key else [("", [], None)]
         if key is None and not self.mods[mod].get("frameworks"):
             return  # `@something.get("/x")` in a file that imports no web framework
         path, ok = self.text(mod, route["path"])
@@ -511,7 +513,7 @@ class Index:
         if attr not in ("add_url_rule", "add_api_route", "add_route", "add_get", "add_post", "add_put", "add_patch", "add_delete", "add_head", "add_view", "add_resource", "add_routes"):
             return
         key = self.obj_key(mod, call["recv"])
-        mounts = self.mounts(key, ()) if key else [("", [], None)]
+        mounts: list[tuple[str, list[str], tuple[str, str] | None]] = list(self.mounts(key, ())) if key else [("", [], None)]
         if key is None and not self.mods[mod].get("frameworks"):
             return
         for prefix, guards, root in mounts:
@@ -878,7 +880,8 @@ class Index:
         if found is None:
             return None
         m, local = found
-        return self.mods.get(m, {}).get("aliases", {}).get(local)
+        alias: str | None = self.mods.get(m, {}).get("aliases", {}).get(local)
+        return alias
 
     # ------------------------------------------------------------------ django
     def django(self) -> None:
@@ -906,9 +909,9 @@ class Index:
                 if found:
                     out.add(found)
             elif "include_ref" in entry:
-                found = self.resolve(mod, entry["include_ref"])
-                if found and found[1] in ("", "urlpatterns"):
-                    out.add(found[0])
+                ref_found = self.resolve(mod, entry["include_ref"])
+                if ref_found and ref_found[1] in ("", "urlpatterns"):
+                    out.add(ref_found[0])
             elif "include_list" in entry:
                 self._collect_includes(mod, entry["include_list"], out)
 
@@ -1089,7 +1092,7 @@ def _django_piece(route: str, regex: bool) -> str:
 
 def analyze(project: Any) -> list[RouteView]:
     """Every route with its handler facts and guards (computed once per project)."""
-    cached = project.__dict__.get("_route_views")
+    cached: list[RouteView] | None = project.__dict__.get("_route_views")
     if cached is not None:
         return cached
     facts = [(p, d) for p, d in project.facts(FACT)]
@@ -1105,7 +1108,8 @@ def analyze(project: Any) -> list[RouteView]:
 
 def index_of(project: Any) -> Index:
     analyze(project)
-    return project.__dict__["_route_index"]
+    index: Index = project.__dict__["_route_index"]
+    return index
 
 
 def build_table(project: Any) -> list[Route]:

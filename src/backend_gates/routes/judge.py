@@ -89,7 +89,7 @@ VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
 
 
 def facts(view: RouteView) -> dict[str, Any]:
-    return (view.handler_facts or {}).get("body", {})
+    return view.body
 
 
 def calls(view: RouteView) -> list[str]:

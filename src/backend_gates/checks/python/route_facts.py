@@ -885,8 +885,8 @@ class FileRoutes:
                 self.settings["ROOT_URLCONF"] = text
             return
         if isinstance(value, cst.Subscript) and dotted(value.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
-            for el in value.slice[1:]:
-                dep = dep_name(getattr(el.slice, "value", None))
+            for sub in value.slice[1:]:
+                dep = dep_name(getattr(sub.slice, "value", None))
                 if dep and dep.startswith(("Depends(", "Security(")):
                     self.aliases[name] = dep
             return
@@ -894,10 +894,10 @@ class FileRoutes:
             conf: dict[str, Any] = {}
             for el in value.elements:
                 if isinstance(el, cst.DictElement):
-                    key = const_str(el.key)
-                    if key:
+                    setting = const_str(el.key)
+                    if setting:
                         listed = str_list(el.value)
-                        conf[key] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
+                        conf[setting] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
             self.settings["REST_FRAMEWORK"] = conf
             return
         if name == "MIDDLEWARE" or name == "MIDDLEWARE_CLASSES":
@@ -1199,7 +1199,7 @@ class FileRoutes:
                 args = [self.arg_value(a.value) for a in expr.args if a.keyword is None][:4]
                 if args:
                     item["args"] = args
-                kws = {}
+                kws: dict[str, Any] = {}
                 for a in expr.args:
                     if a.keyword is None:
                         continue
@@ -1392,7 +1392,7 @@ class FileRoutes:
                 if target.value == "model_config":
                     aliased = aliased or "alias_generator" in cst.Module([]).code_for_node(small)
                     continue
-                value = small.value
+                value = getattr(small, "value", None)
                 if isinstance(value, cst.Call) and kwarg(value, "alias") is not None:
                     continue  # the wire name is the alias
                 if isinstance(small, cst.AnnAssign) and not target.value.startswith("_"):
