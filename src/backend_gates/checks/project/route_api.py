@@ -14,6 +14,8 @@ CRUD_VERBS = frozenset(
     {"get", "fetch", "retrieve", "read", "list", "create", "add", "insert", "update", "edit", "modify", "set", "save", "delete", "remove", "destroy", "put", "post", "patch"}
 )
 
+LOGOUT = re.compile(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
+OPEN_PERMISSIONS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly"})
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
 
 
@@ -71,6 +73,8 @@ class GetHandlerWrites(RouteCheck):
 
     Why it matters: GET must be safe: crawlers, prefetchers, caches and retries call it freely,
     and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
+    Not reported: OAuth callbacks (the provider redirects with GET `code` and `state`) and
+    capability links (ping/unsubscribe URLs carrying an unguessable id) that are GET by design.
     Known limits: writes are recognised in the handler body only (not in called services).
     """
 
@@ -91,6 +95,11 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
+        if view.route.extra.get("capability"):
+            return  # a ping/unsubscribe link: GET by design (curl, mail clients), the URL is the credential
+        query = {q.removesuffix("[]") for q in judge.facts(view).get("query", [])}
+        if {"code", "state"} <= query or {"oauth_token", "oauth_verifier"} <= query:
+            return  # an OAuth callback: the provider redirects with GET
         found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
         if found:
             yield self.handler_line(view), {"call": found[0]}
@@ -151,7 +160,11 @@ class CreateReturns200(RouteCheck):
     fix = "set status_code=201 (FastAPI), return (body, 201) (Flask), status=201 (Django/DRF)"
     per_handler = True
     good = [FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
-    bad = [Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5),
+        # the insert is raw SQL
+        Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(item: str, db=Depends(get_db)):\n    db.execute(text('INSERT INTO orders (item) VALUES (:item)'), {'item': item})\n    return {'ok': True}\n", line=5),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
@@ -670,9 +683,9 @@ class AuthRouteWithoutLimit(RouteCheck):
 
         if view.route.method != "POST" or view.limits:
             return
-        if not judge.AUTH_PATH.search(view.route.path):
+        if not judge.AUTH_PATH.search(view.route.path) or LOGOUT.search(view.route.path):
             return
-        if any(not a.startswith(("DEFAULT_PERMISSION_CLASSES:", "LoginRequiredMiddleware")) for a in view.auth):
+        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS for a in view.auth):
             return  # the caller is already authenticated: not where credentials are guessed
         limits = self.index(project).global_limits
         if view.route.extra.get("unthrottled"):

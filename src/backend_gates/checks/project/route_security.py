@@ -114,6 +114,8 @@ class UnauthenticatedRoute(RouteCheck):
             return
         if view.route.extra.get("capability"):
             return  # the URL carries an unguessable id or a signed token: the link is the credential
+        if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in view.body.get("calls", [])):
+            return  # it checks credentials itself: a login/token endpoint
         if view.route.method == "POST" and view.body.get("password") and REGISTRATION.search(view.route.path) and any(ISSUES_TOKEN.search(c) for c in view.body.get("calls", [])):
             return  # `POST /users` taking a password and issuing a token: registration, public by nature
         if view.route.method == "GET" and not view.auth and view.adapter.is_page(view) and not PRIVATE_PAGE.search(view.route.path):
@@ -304,6 +306,15 @@ class RawRequestWithoutSchema(RouteCheck):
     bad = [
         Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    data = request.get_json()\n    save(data['title'])\n    return data, 201\n", line=6),
         Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    note = Note(title=request.json['title'], body=request.json['body'])\n    return store.add(note), 201\n", line=6),
+        # a Django function view answers POST too: a webhook reading the raw body
+        Bad(
+            {
+                "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef stripe_hook(request):\n    payload = json.loads(request.body)\n    Event.objects.create(kind=payload['type'])\n    return HttpResponse(status=204)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/stripe/', views.stripe_hook)]\n",
+            },
+            line=6,
+            path="views.py",
+        ),
         Bad(
             {
                 "views.py": "from django.http import JsonResponse\nfrom django.contrib.auth.decorators import login_required\n\n@login_required\ndef search(request):\n    term = request.GET['q']\n    return JsonResponse({'hits': index.lookup(term)})\n",
