@@ -21,11 +21,14 @@ _STUB = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
 
 
 def local_metadata(ctx: Any, provider: Any, node: Any) -> Any:
-    """`provider` resolved for the top-level statement being walked (`ctx.stmt_index`), when it
-    holds `node`; else the whole file's. Cached per statement on the file context."""
-    index = getattr(ctx, "stmt_index", None)
+    """`provider` resolved for the top-level statement holding `node` (the one being walked, else
+    found through the file's line index); the whole file's when that cannot be told. Cached per
+    statement on the file context."""
     module = ctx.module
-    if index is None or module is None:
+    if module is None:
+        return ctx.metadata(provider)
+    index = _top_index(ctx, node)
+    if index is None:
         return ctx.metadata(provider)
     cache: dict[tuple[Any, int], Any] = ctx._metadata.setdefault("__local__", {})
     key = (provider, index)
@@ -38,6 +41,25 @@ def local_metadata(ctx: Any, provider: Any, node: Any) -> Any:
             body.append(statement)
         reduced = module.with_changes(body=body)
         found = cache[key] = cst.MetadataWrapper(reduced, unsafe_skip_copy=True).resolve(provider)
-    if node not in found:  # a node of another statement (a helper the rule followed)
+    if node not in found:
         return ctx.metadata(provider)
     return found
+
+
+def _top_index(ctx: Any, node: Any) -> int | None:
+    hint = getattr(ctx, "stmt_index", None)
+    body = ctx.module.body
+    if hint is not None and 0 <= hint < len(body) and body[hint] is node:
+        return int(hint)
+    from .positions import LineIndex, Mismatch
+
+    index = ctx._metadata.get("__lines__")
+    if index is None:
+        index = ctx._metadata["__lines__"] = LineIndex(ctx.module, ctx.source)
+    if index is False:
+        return hint if isinstance(hint, int) else None
+    try:
+        return index.top_index(node, hint)
+    except Mismatch:
+        ctx._metadata["__lines__"] = False
+        return hint if isinstance(hint, int) else None
