@@ -77,6 +77,8 @@ LIST_ACTIONS = ("list", "create")
 DETAIL_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSetMixin"} | set(GENERIC_METHODS) - {"TemplateView", "ListView", "DetailView", "RedirectView", "ArchiveIndexView", "FormView", "CreateView", "UpdateView", "DeleteView", "LoginView", "LogoutView"}
+CAPABILITY_PARAM = re.compile(r"(<uuid:|\{\w+:uuid\}|[<{:](\w+_)?(token|signature|signed_\w+|secret|\w+_key|key|uuid|hash)(_id)?[>}:])")
+HTTP_VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 LOGIN_CALLS = frozenset({"authenticate", "login", "login_user", "auth_login", "create_access_token", "obtain_token", "check_credentials", "authenticate_user"})
 AUTH_MIXINS = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|Authenticated|Permission|Staff|Superuser|Auth)", re.I)
 
@@ -792,6 +794,8 @@ class Index:
             extra["action"] = action
         for flag in flags:
             extra[flag] = True
+        if CAPABILITY_PARAM.search(path):
+            extra["capability"] = True  # an unguessable id in the URL is the credential (ping/badge/unsubscribe links)
         route = Route(
             method=method.upper(),
             path=norm,
@@ -1010,6 +1014,11 @@ class Index:
     def function_methods(self, facts: dict[str, Any]) -> list[str]:
         for dec in facts.get("decorators", []):
             short = dec["name"].rsplit(".", 1)[-1]
+            listed = [a.get("str", "") for a in dec.get("args") or []]
+            if listed and all(m.upper() in HTTP_VERBS for m in listed):
+                methods = sorted({m.upper() for m in listed} - {"OPTIONS", "HEAD"})
+                if methods:
+                    return methods  # a project decorator naming the methods it lets through: @cors("GET", "POST")
             if short in ("api_view", "require_http_methods"):
                 args = dec.get("args") or []
                 if args and "list" in args[0]:

@@ -123,7 +123,8 @@ class FileContext:
         self.statement_starts: list[int] = []  # first line of each top-level statement, as counted
         self.line_index: Any = None  # positions.LineIndex (fast positions); False: not for this file
         self.memo: dict[str, Any] = {}  # per-file caches of the readers' helpers (sources/scopes.py)
-        self.is_test_file = matches_any(path, config.test_paths)
+        # a semgrep rule test (`# ruleid:` annotations) is test code, not the application
+        self.is_test_file = matches_any(path, config.test_paths) or "# ruleid:" in source
         self.locate: Callable[[Any], Any] | None = None  # node -> code range (sources/python.py)
 
     @property

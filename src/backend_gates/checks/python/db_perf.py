@@ -134,6 +134,8 @@ class QueryInLoop(PythonCheck):
         "def rules(events):\n    cache = {}\n    for event in events:\n        if event.kind not in cache:\n"
         "            cache[event.kind] = Rule.objects.filter(kind=event.kind)\n",
         "def legs(port):\n    return [Outlet.objects.filter(port=port, leg=leg).count() for leg, _label in LegChoices]\n",
+        # a Django queryset built per item but evaluated once; a dataloader's batch per key
+        "def variants(rules):\n    qs = Variant.objects.none()\n    for rule in rules:\n        qs |= Variant.objects.filter(rule=rule)\n    return list(qs)\n",
         # schema introspection per table
         "class Runner:\n    def schema(self, tables):\n        for table in tables:\n            query = f'DESCRIBE {table}'\n"
         "            self.run_query(query)\n\n    def run_query(self, sql):\n        return self.cursor.execute(sql)\n",
@@ -245,6 +247,8 @@ class QueryInLoop(PythonCheck):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
+            if _lazy_queryset(body, outer):
+                continue  # `qs |= Model.objects.filter(...)`: Django querysets run when evaluated
             for call in _chain_calls(cast(cst.BaseExpression, outer)):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
@@ -253,8 +257,8 @@ class QueryInLoop(PythonCheck):
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
         target = _helper_name(call)
-        if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call):
-            return
+        if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call) or _BATCH.search(target):
+            return  # (`batch_load_...(ids)`: a dataloader's batch, the fix for N+1)
         if _runs_statement_list(call, set(), body):
             return  # `self.run_query(f"DESCRIBE {table}")`: the helper runs a catalog statement
         self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
@@ -494,6 +498,29 @@ def _runs_once(body: cst.CSTNode, target: cst.CSTNode) -> bool:
                 if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return, cst.Raise)) for s in stmt.body):
                     return True
     return False
+
+
+_EVALUATES = frozenset({
+    "get", "first", "last", "count", "exists", "aggregate", "create", "update", "delete", "get_or_create", "update_or_create",
+    "bulk_create", "bulk_update", "in_bulk", "latest", "earliest", "iterator", "contains", "explain", "raw",
+})
+_CONSUMERS = frozenset({"list", "len", "bool", "set", "tuple", "sum", "sorted", "any", "all", "max", "min", "next", "dict"})
+
+
+def _lazy_queryset(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
+    """A Django manager chain that is built but not evaluated here (`.filter()`, `.exclude()` ...)."""
+    if not isinstance(chain, cst.Call) or not _objects_model(chain) or call_name(chain) in _EVALUATES:
+        return False
+    path = _path_to(body, chain)
+    parent = path[-2] if len(path) > 1 else None
+    grand = path[-3] if len(path) > 2 else None
+    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and call_name(grand) in _CONSUMERS:
+        return False
+    if isinstance(parent, (cst.For, cst.CompFor, cst.If, cst.Subscript, cst.UnaryOperation, cst.BooleanOperation, cst.Comparison)):
+        return False
+    if isinstance(parent, cst.Attribute):  # `.filter(...).values_list(...)[0]` handled by the outer chain
+        return False
+    return True
 
 
 def _memoized(body: cst.CSTNode, target: cst.CSTNode) -> bool:
