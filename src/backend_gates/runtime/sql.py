@@ -776,13 +776,13 @@ class SqlObserver:
             self._error(message)
 
     # ------------------------------------------------------------------ report
-    def contribute(self, report: Any, settings: Any) -> None:
-        from .sql_gates import contribute
+    def evidence(self, settings: Any, project: Any = None) -> Any:
+        from .sql_gates import evidence
 
         self.flush()
         self.resolve()
         self._note_uncaptured()
-        contribute(self, report, settings)
+        return evidence(self, settings, project)
 
     # ------------------------------------------------------------------ EXPLAIN
     def _scan(self, fp: str, sql: str, table: str, rows: int, dialect: str) -> None:
@@ -885,7 +885,7 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ capture: Django
     def _install_django(self) -> None:
-        from django.db.backends.signals import connection_created  # type: ignore[import-untyped]
+        from django.db.backends.signals import connection_created
 
         observer = self
 
@@ -916,10 +916,10 @@ class SqlObserver:
         connection_created.connect(on_created, weak=False, dispatch_uid="backend_gates_sql")
         attached: list[Any] = []
         try:
-            from django.conf import settings as dj_settings  # type: ignore[import-untyped]
+            from django.conf import settings as dj_settings
 
             if dj_settings.configured:
-                from django.db import connections  # type: ignore[import-untyped]
+                from django.db import connections
 
                 for connection in connections.all():
                     attach(connection)

@@ -33,7 +33,6 @@ class Verdict:
 
 class RouteCheck(ProjectCheck):
     abstract = True
-    facts_needed: ClassVar[tuple[str, ...]] = ("route-facts",)
     per_handler: ClassVar[bool] = False  # one finding per handler (not per method) when True
 
     def views(self, project: Any) -> list["RouteView"]:
@@ -68,7 +67,7 @@ class RouteCheck(ProjectCheck):
                 if self.per_handler:
                     methods = sorted(methods_of[(view.route.handler, view.route.path)])
                     label = f"{'|'.join(methods)} {view.route.path}"
-                key = (view.route.file, line, view.route.handler if self.per_handler else label)
+                key = (view.route.file, line, f"{view.route.handler} {view.route.path}" if self.per_handler else label)
                 if key in seen:
                     continue
                 seen.add(key)
