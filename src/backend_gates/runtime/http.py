@@ -789,10 +789,15 @@ class HttpObserver:
         insufficient = [k for k, v in latency.items() if v["status"] == "insufficient"]
         if judged and insufficient:
             out.note("M-LATENCY", insufficient_samples=insufficient)
+        from ..model import ToolError
+
         if self.errors:
             for gate_id in GATES:
-                out.note(gate_id, capture_errors=self.errors[:5])
-            out.warnings.append(f"backend-gates: http capture: {self.errors[0]}")
+                out.note(gate_id, capture_errors=len(self.errors))  # the texts: report errors
+        for message in self.errors[:5]:  # in the report, never a Python warning: `-W error` safe
+            out.errors.append(ToolError("", f"runtime http capture: {message}", "runtime"))
+        for client in self.uncaptured:
+            out.errors.append(ToolError("", f"runtime http: {client} is in use and not captured; its requests are not judged", "runtime"))
         return out.build()
 
     def _finding(self, cls: Any, path: str, line: int, key: str, extra: dict[str, Any], fmt: dict[str, Any]) -> Finding:
