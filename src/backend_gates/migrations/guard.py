@@ -219,7 +219,12 @@ class ScratchGuard:
                 for cls_name in ("Connection", "AsyncConnection"):
                     cls = getattr(psycopg, cls_name, None)
                     if cls is not None and isinstance(cls.__dict__.get("connect"), classmethod):
-                        self._patch(cls, "connect", lambda f, n=cls_name: wrap_classmethod(f, f"psycopg.{n}.connect"))
+                        via = f"psycopg.{cls_name}.connect"
+
+                        def make(f: Any, via: str = via) -> Any:
+                            return wrap_classmethod(f, via)
+
+                        self._patch(cls, "connect", make)
         if importlib.util.find_spec("psycopg2") is not None:
             try:
                 psycopg2 = importlib.import_module("psycopg2")
@@ -239,10 +244,12 @@ class ScratchGuard:
             except Exception:  # an optional driver that does not import cannot connect either
                 continue
 
-            def wrap(original: Callable[..., Any], via: str = f"{module_name}.connect") -> Callable[..., Any]:
+            def wrap(original: Callable[..., Any], name: str = module_name) -> Callable[..., Any]:
+                via = f"{name}.connect"
+
                 def connect(*args: Any, **kwargs: Any) -> Any:
                     dsn = str(args[0]) if args and isinstance(args[0], str) else str(kwargs.get("dsn") or kwargs.get("database") or "")
-                    if module_name == "aiosqlite":
+                    if name == "aiosqlite":
                         guard.judge(sqlite_target(args[0] if args else kwargs.get("database", "")), via)
                     else:
                         u = urlparse(dsn) if "://" in dsn else None

@@ -30,7 +30,14 @@ from typing import Any
 
 from ..errors import UsageError
 from ..redact import redact_text
-from .guard import ForeignDatabase, Target, guarded, server_target, sqlite_target, url_target
+from .guard import (
+    ForeignDatabase,
+    Target,
+    guarded,
+    server_target,
+    sqlite_target,
+    url_target,
+)
 
 IGNORED_TABLES = frozenset({"alembic_version", "django_migrations", "sqlite_sequence"})
 
