@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 from . import __version__
 from .config import Config
 from .errors import ConfigError, UsageError
+from .redact import redact_data
 from .gates import GATES, GATES_BY_ID
 from .model import (
     Finding,
@@ -632,6 +633,7 @@ def check(
         cache.meta["rules"] = file_rules
         cache.dirty = True
         for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
+            result.facts = redact_data(result.facts)  # facts reach the cache on disk: no raw secrets
             results[result.path] = result
             fact_kinds.update(k for k, v in result.facts.items() if v)
             if digest:
