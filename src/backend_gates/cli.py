@@ -136,6 +136,13 @@ def run_check(args: argparse.Namespace) -> int:
         write_report(report, Path(args.report))
     if args.exit_zero:
         return EXIT_OK
+    internal = [e for e in report.errors if e.kind == "internal"]
+    if internal:  # a check of ours failed: the verdict is incomplete, never a clean run
+        sys.stderr.write(
+            f"backend-gates: the run is incomplete: {len(internal)} internal error(s), e.g. "
+            f"{internal[0].path or '(project)'}: {internal[0].message}; exit 2 (--exit-zero to accept)\n"
+        )
+        return EXIT_USAGE
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
 
 

@@ -21,6 +21,7 @@ from . import __version__
 from .config import Config
 from .errors import ConfigError, UsageError
 from .redact import redact_data
+from .sources.limits import LimitExceeded, decode_source, read_bounded, special_reason, time_budget
 from .gates import GATES, GATES_BY_ID
 from .model import (
     Finding,
@@ -153,6 +154,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 errors.append(ToolError(key, "not a file backend-gates reads (skipped)", "discover"))
             return
         seen.add(key)
+        unsafe = special_reason(abs_path, None if explicit else root)
+        if unsafe is not None:  # FIFOs, devices, sockets, symlinks out of the project: never read
+            errors.append(ToolError(key, unsafe, "discover"))
+            return
         files.append(SourceFile(abs_path, key, kind))
 
     for given in paths:
@@ -161,10 +166,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             path = Path.cwd() / path
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
-        path = path.resolve()
-        if path.is_file():
-            add(str(path), key_of(path), explicit=True)
+        if not path.is_dir():  # a named file (or FIFO/device: refused in add, never opened)
+            add(str(path), key_of(path.parent.resolve() / path.name), explicit=True)
             continue
+        path = path.resolve()
         ignore = _Ignore()
         if use_git:
             # .gitignore files between the root and the starting directory apply too
@@ -434,18 +439,24 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
     config: Config = _WORKER["config"]
     checks = _WORKER["checks"].get(sf.kind, [])
     try:
-        with open(sf.abs, "rb") as handle:
-            raw = handle.read()
+        raw = read_bounded(sf.abs)
+    except LimitExceeded as exc:
+        return "", _unreadable(sf, str(exc))
     except OSError as exc:
         return "", _unreadable(sf, f"cannot read: {exc.strerror}")
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     try:
-        source = raw.decode("utf-8")
+        source = decode_source(raw, sf.kind)
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except (SyntaxError, LookupError) as exc:  # a Python coding cookie naming an unknown codec
+        return digest, _unreadable(sf, f"cannot decode: {exc}")
     module = _modules().get(sf.kind)
     try:
-        result = module.analyze(sf.key, sf.abs, source, checks, config)
+        with time_budget():
+            result = module.analyze(sf.key, sf.abs, source, checks, config)
+    except LimitExceeded as exc:  # over the time budget: one finding naming it; the run goes on
+        return digest, _unreadable(sf, str(exc))
     except Exception as exc:  # a bug of ours must not lose the other files
         log.debug("internal error on %s", sf.key, exc_info=True)
         result = FileResult(path=sf.key, kind=sf.kind, lines=source.count("\n") + 1, parsed=False)
@@ -484,6 +495,18 @@ def _modules() -> dict[str, Any]:
     return mods
 
 
+def _analyze_isolated(sf: SourceFile, context: Any) -> tuple[str, FileResult]:
+    """One file in its own process, after a worker died: a crash costs this file only."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_analyze_file, sf).result()
+    except BrokenProcessPool:
+        return "", _unreadable(sf, "the analysis process died on this file (out of memory or a parser crash); the other files were checked")
+
+
 def _analyze_chunk(chunk: list[SourceFile]) -> list[tuple[str, FileResult]]:
     return [_analyze_file(sf) for sf in chunk]
 
@@ -518,11 +541,21 @@ def analyze_files(
     per_chunk = max(1, min(32, total // (jobs * 8) or 1))
     chunks = [ordered[i : i + per_chunk] for i in range(0, total, per_chunk)]
     results: list[tuple[str, FileResult]] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for chunk_result in pool.map(_analyze_chunk, chunks):
-            results.extend(chunk_result)
-            if progress:
-                progress(len(results), total)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for chunk_result in pool.map(_analyze_chunk, chunks):
+                results.extend(chunk_result)
+                if progress:
+                    progress(len(results), total)
+    except BrokenProcessPool:  # a worker died (out of memory, a native crash): isolate the file
+        done = {r.path for _d, r in results}
+        for sf in ordered:
+            if sf.key not in done:
+                results.append(_analyze_isolated(sf, context))
+                if progress:
+                    progress(len(results), total)
     return results
 
 
@@ -606,9 +639,8 @@ def check(
     fact_kinds: set[str] = set()  # fact kinds any file produced (for rules that `require` some)
     for sf in files:
         try:
-            with open(sf.abs, "rb") as handle:
-                raw = handle.read()
-        except OSError:
+            raw = read_bounded(sf.abs)
+        except (OSError, LimitExceeded):
             misses.append(sf)
             continue
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()

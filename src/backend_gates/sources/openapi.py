@@ -102,7 +102,7 @@ def analyze(
     result.suppressions = parse_suppressions(source)
     codes = {cls.code for cls, _ in checks}
     try:
-        doc = load_spec(path, abs_path, source, allow_remote=bool(config["openapi.allow-remote-refs"]))
+        doc = load_spec(path, abs_path, source, allow_remote=bool(config["openapi.allow-remote-refs"]), project_root=str(config.root))
     except SpecParseError as exc:
         result.parsed = False
         result.errors.append(ToolError(path, f"{exc.line}:{exc.column}: cannot load OpenAPI spec: {exc.message}", "parse"))
