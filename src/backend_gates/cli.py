@@ -354,6 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     raw_argv = list(sys.argv[1:] if argv is None else argv)
     if "lsp" not in raw_argv[:1]:
+        for stream in streams:  # file names that are not UTF-8 print as \udcXX escapes, never crash
+            if hasattr(stream, "reconfigure"):
+                try:
+                    stream.reconfigure(errors="backslashreplace")
+                except (ValueError, OSError):
+                    pass
         sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
     try:
         return _main(raw_argv)

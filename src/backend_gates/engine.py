@@ -124,6 +124,22 @@ class _Ignore:
         return False
 
 
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable_key(key: str) -> str:
+    """A file name as text every output can carry: undecodable bytes as \\xNN, control
+    characters (newlines, escapes) as \\n / \\x1b; the file itself is still read by its real path."""
+    raw = key.encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFile], list[ToolError]]:
     """Files to check under `paths`: known kinds, minus `exclude` and .gitignore'd ones.
 
@@ -154,6 +170,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 errors.append(ToolError(key, "not a file backend-gates reads (skipped)", "discover"))
             return
         seen.add(key)
+        if not key.isprintable() or _has_surrogates(key):  # non-UTF-8 or control bytes in a name: shown escaped
+            key = _printable_key(key)
         unsafe = special_reason(abs_path, None if explicit else root)
         if unsafe is not None:  # FIFOs, devices, sockets, symlinks out of the project: never read
             errors.append(ToolError(key, unsafe, "discover"))

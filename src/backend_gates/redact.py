@@ -160,7 +160,7 @@ def write_file(path: Any, text: str) -> None:
     """Write an output file (report, -o, HTML) through the same redaction as the streams."""
     from pathlib import Path
 
-    Path(path).write_text(redact_text(text), encoding="utf-8")
+    Path(path).write_text(redact_text(text), encoding="utf-8", errors="backslashreplace")
 
 
 def is_secret_name(name: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -60,7 +61,9 @@ _SEEN: dict[tuple[str, int, int], bool] = {}  # discovery asks twice per file: r
 def _looks_like_spec(abs_path: str) -> bool:
     try:
         st = os.stat(abs_path)
-    except OSError:
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device named *.yaml would block or never end
         return False
     key = (abs_path, st.st_mtime_ns, st.st_size)
     found = _SEEN.get(key)
