@@ -289,3 +289,13 @@ def test_file_names_and_route_strings_cannot_inject_ci_annotations(project: Path
     assert "evil" in done.stdout and "/a" in done.stdout
     if fmt in ("json", "sarif"):
         json.loads(done.stdout)
+
+
+def test_nul_byte_in_python_is_one_finding_not_an_internal_error(project: Path) -> None:
+    """Found by the fuzz suite: libcst accepts a NUL inside a string literal and a check then
+    crashed evaluating it (an internal error, exit 2); CPython refuses such files."""
+    (project / "app" / "nul.py").write_bytes(b'TOKEN = "abc\x00def"\n' + BAD_EXCEPT.encode())
+    code, report, _ = check_json(project)
+    assert codes_by_path(report)["app/nul.py"] == {"BG001"}
+    assert not [e for e in report["errors"] if e["kind"] == "internal"]
+    assert code == 1

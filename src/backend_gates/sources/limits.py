@@ -163,6 +163,10 @@ def python_too_deep(source: str) -> tuple[int, int, str] | None:
     Cheap for ordinary files (a bracket count and the longest line); files that might be deep are
     parsed by CPython first: what CPython rejects is reported with its message, and an accepted
     file whose expressions nest deeper than MAX_DEPTH is refused as over the limit."""
+    nul = source.find("\x00")
+    if nul >= 0:  # CPython refuses these files; libcst parses them and its checks then crash
+        line = source.count("\n", 0, nul) + 1
+        return (line, nul - (source.rfind("\n", 0, nul) + 1) + 1, "source code cannot contain NUL bytes")
     if not _might_be_deep(source):
         return None
     try:
