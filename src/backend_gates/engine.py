@@ -178,6 +178,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             return
         files.append(SourceFile(abs_path, key, kind))
 
+    paths = list(paths)
+    given_dirs_only = all(Path(p if Path(p).is_absolute() else Path.cwd() / p).is_dir() for p in paths)
     for given in paths:
         path = Path(given)
         if not path.is_absolute():
@@ -227,8 +229,26 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
+    if given_dirs_only:
+        _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)
     return files, errors
+
+
+def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, bool], None], seen: set[str]) -> None:
+    """`openapi.spec` names the spec even when `paths` does not reach it (paths = ["app"], spec at
+    the root): the static spec checks and drift need it."""
+    for entry in config["openapi.spec"]:
+        text = str(entry)[2:] if str(entry).startswith("./") else str(entry)
+        candidates = sorted(root.glob(text)) if any(ch in text for ch in "*?[") else [root / text]
+        for path in candidates:
+            try:
+                resolved = path.resolve()
+                key = resolved.relative_to(root).as_posix()
+            except (OSError, ValueError):
+                continue  # outside the project: never read
+            if key not in seen and resolved.is_file():
+                add(str(resolved), key, False)
 
 
 # ----------------------------------------------------------------------------- check selection
@@ -469,7 +489,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
     except (SyntaxError, LookupError) as exc:  # a Python coding cookie naming an unknown codec
         return digest, _unreadable(sf, f"cannot decode: {exc}")
-    module = _modules().get(sf.kind)
+    module = _modules((sf.kind,)).get(sf.kind)
     try:
         with time_budget():
             result = module.analyze(sf.key, sf.abs, source, checks, config)
@@ -503,13 +523,15 @@ def _unreadable(sf: SourceFile, why: str) -> FileResult:
     return result
 
 
-def _modules() -> dict[str, Any]:
-    mods = _WORKER.get("modules")
-    if mods is None:
-        import importlib
+def _modules(kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """The reader module of each file kind, imported on first need (a one-file Python run never
+    imports sqlglot or the spec validator)."""
+    import importlib
 
-        mods = {kind: importlib.import_module(module) for kind, (module, _m) in FILE_KINDS.items()}
-        _WORKER["modules"] = mods
+    mods: dict[str, Any] = _WORKER.setdefault("modules", {})
+    for kind in FILE_KINDS if kinds is None else kinds:
+        if kind not in mods and kind in FILE_KINDS:
+            mods[kind] = importlib.import_module(FILE_KINDS[kind][0])
     return mods
 
 
@@ -538,7 +560,7 @@ def analyze_files(
 ) -> list[tuple[str, FileResult]]:
     _WORKER["config"] = config
     _WORKER["checks"] = checks
-    _modules()
+    _modules({f.kind for f in files})  # before the pool forks
     total = len(files)
     if total == 0:
         return []
@@ -732,7 +754,7 @@ def check(
         project_rules.append(cls.info())
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        if not getattr(cls, "cacheable", True):
+        if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
             uncached.add(cls.code)
         outcome = replay.get(cls.code) if cls.code not in uncached else None
         if outcome is None:
@@ -754,6 +776,7 @@ def check(
     findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
 
     rules = file_rules + project_rules + _tool_rules()
+    findings = _shipped_migrations_as_info(findings, project)
     findings = apply_overrides(findings, config)
     findings = apply_suppressions(findings, results, config, project)
     from .baseline import narrow  # baseline + --diff
@@ -781,6 +804,20 @@ def check(
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
+
+
+def _shipped_migrations_as_info(findings: list[Finding], project: Project) -> list[Finding]:
+    """History a change cannot edit is not a failure: other rules' findings in shipped migrations are info."""
+    from .checks.project.db_history import shipped_as_info
+
+    return shipped_as_info(findings, project)
+
+
+def _git_base(config: Config) -> str:
+    """The change's git base (`--diff REF` / `new-code`), which some project checks read."""
+    from .checks.project.db_history import base_ref
+
+    return base_ref(config)
 
 
 def _semgrep_step(
