@@ -298,6 +298,11 @@ def _configure_docs(p: argparse.ArgumentParser) -> None:
 def run_docs(args: argparse.Namespace) -> int:
     from .docgen import write_docs
 
+    if not Path("docs").is_dir() and not Path(args.output).is_dir():
+        raise UsageError(
+            "`docs` regenerates the rule reference inside a backend-gates checkout (docs/checks); "
+            "run it from the repository root, or read a rule's documentation with `backend-gates explain RULE`"
+        )
     stale = write_docs(Path(args.output), check_only=args.check)
     if args.check and stale:
         sys.stderr.write("out of date: " + ", ".join(stale) + "\nrun `backend-gates docs` to regenerate\n")

@@ -74,8 +74,16 @@ def redact_text(text: str) -> str:
     text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     text = KV_ANY.sub(_mask_kv, text)
+    text = SPEC_EXAMPLE.sub(lambda m: m.group("head") + m.group("q") + mask(m.group("value")) + m.group("q"), text)
     text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
+
+
+# a secret-named property's example/default in a spec: `token: {type: string, example: "x"}`
+SPEC_EXAMPLE = re.compile(
+    r"(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
+    r"(?P<q>['\"]?)(?P<value>[^,}'\"\n\\]{3,}?)(?P=q)(?=\s*[,}])"
+)
 
 
 def _mask_kv(match: re.Match[str]) -> str:
