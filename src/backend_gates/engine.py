@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
-import json
 import logging
 import os
 import time
@@ -20,6 +19,7 @@ from typing import Any, Callable, Iterable
 from . import __version__
 from .config import Config
 from .errors import ConfigError, UsageError
+from . import cache_guard
 from .redact import redact_data
 from .sources.limits import LimitExceeded, decode_source, read_bounded, special_reason, time_budget
 from .gates import GATES, GATES_BY_ID
@@ -66,19 +66,6 @@ def _openapi_matcher(key: str, config: Config) -> bool:
 
 def _depends_of(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return [dep for fact in facts.get("openapi", ()) for dep in fact.get("depends", ())]
-
-
-def _stale_depends(hit: dict[str, Any]) -> bool:
-    """A cached result that read other files (spec $refs) is stale when one of them changed."""
-    for dep in hit.get("deps", ()):
-        try:
-            with open(dep["path"], "rb") as handle:
-                digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
-        except OSError:
-            digest = ""
-        if digest != dep.get("digest"):
-            return True
-    return False
 
 
 def kind_of(key: str, config: Config) -> str | None:
@@ -399,19 +386,16 @@ class Cache:
             self._load()
 
     def _load(self) -> None:
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+        data = cache_guard.load(self.path, self.key, self.FORMAT)  # verified, or None: rebuild
+        if data is None:
             return
-        if data.get("format") != self.FORMAT:
-            return
-        self.files = data.get("files", {})
-        self.meta = data.get("meta", {})
+        files, meta = data.get("files"), data.get("meta")
+        if isinstance(files, dict) and isinstance(meta, dict):
+            self.files, self.meta = files, meta
 
     def get(self, key: str, digest: str) -> dict[str, Any] | None:
         entry = self.files.get(key)
-        if entry is not None and entry.get("hash") == digest:
+        if entry is not None and cache_guard.valid_entry(entry) and entry["hash"] == digest:
             return entry
         return None
 
@@ -426,11 +410,9 @@ class Cache:
         if self._facts is None:
             self._facts = {}
             if self.enabled:
-                try:
-                    with open(self.facts_path, encoding="utf-8") as handle:
-                        self._facts = json.load(handle)
-                except (OSError, ValueError):
-                    self._facts = {}
+                stored = cache_guard.load(self.facts_path, self.key, self.FORMAT)
+                if stored is not None and all(isinstance(v, dict) for v in stored.values()):
+                    self._facts = stored
         return self._facts
 
     def save(self, keep: set[str]) -> None:
@@ -452,14 +434,9 @@ class Cache:
                 facts = self.all_facts()
                 for key in [k for k in facts if k not in self.files]:
                     del facts[key]
-                tmp = self.facts_path.with_suffix(f".tmp{os.getpid()}")
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    handle.write(json.dumps(facts, separators=(",", ":")))  # C encoder (json.dump is not)
-                os.replace(tmp, self.facts_path)
-            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps({"format": self.FORMAT, "meta": self.meta, "files": self.files}, separators=(",", ":")))
-            os.replace(tmp, self.path)
+                cache_guard.dump(self.facts_path, self.key, self.FORMAT, facts)
+            cache_guard.dump(self.path, self.key, self.FORMAT, {"meta": self.meta, "files": self.files})
+            cache_guard.sweep_temporaries(self.dir)
             for pattern in ("cache-*.json", "facts-*.json"):
                 others = sorted(self.dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
                 for old in others[4:]:
@@ -686,10 +663,17 @@ def check(
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         digests[sf.key] = digest
         hit = cache.get(sf.key, digest)
-        if hit is not None and _stale_depends(hit):
+        if hit is not None and cache_guard.stale_depends(hit, config.root):
             hit = None
+        result = None
         if hit is not None:
-            result = FileResult.from_dict({**hit["result"], "facts": {}})
+            try:
+                result = FileResult.from_dict({**hit["result"], "facts": {}})
+            except (KeyError, TypeError, ValueError, AttributeError):  # doubt: analyse again
+                result = None
+            if result is not None and result.path != sf.key:
+                result = None
+        if result is not None and hit is not None:
             fact_kinds.update(hit.get("fact_kinds", ()))
             results[sf.key] = result
         else:
@@ -708,7 +692,7 @@ def check(
             result.facts = redact_data(result.facts)  # facts reach the cache on disk: no raw secrets
             results[result.path] = result
             fact_kinds.update(k for k, v in result.facts.items() if v)
-            if digest:
+            if digest and not cache_guard.transient(result.errors):  # never replay a transient failure
                 cache.put(result.path, digest, result)
     file_rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
     fresh = {r.path for r in results.values() if r.facts}
@@ -886,6 +870,18 @@ def _finalize_project(project: Project, findings: list[Finding]) -> list[Finding
     return out
 
 
+def _ignores(token: str, f: Finding) -> bool:
+    """A per-file-ignores entry covers a finding with the same selectors `select`/`ignore`
+    accept: code, name, gate, checklist name, a code prefix (`BG2`) or ALL."""
+    t = token.strip()
+    up = t.upper()
+    if up in ("ALL", f.code.upper(), f.name.upper()) or (f.gate and up == f.gate.upper()):
+        return True
+    if f.gate and f.gate in GATES_BY_ID and t.lower() == GATES_BY_ID[f.gate].checklist:
+        return True
+    return len(up) >= 3 and up.startswith("BG") and f.code.upper().startswith(up)
+
+
 def apply_overrides(findings: list[Finding], config: Config) -> list[Finding]:
     per_file = config["per-file-ignores"]
     severities = {k.upper(): Severity.parse(v) for k, v in config["severity"].items()}
@@ -894,10 +890,7 @@ def apply_overrides(findings: list[Finding], config: Config) -> list[Finding]:
         if per_file:
             drop = False
             for pattern, tokens in per_file.items():
-                if matches_any(f.location.path, [pattern]) and any(
-                    t.upper() in (f.code.upper(), f.name.upper(), (f.gate or "").upper()) or t.upper() == "ALL"
-                    for t in tokens
-                ):
+                if matches_any(f.location.path, [pattern]) and any(_ignores(t, f) for t in tokens):
                     drop = True
                     break
             if drop:

@@ -299,3 +299,17 @@ def test_nul_byte_in_python_is_one_finding_not_an_internal_error(project: Path) 
     assert codes_by_path(report)["app/nul.py"] == {"BG001"}
     assert not [e for e in report["errors"] if e["kind"] == "internal"]
     assert code == 1
+
+
+@pytest.mark.parametrize("token", ["BG4", "anti-patterns", "AP-ERROR-HANDLING", "bare-except", "BG401", "ALL"])
+def test_per_file_ignores_apply_prefixes_and_checklist_names(tmp_path: Path, token: str) -> None:
+    """`per-file-ignores` accepted code prefixes and checklist names but never applied them."""
+    write_tree(tmp_path, {
+        "pyproject.toml": f'[tool.backend-gates]\n[tool.backend-gates.per-file-ignores]\n"legacy/*" = ["{token}"]\n',
+        "legacy/old.py": BAD_EXCEPT,
+        "app/new.py": BAD_EXCEPT,
+    })
+    code, report, _ = check_json(tmp_path)
+    found = codes_by_path(report)
+    assert "legacy/old.py" not in found
+    assert "BG401" in found["app/new.py"]
