@@ -28,6 +28,7 @@ FILE_SECONDS = float(os.environ.get("BACKEND_GATES_FILE_SECONDS", 60))
 MAX_DEPTH = 200  # AST nesting; CPython itself refuses more than 200 nested brackets
 _DEEP_BRACKETS = 100
 _LONG_LINE = 2_000
+_LONG_SPAN = 20_000  # characters inside one pair of brackets
 
 
 class LimitExceeded(Exception):
@@ -141,20 +142,36 @@ _BRACKETS = re.compile(r"[()\[\]{}]")
 _DELTA = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
 
-def _bracket_depth(source: str) -> int:
-    """An estimate of bracket nesting (brackets in strings and comments count too)."""
-    brackets = _BRACKETS.findall(source)
-    if not brackets:
-        return 0
-    return max(accumulate(map(_DELTA.__getitem__, brackets)))
+def _bracket_shape(source: str) -> tuple[int, int]:
+    """(deepest bracket nesting, longest bracketed span in characters); brackets in strings and
+    comments count too, which only makes the estimate cautious."""
+    depth = deepest = longest = 0
+    opened: list[int] = []
+    for match in _BRACKETS.finditer(source):
+        if _DELTA[match.group()] > 0:
+            opened.append(match.start())
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif opened:
+            span = match.start() - opened.pop()
+            if span > longest:
+                longest = span
+            depth -= 1
+    return deepest, longest
 
 
 def _might_be_deep(source: str) -> bool:
-    if "\n" in source:
-        longest = max(map(len, source.split("\n")))
-    else:
-        longest = len(source)
-    return longest > _LONG_LINE or _bracket_depth(source) > _DEEP_BRACKETS
+    """Could this file nest deeper than libcst handles well? One long line, deep brackets, a long
+    bracketed expression (a multi-line chain) or many backslash continuations."""
+    longest_line = max(map(len, source.split("\n"))) if "\n" in source else len(source)
+    if longest_line > _LONG_LINE or source.count("\\\n") > 400:
+        return True
+    if len(source) <= _LONG_SPAN:  # no span can be that long: the C-speed depth estimate suffices
+        brackets = _BRACKETS.findall(source)
+        return bool(brackets) and max(accumulate(map(_DELTA.__getitem__, brackets))) > _DEEP_BRACKETS
+    deepest, span = _bracket_shape(source)
+    return deepest > _DEEP_BRACKETS or span > _LONG_SPAN
 
 
 def python_too_deep(source: str) -> tuple[int, int, str] | None:
