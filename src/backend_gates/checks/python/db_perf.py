@@ -438,7 +438,7 @@ def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
         node, path = stack.pop()
         if node is target:
             return path
-        for child in node.children:
+        for child in _fast_children(node):
             stack.append((child, [*path, child]))
     return []
 
@@ -475,7 +475,7 @@ def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
             continue
         if isinstance(node, cst.Call):
             yield node
-        stack.extend(reversed(node.children))  # source order
+        stack.extend(reversed(_fast_children(node)))  # source order
 
 
 _DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
@@ -575,8 +575,7 @@ class LoopRowAccess(FactCollector):
                 if attr in seen or id(node) in writes:
                     continue
                 seen.add(attr)
-                rng = self.ctx.position(node)
-                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": rng.start.line if rng else 1})
+                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": self.ctx.line(node)})
 
 
 _WRITES = frozenset({"add", "remove", "set", "clear", "create", "update", "delete"})
