@@ -18,7 +18,8 @@ def render(report: Report, *, show_source: bool = True, show_gates: bool = True)
     for f in report.active_findings:
         loc = f.location
         gate = f" [{f.gate}]" if f.gate else ""
-        out.append(f"{one_line(loc.path)}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate} {one_line(f.message)}")
+        old = " (existing)" if f.extra.get("existing") else ""
+        out.append(f"{one_line(loc.path)}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate}{old} {one_line(f.message)}")
         if show_source and f.evidence:
             out.append(f"    | {one_line(f.evidence.strip())}")
         if f.fix:
@@ -39,6 +40,10 @@ def render(report: Report, *, show_source: bool = True, show_gates: bool = True)
     suppressed = len(report.findings) - len(report.active_findings)
     failing = len(report.failing_findings)
     tail = f"{len(report.active_findings)} finding(s), {failing} at or above '{report.fail_on.value}'"
+    existing = len(report.existing_findings)
+    if existing:
+        base = (report.extra.get("new_code") or {}).get("ref", "the base")
+        tail += f" ({existing} existing: on code unchanged since {base}, not failing)"
     if suppressed:
         tail += f", {suppressed} suppressed"
     tail += f" in {report.files} file(s)"
