@@ -171,10 +171,6 @@ def write_file(path: Any, text: str) -> None:
     Path(path).write_text(redact_text(text), encoding="utf-8", errors="backslashreplace")
 
 
-def is_secret_name(name: str) -> bool:
-    return SECRET_NAME.search(name) is not None
-
-
 _URL_QUERY_VALUE = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
 
 
