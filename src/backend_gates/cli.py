@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stream.reconfigure(errors="backslashreplace")
                 except (ValueError, OSError):
                     pass
-        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
     try:
         return _main(raw_argv)
     except BrokenPipeError:

@@ -9,7 +9,6 @@ import json
 import random
 import socket
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +134,7 @@ def test_remote_refs_reach_no_listener(harness: Harness) -> None:
     port = sock.getsockname()[1]
     try:
         rng = random.Random(7)
-        for i in range(20):
+        for _i in range(20):
             ref = rng.choice([f"http://127.0.0.1:{port}/s.yaml#/A", f"https://127.0.0.1:{port}/s.json", f"//127.0.0.1:{port}/x", f"file://127.0.0.1:{port}/x"])
             text = f"openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '{ref}'}}\n"
             _assert_no_crash(harness, "openapi.yaml", text.encode())

@@ -175,7 +175,7 @@ def _offline_registry() -> Any:
     from referencing.exceptions import NoSuchResource
 
     def refuse(uri: str) -> Any:
-        raise NoSuchResource(ref=uri)
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
     return referencing.Registry(retrieve=refuse)  # type: ignore[call-arg]
 
