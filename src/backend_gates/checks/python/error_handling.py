@@ -178,6 +178,7 @@ _PARSE_CALLS = frozenset(
         "parse_obj", "model_validate", "model_validate_json", "validate", "full_clean", "clean", "from_global_id",
         "to_python", "import_string", "import_module", "ip_address", "ip_network", "urlparse", "urlsplit",
         "Version", "parse_version", "getaddrinfo", "convert", "coerce", "deserialize", "unpack", "loads_json",
+        "unserialize", "unsign", "unsign_object", "loads_unsafe", "unpickle", "verify", "get_object",
     }
 )
 

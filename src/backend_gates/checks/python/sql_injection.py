@@ -24,6 +24,25 @@ _HELPER_NAME = re.compile(
 _COMPILED = re.compile(r"\.as_sql\(|get_compiler\(|\.compile\(|sql_with_params\(|\.query\b")
 
 
+_VALUE_POSITION = re.compile(
+    r"""'[^']*bg_dyn_\d+[^']*'|"""
+    r"""(?:=|<|>|\bLIKE|\bILIKE|\bBETWEEN|\bAND|\bLIMIT|\bOFFSET|\bIN\s*\(|\bVALUES\s*\(|\bSET\s+\w+\s*=)\s*\(?\s*bg_dyn_\d+""",
+    re.I,
+)
+
+
+_INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
+_RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
+_MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
+
+
+def _in_value_position(text: str) -> bool:
+    """Some dynamic part stands where a value goes (`= {x}`, `'{x}'`, `IN ({x})`, `LIKE '%{x}%'`):
+    the classic injection. A dynamic identifier or clause alone (`FROM {table}`, `USE {db}`) is
+    usually an internal name: still reported, with medium confidence."""
+    return bool(_VALUE_POSITION.search(text))
+
+
 def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
     """Functions and methods of this module that pass one of their parameters straight to a SQL
     sink: name -> (positional index as called, parameter name, inner sink name)."""
@@ -81,6 +100,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     (`quote_name`, `sql.Identifier`) and placeholder lists (`", ".join(["%s"] * n)`) are
     considered safe; a dynamic table or column name validated against an allow-list elsewhere is
     still reported (suppress it with the reason).
+    Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
+    `'{name}'`, `IN ({ids})`, `LIMIT {n}`), medium (warning) when only identifiers or clauses are
+    dynamic (`FROM {table}`, `USE {database}`: usually internal names, still worth quoting) or the
+    values come from the object's own configuration (`self.configuration["db"]`), low (info) for
+    identifiers read from configuration or catalog rows (`row["table_name"]`) and in migrations.
     One level of project helper is followed: a function or method of the same module that passes
     a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
     confidence); a helper of another module is recognised by its name (`run_query`, `execute_sql`,
@@ -214,6 +238,15 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue  # by name only: a whole statement, not a fragment
             if self.compiled_by_django(template, assignments, node, sink):
                 continue
+            internal = all(_INTERNAL.match(p) or _RECORD_FIELD.match(p) for p in template.dynamic)
+            if confidence == "high" and not _in_value_position(template.text):
+                # identifiers and clauses (`FROM {table}`): usually internal names; read from the
+                # object's configuration or from rows of the catalog they are not user input
+                confidence = "low" if internal else "medium"
+            elif confidence == "high" and all(_INTERNAL.match(p) for p in template.dynamic):
+                confidence = "medium"  # values from the object's own configuration (`cls._threshold`)
+            if _MIGRATION_PATH.search(self.ctx.path):
+                confidence = "low"  # a migration: identifiers from the models, history once shipped
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
             self.report(
