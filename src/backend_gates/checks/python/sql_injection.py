@@ -32,6 +32,7 @@ _VALUE_POSITION = re.compile(
 
 
 _INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
+_REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
 _RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
 _MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
 
@@ -101,10 +102,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     considered safe; a dynamic table or column name validated against an allow-list elsewhere is
     still reported (suppress it with the reason).
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
-    `'{name}'`, `IN ({ids})`, `LIMIT {n}`), medium (warning) when only identifiers or clauses are
-    dynamic (`FROM {table}`, `USE {database}`: usually internal names, still worth quoting) or the
-    values come from the object's own configuration (`self.configuration["db"]`), low (info) for
-    identifiers read from configuration or catalog rows (`row["table_name"]`) and in migrations.
+    `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
+    dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
+    Not reported: identifiers read from catalog rows or loops (`row["table_name"]`), values from
+    the object's own configuration (`self.configuration["db"]`, `cls._threshold`, UPPER_CASE
+    constants) and migrations (names come from the models; shipped history).
     One level of project helper is followed: a function or method of the same module that passes
     a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
     confidence); a helper of another module is recognised by its name (`run_query`, `execute_sql`,
@@ -238,15 +240,14 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue  # by name only: a whole statement, not a fragment
             if self.compiled_by_django(template, assignments, node, sink):
                 continue
-            internal = all(_INTERNAL.match(p) or _RECORD_FIELD.match(p) for p in template.dynamic)
-            if confidence == "high" and not _in_value_position(template.text):
-                # identifiers and clauses (`FROM {table}`): usually internal names; read from the
-                # object's configuration or from rows of the catalog they are not user input
-                confidence = "low" if internal else "medium"
-            elif confidence == "high" and all(_INTERNAL.match(p) for p in template.dynamic):
-                confidence = "medium"  # values from the object's own configuration (`cls._threshold`)
-            if _MIGRATION_PATH.search(self.ctx.path):
-                confidence = "low"  # a migration: identifiers from the models, history once shipped
+            if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
+                continue  # migrations and the object's own configuration (`cls._threshold`) are not input
+            if not _in_value_position(template.text):
+                # only identifiers or clauses are dynamic (`FROM {table}`): reported when they come
+                # from the function's parameters or the request, not from catalog rows or loops
+                if not self.from_input(template.dynamic):
+                    continue
+                confidence = "medium"
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
             self.report(
@@ -259,6 +260,18 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
             )
             return
+
+    def from_input(self, dynamic: tuple[str, ...] | list[str]) -> bool:
+        """Some dynamic part is a parameter of the enclosing function or request data."""
+        params: set[str] = set()
+        if self.functions:
+            fn = self.functions[-1]
+            params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)} - {"self", "cls"}
+        for part in dynamic:
+            head = re.split(r"[.\[( ]", part.strip(), maxsplit=1)[0]
+            if head in params or _REQUEST.search(part):
+                return True
+        return False
 
     def compiled_by_django(
         self, template: sqlsinks.Template, assignments: sqlsinks.Assignments, node: cst.Call, sink: sqlsinks.SinkInfo
