@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fail the session (non-zero exit) when a gate fails",
     )
-    group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
+    group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json; - for stdout)")
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
     group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
