@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from .sources.context import SuppressionComment
+from .model import SuppressionComment
 
 MARKER = "backend-gates:"
 _RE = re.compile(
