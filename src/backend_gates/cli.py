@@ -72,14 +72,23 @@ def run_check(args: argparse.Namespace) -> int:
     _note_baseline(report)
     text = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=args.quiet)
     if args.output:
+        from .redact import write_file
+
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_file(args.output, text)
     else:
         sys.stdout.write(text)
     if args.report:
         write_report(report, Path(args.report))
     if args.exit_zero:
         return EXIT_OK
+    internal = [e for e in report.errors if e.kind == "internal"]
+    if internal:  # a check of ours failed: the verdict is incomplete, never a clean run
+        sys.stderr.write(
+            f"backend-gates: the run is incomplete: {len(internal)} internal error(s), e.g. "
+            f"{internal[0].path or '(project)'}: {internal[0].message}; exit 2 (--exit-zero to accept)\n"
+        )
+        return EXIT_USAGE
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
 
 
@@ -235,6 +244,11 @@ def _configure_docs(p: argparse.ArgumentParser) -> None:
 def run_docs(args: argparse.Namespace) -> int:
     from .docgen import write_docs
 
+    if not Path("docs").is_dir() and not Path(args.output).is_dir():
+        raise UsageError(
+            "`docs` regenerates the rule reference inside a backend-gates checkout (docs/checks); "
+            "run it from the repository root, or read a rule's documentation with `backend-gates explain RULE`"
+        )
     stale = write_docs(Path(args.output), check_only=args.check)
     if args.check and stale:
         sys.stderr.write("out of date: " + ", ".join(stale) + "\nrun `backend-gates docs` to regenerate\n")
@@ -267,20 +281,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command. Everything it prints goes through the redacting streams (the language
+    server speaks JSON-RPC on stdout and redacts its messages itself)."""
+    from .redact import RedactingStream
+
+    streams = sys.stdout, sys.stderr
+    raw_argv = list(sys.argv[1:] if argv is None else argv)
+    if "lsp" not in raw_argv[:1]:
+        for stream in streams:  # file names that are not UTF-8 print as \udcXX escapes, never crash
+            if hasattr(stream, "reconfigure"):
+                try:
+                    stream.reconfigure(errors="backslashreplace")
+                except (ValueError, OSError):
+                    pass
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        return _main(raw_argv)
+    except BrokenPipeError:
+        return _closed_pipe()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            _closed_pipe()
+        except (OSError, ValueError):
+            pass
+        sys.stdout, sys.stderr = streams
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`backend-gates config | head -1`): stop quietly, as `cat` does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
+def _main(argv: list[str]) -> int:
     if not argv or argv[0] not in {c.name for c in BUILTIN}:
         load_features()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.verbose:
-        import logging
-
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    _configure_logging(args.verbose)
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
+    run = REGISTRY[args.command].run
     try:
-        return REGISTRY[args.command].run(args)
+        return run(args)
+    except BrokenPipeError:
+        raise
     except ConfigError as exc:
         sys.stderr.write(f"backend-gates: config error: {exc}\n")
         return EXIT_USAGE
@@ -289,12 +342,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # the file system said no: one line naming the file, no traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"backend-gates: error: {where}{exc.strerror or exc}\n")
+        return EXIT_USAGE
     except Exception as exc:  # a bug of ours: say so, exit 2 (never 1, which means findings)
         import traceback
 
-        traceback.print_exc()
-        sys.stderr.write(f"backend-gates: internal error: {type(exc).__name__}: {exc}\n")
+        if args.verbose:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"backend-gates: internal error: {type(exc).__name__}: {exc} (rerun with -v for the traceback, and please report it)\n"
+        )
         return EXIT_USAGE
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Diagnostics (ours and libraries') reach stderr only with -v; otherwise nothing is logged
+    there, not even a library's warnings (sqlglot's echo raw SQL)."""
+    import logging
+
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        return
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
+    for name in ("sqlglot", "openapi_spec_validator", "openapi_core", "jsonschema", "alembic", "urllib3"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -446,7 +446,7 @@ def find_project_root(start: Path) -> tuple[Path, Path | None]:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                text = candidate.read_text(encoding="utf-8")
+                text = candidate.read_bytes().decode("utf-8", errors="replace")
             except OSError:
                 text = ""
             if "[tool.backend-gates" in text or '"backend-gates"' in text:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import time
@@ -19,7 +18,10 @@ from typing import Any, Callable, Iterable
 
 from .version import __version__
 from .config import Config
+from . import cache_guard
 from .errors import UsageError
+from .redact import redact_data
+from .sources.limits import LimitExceeded, decode_source, read_bounded, special_reason, time_budget
 from .evidence import Evidence, EvidenceBuilder, Sources
 from .model import Finding, GateNote, Location, Report, RuleInfo, Severity, ToolError
 from .pipeline import finalize, finish, now
@@ -56,19 +58,6 @@ def _openapi_matcher(key: str, config: Config) -> bool:
 
 def _depends_of(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return [dep for fact in facts.get("openapi", ()) for dep in fact.get("depends", ())]
-
-
-def _stale_depends(hit: dict[str, Any]) -> bool:
-    """A cached result that read other files (spec $refs) is stale when one of them changed."""
-    for dep in hit.get("deps", ()):
-        try:
-            with open(dep["path"], "rb") as handle:
-                digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
-        except OSError:
-            digest = ""
-        if digest != dep.get("digest"):
-            return True
-    return False
 
 
 def kind_of(key: str, config: Config) -> str | None:
@@ -114,6 +103,22 @@ class _Ignore:
         return False
 
 
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable_key(key: str) -> str:
+    """A file name as text every output can carry: undecodable bytes as \\xNN, control
+    characters as escapes; the file itself is still read by its real path."""
+    raw = key.encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFile], list[ToolError]]:
     """Files to check under `paths`: known kinds, minus `exclude` and .gitignore'd ones.
 
@@ -144,6 +149,12 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 errors.append(ToolError(key, "not a file backend-gates reads (skipped)", "discover"))
             return
         seen.add(key)
+        if not key.isprintable() or _has_surrogates(key):  # non-UTF-8 or control bytes in a name: shown escaped
+            key = _printable_key(key)
+        unsafe = special_reason(abs_path, None if explicit else root)
+        if unsafe is not None:  # FIFOs, devices, sockets, symlinks out of the project: never read
+            errors.append(ToolError(key, unsafe, "discover"))
+            return
         files.append(SourceFile(abs_path, key, kind))
 
     paths = list(paths)
@@ -154,10 +165,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             path = Path.cwd() / path
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
-        path = path.resolve()
-        if path.is_file():
-            add(str(path), key_of(path), explicit=True)
+        if not path.is_dir():  # a named file (or FIFO/device: refused in add, never opened)
+            add(str(path), key_of(path.parent.resolve() / path.name), explicit=True)
             continue
+        path = path.resolve()
         ignore = _Ignore()
         if use_git:
             # .gitignore files between the root and the starting directory apply too
@@ -253,19 +264,16 @@ class Cache:
             self._load()
 
     def _load(self) -> None:
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+        data = cache_guard.load(self.path, self.key, self.FORMAT)  # verified, or None: rebuild
+        if data is None:
             return
-        if data.get("format") != self.FORMAT:
-            return
-        self.files = data.get("files", {})
-        self.meta = data.get("meta", {})
+        files, meta = data.get("files"), data.get("meta")
+        if isinstance(files, dict) and isinstance(meta, dict):
+            self.files, self.meta = files, meta
 
     def get(self, key: str, digest: str) -> dict[str, Any] | None:
         entry = self.files.get(key)
-        if entry is not None and entry.get("hash") == digest:
+        if entry is not None and cache_guard.valid_entry(entry) and entry["hash"] == digest:
             return entry
         return None
 
@@ -280,11 +288,9 @@ class Cache:
         if self._facts is None:
             self._facts = {}
             if self.enabled:
-                try:
-                    with open(self.facts_path, encoding="utf-8") as handle:
-                        self._facts = json.load(handle)
-                except (OSError, ValueError):
-                    self._facts = {}
+                stored = cache_guard.load(self.facts_path, self.key, self.FORMAT)
+                if stored is not None and all(isinstance(v, dict) for v in stored.values()):
+                    self._facts = stored
         return self._facts
 
     def save(self, keep: set[str]) -> None:
@@ -306,14 +312,9 @@ class Cache:
                 facts = self.all_facts()
                 for key in [k for k in facts if k not in self.files]:
                     del facts[key]
-                tmp = self.facts_path.with_suffix(f".tmp{os.getpid()}")
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    handle.write(json.dumps(facts, separators=(",", ":")))  # C encoder (json.dump is not)
-                os.replace(tmp, self.facts_path)
-            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps({"format": self.FORMAT, "meta": self.meta, "files": self.files}, separators=(",", ":")))
-            os.replace(tmp, self.path)
+                cache_guard.dump(self.facts_path, self.key, self.FORMAT, facts)
+            cache_guard.dump(self.path, self.key, self.FORMAT, {"meta": self.meta, "files": self.files})
+            cache_guard.sweep_temporaries(self.dir)
             for pattern in ("cache-*.json", "facts-*.json"):
                 others = sorted(self.dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
                 for old in others[4:]:
@@ -331,18 +332,24 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
     config: Config = _WORKER["config"]
     checks = _WORKER["checks"].get(sf.kind, [])
     try:
-        with open(sf.abs, "rb") as handle:
-            raw = handle.read()
+        raw = read_bounded(sf.abs)
+    except LimitExceeded as exc:
+        return "", _unreadable(sf, str(exc))
     except OSError as exc:
         return "", _unreadable(sf, f"cannot read: {exc.strerror}")
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     try:
-        source = raw.decode("utf-8")
+        source = decode_source(raw, sf.kind)
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except (SyntaxError, LookupError) as exc:  # a Python coding cookie naming an unknown codec
+        return digest, _unreadable(sf, f"cannot decode: {exc}")
     module = _modules((sf.kind,))[sf.kind]
     try:
-        result = module.analyze(sf.key, sf.abs, source, checks, config)
+        with time_budget():
+            result = module.analyze(sf.key, sf.abs, source, checks, config)
+    except LimitExceeded as exc:  # over the time budget: one finding naming it; the run goes on
+        return digest, _unreadable(sf, str(exc))
     except Exception as exc:  # a bug of ours must not lose the other files
         log.debug("internal error on %s", sf.key, exc_info=True)
         result = FileResult(path=sf.key, kind=sf.kind, lines=source.count("\n") + 1, parsed=False)
@@ -417,12 +424,34 @@ def analyze_files(
     per_chunk = max(1, min(32, total // (jobs * 8) or 1))
     chunks = [ordered[i : i + per_chunk] for i in range(0, total, per_chunk)]
     results: list[tuple[str, FileResult]] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for chunk_result in pool.map(_analyze_chunk, chunks):
-            results.extend(chunk_result)
-            if progress:
-                progress(len(results), total)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for chunk_result in pool.map(_analyze_chunk, chunks):
+                results.extend(chunk_result)
+                if progress:
+                    progress(len(results), total)
+    except BrokenProcessPool:  # a worker died (out of memory, a native crash): isolate the file
+        done = {r.path for _d, r in results}
+        for sf in ordered:
+            if sf.key not in done:
+                results.append(_analyze_isolated(sf, context))
+                if progress:
+                    progress(len(results), total)
     return results
+
+
+def _analyze_isolated(sf: SourceFile, context: Any) -> tuple[str, FileResult]:
+    """One file in its own process, after a worker died: a crash costs this file only."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_analyze_file, sf).result()
+    except BrokenProcessPool:
+        return "", _unreadable(sf, "the analysis process died on this file (out of memory or a parser crash); the other files were checked")
 
 
 def _size(path: str) -> int:
@@ -642,10 +671,16 @@ class Run:
                 fact_kinds.update(k for k, v in seen[1].facts.items() if v)
                 continue
             hit = cache.get(sf.key, digest)
-            if hit is not None and _stale_depends(hit):
+            if hit is not None and cache_guard.stale_depends(hit, self.config.root):
                 hit = None
+            replayed = None
             if hit is not None:
-                results[sf.key] = FileResult.from_dict({**hit["result"], "facts": {}})
+                try:
+                    replayed = FileResult.from_dict({**hit["result"], "facts": {}})
+                except (KeyError, TypeError, ValueError, AttributeError):  # doubt: analyse again
+                    replayed = None
+            if replayed is not None and hit is not None and replayed.path == sf.key:
+                results[sf.key] = replayed
                 fact_kinds.update(hit.get("fact_kinds", ()))
             else:
                 misses.append(sf)
@@ -654,9 +689,10 @@ class Run:
             cache.meta["rules"] = [cls.info().to_dict() for kind in FILE_KINDS for cls, _o in checks[kind] if cls.code]
             cache.dirty = True
             for digest, result in analyze_files(misses, self.config, checks, self.jobs, self.progress):
+                result.facts = redact_data(result.facts)  # facts reach the cache on disk: no raw secrets
                 results[result.path] = result
                 fact_kinds.update(k for k, v in result.facts.items() if v)
-                if digest:
+                if digest and not cache_guard.transient(result.errors):  # never replay a transient failure
                     cache.put(result.path, digest, result)
                     self._memo[result.path] = (digest, result)
         rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]

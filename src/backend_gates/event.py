@@ -103,7 +103,9 @@ def write_event(report: Report, path: Path) -> dict[str, Any]:
 
     event = to_event(report)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(event, indent=2, default=str) + "\n", encoding="utf-8")
+    from .redact import write_file
+
+    write_file(path, json.dumps(event, indent=2, default=str) + "\n")
     return event
 
 

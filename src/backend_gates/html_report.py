@@ -583,7 +583,9 @@ def render_html(event: dict[str, Any]) -> str:
 
 def write_html(event: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(event), encoding="utf-8")
+    from .redact import write_file
+
+    write_file(path, render_html(event))
 
 
 def load_event(path: Path) -> dict[str, Any]:

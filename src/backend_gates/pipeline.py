@@ -157,11 +157,24 @@ def apply_overrides(findings: list[Finding], config: Config) -> list[Finding]:
 
 
 def _ignored_here(f: Finding, per_file: dict[str, list[str]]) -> bool:
-    names = (f.code.upper(), f.name.upper(), (f.gate or "").upper())
     for pattern, tokens in per_file.items():
-        if matches_any(f.location.path, [pattern]) and any(t.upper() in names or t.upper() == "ALL" for t in tokens):
+        if matches_any(f.location.path, [pattern]) and any(_ignores(t, f) for t in tokens):
             return True
     return False
+
+
+def _ignores(token: str, f: Finding) -> bool:
+    """A per-file-ignores entry covers a finding with the same selectors `select`/`ignore`
+    accept: code, name, gate, checklist name, a code prefix (`BG2`) or ALL."""
+    from .gates import GATES_BY_ID
+
+    t = token.strip()
+    up = t.upper()
+    if up in ("ALL", f.code.upper(), f.name.upper()) or (f.gate and up == f.gate.upper()):
+        return True
+    if f.gate and f.gate in GATES_BY_ID and t.lower() == GATES_BY_ID[f.gate].checklist:
+        return True
+    return len(up) >= 3 and up.startswith("BG") and f.code.upper().startswith(up)
 
 
 def apply_suppressions(

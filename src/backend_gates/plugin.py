@@ -446,7 +446,7 @@ class GatesPlugin:
         report = run.finish(*evidence, absent=absent)
         from .protocol.ready import apply as readiness
 
-        readiness(report)  # backend.api.ready: after the verdicts, from them
+        readiness(report, run.project)  # backend.api.ready: after the verdicts, from them
         return report
 
     def _fallback_report(self, reason: str) -> Any:

@@ -7,6 +7,7 @@ so no formatter can leak a value. Checks that find a secret show `mask(value)` i
 from __future__ import annotations
 
 import re
+from typing import Any
 
 SECRET_NAME = re.compile(
     r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
@@ -25,25 +26,39 @@ KEY_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sendgrid-key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b")),
 )
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)")
-DSN_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^@\s'\"/]+)(?P<at>@)")
+DSN_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^@\s'\"/\\]+)(?P<at>@)")
 # key=value connection strings (libpq "host=db password=x", ODBC "Server=db;PWD=x;")
-KV_PASSWORD = re.compile(r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)(?!['\"{%$<])([^\s;'\"]{3,})")
+KV_PASSWORD = re.compile(r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)(?!['\"{%$<])([^\s;'\"\\]{3,})")
 # name = "value" / name: "value" / name="value" (assignments, kwargs, dict entries, headers)
 NAMED_VALUE = re.compile(
     r"(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
-    r"(?P<q>['\"])(?P<value>[^'\"\n]{3,})(?P=q)"
+    r"(?P<q>['\"])(?P<value>[^'\"\n\\]{3,})(?P=q)"
 )
 # SQL that carries a password: ALTER/CREATE USER ... PASSWORD '...', IDENTIFIED BY '...'
-SQL_PASSWORD = re.compile(r"(?i)(\b(?:PASSWORD|IDENTIFIED\s+BY)\s+)(['\"])([^'\"\n]{3,})(\2)")
+SQL_PASSWORD = re.compile(r"(?i)(\b(?:PASSWORD|IDENTIFIED\s+BY)\s+)(['\"])([^'\"\n\\]{3,})(\2)")
+# unquoted key=value anywhere (command output, log lines, URLs' query strings): `password=x`
+KV_ANY = re.compile(
+    r"(?i)(?P<key>\b(?:password|passwd|pwd|pass|secret|client_secret|token|access_token|api[_-]?key|apikey)\s*=\s*)"
+    r"(?![\s'\"{%$<*=])(?P<value>[^\s;'\"&,()\[\]{}<>\\]{3,})(?P<call>\(?)"
+)
+_CODE_VALUE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$|^(?:password|passwd|pwd|pass|secret|token|none|null|true|false)$", re.I)
 BEARER = re.compile(r"(?i)(\b(?:bearer|basic|token)\s+)([A-Za-z0-9_\-\.=+/]{12,})")
 
 
 def mask(value: str) -> str:
-    """A recognisable but useless form: `AKIA…Q7`; short values become `****`."""
+    """A recognisable but useless form: `AKIA…Q7`; short values become `****`.
+
+    Safe inside rendered JSON, XML and URLs: the kept ends never cut an escape sequence or an
+    entity (`\\n`, `&amp;`, `%2F`), so masking finished output keeps it well-formed."""
     value = value.strip()
     if len(value) < 10:
         return "****"
-    return f"{value[:4]}…{value[-2:]}"
+    head = _ESCAPE_START.split(value[:4], maxsplit=1)[0]
+    tail = value[-2:] if not _ESCAPE_START.search(value[-8:]) else ""
+    return f"{head}…{tail}"
+
+
+_ESCAPE_START = re.compile(r"[\\&%;]")
 
 
 def redact_text(text: str) -> str:
@@ -58,7 +73,33 @@ def redact_text(text: str) -> str:
     text = _QUOTED.sub(_mask_connection_string, text)
     text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    text = KV_ANY.sub(_mask_kv, text)
+    text = SPEC_EXAMPLE.sub(lambda m: m.group("head") + m.group("q") + mask(m.group("value")) + m.group("q"), text)
+    text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
+
+
+# a secret-named property's example/default in a spec: `token: {type: string, example: "x"}`
+SPEC_EXAMPLE = re.compile(
+    r"(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
+    r"(?P<q>['\"]?)(?P<value>[^,}'\"\n\\]{3,}?)(?P=q)(?=\s*[,}])"
+)
+
+
+def _mask_kv(match: re.Match[str]) -> str:
+    """`password=x` outside quotes: masked unless the value is code (an attribute chain, a call,
+    the key's own name) or already masked."""
+    value = match.group("value")
+    if match.group("call") or _CODE_VALUE.match(value) or "…" in value or value.startswith("****"):
+        return match.group(0)
+    return f"{match.group('key')}{mask(value)}"
+
+
+# incoming-webhook URLs carry their credential in the path: keep scheme and host only
+WEBHOOK_URL = re.compile(
+    r"(?P<keep>https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)/|(?:[\w-]+\.)?discord(?:app)?\.com/api/webhooks/"
+    r"|[\w.-]+\.webhook\.office\.com/|outlook\.office\.com/webhook/|chat\.googleapis\.com/v1/spaces/))[^\s'\"<>]+"
+)
 
 
 _QUOTED = re.compile(r"(['\"])([^'\"\n]*?(?i:password|passwd|pwd)\s*=[^'\"\n]*)(\1)")
@@ -76,6 +117,58 @@ def _mask_named(match: re.Match[str]) -> str:
         return match.group(0)
     q = match.group("q")
     return f"{match.group('name')}{q}{mask(value)}{q}"
+
+
+class RedactingStream:
+    """The output choke point: a text stream whose every write passes through `redact_text`.
+
+    The CLI wraps stdout and stderr in it (findings, messages, evidence, captured command output,
+    library messages, tracebacks: whatever is printed). Writes are buffered up to a line end so a
+    secret split over two writes is still seen whole."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if self._pending.endswith("\n") or len(self._pending) > 1 << 20:
+            self._emit()
+        return len(text)
+
+    def _emit(self) -> None:
+        if self._pending:
+            chunk, self._pending = self._pending, ""
+            self._stream.write(redact_text(chunk))
+
+    def flush(self) -> None:
+        self._emit()
+        self._stream.flush()
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def redact_data(data: Any) -> Any:
+    """JSON-safe data (facts stored in the cache) with every string redacted."""
+    if isinstance(data, str):
+        return redact_text(data) if len(data) > 5 else data
+    if isinstance(data, list):
+        return [redact_data(v) for v in data]
+    if isinstance(data, dict):
+        return {k: redact_data(v) for k, v in data.items()}
+    return data
+
+
+def write_file(path: Any, text: str) -> None:
+    """Write an output file (report, -o, HTML) through the same redaction as the streams."""
+    from pathlib import Path
+
+    Path(path).write_text(redact_text(text), encoding="utf-8", errors="backslashreplace")
 
 
 _URL_QUERY_VALUE = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")

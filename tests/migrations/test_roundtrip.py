@@ -70,13 +70,15 @@ def test_cli_exit_codes_and_json() -> None:
     assert [s["migration"].split(" ")[0] for s in data["results"][0]["steps"] if s["status"] != "ok"] == ["0002"]
 
 
-def test_never_runs_an_env_py_that_builds_its_own_url(tmp_path: Path) -> None:
+def test_never_runs_an_env_py_that_builds_its_own_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tree = tmp_path / "proj"
     shutil.copytree(FIXTURES / "alembic_clean", tree)
     env = tree / "alembic" / "env.py"
-    env.write_text(env.read_text().replace("config.get_section(config.config_ini_section, {})", "{'sqlalchemy.url': os.environ['DATABASE_URL']}"))
-    with pytest.raises(UsageError, match="builds its own database URL"):
+    env.write_text("import os\n" + env.read_text().replace("config.get_section(config.config_ini_section, {})", "{'sqlalchemy.url': os.environ['DATABASE_URL']}"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'real.db'}")
+    with pytest.raises(UsageError, match="refused a connection"):
         alembic_roundtrip(tree / "alembic.ini")
+    assert not (tmp_path / "real.db").exists()
 
 
 def test_no_migrations_is_a_usage_error(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ notice so nothing is silently dropped.
 
 from __future__ import annotations
 
+from . import one_line
 from ..model import Report, Severity
 
 CAP_PER_LEVEL = 10
@@ -13,7 +14,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_prop(text: str) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from . import one_line
 from ..model import Finding, GateStatus, Report
 
 
 def _line(f: Finding) -> str:
     loc = f.location
-    where = f"{loc.path}:{loc.line}:{loc.column}" if loc.path else "(project)"
-    return f"{where}: {f.code} {f.severity.value} {f.message}"
+    where = f"{one_line(loc.path)}:{loc.line}:{loc.column}" if loc.path else "(project)"
+    return f"{where}: {f.code} {f.severity.value} {one_line(f.message)}"
 
 
 def _clean(text: str) -> str:
@@ -55,7 +56,7 @@ def render(report: Report) -> str:
         ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f) for f in tool))
     if report.errors:
         ET.SubElement(suite, "system-err").text = _clean(
-            "\n".join(f"{e.path}: {e.message}" if e.path else e.message for e in report.errors)
+            "\n".join(f"{one_line(e.path)}: {one_line(e.message)}" if e.path else one_line(e.message) for e in report.errors)
         )
     suite.set("tests", str(len(report.gates) + 1))
     suite.set("failures", str(failures))

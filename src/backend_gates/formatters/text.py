@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import GateStatus, Report
+from . import one_line
 
 _MARK = {
     GateStatus.PASSED: "passed",
@@ -18,15 +19,15 @@ def render(report: Report, *, show_source: bool = True, show_gates: bool = True)
         loc = f.location
         gate = f" [{f.gate}]" if f.gate else ""
         old = " (existing)" if f.extra.get("existing") else ""
-        out.append(f"{loc.path}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate}{old} {f.message}")
+        out.append(f"{one_line(loc.path)}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate}{old} {one_line(f.message)}")
         if show_source and f.evidence:
-            out.append(f"    | {f.evidence.strip()}")
+            out.append(f"    | {one_line(f.evidence.strip())}")
         if f.fix:
-            out.append(f"    = help: {f.fix}")
+            out.append(f"    = help: {one_line(f.fix)}")
     for err in report.errors:
         if err.kind not in ("parse", "read"):
-            where = f"{err.path}: " if err.path else ""
-            out.append(f"note: {where}{err.message}")
+            where = f"{one_line(err.path)}: " if err.path else ""
+            out.append(f"note: {where}{one_line(err.message)}")
     if out:
         out.append("")
     if show_gates:
@@ -34,7 +35,7 @@ def render(report: Report, *, show_source: bool = True, show_gates: bool = True)
         width = max((len(g.id) for g in report.gates), default=10)
         for g in report.gates:
             count = f" ({g.findings})" if g.findings else ""
-            out.append(f"  {g.id:<{width}}  {_MARK[g.status]:<13}{count}  {g.reason}")
+            out.append(f"  {g.id:<{width}}  {_MARK[g.status]:<13}{count}  {one_line(g.reason)}")
         out.append("")
     suppressed = len(report.findings) - len(report.active_findings)
     failing = len(report.failing_findings)

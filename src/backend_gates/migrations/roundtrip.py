@@ -9,10 +9,11 @@ For each migration M (in dependency order):
 Then the whole chain goes down to the base and up to the head once more.
 
 Databases: a fresh SQLite file in a temporary directory by default; PostgreSQL only when a DSN
-is given, and only when that database is empty (it is never used when it holds tables). The
-user's configured database URL is never used: Alembic's `sqlalchemy.url` is overridden (and
-env.py files that build their own URL are refused), Django's `DATABASES` is replaced before
-setup, in a child process.
+is given, and only when that database is empty (no tables in any schema; it is never used when it
+holds any). The user's configured database is never touched: Alembic's `sqlalchemy.url` is
+overridden and Django's `DATABASES` replaced (in a child process), and every connection the
+migration environment opens goes through `guard.ScratchGuard`, which refuses anything but the
+scratch database (exit 2) whatever env.py or the settings do.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from typing import Any
 
 from ..errors import UsageError
 from ..redact import redact_text
+from .guard import (
+    ForeignDatabase,
+    Target,
+    guarded,
+    server_target,
+    sqlite_target,
+    url_target,
+)
 
 IGNORED_TABLES = frozenset({"alembic_version", "django_migrations", "sqlite_sequence"})
 
@@ -141,6 +150,12 @@ class Scratch:
             self.url = f"sqlite:///{self.path}"
             self.label = "sqlite (scratch file)"
 
+    def target(self) -> Target:
+        """The only database the guard lets the migration environment open."""
+        if self.dsn:
+            return url_target(self.url)
+        return sqlite_target(self.path)
+
     def engine(self) -> Any:
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
@@ -154,12 +169,20 @@ class Scratch:
         try:
             from sqlalchemy import inspect
 
-            tables = inspect(engine).get_table_names()
+            insp = inspect(engine)
+            system = {"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"}
+            tables: list[str] = []
+            for schema in insp.get_schema_names():
+                if schema in system or schema.startswith(("pg_temp", "pg_toast")):
+                    continue
+                tables += [f"{schema}.{t}" for t in insp.get_table_names(schema=schema)]
+                tables += [f"{schema}.{v}" for v in insp.get_view_names(schema=schema)]
         finally:
             engine.dispose()
         if tables:
             raise UsageError(
-                f"the database {self.label} is not empty ({len(tables)} tables); the round trip needs an empty scratch database"
+                f"the database {self.label} is not empty ({len(tables)} tables or views, e.g. {tables[0]}); "
+                "the round trip runs only on an empty scratch database and stopped before running anything"
             )
 
     def reset(self) -> None:
@@ -197,21 +220,10 @@ def _sqlalchemy_url(dsn: str) -> str:
 
 # ----------------------------------------------------------------------------- Alembic
 
-_ENV_OWN_URL = re.compile(r"set_main_option\(\s*['\"]sqlalchemy\.url|create(?:_async)?_engine\(|os\.environ|getenv\(")
-_ENV_USES_CONFIG = re.compile(r"get_main_option\(\s*['\"]sqlalchemy\.url|get_section\(|engine_from_config|async_engine_from_config")
-
-
 def check_alembic_env(script_location: Path) -> None:
     env = script_location / "env.py"
     if not env.is_file():
         raise UsageError(f"{env}: no Alembic env.py")
-    text = env.read_text(encoding="utf-8", errors="replace")
-    if _ENV_OWN_URL.search(text) or not _ENV_USES_CONFIG.search(text):
-        raise UsageError(
-            f"{env} builds its own database URL (environment or settings) instead of reading `sqlalchemy.url`; "
-            "the round trip refuses to run it because it could reach a real database. Make env.py use "
-            "config.get_main_option('sqlalchemy.url') (or config.attributes['connection'])"
-        )
 
 
 def alembic_roundtrip(ini: Path, dsn: str | None = None) -> Result:
@@ -230,23 +242,27 @@ def alembic_roundtrip(ini: Path, dsn: str | None = None) -> Result:
     scratch = Scratch(dsn)
     result = Result("alembic", scratch.label)
     try:
-        scratch.ensure_empty()
-        cfg.set_main_option("sqlalchemy.url", scratch.url.replace("%", "%%"))
-        cfg.attributes["configure_logger"] = False
-        script = ScriptDirectory.from_config(cfg)
-        revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
-        engine = scratch.engine()
-        cwd = os.getcwd()
-        os.chdir(ini.parent)
-        try:
-            _alembic_steps(command, cfg, revisions, engine, scratch, result)
-        finally:
-            os.chdir(cwd)
-            engine.dispose()
-    except UsageError:
-        raise
-    except Exception as exc:
-        result.error = f"{type(exc).__name__}: {redact_text(str(exc))[:300]}"
+        with guarded(scratch.target()) as guard:
+            try:
+                scratch.ensure_empty()
+                cfg.set_main_option("sqlalchemy.url", scratch.url.replace("%", "%%"))
+                cfg.attributes["configure_logger"] = False
+                script = ScriptDirectory.from_config(cfg)
+                revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
+                engine = scratch.engine()
+                cwd = os.getcwd()
+                os.chdir(ini.parent)
+                try:
+                    _alembic_steps(command, cfg, revisions, engine, scratch, result)
+                finally:
+                    os.chdir(cwd)
+                    engine.dispose()
+            except UsageError:
+                raise
+            except Exception as exc:
+                result.error = f"{type(exc).__name__}: {redact_text(str(exc))[:300]}"
+        if guard.refused:  # whatever env.py did with the exception, the run is refused
+            raise ForeignDatabase(guard.refused[0])
     finally:
         scratch.close()
     return result
@@ -342,13 +358,27 @@ sys.path.insert(0, sys.argv[1])
 os.environ["DJANGO_SETTINGS_MODULE"] = sys.argv[2]
 apps_wanted = [a for a in sys.argv[3].split(",") if a]
 database = json.loads(sys.argv[4])
-from django.conf import settings
-settings.DATABASES  # load the user's settings module, then replace the databases
-settings.DATABASES = {"default": database}
-import django
-django.setup()
-from backend_gates.migrations.roundtrip import django_steps
-print("BG-ROUNDTRIP " + json.dumps(django_steps(apps_wanted, sys.argv[1])))
+from backend_gates.migrations.guard import ForeignDatabase, guarded
+from backend_gates.migrations.roundtrip import django_target
+guard = guarded(django_target(database))
+refusals = guard.__enter__().refused
+def _refused():
+    if refusals:
+        print("BG-ROUNDTRIP " + json.dumps({"steps": [], "refused": refusals[0]}))
+        sys.exit(0)
+try:
+    from django.conf import settings
+    settings.DATABASES  # load the user's settings module, then replace the databases
+    settings.DATABASES = {"default": database}
+    import django
+    django.setup()
+    from backend_gates.migrations.roundtrip import django_steps
+    outcome = django_steps(apps_wanted, sys.argv[1])
+except ForeignDatabase:
+    _refused()
+    raise
+_refused()
+print("BG-ROUNDTRIP " + json.dumps(outcome))
 '''
 
 
@@ -374,11 +404,20 @@ def django_roundtrip(root: Path, settings_module: str, apps: list[str] | None = 
             result.error = f"Django round trip failed to run: {redact_text(tail)[:300]}"
             return result
         data = json.loads(line[len("BG-ROUNDTRIP "):])
+        if data.get("refused"):
+            raise ForeignDatabase(data["refused"])
         result.steps = [Step(**s) for s in data["steps"]]
         result.error = data.get("error", "")
     finally:
         scratch.close()
     return result
+
+
+def django_target(database: dict[str, Any]) -> Target:
+    """The guard's allowed target for the DATABASES entry the child process installs."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return sqlite_target(database["NAME"])
+    return server_target(database.get("HOST"), database.get("PORT"), database.get("NAME"))
 
 
 def _django_pg(dsn: str) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def load_text(text: str, json_hint: bool = False) -> Loaded:
         try:
             root = loader.get_single_node()
             out = Loaded(None)
+            if root is not None and "&" in text and "*" in text:
+                _check_alias_expansion(root)
             if root is not None:
                 long_lines = {i + 1 for i, line in enumerate(text.split("\n")) if len(line) > LONG_LINE}
                 out.data = _convert(loader, root, out.lines, out.columns if long_lines else None, long_lines)
@@ -118,6 +120,44 @@ def load_text(text: str, json_hint: bool = False) -> Loaded:
         raise SpecParseError(f"not valid YAML: {exc}") from None
     except RecursionError:
         raise SpecParseError("document nested too deeply") from None
+
+
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _check_alias_expansion(root: yaml.Node) -> None:
+    """Refuse documents whose aliases expand beyond MAX_EXPANDED_NODES ("billion laughs"): the
+    loaded data shares aliased nodes, but every walk over it would see the expanded tree.
+    Recursive anchors count once (they stay shared and finite)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            continue
+        children = [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1)
+            sizes[key] = total
+            if total > MAX_EXPANDED_NODES:
+                mark = node.start_mark
+                raise SpecParseError(
+                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); not loaded",
+                    mark.line + 1, mark.column + 1,
+                )
+            continue
+        if key in sizes or key in on_path:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if isinstance(child, (yaml.MappingNode, yaml.SequenceNode)) and id(child) not in sizes and id(child) not in on_path:
+                stack.append((child, False))
 
 
 def _load_json(text: str) -> Loaded:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urldefrag, urlparse
 
+from ..sources.limits import LimitExceeded, read_bounded, read_project_text
 from .loader import JsonPath, Loaded, SpecParseError, follow, load_text, parse_pointer, pointer
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -62,6 +63,7 @@ class SpecDocument:
     abs_path: str
     root: Loaded
     allow_remote: bool = False
+    project_root: str | None = None  # $refs are read only inside it (None: the spec's own directory tree is not enforced)
     files: dict[str, Loaded] = field(default_factory=dict)  # absolute path -> loaded
     file_errors: dict[str, str] = field(default_factory=dict)
     ref_problems: list[RefProblem] = field(default_factory=list)
@@ -221,8 +223,12 @@ class SpecDocument:
                         self.ref_problems.append(RefProblem(file, where, ref, self.file_errors[target_file]))
                         continue
                     try:
-                        text = Path(target_file).read_text(encoding="utf-8")
+                        text = read_project_text(target_file, self.project_root)
                         target = load_text(text, json_hint=target_file.endswith(".json"))
+                    except LimitExceeded as exc:  # outside the project, special file, too big, not UTF-8
+                        self.file_errors[target_file] = f"not read: {_short(target_file, self.abs_path)}: {exc}"
+                        self.ref_problems.append(RefProblem(file, where, ref, self.file_errors[target_file]))
+                        continue
                     except OSError as exc:
                         self.file_errors[target_file] = f"cannot read {_short(target_file, self.abs_path)}: {exc.strerror or exc}"
                         self.ref_problems.append(RefProblem(file, where, ref, self.file_errors[target_file]))
@@ -286,8 +292,8 @@ class SpecDocument:
         out = []
         for file in sorted(set(self.files) | set(self.file_errors)):
             try:
-                digest = hashlib.blake2b(Path(file).read_bytes(), digest_size=16).hexdigest()
-            except OSError:
+                digest = hashlib.blake2b(read_bounded(file), digest_size=16).hexdigest()
+            except (OSError, ValueError, LimitExceeded):
                 digest = ""
             out.append({"path": file, "digest": digest})
         return out
@@ -368,10 +374,11 @@ class SpecDocument:
 # ----------------------------------------------------------------------------- helpers
 
 
-def load_spec(path: str, abs_path: str, text: str, allow_remote: bool = False) -> SpecDocument:
-    """Parse and follow refs. Raises SpecParseError when the root does not parse."""
+def load_spec(path: str, abs_path: str, text: str, allow_remote: bool = False, project_root: str | None = None) -> SpecDocument:
+    """Parse and follow refs (local files inside `project_root` only). Raises SpecParseError
+    when the root does not parse."""
     root = load_text(text, json_hint=abs_path.endswith(".json"))
-    doc = SpecDocument(path, abs_path, root, allow_remote)
+    doc = SpecDocument(path, abs_path, root, allow_remote, project_root)
     doc.resolve_refs()
     return doc
 

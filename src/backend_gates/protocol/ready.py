@@ -118,8 +118,7 @@ def _blocking(report: Report) -> list[Finding]:
     ]
 
 
-def _prefixes(report: Report) -> list[str]:
-    project = report.extra.get("project")
+def _prefixes(report: Report, project: Any = None) -> list[str]:
     if project is None:
         return [""]
     try:
@@ -141,9 +140,8 @@ def _matches(method: str, path: str, target: tuple[str, str], prefixes: list[str
     return any(here == _shape(p + t_shape) or _shape(p + here) == t_shape for p in prefixes)
 
 
-def documentation(report: Report, method: str, path: str, prefixes: list[str]) -> str:
+def documentation(report: Report, method: str, path: str, prefixes: list[str], project: Any = None) -> str:
     """'openapi.yaml#/paths/~1items/get' for the documented operation, '' when none."""
-    project = report.extra.get("project")
     if project is None:
         return ""
     try:
@@ -177,10 +175,10 @@ def _ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
-def evaluate(report: Report) -> tuple[list[ApiReady], list[NotReady]]:
+def evaluate(report: Report, project: Any = None) -> tuple[list[ApiReady], list[NotReady]]:
     """Which recorded endpoints are ready, and why the others are not."""
     blocking = _blocking(report)
-    prefixes = _prefixes(report)
+    prefixes = _prefixes(report, project)
     general = [f for f in blocking if targets(f) is None]
     ready: list[ApiReady] = []
     not_ready: list[NotReady] = []
@@ -190,7 +188,7 @@ def evaluate(report: Report) -> tuple[list[ApiReady], list[NotReady]]:
         if not method or not path.startswith("/"):
             continue
         reasons: list[str] = []
-        doc = documentation(report, method, path, prefixes) if entry.get("documented") else ""
+        doc = documentation(report, method, path, prefixes, project) if entry.get("documented") else ""
         if not doc:
             reasons.append("the spec does not document it")
         tests = int(entry.get("tests") or 0)
@@ -225,9 +223,9 @@ def evaluate(report: Report) -> tuple[list[ApiReady], list[NotReady]]:
     return ready, not_ready
 
 
-def apply(report: Report) -> list[dict[str, Any]]:
+def apply(report: Report, project: Any = None) -> list[dict[str, Any]]:
     """Compute readiness once, after the gates: `report.extra["api_ready"]` / `["api_not_ready"]`."""
-    ready, not_ready = evaluate(report)
+    ready, not_ready = evaluate(report, project)
     events = [r.to_dict() for r in ready]
     report.extra["api_ready"] = events
     report.extra["api_not_ready"] = [n.to_dict() for n in not_ready]

@@ -130,10 +130,11 @@ class SpecDoc:
         for key in ("components", "definitions"):
             if key in self.data:
                 root[key] = self.data[key]
+        registry = _offline_registry()  # remote $refs are never fetched during the test run
         if self.version.startswith("3.1"):
-            validator = osv.OAS31Validator(root, format_checker=osv.oas31_format_checker)
+            validator = osv.OAS31Validator(root, format_checker=osv.oas31_format_checker, registry=registry)
         else:
-            validator = osv.OAS30ReadValidator(root, format_checker=osv.oas30_format_checker)
+            validator = osv.OAS30ReadValidator(root, format_checker=osv.oas30_format_checker, registry=registry)
         self._validators[pointer] = validator
         return validator
 
@@ -165,6 +166,18 @@ class SpecDoc:
             except (KeyError, IndexError, TypeError):
                 node = None
         return ptr
+
+
+def _offline_registry() -> Any:
+    """A `referencing` registry that resolves nothing it was not given: a `$ref` to an http(s)
+    or file URL is unresolvable instead of fetched (jsonschema's default retrieves it)."""
+    import referencing
+    from referencing.exceptions import NoSuchResource
+
+    def refuse(uri: str) -> Any:
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
+
+    return referencing.Registry(retrieve=refuse)  # type: ignore[call-arg]
 
 
 def load(path: Path, root: Path) -> SpecDoc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -60,7 +61,9 @@ _SEEN: dict[tuple[str, int, int], bool] = {}  # discovery asks twice per file: r
 def _looks_like_spec(abs_path: str) -> bool:
     try:
         st = os.stat(abs_path)
-    except OSError:
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device named *.yaml would block or never end
         return False
     key = (abs_path, st.st_mtime_ns, st.st_size)
     found = _SEEN.get(key)
@@ -102,7 +105,7 @@ def analyze(
     result.suppressions = parse_suppressions(source)
     codes = {cls.code for cls, _ in checks}
     try:
-        doc = load_spec(path, abs_path, source, allow_remote=bool(config["openapi.allow-remote-refs"]))
+        doc = load_spec(path, abs_path, source, allow_remote=bool(config["openapi.allow-remote-refs"]), project_root=str(config.root))
     except SpecParseError as exc:
         result.parsed = False
         result.errors.append(ToolError(path, f"{exc.line}:{exc.column}: cannot load OpenAPI spec: {exc.message}", "parse"))

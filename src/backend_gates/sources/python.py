@@ -19,6 +19,7 @@ from ..model import Finding, Location, Severity, ToolError, fingerprint
 from ..redact import redact_text
 from ..suppress import parse_suppressions
 from .context import FileContext, FileResult, finalize_findings
+from .limits import python_too_deep
 from .nodes import _FIELDS, IS_NODE, _CSTNode, _fields, child_nodes  # noqa: F401  (child_nodes: re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,6 +160,13 @@ def analyze(
     ctx.locate = functools.partial(locate, ctx)
     result = FileResult(path=path, kind="python", lines=source.count("\n") + 1)
     result.suppressions = parse_suppressions(source)
+    too_deep = python_too_deep(source)  # before libcst: its native parser crashes on deep nesting
+    if too_deep is not None:
+        line, column, reason = too_deep
+        result.parsed = False
+        result.errors.append(ToolError(path, f"{line}:{column}: cannot parse Python: {reason}", "parse"))
+        result.findings.append(syntax_error_finding(path, line, column, reason, ctx.line_text(line)[:240]))
+        return result
     try:
         ctx.module = parse_document(path, source)
     except cst.ParserSyntaxError as exc:

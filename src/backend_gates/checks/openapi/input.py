@@ -125,7 +125,7 @@ class UnboundedRequestField(OpenApiCheck):
         if not isinstance(schema, dict):
             return ""
         t = schema.get("type")
-        types = set(t) if isinstance(t, list) else {t}
+        types = {x for x in t if isinstance(x, str)} if isinstance(t, list) else {t} if isinstance(t, str) else set()
         if "string" in types and "maxLength" not in schema:
             if "enum" in schema or "const" in schema or _bounded_pattern(schema.get("pattern")):
                 return ""

@@ -481,7 +481,16 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         super().__init__(ctx, options)
         self.flask_mail = "flask_mail" in ctx.source or "flask_mailman" in ctx.source
         self._mail_helpers: set[str] | None = None
+        self.imported_names: set[str] = set()
         self.views_module = bool(re.search(r"(^|/)views?(/|\.py$|_)", ctx.path))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        super().visit_ImportFrom(node)
+        if not isinstance(node.names, cst.ImportStar):  # relative imports too: `from .emails import send_x`
+            for alias in node.names:
+                local = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(local, cst.Name):
+                    self.imported_names.add(local.value)
 
     def _is_route(self, node: cst.FunctionDef) -> bool:
         if super()._is_route(node):
@@ -530,8 +539,10 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
             return
         leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
         if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):
-            if (isinstance(node.func, cst.Name) and leaf in self.mail_helpers() and leaf != frame.name) or (
-                _MAIL_HELPER.match(leaf) and leaf not in self.local_defs
+            if isinstance(node.func, cst.Name) and (
+                (leaf in self.mail_helpers() and leaf != frame.name)
+                # an imported function named for sending mail (methods of models may queue it)
+                or (_MAIL_HELPER.match(leaf) and leaf not in self.local_defs and leaf in self.imported_names)
             ):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)

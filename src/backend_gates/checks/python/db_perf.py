@@ -139,6 +139,7 @@ class QueryInLoop(PythonCheck):
         # schema introspection per table
         "class Runner:\n    def schema(self, tables):\n        for table in tables:\n            query = f'DESCRIBE {table}'\n"
         "            self.run_query(query)\n\n    def run_query(self, sql):\n        return self.cursor.execute(sql)\n",
+        "def columns(db, tables):\n    sql = 'PRAGMA table_info(%s)'\n    for table in tables:\n        db.execute(sql % (table,))\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
@@ -175,11 +176,23 @@ class QueryInLoop(PythonCheck):
         self.scopes: Any = None
         self.helpers: list[tuple[cst.Call, str, str]] = []  # (call in a loop, same-module function, loop variable)
         self._values: dict[int, cst.BaseExpression] | None = None
+        self.functions: list[cst.FunctionDef] = []
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
         # one-off data migrations loop over rows on purpose; their speed is not the app's
         return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
+
+    @property
+    def _scope(self) -> cst.CSTNode:
+        """Where a statement held in a name is looked up: the enclosing function, else the module."""
+        return self.functions[-1] if self.functions else self.ctx.module
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
 
     def visit_For(self, node: cst.For) -> None:
         if _bounded_iterable(node.iter) or _batches(node.iter, node.target):
@@ -243,7 +256,7 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, direct, body) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct, self._scope) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
@@ -252,14 +265,16 @@ class QueryInLoop(PythonCheck):
             for call in _chain_calls(cast(cst.BaseExpression, outer)):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
-            self.report(node, call=label, var=var, severity=self._severity(_writes(outer)))
+            args = positional(node)
+            write = _writes(outer) or bool(args) and _sql_text(args[0], self._scope).lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+            self.report(node, call=label, var=var, severity=self._severity(write))
 
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
         target = _helper_name(call)
         if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call) or _BATCH.search(target):
             return  # (`batch_load_...(ids)`: a dataloader's batch, the fix for N+1)
-        if _runs_statement_list(call, set(), body):
+        if _runs_statement_list(call, set(), self._scope):
             return  # `self.run_query(f"DESCRIBE {table}")`: the helper runs a catalog statement
         self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
         self.seen.add(id(call))
@@ -284,7 +299,8 @@ class QueryInLoop(PythonCheck):
                     continue
                 via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
             name = dotted(call.func) or target
-            write = via.split("(", 1)[0].rsplit(".", 1)[-1] in _WRITE_METHODS
+            write = via.split("(", 1)[0].rsplit(".", 1)[-1] in _WRITE_METHODS or "(write)" in via
+            via = via.replace(" (write)", "")
             self.report(call, var=var, severity=self._severity(write), message=(
                 f"`{name}()` runs a query (`{via}`) on every iteration of the loop over `{var}` (N+1); "
                 "fetch the rows in one query (join, IN, eager loading)"
@@ -295,10 +311,14 @@ class QueryInLoop(PythonCheck):
         return Severity.INFO if write or offline_code(self.ctx.path) else None
 
     def _first_query(self, fn: cst.FunctionDef) -> str:
+        """The first query a helper runs, skipping DDL/catalog statements; `(write)` marks an INSERT/UPDATE/DELETE."""
         for node in _own_calls(fn):
             label = self._query_label(node)
-            if label:
-                return label
+            if not label or _runs_statement_list(node, set(), fn):
+                continue
+            args = positional(node)
+            text = _sql_text(args[0], fn) if args else ""
+            return f"{label} (write)" if text.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")) else label
         return ""
 
     def _outer_chain(self, body: cst.CSTNode, call: cst.Call) -> cst.CSTNode:
@@ -523,6 +543,25 @@ def _lazy_queryset(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
     return True
 
 
+def _sql_text(node: cst.BaseExpression, scope: cst.CSTNode) -> str:
+    """The literal start of the SQL an argument holds: a string, `"...".format(...)`, or a name assigned one in `scope`."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        node = node.func.value
+    if isinstance(node, cst.Name):
+        for sub in _subnodes(scope):
+            if isinstance(sub, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == node.value for t in sub.targets):
+                return _sql_text(sub.value, cst.Module([])) if not isinstance(sub.value, cst.Name) else ""
+        return ""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else ""
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+    if isinstance(node, cst.ConcatenatedString):
+        return _sql_text(node.left, scope)
+    return ""
+
+
 def _memoized(body: cst.CSTNode, target: cst.CSTNode) -> bool:
     """`if key not in cache: cache[key] = <query>`: one query per distinct key, not per row."""
     path = _path_to(body, target)
@@ -610,12 +649,8 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
     if isinstance(first, cst.Call) and isinstance(inner, cst.Name) \
             and inner.value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
         return True  # `execute(text(stmt))`
-    if isinstance(first, cst.Name) and body is not None:  # `q = f"DESCRIBE {t}"; run(q)`
-        assigned = first.value
-        for node in _subnodes(body):
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == assigned for t in node.targets):
-                if isinstance(node.value, (cst.FormattedString, cst.SimpleString, cst.ConcatenatedString)):
-                    first = node.value
+    if isinstance(first, cst.BinaryOperation) and isinstance(first.operator, cst.Modulo):
+        first = first.left  # `QUERY % (table,)`
     root = _chain_root(first)
     if isinstance(first, (cst.Subscript, cst.Attribute, cst.Call)) and isinstance(root, cst.Name) and root.value in loop_vars and len(args) == 1:
         return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
@@ -623,13 +658,7 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
         return True  # SQLAlchemy DDL elements: DropTable(table), CreateIndex(ix) ...
     if isinstance(first, cst.Call) and call_name(first) in ("insert", "delete") and len(args) >= 1:
         return True  # `execute(insert(table), rows)` / `execute(table.delete())`: a bulk statement per table
-    text = ""
-    if isinstance(first, cst.FormattedString):
-        text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
-    elif isinstance(first, cst.SimpleString):
-        text = str(first.evaluated_value)
-    elif isinstance(first, cst.ConcatenatedString):
-        text = cst.Module([]).code_for_node(first).strip("\"'fr ")
+    text = _sql_text(first, body if body is not None else cst.Module([]))  # `q = f"DESCRIBE {t}"; run(q)`
     return text.lstrip().upper().startswith(_DDL_START) or any(c in text.lower() for c in _CATALOG)
 
 

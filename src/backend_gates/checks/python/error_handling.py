@@ -178,6 +178,7 @@ _PARSE_CALLS = frozenset(
         "parse_obj", "model_validate", "model_validate_json", "validate", "full_clean", "clean", "from_global_id",
         "to_python", "import_string", "import_module", "ip_address", "ip_network", "urlparse", "urlsplit",
         "Version", "parse_version", "getaddrinfo", "convert", "coerce", "deserialize", "unpack", "loads_json",
+        "unserialize", "unsign", "unsign_object", "loads_unsafe", "unpickle", "verify", "get_object",
     }
 )
 
@@ -195,6 +196,8 @@ def _collects_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
                 return True
             if method in ("append", "add", "extend", "update", "setdefault", "put") and _ERROR_COLLECTION.search(receiver.rsplit(".", 1)[-1]):
                 return True
+        if isinstance(node, cst.Assign) and _constant(node.value) and any(isinstance(t.target, cst.Attribute) for t in node.targets):
+            return True  # `theme.loads = False`: the failure is recorded as the object's state
         if isinstance(node, (cst.Assign, cst.AugAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             for t in targets:
@@ -267,7 +270,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     (`except Exception as exc: errors.append(exc)`), which hands it on.
 
     Also handled: a handler that records the failure where the caller looks for it
-    (`errors.append(...)`, `self.add_error(...)`, `errors[field] = ...`), and a handler that gives a
+    (`errors.append(...)`, `self.add_error(...)`, `errors[field] = ...`, a status flag on an object
+    such as `theme.loads = False`), and a handler that gives a
     sentinel (`return None`, `value = None`) when the `try` body parses or converts input
     (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse_...()`): an expected parse failure.
 

@@ -104,6 +104,9 @@ class DebugEnabled(S.SecurityRule, _Scopes):
     `debug=True` passed to an application constructor (aiohttp `web.Application`, Quart, Sanic,
     Litestar).
 
+    `app.run(debug=True)` under `if __name__ == "__main__":` or bound to a loopback host is the
+    development server started by hand: reported as info (low confidence).
+
     Known limits: files and config classes named for development or tests (`settings/dev.py`,
     `local_settings.py`, `class DevelopmentConfig`) are exempt, as are test files; module-level
     `DEBUG = True` outside settings modules is not reported.
@@ -137,6 +140,11 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
     ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.main_guard = 0
+        self.main_ifs: set[int] = set()
 
     @classmethod
     def wants(cls, ctx):  # type: ignore[no-untyped-def]
@@ -180,13 +188,32 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             if isinstance(element, cst.Index) and string_value(element.value) == "DEBUG":
                 self.report(node, what=f"`{dotted(target.value)}[\"DEBUG\"] = True`")
 
+    def visit_If(self, node: cst.If) -> None:
+        test = node.test
+        if (
+            isinstance(test, cst.Comparison)
+            and isinstance(test.left, cst.Name)
+            and test.left.value == "__name__"
+            and any(string_value(c.comparator) == "__main__" for c in test.comparisons)
+        ):
+            self.main_guard += 1
+            self.main_ifs.add(id(node))
+
+    def leave_If(self, node: cst.If) -> None:
+        if id(node) in self.main_ifs:
+            self.main_guard -= 1
+
     def visit_Call(self, node: cst.Call) -> None:
         debug = keyword(node, "debug")
         if debug is None or not is_true(debug.value):
             return
         qualified = self.imports.resolve(node.func) or ""
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run":
-            self.report(node, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
+            host = keyword(node, "host")
+            local = host is not None and string_value(host.value) in ("127.0.0.1", "localhost", "::1")
+            # the development server started by running the file (`python app.py`) on loopback: info
+            confidence = "low" if (self.main_guard or local) else "high"
+            self.report(node, confidence=confidence, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
         elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette") or qualified.rsplit(".", 1)[-1] in _APP_CLASSES:
             self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
 
@@ -506,9 +533,15 @@ def is_deployment_specific(host: str) -> bool:
     return bool(labels & _ENV_LABELS)
 
 
+_FILE_NAME = re.compile(
+    r"(?i)\.(db|sqlite3?|json|ya?ml|txt|log|csv|html?|py|cfg|ini|toml|xml|pem|key|crt|conf|md|rst|png|jpe?g|gif|svg|"
+    r"zip|gz|tar|pdf|js|css|lock|pid|sock|env)$"
+)
+
+
 def _looks_like_host(value: str) -> bool:
-    if any(c.isspace() for c in value) or "/" in value or not value:
-        return False
+    if any(c.isspace() for c in value) or "/" in value or not value or _FILE_NAME.search(value):
+        return False  # `"dev.db"`, `"settings.json"`: file names, not hosts
     try:
         ipaddress.ip_address(value)
         return True
@@ -700,7 +733,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         self.report(node.value, what="database host" if key.isupper() else "host", shown=value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self.functions or self.settings_classes:
+        if self.functions or self.settings_classes or any(_DEV_CLASS.search(c) for c in self.classes):
             return
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
         if not any(_UPPER.match(n) for n in names):

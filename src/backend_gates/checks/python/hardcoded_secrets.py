@@ -377,7 +377,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         ):
             return False  # a message ("Invalid password, try again"); only signing keys are phrases
         words = S.words(name)
-        if self.classes and not self.functions and norm_v == "".join(words):
+        if context == "assign" and self.classes and not self.functions and norm_v == "".join(words):
             return False  # class Field: SECRET = "secret": an enum-like member named by its value
         if not self._signing_name(name) and kind != "password" and re.fullmatch(r"[a-z]+", value) and low in words:
             return False  # PK_TOKEN = "token", REQUEST_TOKEN = "request": a label
@@ -456,7 +456,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
                 default = arg.value
         if default is None:
             return
-        for name in (var, target):
+        for name in (target, var):
             if name and self._kind(name)[1]:
                 self.judge(name, default, default, ", ", "fallback")
                 return

@@ -67,8 +67,8 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
     models of the same file count. `SecretStr` fields and `Field(exclude=True)` are exempt.
     Known limits: models named like input (`UserCreate`, `LoginIn`) are judged only when a route of
     the same file uses them as `response_model`; serializers are used for input too, so this is a
-    warning (medium confidence); tokens are expected in models named for authentication
-    (`Token`, `LoginResponse`).
+    warning (medium confidence); tokens and API keys are not judged (login and key-issuing
+    responses return them by design: the OpenAPI rule BG613 judges them per operation).
     """
 
     code = "BG224"
@@ -208,7 +208,7 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         for model in self.models.values():
             if not self._is_response(model):
                 continue
-            token_ok = bool(_TOKEN_OK.search(model.name))
+            token_ok = True  # tokens and API keys in responses are often the design (login, key issuing)
             hidden = set(model.hidden)
             candidates: list[tuple[str, cst.CSTNode, bool]] = self._fields(model)
             if model.flavour == "drf":

@@ -24,6 +24,26 @@ _HELPER_NAME = re.compile(
 _COMPILED = re.compile(r"\.as_sql\(|get_compiler\(|\.compile\(|sql_with_params\(|\.query\b")
 
 
+_VALUE_POSITION = re.compile(
+    r"""'[^']*bg_dyn_\d+[^']*'|"""
+    r"""(?:=|<|>|\bLIKE|\bILIKE|\bBETWEEN|\bAND|\bLIMIT|\bOFFSET|\bIN\s*\(|\bVALUES\s*\(|\bSET\s+\w+\s*=)\s*\(?\s*bg_dyn_\d+""",
+    re.I,
+)
+
+
+_INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
+_REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
+_RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
+_MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
+
+
+def _in_value_position(text: str) -> bool:
+    """Some dynamic part stands where a value goes (`= {x}`, `'{x}'`, `IN ({x})`, `LIKE '%{x}%'`):
+    the classic injection. A dynamic identifier or clause alone (`FROM {table}`, `USE {db}`) is
+    usually an internal name: still reported, with medium confidence."""
+    return bool(_VALUE_POSITION.search(text))
+
+
 def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
     """Functions and methods of this module that pass one of their parameters straight to a SQL
     sink: name -> (positional index as called, parameter name, inner sink name)."""
@@ -81,6 +101,12 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     (`quote_name`, `sql.Identifier`) and placeholder lists (`", ".join(["%s"] * n)`) are
     considered safe; a dynamic table or column name validated against an allow-list elsewhere is
     still reported (suppress it with the reason).
+    Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
+    `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
+    dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
+    Not reported: identifiers read from catalog rows or loops (`row["table_name"]`), values from
+    the object's own configuration (`self.configuration["db"]`, `cls._threshold`, UPPER_CASE
+    constants) and migrations (names come from the models; shipped history).
     One level of project helper is followed: a function or method of the same module that passes
     a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
     confidence); a helper of another module is recognised by its name (`run_query`, `execute_sql`,
@@ -214,6 +240,14 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue  # by name only: a whole statement, not a fragment
             if self.compiled_by_django(template, assignments, node, sink):
                 continue
+            if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
+                continue  # migrations and the object's own configuration (`cls._threshold`) are not input
+            if not _in_value_position(template.text):
+                # only identifiers or clauses are dynamic (`FROM {table}`): reported when they come
+                # from the function's parameters or the request, not from catalog rows or loops
+                if not self.from_input(template.dynamic):
+                    continue
+                confidence = "medium"
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
             self.report(
@@ -226,6 +260,18 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
             )
             return
+
+    def from_input(self, dynamic: tuple[str, ...] | list[str]) -> bool:
+        """Some dynamic part is a parameter of the enclosing function or request data."""
+        params: set[str] = set()
+        if self.functions:
+            fn = self.functions[-1]
+            params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)} - {"self", "cls"}
+        for part in dynamic:
+            head = re.split(r"[.\[( ]", part.strip(), maxsplit=1)[0]
+            if head in params or _REQUEST.search(part):
+                return True
+        return False
 
     def compiled_by_django(
         self, template: sqlsinks.Template, assignments: sqlsinks.Assignments, node: cst.Call, sink: sqlsinks.SinkInfo

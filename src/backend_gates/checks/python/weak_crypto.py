@@ -549,3 +549,82 @@ class InsecureRandomToken(S.SecurityRule, PythonCheck):
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None:
             self.judge(node.keyword.value, node.value, node)
+
+
+_WEAK_CIPHERS = {
+    "DES": "DES", "DES3": "3DES", "TripleDES": "3DES", "ARC4": "RC4", "ARC2": "RC2", "Blowfish": "Blowfish",
+    "CAST": "CAST5", "CAST5": "CAST5", "IDEA": "IDEA", "SEED": "SEED", "XOR": "XOR",
+}
+_CIPHER_MODULES = ("Crypto.Cipher", "Cryptodome.Cipher", "cryptography.hazmat.primitives.ciphers.algorithms", "algorithms")
+
+
+class WeakCipher(S.SecurityRule, PythonCheck):
+    """Encryption with a broken cipher (DES, 3DES, RC4, Blowfish ...), ECB mode, or an RSA/DSA key under 2048 bits.
+
+    Why it matters: DES keys are brute-forced in hours, RC4 and 64-bit block ciphers leak plaintext
+    (Sweet32, RC4 biases), ECB encrypts equal blocks to equal ciphertext (patterns show through),
+    and 1024-bit RSA keys are within reach of well-funded attackers. Use AES-GCM or ChaCha20-Poly1305
+    (`cryptography`'s `AESGCM`, or `Fernet`), and RSA keys of at least 2048 bits (3072 for new keys).
+    Reports PyCryptodome/PyCrypto `DES.new`, `DES3.new`, `ARC4.new`, `Blowfish.new` ...,
+    `cryptography` `algorithms.TripleDES/ARC4/Blowfish/IDEA/SEED/CAST5`, `modes.ECB()` and
+    `MODE_ECB`, and `rsa.generate_private_key(key_size=...)` / `RSA.generate(bits)` /
+    `dsa.generate_private_key` below 2048.
+    Known limits: key sizes computed at runtime are not judged; decrypting legacy data with a weak
+    cipher is reported too (suppress it with the reason).
+    """
+
+    code = "BG225"
+    name = "weak-cipher"
+    gate = "SEC-CRYPTO"
+    severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("bandit:B304", "bandit:B305", "ruff:S304", "ruff:S305", "bandit:B505", "ruff:S505", "bandit:B413", "ruff:S413",
+                    "sonar:S5547", "sonar:S5542", "sonar:S4426", "semgrep:insecure-cipher-algorithm-des", "semgrep:insecure-cipher-mode-ecb")
+    message = "{what}; use AES-GCM or ChaCha20-Poly1305 (or Fernet), and RSA keys of at least 2048 bits"
+    fix = "e.g. `AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(nonce, data, None)` or `Fernet(key).encrypt(data)`"
+    triggers = ("DES", "ARC4", "ARC2", "Blowfish", "CAST", "IDEA", "SEED", "ECB", "generate_private_key", "RSA.generate", "DSA.generate")
+    references = ["https://cwe.mitre.org/data/definitions/327.html", "https://cwe.mitre.org/data/definitions/326.html"]
+
+    good = [
+        'from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n\ndef seal(key, nonce, data):\n    return AESGCM(key).encrypt(nonce, data, None)\n',
+        'from cryptography.hazmat.primitives.asymmetric import rsa\n\nkey = rsa.generate_private_key(public_exponent=65537, key_size=3072)\n',
+        'from Crypto.Cipher import AES\n\ndef seal(key, data):\n    return AES.new(key, AES.MODE_GCM).encrypt_and_digest(data)\n',
+    ]
+    bad = [
+        Bad('from Crypto.Cipher import DES\n\ndef seal(key, data):\n    return DES.new(key, DES.MODE_CBC).encrypt(data)\n', line=4),
+        Bad('from Crypto.Cipher import AES\n\ndef seal(key, data):\n    return AES.new(key, AES.MODE_ECB).encrypt(data)\n', line=4),
+        Bad('from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\ndef rc4(key):\n    return Cipher(algorithms.ARC4(key), mode=None)\n', line=4),
+        Bad('from cryptography.hazmat.primitives.asymmetric import rsa\n\nkey = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n', line=3),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.reported: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        dotted = S.dotted_name(func)
+        parts = dotted.split(".")
+        leaf = parts[-1] if parts else ""
+        if leaf == "new" and len(parts) >= 2 and parts[-2] in _WEAK_CIPHERS:
+            self.report(node, what=f"{_WEAK_CIPHERS[parts[-2]]} encryption (`{dotted}`)")
+            return
+        if len(parts) >= 2 and parts[-2] == "algorithms" and leaf in _WEAK_CIPHERS:
+            self.report(node, what=f"{_WEAK_CIPHERS[leaf]} encryption (`{dotted}`)")
+            return
+        if leaf == "ECB" and (len(parts) == 1 or parts[-2] == "modes"):
+            self.report(node, what="ECB mode (`modes.ECB()`): equal blocks encrypt to equal ciphertext")
+            return
+        if leaf in ("generate_private_key", "generate") and len(parts) >= 2 and parts[-2] in ("rsa", "dsa", "RSA", "DSA"):
+            size: cst.BaseExpression | None = None
+            for i, arg in enumerate(node.args):
+                if arg.keyword is not None and arg.keyword.value in ("key_size", "bits"):
+                    size = arg.value
+                elif arg.keyword is None and ((leaf == "generate" and i == 0) or (leaf == "generate_private_key" and parts[-2] == "dsa" and i == 0) or (leaf == "generate_private_key" and i == 1)):
+                    size = arg.value
+            if isinstance(size, cst.Integer) and int(size.value.replace("_", ""), 0) < 2048:
+                self.report(node, what=f"a {size.value}-bit {parts[-2].upper()} key")
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "MODE_ECB":
+            self.report(node, what=f"ECB mode (`{S.dotted_name(node)}`): equal blocks encrypt to equal ciphertext")
