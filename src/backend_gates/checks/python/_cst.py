@@ -34,6 +34,22 @@ def children(node: Any) -> list[Any]:
     return out
 
 
+def descendants(node: Any, kinds: type | tuple[type, ...], prune: type | tuple[type, ...] = ()) -> list[Any]:
+    """Nodes of `kinds` under `node` (itself included), in source order; subtrees of `prune`
+    types (other than `node` itself) are skipped. A cheap stand-in for a libcst `CSTVisitor`
+    that only collects, which rebuilds every node it passes."""
+    out: list[Any] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kinds):
+            out.append(current)
+        if prune and current is not node and isinstance(current, prune):
+            continue
+        stack.extend(reversed(children(current)))
+    return out
+
+
 def dotted(node: Any) -> str:
     """`a.b.c` for Name/Attribute chains, '' otherwise."""
     if isinstance(node, cst.Name):

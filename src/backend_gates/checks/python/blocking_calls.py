@@ -12,6 +12,7 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted
+from ._cst import descendants
 
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _HTTP_MODULES = ("requests", "httpx")  # httpx's module functions and Client are synchronous
@@ -506,21 +507,12 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
             imports = self.imports
             flask_mail = self.flask_mail
 
-            class Finder(cst.CSTVisitor):
-                def __init__(self) -> None:
-                    self.current: list[str] = []
-
-                def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                    self.current.append(node.name.value)
-
-                def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-                    self.current.pop()
-
-                def visit_Call(self, node: cst.Call) -> None:
-                    if self.current and (imports.resolve(node.func) or "") in _MAIL or (flask_mail and _flask_mail_send(node)):
-                        found.add(self.current[0])
-
-            self.ctx.module.visit(Finder())
+            # the outermost function holding each mailing call (module-level calls have none)
+            for top in descendants(self.ctx.module, cst.FunctionDef, prune=cst.FunctionDef):
+                for node in descendants(top, cst.Call):
+                    if (imports.resolve(node.func) or "") in _MAIL or (flask_mail and _flask_mail_send(node)):
+                        found.add(top.name.value)
+                        break
             self._mail_helpers = found
         return self._mail_helpers
 

@@ -18,6 +18,7 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
+from ._cst import children as _fast_children
 
 # a path part (file stem or directory) naming a development/test configuration
 _DEV_PART = re.compile(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
@@ -255,7 +256,7 @@ def _env_default_true(node: cst.BaseExpression | None) -> bool:
                             return True
         if isinstance(current, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(current.children)
+        stack.extend(_fast_children(current))
     return False
 
 

@@ -12,6 +12,7 @@ from ...redact import redact_text
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from . import sqlsinks
+from ._cst import descendants
 
 
 _ONLY_DYNAMIC = re.compile(r"\s*bg_dyn_\d+\s*")
@@ -59,16 +60,13 @@ def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
             return
         found: list[tuple[str, str]] = []
 
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                sink = sqlsinks.sink_of(node)
-                if sink is None:
-                    return
-                for arg in sqlsinks.sql_arguments(node, sink):
-                    if isinstance(arg, cst.Name) and arg.value in params:
-                        found.append((arg.value, sink.name))
-
-        fn.body.visit(Finder())
+        for node in descendants(fn.body, cst.Call):
+            sink = sqlsinks.sink_of(node)
+            if sink is None:
+                continue
+            for arg in sqlsinks.sql_arguments(node, sink):
+                if isinstance(arg, cst.Name) and arg.value in params:
+                    found.append((arg.value, sink.name))
         if found:
             param, inner = found[0]
             out.setdefault(fn.name.value, (params.index(param), param, inner))
@@ -293,16 +291,10 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
         out: list[str] = []
 
-        class Finder(cst.CSTVisitor):
-            def visit_Assign(self, node: cst.Assign) -> None:
-                for t in node.targets:
-                    if isinstance(t.target, (cst.Tuple, cst.List)) and any(
-                        isinstance(e.value, cst.Name) and e.value.value == name for e in t.target.elements
-                    ):
-                        out.append(_code(node.value))
-
-        def _code(node: cst.CSTNode) -> str:
-            return str(self.ctx.module.code_for_node(node))
-
-        scope.visit(Finder())
+        for node in descendants(scope, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, (cst.Tuple, cst.List)) and any(
+                    isinstance(e.value, cst.Name) and e.value.value == name for e in t.target.elements
+                ):
+                    out.append(str(self.ctx.module.code_for_node(node.value)))
         return out
