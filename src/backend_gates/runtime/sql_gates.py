@@ -91,7 +91,7 @@ def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence
             continue
         default = cls.severity.value
 
-        def rank(c: dict[str, Any]) -> int:
+        def rank(c: dict[str, Any], default: str = default) -> int:
             return _RANK.get(c.get("severity") or default, 2)
 
         top = max(group, key=lambda c: (rank(c), c["d"], c["n"]))
