@@ -30,8 +30,9 @@ DSN_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)
 # key=value connection strings (libpq "host=db password=x", ODBC "Server=db;PWD=x;")
 KV_PASSWORD = re.compile(r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)(?!['\"{%$<])([^\s;'\"\\]{3,})")
 # name = "value" / name: "value" / name="value" (assignments, kwargs, dict entries, headers)
+# (a match never starts inside a word: the same matches, without retrying from every character)
 NAMED_VALUE = re.compile(
-    r"(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
+    r"(?<![\w\-])(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
     r"(?P<q>['\"])(?P<value>[^'\"\n\\]{3,})(?P=q)"
 )
 # SQL that carries a password: ALTER/CREATE USER ... PASSWORD '...', IDENTIFIED BY '...'
@@ -81,7 +82,7 @@ def redact_text(text: str) -> str:
 
 # a secret-named property's example/default in a spec: `token: {type: string, example: "x"}`
 SPEC_EXAMPLE = re.compile(
-    r"(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
+    r"(?<![\w\-])(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
     r"(?P<q>['\"]?)(?P<value>[^,}'\"\n\\]{3,}?)(?P=q)(?=\s*[,}])"
 )
 

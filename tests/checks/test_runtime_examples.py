@@ -45,3 +45,16 @@ def test_runtime_example(cls: type[RuntimeCheck], example: Recorded, tmp_path: P
     assert (verdict.gate_verdict is not None) == example.verdict, verdict.gate_verdict
     if example.findings or example.verdict:
         assert verdict.reason is None
+
+
+def test_unsafe_get_examples_are_judged_as_stated(tmp_path: Path) -> None:
+    """BG546's good statements are bookkeeping of one row; each bad one changes state."""
+    from backend_gates.checks.runtime.http_checks import UnsafeGetRequest
+
+    config = load_config(tmp_path, environ={})
+    check = UnsafeGetRequest(check_options(UnsafeGetRequest, config), config)
+    assert [sql for sql in UnsafeGetRequest.good if check.writes_state(sql)] == []
+    assert [bad.code for bad in UnsafeGetRequest.bad if not check.writes_state(bad.code)] == []
+    configured = UnsafeGetRequest({**check.opts, "bookkeeping_columns": ["last_name"]}, config)
+    assert not configured.writes_state("UPDATE users SET last_name=? WHERE users.id = ?")
+    assert configured.writes_state("UPDATE users SET last_seen=? WHERE users.id = ?")

@@ -209,9 +209,11 @@ USE_TZ = True
 """
 
 DJANGO_URLS = """
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 
 def remember(request):
@@ -224,11 +226,30 @@ def counter(request):  # COUNTER VIEW
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("remember/", remember), path("counter/", counter)]
+def me(request):
+    user = User.objects.get(username="ann")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())  # one row's last_login: bookkeeping
+    return JsonResponse({"name": user.username})
+
+
+def rename(request):  # RENAME VIEW
+    User.objects.filter(pk=User.objects.get(username="ann").pk).update(last_name="Smith")  # a state change
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+def ping(request):  # PING VIEW: any method records a ping (by design, like a webhook)
+    Group.objects.create(name=f"ping-{Group.objects.count()}")
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("remember/", remember), path("counter/", counter), path("me/", me), path("rename/", rename), path("ping/", ping)]
 """
 
 
-def test_unsafe_get_ignores_session_saves_and_names_view_and_table(pytester: pytest.Pytester) -> None:
+def test_unsafe_get_ignores_bookkeeping_and_names_view_and_table(pytester: pytest.Pytester) -> None:
+    """Session saves and a one-row `last_login` update are bookkeeping; a new row and a changed
+    name are state changes, reported at their views with the table."""
     pytest.importorskip("pytest_django")
     pytester.makepyprojecttoml(
         '[tool.backend-gates]\npaths = ["proj"]\nignore = ["T-KINDS"]\n'
@@ -250,13 +271,31 @@ def test_remember(client):
 @pytest.mark.django_db
 def test_counter(client):
     assert client.get("/counter/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_me_and_rename(client, django_user_model):
+    django_user_model.objects.create(username="ann")
+    assert client.get("/me/").json() == {"name": "ann"}
+    assert client.get("/rename/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_ping(client):
+    assert client.get("/ping/").status_code == 200
+    assert client.post("/ping/").status_code == 200
 """)
     result, event = _run(pytester)
-    result.assert_outcomes(passed=2)
-    [unsafe] = _rules(event, "BG546")
-    assert (unsafe["path"], unsafe["line"]) == ("proj/urls.py", _line_of(pytester.path / "proj" / "urls.py", "# COUNTER VIEW"))
+    result.assert_outcomes(passed=4)
+    urls = pytester.path / "proj" / "urls.py"
+    unsafe, renamed, ping = sorted(_rules(event, "BG546"), key=lambda f: f["line"])
+    assert (ping["line"], ping["severity"]) == (_line_of(urls, "# PING VIEW"), "warning")  # writes alike on POST
+    assert (unsafe["severity"], renamed["severity"]) == ("error", "error")
+    assert (unsafe["path"], unsafe["line"]) == ("proj/urls.py", _line_of(urls, "# COUNTER VIEW"))
     assert "auth_group (1x)" in unsafe["message"] and "django_session" not in unsafe["message"]
     assert "counter at proj/urls.py" in unsafe["message"]
+    assert (renamed["line"], "auth_user (1x)" in renamed["message"]) == (_line_of(urls, "# RENAME VIEW"), True)
+    assert not [f for f in _rules(event, "BG546") if "/me/" in f["message"]]
     assert _gate(event, "API-REST")["status"] == "failed"
 
 

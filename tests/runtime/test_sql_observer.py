@@ -112,7 +112,9 @@ def test_request_scope_counts_for_the_http_observer(observer: SqlObserver) -> No
         conn.execute("COMMIT")
     finally:
         CONTEXT.pop_request(scope)
-    assert scope.data == {"sql_count": 3, "sql_writes": 1, "sql_write_tables": {"t": 1}}  # every statement counts (runtime contract)
+    assert scope.data == {  # every statement counts (runtime contract); a GET's writes are kept for unsafe-GET
+        "sql_count": 3, "sql_writes": 1, "sql_write_tables": {"t": 1}, "sql_write_statements": [("t", "INSERT INTO t VALUES (1)")],
+    }
     assert "sql" in CONTEXT.evidence["tests/test_x.py::test_x"]
 
 

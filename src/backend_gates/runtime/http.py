@@ -186,6 +186,8 @@ class HttpObserver:
         self.cache_dir = ".backend-gates"
         self.spec_source = ""  # "" (files) | "openapi.app" | "discovered"
         self.ignore_tables: list[str] = []  # BG546: bookkeeping tables (fnmatch, lower case)
+        self.unsafe_get: Any = None  # BG546's check: judges whether a write is bookkeeping
+        self.unsafe_writes: dict[str, set[str]] = {}  # route -> tables written by its POST/PUT/PATCH requests
         self.root = ""
         self.asserted = 0  # 5xx responses a passing test asserted on (excluded from M-ERRORS)
         self._sources: dict[str, str] = {}  # test nodeid -> its function's source (for 5xx assertions)
@@ -199,8 +201,12 @@ class HttpObserver:
         from ..checks.runtime.http_checks import BOOKKEEPING_TABLES
 
         self.root = os.path.abspath(str(settings.root))
-        given = settings.check_options.get("BG546") or settings.check_options.get("unsafe-get-request") or {}
-        self.ignore_tables = [str(t).lower() for t in given.get("ignore_tables", BOOKKEEPING_TABLES)]
+        from ..checks.runtime.http_checks import UnsafeGetRequest
+        from ..selection import check_options
+
+        options = check_options(UnsafeGetRequest, settings)
+        self.ignore_tables = [str(t).lower() for t in options.get("ignore_tables", BOOKKEEPING_TABLES)]
+        self.unsafe_get = UnsafeGetRequest(options, settings)
         try:
             from .spec import SpecIndex
 
@@ -402,6 +408,10 @@ class HttpObserver:
         writes = int(scope.data.get("sql_writes", 0)) if scope is not None else 0
         if method in ("GET", "HEAD") and writes > 0 and scope is not None:
             self._unsafe_get(scope, endpoint, method, test)
+        elif writes > 0 and scope is not None and method in ("POST", "PUT", "PATCH") and len(self.unsafe_writes) < MAX_ENDPOINTS:
+            # the same route writing on POST too: a method-agnostic (ping, webhook) endpoint
+            route = endpoint.split(" ", 1)[-1]
+            self.unsafe_writes.setdefault(route, set()).update(scope.data.get("sql_write_tables") or ())
 
         headers = info.get("headers") or {}
         content_type = headers.get("content-type", "")
@@ -466,7 +476,12 @@ class HttpObserver:
         import fnmatch
 
         written = dict(scope.data.get("sql_write_tables") or {"?": int(scope.data.get("sql_writes", 0))})
-        tables = {t: n for t, n in written.items() if not any(fnmatch.fnmatchcase(t, pat) for pat in self.ignore_tables)}
+        for table, sql in scope.data.get("sql_write_statements") or ():
+            if self.unsafe_get is not None and not self.unsafe_get.writes_state(sql):  # bookkeeping of one row
+                written[table] = written.get(table, 0) - 1
+        tables = {
+            t: n for t, n in written.items() if n > 0 and not any(fnmatch.fnmatchcase(t, pat) for pat in self.ignore_tables)
+        }
         if not tables:
             return
         view = scope.data.get("view")
@@ -586,6 +601,7 @@ class HttpObserver:
             "raised": self.raised,
             "asserted": self.asserted,
             "sql_seen": self.sql_seen,
+            "unsafe_writes": {route: sorted(tables) for route, tables in self.unsafe_writes.items()},
             "errors": self.errors,
             "locations": {t: list(w) for t, w in list(self._locations.items())[:20000]},
         }
@@ -594,6 +610,8 @@ class HttpObserver:
         if "error" in data and len(data) == 1:
             self.errors.append(f"worker: {data['error']}")
             return
+        for route, tables in (data.get("unsafe_writes") or {}).items():
+            self.unsafe_writes.setdefault(route, set()).update(tables)
         for key, ep in data.get("endpoints", {}).items():
             mine = self.endpoints.get(key)
             if mine is None:
@@ -659,11 +677,24 @@ class HttpObserver:
             cls = REGISTRY[entry["code"]]
             fmt = dict(entry["fmt"])
             fmt.update(count=entry["count"], test=entry["test"])
+            agnostic = False
             if entry["code"] == "BG546":
                 written = entry["extra"].get("tables") or {}
                 fmt["tables"] = ", ".join(f"{t} ({n}x)" for t, n in sorted(written.items()))
+                route = str(entry["extra"].get("endpoint", "")).split(" ", 1)[-1]
+                agnostic = bool(written) and set(written) <= self.unsafe_writes.get(route, set())
             extra = dict(entry["extra"], count=entry["count"], test=entry["test"])
-            findings.append(self._finding(cls, entry["path"], entry["line"], key, extra, fmt))
+            finding = self._finding(cls, entry["path"], entry["line"], key, extra, fmt)
+            if agnostic:  # it writes the same on POST: deliberate (a ping or webhook URL), still unsafe for crawlers
+                import dataclasses
+
+                from ..model import Severity
+
+                finding = dataclasses.replace(
+                    finding, severity=Severity.WARNING, message=finding.message + "; the route writes the same on POST (a ping/webhook-style endpoint)",
+                    extra={**finding.extra, "method_agnostic": True},
+                )
+            findings.append(finding)
 
         # untested operations
         spec_ops = self.spec.operations if self.spec is not None else []

@@ -1,7 +1,7 @@
 """SQL capture for `pytest --backend-gates`: sqlite3, SQLAlchemy, Django, psycopg 3, psycopg2,
 asyncpg and aiosqlite.
 
-Each statement is timed, fingerprinted (shared `sql.fingerprint`, cached) and attributed to the
+Each statement is timed, fingerprinted (lexical normalisation, cached) and attributed to the
 running test/phase and the innermost HTTP request scope (runtime.CONTEXT). Memory stays bounded:
 per fingerprint we keep aggregates and a capped sample of durations; per scope we keep groups of
 SELECTs only until the test phase ends, when they are judged (N+1, duplicate, budget) and dropped.
@@ -15,8 +15,8 @@ connection the user asked for (statements are seen through the driver's trace ca
 sqlite3 statements are counted and grouped but not timed); asyncpg and psycopg are wrapped at
 their own methods. Connections opened by coverage.py, pytest and backend-gates itself are
 recognised by who opens them (never by query text) and not captured. EXPLAIN runs on a second
-connection of its own (runtime/explain.py). During the session statements are keyed by a cheap
-lexical normalisation; sqlglot's fingerprint is computed once per shape when the session ends.
+connection of its own (runtime/explain.py). Statements are keyed by the cheap lexical
+normalisation of `sql.fingerprint` (no SQL parser runs in the test process).
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ class Group:
     request: bool
     fingerprint: str
     site: tuple[str, int, str] | None
-    example: str
+    example: str  # the first statement as run (redacted only if the group becomes a finding)
     n: int = 0
     params: set[int] = field(default_factory=set)
     lazy: bool = False
@@ -196,6 +196,7 @@ class Group:
     writes_seen: int = 0  # writes in the scope when the group started
     data_changed: bool = False
     origin: str = "code"  # code | view (site is the request's view) | test (the test drove the loop)
+    test_frame: tuple[Any, int] | None = None  # origin "test-loop?": the test frame to read for a loop
 
     @property
     def d(self) -> int:
@@ -211,7 +212,10 @@ class StackInfo:
     lazy: bool = False
     internal: bool = False
     test_line: int | None = None
-    test_in_loop: bool = False  # the innermost test frame sits in a loop of the test's source
+    test_frame: tuple[Any, int] | None = None  # (code, line) of the innermost test frame
+
+
+_NO_STACK = StackInfo()  # not walked (read only)
 
 
 @dataclass
@@ -269,8 +273,7 @@ class SqlObserver:
         self.explain_failures: list[str] = []
         self.explain_unreachable: list[str] = []  # why some databases could not be explained
         self._explainer: Explainer | None = None
-        self._raw: dict[str, tuple[str, str]] = {}  # lexical key -> (first statement, dialect)
-        self.resolved = False  # keys are sqlglot fingerprints (after `resolve()`)
+        self.resolved = False  # per-statement caches dropped (after `resolve()`)
         self.untraced = 0  # sqlite3 connections left alone (a subclass that initialises itself)
         self.uncaptured: list[str] = []  # drivers in use that the capture does not hook
         self.allowances: list[Allowance] = []
@@ -361,16 +364,13 @@ class SqlObserver:
         log.debug("backend-gates sql capture: %s", message)
 
     def _classify(self, sql: str, dialect: str) -> tuple[str, str, bool]:
-        """(shape key, kind, IN-list batch load), cached per statement text. The key is the cheap
-        lexical normalisation (no sqlglot in the test process); `resolve()` maps it to the shared
-        fingerprint when the session ends."""
+        """(fingerprint, kind, IN-list batch load), cached per statement text. The fingerprint
+        hashes the lexical normalisation (no SQL parser in the test process)."""
         hit = self._fp_cache.get(sql)
         if hit is None:
             from ..sql.fingerprint import _lexical
 
-            fp = "lex:" + hashlib.sha1(_lexical(sql).encode()).hexdigest()[:16]
-            if fp not in self._raw:
-                self._raw[fp] = (sql[:20000], dialect)
+            fp = hashlib.sha1(_lexical(sql).encode()).hexdigest()[:16]
             kind = statement_kind(sql)
             hit = (fp, kind, kind == "select" and _IN_BATCH.search(sql) is not None)
             if len(self._fp_cache) > 20000:
@@ -378,8 +378,8 @@ class SqlObserver:
             self._fp_cache[sql] = hit
         return hit
 
-    def _file_info(self, filename: str) -> tuple[str | None, tuple[tuple[frozenset[str] | None, str], ...]]:
-        """(project-relative path or None, frame rules of this file or ())."""
+    def _file_info(self, filename: str) -> tuple[str | None, tuple[tuple[frozenset[str] | None, str], ...], bool]:
+        """(project-relative path or None, frame rules of this file or (), whether it is test code)."""
         info = self._files.get(filename)
         if info is None:
             lazy = tuple((names, kind) for frag, names, kind in _FRAME_RULES if filename.endswith(frag))
@@ -389,7 +389,7 @@ class SqlObserver:
                 rel = os.path.relpath(absolute, self.root).replace(os.sep, "/")
                 if rel.split("/", 1)[0] in (".venv", "venv", ".tox", ".nox", "node_modules"):
                     rel = None
-            info = (rel, lazy)
+            info = (rel, lazy, rel is not None and _is_test_path(rel))
             self._files[filename] = info
             if rel is None and not lazy:
                 self._skip_files.add(filename)
@@ -427,7 +427,7 @@ class SqlObserver:
                 frame = frame.f_back
                 depth += 1
                 continue
-            rel, rules = self._files.get(filename) or self._file_info(filename)
+            rel, rules, is_test = self._files.get(filename) or self._file_info(filename)
             if rules and info.site is None:
                 for names, kind in rules:
                     if names is None or code.co_name in names:
@@ -436,10 +436,9 @@ class SqlObserver:
                         else:
                             info.internal = True
             if rel is not None:
-                is_test = _is_test_path(rel)
                 if is_test and info.test_site is None:
                     info.test_site = (rel, frame.f_lineno, code.co_name)
-                    info.test_in_loop = _in_loop(code, frame.f_lineno)
+                    info.test_frame = (code, frame.f_lineno)
                 elif not is_test and info.site is None and info.test_site is None:
                     info.site = (rel, frame.f_lineno, code.co_name)
                 if info.first is None:
@@ -458,7 +457,7 @@ class SqlObserver:
         if not where:
             return None
         filename, line, name = where
-        rel, _rules = self._files.get(filename) or self._file_info(filename)
+        rel, _rules, _test = self._files.get(filename) or self._file_info(filename)
         return (rel, int(line), str(name)) if rel is not None else None
 
     def record(
@@ -523,8 +522,12 @@ class SqlObserver:
             # slow *queries*: DDL and PRAGMAs (schema set-up in fixtures) are timed, never findings
             slow = ms is not None and ms > self.slow_ms and kind in ("select", "write")
             groupable = kind == "select" and not many and not batch
-            stack = StackInfo()
-            if slow or groupable or request is not None:
+            stack = _NO_STACK
+            # the call site is needed for a finding's place: slow statements, SELECT groups, the
+            # first statement of a request under a query budget (other writes need no stack walk)
+            if slow or groupable or (
+                self.request_budget and request is not None and f"request:{request.id}" not in self.scope_counts
+            ):
                 # outside requests, executions reached from different lines of the test are
                 # separate invocations by the test, not one loop in the code under test
                 test_file = test.split("::", 1)[0] if (groupable and request is None and test) else None
@@ -540,8 +543,10 @@ class SqlObserver:
             if site is None:
                 site = stack.test_site or stack.first
                 origin = "test"
-            elif request is None and stack.test_in_loop:
-                origin = "test"  # a loop in the test body calls the code once per item: its loop
+            elif request is None and stack.test_frame is not None:
+                # a loop in the test body may call the code once per item (then it is the test's
+                # loop): read from the test's source only if the group is judged (`_judge`)
+                origin = "test-loop?"
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
@@ -563,13 +568,18 @@ class SqlObserver:
                     tables = request.data.setdefault("sql_write_tables", {})
                     table = write_table(sql)
                     tables[table] = tables.get(table, 0) + 1
+                    if request.method in ("GET", "HEAD"):  # unsafe-GET judges each write (bookkeeping?)
+                        written = request.data.setdefault("sql_write_statements", [])
+                        if len(written) < 50:
+                            written.append((table, sql[:4000]))
             if groupable and site is not None and not stack.internal:
                 key = (scope, fp, site, stack.test_line)
                 group = self.groups.get(key)
                 writes = self._writes.get(scope, 0)
                 if group is None:
                     group = self.groups[key] = Group(
-                        label, test, ctx.phase, request is not None, fp, site, redact_sql(sql), writes_seen=writes, origin=origin
+                        label, test, ctx.phase, request is not None, fp, site, sql[:2000], writes_seen=writes, origin=origin,
+                        test_frame=stack.test_frame if origin == "test-loop?" else None,
                     )
                 elif group.writes_seen != writes:
                     group.data_changed = True  # a write between repeats: re-reading is not a duplicate
@@ -653,6 +663,8 @@ class SqlObserver:
             code = "BG501"
         if code is None:
             return
+        if group.origin == "test-loop?":  # a loop in the test body calls the code once per item: its loop
+            group.origin = "test" if group.test_frame is not None and _in_loop(*group.test_frame) else "code"
         fixture = not group.request and group.phase in ("setup", "teardown")
         # the test (or a fixture) called the code once per item itself: seeding and test loops are
         # not the application's N+1 (one call that runs them all is, and keeps its severity)
@@ -670,7 +682,7 @@ class SqlObserver:
         self._candidate({
             "code": code, "scope": group.scope, "test": group.test, "phase": group.phase,
             "request": group.request, "fingerprint": group.fingerprint, "n": n, "d": d, "origin": group.origin,
-            "lazy": group.lazy, "confidence": confidence, "example": group.example,
+            "lazy": group.lazy, "confidence": confidence, "example": redact_sql(group.example),
             "site": list(group.site) if group.site else None, "total_ms": round(group.total_ms, 3),
             "severity": severity,
             "allowed": allowed[-1].reason if allowed else None,
@@ -691,34 +703,13 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ fingerprints
     def resolve(self) -> None:
-        """Session end: lexical keys -> the shared (sqlglot) fingerprints, merging shapes that
-        sqlglot normalises alike. Idempotent; statements' text is dropped afterwards."""
+        """Session end: drop the per-statement caches. Idempotent.
+
+        Fingerprints are the lexical normalisation (literals and placeholders -> ?, IN lists and
+        multi-row VALUES collapsed, case and whitespace folded), as pt-query-digest does: no
+        parser in the test process or at session end, and the same key in every worker."""
         if self.resolved:
             return
-        from ..sql.fingerprint import fingerprint
-
-        mapping: dict[str, str] = {}
-        for key, (sql, dialect) in self._raw.items():
-            try:
-                mapping[key] = fingerprint(sql, dialect or None)
-            except Exception:
-                mapping[key] = fingerprint(sql, None)
-        stats: dict[str, FingerprintStats] = {}
-        for key, item in self.stats.items():
-            final = mapping.get(key, key)
-            mine = stats.get(final)
-            if mine is None:
-                stats[final] = item
-            else:
-                mine.merge(item, self._rng)
-        self.stats = stats
-        for c in self.candidates:
-            if c.get("fingerprint") in mapping:
-                c["fingerprint"] = mapping[c["fingerprint"]]
-        for scan in self.scans:
-            scan["fingerprint"] = mapping.get(scan["fingerprint"], scan["fingerprint"])
-        self.explained = {mapping.get(k, k) for k in self.explained}
-        self._raw = {}
         self._fp_cache = {}
         self.resolved = True
 
@@ -1247,35 +1238,41 @@ def write_table(sql: str) -> str:
     return m.group(1).split(".")[-1].strip('`"[]').lower()
 
 
-_LOOPS: dict[Any, tuple[tuple[int, int], ...]] = {}
+_LOOPS: dict[str, tuple[tuple[int, int, int], ...]] = {}
 
 
-def _in_loop(code: Any, line: int) -> bool:
-    """Whether `line` of this test function (or comprehension) is inside a for/while loop body."""
-    if code.co_name.startswith("<") and code.co_name.endswith("comp>") or code.co_name == "<genexpr>":
-        return True
-    spans = _LOOPS.get(code)
+def _loop_spans(filename: str) -> tuple[tuple[int, int, int], ...]:
+    """(loop line, first body line, last body line) of every for/while loop in a file, parsed
+    once per file (reading the file beats `inspect.getsource` per function)."""
+    spans = _LOOPS.get(filename)
     if spans is None:
         spans = ()
         try:
             import ast
-            import inspect
-            import textwrap
 
-            source = textwrap.dedent(inspect.getsource(code))
-            first = code.co_firstlineno
+            with open(filename, "rb") as handle:
+                tree = ast.parse(handle.read())
             found = []
-            for node in ast.walk(ast.parse(source)):
+            for node in ast.walk(tree):
                 if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
-                    end = max(getattr(n, "end_lineno", n.lineno) or n.lineno for n in node.body)
-                    found.append((node.body[0].lineno + first - 1, end + first - 1))
+                    end = max(getattr(n, "end_lineno", None) or n.lineno for n in node.body)
+                    found.append((node.lineno, node.body[0].lineno, end))
             spans = tuple(found)
         except Exception:  # no source (generated code): not known to be a loop
             spans = ()
-        if len(_LOOPS) > 5000:
+        if len(_LOOPS) > 2000:
             _LOOPS.clear()
-        _LOOPS[code] = spans
-    return any(start <= line <= end for start, end in spans)
+        _LOOPS[filename] = spans
+    return spans
+
+
+def _in_loop(code: Any, line: int) -> bool:
+    """Whether `line` of this test function (or comprehension) is inside a for/while loop body
+    of that function."""
+    if code.co_name.startswith("<") and code.co_name.endswith("comp>") or code.co_name == "<genexpr>":
+        return True
+    first = code.co_firstlineno
+    return any(loop > first and start <= line <= end for loop, start, end in _loop_spans(code.co_filename))
 
 
 def _is_test_path(rel: str) -> bool:

@@ -5,6 +5,9 @@ These classes document the finding codes; the work happens in the pytest plugin'
 
 from __future__ import annotations
 
+import fnmatch
+import re
+
 from ...model import Severity
 from ..base import Bad, Option, RuntimeCheck
 
@@ -12,8 +15,78 @@ from ..base import Bad, Option, RuntimeCheck
 # rate-limit counters (fnmatch patterns, lower case)
 BOOKKEEPING_TABLES = [
     "*session*", "*cache*", "*_log", "*_logs", "*log_entr*", "*logentr*", "*request_log*", "*access_log*",
-    "*ratelimit*", "*rate_limit*", "*throttl*", "axes_access*", "silk_*",
+    "log_*", "logs_*", "*ratelimit*", "*rate_limit*", "*throttl*", "*tokenbucket*", "*token_bucket*", "axes_access*", "silk_*",
 ]
+
+# columns an UPDATE of one row may set as bookkeeping: when it was last seen or used, and
+# visit/hit counters (fnmatch patterns, lower case). `col = col + n` is a counter whatever its name.
+BOOKKEEPING_COLUMNS = [
+    "last_seen*", "*_last_seen*", "last_login*", "last_activ*", "last_access*", "last_used*", "last_request*",
+    "last_visit*", "last_view*", "last_ping*", "last_hit*", "*_seen_at", "seen_at", "accessed_at", "*_accessed_at", "used_at",
+    "*_count", "count", "hits", "*_hits", "views", "*_views", "visits", "*_visits", "*_counter",
+    "updated_at", "modified_at", "updated_on", "modified_on", "date_modified", "last_modified",
+]
+_KEY_COLUMNS = ("id", "pk", "uuid", "*_id", "*_pk", "*_uuid")
+_UPDATE = re.compile(
+    r"^\s*update\s+(?:or\s+\w+\s+)?(?:only\s+)?(?P<table>\S+)\s+set\s+(?P<sets>.+?)\s+where\s+(?P<where>.+?)"
+    r"\s*(?:\breturning\b.*)?;?\s*$",
+    re.I | re.S,
+)
+_VALUE = r"(?:\?|%s|%\(\w+\)s|\$\d+|:\w+|'[^']*'|-?\d+(?:\.\d+)?)"
+_TERM = re.compile(rf"^\(?\s*(?P<col>[\w.\"`\[\]]+)\s*=\s*(?P<value>{_VALUE})\s*\)?$", re.I)
+_STEP = re.compile(rf"^(?:coalesce\(\s*)?(?P<col>[\w.\"`\[\]]+)(?:\s*,\s*0\s*\))?\s*[+-]\s*{_VALUE}$", re.I)
+
+
+def _column(name: str) -> str:
+    return name.split(".")[-1].strip('`"[]').lower()
+
+
+def _split_top(text: str, sep: str = ",") -> list[str]:
+    """`text` split at `sep` outside parentheses and quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [p.strip() for p in parts]
+
+
+def bookkeeping_update(sql: str, columns: list[str]) -> bool:
+    """Whether `sql` is an UPDATE of one row (WHERE: equalities only, one on a key column) that
+    sets only bookkeeping columns (`columns`, fnmatch) or counters (`n = n + 1`)."""
+    match = _UPDATE.match(sql)
+    if match is None:
+        return False
+    for assignment in _split_top(match.group("sets")):
+        name, eq, value = assignment.partition("=")
+        if not eq:
+            return False
+        column = _column(name.strip())
+        step = _STEP.match(value.strip())
+        counter = step is not None and _column(step.group("col")) == column
+        if not counter and not any(fnmatch.fnmatchcase(column, p) for p in columns):
+            return False
+    terms = re.split(r"\s+and\s+", match.group("where").strip(), flags=re.I)
+    keyed = False
+    for term in terms:
+        found = _TERM.match(term.strip())
+        if found is None:  # OR, IN, ranges, sub-queries: possibly many rows
+            return False
+        keyed = keyed or any(fnmatch.fnmatchcase(_column(found.group("col")), p) for p in _KEY_COLUMNS)
+    return keyed
 
 
 class UndocumentedResponseStatus(RuntimeCheck):
@@ -134,12 +207,17 @@ class UnsafeGetRequest(RuntimeCheck):
 
     Why it matters: GET must be safe: crawlers, prefetchers, caches and retries repeat it freely.
     The finding sits at the view that served the request and names the tables written.
-    Bookkeeping that frameworks and middleware do on any request (session saves, cache rows,
-    request logs, rate-limit counters) is not a state change of the resource: tables matching
-    `ignore_tables` are left out.
+    Bookkeeping is not a state change of the resource and is left out: writes to tables that
+    frameworks and middleware write on any request (session saves, cache rows, request logs,
+    rate-limit counters: `ignore_tables`), and an UPDATE of one row (equalities on a key column)
+    that sets only when-last-seen/used timestamps and counters (`bookkeeping_columns`, or
+    `n = n + 1` under any name), such as the authenticated user's `last_seen`.
     Known limits: needs the SQL capture (statements are attributed to the innermost recorded
     request, also when the app runs in another thread); writes by background workers are not seen;
-    the table is read from the statement's text (writes through CTEs count as "?").
+    tables and columns are read from the statement's text (writes through CTEs count as "?"); an
+    ORM that saves every column of the row (`user.save()` after touching `last_login`) is a
+    full-row update and is reported. A route that writes the same tables on POST as on GET (a
+    ping or webhook URL that accepts any method by design) is reported as a warning, not an error.
     """
 
     code = "BG546"
@@ -150,9 +228,31 @@ class UnsafeGetRequest(RuntimeCheck):
     fix = "move the write to a POST/PUT/PATCH/DELETE endpoint"
     options = {
         "ignore_tables": Option(list[str], BOOKKEEPING_TABLES, "Tables (fnmatch patterns) whose writes are bookkeeping, not a state change"),
+        "bookkeeping_columns": Option(
+            list[str], BOOKKEEPING_COLUMNS,
+            "Columns (fnmatch patterns) a one-row UPDATE may set during a GET as bookkeeping (last seen, counters)",
+        ),
     }
-    good = ["`GET /users` only SELECTs."]
-    bad = [Bad("`GET /users/{id}` updates `last_seen` with an UPDATE.")]
+    # statements run during a GET: bookkeeping (good) or a state change (bad); the tests judge each
+    good = [
+        "UPDATE users SET last_seen=? WHERE users.id = ?",
+        'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s',
+        "UPDATE articles SET views_count = views_count + 1, last_viewed_at = ? WHERE id = ?",
+        "UPDATE api_keys SET last_used_at = now() WHERE api_keys.key_id = $1",
+    ]
+    bad = [
+        Bad("UPDATE users SET last_seen=?, email=? WHERE users.id = ?"),
+        Bad("UPDATE users SET last_name=? WHERE users.id = ?"),
+        Bad("UPDATE users SET last_seen=? WHERE users.active = ?"),
+        Bad("UPDATE users SET last_seen=? WHERE users.id IN (?, ?)"),
+        Bad("UPDATE orders SET status = 'shipped' WHERE id = ?"),
+        Bad("DELETE FROM posts WHERE id = ?"),
+        Bad("INSERT INTO posts (text) VALUES (?)"),
+    ]
+
+    def writes_state(self, sql: str) -> bool:
+        """Whether a statement run during a GET changes state (not bookkeeping of one row)."""
+        return not bookkeeping_update(sql, [str(c).lower() for c in self.opts.get("bookkeeping_columns", BOOKKEEPING_COLUMNS)])
 
 
 class SensitiveFieldInResponse(RuntimeCheck):
