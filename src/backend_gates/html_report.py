@@ -376,7 +376,7 @@ def _queries(event: dict[str, Any]) -> str:
             q = _dict(q)
             p95 = _num(q.get("p95_ms"))
             slow = slow_ms is not None and p95 is not None and p95 > slow_ms
-            tests = q.get("tests")
+            tests = q.get("test_count", q.get("tests"))
             rows.append(
                 f'<tr><td><code>{_e(redact_text(str(q.get("sql", ""))))}</code><div class="dim">{_e(str(fp)[:16])}</div></td>'
                 f'<td class="num">{_e(q.get("count", "–"))}</td><td class="num{" bad" if slow else ""}">{_e(_fmt(q.get("p95_ms"), 1, " ms"))}</td>'

@@ -205,6 +205,8 @@ def merge_metrics(parts: list[dict[str, Any]]) -> dict[str, Any]:
                     have["p95_ms"] = max(have.get("p95_ms", 0), q.get("p95_ms", 0))  # upper bound across shards
                     have["slow"] = have.get("slow", 0) + q.get("slow", 0)
                     have["tests"] = sorted(set(have.get("tests", [])) | set(q.get("tests", [])))[:20]
+                    if "test_count" in have or "test_count" in q:  # distinct tests per shard: an upper bound
+                        have["test_count"] = have.get("test_count", 0) + q.get("test_count", 0)
             elif key == "errors" and isinstance(mine, dict):
                 for field in ("responses", "server_errors", "excluded"):
                     mine[field] = mine.get(field, 0) + value.get(field, 0)

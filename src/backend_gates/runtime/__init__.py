@@ -29,7 +29,7 @@ Contracts between observers (they run in one process; xdist workers each have th
 - Metric shapes (`Evidence.metrics`, then the report's; consumed by the HTML report and the
   event schema):
   `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "judged_by": p95|max, "status": passed|failed|noisy}}
-  `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests"}}
+  `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests" (up to 3 examples), "test_count"}}
   `report.metrics["errors"]`   = {"responses", "server_errors", "rate_percent", "excluded"}
   `report.metrics["coverage"]` = {"percent", "covered_lines", "num_statements", "files": {path: percent}}
   `report.metrics["spec_coverage"]` = {"operations", "exercised", "percent", "untested": ["GET /x"]}

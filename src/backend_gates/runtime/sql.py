@@ -519,6 +519,8 @@ class SqlObserver:
             if stats is None:
                 stats = self.stats[fp] = FingerprintStats(redact_sql(sql), kind, dialect)
             stats.add(ms, test, self._rng)
+            if kind == "other" and not (self.request_budget and request is not None):
+                return  # DDL, PRAGMA: counted, never grouped, slow or written
             # slow *queries*: DDL and PRAGMAs (schema set-up in fixtures) are timed, never findings
             slow = ms is not None and ms > self.slow_ms and kind in ("select", "write")
             groupable = kind == "select" and not many and not batch
@@ -855,7 +857,7 @@ class SqlObserver:
             if not stack:
                 return
             t0 = stack.pop()
-            observer.record(statement, parameters, _perf() - t0, conn.dialect.name, many=bool(executemany), explain=lambda: from_sqlalchemy(conn))
+            observer.record(statement, parameters, _perf() - t0, conn.dialect.name, many=bool(executemany), explain=(lambda: from_sqlalchemy(conn)) if observer.explain else None)
 
         def on_error(exception_context: Any) -> None:
             _local.outer = None
@@ -890,7 +892,7 @@ class SqlObserver:
             finally:
                 _local.outer = previous
             connection = context.get("connection")
-            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=lambda: from_django(connection))
+            observer.record(sql, params, _perf() - t0, getattr(connection, "vendor", "") or "", many=many, explain=(lambda: from_django(connection)) if observer.explain else None)
             return result
 
         def attach(connection: Any) -> None:
@@ -966,7 +968,7 @@ class SqlObserver:
                 finally:
                     _local.outer = None
                 conn = self.connection
-                observer.record(text_of(self, query), params, _perf() - t0, "postgresql", explain=lambda: from_psycopg(conn))
+                observer.record(text_of(self, query), params, _perf() - t0, "postgresql", explain=(lambda: from_psycopg(conn)) if observer.explain else None)
                 return result
 
             return execute
@@ -1053,7 +1055,7 @@ class SqlObserver:
                             _local.outer = None
                         text = query if isinstance(query, (str, bytes)) else query.as_string(self)
                         conn = self.connection
-                        observer.record(text, vars, _perf() - t0, "postgresql", explain=lambda: from_psycopg2(conn))
+                        observer.record(text, vars, _perf() - t0, "postgresql", explain=(lambda: from_psycopg2(conn)) if observer.explain else None)
                         return result
 
                     def executemany(self, query: Any, vars_list: Any) -> Any:

@@ -44,6 +44,9 @@ def _location(c: dict[str, Any]) -> Location:
     return Location(test.split("::", 1)[0] or ".", 1)
 
 
+REPORT_TESTS = 3  # example test ids per query shape in metrics["queries"]
+
+
 def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence:
     from ..checks.base import REGISTRY
     from ..selection import selected
@@ -135,11 +138,12 @@ def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence
     ordered = sorted(obs.stats.items(), key=lambda kv: (-kv[1].total_ms, kv[0]))
     for fp, stats in ordered:
         p95 = stats.p95()
-        if len(metrics) < MAX_QUERY_METRICS:
+        if len(metrics) < MAX_QUERY_METRICS and stats.kind in ("select", "write"):  # queries, not DDL/PRAGMA
             metrics[fp] = {
                 "sql": stats.sql, "count": stats.count, "max_ms": round(stats.max_ms, 3), "p95_ms": round(p95, 3),
                 "mean_ms": round(stats.total_ms / stats.count, 3) if stats.count else 0.0,
-                "tests": sorted(stats.tests), "kind": stats.kind, "dialect": stats.dialect, "slow": stats.slow_count,
+                # a few examples keep the report small (healthchecks: 600 shapes); test_count counts up to 20
+                "tests": sorted(stats.tests)[:REPORT_TESTS], "test_count": len(stats.tests), "kind": stats.kind, "dialect": stats.dialect, "slow": stats.slow_count,
             }
         if not stats.slow_count:
             continue
