@@ -218,6 +218,13 @@ class StackInfo:
 _NO_STACK = StackInfo()  # not walked (read only)
 
 
+def _label(request: Any, test: str | None, phase: str | None) -> str:
+    """A scope as findings name it: the request (method and route), else the test and phase."""
+    if request is not None:
+        return f"{request.method} {request.template or request.path}"
+    return f"{test} ({phase})" if test else "(outside tests)"
+
+
 @dataclass
 class Allowance:
     id: int
@@ -553,16 +560,11 @@ class SqlObserver:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
                     stats.slow.append({"ms": round(ms or 0.0, 3), "test": test, "site": list(site) if site else None})
-            if request is not None:
-                scope = f"request:{request.id}"
-                label = f"{request.method} {request.template or request.path}"
-            else:
-                scope = f"test:{test}:{ctx.phase}"
-                label = f"{test} ({ctx.phase})" if test else "(outside tests)"
+            scope = f"request:{request.id}" if request is not None else f"test:{test}:{ctx.phase}"
             if self.request_budget and request is not None:
                 entry = self.scope_counts.get(scope)
                 if entry is None:
-                    entry = self.scope_counts[scope] = [0, label, test, site]
+                    entry = self.scope_counts[scope] = [0, _label(request, test, ctx.phase), test, site]
                 entry[0] += 1
             if kind == "write":
                 self._writes[scope] = self._writes.get(scope, 0) + 1
@@ -580,7 +582,8 @@ class SqlObserver:
                 writes = self._writes.get(scope, 0)
                 if group is None:
                     group = self.groups[key] = Group(
-                        label, test, ctx.phase, request is not None, fp, site, sql[:2000], writes_seen=writes, origin=origin,
+                        _label(request, test, ctx.phase), test, ctx.phase, request is not None, fp, site, sql[:2000],
+                        writes_seen=writes, origin=origin,
                         test_frame=stack.test_frame if origin == "test-loop?" else None,
                     )
                 elif group.writes_seen != writes:

@@ -154,7 +154,7 @@ def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence
             "scope": first.get("test"), "fingerprint": fp, "n": stats.count, "d": None, "example": stats.sql,
             "call_site": _site_text(first.get("site")), "slow": stats.slow_count, "max_ms": round(stats.max_ms, 1),
         }
-        verdict = noise.judge([stats.max_ms], threshold, above=stats.slow_count)
+        verdict = noise.judge([stats.max_ms], threshold, above=stats.slow_count, total=stats.count - stats.untimed)
         reliable = verdict.clearly  # one execution just over the threshold is noise: info
         make("BG502", loc, fp, severity=None if reliable else "info", evidence=stats.sql, extra={**extra, "noisy": not reliable},
              count=stats.slow_count, threshold=f"{threshold:g}", max_ms=f"{stats.max_ms:.1f}", test=first.get("test") or "the test run")
