@@ -76,3 +76,13 @@ def test_schema_documents_and_field_descriptions_are_not_values() -> None:
     drf_options = {"name": "User List", "actions": {"POST": {"password": {"type": "string", "required": True}}}}
     assert sensitive_fields(drf_options) == set()
     assert sensitive_fields({"username": "ann", "password": "secret"}) == {"password"}
+
+
+def test_a_test_asserting_a_5xx_is_recognised_in_every_assertion_form() -> None:
+    from backend_gates.runtime.http import _asserts_status
+
+    assert _asserts_status("assert r.status_code == 503", 503)
+    assert _asserts_status("        self.assertEqual(r.status_code, 503)", 503)
+    assert _asserts_status("self.assertEqual(503, r.status_code)", 503)
+    assert not _asserts_status("self.assertEqual(r.status_code, 200)  # 5030 items", 503)
+    assert not _asserts_status("client.get('/items/503')", 503)

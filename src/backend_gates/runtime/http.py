@@ -152,6 +152,7 @@ def _asserts_status(source: str, status: int) -> bool:
     compared = (
         rf"(?:==|!=|\bin\b|status(?:_code|_int)?\s*[=:]|assert\w*\(\s*)\s*[(\[{{]?\s*{status}(?![\w.])"
         rf"|(?<![\w./]){status}\s*(?:==|!=)"
+        rf"|assert\w*\([^\n]*?,\s*{status}(?![\w.])"  # unittest: self.assertEqual(r.status_code, 503)
     )
     if re.search(compared, source) or f"HTTP_{status}" in source:
         return True
