@@ -78,6 +78,9 @@ class Analyzer:
         self._project: dict[str, Evidence] = {}  # uri -> project-level evidence of its last deep analysis
         self.generation = 0  # bumped when a file is saved: project-level findings may have changed
         self.hits = 0  # documents answered from the cache (tests and logs)
+        from .sources import positions
+
+        positions.REMEMBER = True  # documents are analysed again as they change
 
     def config_for(self, folder: Path) -> _Loaded:
         from .config import find_project_root, load_config

@@ -108,6 +108,7 @@ _DOCUMENTS: "OrderedDict[str, PieceCache | None]" = OrderedDict()
 def parse_document(path: str, source: str) -> cst.Module:
     """Parse `source`; a path analysed again in this process (an editor's document) re-parses only
     the top-level statements whose text changed (sources/chunks.py)."""
+    from . import positions
     from .chunks import PieceCache
 
     if path not in _DOCUMENTS:
@@ -117,6 +118,7 @@ def parse_document(path: str, source: str) -> cst.Module:
         return parse_module(source)
     cache = _DOCUMENTS[path]
     if cache is None:
+        positions.REMEMBER = True  # analysed again in this process: keep positions for the next version
         cache = _DOCUMENTS[path] = PieceCache(parse_module)
         while len([c for c in _DOCUMENTS.values() if c is not None]) > 16:  # at most 16 open documents
             for key, value in _DOCUMENTS.items():
