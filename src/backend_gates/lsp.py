@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "backend-gates"
 REASON_PLACEHOLDER = "<reason>"
-DEBOUNCE_SECONDS = 0.3
+DEBOUNCE_SECONDS = 0.03  # a burst of keystrokes is checked once; a stale analysis is skipped
 TOOL_CODES = frozenset({"BG001", "BG002", "BG003", "BG004"})  # not suppressible by a comment
 
 
@@ -101,6 +101,22 @@ class Analyzer:
         self._configs[key] = loaded
         self._project.clear()
         return loaded
+
+    def warm(self, folders: list[Path]) -> None:
+        """Import what an analysis needs and load each folder's configuration (never raises)."""
+        try:
+            import libcst  # noqa: F401
+
+            from .checks import load_all
+            from .engine import _modules
+            from .sources import python  # noqa: F401
+
+            load_all()
+            _modules(("python",))
+            for folder in folders:
+                self.config_for(folder)
+        except Exception:  # a broken configuration is reported on the first document instead
+            log.debug("warm-up failed", exc_info=True)
 
     def forget(self, uri: str) -> None:
         self._results.pop(uri, None)
@@ -281,6 +297,15 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
 
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: Any, params: types.InitializedParams) -> None:
+        # load the checks, libcst and each workspace folder's configuration and project run while
+        # the editor is still opening files: the first document then costs only its analysis
+        folders = [Path(fs) for f in server.workspace.folders.values() if (fs := to_fs_path(f.uri))]
+        if not folders and server.workspace.root_path:
+            folders = [Path(server.workspace.root_path)]
+        pool.submit(analyzer.warm, folders)
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: Any, params: types.DidOpenTextDocumentParams) -> None:
         generation[params.text_document.uri] = generation.get(params.text_document.uri, 0) + 1
@@ -358,7 +383,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
 
 def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (the default and only transport)")
-    p.add_argument("--debounce", type=float, default=DEBOUNCE_SECONDS, metavar="SECONDS", help="wait this long after the last change before checking (default 0.3)")
+    p.add_argument("--debounce", type=float, default=DEBOUNCE_SECONDS, metavar="SECONDS", help=f"wait this long after the last change before checking (default {DEBOUNCE_SECONDS})")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -62,6 +62,19 @@ def _shifted(rng: CodeRange, lines: int) -> CodeRange:
     )
 
 
+_LAST_TREE: list[tuple[str, ast.Module]] = []
+
+
+def stdlib_tree(source: str) -> ast.Module:
+    """`ast.parse(source)`, remembered for the last text (the editor's re-parse and the line
+    index read the same version one after the other)."""
+    if _LAST_TREE and _LAST_TREE[0][0] is source:
+        return _LAST_TREE[0][1]
+    tree = ast.parse(source)
+    _LAST_TREE[:] = [(source, tree)]
+    return tree
+
+
 class Mismatch(Exception):
     """The libcst and ast statement trees disagree: use the exact, slow path."""
 
@@ -106,7 +119,7 @@ class LineIndex:
     def _build(self) -> None:
         self.built = True
         try:
-            tree = ast.parse(self.source)
+            tree = stdlib_tree(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise Mismatch(str(exc)) from exc
         try:
@@ -503,13 +516,25 @@ def _pair_header(c: Any, a: Any, out: dict[int, int]) -> None:
 
 _CONSTANTS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)
 _SEQUENCES = {cst.List: ast.List, cst.Tuple: ast.Tuple, cst.Set: ast.Set}
-_LEAVES: dict[type, type] = {
-    cst.Lambda: ast.Lambda,
+_COMPREHENSIONS: dict[type, type] = {
     cst.ListComp: ast.ListComp,
     cst.SetComp: ast.SetComp,
     cst.DictComp: ast.DictComp,
-    cst.BooleanOperation: ast.BoolOp,
+    cst.GeneratorExp: ast.GeneratorExp,
 }
+
+
+def _flatten_bool(c: Any) -> list[Any] | None:
+    """`a and b and c` as `ast` sees it (one BoolOp of three values); libcst nests it leftwards."""
+    op = type(c.operator)
+    out: list[Any] = []
+    node = c
+    while isinstance(node, cst.BooleanOperation) and type(node.operator) is op and (node is c or not node.lpar):
+        out.append(node.right)
+        node = node.left
+    out.append(node)
+    out.reverse()
+    return out
 
 
 def _pair(c: Any, a: Any, out: dict[int, int]) -> None:
@@ -595,10 +620,32 @@ def _pair(c: Any, a: Any, out: dict[int, int]) -> None:
             if not isinstance(a, ast.IfExp):
                 continue
             stack.extend(((c.test, a.test), (c.body, a.body), (c.orelse, a.orelse)))
-        elif t in _LEAVES:  # paired, not descended (a generator expression's `ast` start may be
-            # the call's parenthesis, so it is not paired at all)
-            if not isinstance(a, _LEAVES[t]):
+        elif t in _COMPREHENSIONS:
+            if not isinstance(a, _COMPREHENSIONS[t]):
                 continue
+            if t is cst.DictComp:
+                stack.extend(((c.key, a.key), (c.value, a.value)))
+            else:
+                stack.append((c.elt, a.elt))
+            for_in, generators = c.for_in, list(a.generators)
+            while for_in is not None and generators:
+                twin = generators.pop(0)
+                stack.extend(((for_in.target, twin.target), (for_in.iter, twin.iter)))
+                if len(for_in.ifs) == len(twin.ifs):
+                    stack.extend((cond.test, test) for cond, test in zip(for_in.ifs, twin.ifs))
+                for_in = for_in.inner_for_in
+            if t is cst.GeneratorExp:
+                continue  # its `ast` start may be the call's parenthesis (a sole argument): not paired
+        elif t is cst.Lambda:
+            if not isinstance(a, ast.Lambda):
+                continue
+            stack.append((c.body, a.body))
+        elif t is cst.BooleanOperation:
+            if not isinstance(a, ast.BoolOp):
+                continue
+            operands = _flatten_bool(c)
+            if operands is not None and len(operands) == len(a.values):
+                stack.extend(zip(operands, a.values))
         else:
             continue
         if not c.lpar:
