@@ -78,6 +78,7 @@ class Analyzer:
         self._project: dict[str, Evidence] = {}  # uri -> project-level evidence of its last deep analysis
         self.generation = 0  # bumped when a file is saved: project-level findings may have changed
         self.hits = 0  # documents answered from the cache (tests and logs)
+        self._settled = 0
         from .sources import positions
 
         positions.REMEMBER = True  # documents are analysed again as they change
@@ -101,6 +102,20 @@ class Analyzer:
         self._configs[key] = loaded
         self._project.clear()
         return loaded
+
+    def settle(self) -> None:
+        """After an analysis: move what survived (parsed pieces, remembered positions) out of the
+        garbage collector's reach, so a full collection does not walk every cached node during
+        the next keystroke's analysis (60-120 ms each on a 1,500-line file). The cached trees are
+        acyclic and still freed by reference counting when dropped; once in a while a full
+        collection runs here, between analyses, for whatever cycles did form."""
+        import gc
+
+        self._settled += 1
+        if self._settled % 50 == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
     def warm(self, folders: list[Path]) -> None:
         """Import what an analysis needs and load each folder's configuration (never raises)."""
@@ -274,7 +289,10 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             def job() -> list[Finding] | None:
                 if not current(uri, version):
                     return None  # stale: a newer version arrived while this one waited
-                return analyzer.analyze(uri, path, folder_of(path), text, deep=deep)
+                try:
+                    return analyzer.analyze(uri, path, folder_of(path), text, deep=deep)
+                finally:
+                    analyzer.settle()
 
             loop = asyncio.get_running_loop()
             findings = await loop.run_in_executor(pool, job)
