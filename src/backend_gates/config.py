@@ -125,6 +125,12 @@ TOP: dict[str, Setting] = {
     "baseline": Setting("str", "", "Baseline file: findings recorded there are not reported.", analysis=False),
     "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
+    "external-suppressions": Setting(
+        "list", ["ruff", "bandit", "semgrep", "sonar", "squawk", "pylint"],
+        "Other tools whose suppression comments (`# noqa: S608`, `# nosec`, `# nosemgrep`, `# NOSONAR`, "
+        "`-- squawk-ignore`, `# pylint: disable=`) also silence the rules mapped to them (docs/suppressions.md); [] = none.",
+        analysis=False,
+    ),
 }
 
 SECTIONS: dict[str, dict[str, Setting]] = {

@@ -827,7 +827,12 @@ def apply_suppressions(
     from . import suppress
     from .checks.python.tool import ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression
 
-    by_path: dict[str, list[SuppressionComment]] = {p: r.suppressions for p, r in results.items() if r.suppressions and r.parsed}
+    honoured = set(config["external-suppressions"])  # other tools' comments: see suppress.py
+    by_path: dict[str, list[SuppressionComment]] = {}
+    for p, r in results.items():
+        kept = [c for c in r.suppressions if not c.tool or c.tool in honoured] if r.parsed else []
+        if kept:
+            by_path[p] = kept
     if not by_path:
         return findings
     used: set[tuple[str, int]] = set()
@@ -854,6 +859,8 @@ def apply_suppressions(
     meta: list[Finding] = []
     for path, comments in by_path.items():
         for comment in comments:
+            if comment.tool:
+                continue  # written for another tool: neither reason-less nor unused as far as we are concerned
             codes = ", ".join(comment.codes) or "everything"
             loc = Location(path, comment.line, 1)
             if not comment.reason:

@@ -62,6 +62,7 @@ class BareExcept(PythonCheck):
     """
 
     code = "BG401"
+    external_ids = ("ruff:E722", "pylint:W0702", "pylint:bare-except", "sonar:S5754")
     name = "bare-except"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
@@ -89,6 +90,7 @@ class SwallowedException(PythonCheck):
     """
 
     code = "BG402"
+    external_ids = ("ruff:S110", "ruff:S112", "bandit:B110", "bandit:B112")
     name = "swallowed-exception"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
@@ -190,6 +192,7 @@ class BroadExceptUnhandled(PythonCheck):
     """
 
     code = "BG403"
+    external_ids = ("ruff:BLE001", "pylint:W0718", "pylint:broad-exception-caught", "pylint:broad-except")
     name = "broad-except-unhandled"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
@@ -260,6 +263,7 @@ class HttpCallWithoutTimeout(PythonCheck):
     """
 
     code = "BG404"
+    external_ids = ("ruff:S113", "bandit:B113", "pylint:W3101", "pylint:missing-timeout")
     name = "http-call-without-timeout"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
