@@ -79,7 +79,26 @@ def load(args: argparse.Namespace, start: Path | None = None) -> Any:
     from .config import load_config
 
     config_file = Path(args.config) if getattr(args, "config", None) else None
+    if start is None and config_file is None:
+        start = _start_of(getattr(args, "paths", None) or [])
     return load_config(start, config_file=config_file, overrides=overrides_from(args))
+
+
+def _start_of(paths: Sequence[str]) -> Path | None:
+    """Where to look for the configuration: the deepest directory holding every given path, so
+    `backend-gates check services/api` from a monorepo's root uses services/api/pyproject.toml
+    (as ruff and black do). None (the working directory) when no path, or one does not exist."""
+    dirs = []
+    for raw in paths:
+        if raw == "-":
+            continue
+        path = Path(raw).resolve()
+        if not path.exists():
+            return None
+        dirs.append(path if path.is_dir() else path.parent)
+    if not dirs:
+        return None
+    return Path(os.path.commonpath([str(d) for d in dirs]))
 
 
 # ----------------------------------------------------------------------------- check
@@ -92,7 +111,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="FILE", help="also write the gate report event (JSON) to FILE")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
-    p.add_argument("--quiet", "-q", action="store_true", help="text output: findings only, no gate summary")
+    p.add_argument("--statistics", action="store_true", help="show how many findings each rule has instead of the findings (text or json)")
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
     p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
@@ -110,7 +129,7 @@ def run_check(args: argparse.Namespace) -> int:
         validate_selectors(config)
         validate_check_config(config)
     fmt = config["format"]
-    progress = _progress_bar() if fmt == "text" and not args.output and _interactive() else None
+    progress = _progress_bar() if _interactive() and not args.quiet else None
     try:
         report = check(args.paths, config, progress=progress)
     finally:
@@ -121,10 +140,19 @@ def run_check(args: argparse.Namespace) -> int:
 
         target = Path(args.write_baseline)
         count = write_baseline(target, report.findings, lines_from_disk(config.root))
-        sys.stderr.write(f"backend-gates: wrote {count} finding(s) to baseline {target}\n")
+        if not args.quiet:
+            sys.stderr.write(f"backend-gates: wrote {count} finding(s) to baseline {target}\n")
         return EXIT_OK
-    _note_baseline(report)
-    text = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=args.quiet)
+    _log_run(report, config)
+    if not args.quiet:
+        _note_baseline(report)
+    if args.statistics:
+        text = statistics(report, fmt)
+    elif args.quiet > 1:
+        text = ""  # -qq: the exit status only
+    else:
+        color = fmt == "text" and use_color(args.color, sys.stdout if not args.output else None)
+        text = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=bool(args.quiet), color=color)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(text, encoding="utf-8")
@@ -153,11 +181,11 @@ def _note_baseline(report: Any) -> None:
         sys.stderr.write(f"  ... and {len(unused) - 20} more (see the report's `baseline.unused`)\n")
 
 
-def render(report: Any, fmt: str, *, show_source: bool = True, quiet: bool = False) -> str:
+def render(report: Any, fmt: str, *, show_source: bool = True, quiet: bool = False, color: bool = False) -> str:
     if fmt == "text":
         from .formatters.text import render as text_render
 
-        return text_render(report, show_source=show_source, show_gates=not quiet)
+        return text_render(report, show_source=show_source, show_gates=not quiet, show_summary=not quiet, color=color)
     from .formatters import renderer
 
     return renderer(fmt)(report)
@@ -167,6 +195,72 @@ def write_report(report: Any, path: Path) -> None:
     from .event import write_event
 
     write_event(report, path)
+
+
+def statistics(report: Any, fmt: str) -> str:
+    """Findings per rule, most frequent first (`--statistics`, as ruff has it)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for f in report.active_findings:
+        row = rows.setdefault(f.code, {"code": f.code, "name": f.name, "gate": f.gate, "severity": f.severity.value, "count": 0, "fixable": 0})
+        row["count"] += 1
+        if fixable(f):
+            row["fixable"] += 1
+    ordered = sorted(rows.values(), key=lambda r: (-r["count"], r["code"]))
+    if fmt == "json":
+        return json.dumps(ordered, indent=2) + "\n"
+    if fmt != "text":
+        raise UsageError("--statistics prints text or json (use -f text or -f json)")
+    if not ordered:
+        return ""
+    width = max(len(str(r["count"])) for r in ordered)
+    code_width = max(len(r["code"]) for r in ordered)
+    lines = []
+    for r in ordered:
+        mark = "[*]" if r["fixable"] == r["count"] else f"[{r['fixable']}*]" if r["fixable"] else "   "
+        lines.append(f"{r['count']:>{width}}  {r['code']:<{code_width}}  {mark} {r['name']} ({r['severity']}, {r['gate'] or '-'})")
+    total_fix = sum(r["fixable"] for r in ordered)
+    if total_fix:
+        lines.append(f"[*] {total_fix} fixable with `backend-gates check --fix`")
+    return "\n".join(lines) + "\n"
+
+
+def fixable(finding: Any) -> bool:
+    try:
+        from .fix import can_fix
+    except ImportError:
+        return False
+    return can_fix(finding)
+
+
+def use_color(choice: str, stream: Any) -> bool:
+    """--color always|never|auto; auto: NO_COLOR (no-color.org) off, FORCE_COLOR on, else a terminal."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream is not None and stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _log_run(report: Any, config: Any) -> None:
+    """-v: what ran, from where, how fast (stderr via logging)."""
+    import logging
+
+    log = logging.getLogger("backend_gates.cli")
+    if not log.isEnabledFor(logging.INFO):
+        return
+    timing = report.extra.get("timing", {})
+    log.info("root %s; configuration %s", config.root, config.describe_file())
+    log.info(
+        "%d file(s), %d line(s): %s analysed, %s from cache, in %ss",
+        report.files, report.lines, timing.get("analyzed", "?"), timing.get("cached", "?"), timing.get("seconds", "?"),
+    )
+    log.info("%d rule(s) ran; %d finding(s), %d suppressed", len(report.rules), len(report.findings), len(report.findings) - len(report.active_findings))
+    for err in report.errors:
+        log.info("note: %s%s (%s)", f"{err.path}: " if err.path else "", err.message, err.kind)
 
 
 def _interactive() -> bool:
@@ -184,11 +278,12 @@ class _ProgressBar:
         if total < 50:
             return
         if self._progress is None:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
                 TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn(),
-                transient=True,
+                transient=True, console=Console(stderr=True),  # stdout stays clean for `> file` and pipes
             )
             self._progress.start()
             self._task = self._progress.add_task("check", total=total)
@@ -256,13 +351,17 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def _configure_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true", help="list every setting with its default and help")
+    p.add_argument("--schema", action="store_true", help="print the JSON Schema of [tool.backend-gates] (for editors)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     add_config_options(p)
 
 
 def run_config(args: argparse.Namespace) -> int:
-    from .config import SETTINGS
+    from .config import SETTINGS, json_schema_text
 
+    if args.schema:
+        sys.stdout.write(json_schema_text())
+        return EXIT_OK
     if args.list:
         for key, setting in SETTINGS.items():
             sys.stdout.write(f"{key} ({setting.type}) default={setting.default!r}\n    {setting.help}\n")
@@ -330,11 +429,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="API, database and security checklists as checks that fail the build.",
     )
     parser.add_argument("--version", action="version", version=f"backend-gates {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    add_global_options(parser)
+    common = argparse.ArgumentParser(add_help=False)
+    add_global_options(common, in_subcommand=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (configure, _run, help_text) in {**BUILTIN, **COMMANDS}.items():
-        configure(sub.add_parser(name, help=help_text, description=help_text))
+        configure(sub.add_parser(name, help=help_text, description=help_text, parents=[common]))
     return parser
+
+
+def add_global_options(p: argparse.ArgumentParser, *, in_subcommand: bool = False) -> None:
+    """-v/-q/--color, accepted before or after the subcommand (`backend-gates check -v`).
+
+    In a subcommand the defaults are SUPPRESS, so a flag given before the subcommand is kept.
+    """
+    unset = argparse.SUPPRESS
+    p.add_argument("-v", "--verbose", action="count", default=unset if in_subcommand else 0,
+                   help="-v: say what ran, from where and how fast; -vv: debug log (stderr)")
+    p.add_argument("-q", "--quiet", action="count", default=unset if in_subcommand else 0,
+                   help="-q: findings only (no gate table, summary or notes); -qq: nothing, only the exit status")
+    p.add_argument("--color", choices=("auto", "always", "never"), default=unset if in_subcommand else "auto",
+                   help="colour the text output (auto: on a terminal unless NO_COLOR is set)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -346,7 +461,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         import logging
 
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        level = logging.DEBUG if args.verbose > 1 else logging.INFO
+        logging.basicConfig(level=level, format="backend-gates: %(message)s" if level == logging.INFO else "%(name)s: %(message)s")
+        if level == logging.INFO:  # -v is about this run, not every library's chatter
+            logging.getLogger().setLevel(logging.WARNING)
+            logging.getLogger("backend_gates").setLevel(logging.INFO)
+    elif args.quiet:
+        import logging
+
+        logging.getLogger("backend_gates").setLevel(logging.ERROR)
     if not args.command:
         parser.print_help()
         return EXIT_USAGE

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-        check=True, capture_output=True, text=True, timeout=600,
+        check=True, capture_output=True, text=True, timeout=600, env=_clean_env(),
     )
     (found,) = out.glob("backend_gates-*.whl")
     return found
@@ -40,16 +39,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv")
-    venv.create(env_dir, with_pip=True)
+    clean = _clean_env()
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, env=clean, timeout=300)
     subprocess.run(
         [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=900,
+        check=True, capture_output=True, text=True, timeout=900, env=clean,
     )
     return env_dir / "bin" / "backend-gates"
 
 
+def _clean_env() -> dict[str, str]:
+    """Nothing of the test's own environment leaks into the fresh one (PYTHONPATH, VIRTUAL_ENV...)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("BACKEND_GATES_", "VIRTUAL_ENV", "PYTHON"))}
+
+
 def _run(exe: Path, *args: str, cwd: Path, path_extra: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKEND_GATES_", "VIRTUAL_ENV", "PYTHON"))}
+    env = _clean_env()
     env["PATH"] = os.pathsep.join(p for p in (path_extra, str(exe.parent), "/usr/bin:/bin") if p)
     env.update({"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"})
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
