@@ -98,7 +98,11 @@ def _start_of(paths: Sequence[str]) -> Path | None:
         dirs.append(path if path.is_dir() else path.parent)
     if not dirs:
         return None
-    return Path(os.path.commonpath([str(d) for d in dirs]))
+    from .config import find_project_root
+
+    common = Path(os.path.commonpath([str(d) for d in dirs]))
+    _root, file = find_project_root(common)
+    return common if file is not None else None  # no configuration there: the working directory decides, as before
 
 
 # ----------------------------------------------------------------------------- check

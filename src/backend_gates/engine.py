@@ -165,7 +165,12 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             add(str(path), key_of(path), explicit=True)
             continue
         ignore = _Ignore()
+        listed = None
         if use_git:
+            from .gitfiles import listing
+
+            listed = listing(str(path))  # in a git work tree: git's own answer (nested negations, info/exclude)
+        if use_git and listed is None:
             # .gitignore files between the root and the starting directory apply too
             current = root
             if path != root and root in path.parents:
@@ -183,14 +188,17 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 rel_dir = f"{start_key}/{sub}" if start_key not in (".", "") else sub
             if dirpath == root_str:
                 rel_dir = ""
-            if use_git:
+            if use_git and listed is None:
                 ignore.add(dirpath, rel_dir)
+            walked = "" if dirpath == str(path) else dirpath[prefix_len:].replace(os.sep, "/")
             keep = []
             for name in sorted(dirnames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if exclude.match(name) or exclude.match(rel):
                     continue
                 if use_git and ignore.specs and ignore.ignored(rel, True):
+                    continue
+                if listed is not None and not listed.keeps_dir(f"{walked}/{name}" if walked else name):
                     continue
                 keep.append(name)
             dirnames[:] = keep
@@ -201,6 +209,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if exclude.match(name) or exclude.match(rel):
                     continue
                 if use_git and ignore.specs and ignore.ignored(rel, False):
+                    continue
+                if listed is not None and not listed.keeps_file(f"{walked}/{name}" if walked else name):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
     files.sort(key=lambda f: f.key)

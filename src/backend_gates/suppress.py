@@ -37,6 +37,7 @@ _RE = re.compile(
     r"(?:\[(?P<codes>[^\]]*)\])?(?P<rest>.*)$"
 )
 _EXPIRES = re.compile(r"\bexpires=(\S+)")
+_PLACEHOLDER = re.compile(r"(?i)<[^>]*>|\.{2,}|…|todo|fixme|xxx|tbd|reason|why")
 
 EXTERNAL_TOOLS = ("ruff", "bandit", "semgrep", "sonar", "squawk", "pylint")
 # cheap pre-check: does any other tool's suppression occur in the file at all?
@@ -92,6 +93,8 @@ def _ours(lines: list[str], index: int, text: str) -> SuppressionComment | None:
         expires = exp.group(1)
         rest = (rest[: exp.start()] + rest[exp.end() :]).strip()
     reason = rest.strip(" -:—")
+    if _PLACEHOLDER.fullmatch(reason):
+        reason = ""  # `<reason>`, `<why>`, `TODO`, `...`: a placeholder left in, not a reason
     return SuppressionComment(
         line=number,
         target=target,
