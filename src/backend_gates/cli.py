@@ -112,7 +112,10 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise", "gitlab", "junit"), help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
-    p.add_argument("--report", metavar="FILE", help="also write the gate report event (JSON) to FILE")
+    p.add_argument("--report", metavar="FILE", help="write the gate report event (JSON) to FILE (default: config `report`, .backend-gates/report.json)")
+    p.add_argument("--no-report", action="store_true", help="do not write the gate report event file")
+    p.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 to FILE (same run; for code scanning)")
+    p.add_argument("--html", metavar="FILE", help="also write the self-contained HTML gate report to FILE")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
     p.add_argument("--statistics", action="store_true", help="show how many findings each rule has instead of the findings (text or json)")
@@ -162,8 +165,7 @@ def run_check(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    if args.report:
-        write_report(report, Path(args.report))
+    write_outputs(report, config, args)
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
@@ -195,10 +197,42 @@ def render(report: Any, fmt: str, *, show_source: bool = True, quiet: bool = Fal
     return renderer(fmt)(report)
 
 
-def write_report(report: Any, path: Path) -> None:
+def write_report(report: Any, path: Path) -> dict[str, Any]:
     from .event import write_event
 
-    write_event(report, path)
+    return write_event(report, path)
+
+
+def write_outputs(report: Any, config: Any, args: argparse.Namespace) -> None:
+    """The files a run leaves behind besides stdout: the report event (by default
+    `.backend-gates/report.json`), `--sarif`, `--html`, and with `-f github` a Markdown summary
+    appended to `$GITHUB_STEP_SUMMARY` when GitHub Actions provides one."""
+    event = None
+    target = args.report or (config["report"] if not args.no_report else "")
+    if target:
+        path = Path(target) if args.report or Path(target).is_absolute() else config.root / target
+        try:
+            event = write_report(report, path)
+        except OSError as exc:  # a read-only checkout must not turn findings into a crash
+            sys.stderr.write(f"backend-gates: could not write the report {path}: {exc.strerror}\n")
+    if args.sarif:
+        _write(Path(args.sarif), render(report, "sarif"))
+    if args.html:
+        from .event import to_event
+        from .html_report import write_html
+
+        write_html(event if event is not None else to_event(report), Path(args.html))
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if config["format"] == "github" and summary_file:
+        from .formatters.summary import render as summary
+
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(summary(report))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def statistics(report: Any, fmt: str) -> str:
