@@ -163,6 +163,7 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "backup-command": Setting("str", "", "DB-BACKUP: a command whose exit status proves a verified backup.", analysis=False),
         "backup-file": Setting("str", "", "DB-BACKUP: a file whose age proves a recent verified backup.", analysis=False),
         "backup-max-age-hours": Setting("float", 26.0, "DB-BACKUP: maximum age of `backup-file`.", analysis=False),
+        "judge-migrations": Setting("str", "new", "DB-MIGRATE/DB-ROLLBACK: which migrations the safety rules judge: `new` (added since the git base, else the newest of each folder / Alembic head) or `all`.", ("new", "all")),
         "require-migrations-applied": Setting("bool", False, "DB-MIGRATE runtime: failed (not not_evaluated) when no migration ran in the tests."),
     },
     "openapi": {

@@ -154,6 +154,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
         seen.add(key)
         files.append(SourceFile(abs_path, key, kind))
 
+    paths = list(paths)
+    given_dirs_only = all(Path(p if Path(p).is_absolute() else Path.cwd() / p).is_dir() for p in paths)
     for given in paths:
         path = Path(given)
         if not path.is_absolute():
@@ -213,8 +215,26 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if listed is not None and not listed.keeps_file(f"{walked}/{name}" if walked else name):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
+    if given_dirs_only:
+        _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)
     return files, errors
+
+
+def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, bool], None], seen: set[str]) -> None:
+    """`openapi.spec` names the spec even when `paths` does not reach it (paths = ["app"], spec at
+    the root): the static spec checks and drift need it."""
+    for entry in config["openapi.spec"]:
+        text = str(entry)[2:] if str(entry).startswith("./") else str(entry)
+        candidates = sorted(root.glob(text)) if any(ch in text for ch in "*?[") else [root / text]
+        for path in candidates:
+            try:
+                resolved = path.resolve()
+                key = resolved.relative_to(root).as_posix()
+            except (OSError, ValueError):
+                continue  # outside the project: never read
+            if key not in seen and resolved.is_file():
+                add(str(resolved), key, False)
 
 
 # ----------------------------------------------------------------------------- check selection
@@ -690,7 +710,7 @@ def check(
         project_rules.append(cls.info())
         cov = coverage[cls.gate] if cls.gate else Coverage()
         cov.checks.append(cls.code)
-        if not getattr(cls, "cacheable", True):
+        if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
             uncached.add(cls.code)
         outcome = replay.get(cls.code) if cls.code not in uncached else None
         if outcome is None:
@@ -712,6 +732,7 @@ def check(
     findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
 
     rules = file_rules + project_rules + _tool_rules()
+    findings = _shipped_migrations_as_info(findings, project)
     findings = apply_overrides(findings, config)
     findings = apply_suppressions(findings, results, config, project)
     from .baseline import narrow  # baseline + --diff
@@ -739,6 +760,20 @@ def check(
     report.gates = evaluate_gates(report, coverage)
     report.finished_at = _now()
     return report
+
+
+def _shipped_migrations_as_info(findings: list[Finding], project: Project) -> list[Finding]:
+    """History a change cannot edit is not a failure: other rules' findings in shipped migrations are info."""
+    from .checks.project.db_history import shipped_as_info
+
+    return shipped_as_info(findings, project)
+
+
+def _git_base(config: Config) -> str:
+    """The change's git base (`--diff REF` / `new-code`), which some project checks read."""
+    from .checks.project.db_history import base_ref
+
+    return base_ref(config)
 
 
 def _semgrep_step(

@@ -7,8 +7,10 @@ import pytest
 from support import FIXTURES, expectations, run_engine
 
 
-def db_findings(root):
-    report = run_engine(root)
+def db_findings(root, **overrides):
+    """BG3xx findings; every migration is judged (`db.judge-migrations = "all"`) unless overridden."""
+    overrides.setdefault("db.judge-migrations", "all")
+    report = run_engine(root, **overrides)
     return {(f.location.path, f.location.line, f.code) for f in report.findings if f.code.startswith("BG3")}
 
 
@@ -29,7 +31,7 @@ def test_clean_trees_have_nothing() -> None:
 
 
 def test_database_gates_are_evaluated_on_the_unsafe_trees() -> None:
-    report = run_engine(FIXTURES / "alembic_unsafe")
+    report = run_engine(FIXTURES / "alembic_unsafe", **{"db.judge-migrations": "all"})
     gates = {g.id: g for g in report.gates}
     assert gates["DB-MIGRATE"].status.value == "failed"
     assert gates["DB-ROLLBACK"].status.value == "failed"

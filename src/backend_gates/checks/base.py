@@ -225,6 +225,9 @@ class ProjectCheck(Check):
     # the outcome depends only on the files' facts and the config, so an unchanged tree replays
     # it from the cache; checks that read anything else (clock, git refs, commands) set False
     cacheable: ClassVar[bool] = True
+    # the outcome depends on the change's git base (`--diff REF` / `new-code`) when one is set:
+    # rerun (not replayed from the cache) in runs that have a base
+    reads_git_base: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.opts = options

@@ -78,6 +78,7 @@ def operation_summary(doc: SpecDocument, op: Operation) -> dict[str, Any]:
         "path": normalize_path(op.path),
         "template": op.path,
         "operation_id": str(op.node.get("operationId", "")),
+        **({"controller": str(controller)} if (controller := op.node.get("x-openapi-router-controller") or op.node.get("x-swagger-router-controller")) else {}),
         "security": effective_security(doc, op),
         "responses": sorted(str(k) for k in responses) if isinstance(responses, dict) else [],
         "params": path_params(op.path),

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import Route, normalize_path
+
+if TYPE_CHECKING:
+    from .adapters import FrameworkAdapter
 
 FACT = "route-facts"
 
@@ -25,6 +28,7 @@ AUTH_RE = re.compile(
 )
 NOT_AUTH = re.compile(r"^(require_(http_methods|GET|POST|safe)|csrf_|\w*csrf\w*$|cache|never_cache|vary_on|gzip|condition|etag|last_modified|xframe|sensitive_|transaction)", re.I)
 LIMIT_RE = re.compile(r"(limit|throttl|slowapi)", re.I)
+BODY_LIMIT = re.compile(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter\.(hit|test|limit|check))", re.I)
 NOT_LIMIT = re.compile(r"(exempt|unlimited|limit_offset|LimitOffset|paginat)", re.I)
 
 FASTAPI = {"FastAPI": "fastapi", "APIRouter": "fastapi", "Starlette": "starlette", "Router": "starlette"}
@@ -73,24 +77,39 @@ LIST_ACTIONS = ("list", "create")
 DETAIL_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSetMixin"} | set(GENERIC_METHODS) - {"TemplateView", "ListView", "DetailView", "RedirectView", "ArchiveIndexView", "FormView", "CreateView", "UpdateView", "DeleteView", "LoginView", "LogoutView"}
+LOGIN_CALLS = frozenset({"authenticate", "login", "login_user", "auth_login", "create_access_token", "obtain_token", "check_credentials", "authenticate_user"})
 AUTH_MIXINS = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|Authenticated|Permission|Staff|Superuser|Auth)", re.I)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RouteView:
-    """A route with what the gates need: the handler's facts and how it is guarded."""
+    """A route with what the rules need: the handler's facts and how it is guarded (read-only).
+
+    `adapter` answers the framework-specific questions (schemas, audit trails, idioms).
+    """
 
     route: Route
     module: str
     handler_facts: dict[str, Any] | None = None  # the function's facts (params, decorators, body)
     class_info: dict[str, Any] | None = None
-    auth: list[str] = field(default_factory=list)
-    limits: list[str] = field(default_factory=list)
+    auth: tuple[str, ...] = ()
+    limits: tuple[str, ...] = ()
     public: bool = False  # inline marker or explicit AllowAny
     allow_any: bool = False
     action: str = ""  # DRF viewset action
     inherited: bool = False  # handler body not in the project (DRF generic/viewset action)
     handler_line: int = 0
+    class_key: tuple[str, str] | None = None  # (module, class) of a class-based view
+
+    @property
+    def adapter(self) -> "FrameworkAdapter":
+        from .adapters import adapter_for
+
+        return adapter_for(self.route.framework)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return (self.handler_facts or {}).get("body", {})
 
 
 @dataclass
@@ -102,7 +121,8 @@ class Edge:
 
 
 class Index:
-    def __init__(self, facts: list[tuple[str, dict[str, Any]]], config: Any) -> None:
+    def __init__(self, facts: list[tuple[str, dict[str, Any]]], config: Any, specs: dict[str, dict[str, Any]] | None = None) -> None:
+        self.specs: dict[str, dict[str, Any]] = dict(specs or {})  # OpenAPI summaries by path (spec-driven routers)
         self.files: dict[str, str] = {}
         self.mods: dict[str, dict[str, Any]] = {}
         for path, data in facts:
@@ -128,6 +148,9 @@ class Index:
         self.middleware: list[str] = []
         self.root_urlconf = ""
         self.guard_decorators: set[str] = set()
+        self.changelog: list[dict[str, str]] = []
+        self.limiters: set[str] = set()  # project classes/functions that apply a rate limit
+        self.model_bases: dict[str, list[str]] = {}
         self.consts_by_tail: dict[str, set[str]] = {}
         for mod, data in self.mods.items():
             for key, value in data.get("consts", {}).items():
@@ -139,6 +162,9 @@ class Index:
             if settings.get("ROOT_URLCONF"):
                 self.root_urlconf = settings["ROOT_URLCONF"]
             self.guard_decorators.update(data.get("guard_decorators", ()))
+            self.changelog.extend(data.get("changelog", ()))
+            self.limiters.update(data.get("limiters", ()))
+            self.model_bases.update(data.get("model_bases", {}))
         self.views: list[RouteView] = []
         self.unresolved: list[str] = []
 
@@ -154,12 +180,39 @@ class Index:
         first = min(views, key=lambda v: (v.route.file, v.route.line))
         return first.route.file, first.route.line
 
+    def changelogged_models(self) -> dict[str, str]:
+        """Model class name -> how its changes are recorded (direct, or through a change-logged base)."""
+        cached: dict[str, str] | None = self.__dict__.get("_changelogged")
+        if cached is not None:
+            return cached
+        out = {t["model"]: t["how"] for t in self.changelog if t["kind"] == "model" and t["model"]}
+        for _ in range(6):  # a few levels of base classes
+            grew = False
+            for name, bases in self.model_bases.items():
+                if name not in out:
+                    via = next((b for b in bases if b in out), None)
+                    if via is not None:
+                        out[name] = out[via]
+                        grew = True
+            if not grew:
+                break
+        self.__dict__["_changelogged"] = out
+        return out
+
     # ------------------------------------------------------------------ modules and names
-    def find_module(self, name: str) -> str | None:
+    def find_module(self, name: str, near: str = "") -> str | None:
         if name in self.mods:
             return name
         found = self._suffix.get(name)
         if found:
+            if near and len(found) > 1:
+                def shared(m: str) -> int:
+                    a, b = m.split("."), near.split(".")
+                    n = 0
+                    while n < min(len(a), len(b)) and a[n] == b[n]:
+                        n += 1
+                    return n
+                return max(found, key=lambda m: (shared(m), -len(m)))
             return min(found, key=len)
         return None
 
@@ -309,6 +362,11 @@ class Index:
                     for prefix, guards, root in self.mounts(key, ()):
                         self.entries(mod, obj["routes"], prefix, guards, self.framework_of(root, mod))
         self.django()
+        from .adapters import ADAPTERS, load_adapters
+
+        load_adapters()
+        for adapter in dict.fromkeys(ADAPTERS.values()):
+            adapter.discover(self)
         out: dict[tuple[str, str, str, int], RouteView] = {}
         for view in self.views:
             key = (view.route.method, view.route.path, view.route.handler, view.route.line)
@@ -668,6 +726,7 @@ class Index:
         class_key: tuple[str, str] | None = None,
         action: str = "",
         inherited: bool = False,
+        flags: tuple[str, ...] = (),
     ) -> None:
         names = list(guards)
         public = bool(class_info and class_info.get("public"))
@@ -690,8 +749,8 @@ class Index:
                     names.append("throttle_classes")
                     continue
                 names.append(dec["name"])
-            body_auth = facts.get("body", {}).get("auth", [])
-            names.extend(f"in-body:{a}" for a in body_auth)
+            names.extend(self.body_guards(mod, facts))
+            names.extend(self.body_limits(facts))
             public = public or bool(facts.get("public"))
             if fw in ("django", "unknown") and any(d["name"].rsplit(".", 1)[-1] in ("api_view",) for d in facts.get("decorators", [])):
                 fw = "drf"
@@ -705,9 +764,9 @@ class Index:
             if name.endswith(":AllowAny") or name.endswith(":permissions.AllowAny"):
                 allow_any = True
                 continue
-            if name.startswith(("permission_classes:", "DEFAULT_PERMISSION_CLASSES:", "authentication_classes:")):
+            if name.startswith(("permission_classes:", "DEFAULT_PERMISSION_CLASSES:", "authentication_classes:", "openapi-security:", "delegates:", "spoofable-header:")):
                 auth.append(name)
-            elif name.startswith(("throttle_classes", "throttle_scope")):
+            elif name.startswith(("throttle_classes", "throttle_scope", "limited-by:")):
                 limits.append(name)
             elif name.startswith("in-body:") or name.startswith("before_request:"):
                 auth.append(name)
@@ -718,9 +777,10 @@ class Index:
         # an explicit AllowAny overrides defaults: public by declaration
         if allow_any:
             auth = [a for a in auth if not a.startswith(("DEFAULT_PERMISSION_CLASSES:", "permission_classes:"))]
-        if fw == "django" and any("LoginRequiredMiddleware" in m for m in self.middleware):
-            if not any("login_not_required" in n for n in names):
-                auth.append("LoginRequiredMiddleware")
+        from .adapters import adapter_for
+
+        if fw == "django":
+            auth.extend(adapter_for(fw).settings_guards(self, names, class_info is not None))
         handler_name = f"{mod}.{qual}" if mod else qual
         norm = normalize_path(path)
         extra: dict[str, Any] = {}
@@ -728,6 +788,8 @@ class Index:
             extra["unresolved"] = True
         if action:
             extra["action"] = action
+        for flag in flags:
+            extra[flag] = True
         route = Route(
             method=method.upper(),
             path=norm,
@@ -744,15 +806,67 @@ class Index:
                 mod,
                 facts,
                 class_info,
-                auth,
-                limits,
+                tuple(auth),
+                tuple(limits),
                 public or allow_any,
                 allow_any,
                 action,
                 inherited,
                 (facts or {}).get("line", line) or line,
+                class_key,
             )
         )
+
+    def add_external(self, handler: str, file: str, line: int, method: str, path: str, fw: str, guards: list[str]) -> None:
+        """A route whose handler is not in the analysed Python files (located where it is declared)."""
+        auth = [g for g in guards if g.startswith("openapi-security:") or self.is_auth(g)]
+        route = Route(method=method.upper(), path=normalize_path(path), handler=handler, file=file, line=line, framework=fw, guards=tuple(auth))
+        self.views.append(RouteView(route, "", None, None, tuple(auth), (), False, False, "", True, line))
+
+    def body_limits(self, facts: dict[str, Any]) -> list[str]:
+        """Custom limiters used in the handler: a project limiter class or function (by shape: a
+        token bucket, a throttle), or a form/helper that applies one, or a name in routes.rate-limiters."""
+        out = []
+        for call in facts.get("body", {}).get("calls", []):
+            parts = [p.removesuffix("()") for p in call.split(".")]
+            low = call.lower()
+            if any(p in self.limiters for p in parts) or BODY_LIMIT.search(call) or any(x in low for x in self.extra_limit):
+                out.append(f"limited-by:{call.removesuffix('()')}")
+        for dec in facts.get("decorators", []):
+            if dec["name"].rsplit(".", 1)[-1] in self.limiters:
+                out.append(f"limited-by:{dec['name']}")
+        return out
+
+    def body_guards(self, mod: str, facts: dict[str, Any]) -> list[str]:
+        """Guards found in the handler body: identity checks and denials that end the request before
+        any state-changing work, a spoofable header standing in for identity, and one level of
+        delegation to project functions that are guarded themselves."""
+        body = facts.get("body", {})
+        found = list(body.get("auth", []))
+        if found and 0 <= body.get("work_at", -1) < body.get("auth_at", 0):
+            found = []  # the check comes after the work: it does not guard it
+        if any(c.rsplit(".", 1)[-1] in LOGIN_CALLS for c in body.get("calls", [])):
+            found = [a for a in found if not a.startswith("deny:")]  # a login handler refusing bad credentials
+        spoof = body.get("spoof", [])
+        if found and spoof and not body.get("credential_headers") and not any(_identity_check(a) for a in found):
+            return [f"spoofable-header:{spoof[0]}"]
+        if found:
+            return [f"in-body:{a}" for a in found]
+        delegates = body.get("delegates", [])
+        returns = body.get("returns", [])
+        if delegates and returns and all(r.get("delegates") for r in returns):  # a pure dispatcher
+            guarded = []
+            for name in delegates:
+                target = self.handler(self.resolve(mod, name))
+                if target is None:
+                    continue
+                names = [d["name"] for d in target.get("decorators", [])] + [f"in-body:{a}" for a in target.get("body", {}).get("auth", [])]
+                if not any(n.startswith("in-body:") or self.is_auth(n) for n in names):
+                    return []  # one unguarded delegate: the dispatcher is not guarded as a whole
+                guarded.append(name)
+            if guarded:
+                return [f"delegates:{','.join(guarded)}"]
+        return []
 
     def alias_dep(self, mod: str, ann: str | None) -> str | None:
         if not ann:
@@ -881,12 +995,14 @@ class Index:
                 return
             if local.endswith(".as_view"):
                 local = local[: -len(".as_view")]
-        if "." in ref and ref.split(".")[0] in ("admin", "auth_views", "django"):
-            pass
         if ref.endswith("site.urls"):
             return
-        for method in ["GET"]:
-            self.add(url_mod, ref, None, method, path, fw, wrappers, line, True)
+        from .adapters.django import EXTERNAL_VIEWS
+
+        known = EXTERNAL_VIEWS.get(ref.rsplit(".", 1)[-1].removesuffix(".as_view"))
+        methods, flags = known if known else (("GET",), ())
+        for method in methods:
+            self.add(url_mod, ref, None, method, path, "drf" if "drf" in flags else fw, wrappers, line, True, flags=flags)
 
     def function_methods(self, facts: dict[str, Any]) -> list[str]:
         for dec in facts.get("decorators", []):
@@ -900,7 +1016,10 @@ class Index:
                 return ["GET"]
             if short == "require_POST":
                 return ["POST"]
-        compared = [m for m in facts.get("body", {}).get("methods", []) if m in ("POST", "PUT", "PATCH", "DELETE", "GET")]
+        body = facts.get("body", {})
+        compared = [m for m in body.get("methods", []) if m in ("POST", "PUT", "PATCH", "DELETE", "GET")]
+        if not compared and (set(body.get("reads", [])) & {"POST", "body", "FILES", "data", "json"} or "persistence" in body.get("concerns", [])):
+            return ["GET", "POST"]  # a Django view answers every method: one that reads a body or writes serves POST (forms, webhooks)
         return sorted({"GET", *compared})
 
     def drf_router(self, key: tuple[str, str], prefix: str, wrappers: list[str]) -> None:
@@ -947,6 +1066,11 @@ class Index:
         return []
 
 
+def _identity_check(label: str) -> bool:
+    """An in-body guard that looks at the caller's identity (not only a denial after some test)."""
+    return label.endswith("()") or any(k in label for k in ("is_authenticated", "is_anonymous", "has_perm", "is_staff", "is_superuser", "is_admin"))
+
+
 _UNNAMED_GROUP = re.compile(r"\((?!\?P<)[^)]*\)")
 
 
@@ -965,7 +1089,11 @@ def analyze(project: Any) -> list[RouteView]:
     cached = project.__dict__.get("_route_views")
     if cached is not None:
         return cached
-    index = Index([(p, d) for p, d in project.facts(FACT)], getattr(project, "config", None))
+    facts = [(p, d) for p, d in project.facts(FACT)]
+    specs: dict[str, dict[str, Any]] = {}
+    if any("connexion" in d.get("frameworks", ()) for _p, d in facts):  # spec-driven routers read the specs
+        specs = {p: d for p, d in project.facts("openapi") if isinstance(d, dict)}
+    index = Index(facts, getattr(project, "config", None), specs)
     views = index.build()
     project.__dict__["_route_views"] = views
     project.__dict__["_route_index"] = index

@@ -177,6 +177,8 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
 
 def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
     out = [w for w in writes(view, service_layers, imports) if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit")]
+    if "insert" in facts(view).get("sql", []):
+        out.append("SQL INSERT")
     return out
 
 
@@ -219,24 +221,37 @@ def delegates(view: RouteView, service_layers: list[str], imports: dict[str, Any
 
 
 def body_reads(view: RouteView) -> list[str]:
-    reads = set(facts(view).get("reads", []))
-    body = {"json", "get_json", "form", "data", "values", "files", "body", "POST", "text", "stream", "get_data", "content", "multipart"}
-    found = sorted(reads & body)
-    # aiohttp / starlette: await request.post()/json()/form()/body()
-    for name in calls(view):
-        if name in ("request.post", "request.json", "request.form", "request.body", "request.text", "request.get_json", "req.json", "req.get_json", "req.media"):
-            found.append(name.split(".", 1)[1])
-    return sorted(set(found))
+    """Raw request-body reads, as the route's framework adapter sees them."""
+    return view.adapter.body_reads(view)
 
 
 def validates(view: RouteView) -> bool:
+    return bool(view.adapter.validators(view))
+
+
+MUTATING_CALL = re.compile(
+    r"^(create|delete|remove|update|set|add|save|reset|revoke|grant|assign|unassign|destroy|insert|upsert|rename|move|merge|"
+    r"archive|restore|enable|disable|activate|deactivate|approve|reject|cancel|pause|resume|transfer|invite|register|change|edit|"
+    r"modify|purge|bulk|write|store|persist|mark|toggle|submit|publish|unpublish|lock|unlock|ban|unban|refund|charge|send)(_|$)"
+)
+
+
+def mutations(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """What in the handler changes state: ORM/SQL writes, or calls named like a change
+    (`service.delete_order(...)`, `check.rename_and_delete()`). A handler that only reads and renders
+    (a preview) changes nothing."""
+    out = writes(view, service_layers, imports)
     for name in calls(view):
         short = name.rsplit(".", 1)[-1]
-        if short in RESPONSE_CLASSES or _root(name) in ("json", "ujson", "orjson", "simplejson", "request", "req"):
+        root = _root(name)
+        if root in ("requests", "httpx") and short in ("post", "put", "patch", "delete"):
+            out.append(name)  # a write to another service (payments, webhooks)
             continue
-        if VALIDATION.search(name):
-            return True
-    return False
+        if root in ("request", "req", "response", "resp", "log", "logger", "logging", "messages", "self", "cache", "json") or short in INERT_CALLS:
+            continue
+        if MUTATING_CALL.match(short) and name not in out and short not in ("set_cookie", "set_header", "send_file", "send_from_directory", "setdefault"):
+            out.append(name)
+    return out
 
 
 def returns(view: RouteView) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from .schema import index_method
+
 DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 # DB-API placeholders sqlglot does not read in every dialect: %s, %(name)s (outside quotes)
@@ -63,18 +65,23 @@ def split(text: str, dialect: str | None = None) -> list[Statement]:
     before it counts as unparseable: vendor SQL (MySQL `DATABASE()`, SQLite FTS `MATCH`) is valid.
     """
     statements = _split(text, dialect)
-    if any(s.error for s in statements):
+    if any(s.error or _opaque_ddl(s.tree) for s in statements):
         for other in ("postgres", "mysql", "sqlite", None):
             if other == read_dialect(dialect):
                 continue
             for index, stmt in enumerate(statements):
-                if stmt.error and stmt.text.strip():
+                if (stmt.error or _opaque_ddl(stmt.tree)) and stmt.text.strip():
                     retry = _split(stmt.text, other)
-                    if len(retry) == 1 and not retry[0].error:
+                    if len(retry) == 1 and not retry[0].error and not (stmt.tree is not None and _opaque_ddl(retry[0].tree)):
                         retry[0].line = stmt.line
                         retry[0].comments = stmt.comments
                         statements[index] = retry[0]
     return statements
+
+
+def _opaque_ddl(tree: Any) -> bool:
+    """DDL the grammar kept as an opaque command (MySQL `ALTER ... MODIFY` read as generic SQL)."""
+    return isinstance(tree, exp.Command) and str(tree.this).upper() == "ALTER"
 
 
 def _split(text: str, dialect: str | None = None) -> list[Statement]:
@@ -385,15 +392,21 @@ def ddl_facts(tree: Any, line: int) -> dict[str, list[dict[str, Any]]]:
             table = index.args.get("table")
             params = index.args.get("params")
             columns = []
+            opclasses = []
             if params is not None:
                 for c in params.args.get("columns") or []:
                     c = c.this if isinstance(c, exp.Ordered) else c
+                    if isinstance(c, exp.Opclass):
+                        opclasses.append(c.expression.name.lower() if c.expression is not None else "")
+                        c = c.this
                     columns.append(c.name.lower() if isinstance(c, exp.Column) else c.sql().lower())
             where = params.args.get("where") if params is not None else None
+            using = params.args.get("using") if params is not None else None
             fact = {
                 "table": table.name.lower() if table is not None else "",
                 "name": index.name.lower(),
                 "columns": columns,
+                "method": index_method(using.name if using is not None else "", opclasses),
                 "unique": bool(tree.args.get("unique")),
                 "partial": where is not None,
                 "line": line,
@@ -443,6 +456,13 @@ def _alter_action(action: Any, table: str, line: int) -> dict[str, Any] | None:
                     "type": _type_name(action.args.get("dtype"))}
         if action.args.get("allow_null") is False or "NOT NULL" in action.sql().upper() and "DROP NOT NULL" not in action.sql().upper():
             return {"op": "set_not_null", "table": table, "column": action.name.lower(), "line": line}
+        return None
+    if isinstance(action, exp.ModifyColumn) and isinstance(action.this, exp.ColumnDef):  # MySQL MODIFY / CHANGE
+        coldef = action.this
+        renamed = action.args.get("rename_from")
+        column = (renamed.name if renamed is not None else coldef.name).lower()
+        if coldef.args.get("kind") is not None:
+            return {"op": "alter_column_type", "table": table, "column": column, "line": line, "type": _type_name(coldef.args.get("kind"))}
         return None
     if isinstance(action, exp.RenameColumn):
         return {"op": "rename_column", "table": table, "column": action.this.name.lower(), "line": line}

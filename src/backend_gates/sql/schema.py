@@ -18,6 +18,14 @@ ROOT_BASES = frozenset({
 })
 
 
+def index_method(using: str, opclasses: list[str] | tuple[str, ...] = ()) -> str:
+    """`btree` (the default), `gin`, `gin:jsonb_path_ops`, `gist:gist_trgm_ops`: indexes with
+    different methods or operator classes serve different queries (never duplicates)."""
+    method = (using or "btree").lower()
+    ops = ",".join(o.lower() for o in opclasses if o)
+    return f"{method}:{ops}" if ops else method
+
+
 @dataclass
 class Column:
     name: str
@@ -30,6 +38,7 @@ class Column:
     auto_index: bool = False  # the framework creates the index (Django ForeignKey)
     line: int = 0
     attr: str = ""
+    index_declined: bool = False  # `db_index=False` / `index=False` written out: a decision, not an omission
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Index:
     auto: bool = False
     line: int = 0
     path: str = ""
+    method: str = "btree"  # access method and operator classes (index_method)
 
 
 @dataclass
@@ -120,7 +130,7 @@ def build(project: Any) -> Schema:
             schema.defs.append(table)
         table.indexes.append(
             Index([c for c in data["columns"]], bool(data.get("unique")), data.get("name", ""), bool(data.get("partial")),
-                  line=data.get("line", 0), path=path)
+                  line=data.get("line", 0), path=path, method=data.get("method") or "btree")
         )
     for table in schema.defs:
         merged = schema.merged.get(table.name)
@@ -157,6 +167,7 @@ def _column(data: dict[str, Any]) -> Column:
         auto_index=bool(data.get("fk_model")) and bool(data.get("index")),
         line=int(data.get("line", 0)),
         attr=data.get("attr", ""),
+        index_declined=bool(data.get("index_declined")),
     )
 
 
@@ -188,6 +199,7 @@ def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_
     table = Table(data["table"], "alembic" if data.get("migration") else data["orm"], path, data["line"], model=data["name"])
     ancestors, known = _ancestors(data, by_name, path, {data["name"]})
     concrete_parent = any(not a.get("abstract") and a.get("table") for a in ancestors)
+    index_source = _index_source(data, ancestors)
     for source in [data, *ancestors]:
         if source is not data and source.get("table") and not source.get("abstract") and data["orm"] == "django":
             continue  # multi-table inheritance: the parent's columns live in the parent's table
@@ -196,9 +208,13 @@ def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_
             if raw.get("fk_model") and col.fk:
                 col.fk = model_tables.get(col.fk, col.fk.lower())
             table.columns.setdefault(col.name, col)
-        for ix in source.get("indexes", []):
+        if data["orm"] == "django" and source is not index_source:
+            continue  # Django: Meta.indexes come from one class (a Meta that sets them replaces the parent's)
+        for ix in _own_indexes(source, by_name):
             cols = [_field_column(source, c, data) for c in ix["columns"]] if ix.get("fields") else ix["columns"]
-            table.indexes.append(Index(cols, bool(ix.get("unique")), ix.get("name", ""), bool(ix.get("partial")), line=data["line"], path=path))
+            name = ix.get("name", "").replace("%(class)s", data["name"].lower()).replace("%(app_label)s", data.get("app", ""))
+            table.indexes.append(Index(cols, bool(ix.get("unique")), name, bool(ix.get("partial")), line=data["line"], path=path,
+                                       method=ix.get("method") or "btree"))
         for group in source.get("uniques", []):
             cols = [_field_column(source, c, data) for c in group] if data["orm"] == "django" else group
             table.indexes.append(Index(cols, True, "unique constraint", implicit=True, line=data["line"], path=path))
@@ -218,6 +234,23 @@ def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_
         if col.fk:
             table.fks.append(([col.name], col.fk))
     return table
+
+
+def _index_source(data: dict[str, Any], ancestors: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The class whose Meta.indexes a Django model uses: its own, else the nearest parent's."""
+    for source in [data, *ancestors]:
+        if source.get("meta_indexes"):
+            return source
+    return data
+
+
+def _own_indexes(source: dict[str, Any], by_name: dict[str, Any]) -> list[dict[str, Any]]:
+    """A class's indexes plus those it spreads in from another class (`*Base.Meta.indexes`)."""
+    out = list(source.get("indexes", []))
+    for name in source.get("index_spreads", []):
+        for _p, parent in by_name.get(name, [])[:1]:
+            out.extend(ix for ix in parent.get("indexes", []) if ix not in out)
+    return out
 
 
 def _field_column(source: dict[str, Any], field_name: str, data: dict[str, Any]) -> str:

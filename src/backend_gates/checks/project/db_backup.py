@@ -35,6 +35,7 @@ class BackupEvidence(ProjectCheck):
     name = "backup-not-verified"
     gate = "DB-BACKUP"
     severity = Severity.ERROR
+    confidence = "high"
     message = "backup evidence failed: {why}"
     fix = "run and verify a backup (restore test), or fix `db.backup-command` / `db.backup-file`"
     example_path = "pyproject.toml"

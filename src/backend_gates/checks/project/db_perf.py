@@ -7,6 +7,7 @@ declare (`orm_class` facts), across files.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...model import Finding, Location, Severity
@@ -20,6 +21,30 @@ MODELS = (
     "    orders = relationship('Order')\n\n\nclass Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n"
     "    user_id = Column(Integer, ForeignKey('users.id'), index=True)\n"
 )
+
+
+DJANGO_MODELS = (
+    "from django.db import models\n\n\nclass Author(models.Model):\n    name = models.CharField(max_length=50)\n\n\n"
+    "class Tag(models.Model):\n    name = models.CharField(max_length=50)\n\n\n"
+    "class Article(models.Model):\n    draft = models.BooleanField(default=True)\n"
+    "    author = models.ForeignKey(Author, null=True, on_delete=models.SET_NULL)\n    tags = models.ManyToManyField(Tag)\n"
+)
+FLASK_MODELS = (
+    "from .extensions import db\n\n\nclass User(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+    "    active = db.Column(db.Boolean)\n    orders = db.relationship('Order')\n\n\n"
+    "class Order(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n    user_id = db.Column(db.Integer, db.ForeignKey('user.id'), index=True)\n"
+)
+
+
+_OFFLINE = re.compile(
+    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data)(?:/|\.py$)"
+)
+
+
+def offline_code(path: str) -> bool:
+    """Batch code (management commands, tasks, scripts): per-row queries there cost time, not
+    request latency, and are often deliberate; the N+1 rules report them as info."""
+    return bool(_OFFLINE.search(path))
 
 
 def _relationships(project: Any) -> dict[str, dict[str, str]]:
@@ -43,20 +68,42 @@ class LazyRelationshipInLoop(ProjectCheck):
     Why it matters: every access loads the related rows with one more query (N+1). Load them
     with the first query: `selectinload`/`joinedload` (SQLAlchemy) or
     `select_related`/`prefetch_related` (Django).
+    Not counted: writes to a relation (`row.rel = x`, `row.tags.add(t)`), rows built by
+    `bulk_create`/`create` (they carry their relations), rows passed to
+    `prefetch_related_objects`, relationships configured eager on the model. In batch code
+    (management commands, tasks, scripts) the finding is info.
     Known limits: the rows must come straight from a query in the loop header or from a name
-    assigned from one in the same file; relationships configured eager on the model are skipped.
+    assigned from one in the same file.
     """
 
     code = "BG361"
     name = "lazy-relationship-in-loop"
     gate = "DB-PERF"
     severity = Severity.WARNING
+    confidence = "medium"
     message = "`{var}.{attr}` loads {model}.{attr} lazily for every row (N+1); eager-load it in the query ({hint})"
     fix = "add .options(selectinload(Model.rel)) / joinedload, or select_related()/prefetch_related()"
     facts_needed = ("loop_row_access", "orm_class")
     example_path = "app/views.py"
-    good = [{"app/models.py": MODELS, "app/views.py": "from sqlalchemy.orm import selectinload\n\n\ndef totals(db):\n    users = db.query(User).options(selectinload(User.orders)).all()\n    return [len(u.orders) for u in users]\n"}]
-    bad = [Bad({"app/models.py": MODELS, "app/views.py": "def totals(db):\n    users = db.query(User).all()\n    return [len(u.orders) for u in users]\n"}, line=3, path="app/views.py")]
+    good = [
+        {"app/models.py": MODELS, "app/views.py": "from sqlalchemy.orm import selectinload\n\n\ndef totals(db):\n    users = db.query(User).options(selectinload(User.orders)).all()\n    return [len(u.orders) for u in users]\n"},
+        # writes to a relation are not lazy loads: assigning it, or adding to a many-to-many
+        {"shop/models.py": DJANGO_MODELS, "shop/views.py": "def tag_all(tag):\n    for article in Article.objects.filter(draft=False):\n"
+         "        article.tags.add(tag)\n        article.author = None\n"},
+        # objects built by bulk_create carry the relations they were built with
+        {"shop/models.py": DJANGO_MODELS, "shop/views.py": "def names(rows):\n    created = Article.objects.bulk_create(rows)\n    return [a.author.name for a in created]\n"},
+        # prefetched after the query
+        {"shop/models.py": DJANGO_MODELS, "shop/views.py": "from django.db.models import prefetch_related_objects\n\n\ndef names():\n"
+         "    articles = Article.objects.filter(draft=False)\n    prefetch_related_objects(articles, 'author')\n    return [a.author.name for a in articles]\n"},
+    ]
+    bad = [
+        Bad({"app/models.py": MODELS, "app/views.py": "def totals(db):\n    users = db.query(User).all()\n    return [len(u.orders) for u in users]\n"}, line=3, path="app/views.py"),
+        Bad({"shop/models.py": DJANGO_MODELS, "shop/views.py": "def names():\n    return [a.author.name for a in Article.objects.filter(draft=False)]\n"},
+            line=2, path="shop/views.py"),
+        # Flask-SQLAlchemy `Model.query`
+        Bad({"app/models.py": FLASK_MODELS, "app/views.py": "def totals():\n    return [len(u.orders) for u in User.query.filter_by(active=True).all()]\n"},
+            line=2, path="app/views.py"),
+    ]
 
     def not_evaluated(self, project: Any) -> str | None:
         if not project.facts("orm_class"):
@@ -73,6 +120,7 @@ class LazyRelationshipInLoop(ProjectCheck):
                 continue
             hint = "select_related/prefetch_related" if orms.get(access["model"]) == "django" else "selectinload/joinedload"
             out.append(
-                self.make_finding(Location(path, access["line"]), var=access["var"], attr=access["attr"], model=access["model"], hint=hint)
+                self.make_finding(Location(path, access["line"]), var=access["var"], attr=access["attr"], model=access["model"], hint=hint,
+                                  severity=Severity.INFO if offline_code(path) else None)
             )
         return out

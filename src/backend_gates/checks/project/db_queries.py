@@ -52,6 +52,7 @@ class UnparseableSql(_StatementRule):
     name = "unparseable-sql"
     gate = None
     severity = Severity.INFO
+    confidence = "low"
     message = "sqlglot cannot parse this SQL statement ({error}); the SQL rules skipped it"
     fix = "fix the syntax, or set `db.dialect` so the right grammar is used"
     places = ("python", "sql-file", "migration-sql", "migration-python")
@@ -79,7 +80,8 @@ class SelectStar(_StatementRule):
     code = "BG301"
     name = "select-star"
     gate = "DB-PERF"
-    severity = Severity.WARNING
+    severity = Severity.INFO  # a smell, not a defect (severity policy: docs/severity.md)
+    confidence = "low"
     message = "`SELECT *` from {table}: name the columns the code needs"
     fix = "list the columns explicitly"
     example_path = "queries.sql"
@@ -104,6 +106,7 @@ class WriteWithoutWhere(_StatementRule):
     name = "write-without-where"
     gate = "DB-PERF"
     severity = Severity.WARNING
+    confidence = "high"
     message = "{verb} on {table} without WHERE changes every row; add the filter (or say why with a suppression)"
     fix = "add a WHERE clause"
     example_path = "queries.sql"
@@ -143,6 +146,7 @@ class LeadingWildcardLike(_StatementRule):
     name = "leading-wildcard-like"
     gate = "DB-PERF"
     severity = Severity.INFO
+    confidence = "low"
     message = "`{column} LIKE '{pattern}'` starts with a wildcard and cannot use an index; use full-text or trigram search"
     fix = "anchor the pattern (`'abc%'`) or use a full-text / trigram index"
     example_path = "queries.sql"
@@ -162,6 +166,7 @@ class FunctionOnFilteredColumn(_StatementRule):
     name = "function-on-filtered-column"
     gate = "DB-INDEX"
     severity = Severity.INFO
+    confidence = "low"
     message = "`WHERE {function}({column}) ...` hides {column} from its index; index the expression or transform the value instead"
     fix = "create an expression index, or compare the raw column against a transformed parameter"
     example_path = "queries.sql"
@@ -181,6 +186,7 @@ class UnboundedOrderBy(_StatementRule):
     name = "unbounded-order-by"
     gate = "DB-PERF"
     severity = Severity.INFO
+    confidence = "low"
     message = "`ORDER BY` over all of {table} without `LIMIT`: paginate or filter this list query"
     fix = "add LIMIT/OFFSET or keyset pagination"
     example_path = "queries.sql"
@@ -199,6 +205,7 @@ class ImplicitCrossJoin(_StatementRule):
     name = "implicit-cross-join"
     gate = "DB-PERF"
     severity = Severity.WARNING
+    confidence = "high"
     message = "implicit cross join of {tables}: add the join condition (`JOIN ... ON`)"
     fix = "write `JOIN b ON b.a_id = a.id`"
     example_path = "queries.sql"

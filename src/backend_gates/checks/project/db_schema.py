@@ -13,10 +13,17 @@ from ...sql.schema import Schema, Table, build, infer_dialect
 from ..base import Bad, ProjectCheck
 
 _NUMBERED = re.compile(r"^(?P<stem>[a-z][a-z_]*?)_?(?P<n>\d{1,2})$")
-_LIST_NAME = re.compile(r"(?:^|_)(?:ids|list|csv)$|^(?:tags|tag_names|categories|emails|phones|roles)$")
+# names that say "several values": `*_ids`, `*_list`, `*_csv`, and plurals of things that are
+# usually their own rows (`coupon_codes`, `tag_names`, `recipient_emails`, `roles`)
+_LIST_NAME = re.compile(
+    r"(?:^|_)(?:ids|list|csv|codes|names|tags|emails|phones|phone_numbers|urls|keywords|labels|roles|recipients|categories|skus|slugs|uuids)$"
+)
 _TEXT_TYPES = ("TEXT", "VARCHAR", "CHAR", "STRING", "UNICODE", "UNICODETEXT", "CHARFIELD", "TEXTFIELD", "NVARCHAR", "CLOB", "MEDIUMTEXT", "LONGTEXT")
 _SCHEMA_FACTS = ("orm_class", "table", "index", "column")
 MIGRATION_SOURCES = ("alembic", "sql-migration")
+
+
+SA_BASE = "from sqlalchemy import JSON\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
 
 
 def _schema(project: Any) -> Schema:
@@ -68,6 +75,7 @@ class TableWithoutPrimaryKey(_SchemaRule):
     name = "table-without-primary-key"
     gate = "DB-NORMAL"
     severity = Severity.WARNING
+    confidence = "high"
     message = "table `{table}` has no primary key; add one (a surrogate `id` or the natural key)"
     fix = "add a PRIMARY KEY"
     example_path = "schema.sql"
@@ -98,11 +106,17 @@ class RepeatingColumnGroup(_SchemaRule):
     name = "repeating-column-group"
     gate = "DB-NORMAL"
     severity = Severity.WARNING
+    confidence = "medium"
     message = "table `{table}` repeats `{stem}` in columns {columns}; move them to a child table ({stem}s with a foreign key)"
     fix = "create a child table with one row per value"
     example_path = "schema.sql"
     good = ["CREATE TABLE users (id INT PRIMARY KEY, address_line1 TEXT, address_line2 TEXT);\n"]
-    bad = [Bad("CREATE TABLE users (\n  id INT PRIMARY KEY,\n  phone1 TEXT,\n  phone2 TEXT,\n  phone3 TEXT\n);\n", line=1)]
+    bad = [
+        Bad("CREATE TABLE users (\n  id INT PRIMARY KEY,\n  phone1 TEXT,\n  phone2 TEXT,\n  phone3 TEXT\n);\n", line=1),
+        # SQLAlchemy 2.0 annotation-only columns
+        Bad({"app/models.py": SA_BASE + "class Contact(Base):\n    __tablename__ = 'contacts'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+             "    phone1: Mapped[str]\n    phone2: Mapped[str]\n    phone3: Mapped[str | None]\n"}, line=12, path="app/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         out = []
@@ -135,11 +149,25 @@ class ListInColumn(_SchemaRule):
     name = "list-in-column"
     gate = "DB-NORMAL"
     severity = Severity.WARNING
+    confidence = "medium"
     message = "column `{table}.{column}` ({type}) looks like a list stored as text; use a link table"
     fix = "create a link table (one row per element) with foreign keys"
     example_path = "schema.sql"
-    good = ["CREATE TABLE orders (id INT PRIMARY KEY, user_id INT, tags JSONB);\n"]
-    bad = [Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  tag_ids TEXT\n);\n", line=1)]
+    good = [
+        "CREATE TABLE orders (id INT PRIMARY KEY, user_id INT, tags JSONB, coupon_codes TEXT[]);\n",
+        {"app/models.py": SA_BASE + "class Order(Base):\n    __tablename__ = 'orders'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+         "    tag_ids: Mapped[list[int]] = mapped_column(JSON)\n    name: Mapped[str]\n"},
+    ]
+    bad = [
+        Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  tag_ids TEXT\n);\n", line=1),
+        Bad("CREATE TABLE carts (\n  id INT PRIMARY KEY,\n  coupon_codes VARCHAR(500)\n);\n", line=1),
+        # SQLAlchemy 2.0 annotation-only column
+        Bad({"app/models.py": SA_BASE + "class Order(Base):\n    __tablename__ = 'orders'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+             "    tag_ids: Mapped[str]\n"}, line=12, path="app/models.py"),
+        # SQLModel table
+        Bad({"app/models.py": "from sqlmodel import Field, SQLModel\n\n\nclass Post(SQLModel, table=True):\n"
+             "    id: int | None = Field(default=None, primary_key=True)\n    category_ids: str = ''\n"}, line=6, path="app/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         out = []
@@ -167,11 +195,16 @@ class ForeignKeyWithoutIndex(_SchemaRule):
     name = "foreign-key-without-index"
     gate = "DB-INDEX"
     severity = Severity.WARNING
+    confidence = "medium"
     message = "foreign key `{table}.{column}` -> {ref} has no index{why}; add `index=True` or CREATE INDEX"
     fix = "index the foreign-key column (CREATE INDEX ... ON child (fk_column))"
     example_path = "schema.sql"
     good = [
-        "CREATE TABLE orders (id INT PRIMARY KEY, user_id INT REFERENCES users(id));\nCREATE INDEX ix_orders_user ON orders (user_id);\n"
+        "CREATE TABLE orders (id INT PRIMARY KEY, user_id INT REFERENCES users(id));\nCREATE INDEX ix_orders_user ON orders (user_id);\n",
+        # `db_index=False` written out is a decision (a rarely-joined key, an index elsewhere)
+        {"shop/models.py": "from django.db import models\n\n\nclass Line(models.Model):\n"
+         "    rule = models.ForeignKey('Rule', null=True, on_delete=models.SET_NULL, db_index=False)\n",
+         "shop/db.py": "DSN = 'postgresql://localhost/shop'\n"},
     ]
     bad = [Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n", line=1)]
 
@@ -189,11 +222,20 @@ class ForeignKeyWithoutIndex(_SchemaRule):
                 column = columns[0] if columns else ""
                 if not column or (table.name, column) in reported or merged.indexed_first(column):
                     continue
-                reported.add((table.name, column))
                 col = table.columns.get(column)
+                if col is not None and col.index_declined:
+                    continue  # `db_index=False` / `index=False` written out: the team decided
+                reported.add((table.name, column))
                 line = (col.line if col else 0) or table.line
                 out.append(self.make_finding(Location(table.path, line), table=table.name, column=column, ref=ref or "?", why=why))
         return out
+
+
+DJANGO_META_BASE = (
+    "from django.contrib.postgres.indexes import BTreeIndex, GinIndex\nfrom django.db import models\n\n\n"
+    "class WithMetadata(models.Model):\n    metadata = models.JSONField(default=dict)\n\n"
+    "    class Meta:\n        abstract = True\n        indexes = [GinIndex(fields=['metadata'], name='%(class)s_meta_idx')]\n\n\n"
+)
 
 
 class DuplicateIndex(_SchemaRule):
@@ -201,20 +243,41 @@ class DuplicateIndex(_SchemaRule):
 
     Why it matters: every index costs on every write and takes space; a duplicate or a left
     prefix of another index serves no query the other cannot. Drop it.
-    Known limits: compares column lists only (not operator classes or expressions); partial
-    indexes and the indexes Django adds to foreign keys are not compared; indexes created by
-    migrations are not compared (the history drops and recreates them), models and DDL are.
+    An exact duplicate (same columns, method and operator classes; a unique constraint counts as
+    a B-tree index) is a warning; a B-tree index that is a left prefix of another is info (the
+    shorter one is smaller and sometimes chosen on purpose).
+    Indexes with different methods or operator classes (GIN `jsonb_ops` vs `jsonb_path_ops`,
+    trigram GIN vs B-tree) serve different queries and are never compared. A Django `Meta` that
+    sets `indexes` replaces its parent's (spreading `*Base.Meta.indexes` counts them once).
+    Known limits: expressions are not compared; partial indexes and the indexes Django adds to
+    foreign keys are not compared; indexes created by migrations are not compared (the history
+    drops and recreates them), models and DDL are.
     """
 
     code = "BG321"
     name = "duplicate-index"
     gate = "DB-INDEX"
     severity = Severity.INFO
+    confidence = "high"
     message = "index {name} on {table}({columns}) is {how} {other}; drop it"
     fix = "drop the redundant index"
     example_path = "schema.sql"
-    good = ["CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_b ON t (b);\n"]
-    bad = [Bad("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_a ON t (a);\n", line=3)]
+    good = [
+        "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_b ON t (b);\n",
+        # different operator classes / methods: different indexes
+        "CREATE TABLE doc (id INT PRIMARY KEY, body JSONB, title TEXT UNIQUE);\nCREATE INDEX ix_body ON doc USING gin (body);\n"
+        "CREATE INDEX ix_body_path ON doc USING gin (body jsonb_path_ops);\nCREATE INDEX ix_title_trgm ON doc USING gin (title gin_trgm_ops);\n",
+        # the child's Meta spreads the parent's indexes: counted once
+        {"shop/models.py": DJANGO_META_BASE + "class Product(WithMetadata):\n    name = models.CharField(max_length=50)\n\n"
+         "    class Meta:\n        indexes = [*WithMetadata.Meta.indexes, BTreeIndex(fields=['name'], name='product_name_idx')]\n"},
+    ]
+    bad = [
+        Bad("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_a ON t (a);\n", line=3),
+        # `unique=True` already builds a B-tree index; the explicit one duplicates it
+        Bad({"shop/models.py": DJANGO_META_BASE + "class Page(WithMetadata):\n    slug = models.SlugField(unique=True)\n\n"
+             "    class Meta:\n        indexes = [*WithMetadata.Meta.indexes, BTreeIndex(fields=['slug'], name='page_slug_idx')]\n"},
+            line=13, path="shop/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         out = []
@@ -229,8 +292,10 @@ class DuplicateIndex(_SchemaRule):
                 for j, other in enumerate(indexes):
                     if i == j:
                         continue
+                    if ix.method != other.method:
+                        continue  # GIN vs B-tree, jsonb_ops vs jsonb_path_ops: they serve different queries
                     same = ix.columns == other.columns
-                    prefix = len(ix.columns) < len(other.columns) and other.columns[: len(ix.columns)] == ix.columns
+                    prefix = ix.method == "btree" and len(ix.columns) < len(other.columns) and other.columns[: len(ix.columns)] == ix.columns
                     if same:
                         if ix.unique and not other.unique:
                             continue  # the non-unique twin is the redundant one
@@ -243,7 +308,8 @@ class DuplicateIndex(_SchemaRule):
                     line = ix.line or table.line
                     out.append(
                         self.make_finding(
-                            Location(path, line), name=ix.name or "(unnamed)", table=table.name,
+                            Location(path, line), severity=Severity.WARNING if same else Severity.INFO,
+                            name=ix.name or "(unnamed)", table=table.name,
                             columns=", ".join(ix.columns), how=how, other=f"{other.name or 'another index'} ({', '.join(other.columns)})",
                         )
                     )
@@ -263,6 +329,7 @@ class UnindexedFilterColumn(_SchemaRule):
     name = "unindexed-filter-column"
     gate = "DB-INDEX"
     severity = Severity.INFO
+    confidence = "low"
     message = "the query filters on `{table}.{column}`, which no index covers; add an index if the table grows"
     fix = "CREATE INDEX on the filtered column (or a composite index starting with it)"
     example_path = "queries.sql"

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from ...model import Finding, Location, Severity
 from ..base import Bad
-from ._routes import RouteCheck
+from ._routes import RouteCheck, Verdict
 
 CRUD_VERBS = frozenset(
     {"get", "fetch", "retrieve", "read", "list", "create", "add", "insert", "update", "edit", "modify", "set", "save", "delete", "remove", "destroy", "put", "post", "patch"}
@@ -24,8 +24,8 @@ class VerbInPath(RouteCheck):
     verbs in paths duplicate the method, make the API inconsistent and hide what clients can do.
     Known limits: only CRUD verbs (get, list, create, add, update, edit, set, save, delete,
     remove, ...) are reported; domain actions on a resource (`/orders/{id}/refund`, `/publish`)
-    are accepted as controller resources; plain Django views and handlers that render HTML are
-    pages, not REST resources, and are not judged.
+    are accepted as controller resources; handlers that render HTML (and plain Django views that
+    do not answer JSON) are pages, not REST resources, and are not judged.
     """
 
     code = "BG100"
@@ -34,13 +34,30 @@ class VerbInPath(RouteCheck):
     severity = Severity.WARNING
     message = "{route}: path segment '{segment}' is a verb; name the resource and let the method say the action"
     fix = "e.g. `GET /users` instead of `GET /getUsers`, `POST /orders` instead of `POST /orders/create`"
-    good = [FASTAPI_APP + "@app.get('/users')\ndef users():\n    return []\n"]
-    bad = [Bad(FASTAPI_APP + "@app.get('/getUsers')\ndef users():\n    return []\n", line=4)]
+    good = [
+        FASTAPI_APP + "@app.get('/users')\ndef users():\n    return []\n",
+        {
+            "views.py": "from django.shortcuts import render\n\ndef edit_profile(request):\n    return render(request, 'edit.html')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('profile/edit/', views.edit_profile)]\n",
+        },
+    ]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/getUsers')\ndef users():\n    return []\n", line=4),
+        # a plain Django view answering JSON is an API resource
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\n\ndef list_orders(request):\n    return JsonResponse({'orders': []})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('api/getOrders/', views.list_orders)]\n",
+            },
+            line=3,
+            path="views.py",
+        ),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
-        if view.route.framework == "django" or judge.is_html(view):
+        if view.adapter.is_page(view):
             return  # HTML views (Django /add/, /edit/ forms) are pages, not REST resources
         for segment in judge.static_segments(view.route.path):
             words = judge.words(segment)
@@ -80,20 +97,19 @@ class GetHandlerWrites(RouteCheck):
 
 
 class PostForPlainRead(RouteCheck):
-    """A `POST` route whose handler only reads (opinionated, off by default).
+    """A `POST` route whose handler only reads.
 
     Why it matters: reads over POST cannot be cached, bookmarked or retried safely and hide the
     API's shape; use GET with query parameters.
     Known limits: judged from the handler body: database reads and no writes, no service calls,
     no request body read. Search endpoints with large filter bodies are legitimate; that is why
-    this check is off by default (enable with `extend-select = ["BG102"]`).
+    this check reports at info.
     """
 
     code = "BG102"
     name = "post-for-plain-read"
     gate = "API-REST"
     severity = Severity.INFO
-    default_enabled = False
     message = "{route} only reads ({call}); use GET for reads"
     fix = "expose the read as GET with query parameters"
     per_handler = True
@@ -107,7 +123,7 @@ class PostForPlainRead(RouteCheck):
             return
         layers = project.config["routes.service-layers"]
         db = judge.db_calls(view, layers, self.imports(project, view))
-        if not db or judge.writes(view, layers, self.imports(project, view)) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
+        if not db or judge.mutations(view, layers, self.imports(project, view)) or judge.body_reads(view) or judge.delegates(view, layers, self.imports(project, view)):
             return
         if judge.AUTH_PATH.search(view.route.path):
             return
@@ -156,7 +172,7 @@ class CreateReturns200(RouteCheck):
             return
         if any(r.get("status") not in (None, 200) for r in rets):
             return
-        if view.route.framework == "django" and not rets:
+        if not rets and view.adapter.is_page(view):
             return
         yield self.handler_line(view), {"call": created[0]}
 
@@ -260,12 +276,26 @@ class MixedCaseStyles(RouteCheck):
         return self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, **fmt)
 
 
+FIXED_PATH = re.compile(r"(^|/)(\.well-known|static|media|assets|favicon\.ico|robots\.txt|sitemap[^/]*)(/|$)")
+FILE_LIKE = re.compile(r"\.(\{[^}]*\}|[A-Za-z0-9]{2,5})$")
+FILE_PARAM = re.compile(r"\{(path|filename|file_path|filepath|file|name|resource|rest|subpath|url)\}$")
+
+
+def _slash_exempt(path: str) -> bool:
+    """Paths whose form is fixed by what they serve, not by API style: files (`/contact.vcf`,
+    `/badge/{key}.{fmt}`), file-serving catch-alls (`/media/{path}`), RFC-fixed names
+    (`/.well-known/jwks.json`), static assets, and patterns left unresolved (`?`)."""
+    return bool(FIXED_PATH.search(path) or FILE_LIKE.search(path) or FILE_PARAM.search(path) or "?" in path)
+
+
 class TrailingSlashInconsistent(RouteCheck):
     """Some paths end with `/` and others do not.
 
     Why it matters: `/orders/` and `/orders` are different URLs; mixing both means redirects (that
     drop POST bodies and auth headers on some clients) or 404s depending on the route.
-    Known limits: the majority style wins and the others are reported; the root `/` is ignored.
+    Known limits: the majority style wins and the others are reported, once per handler with the
+    number of its paths; the root `/` and paths whose form is fixed by what they serve (files with
+    an extension, `/media/{path}`, `/static/...`, `/.well-known/...`) are not judged.
     """
 
     code = "BG106"
@@ -274,11 +304,15 @@ class TrailingSlashInconsistent(RouteCheck):
     severity = Severity.WARNING
     message = "{route} {has} trailing slash but {count} of {total} paths {other}"
     fix = "pick one style for every path (FastAPI: avoid `@router.get('/')` under a prefix; use '')"
-    good = [FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n"]
+    good = [
+        FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n",
+        # files and RFC-fixed names keep their own form
+        FASTAPI_APP + "@app.get('/orders/')\ndef a():\n    return []\n\n@app.get('/users/')\ndef b():\n    return []\n\n@app.get('/.well-known/jwks.json')\ndef c():\n    return {}\n\n@app.get('/media/{path}')\ndef d(path: str):\n    return path\n",
+    ]
     bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
 
     def run(self, project: Any) -> list[Finding]:
-        views = [v for v in self.views(project) if v.route.path != "/"]
+        views = [v for v in self.views(project) if v.route.path != "/" and not _slash_exempt(v.route.path)]
         paths = {v.route.path for v in views}
         with_slash = {p for p in paths if p.endswith("/")}
         without = paths - with_slash
@@ -286,22 +320,25 @@ class TrailingSlashInconsistent(RouteCheck):
             return []
         minority_slash = len(with_slash) <= len(without)
         minority = with_slash if minority_slash else without
-        out: list[Finding] = []
-        done: set[str] = set()
+        by_place: dict[tuple[str, int], list[Any]] = {}
         for view in views:
-            if view.route.path in minority and view.route.path not in done:
-                done.add(view.route.path)
-                out.append(
-                    self.make_finding(
-                        Location(view.route.file, view.route.line, 1),
-                        extra={"route": view.route.path},
-                        route=view.route.label,
-                        has="has a" if minority_slash else "has no",
-                        count=len(paths) - len(minority),
-                        total=len(paths),
-                        other="do not" if minority_slash else "do",
-                    )
+            if view.route.path in minority:
+                by_place.setdefault((view.route.file, view.route.line), []).append(view)
+        out: list[Finding] = []
+        for (file, line), group in by_place.items():
+            labels = list(dict.fromkeys(v.route.label for v in group))
+            route = labels[0] if len(labels) == 1 else f"{labels[0]} (and {len(labels) - 1} more path(s) of this handler)"
+            out.append(
+                self.make_finding(
+                    Location(file, line, 1),
+                    extra={"route": group[0].route.path, "routes": len(labels)},
+                    route=route,
+                    has="has a" if minority_slash else "has no",
+                    count=len(paths) - len(minority),
+                    total=len(paths),
+                    other="do not" if minority_slash else "do",
                 )
+            )
         return out
 
 
@@ -315,11 +352,13 @@ def _plural(word: str) -> set[str]:
 class SingularPluralMix(RouteCheck):
     """A collection is addressed by a singular name while its plural is used elsewhere.
 
-    Why it matters: `/users` and `/user/{id}` for the same collection make clients guess;
-    REST style uses the plural collection name for both the list and its items.
-    Known limits: reported only when a singular segment is followed by a path parameter
-    (`/user/{id}`) and the plural form is used under the same parent path; singleton resources
-    (`/user` for the current user) are fine.
+    Why it matters: `/users` and `/user/{id}` for the same collection (or `GET /orders` with
+    `POST /order`) make clients guess; REST style uses the plural collection name for the list,
+    its items and creating in it.
+    Known limits: reported when a singular segment is followed by a path parameter
+    (`/user/{id}`), or is the last segment of a `POST` (a create), and the plural form is used
+    under the same parent path; singleton resources read with GET (`/user` for the current user)
+    are fine.
     """
 
     code = "BG107"
@@ -328,8 +367,14 @@ class SingularPluralMix(RouteCheck):
     severity = Severity.WARNING
     message = "{route}: '{segment}' is singular but the API also uses '{plural}' for this collection"
     fix = "use the plural collection name for both the list and its items"
-    good = [FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n"]
-    bad = [Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8)]
+    good = [
+        FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n",
+        FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user')\ndef me():\n    return {}\n",
+    ]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8),
+        Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.post('/order')\ndef b():\n    return {}\n", line=8),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
@@ -343,13 +388,18 @@ class SingularPluralMix(RouteCheck):
         done: set[str] = set()
         for view in views:
             segs = judge.segments(view.route.path)
-            for i, seg in enumerate(segs[:-1]):
-                if seg.startswith("{") or not segs[i + 1].startswith("{"):
+            for i, seg in enumerate(segs):
+                last = i == len(segs) - 1
+                if seg.startswith("{"):
+                    continue
+                if last and view.route.method != "POST":
+                    continue
+                if not last and not segs[i + 1].startswith("{"):
                     continue
                 parent = "/".join(segs[:i])
                 plurals = {p for p in _plural(seg.lower()) if (parent, p) in used}
-                if plurals and not seg.endswith("s") and view.route.path not in done:
-                    done.add(view.route.path)
+                if plurals and not seg.endswith("s") and view.route.label not in done:
+                    done.add(view.route.label)
                     out.append(self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, segment=seg, plural=sorted(plurals)[0]))
                     break
         return out
@@ -368,8 +418,10 @@ class UnversionedRoute(RouteCheck):
     Known limits: the scheme is `routes.version-scheme` (e.g. '/api/v{n}') or detected: when at
     least a third of the routes carry a `v1`-style segment, the others are reported (for a detected
     `/api/v{n}` scheme only routes under `/api`: the rest are pages). With no
-    versioned route at all, one finding says so (DRF `DEFAULT_VERSIONING_CLASS` counts as
-    versioning). Health, docs, static, admin routes and plain Django (HTML) views are not judged.
+    versioned route at all, one finding says so (DRF `DEFAULT_VERSIONING_CLASS` and FastAPI
+    version header parameters such as `x_api_version: str = Header()` count as versioning).
+    Health, docs, static, admin routes and pages (HTML, plain Django views that do not answer
+    JSON) are not judged.
     """
 
     code = "BG108"
@@ -378,7 +430,11 @@ class UnversionedRoute(RouteCheck):
     severity = Severity.WARNING
     message = "{route} is outside the version scheme {scheme}"
     fix = "mount the route under the versioned prefix (or configure routes.version-scheme)"
-    good = [FASTAPI_APP + "@app.get('/api/v1/users')\ndef a():\n    return []\n\n@app.get('/api/v1/orders')\ndef b():\n    return []\n"]
+    good = [
+        FASTAPI_APP + "@app.get('/api/v1/users')\ndef a():\n    return []\n\n@app.get('/api/v1/orders')\ndef b():\n    return []\n",
+        # versioned by a header
+        "from fastapi import FastAPI, Header\napp = FastAPI()\n\n@app.get('/users')\ndef a(x_api_version: str = Header('1')):\n    return []\n\n@app.get('/orders')\ndef b(x_api_version: str = Header('1')):\n    return []\n",
+    ]
     bad = [
         Bad(FASTAPI_APP + "@app.get('/api/v1/users')\ndef a():\n    return []\n\n@app.get('/api/v1/orders')\ndef b():\n    return []\n\n@app.get('/api/items')\ndef c():\n    return []\n", line=12),
         Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/orders')\ndef b():\n    return []\n", line=2),
@@ -390,7 +446,7 @@ class UnversionedRoute(RouteCheck):
         views = [
             v
             for v in self.views(project)
-            if v.route.path != "/" and not judge.NATURE.search(v.route.path) and v.route.framework != "django" and not judge.is_html(v)
+            if v.route.path != "/" and not judge.NATURE.search(v.route.path) and not v.adapter.is_page(v)
         ]
         if not views:
             return []
@@ -404,6 +460,8 @@ class UnversionedRoute(RouteCheck):
                 index = self.index(project)
                 if index.drf.get("DEFAULT_VERSIONING_CLASS") or len(views) < 2:
                     return []
+                if any(getattr(v.adapter, "header_versioned", lambda _v: False)(v) for v in views):
+                    return []  # versioned by a request header (X-API-Version)
                 file, line = index.root_location(self.views(project))
                 return [
                     self.make_finding(
@@ -437,14 +495,18 @@ class UnversionedRoute(RouteCheck):
 
 
 class NoRateLimiter(RouteCheck):
-    """No rate limiter is wired: not globally and not on any route.
+    """No rate limiter covers the routes: none globally, and not on every route.
 
     Why it matters: without limits one client can exhaust the service (or brute-force
     credentials); a limiter in the app documents and enforces the budget.
-    Known limits: recognises slowapi, fastapi-limiter, Flask-Limiter (`default_limits` or
-    `@limiter.limit`), django-ratelimit, DRF throttle classes (`DEFAULT_THROTTLE_CLASSES`,
-    `throttle_classes`) and middleware/dependency names in `routes.rate-limiters`; limits applied
-    by a gateway or proxy are invisible here (configure the name, or ignore BG109 with a reason).
+    A global limiter (middleware, Flask-Limiter `default_limits`, DRF `DEFAULT_THROTTLE_CLASSES`, a
+    dependency on the app) covers every route; otherwise each route needs its own, and the routes
+    left out are counted (one limited route of two is not a limited API).
+    Known limits: recognises slowapi, fastapi-limiter, Flask-Limiter, django-ratelimit, DRF throttle
+    classes, custom limiters by shape (a project class or function that implements a token bucket
+    or a throttle, and forms or helpers that call one), and names in `routes.rate-limiters`;
+    limits applied by a gateway or proxy are invisible here (configure the name, or ignore BG109
+    with a reason).
     """
 
     code = "BG109"
@@ -452,19 +514,46 @@ class NoRateLimiter(RouteCheck):
     gate = "API-RATE"
     severity = Severity.WARNING
     message = "no rate limiter is wired globally or on any of the {count} route(s)"
+    partial = "no global rate limiter, and {missing} of {count} route(s) have no limit of their own (e.g. {example})"
     fix = "wire a limiter (slowapi, fastapi-limiter, Flask-Limiter, DRF throttling) globally"
     good = [
-        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI(dependencies=[Depends(RateLimiter(times=10, seconds=1))])\n\n@app.get('/users')\ndef a():\n    return []\n"
+        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI(dependencies=[Depends(RateLimiter(times=10, seconds=1))])\n\n@app.get('/users')\ndef a():\n    return []\n",
+        # a custom limiter (a project token bucket) on every route
+        {
+            "limits.py": "import time\n\nclass TokenBucket:\n    def __init__(self, rate):\n        self.rate = rate\n\n    def allow(self, key):\n        return True\n\nbucket = TokenBucket(10)\n\ndef throttled(view):\n    def wrapper(*args, **kwargs):\n        if not bucket.allow(request.remote_addr):\n            abort(429)\n        return view(*args, **kwargs)\n    return wrapper\n",
+            "app.py": "from flask import Flask\nfrom .limits import throttled\napp = Flask(__name__)\n\n@app.get('/users')\n@throttled\ndef a():\n    return []\n\n@app.get('/orders')\n@throttled\ndef b():\n    return []\n",
+        },
     ]
-    bad = [Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n", line=2)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n", line=2),
+        # one limited route of two
+        Bad(
+            "from flask import Flask\nfrom flask_limiter import Limiter\napp = Flask(__name__)\nlimiter = Limiter(app)\n\n@app.post('/login')\n@limiter.limit('5/minute')\ndef login():\n    return {}\n\n@app.post('/orders')\ndef create():\n    return {}, 201\n",
+            line=3,
+        ),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         views = self.views(project)
         index = self.index(project)
-        if index.global_limits or any(v.limits for v in views):
+        if index.global_limits:
             return []
         file, line = index.root_location(views)
-        return [self.make_finding(Location(file, line, 1), count=len(views), extra={"routes": len(views)})]
+        unlimited = [v for v in views if not v.limits and v.route.method not in ("HEAD", "OPTIONS")]
+        if not unlimited:
+            return []
+        count = len({(v.route.method, v.route.path) for v in views})
+        missing = len({(v.route.method, v.route.path) for v in unlimited})
+        if missing == count:
+            return [self.make_finding(Location(file, line, 1), count=count, extra={"routes": count})]
+        example = unlimited[0].route.label
+        return [
+            self.make_finding(
+                Location(file, line, 1),
+                message=self.partial.format(missing=missing, count=count, example=example),
+                extra={"routes": count, "unlimited": missing, "route_list": [v.route.label for v in unlimited][:50]},
+            )
+        ]
 
 
 class AuthRouteWithoutLimit(RouteCheck):
@@ -472,8 +561,13 @@ class AuthRouteWithoutLimit(RouteCheck):
 
     Why it matters: unlimited login and reset endpoints invite credential stuffing, brute force
     and account enumeration.
-    Known limits: auth routes are recognised by path (login, token, password, reset, signup,
-    otp, ...); a global limiter counts as a limit.
+    Authentication routes are recognised by path (login, token, password, reset, signup, otp, ...)
+    and by what they are: a route that already requires an authenticated caller (a token test
+    endpoint, superuser-only token management) is not where credentials are guessed. DRF's
+    `obtain_auth_token` is reported even when `DEFAULT_THROTTLE_CLASSES` is set: its view switches
+    throttling off (`throttle_classes = ()`).
+    Known limits: a global limiter counts as a limit; custom limiters are recognised by shape
+    (token bucket, throttle) including those called from forms the handler uses.
     """
 
     code = "BG110"
@@ -483,18 +577,41 @@ class AuthRouteWithoutLimit(RouteCheck):
     message = "{route} is an authentication endpoint without a rate limit"
     fix = "limit it, e.g. @limiter.limit('5/minute') or Depends(RateLimiter(times=5, minutes=1))"
     good = [
-        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI()\n\n@app.post('/login', dependencies=[Depends(RateLimiter(times=5, seconds=60))])\ndef login():\n    return {}\n"
+        "from fastapi import FastAPI, Depends\nfrom fastapi_limiter.depends import RateLimiter\napp = FastAPI()\n\n@app.post('/login', dependencies=[Depends(RateLimiter(times=5, seconds=60))])\ndef login():\n    return {}\n",
+        # already authenticated: testing a token is not guessing one
+        FASTAPI_APP + "@app.post('/login/test-token')\ndef test_token(user=Depends(get_current_user)):\n    return user\n",
+        # a form that consults a project token bucket
+        {
+            "forms.py": "from django import forms\nfrom .models import TokenBucket\n\nclass LoginForm(forms.Form):\n    email = forms.EmailField()\n\n    def clean_email(self):\n        if not TokenBucket.authorize_login(self.cleaned_data['email']):\n            raise forms.ValidationError('too many attempts')\n        return self.cleaned_data['email']\n",
+            "views.py": "from django.shortcuts import redirect, render\nfrom .forms import LoginForm\n\ndef login(request):\n    form = LoginForm(request.POST or None)\n    if request.method == 'POST' and form.is_valid():\n        return redirect('home')\n    return render(request, 'login.html', {'form': form})\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('login/', views.login)]\n",
+        },
     ]
-    bad = [Bad(FASTAPI_APP + "@app.post('/login')\ndef login():\n    return {}\n", line=4)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.post('/login')\ndef login():\n    return {}\n", line=4),
+        # DRF's token view switches throttling off even with DEFAULT_THROTTLE_CLASSES
+        Bad(
+            {
+                "settings.py": "REST_FRAMEWORK = {'DEFAULT_THROTTLE_CLASSES': ['rest_framework.throttling.AnonRateThrottle']}\n",
+                "urls.py": "from django.urls import path\nfrom rest_framework.authtoken.views import obtain_auth_token\n\nurlpatterns = [path('api/token/', obtain_auth_token)]\n",
+            },
+            line=4,
+            path="urls.py",
+        ),
+    ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
         if view.route.method != "POST" or view.limits:
             return
         if not judge.AUTH_PATH.search(view.route.path):
             return
-        if self.index(project).global_limits:
+        if any(not a.startswith(("DEFAULT_PERMISSION_CLASSES:", "LoginRequiredMiddleware")) for a in view.auth):
+            return  # the caller is already authenticated: not where credentials are guessed
+        limits = self.index(project).global_limits
+        if view.route.extra.get("unthrottled"):
+            limits = [g for g in limits if g != "DEFAULT_THROTTLE_CLASSES"]
+        if limits:
             return
-        yield view.route.line, {}
-
+        yield Verdict(view.route.line)

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from ...model import Severity
 from ..base import Bad
-from ._routes import RouteCheck
+from ._routes import RouteCheck, Verdict
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
@@ -21,17 +21,23 @@ class UnauthenticatedRoute(RouteCheck):
 
     Why it matters: an endpoint without an auth dependency, decorator, permission class or an
     identity check in its body is reachable by anyone; forgetting one is the most common way
-    data leaks. Endpoints that are public by nature (health and readiness probes, login/register/
+    data leaks. A route whose only "guard" compares a header the client sets itself
+    (`X-Forwarded-For`, `X-User`, `X-Role`, `Referer`, ...) is reported too: anyone can send it.
+    Endpoints that are public by nature (health and readiness probes, login/register/
     token, docs and spec, static files) are on the default `routes.public` list; mark others with
     an inline `# backend-gates: public` comment on the handler or decorator, or extend
-    `routes.extend-public`. Guards recognised: FastAPI `Depends`/`Security` (parameters, route,
-    router, include and app `dependencies=`), Flask `*_required`-style decorators and
-    `before_request` hooks, Django `login_required`/`permission_required`/`LoginRequiredMixin`,
-    DRF `permission_classes` and `DEFAULT_PERMISSION_CLASSES`, identity checks in the body
-    (`current_user.is_authenticated`, `abort(401)`), plus names in `routes.auth-guards`.
-    Known limits: guards are recognised by name (auth, login, current_user, token, permission,
-    ...) or by a project decorator whose wrapper aborts with 401/403; authentication enforced only
-    by a gateway or by middleware we cannot see is not known; configure `routes.auth-guards`.
+    `routes.extend-public`. Guards are recognised per framework (routes/adapters): FastAPI
+    `Depends`/`Security` on the parameter, route, router, include and app; Flask `*_required`
+    decorators, `before_request` hooks, Flask-Login; Django `login_required`/`permission_required`
+    (also through `method_decorator`), auth mixins, `LoginRequiredMiddleware`; DRF
+    `permission_classes` and `DEFAULT_PERMISSION_CLASSES`; aiohttp auth middlewares; connexion
+    security requirements in the spec. In the handler body, a check that ends the request (401/403,
+    `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
+    an API key or signature compared) before any state-changing work is a guard, and so is
+    delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`).
+    Known limits: guards are recognised by name or by a project decorator whose wrapper aborts
+    with 401/403; one level of delegation is followed; authentication enforced only by a gateway
+    is not known (configure `routes.auth-guards`).
     """
 
     code = "BG240"
@@ -40,21 +46,62 @@ class UnauthenticatedRoute(RouteCheck):
     severity = Severity.WARNING
     message = "{route} has no authentication guard; add one, or mark it public (`# backend-gates: public`) or list it in routes.extend-public"
     fix = "add an auth dependency/decorator/permission class, or declare the route public on purpose"
+    spoofed = "{route} is guarded only by the client-supplied header {header}; anyone can send it: authenticate the caller instead"
     good = [
+        # a dependency on the parameter
         "from fastapi import APIRouter, Depends\nfrom .auth import current_user\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders(user=Depends(current_user)):\n    return []\n",
+        # public by nature
         "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {'ok': True}\n",
+        # public on purpose
         "from flask import Flask\napp = Flask(__name__)\n\n# backend-gates: public\n@app.get('/catalog')\ndef catalog():\n    return []\n",
+        # a dispatcher whose delegates are all guarded (one level of delegation)
+        {
+            "views.py": "from django.http import JsonResponse\nfrom .auth import require_api_key\n\n@require_api_key\ndef list_items(request):\n    return JsonResponse({})\n\n@require_api_key\ndef add_item(request):\n    return JsonResponse({}, status=201)\n\ndef items(request):\n    if request.method == 'POST':\n        return add_item(request)\n    return list_items(request)\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('items/', views.items)]\n",
+        },
+        # an in-body check that ends the request before any work
+        "from flask import Flask, request, abort\nimport hmac\napp = Flask(__name__)\n\n@app.post('/hooks/build')\ndef build_hook():\n    if not hmac.compare_digest(request.headers.get('X-Signature', ''), expected()):\n        abort(403)\n    queue.put(request.get_data())\n    return '', 204\n",
+        # Django: the session user checked in the body, redirecting to the login page
+        {
+            "views.py": "from django.shortcuts import redirect, render\n\ndef dashboard(request):\n    if not request.user.is_authenticated:\n        return redirect('login')\n    return render(request, 'dashboard.html')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('dashboard/', views.dashboard)]\n",
+        },
     ]
     bad = [
         Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders():\n    return []\n", line=4),
+        # a dispatcher with one unguarded delegate
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\nfrom .auth import require_api_key\n\ndef list_items(request):\n    return JsonResponse({})\n\n@require_api_key\ndef add_item(request):\n    return JsonResponse({}, status=201)\n\ndef items(request):\n    if request.method == 'POST':\n        return add_item(request)\n    return list_items(request)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('items/', views.items)]\n",
+            },
+            line=11,
+            path="views.py",
+        ),
+        # identity taken from a header the client controls
+        Bad(
+            "from flask import Flask, request, abort, jsonify\napp = Flask(__name__)\n\n@app.get('/internal/secrets')\ndef secrets():\n    if request.headers.get('X-Forwarded-For') not in TRUSTED:\n        abort(403)\n    return jsonify(vault.dump())\n",
+            line=4,
+        ),
+        # the check comes after the work it should guard
+        Bad(
+            "from flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.post('/notes/<int:note_id>/delete')\ndef delete_note(note_id):\n    db.session.delete(Note.query.get(note_id))\n    db.session.commit()\n    if not current_user.is_authenticated:\n        abort(401)\n    return '', 204\n",
+            line=4,
+        ),
     ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
-        if view.route.method in ("HEAD", "OPTIONS") or view.auth or judge.is_public(view, project.config):
+        if view.route.method in ("HEAD", "OPTIONS") or judge.is_public(view, project.config):
             return
-        yield view.route.line, {}
+        spoofed = [a.split(":", 1)[1] for a in view.auth if a.startswith("spoofable-header:")]
+        if spoofed and len(spoofed) == len(view.auth):
+            yield Verdict(view.route.line, {"header": spoofed[0]}, message=self.spoofed)
+            return
+        if view.auth:
+            return
+        yield Verdict(view.route.line)
 
 
 class ObjectRouteWithoutOwnership(RouteCheck):
@@ -193,15 +240,21 @@ def _config_public(view: Any, project: Any) -> bool:
 
 
 class RawRequestWithoutSchema(RouteCheck):
-    """A handler reads the raw request body with no schema validation.
+    """A handler reads raw request data (body or query string) with no schema validation.
 
-    Why it matters: `request.json`, `request.form`, `request.POST`, `request.data` or
-    `await request.json()` used as is lets any shape and size of input reach the code (mass
-    assignment, type confusion, injection). Parse it through a schema: pydantic, marshmallow, a DRF
-    serializer, a Django form, or a project `parse`/`validate` function.
-    Known limits: query-string reads (`request.args`, `request.GET`) are not judged; validation is
-    recognised by call names (Schema, Serializer, Form, validate, parse, load, model_validate,
-    `...In`/`...Create` classes); validation done in a called function with another name is not seen.
+    Why it matters: `request.json[...]`, `request.get_json()`, `request.form`, `request.POST`,
+    `request.data` or `await request.json()` used as is lets any shape and size of input reach the
+    code (mass assignment, type confusion, injection). Parse it through a schema: pydantic,
+    marshmallow/webargs, a DRF serializer, a Django form, or a project `parse`/`validate` function.
+    Query-string fields are reported at info where reading them raw is a bug: a subscript
+    (`request.GET["q"]`: a missing key answers 500, not 400) or a numeric/id field used as a string
+    (`request.args.get("page")` with no `type=int`/`int(...)`); free-text fields are strings by
+    nature.
+    What counts as a schema is decided per framework (routes/adapters): FastAPI model parameters,
+    APIFlask `@input`, webargs `@use_args`, connexion's spec validation, DRF serializers.
+    Known limits: validation is recognised by call names (Schema, Serializer, Form, validate,
+    parse, load, model_validate, `...In`/`...Create` classes); validation done in a called function
+    with another name is not seen.
     """
 
     code = "BG243"
@@ -209,21 +262,39 @@ class RawRequestWithoutSchema(RouteCheck):
     gate = "SEC-INPUT"
     severity = Severity.WARNING
     message = "{route} reads request.{read} without schema validation; parse it with a schema/serializer/form"
+    query_message = "{route} uses query parameter(s) {fields} from request.{read} without conversion or validation; validate them (type=, a form or a schema)"
     fix = "validate the body with pydantic/marshmallow/a DRF serializer/a Django form before use"
     per_handler = True
     good = [
         "from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    note = NoteSchema().load(request.get_json())\n    return note, 201\n",
+        "from flask import Flask, request\napp = Flask(__name__)\n\n@app.get('/notes')\n@login_required\ndef notes():\n    page = request.args.get('page', 1, type=int)\n    return {'page': page}\n",
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/notes')\ndef create(note: NoteIn):\n    return store.add(note)\n",
     ]
     bad = [
         Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    data = request.get_json()\n    save(data['title'])\n    return data, 201\n", line=6),
+        Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    note = Note(title=request.json['title'], body=request.json['body'])\n    return store.add(note), 201\n", line=6),
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\nfrom django.contrib.auth.decorators import login_required\n\n@login_required\ndef search(request):\n    term = request.GET['q']\n    return JsonResponse({'hits': index.lookup(term)})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('search/', views.search)]\n",
+            },
+            line=5,
+            path="views.py",
+        ),
     ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
-        from ...routes import judge
-
-        reads = judge.body_reads(view)
-        if reads and not judge.validates(view):
-            yield self.handler_line(view), {"read": reads[0]}
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
+        adapter = view.adapter
+        reads = adapter.body_reads(view)
+        if reads and not adapter.validators(view):
+            yield Verdict(self.handler_line(view), {"read": reads[0]})
+            return
+        fields = adapter.query_reads(view)
+        if fields and not adapter.validators(view):
+            attr = next((r for r in view.body.get("reads", []) if r in ("args", "GET", "query_params", "query")), "args")
+            names = list(dict.fromkeys(f.removesuffix("[]") for f in fields))
+            shown = ", ".join(n for n in names[:3] if n != "*") or "(computed names)"
+            yield Verdict(self.handler_line(view), {"read": attr, "fields": shown}, severity=Severity.INFO, message=self.query_message)
 
 
 class UntypedBody(RouteCheck):
@@ -265,14 +336,19 @@ class UntypedBody(RouteCheck):
 
 
 class MutationWithoutAudit(RouteCheck):
-    """A mutating route or auth event with no logging or audit call in its handler.
+    """A mutating route or auth event with no logging or audit call and no change-log framework.
 
     Why it matters: without an audit trail of who changed what (and of logins, logouts and token
     grants) incidents cannot be investigated and compliance requirements are not met.
+    A route counts as mutating when its handler writes (ORM/SQL writes, or calls named like a change:
+    `delete_order(...)`, `form.save()`); a POST that only renders a preview changes nothing.
+    An audit trail outside the handler is recognised per framework (routes/adapters): Django model
+    signal receivers that record changes (e.g. an `ObjectChange` written on `post_save`),
+    django-simple-history `HistoricalRecords()`, django-auditlog / django-reversion registrations,
+    change-logging base classes, model `save()` overrides that log.
     Known limits: recognises `log.*`/`logger.*`/`logging.*`/`structlog` calls, anything named
     `audit*`, and `routes.audit-calls`; handlers that delegate to a service layer
-    (`routes.service-layers`) are assumed to audit there; inherited DRF actions are not judged;
-    audit middleware or signals are not seen.
+    (`routes.service-layers`) are assumed to audit there; inherited DRF actions are not judged.
     """
 
     code = "BG245"
@@ -284,25 +360,55 @@ class MutationWithoutAudit(RouteCheck):
     per_handler = True
     good = [
         "import logging\nfrom fastapi import APIRouter\nrouter = APIRouter()\nlog = logging.getLogger(__name__)\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    log.info('audit: order %s deleted by %s', order_id, user.id)\n    return None\n",
+        # a preview: renders, changes nothing
+        "from flask import Flask, request, render_template\napp = Flask(__name__)\n\n@app.post('/posts/preview')\n@login_required\ndef preview():\n    return render_template('preview.html', html=markdown(request.form['text']))\n",
+        # changes recorded by a model signal receiver (change-log framework)
+        {
+            "signals.py": "from django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\n@receiver(post_save)\ndef record_change(sender, instance, created, **kwargs):\n    ChangeRecord.objects.create(obj=repr(instance), action='create' if created else 'update')\n",
+            "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import redirect\n\n@login_required\ndef rename(request, pk):\n    Widget.objects.filter(pk=pk).update(name=request.POST['name'])\n    return redirect('widgets')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('widgets/<int:pk>/rename/', views.rename)]\n",
+        },
+        # django-simple-history on the model the view changes
+        {
+            "models.py": "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\nclass Invoice(models.Model):\n    total = models.IntegerField()\n    history = HistoricalRecords()\n",
+            "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.http import JsonResponse\nfrom .models import Invoice\n\n@login_required\ndef void(request, pk):\n    Invoice.objects.filter(pk=pk).delete()\n    return JsonResponse({})\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('invoices/<int:pk>/void/', views.void)]\n",
+        },
     ]
     bad = [
         Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    return None\n", line=5),
+        # history on another model does not cover this one
+        Bad(
+            {
+                "models.py": "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\nclass Invoice(models.Model):\n    history = HistoricalRecords()\n\nclass Coupon(models.Model):\n    code = models.CharField(max_length=20)\n",
+                "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.http import JsonResponse\nfrom .models import Coupon\n\n@login_required\ndef drop(request, pk):\n    Coupon.objects.filter(pk=pk).delete()\n    return JsonResponse({})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('coupons/<int:pk>/drop/', views.drop)]\n",
+            },
+            line=6,
+            path="views.py",
+        ),
     ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
         if view.handler_facts is None:
             return
-        auth_event = bool(judge.AUTH_PATH.search(view.route.path)) and view.route.method != "GET"
+        config = project.config
+        imports = self.imports(project, view)
+        auth_event = bool(judge.AUTH_PATH.search(view.route.path)) and view.route.method != "GET" and not view.auth
         if view.route.method not in MUTATING and not auth_event:
             return
-        config = project.config
-        if not judge.does_something(view):
-            return  # a stub that only builds a response changes nothing
+        if auth_event:
+            if not judge.does_something(view):
+                return
+        elif not judge.mutations(view, config["routes.service-layers"], imports):
+            return  # a preview or a read over POST changes nothing
         if judge.log_calls(view, config["routes.audit-calls"]):
             return
-        if judge.delegates(view, config["routes.service-layers"], self.imports(project, view)):
+        if judge.delegates(view, config["routes.service-layers"], imports):
+            return
+        if view.adapter.audit_trail(view, self.index(project)):
             return
         what = "is an authentication event" if auth_event else "changes data"
-        yield self.handler_line(view), {"what": what}
+        yield Verdict(self.handler_line(view), {"what": what})

@@ -9,12 +9,12 @@ lock or break a live table, so the unsafe-operation rules skip it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import libcst as cst
 
 from ..base import FactCollector
-from ._cst import call_name, dotted, is_false, is_true, kwarg, positional, string, strings_of
+from ._cst import call_name, dotted, is_false, is_true, kwarg, positional, small_statements, string, strings_of
 from .db_schema_facts import _line_of, _sa_column, _table_call
 
 ALEMBIC_OPS = frozenset({
@@ -48,7 +48,13 @@ def is_alembic(ctx: Any) -> bool:
 
 
 def is_django_migration(ctx: Any) -> bool:
-    return "migrations.Migration" in ctx.source or "Migration(migrations" in ctx.source
+    """A Django migration module: a `Migration` class in a migrations folder (Django loads them
+    only from a package; a `migrations.Migration` elsewhere is a test or a linter's example)."""
+    if "migrations.Migration" not in ctx.source and "Migration(migrations" not in ctx.source:
+        return False
+    from ...sql.paths import is_migration_path
+
+    return is_migration_path(ctx.path, ctx.config["db.migrations"])
 
 
 class AlembicMigrationFacts(FactCollector):
@@ -153,6 +159,16 @@ class AlembicMigrationFacts(FactCollector):
         op["new_table"] = table in self.created and op["op"] != "create_table"
         self._op(op)
 
+    def finish(self) -> None:
+        if not self.enabled:
+            return
+        names = _module_assignments(self.ctx.module)
+        down = names.get("down_revision")
+        self.fact("migration", {
+            "tool": "alembic", "name": self.ctx.path.rsplit("/", 1)[-1].removesuffix(".py"),
+            "revision": string(names.get("revision")) or "", "deps": strings_of(down) if down is not None else [],
+        })
+
     def _op(self, op: dict[str, Any]) -> None:
         op.setdefault("new_table", op.get("table") in self.created and op["op"] != "create_table")
         self.fact("migration_op", op)
@@ -185,8 +201,58 @@ def _text_arg(node: Any) -> str | None:
     return None
 
 
+# field classes that hold no column of their own (a join table, or nothing at all)
+DJANGO_NO_COLUMN_FIELDS = frozenset({"ManyToManyField", "TaggableManager", "GenericRelation", "GenericForeignKey", "ParentalManyToManyField", "ClusterTaggableManager", "SortedManyToManyField"})
+# Django back-fills existing rows itself when these are added NOT NULL without an explicit default
+DJANGO_AUTO_FILLED = frozenset({"GeneratedField", "AutoField", "BigAutoField", "SmallAutoField"})
+# database type families of Django field classes (for AlterField type changes)
+DJANGO_DB_TYPES = {
+    "CharField": "varchar", "SlugField": "varchar", "EmailField": "varchar", "URLField": "varchar", "FilePathField": "varchar",
+    "FileField": "varchar", "ImageField": "varchar", "CICharField": "citext", "CIEmailField": "citext", "CITextField": "citext",
+    "TextField": "text", "IntegerField": "integer", "PositiveIntegerField": "integer", "SmallIntegerField": "smallint",
+    "PositiveSmallIntegerField": "smallint", "BigIntegerField": "bigint", "PositiveBigIntegerField": "bigint",
+    "AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "smallint", "FloatField": "double", "DecimalField": "numeric",
+    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateField": "date", "DateTimeField": "timestamp", "TimeField": "time",
+    "DurationField": "interval", "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea", "GenericIPAddressField": "inet",
+    "IPAddressField": "inet", "HStoreField": "hstore", "ArrayField": "array",
+}
+
+
+def _module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
+    """Module-level `NAME = value` assignments (the last one wins)."""
+    out: dict[str, cst.BaseExpression] = {}
+    for small in small_statements(module):
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            out[small.targets[0].target.value] = small.value
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+            out[small.target.value] = small.value
+    return out
+
+
+def _django_field_state(field: cst.BaseExpression | None) -> dict[str, Any]:
+    """What a migration field definition means for the column: class, db type, length, null."""
+    if not isinstance(field, cst.Call):
+        return {}
+    name = call_name(field)
+    length = kwarg(field, "max_length")
+    return {
+        "class": name,
+        "db_type": DJANGO_DB_TYPES.get(name, ""),
+        "max_length": int(length.value) if isinstance(length, cst.Integer) else None,
+        "null": is_true(kwarg(field, "null")),
+        "column": name not in DJANGO_NO_COLUMN_FIELDS,
+    }
+
+
 class DjangoMigrationFacts(FactCollector):
-    """Operations listed in a Django migration's `operations`."""
+    """What a Django migration does to the database.
+
+    The operations are read from the `Migration` class's `operations` (list literals, module-level
+    variables, `a + b`); `SeparateDatabaseAndState` contributes only its `database_operations`
+    (its `state_operations` change Django's model state, not a table). `RunSQL` text is parsed.
+    One `migration` fact describes the file (dependencies, `replaces`, `initial`) for the
+    migration-history model; every operation becomes a `migration_op` fact.
+    """
 
     triggers = ("migrations.",)
 
@@ -194,12 +260,58 @@ class DjangoMigrationFacts(FactCollector):
         super().__init__(ctx, options)
         self.enabled = is_django_migration(ctx)
         self.created: set[str] = set()
+        self.names: dict[str, cst.BaseExpression] = {}
+        self.depth = 0
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.enabled:
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
+        if not self.enabled or self.depth > 1 or not any(dotted(b.value).endswith("Migration") for b in node.bases):
+            return
+        self.names = _module_assignments(self.ctx.module)
+        body: dict[str, cst.BaseExpression] = {}
+        for small in small_statements(node.body):
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                body[small.targets[0].target.value] = small.value
+        deps = []
+        for element in self._elements(body.get("dependencies")):
+            if isinstance(element, (cst.Tuple, cst.List)) and len(element.elements) == 2:
+                deps.append(string(element.elements[1].value) or "")
+        replaces = list(self._elements(body.get("replaces")))
+        self.fact("migration", {
+            "tool": "django", "name": self.ctx.path.rsplit("/", 1)[-1].removesuffix(".py"), "deps": [d for d in deps if d],
+            "replaces": [string(r.elements[1].value) or "" for r in replaces if isinstance(r, (cst.Tuple, cst.List)) and len(r.elements) == 2],
+            "initial": is_true(body.get("initial")),
+        })
+        for operation in self._elements(body.get("operations")):
+            self._operation(operation)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def _elements(self, node: Any, seen: frozenset[str] = frozenset()) -> Iterator[cst.BaseExpression]:
+        """Elements of a list/tuple, following module-level names and `+` (bounded)."""
+        if isinstance(node, cst.Name) and node.value in self.names and node.value not in seen:
+            yield from self._elements(self.names[node.value], seen | {node.value})
+        elif isinstance(node, (cst.List, cst.Tuple)):
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    yield from self._elements(element.value, seen)
+                else:
+                    yield element.value
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            yield from self._elements(node.left, seen)
+            yield from self._elements(node.right, seen)
+
+    def _operation(self, node: cst.BaseExpression) -> None:
+        if not isinstance(node, cst.Call):
             return
         name = call_name(node)
-        if name not in DJANGO_OPS or not dotted(node.func).startswith("migrations."):
+        if name == "SeparateDatabaseAndState":
+            database = kwarg(node, "database_operations")
+            if database is None and positional(node):
+                database = positional(node)[0]
+            for inner in self._elements(database):
+                self._operation(inner)
             return
         line = _line_of(self.ctx, node)
         model = (string(kwarg(node, "model_name")) or string(kwarg(node, "name")) or "").lower()
@@ -209,38 +321,77 @@ class DjangoMigrationFacts(FactCollector):
         op: dict[str, Any] = {"line": line, "source": "django", "table": model, "ack": _acknowledged(self.ctx, line)}
         if name == "CreateModel":
             self.created.add(model)
-            op.update(op="create_table")
+            fields = {}
+            for element in self._elements(kwarg(node, "fields") or (args[1] if len(args) > 1 else None)):
+                if isinstance(element, (cst.Tuple, cst.List)) and len(element.elements) == 2:
+                    field_name = string(element.elements[0].value)
+                    if field_name:
+                        fields[field_name] = _django_field_state(element.elements[1].value)
+            op.update(op="create_table", fields=fields)
         elif name == "DeleteModel":
             op.update(op="drop_table")
-        elif name == "AddField":
+        elif name in ("AddField", "AlterField"):
             field = kwarg(node, "field") or (args[2] if len(args) > 2 else None)
             column = string(kwarg(node, "name")) or ((string(args[1]) or "") if len(args) > 1 else "")
-            if not isinstance(field, cst.Call) or call_name(field) in ("ManyToManyField",):
+            if not isinstance(field, cst.Call):
                 return
-            null = is_true(kwarg(field, "null"))
-            default = (
-                kwarg(field, "default") is not None
-                or kwarg(field, "db_default") is not None
-                # Django fills existing rows itself: '' for blank string fields, now() for auto_now(_add)
-                or is_true(kwarg(field, "blank")) and call_name(field) in DJANGO_STRING_FIELDS
-                or is_true(kwarg(field, "auto_now")) or is_true(kwarg(field, "auto_now_add"))
-                or call_name(field) in ("GeneratedField", "AutoField", "BigAutoField", "SmallAutoField")
-            )
-            op.update(op="add_column", column=column, not_null=not null, default=default)
+            state = _django_field_state(field)
+            op.update(column=column, field=state)
+            if name == "AlterField":
+                op.update(op="alter_field")
+            elif not state["column"]:
+                op.update(op="add_relation")  # a join table (or nothing), never a column on this table
+            else:
+                op.update(op="add_column", not_null=not state["null"], default=_django_fills(field))
         elif name == "RemoveField":
-            op.update(op="drop_column", column=string(kwarg(node, "name")) or "")
+            op.update(op="drop_column", column=string(kwarg(node, "name")) or ((string(args[1]) or "") if len(args) > 1 else ""))
         elif name == "RenameField":
-            op.update(op="rename_column", column=string(kwarg(node, "old_name")) or "")
+            op.update(op="rename_column", column=string(kwarg(node, "old_name")) or ((string(args[1]) or "") if len(args) > 1 else ""))
         elif name == "RenameModel":
             op.update(op="rename_table", table=(string(kwarg(node, "old_name")) or model).lower())
-        elif name == "AddIndex":
-            op.update(op="create_index", concurrently=False, name="")
-        elif name in ("RunPython", "RunSQL"):
+        elif name in ("AddIndex", "AddIndexConcurrently"):
+            index = kwarg(node, "index") or (args[1] if len(args) > 1 else None)
+            index_name = (string(kwarg(index, "name")) or "") if isinstance(index, cst.Call) else ""
+            op.update(op="create_index", concurrently=name == "AddIndexConcurrently", name=index_name)
+        elif name == "RunSQL":
+            sql = kwarg(node, "sql") or (args[0] if args else None)
+            for text in [string(sql)] if string(sql) is not None else strings_of(sql):
+                if text:
+                    self._run_sql(text, line)
             return
         else:
             return
         op["new_table"] = model in self.created and op["op"] != "create_table"
         self.fact("migration_op", op)
+
+    def _run_sql(self, sql: str, line: int) -> None:
+        from ...sql import analysis
+
+        dialect = self.ctx.config["db.dialect"] or None
+        for stmt in analysis.split(sql, dialect):
+            if stmt.tree is None:
+                continue
+            for kind, items in analysis.ddl_facts(stmt.tree, line).items():
+                if kind != "migration_op":
+                    continue
+                for item in items:
+                    item.update(line=line, source="django", ack=_acknowledged(self.ctx, line), raw_sql=True)
+                    item["new_table"] = item.get("table") in self.created and item["op"] != "create_table"
+                    self.fact("migration_op", item)
+
+
+def _django_fills(field: cst.Call) -> bool:
+    """Django gives existing rows a value itself (explicit default, or an implicit one)."""
+    name = call_name(field)
+    return (
+        kwarg(field, "default") is not None
+        or kwarg(field, "db_default") is not None
+        # Django fills '' for blank string fields and now() for auto_now(_add) when it adds the column
+        or is_true(kwarg(field, "blank")) and name in DJANGO_STRING_FIELDS
+        or is_true(kwarg(field, "auto_now")) or is_true(kwarg(field, "auto_now_add"))
+        or name in DJANGO_AUTO_FILLED
+        or is_true(kwarg(field, "primary_key"))
+    )
 
 
 _HINTS = (

@@ -9,6 +9,7 @@ resolved only for files where a loop holds a candidate call.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 import libcst as cst
@@ -16,6 +17,7 @@ import libcst as cst
 from ...model import Severity
 from ..base import Bad, FactCollector, PythonCheck
 from ._cst import call_name, dotted, positional
+from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
@@ -89,18 +91,25 @@ class QueryInLoop(PythonCheck):
 
     Why it matters: one query per iteration: 1 + N round trips where one query (a join, an
     `IN (...)`, eager loading) would do. It is fast on a test database and slow in production.
-    Known limits: only the receivers named in the module docstring are recognised; a query in a
-    helper function called from the loop is not seen (the runtime N+1 detector sees it); data
-    migrations and tests are not checked.
+    Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query`, a
+    function handed the connection (`queries.get_x(self.connection, ...)`), `while` loops over a
+    name the loop carries, and one level of same-module helper (a helper that queries, or calls a
+    method that does). Not counted: literal collections, constants and `range(<n>)`; batching
+    (`chunked(...)`, `id__in=batch`, `LIMIT`/slices); a query in a branch that leaves the loop.
+    In batch code (management commands, tasks, scripts) the finding is info.
+    Known limits: only the receivers named in the module docstring are recognised; helpers in
+    other modules are not followed (the runtime N+1 detector sees them); data migrations and
+    tests are not checked.
     """
 
     code = "BG360"
     name = "query-in-loop"
     gate = "DB-PERF"
     severity = Severity.WARNING
+    confidence = "medium"
     message = "`{call}` runs a query on every iteration of the loop over `{var}` (N+1); fetch them in one query (join, IN, eager loading)"
     fix = "load the rows in one query: a JOIN, `WHERE id IN (...)`, selectinload/joinedload or select_related/prefetch_related"
-    triggers = ("for ",)
+    triggers = ("for ", "while ")
     skip_tests = True
     good = [
         "def totals(db, users):\n    ids = [u.id for u in users]\n    return db.execute('SELECT user_id, sum(total) FROM orders WHERE user_id = ANY(%s) GROUP BY user_id', (ids,))\n",
@@ -108,16 +117,39 @@ class QueryInLoop(PythonCheck):
         "def read(paths):\n    for path in paths:\n        cache.get(path)\n",
         "def install(cursor, statements, extensions):\n    for stmt in statements:\n        cursor.execute(stmt)\n"
         "    for ext in extensions:\n        cursor.execute(f'CREATE EXTENSION IF NOT EXISTS {ext}')\n",
+        # a fixed handful of models / literal values: bounded, not one query per row
+        "def purge(cutoff):\n    for model in (Session, Token, Nonce):\n        model.objects.filter(created__lt=cutoff).delete()\n",
+        "KINDS = ('a', 'b')\n\n\ndef counts():\n    return {k: Event.objects.filter(kind=k).count() for k in KINDS}\n",
+        # batching is the fix: one query per batch of ids
+        "def archive(ids):\n    for batch in chunked(ids, 500):\n        Order.objects.filter(id__in=batch).update(archived=True)\n",
+        # a single-match guard: the query runs once, then the loop ends
+        "def find(db, users, name):\n    for user in users:\n        if user.name == name:\n            return db.execute('SELECT * FROM t WHERE id = %s', (user.id,))\n",
+        # a while loop whose query reads fresh input, not the previous iteration's row
+        "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
+        "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
+        # a while loop reading one page at a time
+        "def drain(db):\n    last = 0\n    while True:\n        rows = db.execute('SELECT id FROM jobs WHERE id > %s ORDER BY id LIMIT 100', (last,)).fetchall()\n"
+        "        if not rows:\n            break\n        last = rows[-1][0]\n",
     ]
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
         Bad("def names(ids):\n    return [User.objects.get(pk=i).name for i in ids]\n", line=2),
+        # Flask-SQLAlchemy `Model.query` in a handler's loop
+        Bad("@bp.route('/posts', methods=['POST'])\ndef create_post():\n    post = Post(title=request.json['title'])\n"
+            "    for name in request.json['tags']:\n        post.tags.append(Tag.query.filter_by(name=name).first())\n    return jsonify(post.id)\n", line=5),
+        # a while loop whose query reads what the previous iteration loaded
+        Bad("def ancestors(node):\n    out = []\n    while node.parent_id:\n        node = Category.objects.get(pk=node.parent_id)\n        out.append(node)\n    return out\n", line=4),
+        # one level of helper: the per-row helper runs the queries
+        Bad("class Repo:\n    async def list(self):\n        rows = await self.connection.fetch('SELECT id, author FROM posts')\n"
+            "        return [await self._to_post(row) for row in rows]\n\n"
+            "    async def _to_post(self, row):\n        tags = await queries.tags_of_post(self.connection, post_id=row['id'])\n        return Post(row, tags)\n", line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.seen: set[int] = set()
         self.scopes: Any = None
+        self.helpers: list[tuple[cst.Call, str, str]] = []  # (call in a loop, same-module function, loop variable)
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
@@ -125,14 +157,31 @@ class QueryInLoop(PythonCheck):
         return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
 
     def visit_For(self, node: cst.For) -> None:
+        if _bounded_iterable(node.iter) or _batches(node.iter, node.target):
+            return  # a fixed handful of items, or batches: the recommended fix, not an N+1
         self._scan(node.body, _loop_names(node.target))
 
     def visit_While(self, node: cst.While) -> None:
-        return None  # while loops rarely iterate rows; their variables are not loop-bound
+        # names carried from one iteration to the next: `node = Node.objects.get(pk=node.parent_id)`,
+        # `i += 1`; a name refilled from elsewhere (`raw = input()`) is not a row
+        self._scan(node.body, self._carried_names(node.body), batched_ok=True)
+
+    def _carried_names(self, body: cst.CSTNode) -> set[str]:
+        out: set[str] = set()
+        for sub in _subnodes(body):
+            if isinstance(sub, cst.AugAssign):
+                out |= _loop_names(sub.target)
+            elif isinstance(sub, cst.Assign):
+                targets = set().union(*(_loop_names(t.target) for t in sub.targets))
+                if targets & _names_in(sub.value) or any(isinstance(c, cst.Call) and self._query_label(c) for c in _subnodes(sub.value)):
+                    out |= targets
+        return out
 
     def _comp(self, node: Any) -> None:
         names: set[str] = set()
         comp = node.for_in
+        if comp.inner_for_in is None and (_bounded_iterable(comp.iter) or _batches(comp.iter, comp.target)):
+            return
         parts: list[cst.CSTNode] = []
         while comp is not None:
             names |= _loop_names(comp.target)
@@ -152,7 +201,7 @@ class QueryInLoop(PythonCheck):
     visit_DictComp = _comp
     visit_GeneratorExp = _comp
 
-    def _scan(self, body: cst.CSTNode, loop_vars: set[str]) -> None:
+    def _scan(self, body: cst.CSTNode, loop_vars: set[str], batched_ok: bool = False) -> None:
         if not loop_vars:
             return
         for node in _subnodes(body):
@@ -162,16 +211,62 @@ class QueryInLoop(PythonCheck):
                 continue
             label = self._query_label(node)
             if not label:
+                self._maybe_helper(body, node, loop_vars)
                 continue
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, loop_vars):
+            if _runs_statement_list(node, loop_vars) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
                 continue
+            if _in_lookup(outer, loop_vars):
+                continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
             for call in _chain_calls(outer):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
-            self.report(node, call=label, var=var)
+            self.report(node, call=label, var=var, severity=self._severity())
+
+    def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
+        """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
+        target = _helper_name(call)
+        if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call):
+            return
+        self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
+        self.seen.add(id(call))
+
+    def finish(self) -> None:
+        if not self.helpers:
+            return
+        functions = _module_functions(self.ctx.module)
+        direct: dict[str, str] = {}
+        for name, fn in functions.items():
+            label = self._first_query(fn)
+            if label:
+                direct[name] = label
+        for call, target, var in self.helpers:
+            via = direct.get(target)
+            if via is None:  # one more level: a helper that calls query-running helpers of the module
+                fn = functions.get(target)
+                if fn is None:
+                    continue
+                inner = next((n for n in _own_calls(fn) if _helper_name(n) in direct and _helper_name(n) != target), None)
+                if inner is None:
+                    continue
+                via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
+            name = dotted(call.func) or target
+            self.report(call, var=var, severity=self._severity(), message=(
+                f"`{name}()` runs a query (`{via}`) on every iteration of the loop over `{var}` (N+1); "
+                "fetch the rows in one query (join, IN, eager loading)"
+            ))
+
+    def _severity(self) -> Severity | None:
+        return Severity.INFO if offline_code(self.ctx.path) else None
+
+    def _first_query(self, fn: cst.FunctionDef) -> str:
+        for node in _own_calls(fn):
+            label = self._query_label(node)
+            if label:
+                return label
+        return ""
 
     def _outer_chain(self, body: cst.CSTNode, call: cst.Call) -> cst.CSTNode:
         """The largest method chain in `body` that contains `call` (so `.filter(x == v)` counts)."""
@@ -190,6 +285,11 @@ class QueryInLoop(PythonCheck):
         model = _objects_model(call)
         if model and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects":
             return f"{model}.objects.{method}()"
+        owner = func.value
+        if isinstance(owner, cst.Attribute) and owner.attr.value == "query" and isinstance(owner.value, cst.Name) and owner.value.value[:1].isupper():
+            return f"{owner.value.value}.query.{method}()"  # Flask-SQLAlchemy `Model.query.filter_by(...)`
+        if self._passes_connection(call):
+            return f"{dotted(func)}()"
         if method not in QUERY_METHODS:
             return ""
         receiver = func.value
@@ -200,6 +300,16 @@ class QueryInLoop(PythonCheck):
         if self._is_db(receiver):
             return f"{dotted(receiver) or 'db'}.{method}()"
         return ""
+
+    def _passes_connection(self, call: cst.Call) -> bool:
+        """`queries.get_tags(self.connection, ...)`, `crud.get_user(db, uid)`: a function handed the connection queries."""
+        args = positional(call)
+        if not args or call_name(call)[:1].isupper() or call_name(call) in ("append", "add", "setattr", "getattr", "isinstance", "len"):
+            return False
+        first = args[0]
+        if isinstance(first, cst.Attribute) and isinstance(first.value, cst.Name) and first.value.value == "self":
+            return first.attr.value in ("connection", "conn", "session", "db", "cursor", "db_session")
+        return isinstance(first, cst.Name) and first.value in DB_NAMES and self._is_db(first)
 
     def _is_db(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Attribute):
@@ -250,6 +360,121 @@ class QueryInLoop(PythonCheck):
             if value is not None and not isinstance(value, (cst.Name, cst.Attribute)):
                 return False
         return None
+
+
+_BATCH = re.compile(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
+
+
+def _bounded_iterable(node: cst.BaseExpression) -> bool:
+    """A literal list/tuple/set of names or constants, `range(<literal>)`, or an UPPER_CASE constant."""
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Tuple)) for e in node.elements)
+    if isinstance(node, cst.Call):
+        name = call_name(node)
+        args = positional(node)
+        if name == "range":
+            return all(isinstance(a, cst.Integer) for a in args)
+        if name in ("enumerate", "reversed", "sorted", "zip") and args:
+            return all(_bounded_iterable(a) for a in args)
+        if name in ("items", "keys", "values") and isinstance(node.func, cst.Attribute):
+            return _bounded_iterable(node.func.value)
+    if isinstance(node, cst.Name):
+        return node.value.isupper() and len(node.value) > 1
+    if isinstance(node, cst.Attribute):
+        return node.attr.value.isupper() and len(node.attr.value) > 1
+    return False
+
+
+def _batches(iterable: cst.BaseExpression, target: cst.BaseExpression) -> bool:
+    """`for batch in chunked(ids, 500)`, `for page in paginator`, `range(0, n, size)`: batching."""
+    if isinstance(iterable, cst.Call):
+        if _BATCH.search(call_name(iterable)) or _BATCH.search(dotted(iterable.func)):
+            return True
+        if call_name(iterable) == "range" and len(positional(iterable)) == 3:
+            return True
+    return any(_BATCH.search(name) for name in _loop_names(target))
+
+
+def _batched_query(node: cst.CSTNode) -> bool:
+    """The query reads one slice at a time: `[:n]`, `.limit(n)`, `LIMIT`, `fetchmany`, `.iterator()`."""
+    for sub in _subnodes(node):
+        if isinstance(sub, cst.Slice):
+            return True
+        if isinstance(sub, cst.Call) and call_name(sub) in ("limit", "fetchmany", "iterator", "yield_per", "paginate"):
+            return True
+        if isinstance(sub, cst.SimpleString) and "limit" in sub.value.lower():
+            return True
+    return False
+
+
+def _in_lookup(node: cst.CSTNode, loop_vars: set[str]) -> bool:
+    """A loop variable used as an IN list: `filter(id__in=batch)`, `Model.id.in_(chunk)`."""
+    for sub in _subnodes(node):
+        if isinstance(sub, cst.Arg) and sub.keyword is not None and sub.keyword.value.endswith("__in") and _names_in(sub.value) & loop_vars:
+            return True
+        if isinstance(sub, cst.Call) and call_name(sub) in ("in_", "any_") and any(_names_in(a.value) & loop_vars for a in sub.args):
+            return True
+    return False
+
+
+def _runs_once(body: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """The call sits in a branch that leaves the loop (`break`/`return`/`raise`), or in the return itself."""
+    path = _path_to(body, target)
+    for node in path:
+        if isinstance(node, cst.Return):
+            return True
+        if isinstance(node, cst.IndentedBlock):
+            for stmt in node.body:
+                if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return, cst.Raise)) for s in stmt.body):
+                    return True
+    return False
+
+
+def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
+    """Nodes from `root` down to `target` (empty when `target` is not under `root`)."""
+    stack: list[tuple[cst.CSTNode, list[cst.CSTNode]]] = [(root, [root])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        for child in node.children:
+            stack.append((child, [*path, child]))
+    return []
+
+
+def _helper_name(call: cst.Call) -> str:
+    """`self.name(...)` / `cls.name(...)` / `name(...)` -> 'name' (a function this module may define)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    if isinstance(func, cst.Name) and not func.value[:1].isupper():
+        return func.value
+    return ""
+
+
+def _module_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
+    """Top-level functions and methods of top-level classes, by name (first definition wins)."""
+    out: dict[str, cst.FunctionDef] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            out.setdefault(stmt.name.value, stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            for inner in getattr(stmt.body, "body", ()):
+                if isinstance(inner, cst.FunctionDef):
+                    out.setdefault(inner.name.value, inner)
+    return out
+
+
+def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
+    """Calls in a function's body, not in nested functions or classes."""
+    stack: list[cst.CSTNode] = [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Call):
+            yield node
+        stack.extend(reversed(node.children))  # source order
 
 
 _DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
@@ -308,6 +533,12 @@ class LoopRowAccess(FactCollector):
             if found:
                 self.assigned[node.targets[0].target.value] = found
 
+    def visit_Call(self, node: cst.Call) -> None:
+        # prefetch_related_objects(rows, "rel"): the rows' relations are loaded in one query
+        args = positional(node)
+        if call_name(node) == "prefetch_related_objects" and args and isinstance(args[0], cst.Name) and args[0].value in self.assigned:
+            self.assigned[args[0].value] = (self.assigned[args[0].value][0], True)
+
     def _source(self, iterable: cst.BaseExpression) -> tuple[str, bool] | None:
         if isinstance(iterable, cst.Name):
             return self.assigned.get(iterable.value)
@@ -336,14 +567,42 @@ class LoopRowAccess(FactCollector):
         if eager:
             return
         seen: set[str] = set()
+        writes = _written_attributes(body, var)
         for node in _subnodes(body):
             if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == var:
                 attr = node.attr.value
-                if attr in seen:
+                if attr in seen or id(node) in writes:
                     continue
                 seen.add(attr)
                 rng = self.ctx.position(node)
                 self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": rng.start.line if rng else 1})
+
+
+_WRITES = frozenset({"add", "remove", "set", "clear", "create", "update", "delete"})
+
+
+def _written_attributes(body: cst.CSTNode, var: str) -> set[int]:
+    """`row.rel = x`, `row.rel += x`, `row.tags.add(t)`: writes to a relation, not lazy loads (node ids)."""
+    out: set[int] = set()
+    for node in _subnodes(body):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.AssignTarget):
+            targets.append(node.target)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            targets.append(node.target)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _WRITES:
+            targets.append(node.func.value)
+        for target in targets:
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == var:
+                out.add(id(target))
+    return out
+
+
+_NOT_ROWS = frozenset({
+    "get", "count", "exists", "first", "last", "values_list", "aggregate", "update", "delete",
+    # the returned objects carry the relations they were built with: nothing to load
+    "bulk_create", "create", "get_or_create", "update_or_create", "bulk_update", "in_bulk",
+})
 
 
 def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
@@ -358,9 +617,13 @@ def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
     innermost = calls[-1]
     model = _objects_model(calls[0])
     if model:
-        if names[0] in ("get", "count", "exists", "first", "last", "values_list", "aggregate", "update", "delete"):
+        if names[0] in _NOT_ROWS or "bulk_create" in names:
             return None
         return model, eager
+    owner = innermost.func.value if isinstance(innermost.func, cst.Attribute) else None
+    if isinstance(owner, cst.Attribute) and owner.attr.value == "query" and isinstance(owner.value, cst.Name) and owner.value.value[:1].isupper():
+        if names[0] in ORM_TERMINALS or names[0] == "paginate":  # Flask-SQLAlchemy `Model.query.filter(...).all()`
+            return owner.value.value, eager
     if call_name(innermost) == "query" and positional(innermost):
         arg = positional(innermost)[0]
         if isinstance(arg, cst.Name) and arg.value[:1].isupper() and len(positional(innermost)) == 1:

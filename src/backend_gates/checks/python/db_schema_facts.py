@@ -12,6 +12,7 @@ from typing import Any
 
 import libcst as cst
 
+from ...sql.schema import index_method
 from ..base import FactCollector
 from ._cst import (
     body_statements,
@@ -41,7 +42,7 @@ def _line_of(ctx: Any, node: cst.CSTNode) -> int:
 class SchemaFacts(FactCollector):
     """Tables, columns, keys and indexes declared by ORM models and `Table(...)`."""
 
-    triggers = ("Column", "mapped_column", "models.", "Model)", "Table(")
+    triggers = ("Column", "mapped_column", "Mapped[", "models.", "Model)", "Table(", "SQLModel")
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
@@ -51,6 +52,8 @@ class SchemaFacts(FactCollector):
         from .db_migration_facts import is_alembic
 
         self.migration = is_alembic(ctx)  # classes in a revision are snapshots, not the models
+        self.sqlmodel_file = "sqlmodel" in ctx.source
+        self.sqlmodel_names: set[str] = set()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.depth += 1
@@ -66,6 +69,12 @@ class SchemaFacts(FactCollector):
         orm = ""
         meta: dict[str, Any] = {}
         opaque: list[str] = []  # attributes built by helper calls (may be columns, even the key)
+        # SQLModel: `class Hero(SQLModel, table=True)` is a table; its non-table bases hold columns
+        table_kw = any(kw.keyword is not None and kw.keyword.value == "table" and is_true(kw.value) for kw in node.keywords)
+        sqlmodel = self.sqlmodel_file and (table_kw or any(b.rsplit(".", 1)[-1] == "SQLModel" or b in self.sqlmodel_names for b in bases))
+        if sqlmodel:
+            self.sqlmodel_names.add(node.name.value)
+            orm = "sqlalchemy"
         for small in stmts:
             target, value, annotation = _assignment(small)
             if target is None:
@@ -76,6 +85,19 @@ class SchemaFacts(FactCollector):
                 continue
             if target == "__table_args__":
                 _table_args(value, indexes, uniques)
+                continue
+            if sqlmodel and annotation is not None and not target.startswith("_"):
+                field = _sqlmodel_field(self.ctx, target, annotation, value, small)
+                if field is not None:
+                    columns.append(field)
+                elif isinstance(value, cst.Call) and call_name(value) == "Relationship":
+                    relationships.append({"attr": target, "target": _annotation_model(annotation), "lazy": _sqlmodel_lazy(value), "uselist": True})
+                continue
+            if value is None and annotation is not None and not target.startswith("_"):
+                mapped_type, _nullable = _annotation_type(annotation)
+                if mapped_type and mapped_type in _PY_TYPES.values():  # SQLAlchemy 2.0 `name: Mapped[str]`
+                    orm = orm or "sqlalchemy"
+                    columns.append(_sa_column(self.ctx, cst.Call(func=cst.Name("mapped_column")), target, annotation, small))
                 continue
             if not isinstance(value, cst.Call):
                 continue
@@ -111,7 +133,9 @@ class SchemaFacts(FactCollector):
                 meta = _django_meta(stmt)
         if not orm and not (bases and any(b.endswith("Model") for b in bases) and self.django and meta):
             return
-        if orm == "django" or (self.django and any(b.endswith("Model") for b in bases) and not table):
+        if sqlmodel:
+            table = table or (node.name.value.lower() if table_kw else None)
+        if orm == "django" or (self.django and any(b.endswith("Model") for b in bases) and not table and not sqlmodel):
             orm = "django"
             indexes.extend(meta.get("indexes", []))
             uniques.extend(meta.get("uniques", []))
@@ -124,9 +148,11 @@ class SchemaFacts(FactCollector):
                 "orm": orm,
                 "table": (table or "").lower() or None,
                 "explicit_table": bool(table) if orm == "sqlalchemy" else bool(meta.get("db_table")),
-                "abstract": bool(meta.get("abstract")) or _sa_abstract(stmts),
+                "abstract": bool(meta.get("abstract")) or _sa_abstract(stmts) or (sqlmodel and not table_kw),
                 "columns": columns,
                 "indexes": indexes,
+                "meta_indexes": bool(meta.get("meta_indexes")),
+                "index_spreads": meta.get("index_spreads", []),
                 "uniques": uniques,
                 "relationships": relationships,
                 "opaque": opaque,
@@ -202,6 +228,59 @@ def _annotation_type(annotation: Any) -> tuple[str, bool | None]:
     return _PY_TYPES.get(base, base.upper()), nullable
 
 
+def _plain_type(annotation: Any) -> tuple[str, bool, str]:
+    """`str | None` -> ('STRING', True, 'str'); `Optional[int]` -> ('INTEGER', True, 'int')."""
+    text = cst.Module([]).code_for_node(annotation).strip()
+    nullable = False
+    opt = re.match(r"(?:typing\.)?Optional\[(.*)\]$", text)
+    if opt:
+        text, nullable = opt.group(1).strip(), True
+    if re.search(r"\|\s*None|None\s*\|", text):
+        text, nullable = re.sub(r"\|\s*None|None\s*\|", "", text).strip(), True
+    base = text.rsplit(".", 1)[-1]
+    return _PY_TYPES.get(base, base.upper()), nullable, text
+
+
+def _annotation_model(annotation: Any) -> str:
+    """`list["Item"]` / `Optional["User"]` / `User | None` -> the model name."""
+    text = cst.Module([]).code_for_node(annotation)
+    names = [n for n in re.findall(r"[A-Za-z_]\w*", text) if n[:1].isupper() and n not in ("List", "Optional", "Mapped", "None", "Union")]
+    return names[-1] if names else ""
+
+
+def _sqlmodel_lazy(call: cst.Call) -> str:
+    args = kwarg(call, "sa_relationship_kwargs")
+    if isinstance(args, cst.Dict):
+        for element in args.elements:
+            if isinstance(element, cst.DictElement) and string(element.key) == "lazy":
+                return string(element.value) or ""
+    return ""
+
+
+def _sqlmodel_field(ctx: Any, target: str, annotation: Any, value: Any, node: Any) -> dict[str, Any] | None:
+    """A SQLModel column: an annotated attribute (plain default or `Field(...)`), not a Relationship."""
+    if isinstance(value, cst.Call) and call_name(value) == "Relationship":
+        return None
+    col_type, nullable, text = _plain_type(annotation)
+    if text.startswith(("ClassVar", "typing.ClassVar", "list[", "List[")):
+        return None
+    field = value if isinstance(value, cst.Call) and call_name(value) == "Field" else None
+    if field is not None and isinstance(kwarg(field, "sa_column"), cst.Call):
+        return _sa_column(ctx, kwarg(field, "sa_column"), target, None, node)  # type: ignore[arg-type]
+    pk = field is not None and is_true(kwarg(field, "primary_key"))
+    fk = (string(kwarg(field, "foreign_key")) or "") if field is not None else ""
+    explicit = kwarg(field, "nullable") if field is not None else None
+    if explicit is not None:
+        nullable = not is_false(explicit)
+    return {
+        "name": target.lower(), "attr": target, "type": col_type, "nullable": nullable and not pk, "pk": pk,
+        "unique": field is not None and is_true(kwarg(field, "unique")),
+        "index": field is not None and is_true(kwarg(field, "index")),
+        "index_declined": field is not None and is_false(kwarg(field, "index")),
+        "fk": fk, "line": _line_of(ctx, node),
+    }
+
+
 def _sa_column(ctx: Any, call: cst.Call, target: str, annotation: Any, node: Any) -> dict[str, Any]:
     args = positional(call)
     name = target
@@ -234,6 +313,7 @@ def _sa_column(ctx: Any, call: cst.Call, target: str, annotation: Any, node: Any
         "pk": pk,
         "unique": is_true(kwarg(call, "unique")),
         "index": is_true(kwarg(call, "index")),
+        "index_declined": is_false(kwarg(call, "index")),
         "fk": fk or "",
         "line": _line_of(ctx, node),
     }
@@ -253,8 +333,11 @@ def _table_args(value: Any, indexes: list[dict[str, Any]], uniques: list[list[st
         if name == "Index" and args:
             cols = [s for s in (string(a) for a in args[1:]) if s]
             cols += [dotted(a).rsplit(".", 1)[-1] for a in args[1:] if string(a) is None and dotted(a)]
+            ops = kwarg(item, "postgresql_ops")
+            opclasses = [string(e.value) or "" for e in ops.elements if isinstance(e, cst.DictElement)] if isinstance(ops, cst.Dict) else []
             indexes.append({"name": (string(args[0]) or "").lower(), "columns": [c.lower() for c in cols],
-                            "unique": is_true(kwarg(item, "unique")), "partial": kwarg(item, "postgresql_where") is not None or kwarg(item, "sqlite_where") is not None})
+                            "unique": is_true(kwarg(item, "unique")), "partial": kwarg(item, "postgresql_where") is not None or kwarg(item, "sqlite_where") is not None,
+                            "method": index_method(string(kwarg(item, "postgresql_using")) or "", opclasses)})
         elif name == "UniqueConstraint":
             cols = [s.lower() for s in (string(a) for a in args) if s]
             if cols:
@@ -333,6 +416,7 @@ def _django_field(ctx: Any, call: cst.Call, target: str, name: str, node: Any) -
         "pk": pk,
         "unique": unique,
         "index": index,
+        "index_declined": is_false(db_index),
         "fk": _model_ref(call) if fk else "",
         "fk_model": fk,
         "line": _line_of(ctx, node),
@@ -360,8 +444,15 @@ def _django_meta(meta: cst.ClassDef) -> dict[str, Any]:
                 else:
                     out["indexes"].append({"name": "", "columns": [g.lower() for g in group], "unique": False, "partial": False, "fields": True})
         elif target in ("indexes", "constraints") and isinstance(value, (cst.List, cst.Tuple)):
+            if target == "indexes":
+                out["meta_indexes"] = True
             for element in value.elements:
                 item = element.value
+                if isinstance(element, cst.StarredElement):  # `*Base.Meta.indexes`
+                    base = dotted(item)
+                    if base.endswith(".Meta.indexes") and target == "indexes":
+                        out.setdefault("index_spreads", []).append(base.split(".")[-3])
+                    continue
                 if not isinstance(item, cst.Call):
                     continue
                 fields = strings_of(kwarg(item, "fields")) if kwarg(item, "fields") is not None else []
@@ -373,6 +464,9 @@ def _django_meta(meta: cst.ClassDef) -> dict[str, Any]:
                     if not partial:
                         out["uniques"].append(fields)
                 elif call_name(item).endswith("Index"):
+                    kind = call_name(item).removesuffix("Index").lower()
+                    using = {"": "btree", "btree": "btree"}.get(kind, kind)
                     out["indexes"].append({"name": (string(kwarg(item, "name")) or "").lower(), "columns": fields,
-                                           "unique": False, "partial": partial, "fields": True})
+                                           "unique": False, "partial": partial, "fields": True,
+                                           "method": index_method(using, strings_of(kwarg(item, "opclasses")))})
     return out

@@ -55,6 +55,8 @@ CTORS = frozenset(
         "Api",
         "Namespace",
         "Sanic",
+        "FlaskApp",
+        "AsyncApp",
     }
 )
 CALL_ATTRS = frozenset(
@@ -81,6 +83,7 @@ CALL_ATTRS = frozenset(
         "add_resource",
         "add_namespace",
         "mount",
+        "add_api",
     }
 )
 FRAMEWORK_ROOTS = frozenset(
@@ -103,6 +106,7 @@ FRAMEWORK_ROOTS = frozenset(
         "flask_login",
         "flask_jwt_extended",
         "flask_httpauth",
+        "connexion",
     }
 )
 REQUEST_NAMES = frozenset({"request", "req"})
@@ -313,6 +317,17 @@ class BodyFacts:
         self.branches = 0
         self.loops = 0
         self.methods_compared: set[str] = set()
+        self.delegates: list[str] = []
+        self.spoof: list[str] = []
+        self.credential_headers: list[str] = []
+        self.query: list[str] = []  # request.args/GET reads used raw ("page"), or "*" when unnamed
+        self.concerns: set[str] = set()
+        self.auth_at = -1  # top-level statement index of the first identity check / denial
+        self.work_at = -1  # ... of the first state-changing call
+        self.top = 0
+        self._converted: set[int] = set()
+        request_params = [p for p in params if p in REQUEST_NAMES]
+        self.request_param = request_params[0] if request_params else (params[0] if params and params[0] not in ("self", "cls") else "request")
         visit: dict[type, list[Any]] = {
             cst.Call: [self.call],
             cst.Attribute: [self.attribute],
@@ -327,8 +342,49 @@ class BodyFacts:
             cst.Return: [self.ret],
             cst.Raise: [self.raise_],
             cst.Comparison: [self.compare],
+            cst.Subscript: [self.subscript],
+            cst.Assign: [self.assign],
         }
-        walk(fn.body, visit, {})
+        body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
+        for index, stmt in enumerate(body):
+            self.top = index
+            walk(stmt, visit, {})
+
+    def _auth(self, label: str) -> None:
+        self.auth.append(label)
+        if self.auth_at < 0:
+            self.auth_at = self.top
+
+    def _header(self, node: Any) -> None:
+        """A header name read from the request: spoofable identity headers vs credentials."""
+        text = const_str(node)
+        if not text:
+            return
+        low = text.lower()
+        if low.startswith("http_"):
+            low = low[5:]
+        low = low.replace("_", "-")
+        if _SPOOF_HEADER.match(low):
+            self.spoof.append(text)
+        elif _CRED_HEADER.search(low):
+            self.credential_headers.append(text)
+
+    def subscript(self, node: cst.Subscript) -> None:
+        base = dotted(node.value)
+        if base is None or len(node.slice) != 1:
+            return
+        index = getattr(node.slice[0].slice, "value", None)
+        root, _, attr = base.rpartition(".")
+        if attr in ("headers", "META", "environ") and root.split(".")[-1] in REQUEST_NAMES:
+            self._header(index)
+        elif attr in ("args", "GET", "query_params", "query") and root.split(".")[-1] in REQUEST_NAMES:
+            self.query.append((const_str(index) or "*") + "[]")  # a missing key is a 500, not a 400
+
+    def assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            name = dotted(target.target)
+            if name and "." in name and _AUTHZ_ATTR.search(name.rsplit(".", 1)[-1]):
+                self.concerns.add("authorization")
 
     # counters
     def simple(self, node: cst.SimpleStatementLine) -> None:
@@ -356,9 +412,9 @@ class BodyFacts:
             return
         root = base.split(".", 1)[0]
         if attr in ("is_authenticated", "is_anonymous", "has_perm", "has_perms"):
-            self.auth.append(f"{base}.{attr}")
+            self._auth(f"{base}.{attr}")
         elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
-            self.auth.append(f"{base}.{attr}")
+            self._auth(f"{base}.{attr}")
         if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
             self.reads.append(attr)
         elif base == "self.request":
@@ -373,19 +429,46 @@ class BodyFacts:
         if name not in self.calls and len(self.calls) < 200:
             self.calls[name] = 1
         short = name.rsplit(".", 1)[-1]
+        root = name.split(".", 1)[0]
+        positional_args = [a for a in node.args if a.keyword is None]
+        if positional_args and isinstance(positional_args[0].value, cst.Name) and positional_args[0].value.value == self.request_param and "." not in name:
+            self.delegates.append(name)  # `return create_check(request)`: one level of delegation
+        receiver = name.rsplit(".", 1)[0] if "." in name else ""
+        if short == "get" and receiver.rsplit(".", 1)[-1] in ("headers", "META", "environ") and receiver.split(".")[-2:-1] and receiver.split(".")[-2] in REQUEST_NAMES and positional_args:
+            self._header(positional_args[0].value)
+        if short in ("get", "getlist") and receiver.rsplit(".", 1)[-1] in ("args", "GET", "query_params", "query") and "." in receiver and receiver.split(".")[-2] in REQUEST_NAMES:
+            typed = id(node) in self._converted or any(a.keyword is not None and a.keyword.value == "type" for a in node.args)
+            if not typed:
+                self.query.append((const_str(positional_args[0].value) if positional_args else None) or "*")
+        if short in _CRYPTO_CALLS or root in _CRYPTO_ROOTS:
+            self.concerns.add("crypto")
+        if short in _WRITE_CALLS and "." in name and root not in REQUEST_NAMES and root not in ("response", "resp", "self", "cache", "dict", "list", "set", "data", "payload", "kwargs", "os", "json", "form"):
+            self.concerns.add("persistence")
+            if self.work_at < 0:
+                self.work_at = self.top
+        if short in _NOTIFY_CALLS:
+            self.concerns.add("notification")
+        if root in ("requests", "httpx", "urllib", "aiohttp") and short in ("get", "post", "put", "patch", "delete", "request", "urlopen"):
+            self.concerns.add("outbound-http")
+        if short in ("int", "float", "UUID", "uuid.UUID", "bool") and positional_args:
+            inner = positional_args[0].value
+            if isinstance(inner, cst.Call):
+                inner_name = dotted(inner.func) or ""
+                if inner_name.rsplit(".", 1)[-1] == "get" and inner_name.rsplit(".", 2)[-2:-1] and inner_name.rsplit(".", 2)[-2] in ("args", "GET", "query_params"):
+                    self._converted.add(id(inner))
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
             if isinstance(arg.value, cst.Name) and len(self.names) < 300:
                 self.names.add(arg.value.value)
         if _AUTH_CALL.match(short):
-            self.auth.append(f"{name}()")
+            self._auth(f"{name}()")
         if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
             code = positional(node, 0)
             code = code if code is not None else kwarg(node, "status_code") or kwarg(node, "code")
             status = status_of(code) if code is not None else None
             if status in (401, 403):
-                self.auth.append(f"{short}({status})")
+                self._auth(f"{short}({status})")
         if short in ("execute", "executemany", "raw", "text", "exec_driver_sql", "executescript"):
             first = positional(node, 0)
             text = const_str(first) if first is not None else None
@@ -394,6 +477,10 @@ class BodyFacts:
             if text is not None:
                 if _SQL_WRITE.search(text):
                     self.sql.append("write")
+                    if re.match(r"\s*insert\b", text, re.I):
+                        self.sql.append("insert")
+                    if self.work_at < 0:
+                        self.work_at = self.top
                 elif _SQL_READ.search(text):
                     self.sql.append("read")
         # object loads: x.get(M, id), get_object_or_404(M, pk=id), M.objects.get(pk=id), .filter_by(id=id)
@@ -448,7 +535,19 @@ class BodyFacts:
         elif isinstance(value, cst.Dict):
             error = _is_error_dict(value)
             kind = kind or "dict"
-        self.returns.append({"status": status, "error": error, "kind": kind})
+        record: dict[str, Any] = {"status": status, "error": error, "kind": kind}
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            first_arg = positional(value, 0)
+            if isinstance(first_arg, cst.Name) and first_arg.value == self.request_param:
+                record["delegates"] = True  # `return create_check(request)`
+        self.returns.append(record)
+        # a return that ends the request as unauthenticated/forbidden counts as an in-body guard
+        if status in (401, 403) or kind in _DENY_KINDS:
+            self._auth(f"deny:{status if status in (401, 403) else kind}")
+        elif kind in ("redirect", "HttpResponseRedirect", "RedirectResponse", "redirect_to_login", "HTTPFound") and isinstance(value, cst.Call):
+            text = cst.Module([]).code_for_node(value).lower()
+            if "login" in text or "signin" in text or "sign_in" in text or kind == "redirect_to_login":
+                self._auth("deny:redirect-to-login")
 
     def raise_(self, node: cst.Raise) -> None:
         exc = node.exc
@@ -456,12 +555,15 @@ class BodyFacts:
         if name:
             short = name.rsplit(".", 1)[-1]
             if short in ("PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Unauthorized", "Forbidden", "HTTPUnauthorized", "HTTPForbidden", "AccessDenied"):
-                self.auth.append(short)
+                self._auth(short)
 
     def compare(self, node: cst.Comparison) -> None:
         for side in (node.left, *(c.comparator for c in node.comparisons)):
             if isinstance(side, cst.Name) and len(self.names) < 300:
                 self.names.add(side.value)
+            side_name = dotted(side)
+            if side_name and _AUTHZ_ATTR.search(side_name.rsplit(".", 1)[-1]):
+                self.concerns.add("authorization")
         left = dotted(node.left)
         if left and left.endswith(".method"):
             for c in node.comparisons:
@@ -492,6 +594,20 @@ class BodyFacts:
             out["loads"] = self.loads
         if self.methods_compared:
             out["methods"] = sorted(self.methods_compared)
+        if self.delegates:
+            out["delegates"] = sorted(set(self.delegates))[:20]
+        if self.spoof:
+            out["spoof"] = sorted(set(self.spoof))
+        if self.credential_headers:
+            out["credential_headers"] = sorted(set(self.credential_headers))
+        if self.query:
+            out["query"] = sorted(set(self.query))[:20]
+        if self.concerns:
+            out["concerns"] = sorted(self.concerns)
+        if self.auth_at >= 0:
+            out["auth_at"] = self.auth_at
+        if self.work_at >= 0:
+            out["work_at"] = self.work_at
         idents = sorted(n for n in self.names if _IDENTITY.search(n))
         if idents:
             out["identity"] = idents[:40]
@@ -506,6 +622,29 @@ _AUTH_CALL = re.compile(
     r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
     r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
 )
+_LIMIT_SHAPE = re.compile(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter)", re.I)
+_MODEL_SIGNALS = frozenset({"post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed"})
+_SIGNAL_CANDIDATE = re.compile(r"(handle|log|audit|record|track|change|history|on_)", re.I)
+_CHANGE_RECORD = re.compile(r"(change|audit|histor|journal|log\b|log_|\.log$|logger|logging|LogEntry|ActivityLog|Event\.objects\.create)", re.I)
+_CHANGELOG_BASE = re.compile(r"(ChangeLogg|ChangeLogged|Auditable|AuditMixin|AuditedModel|HistoricalModel|HistoryMixin|TrackedModel|VersionedModel)")
+_DENY_KINDS = frozenset({"HttpResponseForbidden", "HTTPForbidden", "HTTPUnauthorized", "HttpResponseUnauthorized", "Forbidden", "Unauthorized", "PermissionDenied"})
+_SPOOF_HEADER = re.compile(
+    r"^(x-forwarded-for|x-real-ip|x-client-ip|true-client-ip|x-cluster-client-ip|x-originating-ip|x-remote-addr|x-remote-ip|"
+    r"remote-user|x-remote-user|x-forwarded-user|x-auth-user|x-user|x-user-id|x-userid|x-username|x-user-name|x-email|x-user-email|"
+    r"x-role|x-roles|x-user-role|x-admin|x-is-admin|x-internal|x-internal-request|x-original-user|x-forwarded-host|referer|origin|user-agent)$"
+)
+_CRED_HEADER = re.compile(r"(authorization|api-?key|apikey|token|signature|secret|hmac|x-hub-signature|cookie)")
+_CRYPTO_CALLS = frozenset(
+    {"generate_password_hash", "check_password_hash", "hashpw", "gensalt", "checkpw", "make_password", "check_password", "set_password",
+     "hash_password", "verify_password", "pbkdf2_hmac", "sha256", "sha1", "md5", "sha512", "scrypt", "encrypt", "decrypt", "token_urlsafe", "token_hex"}
+)
+_CRYPTO_ROOTS = frozenset({"hashlib", "bcrypt", "jwt", "hmac", "argon2", "passlib", "pwd_context", "Fernet", "fernet", "nacl"})
+_WRITE_CALLS = frozenset(
+    {"add", "add_all", "commit", "save", "delete", "create", "bulk_create", "bulk_update", "update", "insert", "insert_one", "insert_many",
+     "update_one", "update_many", "delete_one", "delete_many", "merge", "flush", "executemany", "get_or_create", "update_or_create", "acreate", "asave", "adelete"}
+)
+_NOTIFY_CALLS = frozenset({"send_mail", "send_email", "send_mass_mail", "send_message", "send_sms", "send_notification", "send_verification_email"})
+_AUTHZ_ATTR = re.compile(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
 _CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
 _IDENTITY = re.compile(
     r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
@@ -554,11 +693,16 @@ class FileRoutes:
         self.settings: dict[str, Any] = {}
         self.frameworks: set[str] = set()
         self.guard_decorators: list[str] = []
+        self.changelog: list[dict[str, str]] = []  # change-log trails: signal receivers, history fields, registries
+        self.model_bases: dict[str, list[str]] = {}  # every top-level class -> its bases (change-logged mixins)
+        self._logging_functions: set[str] = set()
         self._def_seen: dict[str, int] = {}
         self._line_cursor = 0
         self._cursors: dict[str, int] = {}
         self._defs: dict[str, list[tuple[int, int]]] | None = None
         self.auth_file = any(token in source for token in _AUTH_TOKENS)
+        self.limit_file = bool(_LIMIT_SHAPE.search(source))
+        self.limiters: list[str] = []  # project classes/functions that apply a rate limit (custom limiters)
 
     # -------------------------------------------------------------- lines without metadata
     def def_line(self, name: str) -> tuple[int, int]:
@@ -739,7 +883,7 @@ class FileRoutes:
         if isinstance(value, cst.Call):
             fname = dotted(value.func) or ""
             short = fname.rsplit(".", 1)[-1]
-            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application") or (short.endswith("Router") and short[:1].isupper()):
+            if short in CTORS or fname in ("web.Application", "web.RouteTableDef", "aiohttp.web.Application", "connexion.App") or (short.endswith("Router") and short[:1].isupper()):
                 self.object_(name, short, value)
                 return
             if short == "as_view" or short in ("include",):
@@ -893,7 +1037,7 @@ class FileRoutes:
     # -------------------------------------------------------------- objects and calls
     def object_(self, var: str, ctor: str, call: cst.Call) -> None:
         obj: dict[str, Any] = {"var": var, "ctor": ctor, "line": self.find_line(f"{var.rsplit('.', 1)[-1]} =") or self.find_line(ctor + "(")}
-        for key in ("prefix", "url_prefix", "path", "root_path"):
+        for key in ("prefix", "url_prefix", "path", "root_path", "specification_dir"):
             value = kwarg(call, key)
             if value is not None:
                 obj[key] = strexpr(value)
@@ -927,6 +1071,17 @@ class FileRoutes:
         if fname is None or "." not in fname:
             return
         receiver, attr = fname.rsplit(".", 1)
+        if attr == "connect" and receiver.rsplit(".", 1)[-1] in _MODEL_SIGNALS and call.args:
+            handler = dotted(call.args[0].value) or ""
+            sender = kwarg(call, "sender")
+            if handler in self._logging_functions:
+                self.changelog.append({"kind": "model" if sender is not None else "global", "model": (dotted(sender) or "").rsplit(".", 1)[-1] if sender is not None else "", "how": f"signal receiver {handler}()"})
+            return
+        if attr == "register" and receiver.rsplit(".", 1)[-1] in ("auditlog", "reversion", "simple_history") and call.args:
+            model = (dotted(call.args[0].value) or "").rsplit(".", 1)[-1]
+            if model:
+                self.changelog.append({"kind": "model", "model": model, "how": f"{receiver}.register"})
+            return
         if attr not in CALL_ATTRS:
             return
         item: dict[str, Any] = {"recv": receiver, "attr": attr, "line": self.find_line(f".{attr}(")}
@@ -1031,7 +1186,7 @@ class FileRoutes:
                         kws[key] = [m.upper() for m in (str_list(a.value) or [])]
                     elif key in ("status_code", "status"):
                         kws[key] = status_of(a.value)
-                    elif key in ("path", "rule", "url_path", "detail", "url_name", "include_in_schema", "response_model"):
+                    elif key in ("path", "rule", "url_path", "detail", "url_name", "include_in_schema", "response_model", "sender"):
                         kws[key] = self.arg_value(a.value)
                 if kws:
                     item["kw"] = kws
@@ -1044,6 +1199,10 @@ class FileRoutes:
         name = fn.name.value
         qual = f"{cls}.{name}" if cls else name
         decorators = self.decorators_of(fn) if fn.decorators else []
+        if not cls and not scope and "django" in self.frameworks:
+            self._signal_receiver(fn, name, decorators)
+        if not cls and not scope and self.limit_file and _LIMIT_SHAPE.search(cst.Module([]).code_for_node(fn.body)):
+            self.limiters.append(name)
         params = self.params_of(fn)
         route_decs = [d for d in decorators if d.get("call") and "." in d["name"] and d["name"].rsplit(".", 1)[1] in ROUTE_ATTRS and (d.get("args") or "path" in d.get("kw", {}) or "rule" in d.get("kw", {}))]
         route_decs = [d for d in route_decs if not (d["name"].rsplit(".", 1)[1] == "view")]
@@ -1051,7 +1210,7 @@ class FileRoutes:
         if cls is not None and first_param in ("self", "cls"):
             first_param = params[1]["name"] if len(params) > 1 else ""
         before = [d for d in decorators if d["name"].rsplit(".", 1)[-1] in ("before_request", "before_app_request")]
-        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
+        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
         if not cls and not scope and not route_decs and self.auth_file:
             if self._looks_like_guard_decorator(fn) or (not is_candidate and BodyFacts(fn, []).to_dict().get("auth")):
                 self.guard_decorators.append(name)
@@ -1088,6 +1247,23 @@ class FileRoutes:
         # nested functions: app factories, routes declared inside create_app()
         if not cls and isinstance(fn.body, cst.IndentedBlock) and not route_decs:
             self.block(fn.body.body, scope=qual, cls=None)
+
+    def _signal_receiver(self, fn: cst.FunctionDef, name: str, decorators: list[dict[str, Any]]) -> None:
+        """Django signal receivers that record changes (ObjectChange, history, audit rows)."""
+        receivers = [d for d in decorators if d["name"].rsplit(".", 1)[-1] == "receiver" and d.get("args")]
+        if not receivers and not _SIGNAL_CANDIDATE.search(name):
+            return
+        calls = BodyFacts(fn, []).calls
+        logs = any(_CHANGE_RECORD.search(c) for c in calls)
+        if logs:
+            self._logging_functions.add(name)
+        for dec in receivers:
+            first = dec["args"][0]
+            signals = [x.get("ref", "") for x in first.get("list", [])] if "list" in first else [first.get("ref", "")]
+            if not any(sig.rsplit(".", 1)[-1] in _MODEL_SIGNALS for sig in signals) or not logs:
+                continue
+            sender = next((d for d in decorators if d is dec), {}).get("kw", {}).get("sender")
+            self.changelog.append({"kind": "model" if sender else "global", "model": str((sender or {}).get("ref", "")).rsplit(".", 1)[-1], "how": f"signal receiver {name}()"})
 
     def _decorator_line(self, name: str, first: int, last: int) -> int:
         for number in range(first, last + 1):
@@ -1141,6 +1317,10 @@ class FileRoutes:
                     elif key in ("queryset", "serializer_class", "model", "form_class", "parser_classes"):
                         attrs[key] = dotted(value) or ("all" if isinstance(value, cst.Call) else "?")
                         interesting = True
+        if "django" in self.frameworks:
+            self._changelogged_class(node, name, bases, body, methods)
+        if self.limit_file and (_LIMIT_SHAPE.search(name) or _LIMIT_SHAPE.search(cst.Module([]).code_for_node(node.body))):
+            self.limiters.append(name)
         if not interesting:
             return
         first, line = self.def_line(name)
@@ -1170,8 +1350,28 @@ class FileRoutes:
                 self.routes.append({"recv": dec["name"].rsplit(".", 1)[0], "methods": None, "path": dec["args"][0], "handler": name, "line": self._decorator_line(dec["name"], first or line, line), "kw": dec.get("kw", {}), "class": True})
         self.classes[name] = info
 
+    def _changelogged_class(self, node: cst.ClassDef, name: str, bases: list[str], body: Any, methods: list[str]) -> None:
+        self.model_bases[name] = [b.rsplit(".", 1)[-1] for b in bases][:6]
+        how = ""
+        if _CHANGELOG_BASE.search(name) or any(_CHANGELOG_BASE.search(b.rsplit(".", 1)[-1]) for b in bases):
+            how = "change-logging base class"
+        for dec in node.decorators:
+            dname = dotted(dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator) or ""
+            if dname.endswith(("auditlog.register", "reversion.register", "register_history")):
+                how = dname
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and isinstance(small.value, cst.Call):
+                        if (dotted(small.value.func) or "").rsplit(".", 1)[-1] in ("HistoricalRecords", "AuditlogHistoryField"):
+                            how = "django-simple-history" if "Historical" in (dotted(small.value.func) or "") else "django-auditlog"
+            elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("save", "delete") and any(_CHANGE_RECORD.search(c) for c in BodyFacts(stmt, []).calls):
+                how = f"{stmt.name.value}() records the change"
+        if how:
+            self.changelog.append({"kind": "model", "model": name, "how": how})
+
     def to_dict(self) -> dict[str, Any] | None:
-        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators):
+        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators or self.changelog or self.model_bases or self.limiters):
             if not (self.consts or (self.imports and self.is_pkg)):
                 return None
         out: dict[str, Any] = {"module": self.module}
@@ -1183,6 +1383,12 @@ class FileRoutes:
             out["frameworks"] = sorted(self.frameworks)
         if self.guard_decorators:
             out["guard_decorators"] = self.guard_decorators
+        if self.limiters:
+            out["limiters"] = self.limiters
+        if self.changelog:
+            out["changelog"] = self.changelog
+        if self.model_bases:
+            out["model_bases"] = self.model_bases
         return out
 
 
@@ -1213,6 +1419,7 @@ class RouteFacts(FactCollector):
         "Limiter",
         "settings",
         "router",
+        "connexion",
     )
 
     @classmethod

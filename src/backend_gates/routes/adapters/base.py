@@ -1,0 +1,110 @@
+"""The adapter protocol: one small class per web framework (see the package docstring)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from ..discover import Index, RouteView
+
+ADAPTERS: dict[str, "FrameworkAdapter"] = {}
+
+VALIDATION = re.compile(
+    r"(Serializer|Schema|Form\b|Form\(|form|validat|parse|\bload|loads\b|model_validate|parse_obj|is_valid|Validator|"
+    r"clean|deserializ|from_dict|from_json|structure|TypeAdapter|(In|Create|Update|Payload|Request|Input|Body|Params)$)",
+)
+RESPONSE_CLASSES = frozenset({"Response", "JsonResponse", "JSONResponse", "HttpResponse", "HTTPException", "jsonify", "json_response"})
+BODY_ATTRS = frozenset({"json", "get_json", "form", "data", "values", "files", "body", "POST", "text", "stream", "get_data", "content", "multipart"})
+BODY_CALLS = frozenset({"request.post", "request.json", "request.form", "request.body", "request.text", "request.get_json", "req.json", "req.get_json", "req.media"})
+QUERY_ATTRS = frozenset({"args", "GET", "query_params", "query", "rel_url"})
+SCHEMA_DECORATOR = re.compile(r"(validat|use_args|use_kwargs|^input$|^expect$|^arguments$|schema|marshal_with|parse_args|^body$)", re.I)
+# query fields whose raw string value is a type error waiting to happen (numbers, ids, bounds)
+TYPED_FIELD = re.compile(r"^(page|per_page|page_size|pagesize|limit|offset|size|count|id|\w+_id|\w+Id|start|end|since|until|max|min|days|hours|minutes|year|month|n|top|skip|first|last)$")
+
+
+class FrameworkAdapter:
+    """Answers, for the routes of one framework: guards beyond the generic ones, limiters, schemas,
+    audit trails and whether data access in a handler is the framework's idiom.
+
+    Subclasses set `frameworks` (the `Route.framework` values they answer for) and override what
+    differs; the defaults describe a framework with nothing special.
+    """
+
+    frameworks: ClassVar[tuple[str, ...]] = ()
+    #: handlers get a validated body from their signature (FastAPI models, spec-driven routers)
+    typed_bodies: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        instance = cls()
+        for name in cls.frameworks:
+            ADAPTERS[name] = instance
+
+    # ------------------------------------------------------------------ discovery
+    def discover(self, index: "Index") -> None:
+        """Add routes that only this framework knows how to find (spec-driven routers)."""
+
+    def settings_guards(self, index: "Index", view_names: list[str], class_based: bool) -> list[str]:
+        """Guards that apply through project settings (middleware, default permission classes)."""
+        return []
+
+    # ------------------------------------------------------------------ judgement
+    def is_page(self, view: "RouteView") -> bool:
+        """An HTML page rather than an API resource (REST naming and versioning do not apply)."""
+        from .. import judge
+
+        return judge.is_html(view)
+
+    def body_reads(self, view: "RouteView") -> list[str]:
+        """Raw request-body reads in the handler (`request.json`, `await request.post()` ...)."""
+        body = (view.handler_facts or {}).get("body", {})
+        found = set(body.get("reads", [])) & BODY_ATTRS
+        for name in body.get("calls", []):
+            if name in BODY_CALLS:
+                found.add(name.split(".", 1)[1])
+        return sorted(found)
+
+    def query_reads(self, view: "RouteView") -> list[str]:
+        """Query-string fields read raw where that is a bug: subscripts (`request.GET["x"]`: a
+        missing key is a 500) and numeric/id fields not converted (`type=int`, `int(...)`).
+        Free-text fields (`q`, `search`) are strings by nature and not reported."""
+        out = []
+        for name in (view.handler_facts or {}).get("body", {}).get("query", []):
+            if name.endswith("[]") or TYPED_FIELD.match(name):
+                out.append(name)
+        return out
+
+    def validators(self, view: "RouteView") -> list[str]:
+        """Calls in the handler that validate input (schemas, serializers, forms, parsers)."""
+        out = []
+        for name in (view.handler_facts or {}).get("body", {}).get("calls", []):
+            short = name.rsplit(".", 1)[-1]
+            root = name.split(".", 1)[0]
+            if short in RESPONSE_CLASSES or root in ("json", "ujson", "orjson", "simplejson", "request", "req", "self"):
+                continue
+            if VALIDATION.search(name):
+                out.append(name)
+        for dec in (view.handler_facts or {}).get("decorators", []):
+            if SCHEMA_DECORATOR.search(dec["name"].rsplit(".", 1)[-1]):
+                out.append(f"@{dec['name']}")
+        return out
+
+    def idiomatic_data_access(self, call: str) -> bool:
+        """Data access the framework puts in views by design (reported as info, not a warning)."""
+        return False
+
+    def audit_trail(self, view: "RouteView", index: "Index") -> str:
+        """What records changes for this route outside its handler ('' when nothing is seen)."""
+        return ""
+
+
+class GenericAdapter(FrameworkAdapter):
+    frameworks = ("unknown", "sanic")
+
+
+def adapter_for(framework: str) -> FrameworkAdapter:
+    from . import load_adapters
+
+    load_adapters()
+    return ADAPTERS.get(framework) or ADAPTERS["unknown"]
