@@ -137,3 +137,18 @@ def test_nosemgrep_keeps_the_pack_finding_as_suppressed(tmp_path: Path) -> None:
     assert found[5]["suppression"]["reason"] == "semgrep: `# nosemgrep: eval-request-data`"
     assert found[10]["suppressed"] and not found[14]["suppressed"]
     assert result.returncode == 1
+
+
+def test_squawk_ignore_silences_the_migration_rule_for_the_next_statement(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "pyproject.toml": '[tool.backend-gates.db]\ndialect = "postgres"\n',
+        "migrations/V1__init.sql": "CREATE TABLE orders (id int primary key, user_id int);\n",
+        "migrations/V2__idx.sql": "-- squawk-ignore require-concurrent-index-creation\n"
+                                  "CREATE INDEX idx_orders_user ON orders (user_id);\n"
+                                  "CREATE INDEX idx_orders_both ON orders (id, user_id);\n",
+    })
+    result = run_cli("check", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    found = {f["line"]: f for f in json.loads(result.stdout)["findings"] if f["rule"] == "BG331"}
+    assert sorted(found) == [2, 3], result.stdout
+    assert found[2]["suppression"]["reason"] == "squawk: `-- squawk-ignore require-concurrent-index-creation`"
+    assert not found[3]["suppressed"]
