@@ -63,7 +63,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["format"] = args.format
     if getattr(args, "baseline", None) is not None:
         out["baseline"] = args.baseline
-    if getattr(args, "diff", None) is not None:
+    if getattr(args, "diff", None) is not None and args.diff != FIX_PREVIEW:
         out["diff"] = args.diff
     if getattr(args, "write_baseline", None):
         out["baseline"] = ""  # record every current finding, not only the new ones
@@ -108,6 +108,9 @@ def _start_of(paths: Sequence[str]) -> Path | None:
 # ----------------------------------------------------------------------------- check
 
 
+FIX_PREVIEW = "\0fix-preview"  # `--diff` given without a REF
+
+
 def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise", "gitlab", "junit"), help="output format")
@@ -121,14 +124,34 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--statistics", action="store_true", help="show how many findings each rule has instead of the findings (text or json)")
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
-    p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
+    p.add_argument("--diff", metavar="REF", nargs="?", const=FIX_PREVIEW,
+                   help="report only findings on lines changed since git REF; without REF: show what --fix would change")
+    p.add_argument("--fix", action="store_true", help="apply the unambiguous fixes (libcst codemods), then report what is left")
     p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
     p.add_argument("--semgrep", action="store_true", help="also run the semgrep rule pack (needs the semgrep executable)")
     add_config_options(p)
 
 
+def _diff_value_is_a_path(args: argparse.Namespace) -> None:
+    """`check --diff .` (ruff's spelling of the fix preview): `.` is a path, not a git ref."""
+    value = getattr(args, "diff", None)
+    if value in (None, FIX_PREVIEW) or not Path(value).exists():
+        return
+    import subprocess
+
+    try:
+        is_ref = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{value}^{{commit}}"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        is_ref = False
+    if not is_ref:
+        args.paths = [*args.paths, value]
+        args.diff = FIX_PREVIEW
+
+
 def run_check(args: argparse.Namespace) -> int:
     from .engine import check, validate_check_config, validate_selectors
+
+    _diff_value_is_a_path(args)
 
     config = load(args)
     needs_validation = any(config.sources[k] != "default" for k in ("select", "extend-select", "ignore", "per-file-ignores"))
@@ -150,6 +173,23 @@ def run_check(args: argparse.Namespace) -> int:
         if not args.quiet:
             sys.stderr.write(f"backend-gates: wrote {count} finding(s) to baseline {target}\n")
         return EXIT_OK
+    if args.fix or args.diff == FIX_PREVIEW:
+        from . import fix
+
+        fixes, problems = fix.plan(report, config)
+        for problem in problems:
+            sys.stderr.write(f"backend-gates: {problem}\n")
+        if args.diff == FIX_PREVIEW and not args.fix:
+            sys.stdout.write("".join(f.diff() for f in fixes))
+            count = sum(len(f.fixed) for f in fixes)
+            if not args.quiet:
+                sys.stderr.write(f"backend-gates: {count} fix(es) in {len(fixes)} file(s) would be applied by --fix\n")
+            return EXIT_FINDINGS if fixes else EXIT_OK
+        if fixes:
+            count = fix.write(fixes, config.root)
+            if not args.quiet:
+                sys.stderr.write(f"backend-gates: fixed {count} finding(s) in {len(fixes)} file(s)\n")
+            report = check(args.paths, config, progress=None)  # report what is left
     _log_run(report, config)
     if not args.quiet:
         _note_baseline(report)

@@ -178,6 +178,9 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "coverage-packages": Setting("list", [], "Measure coverage of these packages when pytest-cov is not active.", analysis=False),
         "html": Setting("str", "", "Also write the HTML gate report here.", analysis=False),
     },
+    "fix": {
+        "timeout": Setting("float", 10.0, "`check --fix`: the timeout (seconds) added to outbound HTTP calls without one (BG404).", analysis=False),
+    },
     "semgrep": {
         "enabled": Setting("bool", False, "Run the bundled semgrep rule pack too."),
         "path": Setting("str", "", "The semgrep executable (empty: find it on PATH).", analysis=False),
