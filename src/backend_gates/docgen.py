@@ -168,8 +168,12 @@ def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     wanted = {f"{c.code}.md": rule_markdown(c) for c in checks}
     wanted["README.md"] = index_markdown(checks)
     stale = []
+    from .config import json_schema_text
+
+    schema_file = Path(__file__).parent / "schemas" / "config.schema.json"  # shipped for editors
     for page, text in ((directory.parent / "configuration-reference.md", config_markdown()),
-                       (directory.parent / "suppressions.md", suppressions_markdown(checks))):
+                       (directory.parent / "suppressions.md", suppressions_markdown(checks)),
+                       (schema_file, json_schema_text())):
         current = page.read_text(encoding="utf-8") if page.exists() else None
         if current != text:
             stale.append(page.name)
