@@ -472,7 +472,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    module = _modules().get(sf.kind)
+    module = _modules((sf.kind,)).get(sf.kind)
     try:
         result = module.analyze(sf.key, sf.abs, source, checks, config)
     except Exception as exc:  # a bug of ours must not lose the other files
@@ -503,13 +503,15 @@ def _unreadable(sf: SourceFile, why: str) -> FileResult:
     return result
 
 
-def _modules() -> dict[str, Any]:
-    mods = _WORKER.get("modules")
-    if mods is None:
-        import importlib
+def _modules(kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """The reader module of each file kind, imported on first need (a one-file Python run never
+    imports sqlglot or the spec validator)."""
+    import importlib
 
-        mods = {kind: importlib.import_module(module) for kind, (module, _m) in FILE_KINDS.items()}
-        _WORKER["modules"] = mods
+    mods: dict[str, Any] = _WORKER.setdefault("modules", {})
+    for kind in FILE_KINDS if kinds is None else kinds:
+        if kind not in mods and kind in FILE_KINDS:
+            mods[kind] = importlib.import_module(FILE_KINDS[kind][0])
     return mods
 
 
@@ -526,7 +528,7 @@ def analyze_files(
 ) -> list[tuple[str, FileResult]]:
     _WORKER["config"] = config
     _WORKER["checks"] = checks
-    _modules()
+    _modules({f.kind for f in files})  # before the pool forks
     total = len(files)
     if total == 0:
         return []

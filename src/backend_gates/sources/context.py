@@ -177,6 +177,21 @@ class FileContext:
         """
         from .python import statement_positions, statement_start_lines, find_statement
 
+        fast = self._metadata.get("__lines__")
+        if fast is None:
+            from .positions import LineIndex
+
+            fast = self._metadata["__lines__"] = LineIndex(self.module, self.source)
+        if fast is not False:
+            from .positions import Mismatch
+
+            try:
+                rng = fast.position(node, self.stmt_index)
+            except Mismatch:
+                self._metadata["__lines__"] = False  # this file: the exact, slower path below
+            else:
+                if rng is not None:
+                    return rng
         index = self.stmt_index
         if index is None or not _within(self.module.body[index], node):
             index = find_statement(self.module, node)

@@ -9,6 +9,8 @@ qualified-name metadata only when a check asks for it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import libcst as cst
@@ -20,6 +22,7 @@ from ..suppress import parse_suppressions
 from .context import FileContext, FileResult, finalize_findings
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .chunks import PieceCache
     from ..checks.base import PythonCheck
     from ..config import Config
 
@@ -65,6 +68,18 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+class _IsNode(dict[type, bool]):
+    """type -> is it a libcst node? `type(x) in` this is far cheaper than `isinstance(x,
+    CSTNode)`, which goes through the ABC machinery for every field of every node walked."""
+
+    def __missing__(self, cls: type) -> bool:
+        answer = self[cls] = issubclass(cls, _CSTNode)
+        return answer
+
+
+IS_NODE = _IsNode()
+
+
 def walk(
     root: cst.CSTNode,
     visit: dict[type, list[Callable[[Any], Any]]],
@@ -74,6 +89,7 @@ def walk(
     stack: list[tuple[Any, bool]] = [(root, False)]
     pop = stack.pop
     push = stack.append
+    is_node = IS_NODE
     while stack:
         node, leaving = pop()
         cls = type(node)
@@ -88,16 +104,82 @@ def walk(
         if cls in leave:
             push((node, True))
         children: list[Any] = []
-        for name in _fields(cls):
+        for name in _FIELDS.get(cls) or _fields(cls):
             value = getattr(node, name)
-            if isinstance(value, _CSTNode):
+            vcls = type(value)
+            if is_node[vcls]:
                 children.append(value)
-            elif isinstance(value, (list, tuple)):
+            elif vcls is list or vcls is tuple:
                 for item in value:
-                    if isinstance(item, _CSTNode):
+                    if is_node[type(item)]:
                         children.append(item)
         for child in reversed(children):
             push((child, False))
+
+
+def _memoize_literals() -> None:
+    """libcst's `evaluated_value` of a string or number literal calls `ast.literal_eval` (a full
+    compile) on every access; rules read it for most strings. It is a pure function of the
+    literal's text, so libcst's module-level reference is replaced by a bounded memo of itself."""
+    try:
+        from libcst._nodes import expression
+    except ImportError:  # pragma: no cover - a libcst without that module: nothing to speed up
+        return
+    original = getattr(expression, "literal_eval", None)
+    if original is not None and not hasattr(original, "cache_info"):
+        expression.literal_eval = functools.lru_cache(maxsize=1 << 15)(original)
+
+
+_memoize_literals()
+
+
+def _skip_validation(self: Any) -> None:
+    return None
+
+
+def parse_module(source: str) -> cst.Module:
+    """`libcst.parse_module` without re-validating each node the parser builds.
+
+    The parser only builds valid trees, yet every node's `__post_init__` re-checks its whitespace
+    and punctuation (a third of the parse; libcst's own PERF note in `CSTNode.__post_init__`
+    suggests skipping it when parsing). Nodes built elsewhere (codemods) are validated as usual.
+    """
+    base: Any = cst.CSTNode
+    original = base.__dict__["__post_init__"]
+    base.__post_init__ = _skip_validation
+    try:
+        return cst.parse_module(source)
+    finally:
+        base.__post_init__ = original
+
+
+_DOCUMENTS: "OrderedDict[str, PieceCache | None]" = OrderedDict()
+
+
+def parse_document(path: str, source: str) -> cst.Module:
+    """Parse `source`; a path analysed again in this process (an editor's document) re-parses only
+    the top-level statements whose text changed (sources/chunks.py)."""
+    from .chunks import PieceCache
+
+    if path not in _DOCUMENTS:
+        _DOCUMENTS[path] = None  # the first time: a plain parse, nothing remembered
+        if len(_DOCUMENTS) > 256:
+            _DOCUMENTS.popitem(last=False)
+        return parse_module(source)
+    cache = _DOCUMENTS[path]
+    if cache is None:
+        cache = _DOCUMENTS[path] = PieceCache(parse_module)
+        while len([c for c in _DOCUMENTS.values() if c is not None]) > 16:  # at most 16 open documents
+            for key, value in _DOCUMENTS.items():
+                if value is not None:
+                    _DOCUMENTS[key] = None
+                    break
+    _DOCUMENTS.move_to_end(path)
+    try:
+        module = cache.module(source)
+    except cst.ParserSyntaxError:
+        module = None  # report the error as a full parse does (positions of the whole text)
+    return module if module is not None else parse_module(source)
 
 
 _METHODS: dict[type, tuple[tuple[str, type, bool], ...]] = {}
@@ -129,7 +211,7 @@ def analyze(
     result = FileResult(path=path, kind="python", lines=source.count("\n") + 1)
     result.suppressions = parse_suppressions(source)
     try:
-        ctx.module = cst.parse_module(source)
+        ctx.module = parse_document(path, source)
     except cst.ParserSyntaxError as exc:
         result.parsed = False
         line, column = exc.raw_line, exc.raw_column + 1
@@ -228,6 +310,20 @@ def find_statement(module: cst.Module, node: Any) -> int | None:
         if statement is node or contains_node(statement, node):
             return index
     return None
+
+
+def child_nodes(node: Any) -> list[Any]:
+    """The child nodes the walk visits (whitespace and punctuation fields skipped)."""
+    out: list[Any] = []
+    is_node = IS_NODE
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        vcls = type(value)
+        if is_node[vcls]:
+            out.append(value)
+        elif vcls is list or vcls is tuple:
+            out.extend(v for v in value if is_node[type(v)])
+    return out
 
 
 def contains_node(root: Any, node: Any) -> bool:

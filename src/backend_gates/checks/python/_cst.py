@@ -7,6 +7,33 @@ from typing import Any
 import libcst as cst
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIP = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "trailing_whitespace", "comma", "semicolon", "colon", "equal", "newline", "dot", "operator", "star", "lbracket", "rbracket", "lbrace", "rbrace", "first_line", "empty_lines"})
+
+
+def children(node: Any) -> list[Any]:
+    """The syntax child nodes of `node` (whitespace and punctuation left out).
+
+    Use this instead of libcst's `node.children`, which runs a visitor over the node on every call
+    and made child-walking helpers cost more than parsing the file.
+    """
+    cls = type(node)
+    names = _CHILD_FIELDS.get(cls)
+    if names is None:
+        import dataclasses
+
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIP and not f.name.startswith("whitespace"))
+        _CHILD_FIELDS[cls] = names
+    out: list[Any] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return out
+
+
 def dotted(node: Any) -> str:
     """`a.b.c` for Name/Attribute chains, '' otherwise."""
     if isinstance(node, cst.Name):

@@ -161,7 +161,10 @@ class QualifiedNames:
     def __init__(self, ctx: object, modules: tuple[str, ...]) -> None:
         self.ctx = ctx
         source = getattr(ctx, "source", "")
-        self.enabled = any(m in source for m in modules)
+        # A plain `import hashlib` makes the dotted source name the qualified name already; only
+        # a renaming import (`from hashlib import md5`, `import hashlib as h`) needs scope analysis,
+        # which costs several parses of the file.
+        self.enabled = any(m in source for m in modules) and _renamed_import(source, modules)
         self._names: object = None
 
     def __call__(self, node: object) -> set[str]:
@@ -186,6 +189,13 @@ class QualifiedNames:
             if dotted:
                 out = {dotted}
         return out
+
+
+def _renamed_import(source: str, modules: tuple[str, ...]) -> bool:
+    """Does `source` bind a name from one of `modules` under another name (from-import or as)?"""
+    names = "|".join(re.escape(m) for m in modules)
+    pattern = rf"(?m)^[ \t]*(?:from[ \t]+(?:{names})\b|import[ \t][^\n#]*\b(?:{names})\b[^\n#]*\bas\b)"
+    return re.search(pattern, source) is not None
 
 
 def dotted_name(node: object) -> str:

@@ -19,6 +19,7 @@ from ..base import Bad, FactCollector, PythonCheck
 from ._cst import call_name, dotted, positional
 from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
+from ._cst import children as _fast_children
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -46,7 +47,7 @@ def _subnodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(_fast_children(current)))
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

@@ -7,6 +7,7 @@ import libcst as cst
 from ...model import Severity
 from ..base import Bad, PythonCheck
 from ._names import Imports, dotted, has_star_kwargs, is_none, keyword, positional
+from ._cst import children as _fast_children
 
 BROAD = frozenset({"Exception", "BaseException"})
 
@@ -134,7 +135,7 @@ _REPORTING_LOGGER = frozenset({"info", "debug", "log", "msg", "write"})
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    return [c for c in node.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]
+    return [c for c in _fast_children(node) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]
 
 
 def _handles(handler: cst.ExceptHandler) -> bool:

@@ -55,6 +55,7 @@ from functools import lru_cache
 from typing import Any, Callable, Collection, Iterable, Iterator
 
 import libcst as cst
+from ._cst import children as _fast_children
 
 Resolver = Callable[[cst.CSTNode], Collection[str]]
 
@@ -191,7 +192,7 @@ def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
             return
         if isinstance(node, (cst.BaseExpression,)):
             return
-        for child in node.children:
+        for child in _fast_children(node):
             visit(child)
 
     try:
@@ -310,7 +311,7 @@ class _Stop(Exception):
 
 
 def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    return iter(node.children)
+    return iter(_fast_children(node))
 
 
 def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assignments:
@@ -829,7 +830,7 @@ def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
             return
         if isinstance(node, cst.Return):
             found.append(node)
-        for child in node.children:
+        for child in _fast_children(node):
             visit(child)
 
     try:

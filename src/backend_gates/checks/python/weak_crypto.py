@@ -10,6 +10,7 @@ import libcst as cst
 from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
+from ._cst import children as _fast_children
 
 _HASHES = {
     "md5": "md5",
@@ -47,7 +48,7 @@ def _names_in(node: cst.CSTNode) -> list[str]:
             return
         elif isinstance(n, (cst.Lambda, cst.FunctionDef)):
             return
-        for child in n.children:
+        for child in _fast_children(n):
             visit(child)
 
     visit(node)
@@ -416,7 +417,7 @@ class InsecureRandomToken(PythonCheck):
                 if leaf in _RANDOM_FUNCS and any(q == f"random.{leaf}" for q in self.names(n.func)):
                     found.append(f"random.{leaf}")
                     return
-            for child in n.children:
+            for child in _fast_children(n):
                 visit(child)
 
         visit(node)

@@ -1,0 +1,324 @@
+"""Speed of backend-gates against bandit, measured the way users feel it. Nothing here asserts.
+
+    python bench/speed.py --path ~/src/healthchecks                 # cold + one file + warm, vs bandit
+    python bench/speed.py --path ~/src/healthchecks --file hc/api/views.py
+    python bench/speed.py --lsp                                      # language server on a generated file
+    python bench/speed.py --path ~/src/saleor --only warm            # warm re-run of a huge tree
+
+Every figure is a whole process as a user runs it (`backend-gates check`, `bandit`), wall clock and
+CPU (user + system of the process and its workers), median over `--repeat` runs. backend-gates and
+bandit runs are interleaved (A B A B ...) so a change in machine load hits both alike; the ratios
+are what to compare across machines. The language-server figures come from a real JSON-RPC client
+over stdio: `didOpen` to the first published diagnostics, and `didChange` (one edit, then waiting
+for that version's diagnostics, debounce included) on a generated 1,500-line file.
+
+Results are printed as a table and written to bench/out/speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+
+
+def _exe(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and every worker it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def interleaved(a: Callable[[], tuple[float, float]], b: Callable[[], tuple[float, float]], repeat: int) -> dict[str, float]:
+    """Medians of A and B run alternately, and B/A... reported as A over B (below 1: A is faster)."""
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        ours.append(a())
+        theirs.append(b())
+    wall_a = statistics.median(w for w, _c in ours)
+    cpu_a = statistics.median(c for _w, c in ours)
+    wall_b = statistics.median(w for w, _c in theirs)
+    cpu_b = statistics.median(c for _w, c in theirs)
+    return {
+        "backend_gates_wall_s": round(wall_a, 3),
+        "backend_gates_cpu_s": round(cpu_a, 3),
+        "bandit_wall_s": round(wall_b, 3),
+        "bandit_cpu_s": round(cpu_b, 3),
+        "wall_ratio": round(wall_a / wall_b, 2),
+        "cpu_ratio": round(cpu_a / cpu_b, 2),
+    }
+
+
+def count_lines(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*.py"):
+        if not any(part in (".venv", "venv", "node_modules", ".git") for part in path.parts):
+            with open(path, "rb") as handle:
+                total += handle.read().count(b"\n")
+    return total
+
+
+def cold(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
+    cache = Path(tempfile.mkdtemp(prefix="bg-speed-cache-"))
+    ours = [_exe("backend-gates"), "check", ".", "--no-cache", "--exit-zero", "--jobs", str(jobs), "-f", "json", "-o", os.devnull]
+    theirs = [_exe("bandit"), "-r", ".", "-q", "-f", "json", "-o", os.devnull, "-x", "./.venv,./venv,./node_modules"]
+    out = interleaved(lambda: run(ours, root, {"BACKEND_GATES_CACHE_DIR": str(cache)}), lambda: run(theirs, root), repeat)
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"lines": count_lines(root), "jobs": jobs, **out}
+
+
+def one_file(root: Path, rel: str, repeat: int) -> dict[str, Any]:
+    ours = [_exe("backend-gates"), "check", rel, "--no-cache", "--exit-zero", "-f", "json", "-o", os.devnull]
+    theirs = [_exe("bandit"), "-q", "-f", "json", "-o", os.devnull, rel]
+    with open(root / rel, "rb") as handle:
+        lines = handle.read().count(b"\n")
+    return {"file": rel, "lines": lines, **interleaved(lambda: run(ours, root), lambda: run(theirs, root), repeat)}
+
+
+def warm(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
+    cache = Path(tempfile.mkdtemp(prefix="bg-speed-cache-"))
+    env = {"BACKEND_GATES_CACHE_DIR": str(cache / "cache")}
+    cmd = [_exe("backend-gates"), "check", ".", "--exit-zero", "--jobs", str(jobs), "-f", "json", "-o", os.devnull]
+    first = run(cmd, root, env)
+    times = [run(cmd, root, env) for _ in range(repeat)]
+    shutil.rmtree(cache, ignore_errors=True)
+    return {
+        "lines": count_lines(root),
+        "first_run_wall_s": round(first[0], 2),
+        "warm_wall_s": round(statistics.median(w for w, _c in times), 3),
+        "warm_cpu_s": round(statistics.median(c for _w, c in times), 3),
+    }
+
+
+# ----------------------------------------------------------------------------- language server
+_BLOCK = '''
+
+@router.get("/items{n}/{{item_id}}")
+async def read_item_{n}(item_id: int, db: Session = Depends(get_db)) -> dict:
+    """Read one item."""
+    item = db.query(Item).filter(Item.id == item_id).first()
+    if item is None:
+        raise HTTPException(status_code=404, detail="not found")
+    return {{"id": item.id, "name": item.name}}
+
+
+@router.post("/items{n}", status_code=201)
+def create_item_{n}(payload: ItemIn, db: Session = Depends(get_db)) -> dict:
+    digest = hashlib.sha256(payload.name.encode()).hexdigest()
+    try:
+        row = Item(name=payload.name, digest=digest)
+        db.add(row)
+        db.commit()
+    except ValueError:
+        db.rollback()
+        raise
+    for tag in payload.tags:
+        db.add(Tag(item_id=row.id, name=tag))
+    response = requests.get(f"https://api.example.com/check/{{row.id}}", timeout=5)
+    return {{"id": row.id, "ok": response.ok}}
+
+
+class Item{n}Service:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def total(self) -> int:
+        return sum(i.price for i in self.db.query(Item).all() if i.price)
+'''
+
+_HEAD = '''"""A generated API module for timing the language server."""
+import hashlib
+
+import requests
+from fastapi import APIRouter, Depends, HTTPException
+from sqlalchemy.orm import Session
+
+from .db import Item, ItemIn, Tag, get_db
+
+router = APIRouter()
+'''
+
+
+def generated_module(lines: int) -> str:
+    text = _HEAD
+    n = 0
+    while text.count("\n") < lines:
+        text += _BLOCK.format(n=n)
+        n += 1
+    return text
+
+
+class _Client:
+    """A minimal LSP client: Content-Length framing over the server's stdio."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.proc = subprocess.Popen([_exe("backend-gates"), "lsp"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.inbox: list[dict[str, Any]] = []
+        self.cond = threading.Condition()
+        self.ids = 0
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        while True:
+            length = 0
+            while (line := stream.readline().strip()):
+                key, _, value = line.decode("ascii").partition(":")
+                if key.lower() == "content-length":
+                    length = int(value)
+            if not length:
+                return
+            message = json.loads(stream.read(length))
+            with self.cond:
+                self.inbox.append(message)
+                self.cond.notify_all()
+
+    def send(self, method: str, params: Any, request: bool = False) -> int:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.ids += 1
+            body["id"] = self.ids
+        data = json.dumps(body).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        self.proc.stdin.flush()
+        return self.ids
+
+    def wait(self, match: Callable[[dict[str, Any]], bool], timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for index, message in enumerate(self.inbox):
+                    if match(message):
+                        return self.inbox.pop(index)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no answer from the language server")
+                self.cond.wait(left)
+
+
+def lsp(lines: int, edits: int) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="bg-speed-lsp-"))
+    (root / "app").mkdir()
+    (root / "pyproject.toml").write_text('[tool.backend-gates]\npaths = ["app"]\n')
+    (root / "app" / "__init__.py").write_text("")
+    text = generated_module(lines)
+    target = root / "app" / "api.py"
+    target.write_text(text)
+    uri = target.as_uri()
+    client = _Client(root)
+    try:
+        init = client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}, request=True)
+        client.wait(lambda m: m.get("id") == init)
+        client.send("initialized", {})
+
+        def published(version: int | None) -> Callable[[dict[str, Any]], bool]:
+            def match(message: dict[str, Any]) -> bool:
+                if message.get("method") != "textDocument/publishDiagnostics" or message["params"]["uri"] != uri:
+                    return False
+                return version is None or message["params"].get("version") in (version, None)
+
+            return match
+
+        start = time.perf_counter()
+        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        client.wait(published(None))
+        open_ms = (time.perf_counter() - start) * 1000
+        changes = []
+        for version in range(2, edits + 2):
+            text = text.replace("timeout=5", f"timeout={version}", 1) if version % 2 else text + f"\n# edit {version}\n"
+            start = time.perf_counter()
+            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]})
+            client.wait(published(version))
+            changes.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05)
+        done = client.send("shutdown", None, request=True)
+        client.wait(lambda m: m.get("id") == done)
+        client.send("exit", None)
+    finally:
+        try:
+            client.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            client.proc.kill()
+        shutil.rmtree(root, ignore_errors=True)
+    return {
+        "file_lines": text.count("\n"),
+        "open_to_diagnostics_ms": round(open_ms),
+        "change_to_diagnostics_median_ms": round(statistics.median(changes)),
+        "change_to_diagnostics_max_ms": round(max(changes)),
+        "edits": edits,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--path", type=Path, help="a project directory to time (cold, one file, warm)")
+    parser.add_argument("--file", help="the one-file run's file, relative to --path (default: the Python file nearest 1,000 lines)")
+    parser.add_argument("--only", choices=("cold", "file", "warm", "lsp"), action="append", help="run only these parts")
+    parser.add_argument("--lsp", action="store_true", help="also time the language server")
+    parser.add_argument("--lsp-lines", type=int, default=1500)
+    parser.add_argument("--edits", type=int, default=15)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    parts = set(args.only or (["cold", "file", "warm"] if args.path else []) + (["lsp"] if args.lsp else []))
+    results: dict[str, Any] = {"python": sys.version.split()[0], "cores": os.cpu_count()}
+    if args.path:
+        root = args.path.resolve()
+        results["project"] = str(root)
+        if "cold" in parts:
+            results["cold"] = cold(root, args.jobs, args.repeat)
+        if "file" in parts:
+            rel = args.file or _file_near(root, 1000)
+            results["one_file"] = one_file(root, rel, args.repeat)
+        if "warm" in parts:
+            results["warm"] = warm(root, args.jobs, args.repeat)
+    if "lsp" in parts:
+        results["lsp"] = lsp(args.lsp_lines, args.edits)
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def _file_near(root: Path, lines: int) -> str:
+    best: tuple[int, str] | None = None
+    for path in root.rglob("*.py"):
+        if any(part in (".venv", "venv", "node_modules", ".git", "migrations", "tests") for part in path.parts):
+            continue
+        with open(path, "rb") as handle:
+            count = handle.read().count(b"\n")
+        score = abs(count - lines)
+        if best is None or score < best[0]:
+            best = (score, path.relative_to(root).as_posix())
+    if best is None:
+        raise SystemExit("no Python file found under --path")
+    return best[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""Code ranges of libcst nodes, without generating the whole module with position tracking.
+
+libcst's `PositionProvider` regenerates the whole module, tracking every token, to learn where each
+node is; for a file with a few reported nodes that costs as much as parsing it again. Here the
+stdlib `ast` (parsed lazily, about ten times faster than libcst) gives every statement its first
+line and indentation. A node is then positioned by generating only the innermost statement that
+holds it (a simple statement line, or a compound statement's header) with position tracking,
+starting at that line inside the enclosing blocks' indentation. The result equals
+`PositionProvider`'s (tests/engine/test_positions.py compares them on every node of real files).
+
+Each generation checks itself (the statement's computed start must equal the line and column
+`ast` gives); on any disagreement the index reports failure and the caller falls back to the slow,
+exact path.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst._position import CodePosition, CodeRange
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+_COMPOUND: dict[type, tuple[type, ...]] = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.If: (ast.If,),
+    cst.For: (ast.For, ast.AsyncFor),
+    cst.While: (ast.While,),
+    cst.Try: (ast.Try,),
+    cst.TryStar: (ast.TryStar,),
+    cst.With: (ast.With, ast.AsyncWith),
+    cst.Match: (ast.Match,),
+}
+# compound nodes whose header can be generated alone (the body swapped for `pass`)
+_HEADER_ONLY = (cst.FunctionDef, cst.ClassDef, cst.If, cst.For, cst.While, cst.With, cst.ExceptHandler)
+_PASS_BLOCK = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+
+
+@dataclass(slots=True)
+class _TopEntry:
+    top: Any  # kept alive, so its id() and its nodes' ids stay unique while cached
+    owners: dict[int, int]
+    ranges: dict[int, CodeRange]  # relative: line 1 is the statement's first line
+
+
+_TOPS: "OrderedDict[tuple[int, str, str], _TopEntry]" = OrderedDict()
+_TOPS_LIMIT = 4096
+
+
+def _shifted(rng: CodeRange, lines: int) -> CodeRange:
+    if not lines:
+        return rng
+    return CodeRange(
+        CodePosition(rng.start.line + lines, rng.start.column), CodePosition(rng.end.line + lines, rng.end.column)
+    )
+
+
+class Mismatch(Exception):
+    """The libcst and ast statement trees disagree: use the exact, slow path."""
+
+
+@dataclass(slots=True)
+class _Anchor:
+    node: Any
+    line: int  # first line of the statement itself (ast), 1-based
+    column: int  # its indentation width (ast col_offset)
+    start: int  # first line of its generated code (leading comment lines included)
+    indents: tuple[str, ...]
+    elif_: bool = False
+    top: int = 0  # id() of the top-level statement holding it
+
+
+class _Provider:
+    __slots__ = ("_computed",)
+
+    def __init__(self) -> None:
+        self._computed: dict[Any, CodeRange] = {}
+
+
+@dataclass
+class LineIndex:
+    """Positions for the nodes of one parsed module; built lazily, cached per node."""
+
+    module: cst.Module
+    source: str
+    anchors: dict[int, _Anchor] = field(default_factory=dict)
+    owners: dict[int, int] = field(default_factory=dict)  # id(node) -> id(innermost anchor)
+    owned: set[int] = field(default_factory=set)  # top-level statements whose owners are known
+    ranges: dict[int, CodeRange] = field(default_factory=dict)
+    built: bool = False
+    _top: int = 0  # while building: the top-level statement being mapped
+    earlier: dict[int, tuple[_TopEntry, int]] = field(default_factory=dict)  # top -> (entry, line shift)
+
+    # ------------------------------------------------------------------ statement lines (ast)
+    def _build(self) -> None:
+        self.built = True
+        try:
+            tree = ast.parse(self.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            raise Mismatch(str(exc)) from exc
+        try:
+            self._block(self.module.body, tree.body, (), top=True)
+        except Mismatch:
+            raise
+        except Exception as exc:  # an unforeseen shape: the exact path decides
+            raise Mismatch(f"{type(exc).__name__}: {exc}") from exc
+
+    def _block(self, stmts: Any, nodes: list[ast.stmt], indents: tuple[str, ...], top: bool = False) -> None:
+        i = 0
+        for stmt in stmts:
+            if top:
+                self._top = id(stmt)
+            if isinstance(stmt, cst.SimpleStatementLine):
+                count = len(stmt.body)
+                if i + count > len(nodes):
+                    raise Mismatch("statement count")
+                first = nodes[i]
+                self._add(stmt, first.lineno, first.col_offset, len(stmt.leading_lines), indents)
+                i += count
+                continue
+            if i >= len(nodes):
+                raise Mismatch("statement count")
+            self._compound(stmt, nodes[i], indents)
+            i += 1
+        if i != len(nodes):
+            raise Mismatch("statement count")
+
+    def _add(self, node: Any, line: int, column: int, before: int, indents: tuple[str, ...], elif_: bool = False) -> None:
+        self.anchors[id(node)] = _Anchor(node, line, column, line - before, indents, elif_, self._top)
+
+    def _body(self, body: Any, nodes: list[ast.stmt], indents: tuple[str, ...]) -> None:
+        if isinstance(body, cst.IndentedBlock):
+            indent = self.module.default_indent if body.indent is None else body.indent
+            self._block(body.body, nodes, indents + (indent,))
+        elif len(body.body) != len(nodes):  # SimpleStatementSuite: on the header's line
+            raise Mismatch("suite")
+
+    def _compound(self, stmt: Any, node: ast.stmt, indents: tuple[str, ...], elif_: bool = False) -> None:
+        expected = _COMPOUND.get(type(stmt))
+        if expected is None or not isinstance(node, expected):
+            raise Mismatch(f"{type(stmt).__name__} vs {type(node).__name__}")
+        before = len(stmt.leading_lines)
+        decorators = getattr(stmt, "decorators", ())
+        if decorators:
+            deco_nodes = node.decorator_list  # type: ignore[attr-defined]
+            if len(deco_nodes) != len(decorators):
+                raise Mismatch("decorators")
+            start = deco_nodes[0].lineno - len(decorators[0].leading_lines) - before
+            self.anchors[id(stmt)] = _Anchor(stmt, node.lineno, node.col_offset, start, indents, elif_, self._top)
+        else:
+            self._add(stmt, node.lineno, node.col_offset, before, indents, elif_)
+        if not isinstance(stmt, cst.Match):
+            self._body(stmt.body, node.body, indents)
+        if isinstance(stmt, cst.If):
+            orelse = stmt.orelse
+            if isinstance(orelse, cst.If):
+                if len(node.orelse) != 1:
+                    raise Mismatch("elif")
+                self._compound(orelse, node.orelse[0], indents, elif_=True)
+            elif isinstance(orelse, cst.Else):
+                self._body(orelse.body, node.orelse, indents)
+            elif node.orelse:
+                raise Mismatch("else")
+        elif isinstance(stmt, (cst.For, cst.While)):
+            self._else(stmt.orelse, node.orelse, indents)  # type: ignore[attr-defined]
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            handlers = node.handlers  # type: ignore[attr-defined]
+            if len(handlers) != len(stmt.handlers):
+                raise Mismatch("handlers")
+            for handler, hnode in zip(stmt.handlers, handlers):
+                self._add(handler, hnode.lineno, hnode.col_offset, len(handler.leading_lines), indents)
+                self._body(handler.body, hnode.body, indents)
+            self._else(stmt.orelse, node.orelse, indents)  # type: ignore[attr-defined]
+            finalbody = node.finalbody  # type: ignore[attr-defined]
+            if stmt.finalbody is not None:
+                self._body(stmt.finalbody.body, finalbody, indents)
+            elif finalbody:
+                raise Mismatch("finally")
+        elif isinstance(stmt, cst.Match):
+            cases = node.cases  # type: ignore[attr-defined]
+            if len(cases) != len(stmt.cases):
+                raise Mismatch("cases")
+            inner = indents + (self.module.default_indent if stmt.indent is None else stmt.indent,)
+            for case, cnode in zip(stmt.cases, cases):
+                pattern = cnode.pattern
+                self._add(case, pattern.lineno, -1, len(case.leading_lines), inner)
+                self._body(case.body, cnode.body, inner)
+
+    def _else(self, orelse: Any, nodes: list[ast.stmt], indents: tuple[str, ...]) -> None:
+        if orelse is not None:
+            self._body(orelse.body, nodes, indents)
+        elif nodes:
+            raise Mismatch("else")
+
+    # ------------------------------------------------------------------ owners
+    def _own(self, top: Any) -> None:
+        """Map every node of top-level statement `top` to its innermost anchor (one walk), or
+        take the map and the ranges already computed for this very statement object (an editor's
+        unchanged statements, sources/chunks.py), shifted to where it now starts."""
+        key = (id(top), self.module.default_indent, self.module.default_newline)
+        start = self.anchors[id(top)].start
+        entry = _TOPS.get(key)
+        if entry is not None and entry.top is top:
+            _TOPS.move_to_end(key)
+            self.owners.update(entry.owners)
+            self.earlier[id(top)] = (entry, start - 1)
+        else:
+            from .python import child_nodes
+
+            anchors = self.anchors
+            owners: dict[int, int] = {}
+            stack: list[tuple[Any, int]] = [(top, id(top))]
+            while stack:
+                node, owner = stack.pop()
+                node_id = id(node)
+                if node_id in anchors:
+                    owner = node_id
+                owners[node_id] = owner
+                for child in child_nodes(node):
+                    stack.append((child, owner))
+            self.owners.update(owners)
+            _TOPS[key] = _TopEntry(top, owners, {})
+            if len(_TOPS) > _TOPS_LIMIT:
+                _TOPS.popitem(last=False)
+        self.owned.add(id(top))
+
+    def _remember(self, top: int, node_id: int, rng: CodeRange) -> None:
+        entry = _TOPS.get((top, self.module.default_indent, self.module.default_newline))
+        if entry is not None and top in self.anchors:
+            entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
+
+    # ------------------------------------------------------------------ positions
+    def position(self, node: Any, hint: int | None = None) -> CodeRange | None:
+        """The code range of `node`; `hint` is the index of the top-level statement likely
+        holding it (the one being walked). None when the node is not found (the caller falls
+        back to the exact path)."""
+        key = id(node)
+        found = self.ranges.get(key)
+        if found is not None:
+            return found
+        if not self.built:
+            self._build()
+        body = self.module.body
+        if hint is not None and 0 <= hint < len(body) and id(body[hint]) not in self.owned:
+            self._own(body[hint])
+        owner = self.owners.get(key)
+        if owner is None:
+            for top in body:
+                if id(top) not in self.owned:
+                    self._own(top)
+                    owner = self.owners.get(key)
+                    if owner is not None:
+                        break
+        if owner is None:
+            return None
+        anchor = self.anchors[owner]
+        earlier = self.earlier.get(anchor.top)
+        if earlier is not None:  # known from an earlier analysis of the same statement
+            relative = earlier[0].ranges.get(key)
+            if relative is not None:
+                found = self.ranges[key] = _shifted(relative, earlier[1])
+                return found
+        if owner == key and isinstance(node, _HEADER_ONLY + (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock):
+            own = self._compound_range(anchor)
+            if own is not None:
+                return own
+        header = owner != key and isinstance(anchor.node, _HEADER_ONLY) and isinstance(anchor.node.body, cst.IndentedBlock)
+        self._generate(anchor, header)
+        found = self.ranges.get(key)
+        if found is None and header:  # a node the header alone does not generate (else, finally)
+            self._generate(anchor, False)
+            found = self.ranges.get(key)
+        return found
+
+    def _compound_range(self, anchor: _Anchor) -> CodeRange | None:
+        """A compound statement's own range without generating its body: the start from its
+        header, the end from the last simple statement it ends with (libcst's `end_node` chain)."""
+        node = anchor.node
+        end = self._end_of(node)
+        if end is None:
+            return None
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            self._generate(anchor, False)  # `try:` has no header worth separating
+            return self.ranges.get(id(node))
+        start = self._generate(anchor, True)
+        found = CodeRange(start, end)
+        self.ranges[id(node)] = found
+        self._remember(anchor.top, id(node), found)
+        return found
+
+    def _end_of(self, node: Any) -> CodePosition | None:
+        while True:
+            if isinstance(node, cst.SimpleStatementLine):
+                anchor = self.anchors.get(id(node))
+                if anchor is None:
+                    return None
+                if id(node) not in self.ranges:
+                    self._generate(anchor, False)
+                return self.ranges[id(node)].end
+            if isinstance(node, cst.IndentedBlock):
+                if not node.body:
+                    return None
+                node = node.body[-1]
+            elif isinstance(node, (cst.If, cst.For, cst.While)):
+                node = node.body if node.orelse is None else node.orelse
+            elif isinstance(node, (cst.Try, cst.TryStar)):
+                if node.finalbody is not None:
+                    node = node.finalbody
+                elif node.orelse is not None:
+                    node = node.orelse
+                else:
+                    node = node.handlers[-1] if node.handlers else node.body
+            elif isinstance(node, cst.Match):
+                node = node.cases[-1]
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.With, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase)):
+                node = node.body
+            else:  # a one-line suite, or something unforeseen: generate it whole
+                return None
+
+    def _generate(self, anchor: _Anchor, header_only: bool) -> CodePosition:
+        node = anchor.node
+        target = node
+        if header_only:
+            changes: dict[str, Any] = {"body": _PASS_BLOCK}
+            if isinstance(node, (cst.If, cst.For, cst.While)):
+                changes["orelse"] = None
+            target = node.with_changes(**changes)
+        provider = _Provider()
+        state = PositionProvidingCodegenState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+            provider=provider,  # type: ignore[arg-type]
+        )
+        state.indent_tokens = list(anchor.indents)
+        state.line = anchor.start
+        state.column = 0
+        if anchor.elif_:
+            target._codegen(state, is_elif=True)
+        else:
+            target._codegen(state)
+        computed = provider._computed
+        rng = computed[target]
+        if isinstance(node, cst.SimpleStatementLine):
+            rng = computed[node.body[0]]
+        if rng.start.line != anchor.line or (anchor.column >= 0 and rng.start.column != anchor.column):
+            raise Mismatch(f"{type(node).__name__} at line {anchor.line}: generated {rng.start.line}:{rng.start.column}")
+        start = computed[target].start
+        ranges = self.ranges
+        for item, item_range in computed.items():
+            if item is target and target is not node:
+                continue
+            ranges[id(item)] = item_range
+            self._remember(anchor.top, id(item), item_range)
+        return start
