@@ -119,6 +119,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-report", action="store_true", help="do not write the gate report event file")
     p.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 to FILE (same run; for code scanning)")
     p.add_argument("--html", metavar="FILE", help="also write the self-contained HTML gate report to FILE")
+    p.add_argument("--trend", metavar="REPORT", action="append", default=[], help="an earlier report event (JSON) for the HTML trend chart; repeat, oldest first")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
     p.add_argument("--no-show-source", action="store_true", help="text output: do not show source lines")
     p.add_argument("--statistics", action="store_true", help="show how many findings each rule has instead of the findings (text or json)")
@@ -261,7 +262,10 @@ def write_outputs(report: Any, config: Any, args: argparse.Namespace) -> None:
         from .event import to_event
         from .html_report import write_html
 
-        write_html(event if event is not None else to_event(report), Path(args.html))
+        from .html_report import load_event
+
+        history = [load_event(Path(p)) for p in args.trend]
+        write_html(event if event is not None else to_event(report), Path(args.html), history)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if config["format"] == "github" and summary_file:
         from .formatters.summary import render as summary
