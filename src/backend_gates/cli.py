@@ -253,6 +253,7 @@ def write_outputs(report: Any, config: Any, args: argparse.Namespace) -> None:
     if target:
         path = Path(target) if args.report or Path(target).is_absolute() else config.root / target
         try:
+            _keep_out_of_git(path, config.root)
             event = write_report(report, path)
         except OSError as exc:  # a read-only checkout must not turn findings into a crash
             sys.stderr.write(f"backend-gates: could not write the report {path}: {exc.strerror}\n")
@@ -272,6 +273,20 @@ def write_outputs(report: Any, config: Any, args: argparse.Namespace) -> None:
 
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(summary(report))
+
+
+def _keep_out_of_git(path: Path, root: Path) -> None:
+    """The default report lives in `.backend-gates/` (with the cache): a `.gitignore` of `*` keeps
+    it out of `git status`, of `--diff`'s untracked files and of commits."""
+    tool_dir = root / ".backend-gates"
+    try:
+        path.resolve().relative_to(tool_dir.resolve())
+    except ValueError:
+        return
+    tool_dir.mkdir(parents=True, exist_ok=True)
+    marker = tool_dir / ".gitignore"
+    if not marker.exists():
+        marker.write_text("*\n", encoding="utf-8")
 
 
 def _write(path: Path, text: str) -> None:
