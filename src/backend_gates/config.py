@@ -125,6 +125,11 @@ TOP: dict[str, Setting] = {
     "baseline": Setting("str", "", "Baseline file: findings recorded there are not reported.", analysis=False),
     "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
+    "docs-url": Setting(
+        "str", "https://backend-gates.readthedocs.io/en/latest/",
+        "Base URL of the documentation site; a finding's help URL is <docs-url>checks/<code>.html (a mirror, or file:// of a local `mkdocs build`).",
+        analysis=False,
+    ),
     "external-suppressions": Setting(
         "list", ["ruff", "bandit", "semgrep", "sonar", "squawk", "pylint"],
         "Other tools whose suppression comments (`# noqa: S608`, `# nosec`, `# nosemgrep`, `# NOSONAR`, "

@@ -158,6 +158,30 @@ def suppressions_markdown(checks: list[Any]) -> str:
     return "".join(out)
 
 
+def rule_help(cls: Any) -> str:
+    """The rule's page as Markdown without the generated-file marker (SARIF `help`)."""
+    return rule_markdown(cls).replace(HEADER, "", 1).strip() + "\n"
+
+
+def rebase_help_urls(report: Any, base: str) -> None:
+    """Point every help URL of a finished report at `base` (setting `docs-url`) instead of the
+    default site. Findings keep the URL they were built with (cached); this runs once at the end."""
+    import dataclasses
+
+    from .checks.base import DOCS_BASE
+
+    default = DOCS_BASE.rsplit("checks/", 1)[0]
+    if not base or base == default:
+        return
+    base = base if base.endswith("/") else base + "/"
+
+    def moved(url: str) -> str:
+        return base + url[len(default):] if url.startswith(default) else url
+
+    report.findings = [dataclasses.replace(f, help_url=moved(f.help_url)) if f.help_url else f for f in report.findings]
+    report.rules = [dataclasses.replace(r, help_url=moved(r.help_url)) if r.help_url else r for r in report.rules]
+
+
 def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     """Write (or with check_only, compare) every generated page; return the stale ones."""
     from .checks import load_all

@@ -760,6 +760,9 @@ def check(
     report.extra.update(narrowed)
     report.extra["project"] = project  # in-process only (not serialised): facts for feature commands
     report.gates = evaluate_gates(report, coverage)
+    from .docgen import rebase_help_urls
+
+    rebase_help_urls(report, config["docs-url"])  # help URLs at the configured docs site
     report.finished_at = _now()
     return report
 
