@@ -84,8 +84,9 @@ def _add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
         before_last = call.whitespace_before_args if len(args) == 1 else args[-2].comma.whitespace_after  # type: ignore[union-attr]
         args[-1] = last.with_changes(comma=cst.Comma(whitespace_before=last.comma.whitespace_before, whitespace_after=before_last))
         args.append(new.with_changes(comma=last.comma))
-    else:
-        args.append(new)
+    else:  # the whitespace before `)` (a newline in a multi-line call) moves to the new last argument
+        args[-1] = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(new.with_changes(whitespace_after_arg=last.whitespace_after_arg))
     return call.with_changes(args=args)
 
 
@@ -93,8 +94,8 @@ def _drop_keyword(call: cst.Call, name: str) -> cst.Call:
     args = list(call.args)
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == name:
-            if index == len(args) - 1 and index > 0:
-                args[index - 1] = args[index - 1].with_changes(comma=arg.comma)
+            if index == len(args) - 1 and index > 0:  # keep the layout before `)`
+                args[index - 1] = args[index - 1].with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg)
             del args[index]
             return call.with_changes(args=args)
     return call
@@ -225,6 +226,8 @@ FIXERS: dict[str, Fixer] = {
                  "import requests\n\n\ndef pay(url, body):\n    return requests.post(url, json=body, timeout=5)\n"),
                 ("import httpx\n\n\ndef get(url):\n    return httpx.get(url, timeout=3, verify=False)\n",
                  "import httpx\n\n\ndef get(url):\n    return httpx.get(url, timeout=3)\n"),
+                ("import requests\n\n\ndef upload(url, data):\n    return requests.put(\n        url, data=data, timeout=5, verify=False\n    )\n",
+                 "import requests\n\n\ndef upload(url, data):\n    return requests.put(\n        url, data=data, timeout=5\n    )\n"),
             ),
         ),
         Fixer(
@@ -234,6 +237,8 @@ FIXERS: dict[str, Fixer] = {
                  "import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=10)\n"),
                 ("import requests\n\n\ndef notify(url, body):\n    requests.post(\n        url,\n        json=body,\n    )\n",
                  "import requests\n\n\ndef notify(url, body):\n    requests.post(\n        url,\n        json=body,\n        timeout=10,\n    )\n"),
+                ("import requests\n\n\ndef notify(url, body):\n    requests.post(\n        url, json=body\n    )\n",
+                 "import requests\n\n\ndef notify(url, body):\n    requests.post(\n        url, json=body, timeout=10\n    )\n"),
             ),
         ),
         Fixer(
