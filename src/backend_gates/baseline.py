@@ -313,6 +313,11 @@ def narrow(
     findings, scope = diff.apply(findings, config)
     if scope is not None:
         extra["diff"] = scope
+    from .protocol.newcode import mark
+
+    findings, new_code = mark(findings, config)  # new-code base: older findings marked existing
+    if new_code is not None:
+        extra["new_code"] = new_code
     return findings, extra
 
 
@@ -340,6 +345,11 @@ def narrow_runtime(report: "Report", config: "Config") -> None:
     if scope is not None:
         previous = report.extra.get("diff", {}).get("dropped", 0)
         report.extra["diff"] = {**scope, "dropped": previous + before - len(report.findings)}
+    from .protocol.newcode import mark
+
+    report.findings, new_code = mark(report.findings, config)
+    if new_code is not None:
+        report.extra["new_code"] = new_code
 
 
 def lines_from_disk(root: Path) -> LinesOf:

@@ -124,6 +124,7 @@ TOP: dict[str, Setting] = {
     "report": Setting("str", ".backend-gates/report.json", "Where the gate report event is written.", analysis=False),
     "baseline": Setting("str", "", "Baseline file: findings recorded there are not reported.", analysis=False),
     "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
+    "new-code": Setting("str", "", "Gates fail only on findings in code new or changed since this git ref (merge base); older findings are listed as existing. In CI defaults to the pull/merge request's target branch.", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
     "docs-url": Setting(
         "str", "https://backend-gates.readthedocs.io/en/latest/",
@@ -146,6 +147,7 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "latency-min-samples": Setting("int", 20, "M-LATENCY: fewer samples than this are 'insufficient samples'."),
         "error-rate-percent": Setting("float", 0.1, "M-ERRORS: maximum share of 5xx responses, in percent."),
         "coverage-percent": Setting("float", 80.0, "M-COVERAGE: minimum total line coverage."),
+        "spec-coverage-percent": Setting("float", 50.0, "API-DOCS runtime: minimum share of spec operations the tests exercise (below: BG567); untested operations themselves are info (BG544)."),
         "full-scan-rows": Setting("int", 1000, "DB-INDEX runtime: full scans on tables with more rows are findings."),
         "request-query-budget": Setting("int", 0, "DB-PERF: maximum queries per HTTP request (0 = no budget)."),
         "handler-max-statements": Setting("int", 30, "AP-LOGIC-IN-ROUTE: statements allowed in one handler."),
@@ -182,6 +184,11 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "webhook": Setting("str", "", "POST the report event to this URL.", analysis=False),
         "coverage-packages": Setting("list", [], "Measure coverage of these packages when pytest-cov is not active.", analysis=False),
         "html": Setting("str", "", "Also write the HTML gate report here.", analysis=False),
+        "replay-unauthenticated": Setting("bool", False, "SEC-AUTHN runtime: replay each credentialed request once without its credentials after the test; a guarded route answering 2xx is a finding (BG566).", analysis=False),
+        "replay-methods": Setting("list", ["GET", "HEAD", "OPTIONS"], "Methods the unauthenticated replay may send (safe ones by default).", analysis=False),
+    },
+    "contracts": {
+        "requests": Setting("list", [], "API-CONTRACT: globs of files holding frontend.api.request events (JSON object, list, or lines).", analysis=False),
     },
     "fix": {
         "timeout": Setting("float", 10.0, "`check --fix`: the timeout (seconds) added to outbound HTTP calls without one (BG404).", analysis=False),

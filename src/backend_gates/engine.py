@@ -612,6 +612,9 @@ class Coverage:
     evaluated: bool = False
     reasons: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
+    # a gate-level judgement that is no finding at a file line (T-KINDS: missing test kinds):
+    # (severity, reason); decides the status when the gate has no active findings
+    verdict: tuple[Severity, str] | None = None
 
 
 def check(
@@ -948,6 +951,8 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
     for gate in GATES:
         found = per_gate.get(gate.id, [])
         active = [f for f in found if not f.suppressed]
+        old = [f for f in active if f.extra.get("existing")]  # new-code base: listed, never failing
+        active = [f for f in active if not f.extra.get("existing")]
         counts: dict[str, int] = {}
         for f in active:
             counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
@@ -955,6 +960,8 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
         evidence = dict(cov.evidence)
         if cov.checks:
             evidence["checks"] = sorted(set(cov.checks))
+        if old:
+            evidence["existing"] = len(old)
         if gate.id == "M-VULNS":
             results.append(_m_vulns(report, results, counts))
             continue
@@ -963,6 +970,12 @@ def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateRe
             status, reason = GateStatus.FAILED, f"{len(failing)} finding(s) at or above '{report.fail_on.value}'"
         elif active:
             status, reason = GateStatus.WARNED, f"{len(active)} finding(s) below '{report.fail_on.value}'"
+        elif cov.verdict is not None:
+            severity, reason = cov.verdict
+            status = GateStatus.FAILED if severity.rank >= limit else GateStatus.WARNED
+        elif old:
+            base = (report.extra.get("new_code") or {}).get("ref", "the base")
+            status, reason = GateStatus.PASSED, f"nothing new since {base}; {len(old)} existing finding(s) on unchanged code"
         elif cov.evaluated:
             status = GateStatus.PASSED
             reason = f"{len(set(cov.checks))} check(s) ran; nothing found"
@@ -1013,7 +1026,8 @@ def _m_vulns(report: Report, done: list[GateResult], counts: dict[str, int]) -> 
     gate = GATES_BY_ID["M-VULNS"]
     sec = [g for g in done if g.id.startswith("SEC-")]
     errors = [
-        f for f in report.active_findings if f.gate and f.gate.startswith("SEC-") and f.severity is Severity.ERROR
+        f for f in report.active_findings
+        if f.gate and f.gate.startswith("SEC-") and f.severity is Severity.ERROR and not f.extra.get("existing")
     ]
     evaluated = [g for g in sec if g.status is not GateStatus.NOT_EVALUATED]
     evidence = {"security_gates_evaluated": [g.id for g in evaluated], "error_findings": len(errors)}

@@ -46,6 +46,7 @@ def summary(report: Report) -> dict[str, Any]:
         "findings": len(report.active_findings),
         "failing": len(report.failing_findings),
         "suppressed": len(report.findings) - len(report.active_findings),
+        "existing": len(report.existing_findings),  # on code unchanged since the new-code base
         "by_severity": by_sev,
         "gates": gates,
         "errors": len(report.errors),
@@ -54,11 +55,10 @@ def summary(report: Report) -> dict[str, Any]:
 
 
 def to_event(report: Report, *, with_git: bool = True) -> dict[str, Any]:
+    from .protocol.ready import events_of
+
     root = Path(report.root)
-    ready = []
-    for endpoint in report.endpoints:
-        if endpoint.get("ready"):
-            ready.append({"event": "backend.api.ready", **{k: v for k, v in endpoint.items() if k != "ready"}})
+    ready = events_of(report)
     return {
         "event": EVENT,
         "schema_version": SCHEMA_VERSION,
@@ -74,13 +74,15 @@ def to_event(report: Report, *, with_git: bool = True) -> dict[str, Any]:
         "metrics": report.metrics,
         "endpoints": report.endpoints,
         "api_ready": ready,
+        "api_not_ready": report.extra.get("api_not_ready", []),
         "findings": [f.to_dict() for f in report.findings],
         "rules": [r.to_dict() for r in report.rules],
         "errors": [e.to_dict() for e in report.errors],
         "config": report.config,
         "ci": {"provider": _ci_provider()},
-        # baseline: {file, entries, matched, unused: [...]}; diff: {ref, files_changed, dropped}
-        **{key: report.extra[key] for key in ("baseline", "diff") if key in report.extra},
+        # baseline: {file, entries, matched, unused: [...]}; diff: {ref, files_changed, dropped};
+    # new_code: {ref, source, commit, existing, files_changed[, problem]}
+        **{key: report.extra[key] for key in ("baseline", "diff", "new_code") if key in report.extra},
     }
 
 

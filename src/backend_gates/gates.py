@@ -25,6 +25,7 @@ GATES: tuple[Gate, ...] = (
     Gate("API-VERSION", "api", "Versioning implemented", True, False),
     Gate("API-DOCS", "api", "Documentation updated", True, True),
     Gate("API-RATE", "api", "Rate limiting configured", True, False),
+    Gate("API-CONTRACT", "api", "API contract agreement", True, True),
     Gate("DB-NORMAL", "database", "Normalized schema", True, False),
     Gate("DB-INDEX", "database", "Indexes optimized", True, True),
     Gate("DB-MIGRATE", "database", "Migrations tested", True, True),

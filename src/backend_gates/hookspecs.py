@@ -15,3 +15,10 @@ def pytest_backend_gates_report(report: Any) -> None:
     event document. Exceptions raised by implementations become a warning; they never change
     the outcome of the test run.
     """
+
+
+@pytest.hookspec
+def pytest_backend_gates_api_ready(event: Any) -> None:
+    """Called once per `backend.api.ready` event (a JSON-safe dict in the card's shape: event,
+    endpoint, method, documentation, tests, performance) after the gates were evaluated.
+    Exceptions become a warning; they never change the outcome of the test run."""

@@ -68,7 +68,7 @@ def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     for index, gate in enumerate(base["gates"]):
         shards = [e["gates"][index] for e in events if index < len(e.get("gates", [])) and e["gates"][index]["id"] == gate["id"]]
         mine = [f for f in merged_findings if f.get("gate") == gate["id"]]
-        active = [f for f in mine if not f.get("suppressed")]
+        active = [f for f in mine if not f.get("suppressed") and not (f.get("extra") or {}).get("existing")]
         counts = {s: 0 for s in _SEVERITY_RANK}
         for f in active:
             counts[f["severity"]] = counts.get(f["severity"], 0) + 1
@@ -90,7 +90,7 @@ def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     base["gates"] = gates
     base["metrics"] = merge_metrics([e.get("metrics") or {} for e in events])
     base["endpoints"] = merge_endpoints([e.get("endpoints") or [] for e in events])
-    base["api_ready"] = _ready(base["endpoints"])
+    base["api_ready"] = _ready(base["endpoints"], events)
     base["errors"] = [err for e in events for err in e.get("errors", [])]
     base["rules"] = sorted({r["code"]: r for e in events for r in e.get("rules", [])}.values(), key=lambda r: r["code"])
     base["started_at"] = min(e.get("started_at") or "" for e in events) or base.get("started_at")
@@ -100,8 +100,22 @@ def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return base
 
 
-def _ready(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"event": "backend.api.ready", **{k: v for k, v in e.items() if k != "ready"}} for e in endpoints if e.get("ready")]
+def _ready(endpoints: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An endpoint ready in every shard that recorded it; numbers from the merged endpoint."""
+    from .protocol.ready import performance
+
+    announced: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        for item in event.get("api_ready") or []:
+            announced.setdefault((str(item.get("method")), str(item.get("endpoint"))), item)
+    out = []
+    for e in endpoints:
+        item = announced.get((str(e.get("method")), str(e.get("path"))))
+        if e.get("ready") and item is not None:
+            tests = e.get("tests")
+            count = len(tests) if isinstance(tests, list) else int(tests or 0)
+            out.append({**item, "performance": performance(e), "p95_ms": e.get("p95_ms"), "requests": e.get("requests"), "test_count": count})
+    return out
 
 
 def _summary(base: dict[str, Any], events: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:

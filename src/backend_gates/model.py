@@ -261,8 +261,14 @@ class Report:
 
     @property
     def failing_findings(self) -> list[Finding]:
+        """Active findings at or above fail-on, minus those on existing code (new-code base)."""
         limit = self.fail_on.rank
-        return [f for f in self.active_findings if f.severity.rank >= limit]
+        return [f for f in self.active_findings if f.severity.rank >= limit and not f.extra.get("existing")]
+
+    @property
+    def existing_findings(self) -> list[Finding]:
+        """Active findings on code unchanged since the new-code base: listed, never failing."""
+        return [f for f in self.active_findings if f.extra.get("existing")]
 
     @property
     def status(self) -> GateStatus:

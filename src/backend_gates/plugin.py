@@ -51,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
     group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
+    group.addoption("--backend-gates-new-code", metavar="REF", default=None, help="gates fail only on findings in code new or changed since git REF (config new-code)")
     group.addoption("--backend-gates-write-baseline", metavar="FILE", default=None, help="record every finding of this run (static and runtime) in FILE")
     group.addoption("--backend-gates-html", metavar="PATH", default=None, help="also write the HTML gate report to PATH (config runtime.html)")
     group.addoption("--backend-gates-no-static", action="store_true", default=False, help="skip the static gates (runtime evidence only)")
@@ -130,6 +131,8 @@ class GatesPlugin:
             overrides["paths"] = list(self.pytest_config.getini("backend_gates_paths"))
         if opt("backend_gates_diff"):
             overrides["diff"] = str(opt("backend_gates_diff"))
+        if opt("backend_gates_new_code"):
+            overrides["new-code"] = str(opt("backend_gates_new_code"))
         if opt("backend_gates_write_baseline"):
             overrides["baseline"] = ""  # record everything, not only what is new
             overrides["diff"] = ""
@@ -285,6 +288,14 @@ class GatesPlugin:
             self.error = f"cannot write the report: {exc}"
             warn(f"backend-gates: {self.error}")
         try:
+            from .protocol.ready import publish
+
+            for problem in publish(self, self.report):  # events.jsonl, api_ready hook, webhook
+                self.sink_warnings.append(problem)
+                warn(f"backend-gates: {problem}")
+        except Exception as exc:  # a sink never changes the outcome
+            self.sink_warnings.append(f"api_ready sinks: {exc}")
+        try:
             from .runtime.sinks import emit
 
             for problem in emit(self, self.report):
@@ -322,7 +333,11 @@ class GatesPlugin:
             tr.write_line(f"{count}  {g.reason}")
         failed = [g.id for g in self.report.gates if g.status is GateStatus.FAILED]
         where = self.settings["report"] if self.settings is not None else ".backend-gates/report.json"
-        tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {where}")
+        tr.write_line(f"gates failed: {', '.join(failed) or 'none'}; report: {'stdout' if where == '-' else where}")
+        if self.report.endpoints:
+            ready = self.report.extra.get("api_ready") or []
+            names = ", ".join(f"{e['method']} {e['endpoint']}" for e in ready[:5]) + (" ..." if len(ready) > 5 else "")
+            tr.write_line(f"backend.api.ready: {len(ready)} of {len(self.report.endpoints)} recorded endpoint(s){': ' + names if ready else ''} (.backend-gates/events.jsonl)")
         if failed and not (self.settings is not None and self.settings["enforce"]):
             tr.write_line("(not enforced: add --backend-gates-enforce to fail the session on failed gates)")
         written = self.report.extra.get("baseline_written")
@@ -371,6 +386,9 @@ class GatesPlugin:
             narrow_runtime(report, self.settings)  # baseline and --diff for runtime findings too
             report.findings.sort(key=lambda f: f.sort_key())
             report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
+        from .protocol.ready import apply as readiness
+
+        readiness(report)  # backend.api.ready: after the verdicts, from them
         return report
 
     def _fallback_report(self, reason: str) -> Any:
@@ -380,13 +398,21 @@ class GatesPlugin:
         return empty_report(str(self.pytest_config.rootpath), reason, mode="pytest")
 
     def _write(self, report: Any) -> None:
-        from .event import write_event
+        from .event import to_event, write_event
 
         target = Path(self.settings["report"] if self.settings is not None else ".backend-gates/report.json")
-        if not target.is_absolute():
-            base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
-            target = base / target
-        event = write_event(report, target)
+        if str(target) == "-":  # the stdout sink: the event document, nothing written to disk
+            import json
+            import sys
+
+            event = to_event(report)
+            sys.stdout.write(json.dumps(event, indent=2, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            if not target.is_absolute():
+                base = self.settings.root if self.settings is not None else Path(str(self.pytest_config.rootpath))
+                target = base / target
+            event = write_event(report, target)
         html = self.settings["runtime.html"] if self.settings is not None else ""
         if html:
             from .html_report import write_html

@@ -94,8 +94,10 @@ def _assert_equal_positions(source: str) -> int:
     module = parse_module(source)
     expected = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     index = LineIndex(module, source)
+    lines = LineIndex(module, source)
     checked = 0
     for top, node in _all_nodes(module):
+        assert lines.start_line(node, top) == expected[node].start.line, type(node).__name__
         got = index.position(node, top)
         want = expected[node]
         assert got is not None, (type(node).__name__, want)

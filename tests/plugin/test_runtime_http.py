@@ -155,8 +155,10 @@ def test_user(uid):
     assert gate(event, "M-ERRORS")["status"] == "passed"
     assert event["metrics"]["errors"] == {"responses": 25, "server_errors": 0, "rate_percent": 0.0, "excluded": 0}
     assert event["metrics"]["spec_coverage"]["percent"] == 100.0
-    [ready] = event["api_ready"]
-    assert ready["method"] == "GET" and ready["path"] == "/users/{id}" and ready["tests"] == 25 and ready["documented"]
+    # runtime-clean, but a static API finding (no rate limiter: API-RATE) keeps it back (docs/protocol.md)
+    assert event["api_ready"] == []
+    [not_ready] = event["api_not_ready"]
+    assert not_ready["endpoint"] == "/users/{id}" and any(r.startswith("API-RATE") for r in not_ready["reasons"])
 
 
 def test_httpx_async_asgi_transport_recorded(pytester: pytest.Pytester) -> None:
@@ -471,7 +473,7 @@ def test_plain():
             event["metrics"]["spec_coverage"],
             event["metrics"]["errors"],
             event["metrics"]["test_kinds"],
-            [{k: v for k, v in e.items() if k != "p95_ms"} for e in event["endpoints"]],
+            [{k: v for k, v in e.items() if k not in ("p95_ms", "avg_ms")} for e in event["endpoints"]],
         )
 
     assert shape(serial) == shape(parallel)

@@ -62,9 +62,11 @@ def test_kinds_from_markers_folders_and_names(lib: pytest.Pytester) -> None:
     kinds = event["metrics"]["test_kinds"]
     assert kinds["unit"] == 1 and kinds["integration"] == 1 and kinds["load"] == 1 and kinds["security"] == 1
     assert kinds["missing"] == ["api", "contract"]  # the skipped contract test does not count
-    missing = sorted(f["extra"]["kind"] for f in event["findings"] if f["rule"] == "BG552")
-    assert missing == ["api", "contract"]
-    assert gate(event, "T-KINDS")["status"] == "warned"  # info by default: named, not failing
+    assert [f for f in event["findings"] if f["rule"] == "BG552"] == []  # no finding at path "."
+    t_kinds = gate(event, "T-KINDS")
+    assert t_kinds["evidence"]["missing"] == ["api", "contract"]
+    assert "missing test kind(s): api, contract" in t_kinds["reason"]
+    assert t_kinds["status"] == "warned"  # info by default: named, not failing
 
 
 def test_missing_kinds_fail_when_severity_raised(lib: pytest.Pytester) -> None:

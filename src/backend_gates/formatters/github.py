@@ -25,7 +25,7 @@ def render(report: Report) -> str:
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
     for f in report.active_findings:
-        level = _LEVEL[f.severity]
+        level = "notice" if f.extra.get("existing") else _LEVEL[f.severity]  # new-code base: old code
         if shown.get(level, 0) >= CAP_PER_LEVEL:
             hidden[level] = hidden.get(level, 0) + 1
             continue

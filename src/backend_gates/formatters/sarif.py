@@ -67,6 +67,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 }
             ],
             "partialFingerprints": {"backendGates/v1": f.fingerprint},
+            **({"baselineState": "unchanged" if f.extra.get("existing") else "new"} if "new_code" in report.extra else {}),
             "properties": {"gate": f.gate, "name": f.name},
         }
         if f.code in index:

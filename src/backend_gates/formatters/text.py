@@ -47,9 +47,14 @@ def render(
     for f in report.active_findings:
         loc = f.location
         gate = f" [{f.gate}]" if f.gate else ""
+<<<<<<< HEAD
         where = style(f"{loc.path}:{loc.line}:{loc.column}:", "bold")
         what = style(f"{f.code} {f.severity.value}", _SEVERITY_STYLE[f.severity])
         out.append(f"{where} {what}{style(gate, 'dim')} {f.message}")
+=======
+        old = " (existing)" if f.extra.get("existing") else ""
+        out.append(f"{loc.path}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate}{old} {f.message}")
+>>>>>>> main
         if show_source and f.evidence:
             out.append(style(f"    | {f.evidence.strip()}", "dim"))
         if f.fix:
@@ -73,6 +78,10 @@ def render(
     suppressed = len(report.findings) - len(report.active_findings)
     failing = len(report.failing_findings)
     tail = f"{len(report.active_findings)} finding(s), {failing} at or above '{report.fail_on.value}'"
+    existing = len(report.existing_findings)
+    if existing:
+        base = (report.extra.get("new_code") or {}).get("ref", "the base")
+        tail += f" ({existing} existing: on code unchanged since {base}, not failing)"
     if suppressed:
         tail += f", {suppressed} suppressed"
     tail += f" in {report.files} file(s)"

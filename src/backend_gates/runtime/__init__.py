@@ -45,3 +45,7 @@ OBSERVERS.append("backend_gates.runtime.http:HttpObserver")
 # test kinds (T-KINDS) and coverage (M-COVERAGE): runtime/kinds.py, runtime/covgate.py
 OBSERVERS.append("backend_gates.runtime.kinds:KindsObserver")
 OBSERVERS.append("backend_gates.runtime.covgate:CoverageObserver")
+# test outcomes per endpoint (backend.api.ready) and untested contract requests: protocol/outcomes.py
+OBSERVERS.append("backend_gates.protocol.outcomes:OutcomesObserver")
+# SEC-AUTHN: opt-in replay of credentialed requests without credentials (runtime/replay.py)
+OBSERVERS.append("backend_gates.runtime.replay:ReplayObserver")

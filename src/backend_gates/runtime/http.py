@@ -509,6 +509,11 @@ class HttpObserver:
             cls = REGISTRY["BG544"]
             for op in untested:
                 findings.append(self._finding(cls, op.spec.path, op.line, f"BG544|{op.label}", {"operation": op.label}, {"operation": op.label, "percent": percent, "total": len(labels)}))
+            threshold = float(settings["thresholds.spec-coverage-percent"])
+            if percent < threshold:  # the gate fails on the share, not on each untested operation
+                first = self.spec.docs[0].path if self.spec.docs else spec_ops[0].spec.path
+                fmt = {"exercised": len(exercised), "total": len(labels), "percent": percent, "threshold": threshold}
+                findings.append(self._finding(REGISTRY["BG567"], first, 1, "BG567", dict(fmt), fmt))
 
         # latency
         budget = float(settings["thresholds.latency-p95-ms"])
@@ -562,12 +567,14 @@ class HttpObserver:
                 "documented": ep["documented"],
                 "conformant": conformant,
                 "tests": len(ep["tests"]),
+                "test_ids": sorted(ep["tests"]),  # readiness: every test that called it must pass
+                "avg_ms": round(sum(ep["durations"]) / len(ep["durations"]), 2) if ep["durations"] else None,
                 "statuses": dict(sorted(ep["statuses"].items())),
                 "ready": ready,
             })
 
         # what could be judged
-        names = {c: REGISTRY[c] for c in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549")}
+        names = {c: REGISTRY[c] for c in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549", "BG567")}
         for code, cls in names.items():
             cov(str(cls.gate)).checks.append(code)
         known = {r.code for r in report.rules}

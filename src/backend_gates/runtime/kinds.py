@@ -130,12 +130,9 @@ class KindsObserver:
         self.tests.update(data.get("tests", {}))
 
     def contribute(self, report: Any, settings: Any) -> None:
-        import dataclasses
-
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage, apply_overrides, check_options
-        from ..model import Location, fingerprint
+        from ..engine import Coverage, check_options
 
         load_all(("runtime",))
         cls = REGISTRY["BG552"]
@@ -156,18 +153,30 @@ class KindsObserver:
             return
         cov.evaluated = True
         cov.evidence["test_kinds"] = counts
-        paths = sorted({n.split("::", 1)[0] for n in self.tests})
-        folder = os.path.commonpath(paths).replace("\\", "/") if paths else "."
-        if folder.endswith(".py"):
-            folder = os.path.dirname(folder) or "."
-        findings = []
-        for kind in missing:
-            f = cls.make_finding(Location(folder or ".", 1, 1), kind=kind, tests=len(self.tests), how=HOW[kind], extra={"kind": kind, "test_kinds": counts})
-            findings.append(dataclasses.replace(f, fingerprint=fingerprint(cls.code, folder, kind)))
-        findings = apply_overrides(findings, settings)
-        ignored = {t.upper() for t in settings["ignore"]}
-        report.findings.extend(f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored))
+        if not missing:
+            return
+        # a suite-level gap is no finding at a file line: name it in the gate's reason and evidence
+        cov.evidence["missing"] = missing
+        cov.evidence["how"] = {kind: HOW[kind] for kind in missing}
+        severity = _severity(settings, cls)
+        if severity is None:  # T-KINDS / BG552 ignored
+            return
+        reason = f"missing test kind(s): {', '.join(missing)} among the {len(self.tests)} test(s) that ran (see evidence.how)"
+        cov.verdict = (severity, reason)
 
+
+def _severity(settings: Any, cls: Any) -> Any:
+    """The configured severity of the missing-kinds verdict (info by default); None when ignored."""
+    from ..model import Severity
+
+    ignored = {t.upper() for t in settings["ignore"]}
+    if {cls.code.upper(), cls.name.upper(), "T-KINDS", "TESTS"} & ignored:
+        return None
+    overrides = {k.upper(): v for k, v in settings["severity"].items()}
+    for key in (cls.code.upper(), cls.name.upper(), "T-KINDS"):
+        if key in overrides:
+            return Severity.parse(overrides[key])
+    return cls.severity
 
 HOW = {
     "unit": "a test that needs no database or HTTP client",

@@ -45,6 +45,10 @@ class Token:
 # --------------------------------------------------------------------------- recorder hookup
 
 _SINK: list[Any] = []  # the HttpObserver when started
+# callbacks(client, token, args, kwargs, response) after each outermost client call of a test
+# (runtime/replay.py); PAUSED non-empty: calls pass through unrecorded (the replay's own calls)
+LISTENERS: list[Callable[[str, Any, tuple[Any, ...], dict[str, Any], Any], None]] = []
+PAUSED: list[bool] = []
 
 
 def _depth() -> int:
@@ -54,7 +58,7 @@ def _depth() -> int:
 def begin(client: str, method: str, url: str, record: bool = True) -> Token | None:
     """Open a request scope (outermost client call only); `record=False` passes the call through."""
     try:
-        nested = _depth() > 0 or not record or not _SINK
+        nested = _depth() > 0 or not record or not _SINK or bool(PAUSED)
         if nested:
             token = Token(None, client, True)
         else:
@@ -124,6 +128,17 @@ def fail(token: Token | None) -> None:
         _SINK[0].record_exception(token)
     except Exception as exc:  # pragma: no cover - defensive
         _error(exc)
+
+
+def notify(client: str, token: Token | None, args: tuple[Any, ...], kwargs: dict[str, Any], response: Any) -> None:
+    """Tell the listeners about an outermost, recorded client call that returned. Never raises."""
+    if not LISTENERS or token is None or token.nested:
+        return
+    for listener in list(LISTENERS):
+        try:
+            listener(client, token, args, kwargs, response)
+        except Exception as exc:  # pragma: no cover - listeners catch their own errors
+            _error(exc)
 
 
 def _error(exc: BaseException) -> None:
@@ -262,6 +277,7 @@ def _sync_client(original: Callable[..., Any], client: str, describe: Callable[.
             fail(token)
             raise
         end(token, result, extract)
+        notify(client, token, args, kwargs, result)
         return result
 
     wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]
@@ -283,6 +299,7 @@ def _async_client(original: Callable[..., Any], client: str, describe: Callable[
             fail(token)
             raise
         end(token, result, extract)
+        notify(client, token, args, kwargs, result)
         return result
 
     wrapper.__backend_gates_original__ = original  # type: ignore[attr-defined]

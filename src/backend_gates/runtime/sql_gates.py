@@ -162,7 +162,15 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         make("BG507", Location(where, 1), "no-migrations")
     else:
         migrate.checks.append("BG507")
-        migrate.reasons.append("runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
+        present = _migration_files(report)
+        if present:  # the static lint ran, but nothing shows the migrations work: not tested
+            migrate.evaluated = False
+            migrate.reasons.append(
+                f"runtime: {present} migration file(s) present but none was applied during the tests "
+                "(run them in a fixture, or set db.require-migrations-applied to fail instead)"
+            )
+        else:
+            migrate.reasons.append("runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
 
     # coverage of the other gates ---------------------------------------------------------------
     captured = obs.statements > 0
@@ -215,3 +223,17 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
             report.rules.append(REGISTRY[code].info())
     report.rules.sort(key=lambda r: r.code)
     report.findings.extend(apply_overrides(findings, settings))
+
+
+def _migration_files(report: Any) -> int:
+    """Migration files in the checked tree (Alembic revisions, Django migrations, SQL migrations)."""
+    project = report.extra.get("project")
+    if project is None:
+        return 0
+    from ..sql.paths import is_migration_path
+
+    configured = list(project.config["db.migrations"])
+    kinds = ("migration_file", "migration_op")
+    with_facts = {path for kind in kinds for path, _data in project.facts(kind)}
+    sql = {p for p in project.results if p.endswith(".sql") and is_migration_path(p, configured)}
+    return len(with_facts | sql)

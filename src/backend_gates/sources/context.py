@@ -204,6 +204,27 @@ class FileContext:
             cache[index] = statement_positions(self.module, index, line - 1)
         return cache[index].get(id(node))
 
+    def line(self, node: Any) -> int:
+        """The first line of `node` (1 when it cannot be found); cheaper than `position` for
+        statements, whose lines come from the stdlib parser."""
+        fast = self._metadata.get("__lines__")
+        if fast is None:
+            from .positions import LineIndex
+
+            fast = self._metadata["__lines__"] = LineIndex(self.module, self.source)
+        if fast is not False:
+            from .positions import Mismatch
+
+            try:
+                line = fast.start_line(node, self.stmt_index)
+            except Mismatch:
+                self._metadata["__lines__"] = False
+            else:
+                if line is not None:
+                    return int(line)
+        rng = self.position(node)
+        return int(rng.start.line) if rng is not None else 1
+
     def metadata(self, provider: Any) -> Any:
         """Resolve a libcst metadata provider for this file once, on first request."""
         if provider not in self._metadata:

@@ -94,6 +94,7 @@ class LineIndex:
     built: bool = False
     _top: int = 0  # while building: the top-level statement being mapped
     earlier: dict[int, tuple[_TopEntry, int]] = field(default_factory=dict)  # top -> (entry, line shift)
+    small_lines: dict[int, int] = field(default_factory=dict)  # id(small statement) -> its line (ast)
 
     # ------------------------------------------------------------------ statement lines (ast)
     def _build(self) -> None:
@@ -120,6 +121,8 @@ class LineIndex:
                     raise Mismatch("statement count")
                 first = nodes[i]
                 self._add(stmt, first.lineno, first.col_offset, len(stmt.leading_lines), indents)
+                for small, node in zip(stmt.body, nodes[i : i + count]):
+                    self.small_lines[id(small)] = node.lineno
                 i += count
                 continue
             if i >= len(nodes):
@@ -234,6 +237,19 @@ class LineIndex:
             entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
 
     # ------------------------------------------------------------------ positions
+    def start_line(self, node: Any, hint: int | None = None) -> int | None:
+        """The first line of `node`; free for statements (from `ast`), else from `position`."""
+        if not self.built:
+            self._build()
+        anchor = self.anchors.get(id(node))
+        if anchor is not None and not isinstance(anchor.node, cst.MatchCase):
+            return anchor.line
+        line = self.small_lines.get(id(node))
+        if line is not None:
+            return line
+        found = self.position(node, hint)
+        return found.start.line if found is not None else None
+
     def position(self, node: Any, hint: int | None = None) -> CodeRange | None:
         """The code range of `node`; `hint` is the index of the top-level statement likely
         holding it (the one being walked). None when the node is not found (the caller falls

@@ -233,8 +233,9 @@ def query_issues(tree: Any) -> list[list[Any]]:
     if tree is None:
         return []
     issues: list[list[Any]] = []
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     for select in tree.find_all(exp.Select):
-        if _selects_star(select) and not _inside_exists(select):
+        if _selects_star(select) and not _inside_exists(select) and not _reads_only_ctes(select, ctes):
             table = next((t.name for t in select.find_all(exp.Table)), "")
             issues.append(["BG301", {"table": table or "the table"}])
             break
@@ -252,7 +253,7 @@ def query_issues(tree: Any) -> list[list[Any]]:
         if hit:
             issues.append(["BG304", hit])
             break
-    if isinstance(tree, exp.Select) and _unbounded_order(tree):
+    if isinstance(tree, exp.Select) and _unbounded_order(tree) and not _reads_only_ctes(tree, ctes):
         issues.append(["BG305", {"table": next((t.name for t in tree.find_all(exp.Table)), "")}])
     for select in tree.find_all(exp.Select):
         cross = _implicit_cross_join(select)
@@ -260,6 +261,16 @@ def query_issues(tree: Any) -> list[list[Any]]:
             issues.append(["BG306", {"tables": cross}])
             break
     return issues
+
+
+def _reads_only_ctes(select: exp.Select, ctes: set[str]) -> bool:
+    """`WITH t AS (...) SELECT * FROM t`: the columns and rows are the CTE's, already chosen."""
+    from_ = select.args.get("from_") or select.args.get("from")
+    if not ctes or from_ is None or not isinstance(from_.this, exp.Table):
+        return False
+    return from_.this.name.lower() in ctes and all(
+        isinstance(j.this, exp.Table) and j.this.name.lower() in ctes for j in select.args.get("joins") or []
+    )
 
 
 def _selects_star(select: exp.Select) -> bool:

@@ -207,13 +207,14 @@ class MigrationHistoryNotJudged(ProjectCheck):
 def shipped_as_info(findings: list[Finding], project: Any) -> list[Finding]:
     """Other rules' warnings in shipped migrations become info: history a change cannot edit.
 
-    Security findings keep their severity (a secret in an old migration is still a leaked secret).
+    SEC-CRYPTO findings keep their severity: a secret committed in an old migration is still a
+    leaked secret. SQL built from strings in a migration that already ran is not an attack surface.
     """
     from ...sql.paths import is_migration_path
 
     configured = project.config["db.migrations"]
     candidates = [f for f in findings if f.severity is not Severity.INFO and f.location.path
-                  and not (f.gate or "").startswith("SEC-") and is_migration_path(f.location.path, configured)]
+                  and f.gate != "SEC-CRYPTO" and is_migration_path(f.location.path, configured)]
     if not candidates:
         return findings
     judged = history(project)

@@ -37,7 +37,7 @@ FLASK_MODELS = (
 
 
 _OFFLINE = re.compile(
-    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data)(?:/|\.py$)"
+    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data|fixes|testing)(?:/|\.py$)"
 )
 
 
@@ -87,6 +87,9 @@ class LazyRelationshipInLoop(ProjectCheck):
     example_path = "app/views.py"
     good = [
         {"app/models.py": MODELS, "app/views.py": "from sqlalchemy.orm import selectinload\n\n\ndef totals(db):\n    users = db.query(User).options(selectinload(User.orders)).all()\n    return [len(u.orders) for u in users]\n"},
+        # eager loading with a further option chained on the loader
+        {"app/models.py": FLASK_MODELS, "app/views.py": "from sqlalchemy.orm import joinedload\n\n\ndef totals():\n"
+         "    users = User.query.options(joinedload(User.orders).load_only('id')).all()\n    return [len(u.orders) for u in users]\n"},
         # writes to a relation are not lazy loads: assigning it, or adding to a many-to-many
         {"shop/models.py": DJANGO_MODELS, "shop/views.py": "def tag_all(tag):\n    for article in Article.objects.filter(draft=False):\n"
          "        article.tags.add(tag)\n        article.author = None\n"},

@@ -85,7 +85,12 @@ class SelectStar(_StatementRule):
     message = "`SELECT *` from {table}: name the columns the code needs"
     fix = "list the columns explicitly"
     example_path = "queries.sql"
-    good = ["SELECT id, email FROM users WHERE id = 1;\nSELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.t_id = t.id);\n"]
+    good = [
+        "SELECT id, email FROM users WHERE id = 1;\nSELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.t_id = t.id);\n",
+        # the CTE already chose the columns
+        "WITH RECURSIVE thread(id, depth) AS (SELECT id, 1 FROM posts WHERE id = ? UNION ALL "
+        "SELECT p.id, t.depth + 1 FROM posts p JOIN thread t ON p.parent_id = t.id) SELECT * FROM thread ORDER BY depth;\n",
+    ]
     bad = [
         Bad("SELECT * FROM users WHERE id = 1;\n", line=1),
         Bad({"app/repo.py": "def get(cur, uid):\n    cur.execute('SELECT * FROM users WHERE id = %s', (uid,))\n"}, line=2, path="app/repo.py"),
@@ -190,7 +195,11 @@ class UnboundedOrderBy(_StatementRule):
     message = "`ORDER BY` over all of {table} without `LIMIT`: paginate or filter this list query"
     fix = "add LIMIT/OFFSET or keyset pagination"
     example_path = "queries.sql"
-    good = ["SELECT id, title FROM notes WHERE owner = ? ORDER BY id LIMIT ?;\n"]
+    good = [
+        "SELECT id, title FROM notes WHERE owner = ? ORDER BY id LIMIT ?;\n",
+        "WITH RECURSIVE thread(id, depth) AS (SELECT id, 1 FROM posts WHERE id = ? UNION ALL "
+        "SELECT p.id, t.depth + 1 FROM posts p JOIN thread t ON p.parent_id = t.id) SELECT id FROM thread ORDER BY depth;\n",
+    ]
     bad = [Bad("SELECT id, title FROM notes ORDER BY created_at DESC;\n", line=1)]
 
 

@@ -23,6 +23,7 @@ from ._cst import children as _fast_children
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
+STRICT_DB_NAMES = frozenset({"session", "db_session", "dbsession", "conn", "connection", "cursor", "cur", "async_session"})
 DB_TYPES = ("Session", "AsyncSession", "Connection", "AsyncConnection", "Cursor", "Engine", "scoped_session", "Pool")
 DB_FACTORIES = frozenset({
     "Session", "SessionLocal", "AsyncSession", "AsyncSessionLocal", "sessionmaker", "scoped_session", "connect", "cursor",
@@ -125,9 +126,17 @@ class QueryInLoop(PythonCheck):
         "def archive(ids):\n    for batch in chunked(ids, 500):\n        Order.objects.filter(id__in=batch).update(archived=True)\n",
         # a single-match guard: the query runs once, then the loop ends
         "def find(db, users, name):\n    for user in users:\n        if user.name == name:\n            return db.execute('SELECT * FROM t WHERE id = %s', (user.id,))\n",
+        # a statement built per item is still a statement list when the loop walks statements
+        "def migrate(cursor, tables):\n    for table in tables:\n        cursor.execute(f'ANALYZE {table}')\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
+        # a loop over model classes (a handful), Django's cached ContentType lookups, `.none()`
+        "def sizes(models):\n    return {model: model.objects.count() for model in models}\n",
+        "def types(objs):\n    return [ContentType.objects.get_for_model(obj) for obj in objs]\n",
+        # `db` bound to something that is not a SQL session (a document store handle)
+        "class Mongo:\n    def schema(self):\n        db = self.client['app']\n        for name in db.list_collection_names():\n"
+        "            self.fields(db, name)\n\n    def fields(self, db, name):\n        return db[name].find_one()\n",
         # a while loop reading one page at a time
         "def drain(db):\n    last = 0\n    while True:\n        rows = db.execute('SELECT id FROM jobs WHERE id > %s ORDER BY id LIMIT 100', (last,)).fetchall()\n"
         "        if not rows:\n            break\n        last = rows[-1][0]\n",
@@ -135,6 +144,9 @@ class QueryInLoop(PythonCheck):
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
         Bad("def names(ids):\n    return [User.objects.get(pk=i).name for i in ids]\n", line=2),
+        # the query uses a name derived from the loop variable
+        Bad("def sync(session, items):\n    for item in items:\n        key = item['id']\n        stmt = select(Tag).filter_by(id=key)\n"
+            "        tag = session.execute(stmt).scalars().one_or_none()\n", line=5),
         # Flask-SQLAlchemy `Model.query` in a handler's loop
         Bad("@bp.route('/posts', methods=['POST'])\ndef create_post():\n    post = Post(title=request.json['title'])\n"
             "    for name in request.json['tags']:\n        post.tags.append(Tag.query.filter_by(name=name).first())\n    return jsonify(post.id)\n", line=5),
@@ -151,6 +163,7 @@ class QueryInLoop(PythonCheck):
         self.seen: set[int] = set()
         self.scopes: Any = None
         self.helpers: list[tuple[cst.Call, str, str]] = []  # (call in a loop, same-module function, loop variable)
+        self._values: dict[int, cst.BaseExpression] | None = None
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
@@ -205,6 +218,8 @@ class QueryInLoop(PythonCheck):
     def _scan(self, body: cst.CSTNode, loop_vars: set[str], batched_ok: bool = False) -> None:
         if not loop_vars:
             return
+        direct = loop_vars
+        loop_vars = _derived_names(body, loop_vars)  # `elem_id = elem["id"]; stmt = select(X).filter_by(id=elem_id)`
         for node in _subnodes(body):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
@@ -217,14 +232,14 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, loop_vars) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
             for call in _chain_calls(outer):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
-            self.report(node, call=label, var=var, severity=self._severity())
+            self.report(node, call=label, var=var, severity=self._severity(_writes(outer)))
 
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
@@ -254,13 +269,15 @@ class QueryInLoop(PythonCheck):
                     continue
                 via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
             name = dotted(call.func) or target
-            self.report(call, var=var, severity=self._severity(), message=(
+            write = via.split("(", 1)[0].rsplit(".", 1)[-1] in _WRITE_METHODS
+            self.report(call, var=var, severity=self._severity(write), message=(
                 f"`{name}()` runs a query (`{via}`) on every iteration of the loop over `{var}` (N+1); "
                 "fetch the rows in one query (join, IN, eager loading)"
             ))
 
-    def _severity(self) -> Severity | None:
-        return Severity.INFO if offline_code(self.ctx.path) else None
+    def _severity(self, write: bool = False) -> Severity | None:
+        """Info in batch code, and for writes (one INSERT per item is often bounded or deliberate)."""
+        return Severity.INFO if write or offline_code(self.ctx.path) else None
 
     def _first_query(self, fn: cst.FunctionDef) -> str:
         for node in _own_calls(fn):
@@ -284,6 +301,10 @@ class QueryInLoop(PythonCheck):
             return ""
         method = func.attr.value
         model = _objects_model(call)
+        if model and (not model[:1].isupper() or method in _NO_QUERY or any(call_name(c) in _CACHED for c in _chain_calls(call))):
+            # `model.objects` on a variable: the loop walks model classes (a handful), not rows;
+            # `.none()` runs nothing; ContentType's get_for_model/get_for_id read Django's cache
+            return ""
         if model and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects":
             return f"{model}.objects.{method}()"
         owner = func.value
@@ -302,6 +323,21 @@ class QueryInLoop(PythonCheck):
             return f"{dotted(receiver) or 'db'}.{method}()"
         return ""
 
+    def _assignment_values(self) -> dict[int, cst.BaseExpression]:
+        """id(target Name) -> assigned value, for every `name = value` / `with x as name` (built once)."""
+        if self._values is None:
+            self._values = {}
+            for node in _subnodes(self.ctx.module):
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        if isinstance(target.target, cst.Name):
+                            self._values[id(target.target)] = node.value
+                elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
+                    self._values[id(node.target)] = node.value
+                elif isinstance(node, cst.WithItem) and node.asname is not None and isinstance(node.asname.name, cst.Name):
+                    self._values[id(node.asname.name)] = node.item
+        return self._values
+
     def _passes_connection(self, call: cst.Call) -> bool:
         """`queries.get_tags(self.connection, ...)`, `crud.get_user(db, uid)`: a function handed the connection queries."""
         args = positional(call)
@@ -310,7 +346,11 @@ class QueryInLoop(PythonCheck):
         first = args[0]
         if isinstance(first, cst.Attribute) and isinstance(first.value, cst.Name) and first.value.value == "self":
             return first.attr.value in ("connection", "conn", "session", "db", "cursor", "db_session")
-        return isinstance(first, cst.Name) and first.value in DB_NAMES and self._is_db(first)
+        if not isinstance(first, cst.Name) or first.value not in DB_NAMES:
+            return False
+        verdict = self._resolve(first)
+        # `db` alone is too generic (a Mongo database, a dict): it must resolve to a SQL session
+        return verdict is True or (verdict is None and first.value in STRICT_DB_NAMES)
 
     def _is_db(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Attribute):
@@ -352,6 +392,8 @@ class QueryInLoop(PythonCheck):
             if isinstance(node, (cst.Import, cst.ImportFrom)):
                 return None
             value = _assigned_value(node, name.value)
+            if isinstance(node, cst.Name):  # `name = value`: libcst records the target Name
+                value = self._assignment_values().get(id(node))
             if isinstance(value, cst.Call):
                 called = call_name(value)
                 root = _chain_root(value)
@@ -366,8 +408,20 @@ class QueryInLoop(PythonCheck):
 _BATCH = re.compile(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
+_NO_QUERY = frozenset({"none"})
+_CACHED = frozenset({"get_for_model", "get_for_models", "get_for_id", "db_manager"})
+_WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete", "update", "insert", "add", "merge"})
+
+
+def _writes(chain: cst.CSTNode) -> bool:
+    return any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain) if isinstance(chain, cst.BaseExpression))
+
+
 def _bounded_iterable(node: cst.BaseExpression) -> bool:
-    """A literal list/tuple/set of names or constants, `range(<literal>)`, or an UPPER_CASE constant."""
+    """A literal list/tuple/set of names or constants, `range(<literal>)`, an UPPER_CASE constant,
+    or model metadata (`Model._meta.get_fields()`: a handful of fields, not rows)."""
+    if any(isinstance(n, cst.Attribute) and n.attr.value in ("_meta", "__table__", "__mapper__") for n in _subnodes(node)):
+        return True
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         return all(isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Tuple)) for e in node.elements)
     if isinstance(node, cst.Call):
@@ -438,9 +492,22 @@ def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
         node, path = stack.pop()
         if node is target:
             return path
-        for child in node.children:
+        for child in _fast_children(node):
             stack.append((child, [*path, child]))
     return []
+
+
+def _derived_names(body: cst.CSTNode, loop_vars: set[str]) -> set[str]:
+    """Loop variables plus names the body assigns from them (two steps: `a = row.x; b = f(a)`)."""
+    out = set(loop_vars)
+    assigns = [n for n in _subnodes(body) if isinstance(n, cst.Assign)]
+    for _round in range(2):
+        for node in assigns:
+            if _names_in(node.value) & out:
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        out.add(target.target.value)
+    return out
 
 
 def _helper_name(call: cst.Call) -> str:
@@ -475,7 +542,7 @@ def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
             continue
         if isinstance(node, cst.Call):
             yield node
-        stack.extend(reversed(node.children))  # source order
+        stack.extend(reversed(_fast_children(node)))  # source order
 
 
 _DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
@@ -494,6 +561,8 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
         return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
     if isinstance(first, cst.Call) and call_name(first).startswith(("Create", "Drop", "Add", "Alter", "Set")):
         return True  # SQLAlchemy DDL elements: DropTable(table), CreateIndex(ix) ...
+    if isinstance(first, cst.Call) and call_name(first) in ("insert", "delete") and len(args) >= 1:
+        return True  # `execute(insert(table), rows)` / `execute(table.delete())`: a bulk statement per table
     text = ""
     if isinstance(first, cst.FormattedString):
         text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
@@ -575,8 +644,7 @@ class LoopRowAccess(FactCollector):
                 if attr in seen or id(node) in writes:
                     continue
                 seen.add(attr)
-                rng = self.ctx.position(node)
-                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": rng.start.line if rng else 1})
+                self.fact("loop_row_access", {"model": model, "attr": attr, "var": var, "line": self.ctx.line(node)})
 
 
 _WRITES = frozenset({"add", "remove", "set", "clear", "create", "update", "delete"})
@@ -612,8 +680,8 @@ def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
     if not calls:
         return None
     names = [call_name(c) for c in calls]
-    eager = any(n in EAGER for n in names) or any(
-        call_name(a) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call)
+    eager = any(n in EAGER for n in names) or any(  # `.options(joinedload(X.rel).load_only(...))` too
+        call_name(x) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call) for x in _chain_calls(a)
     )
     innermost = calls[-1]
     model = _objects_model(calls[0])

@@ -35,8 +35,7 @@ _ACK = "data-loss-ok"
 
 
 def _line_of(ctx: Any, node: cst.CSTNode) -> int:
-    rng = ctx.position(node)
-    return int(rng.start.line) if rng is not None else 1
+    return int(ctx.line(node))
 
 
 class SchemaFacts(FactCollector):

@@ -62,7 +62,7 @@ class MissingTestKind(RuntimeCheck):
     code = "BG552"
     name = "missing-test-kind"
     gate = "T-KINDS"
-    severity = Severity.INFO  # names the gaps (gate "warned"); raise with `severity = {T-KINDS = "error"}`
+    severity = Severity.INFO  # names the gaps in the gate's reason (gate "warned"); raise with `severity = {T-KINDS = "error"}`
     message = "no {kind} test among the {tests} tests that ran; recognised by {how}"
     fix = "add the missing kind of test, or drop it from the `required` option"
     options = {

@@ -1,0 +1,300 @@
+"""SEC-AUTHN at runtime: replay a credentialed request without its credentials (opt-in).
+
+`[tool.backend-gates.runtime] replay-unauthenticated = true` turns it on. For every request a
+test sent *with* credentials (an Authorization, Cookie, API-key or token header, credentials in
+the query string, or a client-level `auth`), the first one per endpoint (method + route template)
+is sent once more after the test's call phase finished (before its fixtures are torn down, so the
+app and its database still exist), through the same in-process client's transport, with every
+credential removed. At the end of the run, an endpoint whose route has an authentication guard
+in the code and which answered the replay with 2xx is a finding (BG566): its guard did not reject
+an anonymous request.
+
+Only safe methods are replayed (GET, HEAD, OPTIONS) unless `runtime.replay-methods` allows more.
+The replay never changes a test's outcome: it runs outside the test's phases, its own errors are
+swallowed and counted, and capture is paused so it adds nothing to SQL or HTTP evidence.
+Supported clients: httpx (`fastapi.testclient.TestClient`, Starlette's, httpx with a WSGI/ASGI
+or HTTP transport, sync) and Werkzeug/Flask test clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import patches
+from .context import CONTEXT
+
+log = logging.getLogger(__name__)
+
+SAFE = ("GET", "HEAD", "OPTIONS")
+CREDENTIAL_HEADERS = re.compile(
+    r"^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-csrf-token|"
+    r"x-xsrf-token|x-session-token|x-user-token|x-amz-security-token|x-goog-iap-jwt-assertion|x-forwarded-user|"
+    r"x-remote-user|remote-user|x-[\w-]*(token|auth|key|session|secret)[\w-]*)$",
+    re.I,
+)
+CREDENTIAL_PARAMS = re.compile(r"^(api[_-]?key|apikey|token|access[_-]?token|auth|key|session|sig|signature|jwt)$", re.I)
+MAX_REPLAYS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """One replayed request and what the app answered without credentials."""
+
+    method: str
+    path: str  # the concrete path replayed
+    template: str  # the route template when the framework told us, else the path
+    test: str
+    status: int  # 0: the replay raised (the app refused by raising, or the client failed)
+    removed: tuple[str, ...]  # what was stripped (header / parameter names, "client auth")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "template": self.template, "test": self.test,
+                "status": self.status, "removed": list(self.removed)}
+
+
+def _strip_query(url: str) -> tuple[str, list[str]]:
+    parts = urlsplit(url)
+    if not parts.query:
+        return url, []
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    removed = [k for k, _v in pairs if CREDENTIAL_PARAMS.match(k)]
+    if not removed:
+        return url, []
+    kept = [(k, v) for k, v in pairs if not CREDENTIAL_PARAMS.match(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment)), removed
+
+
+class ReplayObserver:
+    name = "replay"
+    gates = ("SEC-AUTHN",)
+
+    def __init__(self) -> None:
+        self.plugin: Any = None
+        self.enabled = False
+        self.methods: tuple[str, ...] = SAFE
+        self.pending: list[tuple[str, str, str, str, Any]] = []  # (test, method, template, key, send) this test
+        self.seen: set[tuple[str, str]] = set()  # (method, template) already replayed
+        self.replays: list[Replay] = []
+        self.errors: list[str] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, plugin: Any) -> None:
+        self.plugin = plugin
+        settings = plugin.settings
+        self.enabled = bool(settings["runtime.replay-unauthenticated"])
+        if not self.enabled:
+            return
+        self.methods = tuple(m.upper() for m in settings["runtime.replay-methods"]) or SAFE
+        patches.LISTENERS.append(self.on_response)
+        plugin.pytest_config.pluginmanager.register(self, "backend_gates_replay")
+
+    def stop(self) -> None:
+        if self.on_response in patches.LISTENERS:
+            patches.LISTENERS.remove(self.on_response)
+        try:
+            pm = self.plugin.pytest_config.pluginmanager if self.plugin is not None else None
+            if pm is not None and pm.is_registered(self):
+                pm.unregister(self)
+        except Exception:  # pragma: no cover - defensive
+            log.debug("replay observer: unregister failed", exc_info=True)
+
+    # ------------------------------------------------------------------ recording
+    def on_response(self, client: str, token: Any, args: tuple[Any, ...], kwargs: dict[str, Any], response: Any) -> None:
+        """A test's client call finished (outermost calls only). Never raises."""
+        try:
+            if token is None or token.test is None or len(self.replays) + len(self.pending) >= MAX_REPLAYS:
+                return
+            template = token.scope.template if token.scope is not None and token.scope.template else None
+            if client == "httpx":
+                self._record_httpx(token, template, args, kwargs)
+            elif client == "werkzeug":
+                self._record_werkzeug(token, template, args, kwargs, response)
+        except Exception as exc:
+            self._error(exc)
+
+    def _queue(self, test: str, method: str, template: str, path: str, send: Any) -> None:
+        key = (method, template)
+        if method not in self.methods or key in self.seen:
+            return
+        self.seen.add(key)
+        self.pending.append((test, method, template, path, send))
+
+    def _record_httpx(self, token: Any, template: str | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if len(args) < 2:
+            return
+        client, request = args[0], args[1]
+        headers = list(request.headers.multi_items())
+        removed = sorted({k.lower() for k, _v in headers if CREDENTIAL_HEADERS.match(k)})
+        url, params = _strip_query(str(request.url))
+        removed += params
+        auth = kwargs.get("auth")
+        if getattr(client, "_auth", None) is not None or (auth is not None and not _is_default(auth)):
+            removed.append("client auth")
+        if not removed:
+            return  # sent without credentials: nothing to take away
+        transport = getattr(client, "_transport", None)
+        if transport is None or not hasattr(transport, "handle_request"):
+            return
+        kept = [(k, v) for k, v in headers if not CREDENTIAL_HEADERS.match(k) and k.lower() not in ("content-length",)]
+        method = str(request.method).upper()
+        path = urlsplit(url).path or "/"
+        request_cls = type(request)
+
+        def send() -> int:
+            fresh = request_cls(method, url, headers=kept)
+            reply = transport.handle_request(fresh)
+            try:
+                reply.read()
+            finally:
+                reply.close()
+            return int(reply.status_code)
+
+        self._queue(token.test, method, template or path, path, (send, tuple(removed)))
+
+    def _record_werkzeug(self, token: Any, template: str | None, args: tuple[Any, ...], kwargs: dict[str, Any], response: Any) -> None:
+        request = getattr(response, "request", None)
+        client = args[0] if args else None
+        app = getattr(client, "application", None)
+        if request is None or app is None:
+            return
+        environ = dict(getattr(request, "environ", {}) or {})
+        removed = sorted({
+            k[5:].replace("_", "-").lower() for k in environ
+            if k.startswith("HTTP_") and CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))
+        })
+        query = str(environ.get("QUERY_STRING", ""))
+        pairs = parse_qsl(query, keep_blank_values=True)
+        removed += [k for k, _v in pairs if CREDENTIAL_PARAMS.match(k)]
+        if environ.get("REMOTE_USER"):
+            removed.append("REMOTE_USER")
+        if not removed:
+            return
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = str(environ.get("PATH_INFO", "/")) or "/"
+        headers = [
+            (k[5:].replace("_", "-").title(), str(v)) for k, v in environ.items()
+            if k.startswith("HTTP_") and not CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))
+        ]
+        kept_query = urlencode([(k, v) for k, v in pairs if not CREDENTIAL_PARAMS.match(k)])
+
+        def send() -> int:
+            from werkzeug.test import Client
+
+            anonymous = Client(app, use_cookies=False)
+            reply = anonymous.open(path, method=method, headers=headers, query_string=kept_query)
+            try:
+                return int(reply.status_code)
+            finally:
+                reply.close()
+
+        self._queue(token.test, method, template or path, path, (send, tuple(removed)))
+
+    # ------------------------------------------------------------------ replaying
+    def pytest_runtest_teardown(self, item: Any, nextitem: Any) -> None:
+        """Runs first in the teardown phase: the test's call is over, its fixtures still exist."""
+        self._replay_pending(item.nodeid)
+
+    def _replay_pending(self, nodeid: str) -> None:
+        pending, self.pending = [p for p in self.pending if p[0] == nodeid], [p for p in self.pending if p[0] != nodeid]
+        if not pending:
+            return
+        saved = (CONTEXT.test, CONTEXT.phase)
+        CONTEXT.test, CONTEXT.phase = None, None  # capture attributes nothing to the test
+        patches.PAUSED.append(True)
+        try:
+            for test, method, template, path, (send, removed) in pending:
+                try:
+                    status = send()
+                except Exception as exc:  # the app raised (TestClient re-raises): not an answer
+                    log.debug("replay of %s %s raised", method, path, exc_info=True)
+                    status = 0
+                    self._error(exc)
+                self.replays.append(Replay(method, path, template, test, status, removed))
+        finally:
+            patches.PAUSED.remove(True)
+            CONTEXT.test, CONTEXT.phase = saved
+
+    def _error(self, exc: BaseException) -> None:
+        if len(self.errors) < 20:
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------------ xdist
+    def worker_data(self) -> dict[str, Any]:
+        return {"replays": [r.to_dict() for r in self.replays], "errors": self.errors[:20], "enabled": self.enabled}
+
+    def merge(self, data: dict[str, Any]) -> None:
+        for item in data.get("replays") or []:
+            self.replays.append(Replay(str(item["method"]), str(item["path"]), str(item["template"]), str(item["test"]),
+                                       int(item["status"]), tuple(item.get("removed") or ())))
+        self.errors.extend(data.get("errors") or [])
+
+    # ------------------------------------------------------------------ verdict
+    def contribute(self, report: Any, settings: Any) -> None:
+        if not self.enabled:
+            return
+        import dataclasses
+
+        from ..checks import load_all
+        from ..checks.base import REGISTRY
+        from ..engine import Coverage
+        from ..model import Location, fingerprint
+        from ..routes import normalize_path, shape
+
+        load_all(("runtime",))
+        cls = REGISTRY["BG566"]
+        cov = report.extra.setdefault("coverage", {}).setdefault("SEC-AUTHN", Coverage())
+        cov.checks.append(cls.code)
+        if cls.code not in {r.code for r in report.rules}:
+            report.rules.append(cls.info())
+            report.rules.sort(key=lambda r: r.code)
+        project = report.extra.get("project")
+        if project is None:
+            cov.reasons.append("runtime: unauthenticated replay not judged: the static route table is needed (static gates were skipped)")
+            return
+        from ..routes.discover import analyze
+
+        guarded = {(v.route.method, shape(v.route.path)): v for v in analyze(project) if v.auth}
+        seen: set[tuple[str, str]] = set()
+        judged = 0
+        for replay in sorted(self.replays, key=lambda r: (r.method, r.template, r.test)):
+            key = (replay.method, shape(normalize_path(replay.template)))
+            view = guarded.get(key) or _match_concrete(replay, guarded)
+            if view is None or key in seen:
+                continue
+            seen.add(key)
+            judged += 1
+            if not 200 <= replay.status < 300:
+                continue
+            label = f"{replay.method} {view.route.path}"
+            finding = cls.make_finding(
+                Location(view.route.file, view.route.line, 1),
+                extra={"endpoint": label, "route": label, "status": replay.status, "test": replay.test,
+                       "removed": list(replay.removed), "guards": list(view.auth)},
+                endpoint=label, status=replay.status, guards=", ".join(view.auth), test=replay.test,
+                removed=", ".join(replay.removed),
+            )
+            report.findings.append(dataclasses.replace(finding, fingerprint=fingerprint(cls.code, view.route.file, label)))
+        cov.evidence["unauthenticated_replays"] = {"replayed": len(self.replays), "guarded_endpoints_judged": judged}
+        if judged:
+            cov.evaluated = True
+        else:
+            cov.reasons.append("runtime: no credentialed request to a guarded route was replayed")
+
+
+def _match_concrete(replay: Replay, guarded: dict[tuple[str, str], Any]) -> Any:
+    """A replay without a route template: match its concrete path against the guarded templates."""
+    for (method, template_shape), view in guarded.items():
+        if method != replay.method:
+            continue
+        pattern = "^" + re.escape(template_shape).replace(r"\{\}", "[^/]+") + "/?$"
+        if re.match(pattern, replay.path):
+            return view
+    return None
+
+
+def _is_default(value: Any) -> bool:
+    return type(value).__name__ == "UseClientDefault"
