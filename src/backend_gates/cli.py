@@ -127,14 +127,10 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--statistics", action="store_true", help="show how many findings each rule has instead of the findings (text or json)")
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: config `baseline`)")
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
-<<<<<<< HEAD
     p.add_argument("--diff", metavar="REF", nargs="?", const=FIX_PREVIEW,
                    help="report only findings on lines changed since git REF; without REF: show what --fix would change")
-    p.add_argument("--fix", action="store_true", help="apply the unambiguous fixes (libcst codemods), then report what is left")
-=======
-    p.add_argument("--diff", metavar="REF", help="report only findings on lines changed since git REF")
     p.add_argument("--new-code", metavar="REF", help="gates fail only on findings in code new or changed since git REF; older ones are listed as existing")
->>>>>>> main
+    p.add_argument("--fix", action="store_true", help="apply the unambiguous fixes (libcst codemods), then report what is left")
     p.add_argument("--spec-base", metavar="REF", help="compare OpenAPI specs with their version at this git ref (or with this file)")
     p.add_argument("--semgrep", action="store_true", help="also run the semgrep rule pack (needs the semgrep executable)")
     add_config_options(p)

@@ -47,14 +47,10 @@ def render(
     for f in report.active_findings:
         loc = f.location
         gate = f" [{f.gate}]" if f.gate else ""
-<<<<<<< HEAD
+        old = " (existing)" if f.extra.get("existing") else ""
         where = style(f"{loc.path}:{loc.line}:{loc.column}:", "bold")
         what = style(f"{f.code} {f.severity.value}", _SEVERITY_STYLE[f.severity])
-        out.append(f"{where} {what}{style(gate, 'dim')} {f.message}")
-=======
-        old = " (existing)" if f.extra.get("existing") else ""
-        out.append(f"{loc.path}:{loc.line}:{loc.column}: {f.code} {f.severity.value}{gate}{old} {f.message}")
->>>>>>> main
+        out.append(f"{where} {what}{style(gate, 'dim')}{style(old, 'dim')} {f.message}")
         if show_source and f.evidence:
             out.append(style(f"    | {f.evidence.strip()}", "dim"))
         if f.fix:
