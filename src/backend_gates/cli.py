@@ -139,7 +139,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
 def _diff_value_is_a_path(args: argparse.Namespace) -> None:
     """`check --diff .` (ruff's spelling of the fix preview): `.` is a path, not a git ref."""
     value = getattr(args, "diff", None)
-    if value in (None, FIX_PREVIEW) or not Path(value).exists():
+    if not isinstance(value, str) or value == FIX_PREVIEW or not Path(value).exists():
         return
     import subprocess
 

@@ -560,7 +560,7 @@ def json_schema() -> dict[str, Any]:
 
     def prop(setting: Setting) -> dict[str, Any]:
         strings = {"type": "array", "items": {"type": "string"}}
-        out: dict[str, Any] = {
+        kinds: dict[str, dict[str, Any]] = {
             "bool": {"type": "boolean"},
             "int": {"type": "integer", "minimum": 0},
             "float": {"type": "number", "minimum": 0},
@@ -568,8 +568,8 @@ def json_schema() -> dict[str, Any]:
             "list": strings,
             "dict[str]": {"type": "object", "additionalProperties": {"type": "string"}},
             "dict[list]": {"type": "object", "additionalProperties": strings},
-        }.get(setting.type, {})
-        out = dict(out)
+        }
+        out: dict[str, Any] = dict(kinds.get(setting.type, {}))
         if setting.choices:
             out["enum"] = list(setting.choices)
         if setting.type == "dict[str]" and setting is TOP.get("severity"):

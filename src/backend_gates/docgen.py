@@ -159,8 +159,12 @@ def suppressions_markdown(checks: list[Any]) -> str:
 
 
 def rule_help(cls: Any) -> str:
-    """The rule's page as Markdown without the generated-file marker (SARIF `help`)."""
-    return rule_markdown(cls).replace(HEADER, "", 1).strip() + "\n"
+    """The rule's page as Markdown (SARIF `help`): every section but the code examples, which
+    stay on the page the help URL points at (example literals look like secrets to any scanner
+    of the SARIF file, and a report carries no code it did not find)."""
+    text = rule_markdown(cls).replace(HEADER, "", 1)
+    text = re.sub(r"(?s)\n## Example\n.*?(?=\n## Options\n)", "\n## Examples\n\nBad and good examples: see the rule's page.\n", text)
+    return text.strip() + "\n"
 
 
 def rebase_help_urls(report: Any, base: str) -> None:
