@@ -91,6 +91,15 @@ def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     base["metrics"] = merge_metrics([e.get("metrics") or {} for e in events])
     base["endpoints"] = merge_endpoints([e.get("endpoints") or [] for e in events])
     base["api_ready"] = _ready(base["endpoints"], events)
+    announced = {(r["method"], r["endpoint"]) for r in base["api_ready"]}
+    held: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        for item in event.get("api_not_ready") or []:
+            key = (str(item.get("method")), str(item.get("endpoint")))
+            if key not in announced:
+                mine = held.setdefault(key, {**item, "reasons": []})
+                mine["reasons"] = list(dict.fromkeys(mine["reasons"] + list(item.get("reasons") or [])))
+    base["api_not_ready"] = [held[k] for k in sorted(held)]
     base["errors"] = [err for e in events for err in e.get("errors", [])]
     base["rules"] = sorted({r["code"]: r for e in events for r in e.get("rules", [])}.values(), key=lambda r: r["code"])
     base["started_at"] = min(e.get("started_at") or "" for e in events) or base.get("started_at")
@@ -126,7 +135,8 @@ def _summary(base: dict[str, Any], events: list[dict[str, Any]], fail_on: str) -
     gate_counts = {s: 0 for s in _RANK}
     for g in base["gates"]:
         gate_counts[g["status"]] += 1
-    failing = [f for f in active if _SEVERITY_RANK.get(f["severity"], 0) >= _SEVERITY_RANK.get(fail_on, 1)]
+    existing = [f for f in active if (f.get("extra") or {}).get("existing")]  # new-code base
+    failing = [f for f in active if _SEVERITY_RANK.get(f["severity"], 0) >= _SEVERITY_RANK.get(fail_on, 1) and f not in existing]
     if gate_counts["failed"] or failing:
         status = "failed"
     elif gate_counts["warned"] or active:
@@ -138,7 +148,7 @@ def _summary(base: dict[str, Any], events: list[dict[str, Any]], fail_on: str) -
     first = events[0].get("summary", {})
     return {
         "status": status, "files": first.get("files", 0), "lines": first.get("lines", 0), "findings": len(active),
-        "failing": len(failing), "suppressed": len(base["findings"]) - len(active), "by_severity": by_sev,
+        "failing": len(failing), "suppressed": len(base["findings"]) - len(active), "existing": len(existing), "by_severity": by_sev,
         "gates": gate_counts, "errors": len(base["errors"]), "fail_on": fail_on,
     }
 

@@ -33,9 +33,21 @@ def _gate(event: dict[str, Any], gate_id: str) -> dict[str, Any]:
     return next(g for g in event["gates"] if g["id"] == gate_id)
 
 
-def test_only_the_met_request_is_announced_ready(pytester: pytest.Pytester) -> None:
+HOOK = """
+import json
+
+
+def pytest_backend_gates_api_ready(event):
+    with open("hooked.jsonl", "a") as handle:
+        handle.write(json.dumps(event) + "\\n")
+"""
+
+
+def test_only_the_met_request_is_announced_ready(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("fastapi")
     root = _project(pytester)
+    (root / "conftest.py").write_text(HOOK)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(root / "summary.md"))
     result = pytester.runpytest_subprocess("--backend-gates", "-p", "no:cacheprovider", "tests")
     result.assert_outcomes(passed=4)
     event = _event(root)
@@ -61,6 +73,9 @@ def test_only_the_met_request_is_announced_ready(pytester: pytest.Pytester) -> N
 
     lines = (root / ".backend-gates" / "events.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == event["api_ready"]
+    hooked = (root / "hooked.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in hooked] == event["api_ready"]  # the pytest hook, once per event
+    assert "- `GET /api/v1/items`: " in (root / "summary.md").read_text()  # the CI step summary
     result.stdout.fnmatch_lines(["backend.api.ready: 1 of 3 recorded endpoint(s): GET /api/v1/items*"])
 
 

@@ -60,11 +60,6 @@ PLUMBING = frozenset({
     "request", "req", "response", "resp", "self", "cls", "db", "session", "db_session", "background_tasks",
     "settings", "current_user", "user", "token", "credentials", "conn", "connection", "context", "ctx",
 })
-SCALARS = frozenset({
-    "str", "int", "float", "bool", "bytes", "date", "datetime", "time", "UUID", "uuid.UUID", "Decimal",
-    "list", "List", "set", "tuple", "Optional", "union", "?", "Literal", "datetime.date", "datetime.datetime",
-    "EmailStr", "AnyUrl", "HttpUrl", "constr", "conint",
-})
 PARAM_DEFAULTS = frozenset({"Query", "Path", "Header", "Cookie"})
 
 
@@ -280,30 +275,17 @@ def endpoint_facts(request: ContractRequest, project: Any) -> EndpointFacts:
         body = facts.operation.get("body")
         if isinstance(body, dict) and body.get("type") not in (None, "", "any"):
             facts.body_model = True
-    path_params = set(re.findall(r"\{([^}]+)\}", request.endpoint))
     for view in facts.routes:
-        path_params |= set(re.findall(r"\{([^}]+)\}", view.route.path))
-        handler = view.handler_facts or {}
-        for param in handler.get("params", []):
-            name = str(param.get("name", ""))
-            ann = str(param.get("ann", ""))
+        adapter = view.adapter  # framework questions go to the route's adapter
+        facts.query.update(name.lower() for name in adapter.query_params(view))
+        if adapter.validators(view):
+            facts.body_model = True
+        for param in (view.handler_facts or {}).get("params", []):
             dep = str(param.get("dep", ""))
             default = str(param.get("default", ""))
-            if dep or (default and default not in PARAM_DEFAULTS and default != "Body"):
-                facts.deps.append(f"{name} {dep} {ann} {default}")
-                continue
-            if name in path_params or name.lower() in PLUMBING:
-                continue
-            if view.route.framework not in ("fastapi", "starlette"):
-                continue  # Flask/Django handler parameters are path parameters
-            if default == "Body" or (ann and ann not in SCALARS and ann[:1].isupper() and default not in PARAM_DEFAULTS):
-                facts.body_model = True
-                facts.deps.append(f"{name} {ann}")
-                continue
-            if default in ("Header", "Cookie"):
-                continue
-            facts.query.add(name.lower())
-            if ann:
+            if dep or (default and default not in PARAM_DEFAULTS and default not in ("Body", "Form", "File")):
+                facts.deps.append(f"{param.get('name', '')} {dep} {param.get('ann', '')} {default}")
+            elif param.get("ann") and str(param.get("name", "")).lower() in facts.query:
                 facts.typed_params = True
     return facts
 

@@ -89,6 +89,14 @@ def targets(f: Finding) -> list[tuple[str, str]] | None:
             if not sep:  # path only: every method
                 return [("*", _shape(methods))]
             return [(m.upper(), _shape(path)) for m in methods.split("|") if m]
+    labels = extra.get("operations")
+    if isinstance(labels, list) and labels:  # a finding about several operations (spec coverage)
+        out = []
+        for label in labels:
+            methods, sep, path = str(label).partition(" ")
+            if sep:
+                out.append((methods.upper(), _shape(path)))
+        return out
     if isinstance(extra.get("path"), str) and extra.get("path", "").startswith("/"):
         method = str(extra.get("method") or "*").upper()
         return [(method, _shape(extra["path"]))]

@@ -513,7 +513,8 @@ class HttpObserver:
             if percent < threshold:  # the gate fails on the share, not on each untested operation
                 first = self.spec.docs[0].path if self.spec.docs else spec_ops[0].spec.path
                 fmt = {"exercised": len(exercised), "total": len(labels), "percent": percent, "threshold": threshold}
-                findings.append(self._finding(REGISTRY["BG567"], first, 1, "BG567", dict(fmt), fmt))
+                # about the untested operations (readiness: it does not hold back the tested ones)
+                findings.append(self._finding(REGISTRY["BG567"], first, 1, "BG567", {**fmt, "operations": [op.label for op in untested]}, fmt))
 
         # latency
         budget = float(settings["thresholds.latency-p95-ms"])

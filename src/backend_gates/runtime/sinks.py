@@ -88,6 +88,12 @@ def step_summary(report: Any) -> str:
     for gate in report.gates:
         reason = redact_text(gate.reason).replace("|", "\\|")
         lines.append(f"| `{gate.id}` | {icons.get(gate.status.value, '')} {gate.status.value} | {gate.findings} | {reason} |")
+    try:
+        from ..protocol.ready import summary_lines
+
+        lines.extend(summary_lines(report))  # backend.api.ready events
+    except Exception as exc:  # pragma: no cover - a summary never fails the run
+        log.debug("ready summary failed: %s", exc)
     active = [f for f in report.findings if not f.suppressed]
     if active:
         lines += ["", "| rule | location | message |", "|---|---|---|"]

@@ -236,6 +236,30 @@ class LineIndex:
         if entry is not None and top in self.anchors:
             entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
 
+    def top_index(self, node: Any, hint: int | None = None) -> int | None:
+        """Index of the top-level statement holding `node` (None when not found)."""
+        if not self.built:
+            self._build()
+        body = self.module.body
+        key = id(node)
+        if hint is not None and 0 <= hint < len(body) and id(body[hint]) not in self.owned:
+            self._own(body[hint])
+        owner = self.owners.get(key)
+        if owner is None:
+            for top in body:
+                if id(top) not in self.owned:
+                    self._own(top)
+                    owner = self.owners.get(key)
+                    if owner is not None:
+                        break
+        if owner is None:
+            return None
+        top_id = self.anchors[owner].top
+        for index, top in enumerate(body):
+            if id(top) == top_id:
+                return index
+        return None
+
     # ------------------------------------------------------------------ positions
     def start_line(self, node: Any, hint: int | None = None) -> int | None:
         """The first line of `node`; free for statements (from `ast`), else from `position`."""

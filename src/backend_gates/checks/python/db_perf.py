@@ -369,9 +369,9 @@ class QueryInLoop(PythonCheck):
         """True/False when scope analysis decides what `name` is, None when it cannot."""
         from libcst.metadata import ScopeProvider
 
-        if self.scopes is None:
-            self.scopes = self.ctx.metadata(ScopeProvider)
-        scope = self.scopes.get(name)
+        from ...sources.scopes import local_metadata
+
+        scope = local_metadata(self.ctx, ScopeProvider, name).get(name)  # the walked statement's scopes only
         if scope is None:
             return None
         assignments = list(scope.assignments[name.value])

@@ -75,6 +75,12 @@ class FrameworkAdapter:
                 out.append(name)
         return out
 
+    def query_params(self, view: "RouteView") -> list[str]:
+        """Query-string fields the handler accepts: here, the ones its body reads
+        (`request.args.get("page")`); frameworks that bind them from the signature add those."""
+        body = (view.handler_facts or {}).get("body", {})
+        return sorted({str(n).removesuffix("[]") for n in body.get("query", [])})
+
     def validators(self, view: "RouteView") -> list[str]:
         """Calls in the handler that validate input (schemas, serializers, forms, parsers)."""
         out = []
