@@ -2,12 +2,15 @@
 
 Cases live in fixtures/compare/<category>/<label>_<name>.py: one file per case, `label` is `bad`
 (a real problem every tool should report) or `safe` (code that must not be reported), category is
-`sqli`, `secret` or `crypto`. A tool "catches" a case when it reports, in that file, a rule of the
-case's category (table below); on safe cases that is a false positive.
+one of the categories below. A tool "catches" a case when it reports, in that file, a rule of the
+case's category (table below); on safe cases that is a false positive. Categories: `sqli`,
+`secret`, `crypto`, `config` (hardcoded configuration, credentials included), `errors` (error
+handling, timeouts) and `blocking` (blocking calls in async code, slow work in handlers; bandit
+and ruff `S` have no rule for it).
 
     python bench/compare_bandit.py            # writes docs/comparison.md
-    python bench/compare_bandit.py --check    # exits 1 unless our recall >= bandit's and our
-                                              # false positives < bandit's (sqli and secret)
+    python bench/compare_bandit.py --check    # exits 1 unless we catch every case bandit or
+                                              # ruff catches and raise fewer false positives
 """
 
 from __future__ import annotations
@@ -29,19 +32,30 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
     "bandit": {
         "sqli": frozenset({"B608", "B610", "B611"}),
         "secret": frozenset({"B105", "B106", "B107"}),
-        "crypto": frozenset({"B303", "B304", "B305", "B311", "B324", "B501", "B502", "B503", "B504", "B505", "B413"}),
+        "crypto": frozenset({"B303", "B304", "B305", "B311", "B323", "B324", "B501", "B502", "B503", "B504", "B505", "B413"}),
+        # hardcoded configuration: Flask debug, and credentials (which count as configuration too)
+        "hardcoded-config": frozenset({"B201", "B105", "B106", "B107"}),
+        "errors": frozenset({"B110", "B112", "B113"}),
+        "blocking": frozenset(),
     },
     "ruff": {
         "sqli": frozenset({"S608", "S610", "S611"}),
         "secret": frozenset({"S105", "S106", "S107"}),
-        "crypto": frozenset({"S303", "S304", "S305", "S311", "S324", "S501", "S502", "S503", "S504", "S505", "S413"}),
+        "crypto": frozenset({"S303", "S304", "S305", "S311", "S323", "S324", "S501", "S502", "S503", "S504", "S505", "S413"}),
+        "hardcoded-config": frozenset({"S201", "S105", "S106", "S107"}),
+        "errors": frozenset({"S110", "S112", "S113"}),
+        "blocking": frozenset(),
     },
     "backend-gates": {
         "sqli": frozenset({"BG201"}),
         "secret": frozenset({"BG210", "BG211", "BG212"}),
-        "crypto": frozenset({"BG220", "BG221", "BG222", "BG223", "BG230"}),
+        "crypto": frozenset({"BG220", "BG221", "BG222", "BG223", "BG224", "BG230"}),
+        "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG415"}),
+        "errors": frozenset({"BG401", "BG402", "BG403", "BG404"}),
+        "blocking": frozenset({"BG420", "BG421"}),
     },
 }
+CATEGORIES = tuple(RULES["backend-gates"])
 
 
 @dataclass(frozen=True)
@@ -146,12 +160,15 @@ def score(rows: list[Row], tool: str, category: str | None = None) -> dict[str, 
     }
 
 
-def missed_by_us(rows: list[Row], categories: tuple[str, ...] = ("sqli", "secret")) -> list[str]:
-    """Bad cases bandit catches and backend-gates does not (must be empty)."""
+def missed_by_us(rows: list[Row], categories: tuple[str, ...] = CATEGORIES) -> list[str]:
+    """Bad cases bandit or ruff `S` catches and backend-gates does not (must be empty)."""
     return [
         r.case.path
         for r in rows
-        if r.case.category in categories and r.case.label == "bad" and r.hits.get("bandit") and not r.hits.get("backend-gates")
+        if r.case.category in categories
+        and r.case.label == "bad"
+        and (r.hits.get("bandit") or r.hits.get("ruff"))
+        and not r.hits.get("backend-gates")
     ]
 
 
@@ -167,10 +184,10 @@ def render_markdown(rows: list[Row], tools: list[str]) -> str:
         "",
     ]
     for tool in ("bandit", "ruff", "backend-gates"):
-        cats = "; ".join(f"{c}: {', '.join(sorted(ids))}" for c, ids in RULES[tool].items())
+        cats = "; ".join(f"{c}: {', '.join(sorted(ids)) or '(no rule)'}" for c, ids in RULES[tool].items())
         lines.append(f"- **{tool}**: {cats}")
     lines += ["", "## Summary", "", "| category | tool | bad cases caught | false positives on safe cases |", "|---|---|---|---|"]
-    for category in ("sqli", "secret", "crypto"):
+    for category in CATEGORIES:
         for tool in ("bandit", "ruff", "backend-gates"):
             if tool not in tools:
                 continue
@@ -183,7 +200,7 @@ def render_markdown(rows: list[Row], tools: list[str]) -> str:
         cells = [marks[row.hits.get(t)] for t in ("bandit", "ruff", "backend-gates")]
         lines.append(f"| `{row.case.path}` | {row.case.label} | " + " | ".join(cells) + " |")
     missing = missed_by_us(rows)
-    lines += ["", f"SQL-injection and secret cases bandit catches that backend-gates misses: {len(missing)}."]
+    lines += ["", f"Cases bandit or ruff `S` catches that backend-gates misses: {len(missing)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -198,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         ok = not missed_by_us(rows)
-        for category in ("sqli", "secret"):
-            ours, theirs = score(rows, "backend-gates", category), score(rows, "bandit", category)
-            ok = ok and ours["false_positives"] < theirs["false_positives"] and ours["caught"] >= theirs["caught"]
+        for category in CATEGORIES:
+            ours = score(rows, "backend-gates", category)
+            for tool in ("bandit", "ruff"):
+                if tool not in tools:
+                    continue
+                theirs = score(rows, tool, category)
+                ok = ok and ours["false_positives"] <= theirs["false_positives"] and ours["caught"] >= theirs["caught"]
         return 0 if ok else 1
     args.output.write_text(render_markdown(rows, tools), encoding="utf-8")
     print(f"wrote {args.output}")

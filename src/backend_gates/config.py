@@ -102,6 +102,23 @@ DEFAULT_EXCLUDE = [
     ".pytest_cache",
     ".ruff_cache",
     "site-packages",
+    # dot-directories of tools: their fixtures and rule tests are not application code
+    ".semgrep",
+    ".semgrep-rules",
+    ".semgrep_rules",
+    ".github",
+    ".gitlab",
+    ".circleci",
+    ".devcontainer",
+    ".idea",
+    ".vscode",
+    ".cache",
+    ".eggs",
+    ".direnv",
+    ".hypothesis",
+    ".pytype",
+    ".pyre",
+    ".ipynb_checkpoints",
 ]
 
 TOP: dict[str, Setting] = {

@@ -156,7 +156,8 @@ class FileContext:
         self.stmt_index: int | None = None  # top-level statement being walked
         self._wrapper: Any = None
         self._metadata: dict[Any, Any] = {}
-        self.is_test_file = matches_any(path, config.test_paths)
+        # a semgrep rule test (`# ruleid:` annotations) is test code, not the application
+        self.is_test_file = matches_any(path, config.test_paths) or "# ruleid:" in source
 
     @property
     def lines(self) -> list[str]:

@@ -37,7 +37,7 @@ FLASK_MODELS = (
 
 
 _OFFLINE = re.compile(
-    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data|fixes|testing)(?:/|\.py$)"
+    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data|fixes|testing|cli)(?:/|\.py$)"
 )
 
 

@@ -10,6 +10,9 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any, ClassVar
+
+from ...model import Severity
 
 _SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -30,7 +33,7 @@ META_SUFFIX = frozenset(
         "status", "state", "generator", "factory", "callback", "flow", "grant", "scope", "scopes", "audience",
         "issuer", "claim", "claims", "location", "lookup", "user", "username", "login", "email", "hint", "tag",
         "changed", "reset", "verified", "set", "check", "rule", "rules", "file_path", "encoding", "charset",
-        "index", "position", "pos", "level", "exp", "iat", "nbf", "expires_at", "expired", "created", "updated", "at", "on", "length_min", "length_max", "version", "ver", "redirect",
+        "index", "position", "pos", "subject", "body", "content", "html", "template_name", "description_text", "level", "exp", "iat", "nbf", "expires_at", "expired", "created", "updated", "at", "on", "length_min", "length_max", "version", "ver", "redirect",
     }
 )
 _NOT_SECRET_TOKEN = frozenset({"csrf", "xsrf", "page", "pagination", "next", "continuation", "sync", "cancellation", "cancel", "lexer", "parse", "parser", "max", "num", "sentinel", "eof"})
@@ -98,6 +101,7 @@ def secret_kind(name: str) -> str | None:
     if ws[-1] == "key" and len(ws) > 1 and ws[-2] in (
         "access", "signing", "encryption", "master", "auth", "hmac", "session", "app", "client", "fernet",
         "license", "account", "storage", "crypto", "cipher", "aes", "service", "webhook", "shared", "sign",
+        "jwt", "jws", "jwe", "signer", "totp", "otp", "hmac", "fernet", "aes", "django", "flask", "wtf",
     ):
         return "key"
     if ws[-1] in ("dsn",):
@@ -148,6 +152,59 @@ def is_placeholder(value: str, name: str = "") -> bool:
     if re.fullmatch(r"[a-z]+(_[a-z]+)+", v):
         return True  # snake_case identifier used as a label/key
     return False
+
+
+# ----------------------------------------------------------------------------- confidence
+
+CONFIDENCES = ("high", "medium", "low")
+
+
+def severity_for(ceiling: Severity, confidence: str) -> Severity:
+    """The severity policy (docs/severity.md): error only for high confidence; medium is at most a
+    warning, low is info. `ceiling` is the rule's declared severity."""
+    cap = {"high": Severity.ERROR, "medium": Severity.WARNING}.get(confidence, Severity.INFO)
+    return ceiling if ceiling.rank <= cap.rank else cap
+
+
+class SecurityRule:
+    """Mixin for security rules: every finding carries `extra["confidence"]` and its severity follows
+    from it (`severity_for`). `confidence` is the rule's usual confidence; `report(...,
+    confidence="medium")` lowers one finding. Put it before PythonCheck in the bases."""
+
+    confidence: ClassVar[str] = "high"
+    external_ids: ClassVar[tuple[str, ...]] = ()
+
+    def report(self, node: Any, *, confidence: str | None = None, **kwargs: Any) -> None:
+        level = confidence or self.confidence
+        extra = dict(kwargs.pop("extra", None) or {})
+        extra["confidence"] = level
+        if kwargs.get("severity") is None:
+            kwargs["severity"] = severity_for(self.severity, level)  # type: ignore[attr-defined]
+        super().report(node, extra=extra, **kwargs)  # type: ignore[misc]
+
+
+_DEV_PART = re.compile(
+    r"(?i)(?:^|[_\-.])(dev|devel|develop|development|local|locals|test|tests|testing|example|examples|sample|samples|"
+    r"demo|demos|docs?|fixtures?|mock|mocks|sandbox|ci|debug|tutorial|playground|e2e)(?:[_\-.]|$)"
+)
+_DEV_CLASS = re.compile(r"(?:Dev|Devel|Development|Local|Test|Testing|Debug|Example|Demo|Sample|CI|Mock)(?:[A-Z_]|$)|^(?:dev|test|local)")
+
+
+_DEV_DIR = re.compile(r"(?i)^(tests?|testing|docs?|examples?|fixtures?|dev|development|local|conftest)$")
+
+
+def dev_path(path: str) -> bool:
+    """A module that is for development, tests, examples or docs by its path: the file's name
+    (`settings_dev.py`, `local_settings.py`, `config/testing.py`) or a directory named exactly so
+    (`tests/`, `docs/`, `examples/`). Directories named for demos or samples are not enough: whole
+    applications live there."""
+    parts = path.replace("\\", "/").split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return bool(_DEV_PART.search(stem)) or any(_DEV_DIR.match(p) for p in parts[:-1])
+
+
+def dev_class(name: str) -> bool:
+    return bool(_DEV_CLASS.search(name))
 
 
 # ----------------------------------------------------------------------------- qualified names

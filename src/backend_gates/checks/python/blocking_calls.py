@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted
 
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -38,6 +40,27 @@ _SESSION_IO = frozenset(
     {"query", "execute", "exec", "commit", "flush", "refresh", "get", "scalar", "scalars", "merge", "rollback",
      "bulk_save_objects", "bulk_insert_mappings"}
 )
+# CPU-heavy password hashing (hundreds of milliseconds by design)
+_HASHING = frozenset(
+    {
+        "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.kdf", "hashlib.pbkdf2_hmac", "hashlib.scrypt",
+        "werkzeug.security.generate_password_hash", "werkzeug.security.check_password_hash",
+        "django.contrib.auth.hashers.make_password", "django.contrib.auth.hashers.check_password",
+        "passlib.hash.bcrypt.hash", "passlib.hash.bcrypt.verify", "passlib.hash.argon2.hash",
+        "passlib.hash.argon2.verify", "passlib.hash.pbkdf2_sha256.hash", "passlib.hash.pbkdf2_sha256.verify",
+        "flask_bcrypt.generate_password_hash", "flask_bcrypt.check_password_hash",
+    }
+)
+_HASHER_CTORS = frozenset({"passlib.context.CryptContext", "argon2.PasswordHasher", "argon2.PasswordHasher", "flask_bcrypt.Bcrypt", "pwdlib.PasswordHash"})
+_HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "check_password_hash", "generate_password_hash", "hash_password", "verify_password"})
+# project helpers (usually in another module) that hash or check a password, by name
+_PASSWORD_HELPER = re.compile(r"(?i)^_*(get_?password_?hash|hash_?password|verify_?password|check_?password|make_?password|set_?password|password_?matches)$")
+_PYMONGO_METHODS = frozenset(
+    {"find", "find_one", "insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many",
+     "aggregate", "count_documents", "replace_one", "find_one_and_update", "find_one_and_delete",
+     "find_one_and_replace", "bulk_write", "distinct", "estimated_document_count", "create_index"}
+)
+_MAIL_HELPER = re.compile(r"(?i)^_*(send|deliver|dispatch)_?\w*(e?mail|message_to_user|newsletter)\w*$|^_*\w*e?mail_?(send|deliver)\w*$")
 _HELPER_DECORATORS_OK = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "cached_property", "contextmanager", "wraps"})
 _PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
@@ -79,8 +102,11 @@ class _BlockingWalker(PythonCheck):
         self.imports = Imports()
         self.frames: list[_Frame] = [_Frame(None, "<module>", False)]
         self.classes: list[str] = []
-        self.handles: dict[str, str] = {}  # variable -> "http" | "db"
+        self.handles: dict[str, str] = {}  # variable -> "http" | "db" | "hasher"
         self.local_defs: set[str] = set()
+        self.awaited: set[int] = set()
+        source = ctx.source
+        self.pymongo = ("pymongo" in source or "flask_pymongo" in source or "MongoClient" in source) and "motor" not in source
 
     # ------------------------------------------------------------------ structure
     def visit_Import(self, node: cst.Import) -> None:
@@ -156,6 +182,8 @@ class _BlockingWalker(PythonCheck):
             return "http"
         if qualified in _DB_CONNECT:
             return "db"
+        if qualified in _HASHER_CTORS:
+            return "hasher"
         func = value.func
         if isinstance(func, cst.Attribute) and func.attr.value == "cursor":
             if self.handles.get(dotted(func.value) or "") == "db":
@@ -176,6 +204,9 @@ class _BlockingWalker(PythonCheck):
         if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
             self._remember(node.asname.name, self._handle_kind(node.item))
 
+    def visit_Await(self, node: cst.Await) -> None:
+        self.awaited.add(id(node.expression))
+
     # ------------------------------------------------------------------ classification
     def blocking(self, node: cst.Call) -> str | None:
         """What blocks in this call ("time.sleep()"), or None."""
@@ -183,6 +214,19 @@ class _BlockingWalker(PythonCheck):
         qualified = self.imports.resolve(func) or ""
         if qualified == "time.sleep":
             return "time.sleep()"
+        if qualified in _HASHING:
+            return f"{qualified.rsplit('.', 1)[-1]}() (CPU-heavy password hashing)"
+        if isinstance(func, cst.Attribute) and func.attr.value in _HASHER_METHODS:
+            if self.handles.get(dotted(func.value) or "") == "hasher":
+                return f"{dotted(func)}() (CPU-heavy password hashing)"
+        if (
+            self.pymongo
+            and isinstance(func, cst.Attribute)
+            and func.attr.value in _PYMONGO_METHODS
+            and id(node) not in self.awaited
+            and isinstance(func.value, (cst.Attribute, cst.Subscript, cst.Name))
+        ):
+            return f"{dotted(func) or func.attr.value}() (pymongo is synchronous)"
         head, _, last = qualified.rpartition(".")
         if head in _HTTP_MODULES and last in _HTTP_METHODS | {"stream"}:
             return f"{qualified}()"
@@ -216,7 +260,7 @@ class _BlockingWalker(PythonCheck):
         return None
 
 
-class BlockingCallInAsync(_BlockingWalker):
+class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     """A blocking call inside `async def`: sleep, sync HTTP, sync DB drivers, subprocess, file I/O.
 
     Why it matters: an `async def` runs on the event loop; while a blocking call waits, every
@@ -227,7 +271,11 @@ class BlockingCallInAsync(_BlockingWalker):
     (FastAPI runs those in a thread pool).
 
     Reported inside `async def` (not inside nested sync functions or lambdas, which may be sent
-    to a thread): `time.sleep`; `requests.*` and `httpx.*` module functions, methods of
+    to a thread): `time.sleep`; CPU-heavy password hashing (`bcrypt.hashpw/checkpw`, passlib
+    `CryptContext` and argon2 `PasswordHasher` objects' `hash`/`verify`, werkzeug and Django
+    hashers, `hashlib.pbkdf2_hmac/scrypt`, and project helpers named `verify_password`,
+    `get_password_hash`, `check_password` ...); pymongo collection calls that are not awaited
+    (in files that use pymongo and not motor); `requests.*` and `httpx.*` module functions, methods of
     `requests.Session()`/`httpx.Client()` created in the file; `urlopen`; `sqlite3`, `psycopg2`,
     `psycopg` (sync), `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `oracledb` connections and
     their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
@@ -246,11 +294,15 @@ class BlockingCallInAsync(_BlockingWalker):
     name = "blocking-call-in-async"
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids: tuple[str, ...] = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
     triggers = ("async def",)
 
     good = [
+        "from passlib.context import CryptContext\nimport asyncio\nctx = CryptContext(schemes=['bcrypt'])\n\n"
+        "async def login(pw, hashed):\n    return await asyncio.to_thread(ctx.verify, pw, hashed)\n",
         "import asyncio\nasync def handler():\n    await asyncio.sleep(1)\n",
         "import time\ndef handler():\n    time.sleep(1)\n",
         "import asyncio, requests\nasync def handler(url):\n    return await asyncio.to_thread(requests.get, url, timeout=5)\n",
@@ -273,6 +325,10 @@ class BlockingCallInAsync(_BlockingWalker):
         ),
         Bad("async def upload(path, data):\n    with open(path, 'wb') as f:\n        f.write(data)\n", line=2),
         Bad("from pathlib import Path\n\nasync def page():\n    return Path('page.html').read_text()\n", line=4),
+        Bad("import bcrypt\n\nasync def register(pw: str):\n    return bcrypt.hashpw(pw.encode(), bcrypt.gensalt())\n", line=4),
+        Bad("from passlib.context import CryptContext\n\npwd = CryptContext(schemes=['bcrypt'])\n\nasync def login(pw, user):\n    return pwd.verify(pw, user.hashed)\n", line=6),
+        Bad("from app.security import verify_password\n\nasync def login(form, user):\n    if not verify_password(form.password, user.hashed_password):\n        raise Unauthorized()\n", line=4),
+        Bad("from pymongo import MongoClient\n\ndb = MongoClient()['shop']\n\nasync def item(item_id):\n    return db.items.find_one({'_id': item_id})\n", line=6),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -312,6 +368,11 @@ class BlockingCallInAsync(_BlockingWalker):
         if frame.node is None or isinstance(frame.node, cst.Lambda):
             return
         what = self.blocking(node)
+        if frame.is_async and what is None and id(node) not in self.awaited:
+            leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+            if _PASSWORD_HELPER.match(leaf) and self._callee_key(node) not in self.helpers and leaf not in self.local_defs:
+                self.report(node, confidence="medium", what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
+                return
         if frame.is_async:
             if what is not None:
                 if "SQLAlchemy Session" in what:
@@ -352,7 +413,7 @@ class BlockingCallInAsync(_BlockingWalker):
                 self.report(node, what=f"`{key.rsplit('.', 1)[-1]}()` (it calls `{reason[key]}`)", func=func)
 
 
-class SlowWorkInRequest(_BlockingWalker):
+class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     """Slow work inside a route handler: sending mail, or outbound HTTP calls inside a loop.
 
     Why it matters: the client waits for every mail server handshake and every sequential remote
@@ -365,24 +426,32 @@ class SlowWorkInRequest(_BlockingWalker):
     `mail_admins`; and `requests`/`httpx` calls (module functions or sessions created in the file)
     and `urlopen` inside a `for`/`while` loop.
 
-    Known limits: only decorated route functions (not class-based views); calls already reported
-    by BG420 (blocking inside `async def`) are not repeated here; mail sent through helpers or
-    other modules is not followed.
+    Also: Flask-Mail `mail.send(msg)`; a function of the same module that sends mail (one level of
+    helper); and helpers of other modules named for sending mail (`send_email`,
+    `send_welcome_email`, `send_reset_mail`), unless queued (`.delay()`, `add_task`). Django
+    function views (`def view(request, ...)` in a `views` module) count as handlers.
+
+    Known limits: decorated route functions and Django function views only (not class-based
+    views); calls already reported by BG420 (blocking inside `async def`) are not repeated here;
+    awaited calls (async mail clients) are not reported.
     """
 
     code = "BG421"
     name = "slow-work-in-request"
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids: tuple[str, ...] = ()
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
-    triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen")
+    triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
 
     good = [
         "from fastapi import APIRouter, BackgroundTasks\nfrom django.core.mail import send_mail\nrouter = APIRouter()\n\n"
         "@router.post('/signup')\ndef signup(tasks: BackgroundTasks):\n    tasks.add_task(send_mail, 'hi', 'body', 'a@b.c', ['d@e.f'])\n",
         "import requests\n\ndef sync_all(urls):\n    for url in urls:\n        requests.get(url, timeout=5)\n",
         "import requests\nfrom flask import Blueprint\nbp = Blueprint('x', __name__)\n\n@bp.get('/x')\ndef x():\n    return requests.get(URL, timeout=5).json()\n",
+        "from flask import Blueprint\nfrom .tasks import send_welcome_email\nbp = Blueprint('x', __name__)\n\n@bp.post('/x')\ndef x():\n    send_welcome_email.delay(7)\n    return '', 202\n",
     ]
     bad = [
         Bad(
@@ -395,7 +464,55 @@ class SlowWorkInRequest(_BlockingWalker):
             "    for i in ids:\n        requests.post(URL, json={'id': i}, timeout=5)\n",
             line=8,
         ),
+        Bad(
+            "from flask import Flask\nfrom flask_mail import Mail, Message\napp = Flask(__name__)\nmail = Mail(app)\n\n"
+            "@app.post('/invite')\ndef invite():\n    mail.send(Message('Hi', recipients=['a@b.c']))\n    return '', 204\n",
+            line=8,
+        ),
+        Bad(
+            "from flask import Blueprint\nfrom .emails import send_password_reset_email\nbp = Blueprint('auth', __name__)\n\n"
+            "@bp.route('/reset', methods=['POST'])\ndef reset():\n    send_password_reset_email(user)\n    return '', 204\n",
+            line=7,
+        ),
     ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self.flask_mail = "flask_mail" in ctx.source or "flask_mailman" in ctx.source
+        self._mail_helpers: set[str] | None = None
+        self.views_module = bool(re.search(r"(^|/)views?(/|\.py$|_)", ctx.path))
+
+    def _is_route(self, node: cst.FunctionDef) -> bool:
+        if super()._is_route(node):
+            return True
+        # Django function views: `def view(request, ...)` in a views module
+        params = node.params.params
+        return self.views_module and not self.classes and bool(params) and params[0].name.value == "request"
+
+    def mail_helpers(self) -> set[str]:
+        """Functions of this module that send mail directly (one level of helper)."""
+        if self._mail_helpers is None:
+            found: set[str] = set()
+            imports = self.imports
+            flask_mail = self.flask_mail
+
+            class Finder(cst.CSTVisitor):
+                def __init__(self) -> None:
+                    self.current: list[str] = []
+
+                def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                    self.current.append(node.name.value)
+
+                def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+                    self.current.pop()
+
+                def visit_Call(self, node: cst.Call) -> None:
+                    if self.current and (imports.resolve(node.func) or "") in _MAIL or (flask_mail and _flask_mail_send(node)):
+                        found.add(self.current[0])
+
+            self.ctx.module.visit(Finder())
+            self._mail_helpers = found
+        return self._mail_helpers
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self.frames[-1]
@@ -407,6 +524,17 @@ class SlowWorkInRequest(_BlockingWalker):
                 return  # BG420 reports it
             self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}()` sends mail", func=frame.name)
             return
+        if self.flask_mail and _flask_mail_send(node) and id(node) not in self.awaited:
+            self.report(node, what=f"`{dotted(node.func)}()` (Flask-Mail) sends mail", func=frame.name)
+            return
+        leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+        if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):
+            if (isinstance(node.func, cst.Name) and leaf in self.mail_helpers() and leaf != frame.name) or (
+                _MAIL_HELPER.match(leaf) and leaf not in self.local_defs
+            ):
+                confidence = "high" if leaf in self.mail_helpers() else "medium"
+                self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
+                return
         if not frame.loops:
             return
         what = self.blocking(node)
@@ -415,3 +543,12 @@ class SlowWorkInRequest(_BlockingWalker):
         if frame.is_async:
             return  # BG420 reports it
         self.report(node, what=f"outbound HTTP call `{what.partition(' ')[0]}` inside a loop", func=frame.name)
+
+
+def _flask_mail_send(node: cst.Call) -> bool:
+    """`mail.send(msg)` / `mail.send_message(...)` on a Flask-Mail `Mail` object (by its name)."""
+    func = node.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in ("send", "send_message"):
+        return False
+    receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
+    return receiver in ("mail", "mailer", "_mail", "flask_mail", "mail_ext")

@@ -128,6 +128,15 @@ class QueryInLoop(PythonCheck):
         "def find(db, users, name):\n    for user in users:\n        if user.name == name:\n            return db.execute('SELECT * FROM t WHERE id = %s', (user.id,))\n",
         # a statement built per item is still a statement list when the loop walks statements
         "def migrate(cursor, tables):\n    for table in tables:\n        cursor.execute(f'ANALYZE {table}')\n",
+        # memoised per distinct key; a loop over an enum/choices class
+        "def rules(events):\n    cache = {}\n    for event in events:\n        if event.kind not in cache:\n"
+        "            cache[event.kind] = Rule.objects.filter(kind=event.kind)\n",
+        "def legs(port):\n    return [Outlet.objects.filter(port=port, leg=leg).count() for leg, _label in LegChoices]\n",
+        # a Django queryset built per item but evaluated once; a dataloader's batch per key
+        "def variants(rules):\n    qs = Variant.objects.none()\n    for rule in rules:\n        qs |= Variant.objects.filter(rule=rule)\n    return list(qs)\n",
+        # schema introspection per table
+        "class Runner:\n    def schema(self, tables):\n        for table in tables:\n            query = f'DESCRIBE {table}'\n"
+        "            self.run_query(query)\n\n    def run_query(self, sql):\n        return self.cursor.execute(sql)\n",
         # a while loop whose query reads fresh input, not the previous iteration's row
         "def ask(db):\n    user = None\n    while user is None:\n        name = input('name: ')\n"
         "        user = db.execute('SELECT id FROM users WHERE name = %s', (name,)).fetchone()\n",
@@ -232,10 +241,12 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, direct) or _runs_once(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct, body) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
+            if _lazy_queryset(body, outer):
+                continue  # `qs |= Model.objects.filter(...)`: Django querysets run when evaluated
             for call in _chain_calls(outer):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
@@ -244,8 +255,10 @@ class QueryInLoop(PythonCheck):
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
         target = _helper_name(call)
-        if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call):
-            return
+        if not target or not any(_names_in(a.value) & loop_vars for a in call.args) or _runs_once(body, call) or _BATCH.search(target):
+            return  # (`batch_load_...(ids)`: a dataloader's batch, the fix for N+1)
+        if _runs_statement_list(call, set(), body):
+            return  # `self.run_query(f"DESCRIBE {table}")`: the helper runs a catalog statement
         self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
         self.seen.add(id(call))
 
@@ -433,8 +446,8 @@ def _bounded_iterable(node: cst.BaseExpression) -> bool:
             return all(_bounded_iterable(a) for a in args)
         if name in ("items", "keys", "values") and isinstance(node.func, cst.Attribute):
             return _bounded_iterable(node.func.value)
-    if isinstance(node, cst.Name):
-        return node.value.isupper() and len(node.value) > 1
+    if isinstance(node, cst.Name):  # an UPPER_CASE constant, or a class (an enum / choices)
+        return (node.value.isupper() and len(node.value) > 1) or (node.value[:1].isupper() and not node.value.isupper())
     if isinstance(node, cst.Attribute):
         return node.attr.value.isupper() and len(node.attr.value) > 1
     return False
@@ -483,6 +496,38 @@ def _runs_once(body: cst.CSTNode, target: cst.CSTNode) -> bool:
                 if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return, cst.Raise)) for s in stmt.body):
                     return True
     return False
+
+
+_EVALUATES = frozenset({
+    "get", "first", "last", "count", "exists", "aggregate", "create", "update", "delete", "get_or_create", "update_or_create",
+    "bulk_create", "bulk_update", "in_bulk", "latest", "earliest", "iterator", "contains", "explain", "raw",
+})
+_CONSUMERS = frozenset({"list", "len", "bool", "set", "tuple", "sum", "sorted", "any", "all", "max", "min", "next", "dict"})
+
+
+def _lazy_queryset(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
+    """A Django manager chain that is built but not evaluated here (`.filter()`, `.exclude()` ...)."""
+    if not isinstance(chain, cst.Call) or not _objects_model(chain) or call_name(chain) in _EVALUATES:
+        return False
+    path = _path_to(body, chain)
+    parent = path[-2] if len(path) > 1 else None
+    grand = path[-3] if len(path) > 2 else None
+    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and call_name(grand) in _CONSUMERS:
+        return False
+    if isinstance(parent, (cst.For, cst.CompFor, cst.If, cst.Subscript, cst.UnaryOperation, cst.BooleanOperation, cst.Comparison)):
+        return False
+    if isinstance(parent, cst.Attribute):  # `.filter(...).values_list(...)[0]` handled by the outer chain
+        return False
+    return True
+
+
+def _memoized(body: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """`if key not in cache: cache[key] = <query>`: one query per distinct key, not per row."""
+    path = _path_to(body, target)
+    guarded = any(isinstance(n, cst.If) and any(isinstance(c, cst.ComparisonTarget) and isinstance(c.operator, cst.NotIn)
+                                                for c in _subnodes(n.test)) for n in path)
+    stored = any(isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Subscript) for t in n.targets) for n in path)
+    return guarded and stored
 
 
 def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
@@ -545,17 +590,28 @@ def _own_calls(fn: cst.FunctionDef) -> Iterator[cst.Call]:
         stack.extend(reversed(_fast_children(node)))  # source order
 
 
-_DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH")
+_DDL_START = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "SET", "TRUNCATE", "VACUUM", "ANALYZE", "COMMENT", "REFRESH",
+              "DESCRIBE", "SHOW", "PRAGMA", "EXPLAIN", "KILL", "NOTIFY", "LISTEN")
+_CATALOG = ("information_schema", "pg_catalog", "sqlite_master", "sys.", "pg_stat")
 
 
-def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
-    """`for stmt in statements: cur.execute(stmt)` or DDL per item: a script, not an N+1 read."""
+def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode | None = None) -> bool:
+    """`for stmt in statements: cur.execute(stmt)`, DDL or catalog queries per item (`DESCRIBE t`,
+    `information_schema`): a script or schema introspection, not an N+1 read of rows."""
     args = positional(call)
     if not args:
         return False
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
+    if isinstance(first, cst.Call) and len(positional(first)) == 1 and isinstance(positional(first)[0], cst.Name) \
+            and positional(first)[0].value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
+        return True  # `execute(text(stmt))`
+    if isinstance(first, cst.Name) and body is not None:  # `q = f"DESCRIBE {t}"; run(q)`
+        for node in _subnodes(body):
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == first.value for t in node.targets):
+                if isinstance(node.value, (cst.FormattedString, cst.SimpleString, cst.ConcatenatedString)):
+                    first = node.value
     root = _chain_root(first)
     if isinstance(first, (cst.Subscript, cst.Attribute, cst.Call)) and isinstance(root, cst.Name) and root.value in loop_vars and len(args) == 1:
         return True  # `table.select()`, `stmt.text`: the loop iterates statements or tables, not rows
@@ -568,7 +624,9 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str]) -> bool:
         text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
     elif isinstance(first, cst.SimpleString):
         text = str(first.evaluated_value)
-    return text.lstrip().upper().startswith(_DDL_START)
+    elif isinstance(first, cst.ConcatenatedString):
+        text = cst.Module([]).code_for_node(first).strip("\"'fr ")
+    return text.lstrip().upper().startswith(_DDL_START) or any(c in text.lower() for c in _CATALOG)
 
 
 def _assigned_value(node: Any, name: str) -> Any:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted, has_star_kwargs, is_none, keyword, positional
 from ._cst import children as _fast_children
 
@@ -54,7 +57,7 @@ def _type_names(node: cst.BaseExpression | None) -> list[str]:
     return []
 
 
-class BareExcept(PythonCheck):
+class BareExcept(S.SecurityRule, PythonCheck):
     """A bare `except:` catches everything, including KeyboardInterrupt and SystemExit.
 
     Why it matters: it hides real failures (and cancellation) behind whatever the handler does,
@@ -67,6 +70,8 @@ class BareExcept(PythonCheck):
     name = "bare-except"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
     triggers = ("except",)
@@ -82,7 +87,7 @@ class BareExcept(PythonCheck):
             self.report(node)
 
 
-class SwallowedException(PythonCheck):
+class SwallowedException(S.SecurityRule, PythonCheck):
     """A broad exception handler (`Exception`, `BaseException`) whose body only passes.
 
     Why it matters: the failure disappears: no log line, no error response, no metric. Handle it,
@@ -95,6 +100,8 @@ class SwallowedException(PythonCheck):
     name = "swallowed-exception"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B110", "bandit:B112", "ruff:S110", "ruff:S112", "ruff:BLE001", "pylint:broad-exception-caught", "sonar:S2486", "sonar:S5754")
     message = "`except {caught}` swallows the error with `{body}`; log it, handle it or re-raise"
     fix = "log the exception (`log.exception(...)`) or re-raise it"
     triggers = ("except",)
@@ -165,6 +172,80 @@ def _handles(handler: cst.ExceptHandler) -> bool:
     return False
 
 
+_ERROR_COLLECTION = re.compile(r"(?i)(^|_)(errors?|failures?|failed|problems?|issues?|invalid|warnings?|skipped|rejected|bad)(_|$)")
+_PARSE_CALLS = frozenset(
+    {
+        "int", "float", "Decimal", "UUID", "complex", "bool", "loads", "load", "literal_eval", "strptime",
+        "fromisoformat", "fromtimestamp", "b64decode", "urlsafe_b64decode", "unhexlify", "decode", "parse",
+        "parse_obj", "model_validate", "model_validate_json", "validate", "full_clean", "clean", "from_global_id",
+        "to_python", "import_string", "import_module", "ip_address", "ip_network", "urlparse", "urlsplit",
+        "Version", "parse_version", "getaddrinfo", "convert", "coerce", "deserialize", "unpack", "loads_json",
+    }
+)
+
+
+def _collects_error(handler: cst.ExceptHandler) -> bool:
+    """The handler records the failure where the caller looks for it: `errors.append(...)`,
+    `self.add_error(...)`, `errors[field] = ...`, `invalid.add(x)`."""
+    stack: list[cst.CSTNode] = list(_children(handler.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            receiver = dotted(node.func.value) or ""
+            if method in ("add_error", "add_errors", "set_error", "mark_failed", "fail_json"):
+                return True
+            if method in ("append", "add", "extend", "update", "setdefault", "put") and _ERROR_COLLECTION.search(receiver.rsplit(".", 1)[-1]):
+                return True
+        if isinstance(node, (cst.Assign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for t in targets:
+                base = t.value if isinstance(t, cst.Subscript) else t
+                if _ERROR_COLLECTION.search((dotted(base) or "").rsplit(".", 1)[-1]):
+                    return True
+        stack.extend(_children(node))
+    return False
+
+
+def _parses(body: cst.BaseSuite) -> bool:
+    """The try body converts or parses input (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse(...)`)."""
+    stack: list[cst.CSTNode] = list(_children(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            func = node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if last in _PARSE_CALLS or last.startswith(("parse_", "decode_", "to_", "from_", "load_", "validate_", "deserialize")):
+                return True
+        stack.extend(_children(node))
+    return False
+
+
+def _sentinel(handler: cst.ExceptHandler) -> bool:
+    """The handler only gives a sentinel result: `return None`/`False`/`""`, `value = None`."""
+    statements = getattr(handler.body, "body", ())
+    if not statements or len(statements) > 2:
+        return False
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Return) and (small.value is None or _constant(small.value)):
+                continue
+            if isinstance(small, cst.Assign) and _constant(small.value):
+                continue
+            return False
+    return True
+
+
+def _constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "False", "True")
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) or (
+        isinstance(node, (cst.List, cst.Dict, cst.Tuple)) and not getattr(node, "elements", ())
+    ) or (isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)))
+
+
 def _only_imports(body: cst.BaseSuite) -> bool:
     statements = getattr(body, "body", ())
     return bool(statements) and all(
@@ -173,7 +254,7 @@ def _only_imports(body: cst.BaseSuite) -> bool:
     )
 
 
-class BroadExceptUnhandled(PythonCheck):
+class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     """A broad `except Exception` that neither logs, re-raises, reports nor returns an error.
 
     Why it matters: the handler turns every failure (a bug, a timeout, a full disk) into normal
@@ -187,6 +268,11 @@ class BroadExceptUnhandled(PythonCheck):
     `flash()`, `messages.error()`, `sys.stderr.write`); or any use of the bound exception
     (`except Exception as exc: errors.append(exc)`), which hands it on.
 
+    Also handled: a handler that records the failure where the caller looks for it
+    (`errors.append(...)`, `self.add_error(...)`, `errors[field] = ...`), and a handler that gives a
+    sentinel (`return None`, `value = None`) when the `try` body parses or converts input
+    (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse_...()`): an expected parse failure.
+
     Known limits: handlers that only `pass`/`continue` are BG402's, bare `except:` is BG401's;
     a `try` whose body only imports (optional-dependency fallbacks) and test files are not
     checked. A helper call that logs internally is not recognised unless its name says so.
@@ -197,6 +283,8 @@ class BroadExceptUnhandled(PythonCheck):
     name = "broad-except-unhandled"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
     triggers = ("Exception",)
@@ -208,10 +296,12 @@ class BroadExceptUnhandled(PythonCheck):
         "def view():\n    try:\n        data = fetch()\n    except Exception:\n        return JSONResponse({'error': 'upstream'}, status_code=502)\n",
         "try:\n    import ujson as json\nexcept Exception:\n    json = None\n",
         "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
+        "def clean(self, data, errors):\n    for field in data:\n        try:\n            check(field)\n        except Exception:\n            errors.append(field)\n",
+        "def to_int(value):\n    try:\n        return int(value)\n    except Exception:\n        return None\n",
     ]
     bad = [
         Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
-        Bad("def load():\n    try:\n        return parse()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
+        Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
     ]
 
     def visit_Try(self, node: cst.Try) -> None:
@@ -226,6 +316,8 @@ class BroadExceptUnhandled(PythonCheck):
         for handler in node.handlers:
             broad = [n for n in _type_names(handler.type) if n in BROAD]
             if not broad or _only_passes(handler.body) or _handles(handler):  # type: ignore[arg-type]
+                continue
+            if _collects_error(handler) or (_sentinel(handler) and _parses(node.body)):
                 continue
             self.report(handler, caught=broad[0])
 
@@ -242,11 +334,20 @@ _HTTPX_CALLS = frozenset(f"httpx.{m}" for m in (*_HTTP_METHODS, "stream")) | fro
 )
 
 
+_SOCKET_DEFAULT = frozenset(
+    {
+        "http.client.HTTPConnection", "http.client.HTTPSConnection", "urllib3.PoolManager",
+        "urllib3.connection_from_url", "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool",
+        "urllib3.request",
+    }
+)
+
+
 def _target_key(node: cst.BaseExpression) -> str | None:
     return dotted(node)
 
 
-class HttpCallWithoutTimeout(PythonCheck):
+class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     """An outbound HTTP call that can wait forever: no timeout, or `timeout=None`.
 
     Why it matters: a slow or dead peer holds the request (and the worker or thread serving it)
@@ -256,7 +357,10 @@ class HttpCallWithoutTimeout(PythonCheck):
     timeout, so a call without `timeout=` is reported; `urllib.request.urlopen` without a timeout
     uses the global socket default (none). `httpx` has a default timeout of 5 seconds, so httpx
     calls and `httpx.Client`/`AsyncClient` are reported only when they pass `timeout=None`.
-    aiohttp's session default (5 minutes total) is not reported.
+    `requests.Session.send(prepared)` takes the timeout per call too. `aiohttp.ClientSession()`
+    without `timeout=` waits up to 5 minutes per request (its default), which holds a worker as
+    surely as no timeout: it is reported. `http.client.HTTPConnection`/`HTTPSConnection` and
+    `urllib3.PoolManager`/`connection_from_url` without a timeout use the socket default (none).
 
     Known limits: sessions are recognised when created in the same file with `requests.Session()`
     (variable, `self.x` attribute or `with ... as s`); subclasses and sessions passed in are not
@@ -268,9 +372,11 @@ class HttpCallWithoutTimeout(PythonCheck):
     name = "http-call-without-timeout"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
-    triggers = ("requests", "httpx", "urlopen")
+    triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")
     skip_tests = True
 
     good = [
@@ -279,6 +385,8 @@ class HttpCallWithoutTimeout(PythonCheck):
         "import httpx\nhttpx.get(url)\n",
         "import requests\ndef call(**kw):\n    return requests.get(url, **kw)\n",
         "session = make_session()\nsession.get(url)\n",
+        "import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))\n",
+        "import http.client\nconn = http.client.HTTPSConnection('api.example.com', timeout=10)\n",
     ]
     bad = [
         Bad("import requests\nrequests.get('https://api.example.com/x')\n", line=2),
@@ -287,6 +395,9 @@ class HttpCallWithoutTimeout(PythonCheck):
         Bad("from urllib.request import urlopen\nbody = urlopen(url).read()\n", line=2),
         Bad("import requests\nbody = requests.Session().get(url).text\n", line=2),
         Bad("import httpx\nclient = httpx.Client(timeout=None)\n", line=2),
+        Bad("import requests\n\ndef call(req):\n    s = requests.Session()\n    return s.send(req.prepare())\n", line=5),
+        Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as session:\n        return await session.get(url)\n", line=4),
+        Bad("import http.client\n\nconn = http.client.HTTPSConnection('api.example.com')\n", line=3),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -340,12 +451,20 @@ class HttpCallWithoutTimeout(PythonCheck):
         elif qualified == "urllib.request.urlopen":
             if timeout is None and not has_star_kwargs(node) and len(positional(node)) < 3:
                 self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
+        elif qualified in _SOCKET_DEFAULT:
+            if timeout is None and not has_star_kwargs(node) and not (qualified.endswith("Connection") and len(positional(node)) >= 3):
+                self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
+        elif qualified in ("aiohttp.ClientSession", "aiohttp.client.ClientSession", "aiohttp.request"):
+            if timeout is None and not has_star_kwargs(node):
+                self.report(node, call=qualified, problem="has no timeout (aiohttp waits up to 5 minutes per request by default)")
+            elif timeout is not None and is_none(timeout.value):
+                self.report(node, call=qualified, problem="sets `timeout=None`, which waits forever")
         elif qualified in _HTTPX_CALLS:
             if timeout is not None and is_none(timeout.value):
                 self.report(node, call=qualified, problem="sets `timeout=None`, disabling httpx's default 5 s timeout")
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _HTTP_METHODS:
+        if not isinstance(func, cst.Attribute) or func.attr.value not in (*_HTTP_METHODS, "send"):
             return False
         return (dotted(func.value) or "") in self.sessions or self._is_session_ctor(func.value)

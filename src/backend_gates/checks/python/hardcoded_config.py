@@ -15,6 +15,7 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
 
 # a path part (file stem or directory) naming a development/test configuration
@@ -84,7 +85,7 @@ class _Scopes(PythonCheck):
 # ----------------------------------------------------------------------------- BG410
 
 
-class DebugEnabled(_Scopes):
+class DebugEnabled(S.SecurityRule, _Scopes):
     """Debug mode switched on in code: `DEBUG = True`, `app.run(debug=True)`, `FastAPI(debug=True)`.
 
     Why it matters: debug mode shows tracebacks, settings and sometimes an interactive console
@@ -96,6 +97,12 @@ class DebugEnabled(_Scopes):
     `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
     `FastAPI(debug=True)` / `Starlette(debug=True)`.
 
+    Also reported: `DEBUG` read from the environment with a default that is on
+    (`DEBUG = env_bool("DEBUG", True)`, `env.bool("DEBUG", default=True)`, `os.getenv("DEBUG",
+    "True") == "True"`): production runs in debug mode unless someone remembers to set it; and
+    `debug=True` passed to an application constructor (aiohttp `web.Application`, Quart, Sanic,
+    Litestar).
+
     Known limits: files and config classes named for development or tests (`settings/dev.py`,
     `local_settings.py`, `class DevelopmentConfig`) are exempt, as are test files; module-level
     `DEBUG = True` outside settings modules is not reported.
@@ -105,6 +112,8 @@ class DebugEnabled(_Scopes):
     name = "debug-enabled"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.WARNING
+    confidence = "high"
+    external_ids = ("bandit:B201", "ruff:S201", "sonar:S4507", "semgrep:debug-enabled", "semgrep:django-debug-true")
     message = "{what} switches debug mode on in code; read it from the environment, default off"
     fix = "DEBUG = os.environ.get('DEBUG', '') == '1'"
     triggers = ("DEBUG", "debug")
@@ -116,12 +125,16 @@ class DebugEnabled(_Scopes):
         "class DevelopmentConfig(Config):\n    DEBUG = True\n",
         "app.run(debug=False)\n",
         {"myproj/settings/dev.py": "DEBUG = True\n"},
+        "import os\nDEBUG = os.getenv('DEBUG', 'False') == 'True'\n",
     ]
     bad = [
         Bad("DEBUG = True\n", line=1),
         Bad("class Config:\n    DEBUG = True\n", line=2),
         Bad({"app.py": "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run(debug=True)\n"}, line=4),
         Bad({"main.py": "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"}, line=2),
+        Bad({"main.py": "from aiohttp import web\napp = web.Application(debug=True)\n"}, line=2),
+        Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
+        Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
     ]
 
     @classmethod
@@ -129,14 +142,27 @@ class DebugEnabled(_Scopes):
         return super().wants(ctx) and not is_dev_module(ctx.path)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not is_true(node.value):
-            return
-        for target in node.targets:
-            self._target(target.target, node)
+        if is_true(node.value):
+            for target in node.targets:
+                self._target(target.target, node)
+        elif _env_default_true(node.value):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == "DEBUG":
+                    self._env_debug(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if is_true(node.value):
             self._target(node.target, node)
+        elif node.value is not None and _env_default_true(node.value) and isinstance(node.target, cst.Name):
+            if node.target.value.upper() == "DEBUG":
+                self._env_debug(node)
+
+    def _env_debug(self, node: cst.CSTNode) -> None:
+        """`DEBUG = env_bool("DEBUG", True)`: production runs in debug mode unless someone sets it."""
+        if self.module_level and is_settings_module(self.ctx.path):
+            self.report(node, what="`DEBUG` defaulting to on when the environment does not set it,")
+        elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
+            self.report(node, what=f"`DEBUG` in `{self.classes[-1]}` defaulting to on when the environment does not set it,")
 
     def _target(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name) and target.value == "DEBUG":
@@ -160,8 +186,49 @@ class DebugEnabled(_Scopes):
         qualified = self.imports.resolve(node.func) or ""
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run":
             self.report(node, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
-        elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"):
+        elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette") or qualified.rsplit(".", 1)[-1] in _APP_CLASSES:
             self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+
+
+_APP_CLASSES = frozenset({"Application", "FastAPI", "Starlette", "Quart", "Sanic", "Litestar", "Starlite", "Falcon", "App"})
+_ENV_LEAVES = frozenset(
+    {"getenv", "get", "env", "env_bool", "bool_env", "get_bool", "get_env_bool", "env_flag", "config", "as_bool",
+     "getbool", "get_bool_env", "get_env", "environ_bool", "bool", "str", "int", "get_env_variable", "env_var"}
+)
+_TRUTHY = frozenset({"true", "1", "yes", "on", "y", "t"})
+
+
+def _truthy_literal(node: cst.BaseExpression) -> bool:
+    if is_true(node):
+        return True
+    if isinstance(node, cst.Integer):
+        return node.value not in ("0",)
+    value = string_value(node)
+    return value is not None and value.strip().lower() in _TRUTHY
+
+
+def _env_default_true(node: cst.BaseExpression | None) -> bool:
+    """An environment lookup (anywhere in the expression) whose default is on:
+    `env_bool("DEBUG", True)`, `env.bool("DEBUG", default=True)`, `os.getenv("DEBUG", "1") == "1"`,
+    `config("DEBUG", default=True, cast=bool)`."""
+    if node is None:
+        return False
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            leaf = (dotted(current.func) or "").rsplit(".", 1)[-1]
+            args = current.args
+            first = string_value(args[0].value) if args and args[0].keyword is None else None
+            if leaf in _ENV_LEAVES and first is not None and "DEBUG" in first.upper():
+                for i, arg in enumerate(args):
+                    if (arg.keyword is not None and arg.keyword.value == "default") or (arg.keyword is None and i == 1):
+                        if _truthy_literal(arg.value):
+                            return True
+        if isinstance(current, (cst.Lambda, cst.FunctionDef)):
+            continue
+        stack.extend(current.children)
+    return False
 
 
 # ----------------------------------------------------------------------------- BG411
@@ -185,7 +252,7 @@ def _elements(node: cst.BaseExpression | None) -> list[cst.BaseExpression] | Non
     return None
 
 
-class CorsAnyOriginWithCredentials(_Scopes):
+class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     """CORS allows any origin and credentials together.
 
     Why it matters: with credentials allowed, the browser sends the user's cookies or auth
@@ -200,17 +267,24 @@ class CorsAnyOriginWithCredentials(_Scopes):
     `CORS_ALLOW_ALL_ORIGINS` (or `CORS_ORIGIN_ALLOW_ALL`) `= True` or a match-all origin regex,
     together with `CORS_ALLOW_CREDENTIALS = True` in the same module.
 
-    Known limits: origin lists are followed through module-level constants in the same file
-    only; values from settings or the environment are trusted.
+    Also reported (warning, medium confidence): `allow_origins=settings.X` with credentials when
+    the settings class in the same file gives `X` a default of `["*"]` (the project rule BG415
+    joins the two when the settings class lives in another module): production allows any
+    origin unless the environment overrides it.
+
+    Known limits: origin lists are followed through module-level constants and settings-class
+    defaults; values read from the environment are trusted.
     """
 
     code = "BG411"
     name = "cors-any-origin-with-credentials"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("sonar:S5122", "semgrep:wildcard-cors", "semgrep:cors-allow-credentials-with-wildcard")
     message = "{what} allows any origin together with credentials; list the trusted origins instead"
     fix = "allow_origins=[\"https://app.example.com\"] (from settings), or drop credentials"
-    triggers = ("CORS", "cross_origin")
+    triggers = ("CORS", "cross_origin", "origin", "ORIGIN")
     skip_tests = True
 
     good = [
@@ -228,6 +302,12 @@ class CorsAnyOriginWithCredentials(_Scopes):
         Bad("from flask_cors import CORS\nCORS(app, supports_credentials=True)\n", line=2),
         Bad({"proj/settings.py": "CORS_ALLOW_CREDENTIALS = True\nCORS_ALLOW_ALL_ORIGINS = True\n"}, line=2),
         Bad("from starlette.middleware import Middleware\nfrom starlette.middleware.cors import CORSMiddleware\nORIGINS = ['*']\nmw = [Middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)]\n", line=4),
+        Bad(
+            "from fastapi.middleware.cors import CORSMiddleware\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+            "    cors_origins: list[str] = ['*']\n\nsettings = Settings()\n"
+            "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)\n",
+            line=8,
+        ),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -235,8 +315,24 @@ class CorsAnyOriginWithCredentials(_Scopes):
         self.constants: dict[str, cst.BaseExpression] = {}
         self.django_any: list[tuple[cst.CSTNode, str]] = []
         self.django_credentials = False
+        self.settings_any: set[str] = set()  # settings fields defaulting to any origin (this file)
+        self.from_settings: list[tuple[cst.Call, str]] = []  # credentialed CORS reading a setting
+
+    def _settings_default(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        """A settings field (class attribute) whose default allows any origin: `CORS_ORIGINS = ["*"]`."""
+        if value is not None and "origin" in name.lower() and self._star(value):
+            self.settings_any.add(name)
+            self.fact("cors_any_origin_default", {"attr": name, "line": self.ctx.position(node).start.line})
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self.class_level and isinstance(node.target, cst.Name):
+            self._settings_default(node.target.value, node.value, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if self.class_level:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self._settings_default(target.target.value, node.value, node)
         if not self.module_level:
             return
         for target in node.targets:
@@ -280,6 +376,10 @@ class CorsAnyOriginWithCredentials(_Scopes):
                 regex is not None and _any_regex(string_value(self._value(regex.value)))
             ):
                 self.report(node, what="CORSMiddleware")
+            elif origins is not None:
+                setting = _setting_attr(origins.value)
+                if setting is not None:
+                    self.from_settings.append((node, setting))
             return
         if qualified in ("flask_cors.CORS", "flask_cors.cross_origin", "flask_cors.extension.CORS"):
             credentials = keyword(node, "supports_credentials")
@@ -316,6 +416,23 @@ class CorsAnyOriginWithCredentials(_Scopes):
         if self.django_credentials:
             for node, name in self.django_any:
                 self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
+        for node, setting in self.from_settings:
+            if setting in self.settings_any:
+                self.report(node, confidence="medium",
+                            what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
+            else:  # the settings class may live in another module: judged by BG415
+                self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
+
+
+def _setting_attr(node: cst.BaseExpression) -> str | None:
+    """`settings.CORS_ORIGINS`, `[str(o) for o in settings.BACKEND_CORS_ORIGINS]`, `list(cfg.origins)`."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        return _setting_attr(node.for_in.iter)
+    if isinstance(node, cst.Call) and node.args and node.args[0].keyword is None:
+        return _setting_attr(node.args[0].value)
+    return None
 
 
 # ----------------------------------------------------------------------------- BG412
@@ -398,7 +515,22 @@ def _looks_like_host(value: str) -> bool:
         return bool(re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value)) and not value.replace(".", "").isdigit()
 
 
-class HardcodedEndpoint(_Scopes):
+_SQLITE_NAME = re.compile(r"(?i)\.(db|sqlite3?|sqlite)$|^:memory:$")
+_CLIENT_HOST_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "Redis", "StrictRedis", "ConnectionParameters", "Elasticsearch", "Memcached", "Client", "KafkaProducer", "KafkaConsumer"})
+_RESOURCE_KEYWORDS = {"Bucket": "S3 bucket", "bucket_name": "bucket", "QueueUrl": "queue URL", "QueueName": "queue", "TopicArn": "topic ARN", "queue_url": "queue URL", "topic_arn": "topic ARN"}
+_RESOURCE_NAME = re.compile(r"(^|_)(BUCKET|QUEUE|TOPIC|STREAM|EXCHANGE)(_NAME|_URL|_ARN)?$")
+_API_BASE_NAME = re.compile(r"(^|_)(API|BASE|SERVICE|BACKEND|ENDPOINT|SERVER|GATEWAY|WEBHOOK)(_[A-Z0-9]+)*_(URL|URI|ENDPOINT|HOST)$|^(API|BASE)_(URL|URI)$")
+
+
+def _resource_kind(names: list[str]) -> str:
+    for n in names:
+        for word in ("BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE"):
+            if word in n:
+                return word.lower()
+    return "resource"
+
+
+class HardcodedEndpoint(S.SecurityRule, _Scopes):
     """Environment-specific endpoints written into code: DSNs, service URLs and hosts.
 
     Why it matters: a database DSN, an internal host or a service URL differs between
@@ -413,7 +545,14 @@ class HardcodedEndpoint(_Scopes):
       call (`requests.*`, `httpx.*`, `urlopen`, `base_url=` of a client), outside settings modules;
     - a `host=` keyword with a deployment-specific literal host (not the bind address of
       `run`/`serve`/`bind`);
-    - an UPPER_CASE constant holding a URL or host with a deployment-specific host.
+    - an UPPER_CASE constant holding a URL or host with a deployment-specific host;
+    - a `"HOST"` entry of a settings dict (Django `DATABASES`) with a real host (not a SQLite file
+      name such as `"dev.db"`), and the host given first to `MongoClient`, `Redis`, pika
+      `ConnectionParameters`, `Elasticsearch`;
+    - outside settings modules: module constants naming a bucket, queue, topic, stream or
+      exchange (`UPLOAD_BUCKET = "acme-prod-uploads"`) and `Bucket=`/`QueueUrl=`/`TopicArn=`
+      literals; an API base URL constant (`PARTNER_API_URL = "https://api.partner.com"`) is
+      reported as info (it belongs in settings, but may be a fixed public endpoint).
 
     Deployment-specific hosts: IP addresses; internal domains (`.internal`, `.local`, `.lan`,
     `.corp`, `.svc` ...); names with an environment label (`prod`, `staging`, `qa`, `uat`,
@@ -435,9 +574,11 @@ class HardcodedEndpoint(_Scopes):
     name = "hardcoded-endpoint"
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.WARNING
+    confidence = "medium"
+    external_ids = ("sonar:S1313", "sonar:S1075")
     message = "hardcoded {what} `{shown}`; read it from settings or the environment"
     fix = "DATABASE_URL = os.environ['DATABASE_URL'] (or a settings object populated from the environment)"
-    triggers = ("://", "host")
+    triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters")
     skip_tests = True
 
     good = [
@@ -450,6 +591,8 @@ class HardcodedEndpoint(_Scopes):
         "import requests\nuser = requests.get('https://api.github.com/user', headers=h, timeout=5)\n",
         "import requests\nrequests.get('http://metadata.google.internal/computeMetadata/v1/', timeout=1)\n",
         "TEMPLATE = 'postgresql://{user}:{password}@{host}/{db}'\n",
+        {"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'dev.db', 'HOST': 'dev.db'}}\n"},
+        "import os\nUPLOAD_BUCKET = os.environ['UPLOAD_BUCKET']\n",
     ]
     bad = [
         Bad("DATABASE_URL = 'postgresql://shop@db.internal.example.com:5432/shop'\n", line=1),
@@ -457,6 +600,9 @@ class HardcodedEndpoint(_Scopes):
         Bad("import requests\nresp = requests.get('http://10.0.4.12:8080/v1/stock', timeout=5)\n", line=2),
         Bad("import psycopg2\nconn = psycopg2.connect(host='10.0.3.7', dbname='shop')\n", line=2),
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
+        Bad({"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'HOST': 'pg1.acme-prod.net'}}\n"}, line=1, path="proj/settings.py"),
+        Bad({"app/storage.py": "import boto3\n\nUPLOAD_BUCKET = 'acme-prod-uploads'\n"}, line=3, path="app/storage.py"),
+        Bad("from pymongo import MongoClient\nclient = MongoClient('mongo1.acme.net', 27017)\n", line=2),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -499,6 +645,16 @@ class HardcodedEndpoint(_Scopes):
                 self._exempt(arg.value)
             return
         last = qualified.rsplit(".", 1)[-1]
+        if last in _CLIENT_HOST_CALLS and first and id(args[0].value) not in self.exempt and not self.settings_classes:
+            if "://" not in first and _looks_like_host(first) and not is_loopback(first) and not _SQLITE_NAME.search(first):
+                self._exempt(args[0].value)
+                self.report(args[0].value, what=f"{last} host", shown=first)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in _RESOURCE_KEYWORDS and not self.settings_module:
+                value = string_value(arg.value)
+                if value and id(arg.value) not in self.exempt and not any(m in value for m in _TEMPLATE_MARKS):
+                    self._exempt(arg.value)
+                    self.report(arg.value, what=_RESOURCE_KEYWORDS[arg.keyword.value], shown=value)
         if not self.settings_module:
             url_arg = keyword(node, "url")
             if qualified in _HTTP_CALLS or (
@@ -529,6 +685,19 @@ class HardcodedEndpoint(_Scopes):
             self._exempt(node)
             self.report(node, what=what, shown=f"{parsed[0]}://{parsed[1]}")
 
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        """Django `DATABASES = {"default": {"HOST": "db1.prod.acme.net"}}` and other `host` entries."""
+        key = string_value(node.key) if isinstance(node.key, (cst.SimpleString, cst.ConcatenatedString)) else None
+        if key is None or key.lower() not in ("host", "hostname", "server", "db_host"):
+            return
+        value = string_value(node.value)
+        if not value or id(node.value) in self.exempt or self.settings_classes:
+            return
+        if _SQLITE_NAME.search(value) or not _looks_like_host(value) or is_loopback(value):
+            return  # `"HOST": "dev.db"` is a SQLite file name, not a host
+        self._exempt(node.value)
+        self.report(node.value, what="database host" if key.isupper() else "host", shown=value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.functions or self.settings_classes:
             return
@@ -538,6 +707,11 @@ class HardcodedEndpoint(_Scopes):
         value = string_value(node.value)
         if value is None or id(node.value) in self.exempt:
             return
+        if not self.settings_module and not is_dev_module(self.ctx.path) and any(_RESOURCE_NAME.search(n) for n in names):
+            if value and not any(m in value for m in _TEMPLATE_MARKS) and " " not in value and not _UPPER.match(value):
+                self._exempt(node.value)
+                self.report(node.value, what=f"{_resource_kind(names)} name", shown=value)
+                return
         parsed = _host(value)
         host = parsed[1] if parsed else value if _looks_like_host(value) else None
         if host is None or (parsed and _DSN_SCHEMES.match(parsed[0])):
@@ -545,6 +719,17 @@ class HardcodedEndpoint(_Scopes):
         if is_deployment_specific(host) and not is_loopback(host):
             self._exempt(node.value)
             self.report(node.value, what="URL" if parsed else "host", shown=f"{parsed[0]}://{host}" if parsed else host)
+        elif (
+            parsed
+            and parsed[0] in ("http", "https")
+            and not is_loopback(host)
+            and not self.settings_module
+            and any(_API_BASE_NAME.search(n) for n in names)
+        ):
+            # `PAYMENTS_API_URL = "https://api.partner.com/v2"` in a module: belongs in settings (info)
+            self._exempt(node.value)
+            self.report(node.value, what="API base URL", shown=f"{parsed[0]}://{host}", confidence="low")
+
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         self._dsn(node)

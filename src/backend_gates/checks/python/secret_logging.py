@@ -50,7 +50,14 @@ def _sensitive_name(name: str) -> str | None:
     return None
 
 
-class SecretLogged(PythonCheck):
+def _confidence(call: str, kind: str) -> str:
+    """Passwords and secrets written by a logger: high; tokens, keys and print(): medium."""
+    if call == "print" or kind not in ("password", "secret", "private key", "credential"):
+        return "medium"
+    return "high"
+
+
+class SecretLogged(S.SecurityRule, PythonCheck):
     """A logging or print call that writes a password, token or secret into the logs.
 
     Why it matters: logs are copied to many places (aggregators, tickets, backups) that are read by
@@ -72,6 +79,8 @@ class SecretLogged(PythonCheck):
     name = "secret-in-log"
     gate = "SEC-AUDIT"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("semgrep:python-logger-credential-disclosure", "sonar:S5145")
     message = "{call}() writes {what} `{expr}` to the logs; log an identifier or a masked form"
     fix = "remove the value from the log call, or log a masked form (first characters only)"
     triggers = ("log", "print", "LOG")
@@ -101,17 +110,17 @@ class SecretLogged(PythonCheck):
                 kind = _sensitive_name(arg.keyword.value)
                 if kind is not None and arg.keyword.value not in ("exc_info", "stack_info", "extra", "file", "sep", "end", "flush"):
                     if not _constant(arg.value):
-                        self.report(node, call=call, what=_a(kind), expr=f"{arg.keyword.value}=")
+                        self.report(node, confidence=_confidence(call, kind), call=call, what=_a(kind), expr=f"{arg.keyword.value}=")
                         return
                 if arg.keyword.value == "extra" and isinstance(arg.value, cst.Dict):
                     hit = self.in_dict(arg.value)
                     if hit:
-                        self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
+                        self.report(node, confidence=_confidence(call, hit[0]), call=call, what=_a(hit[0]), expr=hit[1])
                         return
                 continue
             hit = self.find(arg.value)
             if hit is not None:
-                self.report(node, call=call, what=_a(hit[0]), expr=hit[1])
+                self.report(node, confidence=_confidence(call, hit[0]), call=call, what=_a(hit[0]), expr=hit[1])
                 return
 
     def in_dict(self, node: cst.Dict) -> tuple[str, str] | None:

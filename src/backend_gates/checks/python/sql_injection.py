@@ -10,13 +10,60 @@ import libcst as cst
 from ...model import Severity
 from ...redact import redact_text
 from ..base import Bad, PythonCheck
+from . import _sensitive as S
 from . import sqlsinks
 
 
 _ONLY_DYNAMIC = re.compile(r"\s*bg_dyn_\d+\s*")
+# helpers in other modules that run the SQL they are given, by name (`run_query(sql)`, `db.fetch_all(q)`)
+_HELPER_NAME = re.compile(
+    r"(?i)^_*(run|exec|execute|do|raw|db|perform)_?(sql|query|queries|statement|raw|select|script)s?$|"
+    r"^_*(sql|query|raw_query|fetch_?all|fetch_?one|fetch_?rows?|select_?(all|one|rows?)?|query_?(db|all|one|rows?))$"
+)
+# the SQL text comes from Django's own compiler (identifiers quoted, values as params)
+_COMPILED = re.compile(r"\.as_sql\(|get_compiler\(|\.compile\(|sql_with_params\(|\.query\b")
 
 
-class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
+def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
+    """Functions and methods of this module that pass one of their parameters straight to a SQL
+    sink: name -> (positional index as called, parameter name, inner sink name)."""
+    out: dict[str, tuple[int, str, str]] = {}
+
+    def params_of(fn: cst.FunctionDef, method: bool) -> list[str]:
+        names = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+        return names[1:] if method and names and names[0] in ("self", "cls") else names
+
+    def scan(fn: cst.FunctionDef, method: bool) -> None:
+        params = params_of(fn, method)
+        if not params:
+            return
+        found: list[tuple[str, str]] = []
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                sink = sqlsinks.sink_of(node)
+                if sink is None:
+                    return
+                for arg in sqlsinks.sql_arguments(node, sink):
+                    if isinstance(arg, cst.Name) and arg.value in params:
+                        found.append((arg.value, sink.name))
+
+        fn.body.visit(Finder())
+        if found:
+            param, inner = found[0]
+            out.setdefault(fn.name.value, (params.index(param), param, inner))
+
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            scan(stmt, False)
+        elif isinstance(stmt, cst.ClassDef):
+            for inner_stmt in getattr(stmt.body, "body", ()):
+                if isinstance(inner_stmt, cst.FunctionDef):
+                    scan(inner_stmt, True)
+    return out
+
+
+class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonCheck):
     """SQL text assembled with f-strings, %, .format(), + or join() from non-constant parts reaches a database call.
 
     Why it matters: a value spliced into SQL text can change the statement itself (SQL
@@ -34,19 +81,28 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
     (`quote_name`, `sql.Identifier`) and placeholder lists (`", ".join(["%s"] * n)`) are
     considered safe; a dynamic table or column name validated against an allow-list elsewhere is
     still reported (suppress it with the reason).
+    One level of project helper is followed: a function or method of the same module that passes
+    a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
+    confidence); a helper of another module is recognised by its name (`run_query`, `execute_sql`,
+    `fetch_all`: medium confidence, warning) and only when the text is a whole SQL statement.
+    SQL compiled by Django's own compiler (`sql, params = qs.query.sql_with_params()`, `as_sql()`)
+    wrapped in a statement whose values are passed separately is not reported.
     """
 
     code = "BG201"
     name = "string-built-sql"
     gate = "SEC-SQLI"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("ruff:S608", "bandit:B608", "ruff:S610", "bandit:B610", "ruff:S611", "bandit:B611", "sonar:S3649", "sonar:S2077",
+                    "semgrep:formatted-sql-query", "semgrep:sqlalchemy-execute-raw-query", "semgrep:django-raw-sql")
     message = "{kind} built with {how} from {parts} reaches {sink}(); pass the values as parameters"
     fix = (
         "use placeholders and pass values separately, e.g. `cur.execute(\"... WHERE id = %s\", (uid,))` or "
         "`text(\"... WHERE id = :id\")` with `{\"id\": uid}`; compose identifiers with psycopg `sql.Identifier` "
         "or an allow-list"
     )
-    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sqlalchemy", "sqlmodel")
+    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_")
     references = ["https://owasp.org/www-community/attacks/SQL_Injection", "https://cwe.mitre.org/data/definitions/89.html"]
 
     good = [
@@ -56,6 +112,9 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
         'from psycopg import sql\n\ndef get(cur, table, uid):\n    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.Identifier(table)), (uid,))\n',
         'def get(cur, ids):\n    marks = ", ".join(["%s"] * len(ids))\n    cur.execute(f"SELECT * FROM users WHERE id IN ({marks})", ids)\n',
         'def run(job, name):\n    job.execute(f"deploy {name}")\n',
+        'from django.db import connection\n\ndef count(qs):\n    sql, params = qs.query.sql_with_params()\n'
+        '    with connection.cursor() as cur:\n        cur.execute(f"SELECT COUNT(*) FROM ({sql}) AS sub", params)\n',
+        'from .search import query\n\ndef show(name):\n    return query(f"title:{name} sort:date")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -80,6 +139,12 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
         ),
         Bad('def get(User, name):\n    return User.objects.extra(where=[f"name = \'{name}\'"])\n', line=2),
         Bad('async def get(conn, name):\n    return await conn.fetch(f"SELECT * FROM users WHERE name = \'{name}\'")\n', line=2),
+        Bad(
+            'def run(cur, sql):\n    cur.execute(sql)\n    return cur.fetchall()\n\n'
+            'def search(cur, request):\n    return run(cur, "SELECT * FROM items WHERE name = \'%s\'" % request.args["q"])\n',
+            line=6,
+        ),
+        Bad('from .db import run_query\n\ndef search(name):\n    return run_query(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -89,6 +154,23 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
         self._resolver: Any = None
         self._resolver_ready = False
         self._index: sqlsinks.ModuleIndex | None = None
+        self._helpers: dict[str, tuple[int, str, str]] | None = None
+
+    def helper_sink(self, node: cst.Call, leaf: str) -> tuple[sqlsinks.SinkInfo, str] | None:
+        """A project helper that runs the SQL it is given: (sink, confidence)."""
+        if self._helpers is None:
+            self._helpers = helper_sinks(self.ctx.module)
+        found = self._helpers.get(leaf)
+        if found is not None:
+            index, param, inner = found
+            if isinstance(node.func, cst.Attribute) and not (isinstance(node.func.value, cst.Name) and node.func.value.value in ("self", "cls")):
+                # obj.run(...) matches a method only when it is not a library object's own method
+                if leaf in ("execute", "fetch", "raw", "query", "get", "filter"):
+                    return None
+            return sqlsinks.SinkInfo(f"{leaf} (which passes it to {inner})", "helper", arg=index, keywords=(param,), params_arg=index + 1), "high"
+        if _HELPER_NAME.match(leaf):
+            return sqlsinks.SinkInfo(leaf, "helper-by-name", arg=0, keywords=("sql", "query", "statement"), params_arg=1), "medium"
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -96,8 +178,12 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
         if not leaf:
             return
         sink = sqlsinks.sink_of(node, self.resolver())
+        confidence = "high"
         if sink is None:
-            return
+            found = self.helper_sink(node, leaf)
+            if found is None:
+                return
+            sink, confidence = found
         if self._index is None:
             self._index = sqlsinks.module_index(self.ctx.module)
         scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
@@ -124,10 +210,15 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
                 template = sqlsinks.Template(template.text, template.dynamic, ("sql.SQL()",), "SQL fragment")
             if template.kind is None:
                 continue
+            if sink.family == "helper-by-name" and " " in template.kind:
+                continue  # by name only: a whole statement, not a fragment
+            if self.compiled_by_django(template, assignments, node, sink):
+                continue
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
             self.report(
                 node,
+                confidence=confidence,
                 kind=template.kind if " " in template.kind else f"{template.kind} statement",
                 how=how,
                 parts=parts,
@@ -135,3 +226,37 @@ class SqlBuiltByFormatting(sqlsinks.SinkScopeTracking, PythonCheck):
                 extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
             )
             return
+
+    def compiled_by_django(
+        self, template: sqlsinks.Template, assignments: sqlsinks.Assignments, node: cst.Call, sink: sqlsinks.SinkInfo
+    ) -> bool:
+        """Every dynamic part is SQL from Django's compiler and the values travel as parameters."""
+        if not template.dynamic or not sqlsinks.has_parameters(node, sink):
+            return False
+        for part in template.dynamic:
+            if _COMPILED.search(part):
+                continue
+            origins = [self.ctx.module.code_for_node(a.value) for a in assignments.get(part.strip(), [])]
+            origins += self.unpacked_from(part.strip())
+            if not origins or not all(_COMPILED.search(o) for o in origins):
+                return False
+        return True
+
+    def unpacked_from(self, name: str) -> list[str]:
+        """Source of the values `name` is unpacked from in this function (`sql, params = ...`)."""
+        scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
+        out: list[str] = []
+
+        class Finder(cst.CSTVisitor):
+            def visit_Assign(self, node: cst.Assign) -> None:
+                for t in node.targets:
+                    if isinstance(t.target, (cst.Tuple, cst.List)) and any(
+                        isinstance(e.value, cst.Name) and e.value.value == name for e in t.target.elements
+                    ):
+                        out.append(_code(node.value))
+
+        def _code(node: cst.CSTNode) -> str:
+            return self.ctx.module.code_for_node(node)
+
+        scope.visit(Finder())
+        return out

@@ -60,7 +60,7 @@ def _is_password_name(name: str) -> bool:
     return bool(ws) and any(w in S.PASSWORD_WORDS for w in ws) and S.secret_kind(name) == "password"
 
 
-class WeakPasswordHash(PythonCheck):
+class WeakPasswordHash(S.SecurityRule, PythonCheck):
     """A password hashed with md5/sha1, or with a bare fast hash (sha256, sha512) and no salt.
 
     Why it matters: fast hashes are built to be computed billions of times per second, so a leaked
@@ -79,6 +79,9 @@ class WeakPasswordHash(PythonCheck):
     name = "weak-password-hash"
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("ruff:S324", "bandit:B324", "ruff:S303", "bandit:B303", "sonar:S4790", "sonar:S5344",
+                    "semgrep:md5-used-as-password", "semgrep:insecure-hash-algorithm-md5", "semgrep:insecure-hash-algorithm-sha1")
     message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
     triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2")
@@ -101,19 +104,27 @@ class WeakPasswordHash(PythonCheck):
         self.functions: list[str] = []
         self.salted: list[bool] = []
         self.targets: list[list[str]] = []
+        # per function: hash objects made empty (`h = hashlib.sha256()`), name -> [algo, salted]
+        self.objects: list[dict[str, list[Any]]] = [{}]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
         params = [p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)]
         self.salted.append(any("salt" in p.lower() for p in params))
+        self.objects.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
         self.salted.pop()
+        self.objects.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [n for t in node.targets for n in _target_names(t.target)]
         self.targets.append(names)
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            algo = self.algorithm(node.value)
+            if algo is not None and not any(a.keyword is None for a in node.value.args if not (isinstance(a.value, cst.SimpleString))):
+                self.objects[-1][node.targets[0].target.value] = [algo, False]
 
     def leave_Assign(self, node: cst.Assign) -> None:
         self.targets.pop()
@@ -146,13 +157,37 @@ class WeakPasswordHash(PythonCheck):
                 return module.rsplit(".", 1)[1].lower()
         return None
 
+    def hash_update(self, node: cst.Call) -> None:
+        """`h = hashlib.sha256(); h.update(salt); h.update(password.encode())`."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name)):
+            return
+        state = self.objects[-1].get(func.value.value)
+        if state is None or not node.args:
+            return
+        inputs = _names_in(node.args[0].value)
+        if any("salt" in n.lower() for n in inputs):
+            state[1] = True
+            return
+        if not any(_is_password_name(n) for n in inputs):
+            return
+        algo, salted = state
+        salted = salted or bool(self.salted and self.salted[-1])
+        if algo not in _BROKEN and salted:
+            return
+        self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+
     def visit_Call(self, node: cst.Call) -> None:
+        if len(self.objects[-1]) and isinstance(node.func, cst.Attribute):
+            self.hash_update(node)
         algo = self.algorithm(node)
         if algo is None:
             return
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "usedforsecurity":
                 return
+        if all(isinstance(a.value, cst.SimpleString) for a in node.args if a.keyword is None):
+            return  # an empty hash object: judged where `.update(...)` feeds it
         inputs = [n for a in node.args for n in _names_in(a.value)]
         password = any(_is_password_name(n) for n in inputs)
         if not password and self.targets:
@@ -190,7 +225,7 @@ def _is_false(node: cst.BaseExpression) -> bool:
     return (isinstance(node, cst.Name) and node.value == "False") or (isinstance(node, cst.Integer) and node.value == "0")
 
 
-class TlsVerificationDisabled(PythonCheck):
+class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     """TLS certificate verification turned off for an HTTP client (`verify=False`, `ssl=False`).
 
     Why it matters: without certificate checks anyone on the network path can impersonate the
@@ -206,9 +241,13 @@ class TlsVerificationDisabled(PythonCheck):
     name = "tls-verify-disabled"
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("ruff:S501", "bandit:B501", "ruff:S502", "bandit:B502", "ruff:S503", "bandit:B503", "ruff:S504", "bandit:B504",
+                    "ruff:S323", "bandit:B323", "sonar:S4830", "sonar:S5527", "sonar:S4423",
+                    "semgrep:disabled-cert-validation", "semgrep:unverified-ssl-context")
     message = "TLS certificate verification disabled ({how}); traffic can be intercepted and altered"
     fix = "keep verification on; point `verify=` at a CA bundle for internal certificates"
-    triggers = ("verify", "ssl", "_create_unverified_context")
+    triggers = ("verify", "ssl", "_create_unverified_context", "CERT_NONE", "check_hostname", "SSL", "TLSv1")
     skip_tests = True
     references = ["https://cwe.mitre.org/data/definitions/295.html"]
 
@@ -234,30 +273,64 @@ class TlsVerificationDisabled(PythonCheck):
         if leaf == "_create_unverified_context":
             self.report(node, how="ssl._create_unverified_context()")
             return
-        if not self.http:
-            return
         for arg in node.args:
-            if arg.keyword is None or not _is_false(arg.value):
+            if arg.keyword is None:
                 continue
             key = arg.keyword.value
-            if key not in ("verify", "ssl", "verify_ssl"):
+            if key in ("cert_reqs", "ssl_cert_reqs", "verify_mode") and _cert_none(arg.value):
+                self.report(node, how=f"`{key}` CERT_NONE on {leaf}()")
+                return
+            if key == "check_hostname" and _is_false(arg.value):
+                self.report(node, how=f"`check_hostname=False` on {leaf}()")
+                return
+            if not _is_false(arg.value):
+                continue
+            if key in ("verify_certs", "ssl_verify", "verify_ssl", "tls_verify", "validate_certs", "ssl_check_hostname"):
+                self.report(node, how=f"`{key}=False` on {leaf}()")
+                return
+            if key not in ("verify", "ssl"):
                 continue
             qnames = self.names(func)
-            http = any(q.split(".")[0] in _HTTP_MODULES for q in qnames)
-            if http or leaf in _HTTP_METHODS:
+            http = any(q.split(".")[0] in _HTTP_MODULES + ("boto3", "botocore", "aioboto3", "hvac", "elasticsearch") for q in qnames)
+            if http or (self.http and leaf in _HTTP_METHODS) or (key == "verify" and leaf in ("client", "resource", "Session", "Client")):
                 self.report(node, how=f"`{key}=False` on {leaf}()")
                 return
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        # weak protocol versions: ssl.PROTOCOL_TLSv1, SSL.SSLv3_METHOD, TLSVersion.TLSv1
+        attr = node.attr.value
+        if attr in _WEAK_PROTOCOLS and S.dotted_name(node.value).rsplit(".", 1)[-1] in ("ssl", "SSL", "TLSVersion"):
+            self.report(node, how=f"weak protocol `{S.dotted_name(node)}` (use TLS 1.2 or later)")
+
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not self.http:
-            return
         for target in node.targets:
             t = target.target
-            if isinstance(t, cst.Attribute) and t.attr.value == "verify" and _is_false(node.value):
+            if not isinstance(t, cst.Attribute):
+                continue
+            attr = t.attr.value
+            if attr == "verify" and self.http and _is_false(node.value):
                 self.report(node, how=f"`{S.dotted_name(t) or 'session.verify'} = False`")
+            elif attr == "check_hostname" and _is_false(node.value):
+                self.report(node, how=f"`{S.dotted_name(t) or 'context.check_hostname'} = False`")
+            elif attr == "verify_mode" and _cert_none(node.value):
+                self.report(node, how=f"`{S.dotted_name(t) or 'context.verify_mode'} = CERT_NONE`")
 
 
-class JwtWithoutVerification(PythonCheck):
+_WEAK_PROTOCOLS = frozenset({"PROTOCOL_SSLv2", "PROTOCOL_SSLv3", "PROTOCOL_TLSv1", "PROTOCOL_TLSv1_1", "SSLv2_METHOD", "SSLv3_METHOD", "SSLv23_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "TLSv1", "TLSv1_1", "SSLv3"})
+
+
+def _cert_none(node: cst.BaseExpression) -> bool:
+    """`ssl.CERT_NONE`, `CERT_NONE`, `"CERT_NONE"`, `"none"` (redis' ssl_cert_reqs)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "CERT_NONE"
+    if isinstance(node, cst.Name):
+        return node.value == "CERT_NONE"
+    if isinstance(node, cst.SimpleString):
+        return str(node.evaluated_value).lower() in ("cert_none", "none")
+    return False
+
+
+class JwtWithoutVerification(S.SecurityRule, PythonCheck):
     """A JWT decoded without checking its signature, or accepting the `none` algorithm.
 
     Why it matters: an unverified token is just JSON the client wrote: anyone can set `sub` to
@@ -274,6 +347,8 @@ class JwtWithoutVerification(PythonCheck):
     name = "jwt-without-verification"
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("sonar:S5659", "semgrep:unverified-jwt-decode", "semgrep:jwt-python-none-alg", "semgrep:jwt-verification-disabled")
     message = "JWT {how}; the claims can be forged by anyone"
     fix = "verify the signature: `jwt.decode(token, key, algorithms=[\"HS256\"])`"
     triggers = ("jwt", "jose")
@@ -293,6 +368,25 @@ class JwtWithoutVerification(PythonCheck):
         super().__init__(ctx, options)
         self.names = S.QualifiedNames(ctx, ("jwt", "jose"))
         self.targets: list[str] = []
+        # per function: unverified reads waiting for a verifying decode in the same function
+        self.frames: list[tuple[list[tuple[cst.Call, str]], list[bool]]] = [([], [False])]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.frames.append(([], [False]))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.flush(self.frames.pop())
+
+    def finish(self) -> None:
+        while self.frames:
+            self.flush(self.frames.pop())
+
+    def flush(self, frame: tuple[list[tuple[cst.Call, str]], list[bool]]) -> None:
+        pending, verified = frame
+        if verified[0]:
+            return  # peek (issuer, kid) then verify: the idiom for picking the key
+        for call, how in pending:
+            self.report(call, how=how)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.targets.append(" ".join(S.dotted_name(t.target) for t in node.targets))
@@ -311,18 +405,19 @@ class JwtWithoutVerification(PythonCheck):
         if not isinstance(func, (cst.Attribute, cst.Name)):
             return
         leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
-        if leaf not in ("decode", "encode", "decode_complete"):
+        if leaf not in ("decode", "encode", "decode_complete", "get_unverified_claims", "verify", "decode_token"):
             return
-        if not any(re.match(r"^(jwt|jose|authlib\.jose)(\.|$)", q) and q.endswith(leaf) for q in self.names(func)):
+        if not any(re.match(r"^(jwt|jose|jws|authlib\.jose)(\.|$)", q) and q.endswith(leaf) for q in self.names(func)):
             return
-        if self.deliberate(node):
+        if leaf == "get_unverified_claims":
+            self.frames[-1][0].append((node, "claims read with get_unverified_claims() and never verified"))
             return
+        unverified = None
         for arg in node.args:
             key = arg.keyword.value if arg.keyword else None
             value = arg.value
             if key == "verify" and _is_false(value):
-                self.report(node, how="decoded with verify=False")
-                return
+                unverified = "decoded with verify=False"
             if key == "options" and isinstance(value, cst.Dict):
                 for element in value.elements:
                     if (
@@ -331,12 +426,16 @@ class JwtWithoutVerification(PythonCheck):
                         and element.key.evaluated_value in ("verify_signature", "verify_exp_signature")
                         and _is_false(element.value)
                     ):
-                        self.report(node, how="decoded without signature verification")
-                        return
+                        unverified = "decoded without signature verification"
             if key in ("algorithms", "algorithm") or (leaf == "encode" and key is None and arg is node.args[-1] and len(node.args) >= 3):
                 if _mentions_none(value):
                     self.report(node, how="accepts the `none` algorithm" if leaf != "encode" else "signed with the `none` algorithm")
                     return
+        if unverified is not None:
+            if not self.deliberate(node):
+                self.frames[-1][0].append((node, unverified))
+        elif leaf in ("decode", "decode_complete", "verify") and len([a for a in node.args if a.keyword is None]) + len([a for a in node.args if a.keyword and a.keyword.value == "key"]) >= 2:
+            self.frames[-1][1][0] = True  # a verifying decode (token and key) in this function
 
 
 _DELIBERATE = re.compile(r"(?i)unverified|untrusted|insecure|peek")
@@ -363,7 +462,7 @@ def _tokenish(name: str) -> bool:
     return any(w in _TOKEN_WORDS for w in ws) or (ws[-1] in ("key", "code") and any(w in _TOKEN_WORDS | {"api", "secret", "access", "reset", "auth"} for w in ws))
 
 
-class InsecureRandomToken(PythonCheck):
+class InsecureRandomToken(S.SecurityRule, PythonCheck):
     """A token, password, OTP, nonce or salt made with the `random` module.
 
     Why it matters: `random` is a Mersenne Twister: after 624 outputs its whole future is
@@ -379,6 +478,8 @@ class InsecureRandomToken(PythonCheck):
     name = "insecure-random-token"
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
+    confidence = "high"
+    external_ids = ("ruff:S311", "bandit:B311", "sonar:S2245")
     message = "`{func}()` from the `random` module makes `{name}`; it is predictable, use the `secrets` module"
     fix = "e.g. `secrets.token_urlsafe(32)` or `''.join(secrets.choice(alphabet) for _ in range(n))`"
     triggers = ("random",)

@@ -1,0 +1,224 @@
+"""SEC-CRYPTO: response models and serializers that send a password, secret, SSN or card number back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from ...model import Severity
+from ..base import Bad, PythonCheck
+from ..openapi.sensitive import sensitive
+from . import _sensitive as S
+
+_PYDANTIC_BASES = re.compile(r"(^|\.)(BaseModel|SQLModel|Schema|BaseSchema|ModelSchema|RootModel)$")
+_DRF_BASES = re.compile(r"(^|\.)(ModelSerializer|HyperlinkedModelSerializer|Serializer)$")
+_MARSHMALLOW_BASES = re.compile(r"(^|\.)(Schema|SQLAlchemySchema|SQLAlchemyAutoSchema|ModelSchema)$")
+_RESPONSE_NAME = re.compile(r"(Out|Response|Read|Public|Detail|Details|View|Resp|Result|Display|Profile|Me|Info|Item|List|Page)s?$")
+_INPUT_NAME = re.compile(r"(?i)(In|Create|Update|Input|Request|Login|Register|Registration|Signup|SignUp|Form|Payload|Body|Patch|Reset|Change|Set|Base|InDB|DB|Internal|Credentials|Auth)$")
+_TOKEN_OK = re.compile(r"(?i)token|auth|login|session|credential|oauth|jwt|key")
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    return S.dotted_name(node)
+
+
+def _kw_true(call: cst.BaseExpression, *names: str) -> bool:
+    if not isinstance(call, cst.Call):
+        return False
+    return any(
+        a.keyword is not None and a.keyword.value in names and isinstance(a.value, cst.Name) and a.value.value == "True"
+        for a in call.args
+    )
+
+
+def _strings(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        out = []
+        for e in node.elements:
+            if isinstance(e.value, cst.SimpleString):
+                v = e.value.evaluated_value
+                out.append(v if isinstance(v, str) else v.decode("utf-8", "replace"))
+        return out
+    return []
+
+
+class _Model:
+    def __init__(self, name: str, flavour: str, bases: list[str]) -> None:
+        self.name = name
+        self.flavour = flavour  # pydantic | drf | marshmallow
+        self.bases = bases
+        self.fields: list[tuple[str, cst.CSTNode, bool]] = []  # (name, node, hidden from output)
+        self.meta_fields: list[tuple[str, cst.CSTNode]] = []
+        self.hidden: set[str] = set()  # write_only / load_only / exclude via Meta
+
+
+class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
+    """A response model or serializer exposes a password, secret, private key, SSN or card number.
+
+    Why it matters: what the response model declares, the API returns. Password hashes, secrets
+    and card numbers in responses end up in browser caches, logs and third-party tools. Keep them
+    in input models only, or mark them write-only.
+    Looks at pydantic models used as `response_model=` in the same file or named like responses
+    (`UserOut`, `UserResponse`, `UserRead`, `UserPublic`), Django REST framework serializers
+    (declared fields without `write_only=True`, `Meta.fields` entries not made write-only through
+    `extra_kwargs`) and marshmallow schemas (fields without `load_only=True`). Fields inherited from
+    models of the same file count. `SecretStr` fields and `Field(exclude=True)` are exempt.
+    Known limits: models named like input (`UserCreate`, `LoginIn`) are judged only when a route of
+    the same file uses them as `response_model`; serializers are used for input too, so this is a
+    warning (medium confidence); tokens are expected in models named for authentication
+    (`Token`, `LoginResponse`).
+    """
+
+    code = "BG224"
+    name = "sensitive-field-in-response-model"
+    gate = "SEC-CRYPTO"
+    severity = Severity.WARNING
+    confidence = "medium"
+    external_ids = ("sonar:S6757",)
+    message = "{model} returns `{field}`, which looks like {what}; keep it out of responses or make it write-only"
+    fix = "drop the field from the response model (pydantic), or mark it `write_only=True` (DRF) / `load_only=True` (marshmallow)"
+    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model")
+    references = ["https://cwe.mitre.org/data/definitions/200.html", "https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/"]
+
+    good = [
+        'from pydantic import BaseModel\n\nclass UserCreate(BaseModel):\n    email: str\n    password: str\n\nclass UserOut(BaseModel):\n    id: int\n    email: str\n',
+        'from rest_framework import serializers\n\nclass UserSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = User\n'
+        '        fields = ("id", "username", "password")\n        extra_kwargs = {"password": {"write_only": True}}\n',
+        'from rest_framework import serializers\n\nclass Signup(serializers.Serializer):\n    password = serializers.CharField(write_only=True)\n',
+        'from pydantic import BaseModel\n\nclass Token(BaseModel):\n    access_token: str\n    token_type: str\n',
+    ]
+    bad = [
+        Bad('from pydantic import BaseModel\n\nclass UserOut(BaseModel):\n    id: int\n    hashed_password: str\n', line=5),
+        Bad(
+            'from fastapi import FastAPI\nfrom pydantic import BaseModel\n\napp = FastAPI()\n\nclass UserBase(BaseModel):\n    email: str\n    password: str\n\n'
+            'class User(UserBase):\n    id: int\n\n@app.get("/users/{uid}", response_model=User)\ndef get(uid: int): ...\n',
+            line=8,
+        ),
+        Bad('from rest_framework import serializers\n\nclass UserSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = User\n        fields = ("id", "username", "password")\n', line=6),
+        Bad('from marshmallow import Schema, fields\n\nclass CardSchema(Schema):\n    card_number = fields.Str()\n', line=4),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.models: dict[str, _Model] = {}
+        self.stack: list[_Model | None] = []
+        self.in_meta = 0
+        self.response_models: set[str] = set()
+        self.marshmallow = "marshmallow" in ctx.source
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.stack and self.stack[-1] is not None and node.name.value == "Meta":
+            self.in_meta += 1
+            self.stack.append(None)
+            return
+        bases = [_dotted(b.value) for b in node.bases if b.keyword is None]
+        flavour = None
+        known = [b for b in bases if b.rsplit(".", 1)[-1] in self.models]
+        if any(_DRF_BASES.search(b) for b in bases) and ("serializers." in " ".join(bases) or "rest_framework" in self.ctx.source):
+            flavour = "drf"
+        elif self.marshmallow and any(_MARSHMALLOW_BASES.search(b) for b in bases):
+            flavour = "marshmallow"
+        elif any(_PYDANTIC_BASES.search(b) for b in bases):
+            flavour = "pydantic"
+        elif known:
+            flavour = self.models[known[0].rsplit(".", 1)[-1]].flavour
+        model = _Model(node.name.value, flavour, [b.rsplit(".", 1)[-1] for b in bases]) if flavour else None
+        if model is not None:
+            self.models[model.name] = model
+        self.stack.append(model)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.stack.pop()
+        if node.name.value == "Meta" and self.in_meta:
+            self.in_meta -= 1
+
+    def _current(self) -> _Model | None:
+        if self.in_meta:
+            for m in reversed(self.stack):
+                if m is not None:
+                    return m
+            return None
+        return self.stack[-1] if self.stack else None
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        model = self._current()
+        if model is None or self.in_meta or not isinstance(node.target, cst.Name) or model.flavour != "pydantic":
+            return
+        ann = self.ctx.module.code_for_node(node.annotation.annotation)
+        hidden = "SecretStr" in ann or "SecretBytes" in ann or (node.value is not None and _kw_true(node.value, "exclude"))
+        model.fields.append((node.target.value, node.target, hidden))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        model = self._current()
+        if model is None or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        name = node.targets[0].target.value
+        if self.in_meta:
+            if name in ("fields",):
+                for field in _strings(node.value):
+                    model.meta_fields.append((field, node.value))
+            elif name in ("write_only_fields", "load_only", "exclude"):
+                model.hidden.update(_strings(node.value))
+            elif name == "extra_kwargs" and isinstance(node.value, cst.Dict):
+                for e in node.value.elements:
+                    if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and isinstance(e.value, cst.Dict):
+                        key = str(e.key.evaluated_value)
+                        for inner in e.value.elements:
+                            if (
+                                isinstance(inner, cst.DictElement)
+                                and isinstance(inner.key, cst.SimpleString)
+                                and inner.key.evaluated_value in ("write_only", "load_only")
+                                and isinstance(inner.value, cst.Name)
+                                and inner.value.value == "True"
+                            ):
+                                model.hidden.add(key)
+            return
+        if model.flavour in ("drf", "marshmallow") and isinstance(node.value, cst.Call):
+            hidden = _kw_true(node.value, "write_only", "load_only")
+            model.fields.append((name, node.targets[0].target, hidden))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None and node.keyword.value == "response_model":
+            for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.ctx.module.code_for_node(node.value)):
+                self.response_models.add(n)
+
+    # ------------------------------------------------------------------ judging
+    def _fields(self, model: _Model, depth: int = 0) -> list[tuple[str, cst.CSTNode, bool]]:
+        out = list(model.fields)
+        if depth < 5:
+            for base in model.bases:
+                parent = self.models.get(base)
+                if parent is not None and parent is not model:
+                    out += [f for f in self._fields(parent, depth + 1) if f[0] not in {x[0] for x in out}]
+        return out
+
+    def _is_response(self, model: _Model) -> bool:
+        if model.name in self.response_models:
+            return True
+        if model.flavour == "pydantic":
+            return bool(_RESPONSE_NAME.search(model.name)) and not _INPUT_NAME.search(model.name)
+        return not _INPUT_NAME.search(model.name.removesuffix("Serializer").removesuffix("Schema"))
+
+    def finish(self) -> None:
+        if self.ctx.is_test_file:
+            return
+        reported: set[int] = set()
+        for model in self.models.values():
+            if not self._is_response(model):
+                continue
+            token_ok = bool(_TOKEN_OK.search(model.name))
+            hidden = set(model.hidden)
+            candidates: list[tuple[str, cst.CSTNode, bool]] = self._fields(model)
+            if model.flavour == "drf":
+                declared = {f[0] for f in candidates}
+                candidates += [(name, node, False) for name, node in model.meta_fields if name not in declared]
+            for name, node, is_hidden in candidates:
+                if is_hidden or name in hidden or id(node) in reported:
+                    continue
+                what = sensitive(name, token_ok)
+                if not what:
+                    continue
+                reported.add(id(node))
+                self.report(node, model=model.name, field=name, what=what)
