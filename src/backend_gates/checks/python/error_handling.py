@@ -66,12 +66,11 @@ class BareExcept(S.SecurityRule, PythonCheck):
     """
 
     code = "BG401"
-    external_ids = ("ruff:E722", "pylint:W0702", "pylint:bare-except", "sonar:S5754")
     name = "bare-except"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
+    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754", "pylint:W0702")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
     triggers = ("except",)
@@ -96,7 +95,6 @@ class SwallowedException(S.SecurityRule, PythonCheck):
     """
 
     code = "BG402"
-    external_ids = ("ruff:S110", "ruff:S112", "bandit:B110", "bandit:B112")
     name = "swallowed-exception"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
@@ -279,12 +277,11 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     """
 
     code = "BG403"
-    external_ids = ("ruff:BLE001", "pylint:W0718", "pylint:broad-exception-caught", "pylint:broad-except")
     name = "broad-except-unhandled"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
+    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486", "pylint:W0718")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
     triggers = ("Exception",)
@@ -368,12 +365,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     """
 
     code = "BG404"
-    external_ids = ("ruff:S113", "bandit:B113", "pylint:W3101", "pylint:missing-timeout")
     name = "http-call-without-timeout"
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
+    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout", "pylint:W3101", "pylint:missing-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
     triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")
