@@ -115,3 +115,36 @@ def test_dispatcher_delegating_to_decorated_views_is_guarded(tmp_path: Path) -> 
         },
     )
     assert _codes(tmp_path, "BG240") == {("api/views.py", 17)}  # `leaky` answers GET itself
+
+
+def test_finding_on_a_shared_base_class_is_reported_once_with_its_route_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.backend-gates]\n",
+            "core/viewsets.py": "from rest_framework import viewsets\nfrom rest_framework.response import Response\n\nclass BaseViewSet(viewsets.ModelViewSet):\n    def destroy(self, request, pk=None):\n        self.get_object().delete()\n        return Response(status=204)\n",
+            "shop/views.py": "from rest_framework import permissions\nfrom core.viewsets import BaseViewSet\nfrom .models import Order, Item, Coupon\n\nclass OrderViewSet(BaseViewSet):\n    queryset = Order.objects.all()\n\nclass ItemViewSet(BaseViewSet):\n    queryset = Item.objects.all()\n\nclass CouponViewSet(BaseViewSet):\n    queryset = Coupon.objects.all()\n",
+            "shop/urls.py": "from rest_framework.routers import DefaultRouter\nfrom . import views\n\nrouter = DefaultRouter()\nrouter.register('orders', views.OrderViewSet)\nrouter.register('items', views.ItemViewSet)\nrouter.register('coupons', views.CouponViewSet)\nurlpatterns = router.urls\n",
+        },
+    )
+    report = run_engine(tmp_path)
+    audit = [f for f in report.findings if f.code == "BG245"]
+    assert len(audit) == 1
+    assert (audit[0].location.path, audit[0].location.line) == ("core/viewsets.py", 5)
+    assert audit[0].extra["routes"] == 3
+    assert "and 2 more route(s) served by" in audit[0].message
+
+
+def test_partial_run_sees_global_changelog_receiver(tmp_path: Path) -> None:
+    """A change-log receiver in another file keeps BG245 quiet when only the view file is checked."""
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.backend-gates]\n",
+            "core/signals.py": "from django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\n@receiver(post_save)\ndef handle_changed_object(sender, instance, **kwargs):\n    instance.to_objectchange('update').save()\n",
+            "shop/views.py": "from django.contrib.auth.decorators import login_required\nfrom django.http import JsonResponse\nfrom .models import Coupon\n\n@login_required\ndef drop(request, pk):\n    Coupon.objects.filter(pk=pk).delete()\n    return JsonResponse({})\n",
+            "shop/urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('coupons/<int:pk>/drop/', views.drop)]\n",
+        },
+    )
+    full = {f.code for f in run_engine(tmp_path).findings}
+    assert "BG245" not in full

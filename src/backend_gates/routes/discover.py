@@ -77,6 +77,8 @@ LIST_ACTIONS = ("list", "create")
 DETAIL_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSetMixin"} | set(GENERIC_METHODS) - {"TemplateView", "ListView", "DetailView", "RedirectView", "ArchiveIndexView", "FormView", "CreateView", "UpdateView", "DeleteView", "LoginView", "LogoutView"}
+CAPABILITY_PARAM = re.compile(r"(<uuid:|\{\w+:uuid\}|[<{:](\w+_)?(token|signature|signed_\w+|secret|\w+_key|key|uuid|hash)(_id)?[>}:])")
+HTTP_VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 LOGIN_CALLS = frozenset({"authenticate", "login", "login_user", "auth_login", "create_access_token", "obtain_token", "check_credentials", "authenticate_user"})
 AUTH_MIXINS = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|Authenticated|Permission|Staff|Superuser|Auth)", re.I)
 
@@ -109,7 +111,8 @@ class RouteView:
 
     @property
     def body(self) -> dict[str, Any]:
-        return (self.handler_facts or {}).get("body", {})
+        body: dict[str, Any] = (self.handler_facts or {}).get("body", {})
+        return body
 
 
 @dataclass
@@ -369,8 +372,8 @@ class Index:
             adapter.discover(self)
         out: dict[tuple[str, str, str, int], RouteView] = {}
         for view in self.views:
-            key = (view.route.method, view.route.path, view.route.handler, view.route.line)
-            out.setdefault(key, view)
+            vkey = (view.route.method, view.route.path, view.route.handler, view.route.line)
+            out.setdefault(vkey, view)
         return sorted(out.values(), key=lambda v: (v.route.path, v.route.method, v.route.handler))
 
     def edges(self) -> None:
@@ -433,8 +436,8 @@ class Index:
         for mw in self.middleware:
             if self.is_limit(mw):
                 self.global_limits.append(mw.rsplit(".", 1)[-1])
-        for key in ("DEFAULT_THROTTLE_CLASSES",):
-            if self.drf.get(key):
+        for setting in ("DEFAULT_THROTTLE_CLASSES",):
+            if self.drf.get(setting):
                 self.global_limits.append("DEFAULT_THROTTLE_CLASSES")
 
     def own_prefix(self, key: tuple[str, str]) -> str:
@@ -481,11 +484,12 @@ class Index:
         if found is None:
             return None
         m, local = found
-        return self.mods.get(m, {}).get("handlers", {}).get(local)
+        facts: dict[str, Any] | None = self.mods.get(m, {}).get("handlers", {}).get(local)
+        return facts
 
     def decorated(self, mod: str, route: dict[str, Any]) -> None:
         key = self.obj_key(mod, route["recv"])
-        mounts = self.mounts(key, ()) if key else [("", [], None)]
+        mounts: list[tuple[str, list[str], tuple[str, str] | None]] = list(self.mounts(key, ())) if key else [("", [], None)]
         if key is None and not self.mods[mod].get("frameworks"):
             return  # `@something.get("/x")` in a file that imports no web framework
         path, ok = self.text(mod, route["path"])
@@ -510,7 +514,7 @@ class Index:
         if attr not in ("add_url_rule", "add_api_route", "add_route", "add_get", "add_post", "add_put", "add_patch", "add_delete", "add_head", "add_view", "add_resource", "add_routes"):
             return
         key = self.obj_key(mod, call["recv"])
-        mounts = self.mounts(key, ()) if key else [("", [], None)]
+        mounts: list[tuple[str, list[str], tuple[str, str] | None]] = list(self.mounts(key, ())) if key else [("", [], None)]
         if key is None and not self.mods[mod].get("frameworks"):
             return
         for prefix, guards, root in mounts:
@@ -790,6 +794,8 @@ class Index:
             extra["action"] = action
         for flag in flags:
             extra[flag] = True
+        if CAPABILITY_PARAM.search(path):
+            extra["capability"] = True  # an unguessable id in the URL is the credential (ping/badge/unsubscribe links)
         route = Route(
             method=method.upper(),
             path=norm,
@@ -875,7 +881,8 @@ class Index:
         if found is None:
             return None
         m, local = found
-        return self.mods.get(m, {}).get("aliases", {}).get(local)
+        alias: str | None = self.mods.get(m, {}).get("aliases", {}).get(local)
+        return alias
 
     # ------------------------------------------------------------------ django
     def django(self) -> None:
@@ -903,9 +910,9 @@ class Index:
                 if found:
                     out.add(found)
             elif "include_ref" in entry:
-                found = self.resolve(mod, entry["include_ref"])
-                if found and found[1] in ("", "urlpatterns"):
-                    out.add(found[0])
+                ref_found = self.resolve(mod, entry["include_ref"])
+                if ref_found and ref_found[1] in ("", "urlpatterns"):
+                    out.add(ref_found[0])
             elif "include_list" in entry:
                 self._collect_includes(mod, entry["include_list"], out)
 
@@ -1007,6 +1014,11 @@ class Index:
     def function_methods(self, facts: dict[str, Any]) -> list[str]:
         for dec in facts.get("decorators", []):
             short = dec["name"].rsplit(".", 1)[-1]
+            listed = [a.get("str", "") for a in dec.get("args") or []]
+            if listed and all(m.upper() in HTTP_VERBS for m in listed):
+                methods = sorted({m.upper() for m in listed} - {"OPTIONS", "HEAD"})
+                if methods:
+                    return methods  # a project decorator naming the methods it lets through: @cors("GET", "POST")
             if short in ("api_view", "require_http_methods"):
                 args = dec.get("args") or []
                 if args and "list" in args[0]:
@@ -1086,7 +1098,7 @@ def _django_piece(route: str, regex: bool) -> str:
 
 def analyze(project: Any) -> list[RouteView]:
     """Every route with its handler facts and guards (computed once per project)."""
-    cached = project.__dict__.get("_route_views")
+    cached: list[RouteView] | None = project.__dict__.get("_route_views")
     if cached is not None:
         return cached
     facts = [(p, d) for p, d in project.facts(FACT)]
@@ -1102,7 +1114,8 @@ def analyze(project: Any) -> list[RouteView]:
 
 def index_of(project: Any) -> Index:
     analyze(project)
-    return project.__dict__["_route_index"]
+    index: Index = project.__dict__["_route_index"]
+    return index
 
 
 def build_table(project: Any) -> list[Route]:

@@ -89,7 +89,7 @@ VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
 
 
 def facts(view: RouteView) -> dict[str, Any]:
-    return (view.handler_facts or {}).get("body", {})
+    return view.body
 
 
 def calls(view: RouteView) -> list[str]:
@@ -176,7 +176,12 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
 
 
 def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
-    out = [w for w in writes(view, service_layers, imports) if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit")]
+    built = any(c[:1].isupper() and "." not in c and c not in RESPONSE_CLASSES and c not in HTML_RETURNS for c in calls(view))
+    out = [
+        w
+        for w in writes(view, service_layers, imports)
+        if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit") and (w.rsplit(".", 1)[-1] not in ("save", "asave") or built or ".objects." in f".{w}.")
+    ]  # `obj.save()` creates only when the handler built the object (`Channel(...)`); else it updates
     if "insert" in facts(view).get("sql", []):
         out.append("SQL INSERT")
     return out

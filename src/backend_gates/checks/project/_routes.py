@@ -68,7 +68,7 @@ class RouteCheck(ProjectCheck):
                 if self.per_handler:
                     methods = sorted(methods_of[(view.route.handler, view.route.path)])
                     label = f"{'|'.join(methods)} {view.route.path}"
-                key = (view.route.file, line, view.route.handler if self.per_handler else label)
+                key = (view.route.file, line, f"{view.route.handler} {view.route.path}" if self.per_handler else label)
                 if key in seen:
                     continue
                 seen.add(key)

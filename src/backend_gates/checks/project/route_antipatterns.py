@@ -18,8 +18,8 @@ class DbInRoute(RouteCheck):
     `db.engine.execute`, `cursor.execute`, `Model.query.get` with Flask-SQLAlchemy, an injected
     `Session`) are reported everywhere. Where the framework puts the ORM in views by design
     (Django's `Model.objects`, `get_object_or_404`, asked of the route's adapter), the finding is
-    info, unless the project has a service layer (a module named in `routes.service-layers`) that
-    the handler bypasses.
+    info, unless the project's views use a service layer (they import from a module named in
+    `routes.service-layers`) that this handler bypasses.
     Known limits: recognises calls on names like `db`, `session`, `cursor`, `conn`, `engine`, on
     parameters typed `Session`/`AsyncSession` or injected by `get_db`-style dependencies,
     `Model.objects.*`, `Model.query.*` and `get_object_or_404`; calls on modules named in
@@ -73,9 +73,18 @@ class DbInRoute(RouteCheck):
         index = self.index(project)
         cached: bool | None = index.__dict__.get("_service_layer")
         if cached is None:
+            # a layer the views use: some module with handlers imports from a `services`/`crud`/... module
             wanted = {layer.lower() for layer in layers}
-            paths = [p for p in getattr(project, "results", {}) if p.endswith(".py")] or [m.replace(".", "/") for m in index.mods]
-            cached = any(wanted & {part.lower() for part in path.removesuffix(".py").split("/")} for path in paths)
+            cached = False
+            for data in index.mods.values():
+                if not (data.get("handlers") or data.get("classes")):
+                    continue
+                for target in data.get("imports", {}).values():
+                    if isinstance(target, list) and target and wanted & {part.lower() for part in str(target[0]).split(".") + [str(target[1] or "")]}:
+                        cached = True
+                        break
+                if cached:
+                    break
             index.__dict__["_service_layer"] = cached
         return bool(cached)
 

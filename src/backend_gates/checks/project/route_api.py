@@ -14,6 +14,8 @@ CRUD_VERBS = frozenset(
     {"get", "fetch", "retrieve", "read", "list", "create", "add", "insert", "update", "edit", "modify", "set", "save", "delete", "remove", "destroy", "put", "post", "patch"}
 )
 
+LOGOUT = re.compile(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
+OPEN_PERMISSIONS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly"})
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
 
 
@@ -71,6 +73,8 @@ class GetHandlerWrites(RouteCheck):
 
     Why it matters: GET must be safe: crawlers, prefetchers, caches and retries call it freely,
     and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
+    Not reported: OAuth callbacks (the provider redirects with GET `code` and `state`) and
+    capability links (ping/unsubscribe URLs carrying an unguessable id) that are GET by design.
     Known limits: writes are recognised in the handler body only (not in called services).
     """
 
@@ -91,6 +95,11 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
+        if view.route.extra.get("capability"):
+            return  # a ping/unsubscribe link: GET by design (curl, mail clients), the URL is the credential
+        query = {q.removesuffix("[]") for q in judge.facts(view).get("query", [])}
+        if {"code", "state"} <= query or {"oauth_token", "oauth_verifier"} <= query:
+            return  # an OAuth callback: the provider redirects with GET
         found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
         if found:
             yield self.handler_line(view), {"call": found[0]}
@@ -151,7 +160,11 @@ class CreateReturns200(RouteCheck):
     fix = "set status_code=201 (FastAPI), return (body, 201) (Flask), status=201 (Django/DRF)"
     per_handler = True
     good = [FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
-    bad = [Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5),
+        # the insert is raw SQL
+        Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(item: str, db=Depends(get_db)):\n    db.execute(text('INSERT INTO orders (item) VALUES (:item)'), {'item': item})\n    return {'ok': True}\n", line=5),
+    ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
@@ -405,6 +418,71 @@ class SingularPluralMix(RouteCheck):
         return out
 
 
+def _field_style(name: str) -> str | None:
+    if "_" in name.strip("_") and name.lower() == name:
+        return "snake_case"
+    if re.search(r"[a-z][A-Z]", name) and "_" not in name:
+        return "camelCase"
+    return None
+
+
+class MixedModelPropertyCase(RouteCheck):
+    """Payload models (pydantic, SQLModel, django-ninja schemas) mix snake_case and camelCase fields.
+
+    Why it matters: the field names of the request and response models are the API's property
+    names; a mix means clients look every field up, and generated clients get inconsistent types.
+    The project's majority style wins; each model with fields in the other style is reported once.
+    (Spec files get the same judgement from BG608.)
+    Known limits: fields with an `alias=` and models with an `alias_generator` are serialised under
+    other names and are not judged; single-word fields fit every style.
+    """
+
+    code = "BG111"
+    name = "mixed-model-property-case"
+    gate = "API-NAMING"
+    severity = Severity.WARNING
+    message = "model {model} has {style} field(s) {fields} while most payload fields are {major}"
+    fix = "rename the fields to the majority style, or serialise them with an alias/alias_generator"
+    good = [
+        FASTAPI_APP + "from pydantic import BaseModel\n\nclass OrderIn(BaseModel):\n    customer_id: int\n    ship_to: str\n\nclass OrderOut(BaseModel):\n    order_id: int\n    created_at: str\n\n@app.post('/orders')\ndef create(order: OrderIn) -> OrderOut:\n    return store.add(order)\n",
+        FASTAPI_APP + "from pydantic import BaseModel, ConfigDict\nfrom pydantic.alias_generators import to_camel\n\nclass OrderIn(BaseModel):\n    customer_id: int\n    ship_to: str\n\nclass Legacy(BaseModel):\n    model_config = ConfigDict(alias_generator=to_camel)\n    legacy_id: int\n\n@app.post('/orders')\ndef create(order: OrderIn):\n    return {}\n",
+    ]
+    bad = [
+        Bad(
+            FASTAPI_APP + "from pydantic import BaseModel\n\nclass OrderIn(BaseModel):\n    customer_id: int\n    ship_to: str\n\nclass OrderOut(BaseModel):\n    order_id: int\n    createdAt: str\n\n@app.post('/orders')\ndef create(order: OrderIn) -> OrderOut:\n    return store.add(order)\n",
+            line=10,
+        )
+    ]
+
+    def run(self, project: Any) -> list[Finding]:
+        index = self.index(project)
+        found: list[tuple[str, str, int, str, str]] = []  # (file, model, line, field, style)
+        for mod, data in sorted(index.mods.items()):
+            for model, info in data.get("models", {}).items():
+                if info.get("aliased"):
+                    continue
+                for field_name in info.get("fields", []):
+                    style = _field_style(field_name)
+                    if style:
+                        found.append((index.files.get(mod, ""), model, int(info.get("line") or 1), field_name, style))
+        counts = Counter(style for *_rest, style in found)
+        if len(counts) < 2:
+            return []
+        (major, major_n), (_minor, minor_n) = counts.most_common(2)
+        if major_n == minor_n:
+            return []  # no majority to follow
+        per_model: dict[tuple[str, str, int], list[str]] = {}
+        for file, model, line, field_name, style in found:
+            if style != major:
+                per_model.setdefault((file, model, line), []).append(field_name)
+        out: list[Finding] = []
+        minor = "camelCase" if major == "snake_case" else "snake_case"
+        for (file, model, line), names in sorted(per_model.items()):
+            shown = ", ".join(repr(n) for n in names[:4]) + (" ..." if len(names) > 4 else "")
+            out.append(self.make_finding(Location(file, line, 1), model=model, style=minor, fields=shown, major=major, extra={"model": model}))
+        return out
+
+
 def _scheme_regex(scheme: str) -> re.Pattern[str]:
     text = re.escape(scheme.rstrip("/")).replace(r"\{n\}", r"\d+(?:\.\d+)?").replace(r"\{version\}", r"[^/]+")
     return re.compile("^" + text + r"(/|$)")
@@ -605,9 +683,9 @@ class AuthRouteWithoutLimit(RouteCheck):
 
         if view.route.method != "POST" or view.limits:
             return
-        if not judge.AUTH_PATH.search(view.route.path):
+        if not judge.AUTH_PATH.search(view.route.path) or LOGOUT.search(view.route.path):
             return
-        if any(not a.startswith(("DEFAULT_PERMISSION_CLASSES:", "LoginRequiredMiddleware")) for a in view.auth):
+        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS for a in view.auth):
             return  # the caller is already authenticated: not where credentials are guessed
         limits = self.index(project).global_limits
         if view.route.extra.get("unthrottled"):

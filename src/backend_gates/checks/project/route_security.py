@@ -10,6 +10,9 @@ from ..base import Bad
 from ._routes import RouteCheck, Verdict
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+ISSUES_TOKEN = re.compile(r"(create_access_token|access_token|encode_token|generate_token|create_token|issue_token|jwt\.encode|\blogin\b|login_user|(^|\.)login$)", re.I)
+REGISTRATION = re.compile(r"/(users|accounts|members|customers|register|signup|registrations)/?$", re.I)
+PRIVATE_PAGE = re.compile(r"(^|/)(admin|dashboard|manage|management|settings|billing|internal|private|secret|staff|console|account|accounts/profile|me)(/|$)", re.I)
 CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
 AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
 GENERIC_PERMISSIONS = frozenset({"IsAuthenticated", "IsAuthenticatedOrReadOnly", "AllowAny"})
@@ -35,6 +38,10 @@ class UnauthenticatedRoute(RouteCheck):
     `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
     an API key or signature compared) before any state-changing work is a guard, and so is
     delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`).
+    Not reported: registration (`POST /users` that takes a password and issues a token), routes whose URL carries the credential (a `<uuid:...>` id, a `{token}`,
+    `{signature}` or `{..._key}` parameter: ping, badge and unsubscribe links), and GET pages that
+    render HTML without touching the caller's identity or data outside admin/settings/dashboard
+    paths (landing, pricing and integration pages are public by nature).
     Known limits: guards are recognised by name or by a project decorator whose wrapper aborts
     with 401/403; one level of delegation is followed; authentication enforced only by a gateway
     is not known (configure `routes.auth-guards`).
@@ -61,6 +68,16 @@ class UnauthenticatedRoute(RouteCheck):
         },
         # an in-body check that ends the request before any work
         "from flask import Flask, request, abort\nimport hmac\napp = Flask(__name__)\n\n@app.post('/hooks/build')\ndef build_hook():\n    if not hmac.compare_digest(request.headers.get('X-Signature', ''), expected()):\n        abort(403)\n    queue.put(request.get_data())\n    return '', 204\n",
+        # the link is the credential: an unguessable id or a signed token in the URL
+        {
+            "views.py": "from django.http import HttpResponse\n\ndef ping(request, code):\n    Check.objects.filter(code=code).update(pings=F('pings') + 1)\n    return HttpResponse('OK')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('ping/<uuid:code>/', views.ping)]\n",
+        },
+        # a page that shows nothing of the caller's (landing, pricing)
+        {
+            "views.py": "from django.shortcuts import render\n\ndef pricing(request):\n    return render(request, 'pricing.html', {'plans': PLANS})\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('pricing/', views.pricing)]\n",
+        },
         # Django: the session user checked in the body, redirecting to the login page
         {
             "views.py": "from django.shortcuts import redirect, render\n\ndef dashboard(request):\n    if not request.user.is_authenticated:\n        return redirect('login')\n    return render(request, 'dashboard.html')\n",
@@ -95,6 +112,15 @@ class UnauthenticatedRoute(RouteCheck):
 
         if view.route.method in ("HEAD", "OPTIONS") or judge.is_public(view, project.config):
             return
+        if view.route.extra.get("capability"):
+            return  # the URL carries an unguessable id or a signed token: the link is the credential
+        if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in view.body.get("calls", [])):
+            return  # it checks credentials itself: a login/token endpoint
+        if view.route.method == "POST" and view.body.get("password") and REGISTRATION.search(view.route.path) and any(ISSUES_TOKEN.search(c) for c in view.body.get("calls", [])):
+            return  # `POST /users` taking a password and issuing a token: registration, public by nature
+        if view.route.method == "GET" and not view.auth and view.adapter.is_page(view) and not PRIVATE_PAGE.search(view.route.path):
+            if not judge.mutations(view, project.config["routes.service-layers"], self.imports(project, view)) and not view.body.get("identity"):
+                return  # a page that shows nothing of the caller's (landing, pricing, docs): public by nature
         spoofed = [a.split(":", 1)[1] for a in view.auth if a.startswith("spoofable-header:")]
         if spoofed and len(spoofed) == len(view.auth):
             yield Verdict(view.route.line, {"header": spoofed[0]}, message=self.spoofed)
@@ -119,8 +145,11 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     fires on inherited update/destroy actions of a `queryset = ...all()` with no `get_queryset`
     and only generic permission classes. Reads (GET) are reported only when the handler receives
     the caller (a `current_user`-style parameter) and ignores it; objects shared within a tenant
-    are otherwise common. Checks done in a service layer are not seen. Public and
-    unauthenticated read routes are left to SEC-AUTHN.
+    are otherwise common. An explicit comparison of the object's owner/project/team with the
+    caller's (`if check.project_id != request.project.id: return 403`) counts as a check.
+    Checks done in a service layer are not seen. Public routes, routes with no authentication at
+    all (SEC-AUTHN reports them), capability URLs and dispatchers whose guarded delegates do the
+    loading are not judged.
     """
 
     code = "BG241"
@@ -132,6 +161,8 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     per_handler = True
     good = [
         "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.query(Order).filter_by(id=order_id, owner_id=user.id).first()\n",
+        # an explicit ownership comparison after the load
+        "from flask import Flask, abort\napp = Flask(__name__)\n\n@app.delete('/notes/<int:note_id>')\n@login_required\ndef delete_note(note_id):\n    note = Note.query.get_or_404(note_id)\n    if note.owner_id != current_user.id:\n        abort(404)\n    notes.remove(note)\n    return '', 204\n",
     ]
     bad = [
         Bad(
@@ -143,18 +174,20 @@ class ObjectRouteWithoutOwnership(RouteCheck):
         from ...routes import judge
 
         params = judge.path_params(view.route.path)
-        if not params or judge.is_public(view, project.config):
+        if not params or judge.is_public(view, project.config) or view.route.extra.get("capability"):
             return
-        if view.route.method not in MUTATING and not view.auth:
-            return
+        if not view.auth:
+            return  # no authentication at all: BG240 reports the route; ownership needs an identity first
+        if any(a.startswith("delegates:") for a in view.auth):
+            return  # a dispatcher: the guarded delegates load and check
         if any(AUTHZ_GUARD.search(g.rsplit(":", 1)[-1]) for g in view.auth):
             return  # an authorization guard on the route (permission, role, admin, scope) decides access
         if view.handler_facts is None:
             yield from self._viewset(view, project, params)
             return
         body = judge.facts(view)
-        if body.get("auth"):
-            return
+        if body.get("auth") or body.get("ownership"):
+            return  # an in-body check or an explicit ownership comparison (`obj.project_id != request.project.id`)
         identity = [n for n in body.get("identity", []) + body.get("identity_kw", []) if n not in params and n.split(".")[0] not in params and not n[:1].isupper()]
         if identity:
             return
@@ -273,6 +306,15 @@ class RawRequestWithoutSchema(RouteCheck):
     bad = [
         Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    data = request.get_json()\n    save(data['title'])\n    return data, 201\n", line=6),
         Bad("from flask import Flask, request\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    note = Note(title=request.json['title'], body=request.json['body'])\n    return store.add(note), 201\n", line=6),
+        # a Django function view answers POST too: a webhook reading the raw body
+        Bad(
+            {
+                "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef stripe_hook(request):\n    payload = json.loads(request.body)\n    Event.objects.create(kind=payload['type'])\n    return HttpResponse(status=204)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/stripe/', views.stripe_hook)]\n",
+            },
+            line=6,
+            path="views.py",
+        ),
         Bad(
             {
                 "views.py": "from django.http import JsonResponse\nfrom django.contrib.auth.decorators import login_required\n\n@login_required\ndef search(request):\n    term = request.GET['q']\n    return JsonResponse({'hits': index.lookup(term)})\n",

@@ -325,6 +325,8 @@ class BodyFacts:
         self.auth_at = -1  # top-level statement index of the first identity check / denial
         self.work_at = -1  # ... of the first state-changing call
         self.top = 0
+        self.ownership = False
+        self.takes_password = False
         self._converted: set[int] = set()
         request_params = [p for p in params if p in REQUEST_NAMES]
         self.request_param = request_params[0] if request_params else (params[0] if params and params[0] not in ("self", "cls") else "request")
@@ -370,6 +372,8 @@ class BodyFacts:
             self.credential_headers.append(text)
 
     def subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) == 1 and const_str(getattr(node.slice[0].slice, "value", None)) in _PASSWORD_KEYS:
+            self.takes_password = True
         base = dotted(node.value)
         if base is None or len(node.slice) != 1:
             return
@@ -456,12 +460,16 @@ class BodyFacts:
                 inner_name = dotted(inner.func) or ""
                 if inner_name.rsplit(".", 1)[-1] == "get" and inner_name.rsplit(".", 2)[-2:-1] and inner_name.rsplit(".", 2)[-2] in ("args", "GET", "query_params"):
                     self._converted.add(id(inner))
+        if positional_args and short in ("get", "pop") and const_str(positional_args[0].value) in _PASSWORD_KEYS:
+            self.takes_password = True
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+                if arg.keyword.value in _PASSWORD_KEYS:
+                    self.takes_password = True
             if isinstance(arg.value, cst.Name) and len(self.names) < 300:
                 self.names.add(arg.value.value)
-        if _AUTH_CALL.match(short):
+        if _AUTH_CALL.match(short) or _SIGNATURE_CALL.search(name):
             self._auth(f"{name}()")
         if short in ("abort", "HTTPException", "HTTPUnauthorized", "HTTPForbidden") or short.endswith("abort"):
             code = positional(node, 0)
@@ -484,7 +492,8 @@ class BodyFacts:
                 elif _SQL_READ.search(text):
                     self.sql.append("read")
         # object loads: x.get(M, id), get_object_or_404(M, pk=id), M.objects.get(pk=id), .filter_by(id=id)
-        if short in ("get", "get_or_404", "get_object_or_404", "first_or_404", "filter_by", "filter", "one_or_none", "aget", "get_object", "find_one", "find_by_id", "get_by_id", "one") or short.startswith("get_"):
+        delegating = bool(positional_args) and isinstance(positional_args[0].value, cst.Name) and positional_args[0].value.value == self.request_param
+        if not delegating and (short in ("get", "get_or_404", "get_object_or_404", "first_or_404", "filter_by", "filter", "one_or_none", "aget", "get_object", "find_one", "find_by_id", "get_by_id", "one") or short.startswith("get_")):
             args: list[str] = []
             for arg in node.args:
                 value = arg.value
@@ -564,6 +573,10 @@ class BodyFacts:
             side_name = dotted(side)
             if side_name and _AUTHZ_ATTR.search(side_name.rsplit(".", 1)[-1]):
                 self.concerns.add("authorization")
+            if side_name and _OWNER_ATTR.search(side_name) and any(isinstance(c.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)) for c in node.comparisons):
+                self.ownership = True  # `obj.project_id != request.project.id`, `note.owner == user`
+            if side_name and _SECRET_NAME.search(side_name.rsplit(".", 1)[-1]) and any(isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in node.comparisons):
+                self._auth(f"compare:{side_name.rsplit('.', 1)[-1]}")  # a token/signature/API key compared
         left = dotted(node.left)
         if left and left.endswith(".method"):
             for c in node.comparisons:
@@ -596,6 +609,10 @@ class BodyFacts:
             out["methods"] = sorted(self.methods_compared)
         if self.delegates:
             out["delegates"] = sorted(set(self.delegates))[:20]
+        if self.ownership:
+            out["ownership"] = True
+        if self.takes_password:
+            out["password"] = True
         if self.spoof:
             out["spoof"] = sorted(set(self.spoof))
         if self.credential_headers:
@@ -622,6 +639,7 @@ _AUTH_CALL = re.compile(
     r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
     r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
 )
+_MODEL_BASES = frozenset({"BaseModel", "SQLModel", "Schema", "ModelSchema", "RootModel", "GenericModel"})
 _LIMIT_SHAPE = re.compile(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter)", re.I)
 _MODEL_SIGNALS = frozenset({"post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed"})
 _SIGNAL_CANDIDATE = re.compile(r"(handle|log|audit|record|track|change|history|on_)", re.I)
@@ -645,6 +663,10 @@ _WRITE_CALLS = frozenset(
 )
 _NOTIFY_CALLS = frozenset({"send_mail", "send_email", "send_mass_mail", "send_message", "send_sms", "send_notification", "send_verification_email"})
 _AUTHZ_ATTR = re.compile(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
+_SIGNATURE_CALL = re.compile(r"(^|\.)(compare_digest|constant_time_compare|unsign|unsign_object|check_token|verify_token|validate_token|verify_signature|check_signature|verify_hmac|signing\.loads)$")
+_PASSWORD_KEYS = frozenset({"password", "password1", "new_password", "raw_password", "plain_password"})
+_OWNER_ATTR = re.compile(r"\.(owner|owner_id|user|user_id|author|author_id|created_by|project|project_id|team|team_id|account|account_id|organization|organization_id|org_id|tenant|tenant_id|workspace_id)$")
+_SECRET_NAME = re.compile(r"^(token|\w+_token|signature|\w+_signature|signed_\w+|secret|\w+_secret|api_?key|\w+_api_key|hmac|digest)$", re.I)
 _CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
 _IDENTITY = re.compile(
     r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
@@ -702,6 +724,8 @@ class FileRoutes:
         self._defs: dict[str, list[tuple[int, int]]] | None = None
         self.auth_file = any(token in source for token in _AUTH_TOKENS)
         self.limit_file = bool(_LIMIT_SHAPE.search(source))
+        self.models_file = "pydantic" in source or "sqlmodel" in source or "ninja" in source
+        self.models: dict[str, dict[str, Any]] = {}  # pydantic/SQLModel payload models
         self.limiters: list[str] = []  # project classes/functions that apply a rate limit (custom limiters)
 
     # -------------------------------------------------------------- lines without metadata
@@ -861,8 +885,8 @@ class FileRoutes:
                 self.settings["ROOT_URLCONF"] = text
             return
         if isinstance(value, cst.Subscript) and dotted(value.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
-            for el in value.slice[1:]:
-                dep = dep_name(getattr(el.slice, "value", None))
+            for sub in value.slice[1:]:
+                dep = dep_name(getattr(sub.slice, "value", None))
                 if dep and dep.startswith(("Depends(", "Security(")):
                     self.aliases[name] = dep
             return
@@ -870,10 +894,10 @@ class FileRoutes:
             conf: dict[str, Any] = {}
             for el in value.elements:
                 if isinstance(el, cst.DictElement):
-                    key = const_str(el.key)
-                    if key:
+                    setting = const_str(el.key)
+                    if setting:
                         listed = str_list(el.value)
-                        conf[key] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
+                        conf[setting] = listed if listed is not None else (const_str(el.value) or dotted(el.value) or "?")
             self.settings["REST_FRAMEWORK"] = conf
             return
         if name == "MIDDLEWARE" or name == "MIDDLEWARE_CLASSES":
@@ -1175,7 +1199,7 @@ class FileRoutes:
                 args = [self.arg_value(a.value) for a in expr.args if a.keyword is None][:4]
                 if args:
                     item["args"] = args
-                kws = {}
+                kws: dict[str, Any] = {}
                 for a in expr.args:
                     if a.keyword is None:
                         continue
@@ -1319,6 +1343,8 @@ class FileRoutes:
                         interesting = True
         if "django" in self.frameworks:
             self._changelogged_class(node, name, bases, body, methods)
+        if self.models_file and any(b.rsplit(".", 1)[-1] in _MODEL_BASES or b in self.models for b in bases):
+            self._payload_model(name, body)
         if self.limit_file and (_LIMIT_SHAPE.search(name) or _LIMIT_SHAPE.search(cst.Module([]).code_for_node(node.body))):
             self.limiters.append(name)
         if not interesting:
@@ -1350,6 +1376,30 @@ class FileRoutes:
                 self.routes.append({"recv": dec["name"].rsplit(".", 1)[0], "methods": None, "path": dec["args"][0], "handler": name, "line": self._decorator_line(dec["name"], first or line, line), "kw": dec.get("kw", {}), "class": True})
         self.classes[name] = info
 
+    def _payload_model(self, name: str, body: Any) -> None:
+        """Field names of a pydantic/SQLModel model (the API's payload names unless aliased)."""
+        fields: list[str] = []
+        aliased = False
+        for stmt in body:
+            if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Config":
+                aliased = aliased or "alias_generator" in cst.Module([]).code_for_node(stmt)
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                target = small.target if isinstance(small, cst.AnnAssign) else small.targets[0].target if isinstance(small, cst.Assign) and len(small.targets) == 1 else None
+                if not isinstance(target, cst.Name):
+                    continue
+                if target.value == "model_config":
+                    aliased = aliased or "alias_generator" in cst.Module([]).code_for_node(small)
+                    continue
+                value = getattr(small, "value", None)
+                if isinstance(value, cst.Call) and kwarg(value, "alias") is not None:
+                    continue  # the wire name is the alias
+                if isinstance(small, cst.AnnAssign) and not target.value.startswith("_"):
+                    fields.append(target.value)
+        line = self.find_line(f"class {name}(") or self.find_line(f"class {name}:")
+        self.models[name] = {"line": line, "fields": fields[:60], **({"aliased": True} if aliased else {})}
+
     def _changelogged_class(self, node: cst.ClassDef, name: str, bases: list[str], body: Any, methods: list[str]) -> None:
         self.model_bases[name] = [b.rsplit(".", 1)[-1] for b in bases][:6]
         how = ""
@@ -1371,7 +1421,7 @@ class FileRoutes:
             self.changelog.append({"kind": "model", "model": name, "how": how})
 
     def to_dict(self) -> dict[str, Any] | None:
-        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators or self.changelog or self.model_bases or self.limiters):
+        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators or self.changelog or self.model_bases or self.limiters or self.models):
             if not (self.consts or (self.imports and self.is_pkg)):
                 return None
         out: dict[str, Any] = {"module": self.module}
@@ -1385,6 +1435,8 @@ class FileRoutes:
             out["guard_decorators"] = self.guard_decorators
         if self.limiters:
             out["limiters"] = self.limiters
+        if self.models:
+            out["models"] = self.models
         if self.changelog:
             out["changelog"] = self.changelog
         if self.model_bases:
@@ -1420,6 +1472,8 @@ class RouteFacts(FactCollector):
         "settings",
         "router",
         "connexion",
+        "pydantic",
+        "sqlmodel",
     )
 
     @classmethod
