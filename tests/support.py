@@ -28,13 +28,29 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
 
 def run_engine(root: Path, paths: list[str] | None = None, **overrides: Any):
     """Run backend-gates' engine on `root` (no cache) and return the Report."""
+    return run_static(root, paths, **overrides)[0]
+
+
+def run_static(root: Path, paths: list[str] | None = None, *, project_paths: list[str] | None = None, **overrides: Any):
+    """(Report, Project) of a static run on `root` (no cache): the project holds every file's facts.
+
+    `project_paths`: the config's `paths` (what the whole project is; default the root)."""
+    if project_paths is not None:
+        overrides["paths"] = project_paths
     from backend_gates.config import load_config
-    from backend_gates.engine import check
+    from backend_gates.engine import Run
 
     overrides.setdefault("cache", False)
     overrides.setdefault("jobs", 1)
     config = load_config(root, overrides=overrides, environ={})
-    return check([root / p for p in (paths or ["."])], config)
+    run = Run(config)
+    report = run.finish(run.static([root / p for p in (paths or ["."])]))
+    return report, run.project
+
+
+def gate_reasons(report: Any, gate: str) -> list[str]:
+    """'BG615: no OpenAPI spec found ...' for every rule of `gate` that could not judge this run."""
+    return [f"{j.code}: {j.reason}" for j in report.coverage if j.gate == gate and j.reason]
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:

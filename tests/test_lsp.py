@@ -232,3 +232,68 @@ def test_analyzer_cache_and_baseline(workspace: Path) -> None:
     (workspace / "pyproject.toml").write_text('[tool.backend-gates]\nbaseline = "missing.json"\n')
     (error,) = analyzer.analyze("u", path, workspace, BAD)
     assert "configuration error" in error.message and "missing.json" in error.message
+
+
+ROUTES = (
+    "from fastapi import APIRouter, Depends\n\nfrom .auth import current_user\n\nrouter = APIRouter()\n\n\n"
+    "@router.get('/items')\ndef list_items() -> list[str]:\n    return ['a']\n"
+)
+GUARDED = ROUTES.replace("@router.get('/items')", "@router.get('/items', dependencies=[Depends(current_user)])")
+MAIN = "from fastapi import FastAPI\n\nfrom . import routes\n\napp = FastAPI()\napp.include_router(routes.router, prefix='/api/v1')\n"
+AUTH = "from fastapi import Header, HTTPException\n\n\ndef current_user(authorization: str = Header(...)) -> str:\n    if not authorization:\n        raise HTTPException(401)\n    return authorization\n"
+
+
+def _codes(published: dict[str, Any]) -> dict[str, int]:
+    return {d["code"]: d["range"]["start"]["line"] for d in published["diagnostics"]}
+
+
+def test_lsp_publishes_project_findings_of_the_open_file_and_refreshes_them_on_save(tmp_path: Path) -> None:
+    """A route without auth (a project-level rule: guards may come from another module) shows in
+    the editor under that route, and disappears when the route gets a guard and is saved; a
+    global guard added in main.py and saved clears it in routes.py too."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.backend-gates]\n",
+        "app/__init__.py": "", "app/main.py": MAIN, "app/auth.py": AUTH, "app/routes.py": ROUTES,
+    })
+    routes = tmp_path / "app" / "routes.py"
+    uri = routes.as_uri()
+    client = Client(tmp_path)
+    try:
+        _initialize(client, tmp_path)
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": ROUTES}})
+        codes = _codes(client.diagnostics(uri))
+        assert codes.get("BG240") == ROUTES.splitlines().index("@router.get('/items')"), codes
+
+        # typing keeps the project-level finding visible (per-file checks rerun only)
+        typed = ROUTES + "\n# a comment\n"
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": typed}]})
+        assert "BG240" in _codes(client.diagnostics(uri))
+
+        # the route gets a guard; the editor saves the file
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": GUARDED}]})
+        client.diagnostics(uri)
+        routes.write_text(GUARDED)
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert "BG240" not in _codes(client.diagnostics(uri))
+
+        # back to unguarded (saved); then a global guard in main.py, saved, clears it here too
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": ROUTES}]})
+        client.diagnostics(uri)
+        routes.write_text(ROUTES)
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert "BG240" in _codes(client.diagnostics(uri))
+        main = tmp_path / "app" / "main.py"
+        guarded_main = MAIN.replace("from fastapi import FastAPI", "from fastapi import Depends, FastAPI\n\nfrom .auth import current_user").replace(
+            "app = FastAPI()", "app = FastAPI(dependencies=[Depends(current_user)])"
+        )
+        main.write_text(guarded_main)
+        client.notify("textDocument/didSave", {"textDocument": {"uri": main.as_uri()}})
+        assert "BG240" not in _codes(client.diagnostics(uri))
+
+        assert client.request("shutdown", None) is None
+        client.notify("exit", None)
+        assert client.close() == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .model import Finding, GateResult, GateStatus, Location, Report, RuleInfo, Severity  # noqa: E402
+from .model import Finding, GateResult, GateStatus, Location, Report, RuleInfo, Severity
+from .version import __version__
 
 __all__ = [
     "__version__",

@@ -26,13 +26,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import __version__
+from .version import __version__
 from .errors import ConfigError
 from .model import Finding, Suppression
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .model import Report
 
 FORMAT = 1
 # tool findings about the run itself (unreadable files, wrong suppressions) are never baselined
@@ -295,11 +294,6 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
-def unused_summary(report: "Report") -> list[dict[str, Any]]:
-    info = report.extra.get("baseline") or {}
-    return list(info.get("unused", []))
-
-
 def narrow(
     findings: list[Finding], config: "Config", lines_of: LinesOf | None = None
 ) -> tuple[list[Finding], dict[str, Any]]:
@@ -319,37 +313,6 @@ def narrow(
     if new_code is not None:
         extra["new_code"] = new_code
     return findings, extra
-
-
-def narrow_runtime(report: "Report", config: "Config") -> None:
-    """pytest plugin, after runtime observers added findings: the same baseline and `--diff`.
-
-    Static findings were handled by `narrow` inside `engine.check`; here only findings that are
-    still unsuppressed meet the baseline entries still unused, and `--diff` filters again.
-    """
-    from . import diff
-
-    lines_of = lines_from_disk(config.root)
-    info = report.extra.get("baseline")
-    if info is None:  # static gates skipped: the baseline was not read yet
-        report.findings, fresh = apply(report.findings, config, lines_of)
-        if fresh is not None:
-            report.extra["baseline"] = fresh
-    elif info.get("unused"):
-        entries = [Entry(**{k: v for k, v in e.items() if k in Entry.__dataclass_fields__}) for e in info["unused"]]
-        report.findings, unused = match(report.findings, entries, info["file"], lines_of)
-        info["matched"] = sum(1 for f in report.findings if f.suppression is not None and f.suppression.kind == "baseline")
-        info["unused"] = [e.to_dict() for e in unused]
-    before = len(report.findings)
-    report.findings, scope = diff.apply(report.findings, config)
-    if scope is not None:
-        previous = report.extra.get("diff", {}).get("dropped", 0)
-        report.extra["diff"] = {**scope, "dropped": previous + before - len(report.findings)}
-    from .protocol.newcode import mark
-
-    report.findings, new_code = mark(report.findings, config)
-    if new_code is not None:
-        report.extra["new_code"] = new_code
 
 
 def lines_from_disk(root: Path) -> LinesOf:

@@ -7,83 +7,23 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from . import __version__
+from .version import __version__
 from .errors import BackendGatesError, ConfigError, UsageError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-# Subcommands added by features register here: name -> (configure parser, run).
-Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Any]:
-    """Decorator pair: `@command("routes", "...")` on a configure function whose `.run` is set."""
-
-    def wrap(configure: Callable[[argparse.ArgumentParser], None]) -> Any:
-        COMMANDS[name] = (configure, configure.run, help)  # type: ignore[attr-defined]
-        return configure
-
-    return wrap
-
-
-# ----------------------------------------------------------------------------- shared options
-
-
-def add_config_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="read settings from FILE instead of pyproject.toml")
-    p.add_argument("--select", metavar="RULES", help="comma-separated rule codes/names, gate ids or checklists to enable")
-    p.add_argument("--extend-select", metavar="RULES", help="enable these on top of the configured selection")
-    p.add_argument("--ignore", metavar="RULES", help="comma-separated rule codes/names, gate ids or checklists to disable")
-    p.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: warning)")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
-    p.add_argument("--no-respect-gitignore", action="store_true", help="check files .gitignore ignores too")
-
-
-def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for attr, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore")):
-        value = getattr(args, attr, None)
-        if value is not None:
-            out[key] = value
-    if getattr(args, "fail_on", None):
-        out["fail-on"] = args.fail_on
-    if getattr(args, "no_cache", False):
-        out["cache"] = False
-    if getattr(args, "jobs", None) is not None:
-        if args.jobs < 0:
-            raise UsageError("--jobs must be 0 or more")
-        out["jobs"] = args.jobs
-    if getattr(args, "no_respect_gitignore", False):
-        out["respect-gitignore"] = False
-    if getattr(args, "format", None):
-        out["format"] = args.format
-    if getattr(args, "baseline", None) is not None:
-        out["baseline"] = args.baseline
-    if getattr(args, "diff", None) is not None and args.diff != FIX_PREVIEW:
-        out["diff"] = args.diff
-    if getattr(args, "new_code", None) is not None:
-        out["new-code"] = args.new_code
-    if getattr(args, "write_baseline", None):
-        out["baseline"] = ""  # record every current finding, not only the new ones
-        out["diff"] = ""
-    if getattr(args, "spec_base", None):
-        out["openapi.spec-base"] = args.spec_base
-    if getattr(args, "semgrep", False):
-        out["semgrep.enabled"] = True
-    return out
-
-
-def load(args: argparse.Namespace, start: Path | None = None) -> Any:
-    from .config import load_config
-
-    config_file = Path(args.config) if getattr(args, "config", None) else None
-    if start is None and config_file is None:
-        start = _start_of(getattr(args, "paths", None) or [])
-    return load_config(start, config_file=config_file, overrides=overrides_from(args))
+from .commands import (  # noqa: F401  (re-exported: the shared options and exit codes)
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    REGISTRY,
+    Command,
+    add_config_options,
+    load,
+    load_features,
+    overrides_from,
+    register,
+)
 
 
 def _start_of(paths: Sequence[str]) -> Path | None:
@@ -110,7 +50,7 @@ def _start_of(paths: Sequence[str]) -> Path | None:
 # ----------------------------------------------------------------------------- check
 
 
-FIX_PREVIEW = "\0fix-preview"  # `--diff` given without a REF
+from .commands import FIX_PREVIEW  # `--diff` given without a REF
 
 
 def _configure_check(p: argparse.ArgumentParser) -> None:
@@ -153,7 +93,8 @@ def _diff_value_is_a_path(args: argparse.Namespace) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .engine import check, validate_check_config, validate_selectors
+    from .engine import check
+    from .selection import validate_check_config, validate_selectors
 
     _diff_value_is_a_path(args)
 
@@ -168,7 +109,7 @@ def run_check(args: argparse.Namespace) -> int:
         report = check(args.paths, config, progress=progress)
     finally:
         if progress is not None:
-            progress.close()  # type: ignore[attr-defined]
+            progress.close()
     if getattr(args, "write_baseline", None):
         from .baseline import lines_from_disk, write as write_baseline
 
@@ -495,33 +436,15 @@ def run_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-BUILTIN: dict[str, Command] = {
-    "check": (_configure_check, run_check, "check files and print findings tied to checklist gates"),
-    "rules": (_configure_rules, run_rules, "list every rule: code, name, gate, severity, summary"),
-    "explain": (_configure_explain, run_explain, "show one rule's documentation with examples"),
-    "config": (_configure_config, run_config, "show the effective configuration and where each value comes from"),
-    "docs": (_configure_docs, run_docs, "regenerate the rule reference in docs/checks"),
-}
-
-
-def _load_feature_commands() -> None:
-    """Feature modules that add subcommands (routes, sql, migrations, report, lsp, merge ...)."""
-    import importlib
-
-    for module in FEATURE_COMMAND_MODULES:
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:  # an optional dependency missing must not break `check`
-            sys.stderr.write(f"backend-gates: {module} unavailable: {exc}\n")
-
-
-FEATURE_COMMAND_MODULES: list[str] = []
-FEATURE_COMMAND_MODULES.extend(["backend_gates.lsp", "backend_gates.report_cmd"])
-FEATURE_COMMAND_MODULES.append("backend_gates.routes.command")
-FEATURE_COMMAND_MODULES.append("backend_gates.openapi.cli")
-FEATURE_COMMAND_MODULES += ["backend_gates.sql.inventory", "backend_gates.migrations.cli"]
-FEATURE_COMMAND_MODULES.append("backend_gates.merge_cmd")  # merge CI shard reports
-FEATURE_COMMAND_MODULES += ["backend_gates.protocol.registry", "backend_gates.protocol.changes"]  # team protocol (docs/protocol.md)
+BUILTIN = (
+    Command("check", "check files and print findings tied to checklist gates", _configure_check, run_check),
+    Command("rules", "list every rule: code, name, gate, severity, summary", _configure_rules, run_rules),
+    Command("explain", "show one rule's documentation with examples", _configure_explain, run_explain),
+    Command("config", "show the effective configuration and where each value comes from", _configure_config, run_config),
+    Command("docs", "regenerate the rule reference in docs/checks", _configure_docs, run_docs),
+)
+for _builtin in BUILTIN:
+    register(_builtin)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -534,8 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_global_options(common, in_subcommand=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (configure, _run, help_text) in {**BUILTIN, **COMMANDS}.items():
-        configure(sub.add_parser(name, help=help_text, description=help_text, parents=[common]))
+    for command in REGISTRY.values():
+        command.configure(sub.add_parser(command.name, help=command.help, description=command.help, parents=[common]))
     return parser
 
 
@@ -555,8 +478,8 @@ def add_global_options(p: argparse.ArgumentParser, *, in_subcommand: bool = Fals
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in BUILTIN:
-        _load_feature_commands()
+    if not argv or argv[0] not in {c.name for c in BUILTIN}:
+        load_features()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:
@@ -574,9 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    _configure, run, _help = {**BUILTIN, **COMMANDS}[args.command]
     try:
-        return run(args)
+        return REGISTRY[args.command].run(args)
     except ConfigError as exc:
         sys.stderr.write(f"backend-gates: config error: {exc}\n")
         return EXIT_USAGE

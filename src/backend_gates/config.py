@@ -535,7 +535,8 @@ def load_config(
         config_file = config_file.resolve()
         if not config_file.is_file():
             raise ConfigError("config file not found", file=str(config_file))
-        root, file = config_file.parent, config_file
+        root: Path = config_file.parent
+        file: Path | None = config_file
         table = _read_table(config_file, explicit=True)
     else:
         root, file = find_project_root(start)

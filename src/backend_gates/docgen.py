@@ -92,7 +92,7 @@ def config_markdown() -> str:
            "shows each effective value and its source. Per-check options: `[tool.backend-gates.checks.<code>]`\n",
            "(see each rule's page).\n"]
 
-    def table(title: str, prefix: str, settings: dict) -> None:
+    def table(title: str, prefix: str, settings: dict[str, Any]) -> None:
         out.append(f"\n## {title}\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n")
         for key, st in settings.items():
             default = st.default

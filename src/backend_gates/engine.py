@@ -7,32 +7,24 @@ Warm runs replay the on-disk cache without importing libcst or sqlglot.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import hashlib
 import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import __version__
+from .version import __version__
 from .config import Config
-from .errors import ConfigError, UsageError
-from .gates import GATES, GATES_BY_ID
-from .model import (
-    Finding,
-    GateResult,
-    GateStatus,
-    Location,
-    Report,
-    RuleInfo,
-    Severity,
-    Suppression,
-    ToolError,
-)
-from .sources.context import FileResult, SuppressionComment, finalize_findings, matches_any
+from .errors import UsageError
+from .evidence import Evidence, EvidenceBuilder, Sources
+from .model import Finding, GateNote, Location, Report, RuleInfo, Severity, ToolError
+from .pipeline import finalize, finish, now
+from .selection import Selected, selected
+from .sources.context import FileResult
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +159,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             add(str(path), key_of(path), explicit=True)
             continue
         ignore = _Ignore()
-        listed = None
         if use_git:
-            from .gitfiles import listing
-
-            listed = listing(str(path))  # in a git work tree: git's own answer (nested negations, info/exclude)
-        if use_git and listed is None:
             # .gitignore files between the root and the starting directory apply too
             current = root
             if path != root and root in path.parents:
@@ -190,17 +177,14 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 rel_dir = f"{start_key}/{sub}" if start_key not in (".", "") else sub
             if dirpath == root_str:
                 rel_dir = ""
-            if use_git and listed is None:
+            if use_git:
                 ignore.add(dirpath, rel_dir)
-            walked = "" if dirpath == str(path) else dirpath[prefix_len:].replace(os.sep, "/")
             keep = []
             for name in sorted(dirnames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if exclude.match(name) or exclude.match(rel):
                     continue
                 if use_git and ignore.specs and ignore.ignored(rel, True):
-                    continue
-                if listed is not None and not listed.keeps_dir(f"{walked}/{name}" if walked else name):
                     continue
                 keep.append(name)
             dirnames[:] = keep
@@ -211,8 +195,6 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if exclude.match(name) or exclude.match(rel):
                     continue
                 if use_git and ignore.specs and ignore.ignored(rel, False):
-                    continue
-                if listed is not None and not listed.keeps_file(f"{walked}/{name}" if walked else name):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
     if given_dirs_only:
@@ -235,120 +217,6 @@ def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, b
                 continue  # outside the project: never read
             if key not in seen and resolved.is_file():
                 add(str(resolved), key, False)
-
-
-# ----------------------------------------------------------------------------- check selection
-
-
-def _tokens_match(token: str, cls: Any) -> bool:
-    t = token.strip()
-    up = t.upper()
-    if up == cls.code.upper() or t.lower() == cls.name.lower():
-        return True
-    if cls.gate and up == cls.gate.upper():
-        return True
-    if cls.gate and t.lower() == GATES_BY_ID[cls.gate].checklist:
-        return True
-    if up == "ALL":
-        return True
-    # code prefix, ruff style: BG2 selects BG2xx
-    return len(up) >= 3 and up.startswith("BG") and cls.code.upper().startswith(up)
-
-
-def _explicit(token: str, cls: Any) -> bool:
-    return token.strip().upper() == cls.code.upper() or token.strip().lower() == cls.name.lower()
-
-
-def validate_selectors(config: Config) -> None:
-    from .checks import load_all
-    from .checks.base import REGISTRY
-
-    load_all()
-    for key in ("select", "extend-select", "ignore"):
-        for token in config[key]:
-            if not any(_tokens_match(token, cls) for cls in REGISTRY.values()) and token.upper() not in GATES_BY_ID:
-                raise ConfigError(
-                    f"{token!r} names no rule, gate or checklist (see `backend-gates rules`)",
-                    file=config.sources[key],
-                    key=key,
-                )
-    for pattern, tokens in config["per-file-ignores"].items():
-        for token in tokens:
-            if not any(_tokens_match(token, cls) for cls in REGISTRY.values()) and token.upper() not in GATES_BY_ID:
-                raise ConfigError(
-                    f"{token!r} names no rule, gate or checklist", file=config.sources["per-file-ignores"], key=f"per-file-ignores.{pattern}"
-                )
-
-
-def selected(config: Config, kinds: tuple[str, ...]) -> list[tuple[type, dict[str, Any]]]:
-    """The enabled checks of these kinds, each with its validated options."""
-    from .checks import load_all
-    from .checks.base import REGISTRY
-
-    load_all(kinds)
-    select = list(config["select"])
-    extend = list(config["extend-select"])
-    ignore = list(config["ignore"])
-    out = []
-    for code in sorted(REGISTRY):
-        cls = REGISTRY[code]
-        if cls.kind not in kinds:
-            continue
-        if cls.default_enabled:
-            enabled = (not select or any(_tokens_match(t, cls) for t in select)) or any(
-                _tokens_match(t, cls) for t in extend
-            )
-        else:
-            enabled = any(_explicit(t, cls) for t in select + extend)
-        if enabled and any(_tokens_match(t, cls) for t in ignore):
-            enabled = False
-        if enabled:
-            out.append((cls, check_options(cls, config)))
-    from .checks.base import COLLECTORS
-
-    out.extend((cls, {}) for cls in COLLECTORS if cls.kind in kinds)  # fact collectors always run
-    return out
-
-
-def check_options(cls: Any, config: Config) -> dict[str, Any]:
-    values = {name: opt.default for name, opt in cls.options.items()}
-    for key in (cls.code, cls.name):
-        given = config.check_options.get(key)
-        if not given:
-            continue
-        for name, value in given.items():
-            if name not in cls.options:
-                known = ", ".join(sorted(cls.options)) or "none"
-                raise ConfigError(
-                    f"unknown option for {cls.code} ({cls.name}); known options: {known}",
-                    file=config.describe_file(),
-                    key=f"checks.{key}.{name}",
-                )
-            expected = cls.options[name].type
-            origin = getattr(expected, "__origin__", expected)
-            if isinstance(origin, type) and not isinstance(value, origin):
-                raise ConfigError(
-                    f"expected {getattr(expected, '__name__', expected)}, got {type(value).__name__}",
-                    file=config.describe_file(),
-                    key=f"checks.{key}.{name}",
-                )
-            values[name] = value
-    return values
-
-
-def validate_check_config(config: Config) -> None:
-    from .checks import load_all
-    from .checks.base import REGISTRY
-
-    load_all()
-    names = {c.code for c in REGISTRY.values()} | {c.name for c in REGISTRY.values()}
-    for key in config.check_options:
-        if key not in names:
-            raise ConfigError(
-                "unknown check in [tool.backend-gates.checks]", file=config.describe_file(), key=f"checks.{key}"
-            )
-    for cls in REGISTRY.values():
-        check_options(cls, config)
 
 
 # ----------------------------------------------------------------------------- cache
@@ -472,7 +340,7 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return digest, _unreadable(sf, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    module = _modules((sf.kind,)).get(sf.kind)
+    module = _modules((sf.kind,))[sf.kind]
     try:
         result = module.analyze(sf.key, sf.abs, source, checks, config)
     except Exception as exc:  # a bug of ours must not lose the other files
@@ -576,6 +444,7 @@ class Project:
     results: dict[str, FileResult]
     counts: dict[str, int] = field(default_factory=dict)  # files per kind
     load_facts: Callable[[], None] | None = None  # fills cached results' facts on first need
+    texts: dict[str, list[str]] = field(default_factory=dict)  # path -> lines, read once
 
     def facts(self, kind: str) -> list[tuple[str, Any]]:
         if self.load_facts is not None:
@@ -592,29 +461,326 @@ class Project:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def lines(self, path: str) -> list[str]:
-        cache = self.__dict__.setdefault("_lines", {})
-        if path not in cache:
+        """The text of `path` as lines: the editor's buffer when one is open (`texts`), else the disk."""
+        if path not in self.texts:
             try:
-                cache[path] = (self.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+                self.texts[path] = (self.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
-                cache[path] = []
-        return cache[path]
+                self.texts[path] = []
+        return self.texts[path]
 
 
 # ----------------------------------------------------------------------------- the run
 
 
 @dataclass
-class Coverage:
-    """Whether a gate's checks could judge this project, and why not."""
+class _Files:
+    """Every file of the project known to this run: results (fresh or from the cache)."""
 
-    checks: list[str] = field(default_factory=list)
-    evaluated: bool = False
-    reasons: list[str] = field(default_factory=list)
-    evidence: dict[str, Any] = field(default_factory=dict)
-    # a gate-level judgement that is no finding at a file line (T-KINDS: missing test kinds):
-    # (severity, reason); decides the status when the gate has no active findings
-    verdict: tuple[Severity, str] | None = None
+    results: dict[str, FileResult]
+    digests: dict[str, str]
+    fact_kinds: set[str]  # fact kinds any file produced (for rules that `require` some)
+    rules: list[RuleInfo]  # the file-kind rules that ran
+    analyzed: int
+
+
+class Run:
+    """One invocation of backend-gates: static evidence for paths or an editor buffer, then
+    `finish(*evidence)` -> Report. CLI, pytest plugin, language server and `merge` use it.
+
+    A partial run (named files that are not the whole project: pre-commit, the editor) is the
+    full run restricted: project checks see the facts of every file of the project (cached, or
+    computed and cached now) and only findings located in the named files are reported.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        use_cache: bool | None = None,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+        mode: str = "check",
+    ) -> None:
+        self.config = config
+        self.mode = mode
+        self.progress = progress
+        self.use_cache = bool(config["cache"] if use_cache is None else use_cache)
+        self.jobs = jobs if jobs is not None else (config["jobs"] or os.cpu_count() or 1)
+        self.started = now()
+        self.project: Project | None = None  # after static()/source(): every file's facts
+        self._checks: dict[str, Selected] | None = None
+        self._cache: Cache | None = None
+        self._memo: dict[str, tuple[str, FileResult]] = {}  # key -> (digest, result): files seen by this run
+
+    # ------------------------------------------------------------------ stages
+    def static(self, paths: Iterable[str | Path] = ()) -> Evidence:
+        """Findings of every enabled static check over `paths` (default: config `paths`)."""
+        t0 = time.perf_counter()
+        config = self.config
+        named = list(paths)
+        whole = [config.root / p for p in config["paths"]]
+        files, errors = discover(named or whole, config)
+        scope: set[str] | None = None
+        if named:
+            everything = self._whole_project(whole)
+            keys = {f.key for f in files}
+            if everything is not None and not keys >= {f.key for f in everything}:
+                scope = keys
+                files = files + [f for f in everything if f.key not in keys]
+        cache = self._cache_()
+        state = self._file_results(files, cache)
+        evidence = self._evidence(state, cache, files, errors, scope, {})
+        cache.save(set(state.results))
+        return self._with_sources(evidence, state, scope, t0, {})
+
+    def source(self, path: str | Path, text: str, *, project: bool = True) -> Evidence:
+        """Static evidence for one document as the editor holds it (unsaved text included).
+
+        Every finding located in the document is reported: per-file checks on `text`, and (with
+        `project`) project checks over the whole project's facts, this document's from `text`.
+        """
+        t0 = time.perf_counter()
+        config = self.config
+        key = _key_of(Path(path), config)
+        kind = kind_of(key, config)
+        if kind is None:
+            return Evidence("static")
+        cache = self._cache_()
+        others: list[SourceFile] = []
+        if project:
+            everything = self._whole_project([config.root / p for p in config["paths"]]) or []
+            others = [f for f in everything if f.key != key]
+        state = self._file_results(others, cache)
+        module = _modules((kind,))[kind]
+        result = module.analyze(key, str(path), text, self._file_checks().get(kind, []), config)
+        state.results[key] = result
+        state.fact_kinds.update(k for k, v in result.facts.items() if v)
+        texts = {key: text.splitlines()}
+        evidence = self._evidence(state, cache, [], [], {key}, texts, project_cache=False, project_checks=project)
+        if project:
+            cache.save(set(state.results))
+        return self._with_sources(evidence, state, {key}, t0, texts)
+
+    def runtime(self, observer: str, recorded: Any) -> Evidence:
+        """Judge what one observer recorded: every selected runtime check that `observes` it."""
+        from .checks.base import RuntimeCheck
+
+        out = EvidenceBuilder(f"runtime:{observer}")
+        for cls, opts in selected(self.config, ("runtime",)):
+            if not issubclass(cls, RuntimeCheck) or cls.observes != observer:
+                continue
+            out.rules.append(cls.info())
+            try:
+                verdict = cls(opts, self.config).judge(recorded)
+            except Exception as exc:  # our bug: this check cannot judge; the others go on
+                log.debug("runtime check %s failed", cls.code, exc_info=True)
+                message = f"internal error in {cls.code} ({cls.name}): {type(exc).__name__}: {exc}"
+                out.errors.append(ToolError("", message, "internal"))
+                out.not_judged(cls.code, cls.gate, message)
+                continue
+            out.findings.extend(verdict.findings)
+            if verdict.reason:
+                out.not_judged(cls.code, cls.gate, verdict.reason)
+            else:
+                out.ran(cls.code, cls.gate)
+            for part in verdict.partial:
+                out.not_judged(cls.code, cls.gate, part)
+            if verdict.notes and cls.gate:
+                out.note(cls.gate, **verdict.notes)
+            if verdict.gate_verdict is not None and cls.gate:
+                out.notes.append(GateNote(cls.gate, {}, None, verdict.gate_verdict))
+            for key, value in verdict.metrics.items():
+                have = out.metrics.get(key)
+                out.metrics[key] = {**have, **value} if isinstance(have, dict) and isinstance(value, dict) else value
+        return out.build()
+
+    def finish(self, *evidence: Evidence, absent: str | Mapping[str, str] | None = None) -> Report:
+        """Overrides, suppressions, baseline and diff over all evidence; every gate scored once."""
+        return finish(self.config, evidence, mode=self.mode, started=self.started, absent=absent)
+
+    # ------------------------------------------------------------------ pieces
+    def _cache_(self) -> Cache:
+        if self._cache is None:
+            self._cache = Cache(self.config, self.use_cache)
+        return self._cache
+
+    def _whole_project(self, whole: list[Path]) -> list[SourceFile] | None:
+        try:
+            files, _errors = discover([p for p in whole if p.exists()] or [self.config.root], self.config)
+        except UsageError:
+            return None
+        return files
+
+    def _file_checks(self) -> dict[str, Selected]:
+        if self._checks is None:
+            kinds = tuple(FILE_KINDS)
+            by_kind: dict[str, Selected] = {k: [] for k in kinds}
+            for cls, opts in selected(self.config, kinds + ("tool",)):
+                if cls.kind in by_kind:
+                    by_kind[cls.kind].append((cls, opts))
+            self._checks = by_kind
+        return self._checks
+
+    def _file_results(self, files: list[SourceFile], cache: Cache) -> _Files:
+        results: dict[str, FileResult] = {}
+        misses: list[SourceFile] = []
+        digests: dict[str, str] = {}
+        fact_kinds: set[str] = set()
+        for sf in files:
+            try:
+                with open(sf.abs, "rb") as handle:
+                    raw = handle.read()
+            except OSError:
+                misses.append(sf)
+                continue
+            digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+            digests[sf.key] = digest
+            seen = self._memo.get(sf.key)
+            if seen is not None and seen[0] == digest:
+                results[sf.key] = seen[1]
+                fact_kinds.update(k for k, v in seen[1].facts.items() if v)
+                continue
+            hit = cache.get(sf.key, digest)
+            if hit is not None and _stale_depends(hit):
+                hit = None
+            if hit is not None:
+                results[sf.key] = FileResult.from_dict({**hit["result"], "facts": {}})
+                fact_kinds.update(hit.get("fact_kinds", ()))
+            else:
+                misses.append(sf)
+        if misses or "rules" not in cache.meta:
+            checks = self._file_checks()
+            cache.meta["rules"] = [cls.info().to_dict() for kind in FILE_KINDS for cls, _o in checks[kind] if cls.code]
+            cache.dirty = True
+            for digest, result in analyze_files(misses, self.config, checks, self.jobs, self.progress):
+                results[result.path] = result
+                fact_kinds.update(k for k, v in result.facts.items() if v)
+                if digest:
+                    cache.put(result.path, digest, result)
+                    self._memo[result.path] = (digest, result)
+        rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
+        return _Files(results, digests, fact_kinds, rules, len(misses))
+
+    def _evidence(
+        self,
+        state: _Files,
+        cache: Cache,
+        files: list[SourceFile],
+        errors: list[ToolError],
+        scope: set[str] | None,
+        texts: dict[str, list[str]],
+        *,
+        project_cache: bool = True,
+        project_checks: bool = True,
+    ) -> Evidence:
+        config = self.config
+        results = state.results
+        fresh = {r.path for r in results.values() if r.facts}
+
+        def load_cached_facts() -> None:
+            stored = cache.all_facts() if cache.enabled else {}
+            for key, result in results.items():
+                if key not in fresh and not result.facts:
+                    result.facts = stored.get(key, {})
+
+        def mine(path: str) -> bool:
+            return scope is None or path in scope
+
+        counts: dict[str, int] = {}
+        parsed: dict[str, int] = {}
+        for result in results.values():
+            counts[result.kind] = counts.get(result.kind, 0) + 1
+            if result.parsed:
+                parsed[result.kind] = parsed.get(result.kind, 0) + 1
+            if mine(result.path):
+                errors.extend(result.errors)
+
+        project = Project(config.root, config, results, counts, load_cached_facts, dict(texts))
+        self.project = project
+        out = EvidenceBuilder("static")
+        out.findings.extend(f for r in results.values() if mine(r.path) for f in r.findings)
+        for info in state.rules:
+            if info.requires and not state.fact_kinds.intersection(info.requires[0]):
+                out.not_judged(info.code, info.gate, info.requires[1])
+            elif parsed.get(info.kind, 0):
+                out.ran(info.code, info.gate)
+            else:
+                out.not_judged(info.code, info.gate, f"no {info.kind} files {'parsed' if counts.get(info.kind) else 'found'}")
+
+        # Project checks read only the facts, so their outcome is cached under the digest of every
+        # file: an unchanged tree replays it. Checks with outside inputs (`cacheable = False`) rerun.
+        project_key = hashlib.sha256("\n".join(f"{k}:{state.digests.get(k, '')}" for k in sorted(results)).encode()).hexdigest()
+        stored = cache.meta.get("project") if cache.enabled and project_cache else None
+        replay: dict[str, Any] = stored["checks"] if stored and stored.get("key") == project_key else {}
+        outcomes: dict[str, Any] = {}
+        uncached: set[str] = set()  # checks with outside inputs: rerun every time, never make the cache dirty
+        project_rules: list[RuleInfo] = []
+        for cls, opts in selected(config, ("project",)) if project_checks else []:
+            project_rules.append(cls.info())
+            if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
+                uncached.add(cls.code)
+            outcome = replay.get(cls.code) if cls.code not in uncached else None
+            if outcome is None:
+                outcome = _run_project_check(cls, opts, project)
+            outcomes[cls.code] = outcome
+            if outcome["error"]:
+                errors.append(ToolError("", outcome["error"], "internal"))
+                out.not_judged(cls.code, cls.gate, f"internal error: {outcome['error']}")
+            elif outcome["reason"]:
+                out.not_judged(cls.code, cls.gate, outcome["reason"])
+            else:
+                out.ran(cls.code, cls.gate)
+                out.findings.extend(f for f in map(Finding.from_dict, outcome["findings"]) if mine(f.location.path))
+        fresh_outcomes = {c for c, o in outcomes.items() if o is not replay.get(c) and c not in uncached}
+        if cache.enabled and project_cache and (fresh_outcomes or replay.keys() != outcomes.keys()):
+            cache.meta["project"] = {"key": project_key, "checks": outcomes}
+            cache.dirty = True
+        out.findings.extend(self._semgrep(files if scope is None else [f for f in files if f.key in scope], out, project))
+        out.rules.extend(state.rules + project_rules + _tool_rules())
+        out.errors.extend(errors)
+        out.findings[:] = _shipped_migrations_as_info(out.findings, project)
+        return out.build()
+
+    def _semgrep(self, files: list[SourceFile], out: EvidenceBuilder, project: Project) -> list[Finding]:
+        """The semgrep rule pack (sources/semgrep.py): one process, only when enabled or selected."""
+        from .sources import semgrep
+
+        outcome = semgrep.run_pack(self.config, [(f.key, f.abs) for f in files if f.kind == "python"], out.findings)
+        if outcome is None:
+            return []
+        out.errors.extend(outcome.errors)
+        out.rules.extend(outcome.rules)
+        for info in outcome.rules:
+            if outcome.ran:
+                out.ran(info.code, info.gate)
+            else:
+                out.not_judged(info.code, info.gate, f"semgrep: {outcome.reason}")
+        return finalize(outcome.findings, project.lines)
+
+    def _with_sources(
+        self, evidence: Evidence, state: _Files, scope: set[str] | None, t0: float, texts: dict[str, list[str]]
+    ) -> Evidence:
+        results = [r for r in state.results.values() if scope is None or r.path in scope]
+        project = self.project
+        assert project is not None
+        sources = Sources(
+            files=len(results),
+            lines=sum(r.lines for r in results),
+            suppressions={r.path: tuple(r.suppressions) for r in results if r.suppressions and r.parsed},
+            lines_of=project.lines,
+            analyzed=min(state.analyzed, len(results)),
+            seconds=time.perf_counter() - t0,
+        )
+        return dataclasses.replace(evidence, sources=sources)
+
+
+def _key_of(path: Path, config: Config) -> str:
+    root = config.root.resolve()
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def check(
@@ -626,148 +792,9 @@ def check(
     progress: Progress | None = None,
     mode: str = "check",
 ) -> Report:
-    """Run every enabled static check over `paths` and evaluate the gates."""
-    started = _now()
-    t0 = time.perf_counter()
-    paths = list(paths) or [config.root / p for p in config["paths"]]
-    files, errors = discover(paths, config)
-    cache = Cache(config, config["cache"] if use_cache is None else use_cache)
-    jobs = jobs if jobs is not None else (config["jobs"] or os.cpu_count() or 1)
-
-    results: dict[str, FileResult] = {}
-    misses: list[SourceFile] = []
-    digests: dict[str, str] = {}
-    fact_kinds: set[str] = set()  # fact kinds any file produced (for rules that `require` some)
-    for sf in files:
-        try:
-            with open(sf.abs, "rb") as handle:
-                raw = handle.read()
-        except OSError:
-            misses.append(sf)
-            continue
-        digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-        digests[sf.key] = digest
-        hit = cache.get(sf.key, digest)
-        if hit is not None and _stale_depends(hit):
-            hit = None
-        if hit is not None:
-            result = FileResult.from_dict({**hit["result"], "facts": {}})
-            fact_kinds.update(hit.get("fact_kinds", ()))
-            results[sf.key] = result
-        else:
-            misses.append(sf)
-
-    file_kinds = tuple(FILE_KINDS)
-    if misses or "rules" not in cache.meta:
-        checks_by_kind: dict[str, list[tuple[type, dict[str, Any]]]] = {k: [] for k in file_kinds}
-        for cls, opts in selected(config, file_kinds + ("tool",)):
-            if cls.kind in checks_by_kind:
-                checks_by_kind[cls.kind].append((cls, opts))
-        file_rules = [cls.info().to_dict() for kind in file_kinds for cls, _o in checks_by_kind[kind] if cls.code]
-        cache.meta["rules"] = file_rules
-        cache.dirty = True
-        for digest, result in analyze_files(misses, config, checks_by_kind, jobs, progress):
-            results[result.path] = result
-            fact_kinds.update(k for k, v in result.facts.items() if v)
-            if digest:
-                cache.put(result.path, digest, result)
-    file_rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
-    fresh = {r.path for r in results.values() if r.facts}
-
-    def load_cached_facts() -> None:
-        stored = cache.all_facts() if cache.enabled else {}
-        for key, result in results.items():
-            if key not in fresh and not result.facts:
-                result.facts = stored.get(key, {})
-
-    counts: dict[str, int] = {}
-    parsed: dict[str, int] = {}
-    for result in results.values():
-        counts[result.kind] = counts.get(result.kind, 0) + 1
-        if result.parsed:
-            parsed[result.kind] = parsed.get(result.kind, 0) + 1
-        errors.extend(result.errors)
-
-    project = Project(config.root, config, results, counts, load_cached_facts)
-    findings: list[Finding] = [f for r in results.values() for f in r.findings]
-    coverage: dict[str, Coverage] = {g.id: Coverage() for g in GATES}
-    for info in file_rules:
-        if info.gate is None:
-            continue
-        cov = coverage[info.gate]
-        cov.checks.append(info.code)
-        if info.requires and not fact_kinds.intersection(info.requires[0]):
-            cov.reasons.append(f"{info.code}: {info.requires[1]}")
-        elif parsed.get(info.kind, 0):
-            cov.evaluated = True
-        else:
-            cov.reasons.append(f"{info.code}: no {info.kind} files {'parsed' if counts.get(info.kind) else 'found'}")
-
-    # Project checks read only the facts, so their outcome is cached under the digest of every
-    # file: an unchanged tree replays it. Checks with outside inputs (`cacheable = False`) rerun.
-    project_key = hashlib.sha256("\n".join(f"{k}:{digests.get(k, '')}" for k in sorted(results)).encode()).hexdigest()
-    stored = cache.meta.get("project") if cache.enabled else None
-    replay: dict[str, Any] = stored["checks"] if stored and stored.get("key") == project_key else {}
-    outcomes: dict[str, Any] = {}
-    uncached: set[str] = set()  # checks with outside inputs: rerun every time, never make the cache dirty
-    project_rules: list[RuleInfo] = []
-    for cls, opts in selected(config, ("project",)):
-        project_rules.append(cls.info())
-        cov = coverage[cls.gate] if cls.gate else Coverage()
-        cov.checks.append(cls.code)
-        if not getattr(cls, "cacheable", True) or (getattr(cls, "reads_git_base", False) and _git_base(config)):
-            uncached.add(cls.code)
-        outcome = replay.get(cls.code) if cls.code not in uncached else None
-        if outcome is None:
-            outcome = _run_project_check(cls, opts, project)
-        outcomes[cls.code] = outcome
-        if outcome["error"]:
-            errors.append(ToolError("", outcome["error"], "internal"))
-            cov.reasons.append(f"{cls.code}: internal error: {outcome['error']}")
-        elif outcome["reason"]:
-            cov.reasons.append(f"{cls.code}: {outcome['reason']}")
-        else:
-            cov.evaluated = True
-            findings.extend(Finding.from_dict(f) for f in outcome["findings"])
-    fresh_outcomes = {c for c, o in outcomes.items() if o is not replay.get(c) and c not in uncached}
-    if cache.enabled and (fresh_outcomes or replay.keys() != outcomes.keys()):
-        cache.meta["project"] = {"key": project_key, "checks": outcomes}
-        cache.dirty = True
-    cache.save(set(results))
-    findings.extend(_semgrep_step(config, files, findings, project, coverage, project_rules, errors))
-
-    rules = file_rules + project_rules + _tool_rules()
-    findings = _shipped_migrations_as_info(findings, project)
-    findings = apply_overrides(findings, config)
-    findings = apply_suppressions(findings, results, config, project)
-    from .baseline import narrow  # baseline + --diff
-
-    findings, narrowed = narrow(findings, config, project.lines)
-    findings.sort(key=Finding.sort_key)
-
-    report = Report(
-        root=str(config.root),
-        findings=findings,
-        gates=[],
-        rules=sorted({r.code: r for r in rules}.values(), key=lambda r: r.code),
-        errors=errors,
-        files=len(results),
-        lines=sum(r.lines for r in results.values()),
-        fail_on=Severity.parse(config["fail-on"]),
-        config=config.effective(),
-        started_at=started,
-        mode=mode,
-    )
-    report.extra["timing"] = {"seconds": round(time.perf_counter() - t0, 3), "analyzed": len(misses), "cached": len(results) - len(misses)}
-    report.extra["coverage"] = coverage
-    report.extra.update(narrowed)
-    report.extra["project"] = project  # in-process only (not serialised): facts for feature commands
-    report.gates = evaluate_gates(report, coverage)
-    from .docgen import rebase_help_urls
-
-    rebase_help_urls(report, config["docs-url"])  # help URLs at the configured docs site
-    report.finished_at = _now()
-    return report
+    """Run every enabled static check over `paths` and evaluate the gates (a one-stage Run)."""
+    run = Run(config, use_cache=use_cache, jobs=jobs, progress=progress, mode=mode)
+    return run.finish(run.static(paths))
 
 
 def _shipped_migrations_as_info(findings: list[Finding], project: Project) -> list[Finding]:
@@ -784,37 +811,6 @@ def _git_base(config: Config) -> str:
     return base_ref(config)
 
 
-def _semgrep_step(
-    config: Config,
-    files: list[SourceFile],
-    findings: list[Finding],
-    project: Project,
-    coverage: dict[str, Coverage],
-    rules: list[RuleInfo],
-    errors: list[ToolError],
-) -> list[Finding]:
-    """The semgrep rule pack (sources/semgrep.py): one process, only when enabled or selected."""
-    from .sources import semgrep
-
-    outcome = semgrep.run_pack(config, [(f.key, f.abs) for f in files if f.kind == "python"], findings)
-    if outcome is None:
-        return []
-    errors.extend(outcome.errors)
-    rules.extend(outcome.rules)
-    by_gate: dict[str, list[str]] = {}
-    for info in outcome.rules:
-        if info.gate in coverage:
-            by_gate.setdefault(info.gate, []).append(info.code)
-    for gate, codes in by_gate.items():
-        cov = coverage[gate]
-        cov.checks.extend(codes)
-        if outcome.ran:
-            cov.evaluated = True
-        else:
-            cov.reasons.append(f"{', '.join(codes)} (semgrep): {outcome.reason}")
-    return _finalize_project(project, outcome.findings)
-
-
 def _run_project_check(cls: Any, opts: dict[str, Any], project: Project) -> dict[str, Any]:
     """Run one project check; its outcome as JSON-safe data (findings finalised)."""
     instance = cls(opts)
@@ -822,7 +818,7 @@ def _run_project_check(cls: Any, opts: dict[str, Any], project: Project) -> dict
         reason = instance.not_evaluated(project)
         if reason:
             return {"reason": reason, "error": None, "findings": []}
-        found = _finalize_project(project, instance.run(project))
+        found = finalize(instance.run(project), project.lines)
         return {"reason": None, "error": None, "findings": [f.to_dict() for f in found]}
     except Exception as exc:  # our bug: report it, keep going
         log.debug("project check %s failed", cls.code, exc_info=True)
@@ -838,209 +834,3 @@ def _tool_rules() -> list[RuleInfo]:
     )
 
     return [c.info() for c in (SyntaxErrorCheck, UnusedSuppression, SuppressionWithoutReason, ExpiredSuppression)]
-
-
-def _finalize_project(project: Project, findings: list[Finding]) -> list[Finding]:
-    by_path: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_path.setdefault(f.location.path, []).append(f)
-    out: list[Finding] = []
-    for path, group in by_path.items():
-        out.extend(finalize_findings(path, project.lines(path), group))
-    return out
-
-
-def apply_overrides(findings: list[Finding], config: Config) -> list[Finding]:
-    per_file = config["per-file-ignores"]
-    severities = {k.upper(): Severity.parse(v) for k, v in config["severity"].items()}
-    out = []
-    for f in findings:
-        if per_file:
-            drop = False
-            for pattern, tokens in per_file.items():
-                if matches_any(f.location.path, [pattern]) and any(
-                    t.upper() in (f.code.upper(), f.name.upper(), (f.gate or "").upper()) or t.upper() == "ALL"
-                    for t in tokens
-                ):
-                    drop = True
-                    break
-            if drop:
-                continue
-        for key in (f.code.upper(), f.name.upper(), (f.gate or "").upper()):
-            if key and key in severities:
-                f = dataclasses.replace(f, severity=severities[key])
-                break
-        out.append(f)
-    return out
-
-
-def apply_suppressions(
-    findings: list[Finding], results: dict[str, FileResult], config: Config, project: Project
-) -> list[Finding]:
-    from . import suppress
-    from .checks.python.tool import ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression
-
-    honoured = set(config["external-suppressions"])  # other tools' comments: see suppress.py
-    by_path: dict[str, list[SuppressionComment]] = {}
-    for p, r in results.items():
-        kept = [c for c in r.suppressions if not c.tool or c.tool in honoured] if r.parsed else []
-        if kept:
-            by_path[p] = kept
-    if not by_path:
-        return findings
-    used: set[tuple[str, int]] = set()
-    out: list[Finding] = []
-    for f in findings:
-        comments = by_path.get(f.location.path)
-        if not comments or f.code in ("BG001",):
-            out.append(f)
-            continue
-        applied = None
-        for comment in comments:
-            in_range = comment.file_level or f.location.line <= comment.target <= max(f.location.end_line, f.location.line)
-            if not in_range or not suppress.covers(comment, f.code, f.name, f.gate):
-                continue
-            used.add((f.location.path, comment.line))
-            if suppress.expiry_state(comment) == "expired":
-                continue
-            applied = comment
-            break
-        if applied is not None:
-            f = dataclasses.replace(f, suppression=Suppression(applied.reason or "(no reason given)", applied.line))
-        out.append(f)
-
-    meta: list[Finding] = []
-    for path, comments in by_path.items():
-        for comment in comments:
-            if comment.tool:
-                continue  # written for another tool: neither reason-less nor unused as far as we are concerned
-            codes = ", ".join(comment.codes) or "everything"
-            loc = Location(path, comment.line, 1)
-            if not comment.reason:
-                meta.append(SuppressionWithoutReason.make_finding(loc, codes=codes))
-            state = suppress.expiry_state(comment)
-            if state == "expired" and (path, comment.line) in used:
-                meta.append(ExpiredSuppression.make_finding(loc, codes=codes, expires=comment.expires))
-            elif state == "invalid":
-                meta.append(
-                    SuppressionWithoutReason.make_finding(loc, message=f"suppression of {codes} has an unreadable date expires={comment.expires}; use YYYY-MM-DD"
-                    )
-                )
-            if (path, comment.line) not in used and not _suppression_targets_disabled(comment, config):
-                meta.append(UnusedSuppression.make_finding(loc, codes=codes, target=comment.target))
-    out.extend(_finalize_project(project, meta))
-    return out
-
-
-def _suppression_targets_disabled(comment: SuppressionComment, config: Config) -> bool:
-    """A suppression for a rule switched off by config is not 'unused' (it may be needed elsewhere)."""
-    ignored = {t.upper() for t in config["ignore"]}
-    return bool(comment.codes) and all(c.upper() in ignored for c in comment.codes)
-
-
-# ----------------------------------------------------------------------------- gates
-
-
-def evaluate_gates(report: Report, coverage: dict[str, Coverage]) -> list[GateResult]:
-    limit = report.fail_on.rank
-    per_gate: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        if f.gate:
-            per_gate.setdefault(f.gate, []).append(f)
-    results: list[GateResult] = []
-    for gate in GATES:
-        found = per_gate.get(gate.id, [])
-        active = [f for f in found if not f.suppressed]
-        old = [f for f in active if f.extra.get("existing")]  # new-code base: listed, never failing
-        active = [f for f in active if not f.extra.get("existing")]
-        counts: dict[str, int] = {}
-        for f in active:
-            counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
-        cov = coverage.get(gate.id, Coverage())
-        evidence = dict(cov.evidence)
-        if cov.checks:
-            evidence["checks"] = sorted(set(cov.checks))
-        if old:
-            evidence["existing"] = len(old)
-        if gate.id == "M-VULNS":
-            results.append(_m_vulns(report, results, counts))
-            continue
-        failing = [f for f in active if f.severity.rank >= limit]
-        if failing:
-            status, reason = GateStatus.FAILED, f"{len(failing)} finding(s) at or above '{report.fail_on.value}'"
-        elif active:
-            status, reason = GateStatus.WARNED, f"{len(active)} finding(s) below '{report.fail_on.value}'"
-        elif cov.verdict is not None:
-            severity, reason = cov.verdict
-            status = GateStatus.FAILED if severity.rank >= limit else GateStatus.WARNED
-        elif old:
-            base = (report.extra.get("new_code") or {}).get("ref", "the base")
-            status, reason = GateStatus.PASSED, f"nothing new since {base}; {len(old)} existing finding(s) on unchanged code"
-        elif cov.evaluated:
-            status = GateStatus.PASSED
-            reason = f"{len(set(cov.checks))} check(s) ran; nothing found"
-            if gate.runtime and report.mode == "check":
-                reason += " (static checks only; runtime checks run under `pytest --backend-gates`)"
-        elif not cov.checks:
-            status, reason = GateStatus.NOT_EVALUATED, "no check implemented yet"
-            if gate.runtime and not gate.static and report.mode == "check":
-                reason = "measured from the test run: evaluated by `pytest --backend-gates`"
-            if gate.manual:
-                reason = "cannot be inferred from code; configure evidence"
-        else:
-            status = GateStatus.NOT_EVALUATED
-            reason = _group_reasons(cov.reasons) or "no input these checks can judge"
-        if cov.reasons and status is not GateStatus.NOT_EVALUATED and cov.evaluated:
-            evidence["not_evaluated"] = list(dict.fromkeys(cov.reasons))
-        results.append(
-            GateResult(
-                gate.id,
-                gate.checklist,
-                gate.title,
-                status,
-                reason,
-                counts=counts,
-                suppressed=len(found) - len(active),
-                evidence=evidence,
-            )
-        )
-    return results
-
-
-def _group_reasons(reasons: list[str]) -> str:
-    """'BG600: no spec; BG601: no spec' -> 'BG600, BG601: no spec' (order kept)."""
-    grouped: dict[str, list[str]] = {}
-    for item in dict.fromkeys(reasons):
-        code, sep, why = item.partition(": ")
-        if not sep or not code.startswith("BG"):
-            code, why = "", item
-        grouped.setdefault(why, []).append(code)
-    parts = []
-    for why, codes in grouped.items():
-        named = ", ".join(c for c in codes if c)
-        parts.append(f"{named}: {why}" if named else why)
-    return "; ".join(parts)
-
-
-def _m_vulns(report: Report, done: list[GateResult], counts: dict[str, int]) -> GateResult:
-    gate = GATES_BY_ID["M-VULNS"]
-    sec = [g for g in done if g.id.startswith("SEC-")]
-    errors = [
-        f for f in report.active_findings
-        if f.gate and f.gate.startswith("SEC-") and f.severity is Severity.ERROR and not f.extra.get("existing")
-    ]
-    evaluated = [g for g in sec if g.status is not GateStatus.NOT_EVALUATED]
-    evidence = {"security_gates_evaluated": [g.id for g in evaluated], "error_findings": len(errors)}
-    if errors:
-        return GateResult(gate.id, gate.checklist, gate.title, GateStatus.FAILED, f"{len(errors)} security finding(s) at error severity", {"error": len(errors)}, 0, evidence)
-    if not evaluated:
-        return GateResult(gate.id, gate.checklist, gate.title, GateStatus.NOT_EVALUATED, "no security gate could be evaluated", {}, 0, evidence)
-    reason = f"no error-severity finding in {len(evaluated)} evaluated security gate(s)"
-    missing = [g.id for g in sec if g.status is GateStatus.NOT_EVALUATED]
-    if missing:
-        reason += f"; not evaluated: {', '.join(missing)}"
-    return GateResult(gate.id, gate.checklist, gate.title, GateStatus.PASSED, reason, {}, 0, evidence)
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

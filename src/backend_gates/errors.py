@@ -2,8 +2,10 @@
 
     BackendGatesError            base; every message names the file or setting and what to do
     ├── ConfigError              invalid [tool.backend-gates] / --config / env / CLI value (exit 2)
-    ├── UsageError               bad command-line use, unknown rule, missing path (exit 2)
-    └── SourceError              a file could not be read or parsed (becomes a ToolError + finding)
+    └── UsageError               bad command-line use, unknown rule, missing path (exit 2)
+
+A file that cannot be read or parsed is not an exception: it becomes a `ToolError` in the
+report and a BG001 finding, and the run goes on.
 
 Analysis never lets these escape into a user's test run: the pytest plugin turns them into a
 warning and a `not_evaluated` gate.
@@ -32,11 +34,3 @@ class ConfigError(BackendGatesError):
 
 class UsageError(BackendGatesError):
     pass
-
-
-class SourceError(BackendGatesError):
-    def __init__(self, path: str, message: str, line: int = 1, column: int = 1) -> None:
-        self.path = path
-        self.line = line
-        self.column = column
-        super().__init__(f"{path}:{line}:{column}: {message}")

@@ -11,8 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .gates import GATES_BY_ID
+from .version import __version__
 from .model import GateStatus, Report, Severity
 
 EVENT = "backend.gates.report"
@@ -76,6 +75,7 @@ def to_event(report: Report, *, with_git: bool = True) -> dict[str, Any]:
         "api_ready": ready,
         "api_not_ready": report.extra.get("api_not_ready", []),
         "findings": [f.to_dict() for f in report.findings],
+        "coverage": [j.to_dict() for j in report.coverage],  # which rule judged which gate, or why not
         "rules": [r.to_dict() for r in report.rules],
         "errors": [e.to_dict() for e in report.errors],
         "config": report.config,
@@ -116,7 +116,3 @@ def _ci_provider() -> str | None:
     if env.get("CI"):
         return "generic"
     return None
-
-
-def gate_title(gate_id: str) -> str:
-    return GATES_BY_ID[gate_id].title if gate_id in GATES_BY_ID else gate_id

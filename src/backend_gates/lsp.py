@@ -1,9 +1,13 @@
 """`backend-gates lsp`: a language server over stdio (pygls).
 
-Diagnostics on open, on change (debounced) and on save, for the in-memory text of the document:
-the engine's per-file analysis (`sources.<kind>.analyze`), severity overrides, per-file ignores,
-inline suppressions and the baseline, exactly as `backend-gates check` applies them. Cross-file
-(project) checks need every file and run in `check`/pytest only.
+Diagnostics on open, on change (debounced) and on save, for the in-memory text of the document,
+through the same run as `backend-gates check` (`engine.Run.source`, then `finish`): every finding
+located in the document, project-level ones included (a route without auth in the open file shows
+under that route), with severity overrides, per-file ignores, suppressions and the baseline.
+Project checks run on open and save (over every file's facts, from the cache or computed once per
+server); while typing only the per-file checks rerun and the last project-level findings stay.
+Saving any file rechecks every open document. A stale analysis (a newer version arrived while it
+waited) is skipped.
 
 Configuration is read from the `pyproject.toml` of the workspace folder holding the document
 (`config.load_config(start=<folder>)`) and reloaded when it or the baseline changes. A document
@@ -19,15 +23,18 @@ import asyncio
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from . import __version__, cli
+from . import commands
+from .version import __version__
+from .evidence import Evidence
 from .model import Finding, Location, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
+    from .engine import Run
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,7 @@ TOOL_CODES = frozenset({"BG001", "BG002", "BG003", "BG004"})  # not suppressible
 class _Loaded:
     config: "Config"
     stamp: tuple[Any, ...]
-    checks: dict[str, list[tuple[type, dict[str, Any]]]] = field(default_factory=dict)
+    run: "Run"  # one run per workspace configuration: other files' results are kept between documents
 
 
 def _mtime(path: Path | None) -> float:
@@ -57,15 +64,24 @@ def _mtime(path: Path | None) -> float:
 
 
 class Analyzer:
-    """Per-document analysis through the engine's own per-file path; configs and results cached."""
+    """Per-document analysis through the run (`Run.source`); configs and results cached.
+
+    A deep analysis (open, save) runs the document's per-file checks and the project checks over
+    the whole project's facts, and keeps the project-level findings of the document; a quick one
+    (while typing) reruns only the per-file checks and reuses the document's last project-level
+    findings, so they stay visible and suppressions of them are not reported unused.
+    """
 
     def __init__(self) -> None:
         self._configs: dict[str, _Loaded] = {}
         self._results: dict[str, tuple[str, list[Finding]]] = {}
+        self._project: dict[str, Evidence] = {}  # uri -> project-level evidence of its last deep analysis
+        self.generation = 0  # bumped when a file is saved: project-level findings may have changed
         self.hits = 0  # documents answered from the cache (tests and logs)
 
     def config_for(self, folder: Path) -> _Loaded:
         from .config import find_project_root, load_config
+        from .engine import Run
 
         key = str(folder)
         loaded = self._configs.get(key)
@@ -75,42 +91,36 @@ class Analyzer:
             stamp = (file, _mtime(file), baseline, _mtime(loaded.config.root / baseline if baseline else None))
             if stamp == loaded.stamp:
                 return loaded
-        config = load_config(folder, overrides={"cache": False, "jobs": 1})
+        config = load_config(folder, overrides={"jobs": 1})
         baseline = config["baseline"]
         stamp = (config.file, _mtime(config.file), baseline, _mtime(config.root / baseline if baseline else None))
-        loaded = _Loaded(config, stamp)
+        loaded = _Loaded(config, stamp, Run(config, jobs=1))
         self._configs[key] = loaded
+        self._project.clear()
         return loaded
-
-    def _checks(self, loaded: _Loaded) -> dict[str, list[tuple[type, dict[str, Any]]]]:
-        if not loaded.checks:
-            from .engine import FILE_KINDS, selected
-
-            kinds = tuple(FILE_KINDS)
-            by_kind: dict[str, list[tuple[type, dict[str, Any]]]] = {k: [] for k in kinds}
-            for cls, opts in selected(loaded.config, kinds + ("tool",)):
-                kind = getattr(cls, "kind", "")
-                if kind in by_kind:
-                    by_kind[kind].append((cls, opts))
-            loaded.checks = by_kind
-        return loaded.checks
 
     def forget(self, uri: str) -> None:
         self._results.pop(uri, None)
+        self._project.pop(uri, None)
 
-    def analyze(self, uri: str, path: Path, folder: Path, text: str) -> list[Finding]:
+    def saved(self) -> None:
+        """A file was saved: the next deep analysis of every document sees it."""
+        self.generation += 1
+
+    def analyze(self, uri: str, path: Path, folder: Path, text: str, *, deep: bool = True) -> list[Finding]:
         """Unsuppressed findings for `text` as the content of `path`. Never raises."""
         try:
             loaded = self.config_for(folder)
+            mode = f"deep:{self.generation}" if deep or uri not in self._project else f"quick:{id(self._project[uri])}"
             digest = hashlib.blake2b(
-                f"{path}\0{loaded.config.analysis_key()}\0{loaded.stamp}\0".encode() + text.encode("utf-8", "surrogatepass"),
+                f"{path}\0{loaded.config.analysis_key()}\0{loaded.stamp}\0{mode}\0".encode() + text.encode("utf-8", "surrogatepass"),
                 digest_size=16,
             ).hexdigest()
             cached = self._results.get(uri)
             if cached is not None and cached[0] == digest:
                 self.hits += 1
                 return cached[1]
-            findings = self._analyze(loaded, path, text)
+            findings = self._analyze(uri, loaded, path, text, mode.startswith("deep"))
             self._results[uri] = (digest, findings)
             return findings
         except Exception as exc:  # config errors and our bugs: one diagnostic, the server lives on
@@ -122,31 +132,29 @@ class Analyzer:
                 Finding("", "backend-gates", None, Severity.ERROR, f"backend-gates could not check this file ({kind}): {exc}", Location(str(path)))
             ]
 
-    def _analyze(self, loaded: _Loaded, path: Path, text: str) -> list[Finding]:
-        from . import baseline
-        from .engine import FILE_KINDS, Project, _modules, apply_overrides, apply_suppressions, kind_of
+    def _analyze(self, uri: str, loaded: _Loaded, path: Path, text: str, deep: bool) -> list[Finding]:
+        from .engine import kind_of
 
         config = loaded.config
         try:
             key = path.resolve().relative_to(config.root.resolve()).as_posix()
         except ValueError:
             return []  # not part of this project (a library file, another checkout)
-        if _excluded(key, config.excludes):
+        if _excluded(key, config.excludes) or kind_of(key, config) is None:
             return []
-        kind = kind_of(key, config)
-        if kind is None or kind not in FILE_KINDS:
-            return []
-        module = _modules()[kind]
-        result = module.analyze(key, str(path), text, self._checks(loaded)[kind], config)
-        if not result.parsed:  # one diagnostic: the reason it cannot be checked
-            return [f for f in result.findings if f.code == "BG001"][:1] or result.findings[:1]
-        lines = text.splitlines()
-        project = Project(config.root, config, {key: result}, {kind: 1})
-        project.__dict__["_lines"] = {key: lines}  # the editor's text, not the file on disk
-        findings = apply_overrides(result.findings, config)
-        findings = apply_suppressions(findings, {key: result}, config, project)
-        findings, _info = baseline.apply(findings, config, project.lines)
-        return sorted((f for f in findings if not f.suppressed), key=Finding.sort_key)
+        run = loaded.run
+        if deep:
+            evidence = run.source(path, text, project=True)
+            project_rules = {r.code for r in evidence.rules if r.kind == "project"}
+            self._project[uri] = Evidence("project", findings=tuple(f for f in evidence.findings if f.code in project_rules))
+            report = run.finish(evidence)
+        else:
+            report = run.finish(run.source(path, text, project=False), self._project[uri])
+        mine = [f for f in report.findings if f.location.path == key]
+        broken = [f for f in mine if f.code == "BG001"]
+        if broken:  # one diagnostic: the reason it cannot be checked
+            return broken[:1]
+        return sorted((f for f in mine if not f.suppressed), key=Finding.sort_key)
 
 
 def _excluded(key: str, patterns: list[str]) -> bool:
@@ -232,7 +240,10 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             data={"name": f.name, "gate": f.gate, "severity": f.severity.value, "fingerprint": f.fingerprint},
         )
 
-    async def publish(uri: str) -> None:
+    def current(uri: str, version: int | None) -> bool:
+        return uri in server.workspace.text_documents and server.workspace.get_text_document(uri).version == version
+
+    async def publish(uri: str, deep: bool = True) -> None:
         try:
             document = server.workspace.get_text_document(uri)
             fs = to_fs_path(uri)
@@ -240,9 +251,15 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
                 return
             path = Path(fs)
             text, version = document.source, document.version
+
+            def job() -> list[Finding] | None:
+                if not current(uri, version):
+                    return None  # stale: a newer version arrived while this one waited
+                return analyzer.analyze(uri, path, folder_of(path), text, deep=deep)
+
             loop = asyncio.get_running_loop()
-            findings = await loop.run_in_executor(pool, analyzer.analyze, uri, path, folder_of(path), text)
-            if server.workspace.get_text_document(uri).version != version:
+            findings = await loop.run_in_executor(pool, job)
+            if findings is None or not current(uri, version):
                 return  # a newer change is on its way
             lines = text.splitlines()
             diagnostics = [to_diagnostic(f, lines) for f in findings]
@@ -272,18 +289,20 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         mine = generation[uri] = generation.get(uri, 0) + 1
         await asyncio.sleep(debounce)
         if generation.get(uri) == mine:
-            await publish(uri)
+            await publish(uri, deep=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: Any, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
         generation[uri] = generation.get(uri, 0) + 1
-        fs = to_fs_path(uri) or ""
-        if fs.endswith("pyproject.toml") or fs.endswith(".json"):  # config or baseline: recheck all
-            for other in list(server.workspace.text_documents):
-                await publish(other)
-            return
-        await publish(uri)
+        # a saved file (code, config or baseline) may change what other documents' project-level
+        # findings depend on (a guard added in main.py clears routes.py): recheck every open one
+        analyzer.saved()
+        others = [u for u in server.workspace.text_documents if u != uri]
+        if uri in server.workspace.text_documents:
+            await publish(uri)
+        for other in others:
+            await publish(other)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: Any, params: types.DidCloseTextDocumentParams) -> None:
@@ -352,7 +371,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("the language server needs pygls: pip install 'backend-gates[lsp]'") from None
     server = build_server(args.debounce)
     server.start_io()
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["lsp"] = (_configure, _run, "language server (LSP over stdio) for editors: diagnostics and quick fixes")
+commands.register(commands.Command("lsp", "language server (LSP over stdio) for editors: diagnostics and quick fixes", _configure, _run))

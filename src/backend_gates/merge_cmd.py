@@ -1,9 +1,10 @@
 """`backend-gates merge REPORT...`: combine the gate reports of several CI shards into one.
 
-Findings are united (deduplicated by fingerprint), gate results re-derived from the merged
-findings and the shards' statuses (a gate evaluated in any shard is evaluated), and metrics
-combined where they add up (query counts, 5xx counts, test kinds, endpoints). Exit 1 when a
-merged gate failed (like `check` with failing findings), unless --exit-zero.
+Each shard's report becomes evidence (findings united, deduplicated by fingerprint; which rules
+judged which gate, from the event's `coverage`; metrics combined where they add up: query counts,
+5xx counts, test kinds, endpoints) and the run's one finishing step scores every gate, as for a
+single run: a rule that judged in any shard judged. Exit 1 when a merged gate failed (like
+`check` with failing findings), unless --exit-zero.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import cli
-from .errors import UsageError
+from . import commands
+from .config import Config
+from .errors import ConfigError, UsageError
+from .evidence import Evidence, Sources
+from .model import Finding, GateNote, Judged, Report, RuleInfo, ToolError
 
-_RANK = {"not_evaluated": 0, "passed": 1, "warned": 2, "failed": 3}
-_SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -48,65 +51,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     failed = any(g["status"] == "failed" for g in merged["gates"])
-    return cli.EXIT_FINDINGS if failed and not args.exit_zero else cli.EXIT_OK
+    return commands.EXIT_FINDINGS if failed and not args.exit_zero else commands.EXIT_OK
 
 
-def merge_events(events: list[dict[str, Any]]) -> dict[str, Any]:
-    if not events:
-        raise UsageError("nothing to merge")
-    base: dict[str, Any] = json.loads(json.dumps(events[0]))
-    fail_on = base.get("summary", {}).get("fail_on", "warning")
+def merge_events(events: list[dict[str, Any]], config: Config | None = None) -> dict[str, Any]:
+    """The report event of the whole run, from its shards' events (through the run's `finish`)."""
+    from .event import to_event
 
-    findings: dict[tuple[str, bool], dict[str, Any]] = {}
-    for event in events:
-        for f in event.get("findings", []):
-            key = (f.get("fingerprint") or json.dumps(f, sort_keys=True), bool(f.get("suppressed")))
-            findings.setdefault(key, f)
-    merged_findings = sorted(findings.values(), key=lambda f: (f["path"], f["line"], f["column"], f["rule"]))
-
-    gates = []
-    for index, gate in enumerate(base["gates"]):
-        shards = [e["gates"][index] for e in events if index < len(e.get("gates", [])) and e["gates"][index]["id"] == gate["id"]]
-        mine = [f for f in merged_findings if f.get("gate") == gate["id"]]
-        active = [f for f in mine if not f.get("suppressed") and not (f.get("extra") or {}).get("existing")]
-        counts = {s: 0 for s in _SEVERITY_RANK}
-        for f in active:
-            counts[f["severity"]] = counts.get(f["severity"], 0) + 1
-        failing = [f for f in active if _SEVERITY_RANK.get(f["severity"], 0) >= _SEVERITY_RANK.get(fail_on, 1)]
-        worst = max(shards, key=lambda g: _RANK.get(g["status"], 0))
-        status, reason = worst["status"], worst["reason"]
-        if failing:
-            status, reason = "failed", f"{len(failing)} finding(s) at or above '{fail_on}'"
-        elif active and status != "failed":
-            status, reason = "warned", f"{len(active)} finding(s) below '{fail_on}'"
-        evidence = dict(worst.get("evidence") or {})
-        evidence["merged_from"] = len(shards)
-        gates.append({
-            **gate, "status": status, "reason": reason, "findings": len(active), "counts": counts,
-            "suppressed": len(mine) - len(active), "evidence": evidence,
-        })
-
-    base["findings"] = merged_findings
-    base["gates"] = gates
-    base["metrics"] = merge_metrics([e.get("metrics") or {} for e in events])
-    base["endpoints"] = merge_endpoints([e.get("endpoints") or [] for e in events])
-    base["api_ready"] = _ready(base["endpoints"], events)
-    announced = {(r["method"], r["endpoint"]) for r in base["api_ready"]}
+    event = to_event(merge_report(events, config), with_git=False) | _carried(events)
+    event["api_ready"] = _ready(event["endpoints"], events)
+    announced = {(r["method"], r["endpoint"]) for r in event["api_ready"]}
     held: dict[tuple[str, str], dict[str, Any]] = {}
-    for event in events:
-        for item in event.get("api_not_ready") or []:
+    for shard in events:
+        for item in shard.get("api_not_ready") or []:
             key = (str(item.get("method")), str(item.get("endpoint")))
             if key not in announced:
                 mine = held.setdefault(key, {**item, "reasons": []})
                 mine["reasons"] = list(dict.fromkeys(mine["reasons"] + list(item.get("reasons") or [])))
-    base["api_not_ready"] = [held[k] for k in sorted(held)]
-    base["errors"] = [err for e in events for err in e.get("errors", [])]
-    base["rules"] = sorted({r["code"]: r for e in events for r in e.get("rules", [])}.values(), key=lambda r: r["code"])
-    base["started_at"] = min(e.get("started_at") or "" for e in events) or base.get("started_at")
-    base["finished_at"] = max(e.get("finished_at") or "" for e in events) or base.get("finished_at")
-    base["summary"] = _summary(base, events, fail_on)
-    base["status"] = base["summary"]["status"]
-    return base
+    event["api_not_ready"] = [held[k] for k in sorted(held)]
+    return event
 
 
 def _ready(endpoints: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,30 +90,97 @@ def _ready(endpoints: list[dict[str, Any]], events: list[dict[str, Any]]) -> lis
     return out
 
 
-def _summary(base: dict[str, Any], events: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
-    active = [f for f in base["findings"] if not f.get("suppressed")]
-    by_sev = {s: 0 for s in _SEVERITY_RANK}
-    for f in active:
-        by_sev[f["severity"]] = by_sev.get(f["severity"], 0) + 1
-    gate_counts = {s: 0 for s in _RANK}
-    for g in base["gates"]:
-        gate_counts[g["status"]] += 1
-    existing = [f for f in active if (f.get("extra") or {}).get("existing")]  # new-code base
-    failing = [f for f in active if _SEVERITY_RANK.get(f["severity"], 0) >= _SEVERITY_RANK.get(fail_on, 1) and f not in existing]
-    if gate_counts["failed"] or failing:
-        status = "failed"
-    elif gate_counts["warned"] or active:
-        status = "warned"
-    elif gate_counts["passed"]:
-        status = "passed"
-    else:
-        status = "not_evaluated"
-    first = events[0].get("summary", {})
-    return {
-        "status": status, "files": first.get("files", 0), "lines": first.get("lines", 0), "findings": len(active),
-        "failing": len(failing), "suppressed": len(base["findings"]) - len(active), "existing": len(existing), "by_severity": by_sev,
-        "gates": gate_counts, "errors": len(base["errors"]), "fail_on": fail_on,
-    }
+def merge_report(events: list[dict[str, Any]], config: Config | None = None) -> Report:
+    """Shards' reports become evidence; one `finish` scores every gate of the whole run once."""
+    from .engine import Run
+
+    if not events:
+        raise UsageError("nothing to merge")
+    first = events[0]
+    fail_on = (first.get("summary") or {}).get("fail_on", "warning")
+    config = config or _config(fail_on)
+    run = Run(config, mode=str(first.get("mode") or "check"))
+    run.started = min((e.get("started_at") or "" for e in events), default="") or run.started
+    # a gate no shard's rules spoke about keeps the shards' reason (e.g. static gates skipped)
+    absent = {g["id"]: g["reason"] for g in reversed(first.get("gates", [])) if g.get("status") == "not_evaluated"}
+    return run.finish(*_evidence(events), absent=absent)
+
+
+def _config(fail_on: str) -> Config:
+    """The configuration found from the current directory; the shards' fail-on; no second
+    baseline or --diff (each shard applied its own)."""
+    from .config import load_config
+
+    overrides = {"fail-on": fail_on, "baseline": "", "diff": "", "cache": False}
+    try:
+        return load_config(overrides=overrides)
+    except ConfigError:
+        return load_config(Path(tempfile.gettempdir()), overrides=overrides, environ={})
+
+
+def _evidence(events: list[dict[str, Any]]) -> list[Evidence]:
+    seen: set[tuple[str, bool]] = set()
+    findings: list[Finding] = []
+    for event in events:
+        for f in event.get("findings", []):
+            key = (f.get("fingerprint") or json.dumps(f, sort_keys=True), bool(f.get("suppressed")))
+            if key not in seen:
+                seen.add(key)
+                findings.append(Finding.from_dict(f))
+    judged: list[Judged] = []
+    notes: list[GateNote] = []
+    shards: dict[str, int] = {}
+    for event in events:
+        judged.extend(_judged(event))
+        for gate in event.get("gates", []):
+            shards[gate["id"]] = shards.get(gate["id"], 0) + 1
+            extra = {k: v for k, v in (gate.get("evidence") or {}).items() if k not in _DERIVED}
+            if extra:
+                notes.append(GateNote(gate["id"], extra))
+    notes.extend(GateNote(gate, {"merged_from": n}) for gate, n in shards.items())
+    summary = events[0].get("summary") or {}
+    sources = Sources(int(summary.get("files", 0)), int(summary.get("lines", 0)), {}, lambda _path: [])
+    return [
+        Evidence(
+            "merge",
+            findings=tuple(findings),
+            judged=tuple(judged),
+            notes=tuple(notes),
+            metrics=merge_metrics([e.get("metrics") or {} for e in events]),
+            endpoints=tuple(merge_endpoints([e.get("endpoints") or [] for e in events])),
+            errors=tuple(ToolError(**err) for e in events for err in e.get("errors", [])),
+            rules=tuple(RuleInfo.from_dict(r) for e in events for r in e.get("rules", [])),
+            sources=sources,
+        )
+    ]
+
+
+_DERIVED = ("checks", "ran", "not_evaluated", "deselected", "merged_from")
+
+
+def _judged(event: dict[str, Any]) -> list[Judged]:
+    """Which rules judged which gate in one shard: the event's `coverage`, else from its gates."""
+    if "coverage" in event:
+        return [Judged(c["code"], c["gate"], c.get("reason")) for c in event["coverage"]]
+    out: list[Judged] = []
+    for gate in event.get("gates", []):
+        evidence = gate.get("evidence") or {}
+        checks = list(evidence.get("checks") or [])
+        if gate.get("status") == "not_evaluated":
+            out.extend(Judged(code, gate["id"], gate.get("reason") or "not evaluated") for code in checks)
+        else:
+            out.extend(Judged(code, gate["id"]) for code in evidence.get("ran", checks))
+    return out
+
+
+def _carried(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """What describes the shards' run rather than this merge: git, CI, project, timestamps."""
+    first = events[0]
+    out: dict[str, Any] = {key: first[key] for key in ("git", "ci", "project", "config") if key in first}
+    finished = max((e.get("finished_at") or "" for e in events), default="")
+    if finished:
+        out["finished_at"] = finished
+    return out
 
 
 def merge_metrics(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -229,4 +259,4 @@ def merge_endpoints(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [merged[k] for k in sorted(merged)]
 
 
-cli.COMMANDS["merge"] = (configure, run, "combine the gate reports of several CI shards into one")
+commands.register(commands.Command("merge", "combine the gate reports of several CI shards into one", configure, run))

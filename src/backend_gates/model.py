@@ -68,6 +68,34 @@ class Suppression:
     kind: str = "inline"  # inline | baseline
 
 
+@dataclass(slots=True)
+class SuppressionComment:
+    """`# backend-gates: ignore[CODES] reason expires=YYYY-MM-DD` found in a file."""
+
+    line: int  # the line the comment sits on
+    target: int  # the line it applies to (same line, or the next code line for own-line comments)
+    codes: list[str]  # empty = everything on that line
+    reason: str
+    expires: str = ""  # ISO date or ""
+    file_level: bool = False
+    tool: str = ""  # "" = ours; else the tool whose comment this is (ruff, bandit, ...): see suppress.py
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "target": self.target,
+            "codes": self.codes,
+            "reason": self.reason,
+            "expires": self.expires,
+            "file_level": self.file_level,
+            "tool": self.tool,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SuppressionComment":
+        return cls(**data)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str  # "BG201"
@@ -206,6 +234,36 @@ class ToolError:
         return {"path": self.path, "message": self.message, "kind": self.kind}
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One rule's part in its gate for one run: it judged the input (`reason` is None), or it
+    could not, and why ("no migrations found"). Gate reasons are built from these, never guessed."""
+
+    code: str
+    gate: str
+    reason: str | None = None
+
+    @property
+    def ran(self) -> bool:
+        return self.reason is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "gate": self.gate, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class GateNote:
+    """What a stage says about a gate beyond its rules: facts shown with the gate (`evidence`,
+    e.g. {"requests": 12}) and, when the stage itself failed, `void`: the gate cannot be judged."""
+
+    gate: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    void: str | None = None
+    # a gate-level judgement that is no finding at a file line (T-KINDS: missing test kinds):
+    # (severity, reason); decides the status when the gate has no active findings
+    verdict: tuple[Severity, str] | None = None
+
+
 @dataclass(slots=True)
 class GateResult:
     id: str
@@ -250,7 +308,8 @@ class Report:
     config: dict[str, Any] = field(default_factory=dict)  # key -> {"value", "source"}
     metrics: dict[str, Any] = field(default_factory=dict)
     endpoints: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # unused baseline entries, timings ...
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-safe: baseline, diff, timing ...
+    coverage: list[Judged] = field(default_factory=list)  # which rules judged which gate, or why not
     started_at: str = ""
     finished_at: str = ""
     mode: str = "check"  # check | pytest

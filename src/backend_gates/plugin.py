@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fail the session (non-zero exit) when a gate fails",
     )
-    group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json)")
+    group.addoption("--backend-gates-report", metavar="PATH", default=None, help="where to write the gate report (default .backend-gates/report.json; - for stdout)")
     group.addoption("--backend-gates-paths", metavar="PATHS", default=None, help="comma-separated paths for the static gates (default: config `paths`)")
     group.addoption("--backend-gates-config", metavar="FILE", default=None, help="read backend-gates settings from FILE")
     group.addoption("--backend-gates-diff", metavar="REF", default=None, help="report only findings on lines changed since git REF")
@@ -236,7 +236,7 @@ class GatesPlugin:
 
     # ------------------------------------------------------------------ hooks
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        from . import __version__
+        from .version import __version__
 
         if self.settings is None:
             return [f"backend-gates {__version__}: disabled by a configuration error: {self.error}"]
@@ -356,36 +356,38 @@ class GatesPlugin:
 
     # ------------------------------------------------------------------ work
     def _evaluate(self) -> Any:
-        from .engine import check
+        """One run: static evidence, then each observer's evidence; `finish` scores the gates once."""
+        from .engine import Run
+        from .evidence import Evidence
+        from .model import GateNote
 
         if self.settings is None:
             return self._fallback_report(self.error or "configuration error")
-        root = self.settings.root
+        run = Run(self.settings, mode="pytest")
+        evidence: list[Evidence] = []
+        absent = None
         if self.pytest_config.getoption("backend_gates_no_static"):
-            report = self._fallback_report("static gates skipped (--backend-gates-no-static)")
+            absent = "static gates skipped (--backend-gates-no-static)"
         else:
-            paths = [root / p for p in self.settings["paths"]]
-            existing = [p for p in paths if p.exists()]
-            report = check(existing or [root], self.settings, mode="pytest")
-        if self.observers:
-            from .engine import Coverage, evaluate_gates
-
-            coverage = report.extra.setdefault("coverage", {})
-            for observer in self.observers:
-                try:
-                    observer.contribute(report, self.settings)  # adds findings / coverage / metrics
-                except Exception as exc:  # its gates become not_evaluated with the reason
-                    for gate_id in getattr(observer, "gates", ()):
-                        cov = coverage.setdefault(gate_id, Coverage())
-                        cov.evaluated = False
-                        cov.reasons.append(f"runtime {observer.name}: internal error: {exc}")
-                    warn(f"backend-gates: {observer.name}: {exc}")
-            _apply_selection(report, self.settings)
-            from .baseline import narrow_runtime
-
-            narrow_runtime(report, self.settings)  # baseline and --diff for runtime findings too
-            report.findings.sort(key=lambda f: f.sort_key())
-            report.gates = evaluate_gates(report, report.extra.get("coverage", {}))
+            root = self.settings.root
+            existing = [p for p in (root / p for p in self.settings["paths"]) if p.exists()]
+            evidence.append(run.static(existing or [root]))
+        for observer in self.observers:
+            try:
+                if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks
+                    part = run.runtime(observer.name, observer.recorded())
+                elif hasattr(observer, "evidence"):  # an observer that judges itself hands over its evidence
+                    part = _evidence_of(observer, self.settings, run.project)
+                else:  # older protocol (`contribute` to a report): its additions become evidence
+                    part = legacy_evidence(observer, self.settings, run.project, evidence)
+            except Exception as exc:  # its gates become not_evaluated with the reason
+                reason = f"runtime {observer.name}: internal error: {exc}"
+                part = Evidence(f"runtime:{observer.name}", notes=tuple(GateNote(g, {}, reason) for g in getattr(observer, "gates", ())))
+                warn(f"backend-gates: {observer.name}: {exc}")
+            for message in part.warnings:
+                warn(message)
+            evidence.append(part)
+        report = run.finish(*evidence, absent=absent)
         from .protocol.ready import apply as readiness
 
         readiness(report)  # backend.api.ready: after the verdicts, from them
@@ -420,15 +422,42 @@ class GatesPlugin:
             write_html(event, self.settings.root / html)
 
 
-def _apply_selection(report: Any, settings: Any) -> None:
-    """Runtime findings obey select/ignore, per-file ignores and severity overrides like static ones."""
-    from .checks.base import REGISTRY
-    from .engine import apply_overrides, selected
+def legacy_evidence(observer: Any, settings: Any, project: Any, earlier: list[Any]) -> Any:
+    """An observer still written against `contribute(report, settings)` (protocol/outcomes.py,
+    runtime/replay.py): it sees a draft holding the earlier stages' endpoints and the project, and
+    what it adds becomes evidence. New observers implement `evidence()` or `recorded()`."""
+    from .evidence import Coverage, EvidenceBuilder
 
-    enabled = {cls.code for cls, _opts in selected(settings, ("runtime",))}
-    runtime_codes = {code for code, cls in REGISTRY.items() if cls.kind == "runtime"}
-    kept = [f for f in report.findings if f.code not in runtime_codes or f.code in enabled]
-    report.findings = apply_overrides(kept, settings)
-    known = {r.code for r in report.rules}
-    report.rules.extend(REGISTRY[c].info() for c in sorted(enabled - known))
-    report.rules.sort(key=lambda r: r.code)
+    draft = _Draft([e for part in earlier for e in part.endpoints], project)
+    observer.contribute(draft, settings)
+    out = EvidenceBuilder(f"runtime:{getattr(observer, 'name', 'observer')}")
+    out.findings.extend(draft.findings)
+    out.metrics.update(draft.metrics)
+    out.rules.extend(draft.rules)
+    out.errors.extend(draft.errors)
+    coverage: dict[str, Coverage] = draft.extra.get("coverage", {})
+    for gate, cov in coverage.items():
+        out.notes.extend(cov.notes(gate))
+        out.judged.extend(cov.judged(gate))
+    return out.build()
+
+
+class _Draft:
+    """The parts of a report a legacy observer reads and adds to (endpoints are the live ones)."""
+
+    def __init__(self, endpoints: list[Any], project: Any) -> None:
+        self.findings: list[Any] = []
+        self.metrics: dict[str, Any] = {}
+        self.rules: list[Any] = []
+        self.errors: list[Any] = []
+        self.endpoints = endpoints
+        self.extra: dict[str, Any] = {"project": project, "coverage": {}}
+
+
+def _evidence_of(observer: Any, settings: Any, project: Any) -> Any:
+    """`observer.evidence(settings)`, or `(settings, project)` for observers that read the facts."""
+    import inspect
+
+    if len(inspect.signature(observer.evidence).parameters) >= 2:
+        return observer.evidence(settings, project)
+    return observer.evidence(settings)

@@ -78,10 +78,6 @@ def _mask_named(match: re.Match[str]) -> str:
     return f"{match.group('name')}{q}{mask(value)}{q}"
 
 
-def is_secret_name(name: str) -> bool:
-    return SECRET_NAME.search(name) is not None
-
-
 _URL_QUERY_VALUE = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
 
 

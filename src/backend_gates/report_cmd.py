@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import cli
+from . import commands
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def _run(args: argparse.Namespace) -> int:
     target = Path(args.html)
     write_html(event, target, [load_event(Path(p)) for p in args.trend])
     sys.stderr.write(f"backend-gates: wrote {target} (overall {event.get('status', '?')})\n")
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["report"] = (_configure, _run, "render a gate report (JSON) as a self-contained HTML page")
+commands.register(commands.Command("report", "render a gate report (JSON) as a self-contained HTML page", _configure, _run))

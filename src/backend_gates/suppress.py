@@ -29,7 +29,7 @@ import datetime as _dt
 import re
 from typing import Iterable
 
-from .sources.context import SuppressionComment
+from .model import SuppressionComment
 
 MARKER = "backend-gates:"
 _RE = re.compile(

@@ -64,6 +64,10 @@ def test_merged_shards_equal_the_whole_run(pytester: pytest.Pytester) -> None:
     whole = json.loads((pytester.path / "whole.json").read_text())
     validate(merged, REPORT_SCHEMA)
     assert _essence(merged) == _essence(whole)
+    # one finishing step over the shards' evidence: a rule that judged in a shard judged the whole run
+    ran = lambda event: {(c["code"], c["gate"]) for c in event["coverage"] if c["reason"] is None}  # noqa: E731
+    assert ran(merged) == ran(whole) and ("BG501", "DB-PERF") in ran(merged)
+    assert [g["reason"] for g in merged["gates"]] == [g["reason"] for g in whole["gates"]]
     assert merged["summary"]["findings"] == whole["summary"]["findings"] == 2
     assert merged["status"] == "failed"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend_gates.model import Severity
-from support import run_cli, run_engine
+from support import run_cli, run_engine, gate_reasons
 
 V1 = """\
 openapi: "3.0.3"
@@ -174,7 +174,7 @@ def test_version_bump_turns_findings_into_info(repo: Path, bump: tuple[str, str]
 
 def test_spec_base_not_given_is_not_evaluated(repo: Path) -> None:
     report = run_engine(repo, select=["BG614"])
-    reasons = report.extra["coverage"]["API-VERSION"].reasons
+    reasons = gate_reasons(report, "API-VERSION")
     assert any("no base to compare" in r for r in reasons)
 
 
@@ -210,7 +210,7 @@ def test_unreadable_base_is_not_evaluated_with_the_reason(tmp_path: Path) -> Non
     report = run_engine(tmp_path, select=["BG614"], **{"openapi.spec-base": "no-such-ref"})
     assert report.findings == []
     assert not [e for e in report.errors if e.kind == "internal"]
-    reasons = report.extra["coverage"]["API-VERSION"].reasons
+    reasons = gate_reasons(report, "API-VERSION")
     assert any(r.startswith("BG614: cannot read openapi.yaml at no-such-ref") for r in reasons), reasons
 
 

@@ -11,7 +11,7 @@ import pytest
 from backend_gates.model import GateStatus
 from backend_gates.openapi.drift import SpecOp, compare, spec_ops
 from backend_gates.routes import Route
-from support import FIXTURES, expectations, run_engine, write_tree
+from support import FIXTURES, expectations, run_engine, write_tree, gate_reasons
 
 DRIFT = ("BG615", "BG616", "BG617")
 
@@ -85,7 +85,7 @@ def test_implicit_head_and_options_are_not_drift() -> None:
 
 def test_drift_not_evaluated_without_a_spec() -> None:
     report = run_engine(FIXTURES / "clean_flask")
-    reasons = report.extra["coverage"]["API-DOCS"].reasons
+    reasons = gate_reasons(report, "API-DOCS")
     assert any(r.startswith("BG615: no OpenAPI spec found") for r in reasons)
     assert not [f for f in report.findings if f.code in DRIFT]
 
@@ -100,7 +100,7 @@ def test_drift_not_evaluated_when_route_discovery_is_missing(tmp_path: Path, mon
     monkeypatch.setattr(routes, "route_table", missing)
     report = run_engine(tmp_path / "p", select=list(DRIFT))
     assert report.findings == []
-    reasons = report.extra["coverage"]["API-DOCS"].reasons
+    reasons = gate_reasons(report, "API-DOCS")
     assert any("route discovery is not available" in r for r in reasons)
     gate = next(g for g in report.gates if g.id == "API-DOCS")
     assert gate.status is GateStatus.NOT_EVALUATED
@@ -110,7 +110,7 @@ def test_spec_without_routes_in_code_is_not_drift(tmp_path: Path) -> None:
     write_tree(tmp_path, {"openapi.yaml": (FIXTURES / "openapi" / "petstore-3.0.yaml").read_text(), "client.py": "import requests\n"})
     report = run_engine(tmp_path, select=list(DRIFT))
     assert report.findings == []
-    assert any("no routes found" in r for r in report.extra["coverage"]["API-DOCS"].reasons)
+    assert any("no routes found" in r for r in gate_reasons(report, "API-DOCS"))
 
 
 def test_same_shape_operations_match_by_parameter_names() -> None:

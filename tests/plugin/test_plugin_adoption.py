@@ -81,19 +81,18 @@ class FakeQueryObserver:
     def worker_data(self): return {}
     def merge(self, data): pass
 
-    def contribute(self, report, settings):
-        from backend_gates.engine import Coverage
+    def evidence(self, settings):
+        from backend_gates.evidence import Evidence
+        from backend_gates.model import Judged
 
         text = (settings.root / "app" / "views.py").read_text().splitlines()
         line = next(i for i, t in enumerate(text, 1) if "lazy_users" in t)
-        report.findings.append(Finding(
+        finding = Finding(
             "BG500", "n-plus-one-query", "DB-PERF", Severity.WARNING, "N+1: 12 executions of one SELECT",
             Location("app/views.py", line, 5), evidence=text[line - 1],
             fingerprint=fingerprint("BG500", "app/views.py", text[line - 1].strip()),
-        ))
-        cov = report.extra["coverage"].setdefault("DB-PERF", Coverage())
-        cov.checks.append("BG500")
-        cov.evaluated = True
+        )
+        return Evidence("runtime:fake", findings=(finding,), judged=(Judged("BG500", "DB-PERF"),))
 '''
 
 CLEAN_VIEWS = "def listing(orders):\n    return [o.user for o in orders]  # lazy_users\n"

@@ -91,3 +91,46 @@ def test_failing_test_keeps_its_exit_code(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--backend-gates", "--backend-gates-enforce")
     result.assert_outcomes(passed=1, failed=1)
     assert result.ret == 1
+
+
+COUNTING_CONFTEST = '''
+import pathlib
+
+import backend_gates.pipeline as pipeline
+
+CALLS = []
+_score = pipeline.evaluate_gates
+
+
+def counting(*args, **kwargs):
+    CALLS.append(1)
+    return _score(*args, **kwargs)
+
+
+pipeline.evaluate_gates = counting
+
+
+def pytest_unconfigure(config):
+    who = config.workerinput["workerid"] if hasattr(config, "workerinput") else "controller"
+    (pathlib.Path(str(config.rootpath)) / f"scored-{who}.txt").write_text(str(len(CALLS)))
+'''
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_the_plugin_scores_the_gates_once(project: pytest.Pytester, xdist: bool) -> None:
+    """Static and runtime evidence (every observer) meet in one finishing step: one scoring."""
+    args = ["--backend-gates"]
+    if xdist:
+        pytest.importorskip("xdist")
+        args += ["-n", "2"]
+    project.makeconftest(COUNTING_CONFTEST)
+    project.makepyfile(test_more="def test_a():\n    assert 1\n\n\ndef test_b():\n    assert 2\n")
+    result = project.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=3)
+    counts = {p.name: p.read_text() for p in project.path.glob("scored-*.txt")}
+    assert counts["scored-controller.txt"] == "1", counts
+    assert all(v == "0" for k, v in counts.items() if k != "scored-controller.txt"), counts
+    event = json.loads((project.path / ".backend-gates" / "report.json").read_text())
+    by_id = {g["id"]: g for g in event["gates"]}
+    assert by_id["AP-ERROR-HANDLING"]["status"] == "failed"  # static evidence
+    assert by_id["T-KINDS"]["evidence"]["ran"] == ["BG552"]  # runtime evidence, in the same scoring

@@ -103,3 +103,12 @@ def test_unresolvable_ci_base_is_reported_and_every_finding_counts(repo: Path) -
 def test_configured_base_git_cannot_resolve_is_a_usage_error(repo: Path) -> None:
     done = run_cli("check", "--no-cache", "--new-code", "nope", cwd=repo)
     assert done.returncode == 2 and "nope" in done.stderr
+
+
+def test_new_code_from_the_configuration(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(CONFIG + 'new-code = "main"\n')
+    done = run_cli("check", "--no-cache", "-f", "json", cwd=repo)
+    event = json.loads(done.stdout)
+    assert event["new_code"]["source"].startswith("pyproject.toml")
+    assert _verb_findings(event) == {"GET /api/v1/getStats": True, "GET /api/v1/fetchOrders": False}
+    assert done.returncode == 1

@@ -12,7 +12,7 @@ import pytest
 
 from backend_gates.routes import route_table
 from backend_gates.routes.adapters import ADAPTERS, FrameworkAdapter, adapter_for, load_adapters
-from support import FIXTURES, run_cli, run_engine, write_tree
+from support import FIXTURES, run_cli, run_engine, run_static, write_tree
 
 CONNEXION_EXPECTED = {
     ("GET", "/api/v1/health", "shelf.app.health", ()),
@@ -25,7 +25,7 @@ CONNEXION_EXPECTED = {
 
 
 def table(root: Path, **overrides) -> set[tuple[str, str, str, tuple[str, ...]]]:
-    project = run_engine(root, **overrides).extra["project"]
+    project = run_static(root, **overrides)[1]
     return {(r.method, r.path, r.handler, r.guards) for r in route_table(project)}
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from backend_gates.routes import route_table
-from support import FIXTURES, run_engine
+from support import FIXTURES, run_static
 
 
 def table(root: Path) -> set[tuple[str, str, str, tuple[str, ...]]]:
-    project = run_engine(root).extra["project"]
+    project = run_static(root)[1]
     return {(r.method, r.path, r.handler, r.guards) for r in route_table(project)}
 
 
@@ -118,7 +118,7 @@ def test_clean_flask_fixture_routes() -> None:
 
 
 def test_route_line_and_file_point_at_the_decorator() -> None:
-    project = run_engine(FIXTURES / "bad_fastapi").extra["project"]
+    project = run_static(FIXTURES / "bad_fastapi")[1]
     by_label = {r.label: r for r in route_table(project)}
     refund = by_label["POST /orders/{order_id}/refund"]
     assert (refund.file, refund.line, refund.framework) == ("app/routes/orders.py", 19, "fastapi")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import FIXTURES, expectations, run_engine, write_tree
+from support import FIXTURES, expectations, run_engine, run_static, write_tree
 
 ROUTE_CODES = {
     "BG100", "BG101", "BG102", "BG103", "BG104", "BG105", "BG106", "BG107", "BG108", "BG109", "BG110",
@@ -127,10 +127,10 @@ def test_warm_run_replays_route_facts(tmp_path: Path) -> None:
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "routes_fastapi", root)
-    cold = run_engine(root, cache=True)
-    warm = run_engine(root, cache=True)
+    cold, cold_project = run_static(root, cache=True)
+    warm, warm_project = run_static(root, cache=True)
     assert warm.extra["timing"]["analyzed"] == 0
-    assert route_table(warm.extra["project"]) == route_table(cold.extra["project"])
+    assert route_table(warm_project) == route_table(cold_project)
     assert {f.fingerprint for f in warm.findings} == {f.fingerprint for f in cold.findings}
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from backend_gates.sql.schema import build
-from support import FIXTURES, run_engine
+from support import FIXTURES, run_engine, run_static
 
 ROOT = FIXTURES / "schema_shop"
 
 
 def picture(sub: str) -> dict[str, Any]:
-    report = run_engine(ROOT, paths=[sub])
-    schema = build(report.extra["project"])
+    _report, project = run_static(ROOT, paths=[sub], project_paths=[sub])  # three projects side by side
+    schema = build(project)
     return {
         name: {
             "columns": sorted((c.name, c.nullable) for c in table.columns.values()),
@@ -52,8 +52,8 @@ def test_inherited_columns_and_unknown_bases(tmp_path: Path) -> None:
         "class Tag(IdMixin, Base):\n    __tablename__ = 'tags'\n    label = Column(String(20))\n\n\n"
         "class Note(AuditMixin, Base):\n    __tablename__ = 'notes'\n    body = Column(String(20))\n"
     )
-    report = run_engine(tmp_path)
-    schema = build(report.extra["project"])
+    report, project = run_static(tmp_path)
+    schema = build(project)
     assert schema.merged["tags"].pk == ["id"]
     assert not schema.merged["notes"].pk_known  # its key may come from a base defined elsewhere
     assert [f for f in report.findings if f.code == "BG310"] == []

@@ -18,12 +18,14 @@ This module must stay import-light: it is imported on warm runs.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Finding, Location, RuleInfo, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
     from ..sources.context import FileContext
 
 DOCS_BASE = "https://backend-gates.readthedocs.io/en/latest/checks/"
@@ -221,7 +223,6 @@ class ProjectCheck(Check):
 
     abstract = True
     kind: ClassVar[str] = "project"
-    facts_needed: ClassVar[tuple[str, ...]] = ()
     # the outcome depends only on the files' facts and the config, so an unchanged tree replays
     # it from the cache; checks that read anything else (clock, git refs, commands) set False
     cacheable: ClassVar[bool] = True
@@ -240,11 +241,53 @@ class ProjectCheck(Check):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a runtime check concluded from the recorded evidence it was given."""
+
+    findings: tuple[Finding, ...] = ()
+    reason: str | None = None  # it could not judge at all, and why
+    partial: tuple[str, ...] = ()  # parts it could not judge while it judged the rest
+    notes: Mapping[str, Any] = field(default_factory=dict)  # shown with its gate (gate evidence)
+    metrics: Mapping[str, Any] = field(default_factory=dict)  # report metrics it measured
+    gate_verdict: tuple[Severity, str] | None = None  # a judgement of the whole gate, not at a line
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An executable example of a runtime check: recorded evidence in, `findings` findings out.
+
+    `recorded` is what the check's observer records (its typed evidence); `settings` and
+    `options` are configuration for the example ({"thresholds.coverage-percent": 80})."""
+
+    recorded: Any
+    findings: int = 0
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    verdict: bool = False  # the check also judges its whole gate (Verdict.gate_verdict)
+
+
 class RuntimeCheck(Check):
-    """Documents a runtime check evaluated by the pytest plugin (see runtime/)."""
+    """A check judged from what the test run recorded (pytest plugin, runtime/).
+
+    An observer (runtime/*) records typed evidence during the tests; the run hands it to every
+    selected runtime check that `observes` that observer, whose `judge(recorded)` returns a
+    `Verdict`. `examples` (`Recorded`) are executable: the test suite judges each one.
+    Checks without `judge` still document codes an observer reports itself.
+    """
 
     abstract = True
     kind: ClassVar[str] = "runtime"
+    observes: ClassVar[str] = ""  # the observer's `name` whose recorded evidence `judge` reads
+    examples: ClassVar[list[Recorded]] = []
+
+    def __init__(self, options: dict[str, Any], settings: Config) -> None:
+        self.opts = options
+        self.settings = settings
+
+    def judge(self, recorded: Any) -> Verdict:  # pragma: no cover - interface
+        raise NotImplementedError
 
 
 class SqlCheck(Check):

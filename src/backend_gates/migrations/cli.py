@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import cli
+from .. import commands
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if getattr(args, "migrations_command", None) != "roundtrip":
         sys.stderr.write("usage: backend-gates migrations roundtrip [PATH] [--dsn URL]\n")
-        return cli.EXIT_USAGE
+        return commands.EXIT_USAGE
     root = Path(args.path).resolve()
     dsn = args.dsn or os.environ.get("BACKEND_GATES_ROUNDTRIP_DSN") or None
     results = run(
@@ -61,8 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps({"results": [r.to_dict() for r in results], "ok": all(r.ok for r in results)}, indent=2) + "\n")
     else:
         sys.stdout.write(render_text(results))
-    return cli.EXIT_OK if all(r.ok for r in results) else cli.EXIT_FINDINGS
+    return commands.EXIT_OK if all(r.ok for r in results) else commands.EXIT_FINDINGS
 
 
-_configure.run = _run  # type: ignore[attr-defined]
-cli.COMMANDS["migrations"] = (_configure, _run, "migration evidence: `migrations roundtrip` applies, reverses and re-applies every migration")
+commands.register(commands.Command("migrations", "migration evidence: `migrations roundtrip` applies, reverses and re-applies every migration", _configure, _run))

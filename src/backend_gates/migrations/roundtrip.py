@@ -84,7 +84,8 @@ def reflect(engine: Any) -> dict[str, Any]:
         indexes = sorted((tuple(ix["column_names"]), bool(ix.get("unique"))) for ix in insp.get_indexes(table) if ix.get("column_names"))
         uniques = sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table))
         out[table] = {"columns": columns, "pk": pk, "fks": fks, "indexes": indexes, "uniques": uniques}
-    return json.loads(json.dumps(out))  # tuples -> lists, so pictures compare equal after JSON
+    picture: dict[str, Any] = json.loads(json.dumps(out))  # tuples -> lists, so pictures compare equal after JSON
+    return picture
 
 
 def _type_name(t: Any) -> str:
@@ -409,7 +410,8 @@ def django_reflect() -> dict[str, Any]:
                 for c in intro.get_constraints(cursor, table).values()
             )
             out[table] = {"columns": columns, "constraints": constraints}
-    return json.loads(json.dumps(out))
+    picture: dict[str, Any] = json.loads(json.dumps(out))
+    return picture
 
 
 def django_steps(apps_wanted: list[str], root: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import cli
+from .. import commands
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{len(changes)} breaking change(s), announced by a version bump ({bump})\n")
         else:
             sys.stdout.write(f"{len(changes)} breaking change(s) without a version bump\n")
-    return cli.EXIT_FINDINGS if changes and not bump else cli.EXIT_OK
+    return commands.EXIT_FINDINGS if changes and not bump else commands.EXIT_OK
 
 
-cli.COMMANDS["spec-diff"] = (configure, run, "compare two OpenAPI specs and list the breaking changes")
+commands.register(commands.Command("spec-diff", "compare two OpenAPI specs and list the breaking changes", configure, run))

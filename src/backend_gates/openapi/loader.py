@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -225,3 +226,11 @@ def follow(data: Any, path: JsonPath) -> tuple[bool, Any]:
         else:
             return False, None
     return True, node
+
+
+def rel_to_root(file: str, config: Any, fallback: str) -> str:
+    """A project-relative path for a file a spec refers to (fallback when outside the project)."""
+    try:
+        return Path(file).resolve().relative_to(Path(config.root).resolve()).as_posix()
+    except ValueError:
+        return fallback

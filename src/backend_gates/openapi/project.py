@@ -93,7 +93,7 @@ def _generate(project: Any, target: str) -> dict[str, Any]:
         value["errors"].append(f"importing {target} to generate its OpenAPI spec failed: {tail[:300]}")
         return value
     from ..config import Config
-    from ..engine import selected
+    from ..selection import selected
     from ..sources.openapi import analyze
 
     config: Config = project.config

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import cli
+from .. import commands
 from ..errors import UsageError
 
 HELP = "Markdown summary of endpoint, schema, migration and spec changes since a git ref"
@@ -29,7 +29,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--base", metavar="REF", required=True, help="git ref to compare with (branch, tag, commit)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the Markdown to FILE (e.g. docs/backend-changes.md) instead of stdout")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +86,13 @@ class Summary:
 # ----------------------------------------------------------------------------- snapshots
 
 
-def snapshot(report: Any) -> Snapshot:
+def snapshot(report: Any, project: Any) -> Snapshot:
     from ..openapi.project import spec_facts
     from ..protocol.contracts import PLUMBING
     from ..routes import shape
     from ..routes.discover import analyze
     from ..sql.schema import build
 
-    project = report.extra["project"]
     snap = Snapshot(files=set(project.results))
     for view in analyze(project):
         route = view.route
@@ -280,15 +279,21 @@ def render(summary: Summary) -> str:
     return "\n".join(lines)
 
 
+def _static(paths: Any, config: Any) -> tuple[Any, Any]:
+    """(report, project) of a static run."""
+    from ..engine import Run
+
+    run_ = Run(config)
+    return run_.finish(run_.static(paths)), run_.project
+
+
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..engine import check
 
-    config = cli.load(args)
+    config = commands.load(args)
     root = config.root
-    overrides = {**cli.overrides_from(args), "cache": False}
-    report = check(args.paths, config)
-    head = snapshot(report)
+    overrides = {**commands.overrides_from(args), "cache": False}
+    head = snapshot(*_static(args.paths, config))
     with tempfile.TemporaryDirectory(prefix="backend-gates-base-") as tmp:
         base_root = extract_base(root, args.base, Path(tmp))
         base_config = load_config(base_root, overrides=overrides)
@@ -296,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
             base_config = load_config(base_root, config_file=None, overrides=overrides)
         base_config.root = base_root
         paths = [base_root / p for p in base_config["paths"] if (base_root / p).exists()] or [base_root]
-        base = snapshot(check(paths, base_config))
+        base = snapshot(*_static(paths, base_config))
     summary = compare(base, head, args.base, added_migrations(root, args.base, list(config["db.migrations"])))
     text = render(summary)
     if args.output:
@@ -306,7 +311,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"backend-gates: wrote {target}\n")
     else:
         sys.stdout.write(text)
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["changes"] = (configure, run, HELP)
+commands.register(commands.Command("changes", HELP, configure, run))

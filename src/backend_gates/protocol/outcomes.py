@@ -67,7 +67,7 @@ class OutcomesObserver:
             return
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage
+        from ..evidence import Coverage
         from ..model import Location, fingerprint
         from ..routes import shape
         from .contracts import judged

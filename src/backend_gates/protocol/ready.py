@@ -269,7 +269,7 @@ def publish(plugin: Any, report: Report) -> list[str]:
             break
     url = config.getoption("backend_gates_webhook") or settings["runtime.webhook"]
     if url and events:
-        from ..runtime.sinks import post_webhook
+        from ..runtime.webhook import post_webhook
 
         for event in events:
             problem = post_webhook(str(url), event)

@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, cli
+from .. import commands
+from ..version import __version__
 
 HELP = "write the API registry (endpoints.json) and the data-model registry (models.json)"
 SCHEMA_VERSION = "1.0"
@@ -32,7 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--out", metavar="DIR", default=".backend-gates/registry", help="where to write endpoints.json and models.json (default: .backend-gates/registry)")
     p.add_argument("--report", metavar="FILE", help="a report of `pytest --backend-gates`: add each endpoint's tests and p95")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
 def _header(kind: str, root: Path) -> dict[str, Any]:
@@ -44,12 +45,11 @@ def _header(kind: str, root: Path) -> dict[str, Any]:
     }
 
 
-def endpoints(report: Any, runtime: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def endpoints(report: Any, project: Any, runtime: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     from ..routes import shape
     from ..routes.command import rows
 
-    project = report.extra["project"]
-    entries, _general, _unresolved = rows(report)
+    entries, _general, _unresolved = rows(report, project)
     documented = _documented(project)
     measured: dict[tuple[str, str], dict[str, Any]] = {}
     for item in runtime or []:
@@ -104,10 +104,10 @@ def _prefixed(key: tuple[str, str], measured: dict[tuple[str, str], dict[str, An
     return None
 
 
-def models(report: Any) -> dict[str, Any]:
+def models(project: Any) -> dict[str, Any]:
     from ..sql.schema import build
 
-    schema = build(report.extra["project"])
+    schema = build(project)
     out = []
     for name in sorted(schema.merged):
         merged = schema.merged[name]
@@ -146,7 +146,7 @@ def models(report: Any) -> dict[str, Any]:
             "indexes": indexes,
             "sources": [{"kind": t.source, "file": t.path, "line": max(1, int(t.line or 1))} for t in defs],
         })
-    return {**_header("models", Path(report.root)), "models": out}
+    return {**_header("models", Path(project.root)), "models": out}
 
 
 def _runtime_endpoints(path: Path) -> list[dict[str, Any]]:
@@ -173,19 +173,20 @@ def write(out: Path, documents: dict[str, dict[str, Any]]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import check
+    from ..engine import Run
 
-    config = cli.load(args)
+    config = commands.load(args)
     runtime = _runtime_endpoints(Path(args.report)) if args.report else None
-    report = check(args.paths, config)
-    documents = {"endpoints": endpoints(report, runtime), "models": models(report)}
+    run_ = Run(config)
+    report = run_.finish(run_.static(args.paths))
+    documents = {"endpoints": endpoints(report, run_.project, runtime), "models": models(run_.project)}
     out = Path(args.out)
     if not out.is_absolute():
         out = Path.cwd() / out
     for target in write(out, documents):
         key = "endpoints" if target.name == "endpoints.json" else "models"
         sys.stdout.write(f"wrote {target} ({len(documents[key][key])} {key})\n")
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["registry"] = (configure, run, HELP)
+commands.register(commands.Command("registry", HELP, configure, run))

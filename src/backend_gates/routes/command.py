@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from .. import cli
+from .. import commands
 
 HELP = "list every HTTP route found statically (method, path, handler, guards) with its findings"
 
@@ -17,15 +17,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
     p.add_argument("--format", "-f", choices=("text", "json"), help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
-def rows(report: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+def rows(report: Any, project: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """(one dict per route with its findings, project-level route findings, unresolved includes)."""
     from .discover import analyze, index_of
     from .judge import is_public
 
-    project = report.extra["project"]
     views = analyze(project)
     by_route: dict[tuple[str, str], list[dict[str, Any]]] = {}
     general: list[dict[str, Any]] = []
@@ -113,11 +112,12 @@ def render_text(entries: list[dict[str, Any]], general: list[dict[str, Any]], un
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import check
+    from ..engine import Run
 
-    config = cli.load(args)
-    report = check(args.paths, config)
-    entries, general, unresolved = rows(report)
+    config = commands.load(args)
+    run = Run(config)
+    report = run.finish(run.static(args.paths))
+    entries, general, unresolved = rows(report, run.project)
     fmt = args.format or "text"
     if fmt == "json":
         text = json.dumps(entries, indent=2) + "\n"
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-cli.COMMANDS["routes"] = (configure, run, HELP)
+commands.register(commands.Command("routes", HELP, configure, run))

@@ -9,10 +9,10 @@ routers and viewsets, Starlette `Mount`, aiohttp `RouteTableDef`/`router.add_*`/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import Route, normalize_path
+from .model import Route, normalize_path
 
 if TYPE_CHECKING:
     from .adapters import FrameworkAdapter
@@ -155,7 +155,7 @@ class Index:
         self.limiters: set[str] = set()  # project classes/functions that apply a rate limit
         self.model_bases: dict[str, list[str]] = {}
         self.consts_by_tail: dict[str, set[str]] = {}
-        for mod, data in self.mods.items():
+        for _mod, data in self.mods.items():
             for key, value in data.get("consts", {}).items():
                 self.consts_by_tail.setdefault(key.rsplit(".", 1)[-1], set()).add(value)
             settings = data.get("settings", {})
@@ -1063,7 +1063,7 @@ class Index:
             for action in DETAIL_ACTIONS:
                 if action in actions:
                     self.add_class_route(m, name, info, ACTION_METHOD[action], f"{base}/{{{lookup}}}{trailing}", "drf", wrappers, info["line"], True, action=action)
-            for m2, _n2, cinfo in self.class_chain(m, name):
+            for _m2, _n2, cinfo in self.class_chain(m, name):
                 for extra in cinfo.get("actions", []):
                     url = f"{base}/{{{lookup}}}/{extra['url_path']}{trailing}" if extra["detail"] else f"{base}/{extra['url_path']}{trailing}"
                     for method in extra["methods"]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .discover import RouteView
+if TYPE_CHECKING:  # pragma: no cover
+    from .discover import RouteView
 
 DB_ROOTS = frozenset(
     {

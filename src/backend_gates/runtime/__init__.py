@@ -8,17 +8,23 @@ An observer is a plain object registered by the plugin when enabled:
         def stop(self) -> None                         # undo everything start() did
         def worker_data(self) -> dict                  # JSON-safe aggregates (xdist workers)
         def merge(self, data: dict) -> None            # controller: fold one worker's data in
-        def contribute(self, report, settings) -> None # add findings, Coverage, metrics, endpoints
+        def recorded(self) -> <typed evidence>         # what it saw; judged by the runtime checks
+                                                       # whose `observes` is its name (checks/runtime/)
+        # or, for an observer that still judges itself:
+        def evidence(self, settings[, project]) -> Evidence  # findings, Judged, metrics, endpoints (evidence.py);
+                                                       # `project`: the static run's facts (engine.Project)
 
 Observers never raise into a test: every capture path catches its own errors and records them
-(`self.errors`), and `contribute` failures become a `not_evaluated` gate with the reason.
+(`self.errors`), and an `evidence` failure makes the observer's `gates` not_evaluated with the
+reason. Observers hand over evidence; they never edit a report (the run's `finish` builds it).
 
 Contracts between observers (they run in one process; xdist workers each have their own):
 - SQL capture, for every statement run while an HTTP request scope is open, increments
   `CONTEXT.request.data["sql_count"]`, and for INSERT/UPDATE/DELETE also `["sql_writes"]`
   (the HTTP observer reads them when the request ends: unsafe GET, queries per request).
 - `CONTEXT.note("sql" | "http" | "contract")` marks evidence for T-KINDS.
-- Report shapes (consumed by the HTML report and the event schema):
+- Metric shapes (`Evidence.metrics`, then the report's; consumed by the HTML report and the
+  event schema):
   `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "status": passed|failed|insufficient}}
   `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests"}}
   `report.metrics["errors"]`   = {"responses", "server_errors", "rate_percent", "excluded"}

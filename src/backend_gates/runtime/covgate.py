@@ -17,6 +17,8 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,43 @@ def _start(pkgs: list[str]) -> Any:
     cov = coverage.Coverage(data_file=None, source=pkgs)
     cov.start()
     return cov
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRecord:
+    """What the coverage observer recorded: coverage.py's JSON report of the run (None: no data)."""
+
+    mode: str | None  # "pytest-cov" | "own" | None (not measured)
+    report: Mapping[str, Any] | None  # coverage.py `json_report` document
+    root: Path  # the project root the report's file names are made relative to
+    changes: Mapping[str, frozenset[int]] | None = None  # changed lines per path (None: ask git)
+
+    def changed_since(self, base: str) -> Mapping[str, set[int]] | Mapping[str, frozenset[int]]:
+        """Lines changed since the git ref `base` (working tree included), per relative path."""
+        if self.changes is not None:
+            return self.changes
+        return changed_lines(self.root, base)
+
+    def files(self) -> dict[str, Mapping[str, Any]]:
+        """Measured files by project-relative path."""
+        out: dict[str, Mapping[str, Any]] = {}
+        for name, entry in ((self.report or {}).get("files") or {}).items():
+            try:
+                rel = Path(os.path.abspath(name)).relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                rel = Path(name).as_posix()
+            out[rel] = entry
+        return out
+
+    def unmeasured(self) -> str | None:
+        """Why nothing can be judged, or None."""
+        if self.mode is None:
+            return "runtime: no coverage data: run with pytest-cov (--cov=PKG) or --backend-gates-cov=PKG (config runtime.coverage-packages)"
+        if self.report is None:
+            return "runtime: pytest-cov produced no data"
+        if not int((self.report.get("totals") or {}).get("num_statements", 0)):
+            return "runtime: coverage measured no statements (check the measured packages)"
+        return None
 
 
 class CoverageObserver:
@@ -133,119 +172,27 @@ class CoverageObserver:
                 loaded: dict[str, Any] = json.load(handle)
                 return loaded
 
-    def contribute(self, report: Any, settings: Any) -> None:
-        import dataclasses
-
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..engine import Coverage, apply_overrides, check_options
-        from ..model import Location, fingerprint
-
-        load_all(("runtime",))
-        below, changed_cls = REGISTRY["BG550"], REGISTRY["BG551"]
-        gate = report.extra.setdefault("coverage", {}).setdefault("M-COVERAGE", Coverage())
-        gate.checks += [below.code, changed_cls.code]
-        known = {r.code for r in report.rules}
-        report.rules.extend(c.info() for c in (below, changed_cls) if c.code not in known)
-        report.rules.sort(key=lambda r: r.code)
+    def recorded(self) -> CoverageRecord:
         if self.mode is None:
-            gate.reasons.append("runtime: no coverage data: run with pytest-cov (--cov=PKG) or --backend-gates-cov=PKG (config runtime.coverage-packages)")
-            return
-        data = self._json()
-        if data is None:
-            gate.reasons.append("runtime: pytest-cov produced no data")
-            return
-        root = Path(settings.root)
-        files: dict[str, dict[str, Any]] = {}
-        for name, entry in (data.get("files") or {}).items():
-            try:
-                rel = Path(os.path.abspath(name)).relative_to(root.resolve()).as_posix()
-            except ValueError:
-                rel = Path(name).as_posix()
-            files[rel] = entry
-        totals = data.get("totals") or {}
-        statements = int(totals.get("num_statements", 0))
-        covered = int(totals.get("covered_lines", 0))
-        percent = round(100.0 * covered / statements, 2) if statements else 100.0
-        report.metrics["coverage"] = {
-            "percent": percent,
-            "covered_lines": covered,
-            "num_statements": statements,
-            "files": {p: round(float(e["summary"]["percent_covered"]), 2) for p, e in sorted(files.items())},
-            "source": self.mode,
-        }
-        if not statements:
-            gate.reasons.append("runtime: coverage measured no statements (check the measured packages)")
-            return
-        gate.evaluated = True
-        gate.evidence["coverage_percent"] = percent
-        minimum = float(settings["thresholds.coverage-percent"])
-        findings = []
-
-        def add(cls: Any, path: str, key: str, extra: dict[str, Any], **fmt: Any) -> None:
-            f = cls.make_finding(Location(path or ".", 1, 1), extra=extra, **fmt)
-            findings.append(dataclasses.replace(f, fingerprint=fingerprint(cls.code, path, key)))
-
-        if percent < minimum:
-            add(below, ".", "total", {"scope": "total", "percent": percent}, what="total", percent=percent, minimum=minimum)
-        for pattern, value in sorted(check_options(below, settings)["minimums"].items()):
-            matched = [p for p in files if _matches(p, str(pattern))]
-            if not matched:
-                gate.reasons.append(f"runtime: coverage minimum for {pattern!r} matched no measured file")
-                continue
-            st = sum(int(files[p]["summary"]["num_statements"]) for p in matched)
-            cv = sum(int(files[p]["summary"]["covered_lines"]) for p in matched)
-            pct = round(100.0 * cv / st, 2) if st else 100.0
-            if pct < float(value):
-                target = matched[0] if len(matched) == 1 else _common(matched)
-                add(below, target, f"min:{pattern}", {"scope": str(pattern), "percent": pct}, what=str(pattern), percent=pct, minimum=float(value))
-        base = check_options(changed_cls, settings)["base"]
-        if base:
-            try:
-                changed = changed_lines(root, base)
-            except Exception as exc:
-                gate.reasons.append(f"runtime: changed lines against {base!r} not judged: {exc}")
-                changed = None
-            if changed is not None:
-                total = hit = 0
-                missing: list[str] = []
-                for path, lines in sorted(changed.items()):
-                    entry = files.get(path)
-                    if entry is None:
-                        continue
-                    executed = set(entry.get("executed_lines") or ())
-                    executable = executed | set(entry.get("missing_lines") or ())
-                    mine = sorted(lines & executable)
-                    total += len(mine)
-                    hit += len([n for n in mine if n in executed])
-                    gaps = [n for n in mine if n not in executed]
-                    if gaps:
-                        missing.append(f"{path}:{_ranges(gaps)}")
-                pct = round(100.0 * hit / total, 2) if total else 100.0
-                report.metrics["coverage"]["changed"] = {"base": base, "lines": total, "covered": hit, "percent": pct}
-                if total and pct < minimum:
-                    first = missing[0].split(":", 1)[0] if missing else "."
-                    add(changed_cls, first, f"changed:{base}", {"base": base, "percent": pct, "uncovered": missing[:20]}, percent=pct, total=total, base=base, minimum=minimum, where="; ".join(missing[:5]))
-        findings = apply_overrides(findings, settings)
-        ignored = {t.upper() for t in settings["ignore"]}
-        report.findings.extend(f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored))
+            return CoverageRecord(None, None, Path(self.plugin.settings.root) if self.plugin else Path("."))
+        return CoverageRecord(self.mode, self._json(), Path(self.plugin.settings.root))
 
 
-def _matches(path: str, pattern: str) -> bool:
+def matches(path: str, pattern: str) -> bool:
     if any(c in pattern for c in "*?[") or "/" in pattern or pattern.endswith(".py"):
         return fnmatch.fnmatch(path, pattern) or path == pattern
     prefix = pattern.replace(".", "/")
     return path == prefix + ".py" or path.startswith(prefix + "/") or ("/" + prefix + "/") in ("/" + path)
 
 
-def _common(paths: list[str]) -> str:
+def common_folder(paths: list[str]) -> str:
     try:
         return os.path.commonpath(paths).replace("\\", "/")
     except ValueError:
         return "."
 
 
-def _ranges(lines: list[int]) -> str:
+def ranges(lines: list[int]) -> str:
     out: list[str] = []
     start = prev = lines[0]
     n: int | None

@@ -17,6 +17,7 @@ import math
 import re
 from typing import Any
 
+from ..evidence import Evidence, EvidenceBuilder
 from ..model import Finding, Location, fingerprint
 from ..redact import redact_text
 from . import patches
@@ -198,7 +199,7 @@ class HttpObserver:
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when == "call" and hasattr(report, "wasxfail"):
-            for status, _expect, endpoint in self._pending.pop(report.nodeid, []):
+            for _status, _expect, _endpoint in self._pending.pop(report.nodeid, []):
                 self.excluded += 1
             return
         if report.when == "teardown":
@@ -470,20 +471,15 @@ class HttpObserver:
             self._locations.setdefault(test, (str(where[0]), int(where[1])))
 
     # ------------------------------------------------------------------ gates
-    def contribute(self, report: Any, settings: Any) -> None:
+    def evidence(self, settings: Any, project: Any = None) -> Evidence:
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage, apply_overrides
 
         load_all(("runtime",))
         for nodeid in list(self._pending):
             self._settle(nodeid)
-        coverage = report.extra.setdefault("coverage", {})
-
-        def cov(gate: str) -> Any:
-            return coverage.setdefault(gate, Coverage())
-
-        findings: list[Finding] = []
+        out = EvidenceBuilder("runtime:http")
+        findings = out.findings
         for key in sorted(self.findings):
             entry = self.findings[key]
             cls = REGISTRY[entry["code"]]
@@ -499,7 +495,7 @@ class HttpObserver:
             exercised = [l for l in labels if l in self.exercised]
             percent = round(100.0 * len(exercised) / len(labels), 1)
             untested = [op for op in spec_ops if op.label not in self.exercised]
-            report.metrics["spec_coverage"] = {
+            out.metrics["spec_coverage"] = {
                 "operations": len(labels),
                 "exercised": len(exercised),
                 "percent": percent,
@@ -532,25 +528,24 @@ class HttpObserver:
             if status == "failed":
                 where = self._where(ep["tests"][0]) if ep["tests"] else ("", 1)
                 findings.append(self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}", {"endpoint": key, "p95_ms": p95, "samples": samples}, {"endpoint": key, "p95": p95, "samples": samples, "budget": budget}))
-        report.metrics["latency"] = latency
+        out.metrics["latency"] = latency
 
         # errors
         rate = round(100.0 * self.server_errors / self.responses, 3) if self.responses else 0.0
-        report.metrics["errors"] = {"responses": self.responses, "server_errors": self.server_errors, "rate_percent": rate, "excluded": self.excluded}
+        out.metrics["errors"] = {"responses": self.responses, "server_errors": self.server_errors, "rate_percent": rate, "excluded": self.excluded}
         err_budget = float(settings["thresholds.error-rate-percent"])
         if self.responses and rate > err_budget:
             example = self.error_examples[0] if self.error_examples else ""
             path, line = self._where(example.rsplit(" in ", 1)[-1]) if " in " in example else ("", 1)
             findings.append(self._finding(REGISTRY["BG549"], path, line, "BG549", {"rate_percent": rate}, {"server_errors": self.server_errors, "responses": self.responses, "rate": rate, "budget": err_budget, "example": example or "-"}))
 
-        findings = apply_overrides(findings, settings)
-        ignored = {t.upper() for t in settings["ignore"]}
-        findings = [f for f in findings if not ({f.code.upper(), f.name.upper(), (f.gate or "").upper()} & ignored)]
-        report.findings.extend(findings)
+        # endpoints (judged on findings the configuration keeps)
+        from ..pipeline import apply_overrides
+        from ..selection import is_enabled
 
-        # endpoints
+        kept = [f for f in apply_overrides(findings, settings) if is_enabled(REGISTRY[f.code], settings)]
         by_endpoint: dict[str, list[Finding]] = {}
-        for f in findings:
+        for f in kept:
             ep_key = f.extra.get("endpoint") or f.extra.get("operation")
             if ep_key:
                 by_endpoint.setdefault(ep_key, []).append(f)
@@ -560,7 +555,7 @@ class HttpObserver:
             conformant = ep["documented"] and not any(f.gate in ("API-STATUS", "API-DOCS") for f in own)
             lat = latency.get(key, {})
             ready = bool(ep["documented"] and conformant and not own and lat.get("status") != "failed" and ep["tests"])
-            report.endpoints.append({
+            out.endpoints.append({
                 "method": ep["method"],
                 "path": ep["path"],
                 "requests": ep["requests"],
@@ -574,55 +569,47 @@ class HttpObserver:
                 "ready": ready,
             })
 
-        # what could be judged
-        names = {c: REGISTRY[c] for c in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549", "BG567")}
-        for code, cls in names.items():
-            cov(str(cls.gate)).checks.append(code)
-        known = {r.code for r in report.rules}
-        report.rules.extend(cls.info() for code, cls in names.items() if code not in known)
-        report.rules.sort(key=lambda r: r.code)
+        # what could be judged, rule by rule
         recorded = sum(ep["requests"] for ep in self.endpoints.values())
-        no_requests = "no HTTP request was recorded through a supported test client"
+        no_requests = "runtime: no HTTP request was recorded through a supported test client"
         spec_reason = "; ".join(self.spec_errors) or "no OpenAPI spec found (config `openapi.spec`, or openapi.yaml/json, swagger.*, docs/openapi*)"
+        needs_spec = ("BG540", "BG541", "BG542", "BG543")
+        for code in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549", "BG567"):
+            cls = REGISTRY[code]
+            gate = str(cls.gate)
+            out.rules.append(cls.info())
+            if code in needs_spec or code in ("BG544", "BG567"):
+                if not spec_ops:
+                    why = f"runtime: {spec_reason}" if code in ("BG544", "BG567") or gate == "API-DOCS" else f"runtime: status conformance not judged: {spec_reason}"
+                    out.not_judged(code, gate, why if recorded or code in ("BG544", "BG567") else no_requests)
+                elif code in ("BG544", "BG567") or recorded:
+                    out.ran(code, gate)
+                else:
+                    out.not_judged(code, gate, no_requests)
+            elif not recorded:
+                out.not_judged(code, gate, no_requests)
+            elif code == "BG546" and not self.sql_seen:
+                out.not_judged(code, gate, "runtime: unsafe GET not judged: no SQL was captured during a recorded request")
+            elif code == "BG548" and not judged:
+                out.not_judged(code, gate, f"runtime: insufficient samples: no endpoint has {min_samples} recorded requests (thresholds.latency-min-samples)")
+            elif code == "BG549" and not self.responses:
+                out.not_judged(code, gate, "runtime: every recorded response was excluded (expected errors)")
+            else:
+                out.ran(code, gate)
         if recorded:
-            cov("API-STATUS").evaluated = True  # error bodies are judged without a spec too
-            cov("SEC-CRYPTO").evaluated = True
-            cov("API-STATUS").evidence["requests"] = recorded
-            if not spec_ops:
-                cov("API-STATUS").reasons.append(f"runtime: status conformance not judged: {spec_reason}")
-        else:
-            for gate in ("API-STATUS", "API-REST", "SEC-CRYPTO", "M-LATENCY", "M-ERRORS"):
-                cov(gate).reasons.append(f"runtime: {no_requests}")
+            out.note("API-STATUS", requests=recorded)
         if spec_ops:
-            cov("API-DOCS").evaluated = True
-            cov("API-DOCS").evidence["spec_coverage_percent"] = report.metrics["spec_coverage"]["percent"]
-        else:
-            cov("API-DOCS").reasons.append(f"runtime: {spec_reason}")
-        if recorded and self.sql_seen:
-            cov("API-REST").evaluated = True
-        elif recorded:
-            cov("API-REST").reasons.append("runtime: unsafe GET not judged: no SQL was captured during a recorded request")
+            out.note("API-DOCS", spec_coverage_percent=out.metrics["spec_coverage"]["percent"])
         if self.responses:
-            cov("M-ERRORS").evaluated = True
-            cov("M-ERRORS").evidence.update(report.metrics["errors"])
-        elif recorded:
-            cov("M-ERRORS").reasons.append("runtime: every recorded response was excluded (expected errors)")
-        if judged:
-            cov("M-LATENCY").evaluated = True
-            insufficient = [k for k, v in latency.items() if v["status"] == "insufficient"]
-            if insufficient:
-                cov("M-LATENCY").evidence["insufficient_samples"] = insufficient
-        elif recorded:
-            cov("M-LATENCY").reasons.append(f"runtime: insufficient samples: no endpoint has {min_samples} recorded requests (thresholds.latency-min-samples)")
-        for gate in GATES:
-            if self.errors:
-                cov(gate).evidence.setdefault("capture_errors", self.errors[:5])
+            out.note("M-ERRORS", **out.metrics["errors"])
+        insufficient = [k for k, v in latency.items() if v["status"] == "insufficient"]
+        if judged and insufficient:
+            out.note("M-LATENCY", insufficient_samples=insufficient)
         if self.errors:
-            import warnings
-
-            from ..plugin import BackendGatesWarning
-
-            warnings.warn(BackendGatesWarning(f"backend-gates: http capture: {self.errors[0]}"), stacklevel=1)
+            for gate_id in GATES:
+                out.note(gate_id, capture_errors=self.errors[:5])
+            out.warnings.append(f"backend-gates: http capture: {self.errors[0]}")
+        return out.build()
 
     def _finding(self, cls: Any, path: str, line: int, key: str, extra: dict[str, Any], fmt: dict[str, Any]) -> Finding:
         fmt = {k: redact_text(str(v)) if isinstance(v, str) else v for k, v in fmt.items()}

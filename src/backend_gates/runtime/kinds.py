@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .context import CONTEXT
 
 KINDS = ("unit", "integration", "api", "load", "security", "contract")
+
+
+@dataclass(frozen=True, slots=True)
+class TestKinds:
+    """What the kinds observer recorded: the kinds of every test that ran (not skipped)."""
+
+    __test__ = False  # not a pytest test class
+
+    tests: Mapping[str, tuple[str, ...]]  # nodeid -> kinds
 
 MARKERS = {
     "unit": {"unit", "unittest", "unit_test", "unit_tests", "small"},
@@ -129,40 +140,8 @@ class KindsObserver:
     def merge(self, data: dict[str, Any]) -> None:
         self.tests.update(data.get("tests", {}))
 
-    def contribute(self, report: Any, settings: Any) -> None:
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..engine import Coverage, check_options
-
-        load_all(("runtime",))
-        cls = REGISTRY["BG552"]
-        cov = report.extra.setdefault("coverage", {}).setdefault("T-KINDS", Coverage())
-        cov.checks.append(cls.code)
-        if cls.code not in {r.code for r in report.rules}:
-            report.rules.append(cls.info())
-            report.rules.sort(key=lambda r: r.code)
-        counts = {k: 0 for k in KINDS}
-        for kinds in self.tests.values():
-            for k in kinds:
-                counts[k] = counts.get(k, 0) + 1
-        required = [k for k in check_options(cls, settings)["required"] if k in KINDS]
-        missing = [k for k in required if not counts.get(k)]
-        report.metrics["test_kinds"] = {**counts, "tests": len(self.tests), "missing": missing}
-        if not self.tests:
-            cov.reasons.append("runtime: no test ran")
-            return
-        cov.evaluated = True
-        cov.evidence["test_kinds"] = counts
-        if not missing:
-            return
-        # a suite-level gap is no finding at a file line: name it in the gate's reason and evidence
-        cov.evidence["missing"] = missing
-        cov.evidence["how"] = {kind: HOW[kind] for kind in missing}
-        severity = _severity(settings, cls)
-        if severity is None:  # T-KINDS / BG552 ignored
-            return
-        reason = f"missing test kind(s): {', '.join(missing)} among the {len(self.tests)} test(s) that ran (see evidence.how)"
-        cov.verdict = (severity, reason)
+    def recorded(self) -> TestKinds:
+        return TestKinds({nodeid: tuple(kinds) for nodeid, kinds in sorted(self.tests.items())})
 
 
 def _severity(settings: Any, cls: Any) -> Any:

@@ -240,7 +240,7 @@ class ReplayObserver:
 
         from ..checks import load_all
         from ..checks.base import REGISTRY
-        from ..engine import Coverage
+        from ..evidence import Coverage
         from ..model import Location, fingerprint
         from ..routes import normalize_path, shape
 

@@ -636,11 +636,11 @@ class SqlObserver:
             self._error(message)
 
     # ------------------------------------------------------------------ report
-    def contribute(self, report: Any, settings: Any) -> None:
-        from .sql_gates import contribute
+    def evidence(self, settings: Any, project: Any = None) -> Any:
+        from .sql_gates import evidence
 
         self.flush()
-        contribute(self, report, settings)
+        return evidence(self, settings, project)
 
     # ------------------------------------------------------------------ EXPLAIN
     def _explain_sqlite(self, conn: Any, convert: Callable[[str], str] | None = None) -> Callable[[str, str, Any], None]:
@@ -875,7 +875,7 @@ class SqlObserver:
 
     # ------------------------------------------------------------------ capture: Django
     def _install_django(self) -> None:
-        from django.db.backends.signals import connection_created  # type: ignore[import-untyped]
+        from django.db.backends.signals import connection_created
 
         observer = self
 
@@ -912,10 +912,10 @@ class SqlObserver:
         connection_created.connect(on_created, weak=False, dispatch_uid="backend_gates_sql")
         attached: list[Any] = []
         try:
-            from django.conf import settings as dj_settings  # type: ignore[import-untyped]
+            from django.conf import settings as dj_settings
 
             if dj_settings.configured:
-                from django.db import connections  # type: ignore[import-untyped]
+                from django.db import connections
 
                 for connection in connections.all():
                     attach(connection)

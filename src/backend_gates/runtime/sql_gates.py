@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..evidence import Evidence, EvidenceBuilder
 from ..model import Finding, Location, Severity, Suppression, ToolError, fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,15 +43,15 @@ def _location(c: dict[str, Any]) -> Location:
     return Location(test.split("::", 1)[0] or ".", 1)
 
 
-def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
+def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence:
     from ..checks.base import REGISTRY
-    from ..engine import Coverage, apply_overrides, selected
+    from ..selection import selected
 
     runtime_checks: list[Any] = [cls for cls, _opts in selected(settings, ("runtime",))]
     enabled: dict[str, Any] = {cls.code: cls for cls in runtime_checks}
-    coverage: dict[str, Any] = report.extra.setdefault("coverage", {})
+    out = EvidenceBuilder("runtime:sql")
     threshold = float(settings["thresholds.slow-query-ms"])
-    findings: list[Finding] = []
+    findings: list[Finding] = out.findings
 
     def make(code: str, loc: Location, anchor: str, *, severity: str | None = None, allowed: str | None = None,
              allowed_line: int = 0, evidence: str = "", extra: dict[str, Any] | None = None, **fmt: Any) -> None:
@@ -130,7 +131,7 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
         make("BG505", loc, fp, severity=None if reliable else "info", evidence=stats.sql,
              extra={**extra, "noisy": not reliable, "p95_ms": round(p95, 1)},
              threshold=f"{threshold:g}", max_ms=f"{stats.max_ms:.1f}", p95_ms=f"{p95:.1f}", slow=stats.slow_count, count=stats.count)
-    report.metrics["queries"] = metrics
+    out.metrics["queries"] = metrics
 
     # full scans ------------------------------------------------------------------------------
     scanned: set[tuple[str, str]] = set()
@@ -145,89 +146,75 @@ def contribute(obs: "SqlObserver", report: Any, settings: Any) -> None:
              table=scan["table"], rows=f">{obs.full_scan_rows}" if scan["rows"] > obs.full_scan_rows else scan["rows"])
 
     # DB-MIGRATE runtime ------------------------------------------------------------------------
-    migrate = coverage.setdefault("DB-MIGRATE", Coverage())
     if "BG507" not in enabled:
         pass  # deselected by configuration: the runtime part says nothing
     elif obs.migrations:
-        migrate.checks.append("BG507")
-        migrate.evaluated = True
-        migrate.evidence["runtime_migrations"] = {
+        out.ran("BG507", "DB-MIGRATE")
+        out.note("DB-MIGRATE", runtime_migrations={
             tool: f"{count} migration record write(s) seen ({'alembic upgrade' if tool == 'alembic' else 'Django migrate'})"
             for tool, count in sorted(obs.migrations.items())
-        }
+        })
     elif settings["db.require-migrations-applied"]:
-        migrate.checks.append("BG507")
-        migrate.evaluated = True
+        out.ran("BG507", "DB-MIGRATE")
         where = settings.describe_file() if settings.file else "pyproject.toml"
         make("BG507", Location(where, 1), "no-migrations")
     else:
-        migrate.checks.append("BG507")
-        present = _migration_files(report)
+        present = _migration_files(project)
         if present:  # the static lint ran, but nothing shows the migrations work: not tested
-            migrate.evaluated = False
-            migrate.reasons.append(
+            out.void("DB-MIGRATE", (
                 f"runtime: {present} migration file(s) present but none was applied during the tests "
                 "(run them in a fixture, or set db.require-migrations-applied to fail instead)"
-            )
+            ))
+            out.not_judged("BG507", "DB-MIGRATE", "runtime: no migration ran during the tests")
         else:
-            migrate.reasons.append("runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
+            out.not_judged("BG507", "DB-MIGRATE", "runtime: no migration ran during the tests (set db.require-migrations-applied to fail instead)")
 
-    # coverage of the other gates ---------------------------------------------------------------
+    # what the other rules could judge ----------------------------------------------------------
     captured = obs.statements > 0
     for gate_id, codes in (("DB-PERF", ("BG500", "BG501", "BG502", "BG503", "BG504")), ("M-QUERY", ("BG505",))):
         if not any(c in enabled for c in codes):
             continue
-        cov = coverage.setdefault(gate_id, Coverage())
-        cov.checks.extend(c for c in codes if c in enabled)
-        cov.evidence["runtime_sql"] = {"statements": obs.statements, "fingerprints": len(obs.stats)}
-        if captured:
-            cov.evaluated = True
-        else:
-            cov.reasons.append("runtime: no SQL statement was captured during the tests")
-    index = coverage.setdefault("DB-INDEX", Coverage())
+        out.note(gate_id, runtime_sql={"statements": obs.statements, "fingerprints": len(obs.stats)})
+        for code in codes:
+            if code not in enabled:
+                continue
+            if captured:
+                out.ran(code, gate_id)
+            else:
+                out.not_judged(code, gate_id, "runtime: no SQL statement was captured during the tests")
     if "BG506" not in enabled:
         pass
     elif not obs.explain:
-        index.checks.append("BG506")
-        index.reasons.append("runtime: full-scan check off (set runtime.explain = true)")
+        out.not_judged("BG506", "DB-INDEX", "runtime: full-scan check off (set runtime.explain = true)")
     elif obs.explained:
-        index.checks.append("BG506")
-        index.evaluated = True
-        index.evidence["runtime_explained"] = len(obs.explained) - obs.explain_errors
+        out.ran("BG506", "DB-INDEX")
+        out.note("DB-INDEX", runtime_explained=len(obs.explained) - obs.explain_errors)
         if obs.explain_errors:
-            index.evidence["runtime_explain_failures"] = obs.explain_failures
+            out.note("DB-INDEX", runtime_explain_failures=obs.explain_failures)
     else:
-        index.checks.append("BG506")
-        index.reasons.append("runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
+        out.not_judged("BG506", "DB-INDEX", "runtime: no SELECT could be explained (sqlite3/psycopg/psycopg2 connections only)")
 
     # fault isolation -------------------------------------------------------------------------
     install_errors = [e for e in obs.errors if "capture not installed" in e]
     broken = [e for e in obs.errors if e not in install_errors]
     for message in install_errors:
-        report.errors.append(ToolError("", f"runtime sql: {message}", "runtime"))
+        out.errors.append(ToolError("", f"runtime sql: {message}", "runtime"))
     if broken:
-        from ..plugin import warn
-
         reason = f"runtime sql capture error: {broken[0]}"
         for gate_id in GATES:
-            cov = coverage.setdefault(gate_id, Coverage())
-            cov.evaluated = False
-            cov.reasons.append(reason)
+            out.void(gate_id, reason)
         for message in broken:
-            report.errors.append(ToolError("", f"runtime sql: {message}", "internal"))
-        warn(f"backend-gates: {reason}")
+            out.errors.append(ToolError("", f"runtime sql: {message}", "internal"))
+        out.warnings.append(f"backend-gates: {reason}")
 
-    known = {r.code for r in report.rules}
     for code in sorted(enabled):
-        if code in REGISTRY and code not in known and code in {"BG500", "BG501", "BG502", "BG503", "BG504", "BG505", "BG506", "BG507"}:
-            report.rules.append(REGISTRY[code].info())
-    report.rules.sort(key=lambda r: r.code)
-    report.findings.extend(apply_overrides(findings, settings))
+        if code in REGISTRY and code in {"BG500", "BG501", "BG502", "BG503", "BG504", "BG505", "BG506", "BG507"}:
+            out.rules.append(REGISTRY[code].info())
+    return out.build()
 
 
-def _migration_files(report: Any) -> int:
+def _migration_files(project: Any) -> int:
     """Migration files in the checked tree (Alembic revisions, Django migrations, SQL migrations)."""
-    project = report.extra.get("project")
     if project is None:
         return 0
     from ..sql.paths import is_migration_path

@@ -7,42 +7,14 @@ import fnmatch
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..model import Finding, ToolError, fingerprint
+from ..model import Finding, SuppressionComment, ToolError, fingerprint
 from ..redact import redact_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.base import Pending
     from ..config import Config
-
-
-@dataclass(slots=True)
-class SuppressionComment:
-    """`# backend-gates: ignore[CODES] reason expires=YYYY-MM-DD` found in a file."""
-
-    line: int  # the line the comment sits on
-    target: int  # the line it applies to (same line, or the next code line for own-line comments)
-    codes: list[str]  # empty = everything on that line
-    reason: str
-    expires: str = ""  # ISO date or ""
-    file_level: bool = False
-    tool: str = ""  # "" = ours; else the tool whose comment this is (ruff, bandit, ...): see suppress.py
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "target": self.target,
-            "codes": self.codes,
-            "reason": self.reason,
-            "expires": self.expires,
-            "file_level": self.file_level,
-            "tool": self.tool,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SuppressionComment":
-        return cls(**data)
 
 
 @dataclass(slots=True)
@@ -126,15 +98,6 @@ def _matcher(patterns: tuple[str, ...]) -> PathMatcher:
     return PathMatcher(patterns)
 
 
-def _within(root: Any, node: Any) -> bool:
-    """Cheap test used before searching: is `node` the statement or (shallowly) inside it?"""
-    if root is node:
-        return True
-    from .python import contains_node
-
-    return contains_node(root, node)
-
-
 def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
     """Glob match on a '/'-separated relative path (see PathMatcher)."""
     return _matcher(tuple(patterns)).match(path)
@@ -156,8 +119,13 @@ class FileContext:
         self.stmt_index: int | None = None  # top-level statement being walked
         self._wrapper: Any = None
         self._metadata: dict[Any, Any] = {}
+        self.positions: dict[int, Any] = {}  # statement index -> {id(node): code range} (locate)
+        self.statement_starts: list[int] = []  # first line of each top-level statement, as counted
+        self.line_index: Any = None  # positions.LineIndex (fast positions); False: not for this file
+        self.memo: dict[str, Any] = {}  # per-file caches of the readers' helpers (sources/scopes.py)
         # a semgrep rule test (`# ruleid:` annotations) is test code, not the application
         self.is_test_file = matches_any(path, config.test_paths) or "# ruleid:" in source
+        self.locate: Callable[[Any], Any] | None = None  # node -> code range (sources/python.py)
 
     @property
     def lines(self) -> list[str]:
@@ -172,54 +140,26 @@ class FileContext:
     def position(self, node: Any) -> Any:
         """The code range of `node` (`.start.line`, `.start.column` 0-based, `.end...`), cheaply.
 
-        Use this instead of resolving libcst's PositionProvider for the whole module: only the
-        top-level statement holding the node is generated with position tracking (the one being
-        walked, else found by search), and earlier statements are generated plainly to count lines.
+        Use this instead of resolving libcst's PositionProvider for the whole module; the reader
+        that parsed the file provides it (`locate`, set by sources/python.py).
         """
-        from .python import statement_positions, statement_start_lines, find_statement
-
-        fast = self._metadata.get("__lines__")
-        if fast is None:
-            from .positions import LineIndex
-
-            fast = self._metadata["__lines__"] = LineIndex(self.module, self.source)
-        if fast is not False:
-            from .positions import Mismatch
-
-            try:
-                rng = fast.position(node, self.stmt_index)
-            except Mismatch:
-                self._metadata["__lines__"] = False  # this file: the exact, slower path below
-            else:
-                if rng is not None:
-                    return rng
-        index = self.stmt_index
-        if index is None or not _within(self.module.body[index], node):
-            index = find_statement(self.module, node)
-            if index is None:
-                return None
-        cache = self._metadata.setdefault("__positions__", {})
-        if index not in cache:
-            starts = self._metadata.setdefault("__starts__", [])
-            line = statement_start_lines(self.module, starts, index)
-            cache[index] = statement_positions(self.module, index, line - 1)
-        return cache[index].get(id(node))
+        return self.locate(node) if self.locate is not None else None
 
     def line(self, node: Any) -> int:
         """The first line of `node` (1 when it cannot be found); cheaper than `position` for
         statements, whose lines come from the stdlib parser."""
-        fast = self._metadata.get("__lines__")
+        fast = self.line_index
         if fast is None:
             from .positions import LineIndex
 
-            fast = self._metadata["__lines__"] = LineIndex(self.module, self.source)
+            fast = self.line_index = LineIndex(self.module, self.source)
         if fast is not False:
             from .positions import Mismatch
 
             try:
                 line = fast.start_line(node, self.stmt_index)
             except Mismatch:
-                self._metadata["__lines__"] = False
+                self.line_index = False
             else:
                 if line is not None:
                     return int(line)

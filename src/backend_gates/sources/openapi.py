@@ -164,14 +164,6 @@ def _finalize(path: str, source: str, found: list[Finding], config: "Config") ->
     return out
 
 
-def rel_to_root(file: str, config: "Config", fallback: str) -> str:
-    """A project-relative path for a file a spec refers to (fallback when outside the project)."""
-    try:
-        return Path(file).resolve().relative_to(Path(config.root).resolve()).as_posix()
-    except ValueError:
-        return fallback
-
-
 def _invalid(path: str, line: int, column: int, message: str) -> Finding:
     from ..checks.openapi.validity import InvalidSpec
 

@@ -157,16 +157,16 @@ class LineIndex:
         else:
             self._add(stmt, node.lineno, node.col_offset, before, indents, elif_)
         if not isinstance(stmt, cst.Match):
-            self._body(stmt.body, node.body, indents)
+            self._body(stmt.body, node.body, indents)  # type: ignore[attr-defined]
         if isinstance(stmt, cst.If):
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
-                if len(node.orelse) != 1:
+                if len(node.orelse) != 1:  # type: ignore[attr-defined]
                     raise Mismatch("elif")
-                self._compound(orelse, node.orelse[0], indents, elif_=True)
+                self._compound(orelse, node.orelse[0], indents, elif_=True)  # type: ignore[attr-defined]
             elif isinstance(orelse, cst.Else):
-                self._body(orelse.body, node.orelse, indents)
-            elif node.orelse:
+                self._body(orelse.body, node.orelse, indents)  # type: ignore[attr-defined]
+            elif node.orelse:  # type: ignore[attr-defined]
                 raise Mismatch("else")
         elif isinstance(stmt, (cst.For, cst.While)):
             self._else(stmt.orelse, node.orelse, indents)  # type: ignore[attr-defined]
@@ -175,8 +175,8 @@ class LineIndex:
             if len(handlers) != len(stmt.handlers):
                 raise Mismatch("handlers")
             for handler, hnode in zip(stmt.handlers, handlers):
-                self._add(handler, hnode.lineno, hnode.col_offset, len(handler.leading_lines), indents)
-                self._body(handler.body, hnode.body, indents)
+                self._add(handler, hnode.lineno, hnode.col_offset, len(handler.leading_lines), indents)  # type: ignore[attr-defined]
+                self._body(handler.body, hnode.body, indents)  # type: ignore[attr-defined]
             self._else(stmt.orelse, node.orelse, indents)  # type: ignore[attr-defined]
             finalbody = node.finalbody  # type: ignore[attr-defined]
             if stmt.finalbody is not None:
@@ -212,7 +212,7 @@ class LineIndex:
             self.owners.update(entry.owners)
             self.earlier[id(top)] = (entry, start - 1)
         else:
-            from .python import child_nodes
+            from .nodes import child_nodes
 
             anchors = self.anchors
             owners: dict[int, int] = {}

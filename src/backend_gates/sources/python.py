@@ -8,7 +8,6 @@ qualified-name metadata only when a check asks for it.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -20,64 +19,13 @@ from ..model import Finding, Location, Severity, ToolError, fingerprint
 from ..redact import redact_text
 from ..suppress import parse_suppressions
 from .context import FileContext, FileResult, finalize_findings
+from .nodes import _FIELDS, IS_NODE, _CSTNode, _fields, child_nodes  # noqa: F401  (child_nodes: re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .chunks import PieceCache
     from ..checks.base import PythonCheck
     from ..config import Config
 
-_SKIP_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "trailing_whitespace",
-        "comma",
-        "semicolon",
-        "colon",
-        "equal",
-        "newline",
-        "dot",
-        "operator",
-        "asynchronous",
-        "star",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "first_line",
-        "empty_lines",
-    }
-)
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_CSTNode = cst.CSTNode
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(cls)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELDS[cls] = names
-    return names
-
-
-class _IsNode(dict[type, bool]):
-    """type -> is it a libcst node? `type(x) in` this is far cheaper than `isinstance(x,
-    CSTNode)`, which goes through the ABC machinery for every field of every node walked."""
-
-    def __missing__(self, cls: type) -> bool:
-        answer = self[cls] = issubclass(cls, _CSTNode)
-        return answer
-
-
-IS_NODE = _IsNode()
 
 
 def walk(
@@ -127,7 +75,7 @@ def _memoize_literals() -> None:
         return
     original = getattr(expression, "literal_eval", None)
     if original is not None and not hasattr(original, "cache_info"):
-        expression.literal_eval = functools.lru_cache(maxsize=1 << 15)(original)
+        setattr(expression, "literal_eval", functools.lru_cache(maxsize=1 << 15)(original))  # noqa: B010  (not exported: mypy)
 
 
 _memoize_literals()
@@ -208,6 +156,7 @@ def analyze(
     config: "Config",
 ) -> FileResult:
     ctx = FileContext(path, source, config, abs_path)
+    ctx.locate = functools.partial(locate, ctx)
     result = FileResult(path=path, kind="python", lines=source.count("\n") + 1)
     result.suppressions = parse_suppressions(source)
     try:
@@ -287,6 +236,37 @@ def node_positions(ctx: FileContext, pending: list[Any]) -> dict[int, Any]:
     return out
 
 
+def locate(ctx: FileContext, node: Any) -> Any:
+    """The code range of `node` (FileContext.position): only the top-level statement holding the
+    node is generated with position tracking (the one being walked, else found by search), and
+    earlier statements are generated plainly to count lines."""
+    if ctx.line_index is None:
+        from .positions import LineIndex
+
+        ctx.line_index = LineIndex(ctx.module, ctx.source)
+    if ctx.line_index is not False:
+        from .positions import Mismatch
+
+        try:
+            rng = ctx.line_index.position(node, ctx.stmt_index)
+        except Mismatch:
+            ctx.line_index = False  # this file: the exact, slower path below
+        else:
+            if rng is not None:
+                return rng
+    index = ctx.stmt_index
+    module = ctx.module
+    if index is None or not (module.body[index] is node or contains_node(module.body[index], node)):
+        index = find_statement(module, node)
+        if index is None:
+            return None
+    cache = ctx.positions
+    if index not in cache:
+        line = statement_start_lines(module, ctx.statement_starts, index)
+        cache[index] = statement_positions(module, index, line - 1)
+    return cache[index].get(id(node))
+
+
 def statement_start_lines(module: cst.Module, starts: list[int], index: int) -> int:
     """1-based first line of top-level statement `index`; `starts` memoises earlier answers."""
     if not starts:
@@ -310,20 +290,6 @@ def find_statement(module: cst.Module, node: Any) -> int | None:
         if statement is node or contains_node(statement, node):
             return index
     return None
-
-
-def child_nodes(node: Any) -> list[Any]:
-    """The child nodes the walk visits (whitespace and punctuation fields skipped)."""
-    out: list[Any] = []
-    is_node = IS_NODE
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        vcls = type(value)
-        if is_node[vcls]:
-            out.append(value)
-        elif vcls is list or vcls is tuple:
-            out.extend(v for v in value if is_node[type(v)])
-    return out
 
 
 def contains_node(root: Any, node: Any) -> bool:

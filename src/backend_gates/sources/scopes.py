@@ -30,7 +30,7 @@ def local_metadata(ctx: Any, provider: Any, node: Any) -> Any:
     index = _top_index(ctx, node)
     if index is None:
         return ctx.metadata(provider)
-    cache: dict[tuple[Any, int], Any] = ctx._metadata.setdefault("__local__", {})
+    cache: dict[tuple[Any, int], Any] = ctx.memo.setdefault("local_metadata", {})
     key = (provider, index)
     found = cache.get(key)
     if found is None:
@@ -53,13 +53,14 @@ def _top_index(ctx: Any, node: Any) -> int | None:
         return int(hint)
     from .positions import LineIndex, Mismatch
 
-    index = ctx._metadata.get("__lines__")
+    index = ctx.line_index
     if index is None:
-        index = ctx._metadata["__lines__"] = LineIndex(ctx.module, ctx.source)
+        index = ctx.line_index = LineIndex(ctx.module, ctx.source)
     if index is False:
         return hint if isinstance(hint, int) else None
     try:
-        return index.top_index(node, hint)
+        top: int | None = index.top_index(node, hint)
     except Mismatch:
-        ctx._metadata["__lines__"] = False
+        ctx.line_index = False
         return hint if isinstance(hint, int) else None
+    return top

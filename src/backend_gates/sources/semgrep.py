@@ -26,6 +26,7 @@ from ..gates import GATES_BY_ID
 from ..model import Finding, Location, RuleInfo, Severity, ToolError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..checks.base import Check
     from ..config import Config
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,12 @@ def find_executable(config: "Config") -> tuple[str | None, str]:
     return None, "semgrep is not installed (not on PATH, no .venv-semgrep/bin/semgrep)"
 
 
-def wanted_checks(config: "Config") -> list[type]:
+def wanted_checks(config: "Config") -> list[type["Check"]]:
     """Semgrep checks to run: all (minus ignored / outside `select`) when enabled, else the ones
     selected explicitly by code or name."""
     from ..checks import load_all
     from ..checks.base import REGISTRY
-    from ..engine import _explicit, _tokens_match
+    from ..selection import explicit as _explicit, tokens_match as _tokens_match
 
     load_all(("semgrep",))
     select = list(config["select"])
@@ -96,10 +97,6 @@ def wanted_checks(config: "Config") -> list[type]:
         if on:
             out.append(cls)
     return out
-
-
-def is_requested(config: "Config") -> bool:
-    return bool(config["semgrep.enabled"]) or bool(wanted_checks(config))
 
 
 def run_pack(config: "Config", targets: list[tuple[str, str]], existing: list[Finding]) -> Outcome | None:
@@ -204,7 +201,7 @@ def _short_id(check_id: str) -> str:
 
 def _map_results(
     results: list[dict[str, Any]],
-    checks: list[type],
+    checks: list[type["Check"]],
     targets: list[tuple[str, str]],
     config: "Config",
     existing: list[Finding],

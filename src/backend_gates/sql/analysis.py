@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # sqlglot re-exports it
 
 from .schema import index_method
 
@@ -229,141 +229,19 @@ def filtered_columns(tree: Any) -> list[list[str]]:
 
 
 def query_issues(tree: Any) -> list[list[Any]]:
-    """[[code, {placeholders}], ...] for the query rules (BG301-BG306)."""
+    """[[code, {placeholders}], ...]: what each SQL query rule (`examine(tree)` on its class in
+    checks/project/db_queries.py) finds in one parsed statement. Recorded with the statement's
+    fact, so the rules' project phase needs no parse."""
     if tree is None:
         return []
+    from ..checks.project.db_queries import QUERY_RULES
+
     issues: list[list[Any]] = []
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    for select in tree.find_all(exp.Select):
-        if _selects_star(select) and not _inside_exists(select) and not _reads_only_ctes(select, ctes):
-            table = next((t.name for t in select.find_all(exp.Table)), "")
-            issues.append(["BG301", {"table": table or "the table"}])
-            break
-    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None and not tree.args.get("limit"):
-        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
-        issues.append(["BG302", {"verb": verb, "table": tree.this.name if isinstance(tree.this, exp.Table) else ""}])
-    for like in tree.find_all(exp.Like, exp.ILike):
-        pattern = like.args.get("expression")
-        if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith("%"):
-            col = like.this.sql() if like.this is not None else "the column"
-            issues.append(["BG303", {"column": col, "pattern": pattern.this[:40]}])
-            break
-    for where in tree.find_all(exp.Where):
-        hit = _function_on_column(where)
-        if hit:
-            issues.append(["BG304", hit])
-            break
-    if isinstance(tree, exp.Select) and _unbounded_order(tree) and not _reads_only_ctes(tree, ctes):
-        issues.append(["BG305", {"table": next((t.name for t in tree.find_all(exp.Table)), "")}])
-    for select in tree.find_all(exp.Select):
-        cross = _implicit_cross_join(select)
-        if cross:
-            issues.append(["BG306", {"tables": cross}])
-            break
+    for rule in QUERY_RULES:
+        found = rule.examine(tree)
+        if found is not None:
+            issues.append([rule.code, found])
     return issues
-
-
-def _reads_only_ctes(select: exp.Select, ctes: set[str]) -> bool:
-    """`WITH t AS (...) SELECT * FROM t`: the columns and rows are the CTE's, already chosen."""
-    from_ = select.args.get("from_") or select.args.get("from")
-    if not ctes or from_ is None or not isinstance(from_.this, exp.Table):
-        return False
-    return from_.this.name.lower() in ctes and all(
-        isinstance(j.this, exp.Table) and j.this.name.lower() in ctes for j in select.args.get("joins") or []
-    )
-
-
-def _selects_star(select: exp.Select) -> bool:
-    for e in select.expressions:
-        if isinstance(e, exp.Star):
-            return True
-        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
-            return True
-    return False
-
-
-def _inside_exists(node: exp.Expression) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, exp.Exists):
-            return True
-        parent = parent.parent
-    return False
-
-
-_SARGABLE_SAFE = (exp.Cast, exp.Coalesce)
-
-
-def _function_on_column(where: exp.Where) -> dict[str, str] | None:
-    for cmp in where.find_all(exp.EQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.Like, exp.ILike, exp.In):
-        side = cmp.this
-        if isinstance(side, exp.Func) and not isinstance(side, (exp.AggFunc,)) and not isinstance(side, exp.Column):
-            cols = list(side.find_all(exp.Column))
-            if len(cols) == 1 and not _inside_subquery(cmp, where):
-                other = cmp.args.get("expression")
-                if other is not None and any(True for _ in other.find_all(exp.Column)) and not isinstance(
-                    other, (exp.Literal, exp.Placeholder)
-                ):
-                    continue  # column vs column: both sides computed, not an index lookup
-                fname = side.sql_name() if hasattr(side, "sql_name") else type(side).__name__
-                return {"function": fname.lower(), "column": cols[0].name}
-    return None
-
-
-def _inside_subquery(node: exp.Expression, stop: exp.Expression) -> bool:
-    parent = node.parent
-    while parent is not None and parent is not stop:
-        if isinstance(parent, exp.Subquery):
-            return True
-        parent = parent.parent
-    return False
-
-
-def _unbounded_order(select: exp.Select) -> bool:
-    """ORDER BY on a whole table: no WHERE, no LIMIT/FETCH, no GROUP BY/aggregate, a real table."""
-    if select.args.get("order") is None or select.args.get("limit") or select.args.get("fetch"):
-        return False
-    if select.args.get("where") is not None or select.args.get("group") is not None:
-        return False
-    if select.args.get("joins"):
-        return False
-    if any(True for _ in select.find_all(exp.AggFunc)):
-        return False
-    if not isinstance(select.parent, (type(None),)):
-        return False
-    from_ = select.args.get("from_") or select.args.get("from")
-    return from_ is not None and isinstance(from_.this, exp.Table)
-
-
-def _implicit_cross_join(select: exp.Select) -> str:
-    joins = select.args.get("joins") or []
-    from_ = select.args.get("from_") or select.args.get("from")
-    if not joins or from_ is None:
-        return ""
-    first = from_.this
-    where = select.args.get("where")
-    for join in joins:
-        if join.args.get("on") is not None or join.args.get("using") or join.args.get("kind") or join.args.get("side"):
-            continue
-        if join.args.get("method"):
-            continue
-        table = join.this
-        if not isinstance(table, exp.Table) or not isinstance(first, exp.Table):
-            continue
-        names = {table.alias_or_name.lower()}
-        if where is not None and _relates(where, names):
-            continue  # old-style join written in WHERE: not a cross join
-        return f"{first.name}, {table.name}"
-    return ""
-
-
-def _relates(where: exp.Where, names: set[str]) -> bool:
-    for cmp in where.find_all(exp.EQ):
-        left, right = cmp.this, cmp.args.get("expression")
-        if isinstance(left, exp.Column) and isinstance(right, exp.Column):
-            if left.table.lower() in names or right.table.lower() in names:
-                return True
-    return False
 
 
 # ----------------------------------------------------------------------------- DDL
@@ -373,7 +251,7 @@ def _type_name(kind: Any) -> str:
     if kind is None:
         return ""
     try:
-        return kind.sql().upper()
+        return str(kind.sql()).upper()
     except Exception:  # pragma: no cover - unusual types
         return str(kind).upper()
 
@@ -537,22 +415,6 @@ def _create_table(schema: exp.Schema, line: int) -> dict[str, Any]:
         if col["name"] in pk:
             col["nullable"] = False
     return {"table": table, "line": line, "columns": columns, "pk": pk, "uniques": uniques, "fks": fks, "indexes": []}
-
-
-def is_list_type(type_name: str) -> bool:
-    base = type_name.split("(")[0].strip().upper()
-    return base in _LIST_TYPES
-
-
-def looks_like_sql(text: str) -> bool:
-    head = text.lstrip().lstrip("(").lstrip()[:12].upper()
-    return head.startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "ALTER", "DROP", "REPLACE", "MERGE", "TRUNCATE"))
-
-
-def statement_fact(text: str, line: int, dialect: str | None, *, where: str) -> dict[str, Any]:
-    """The inventory entry of one SQL statement (JSON-safe)."""
-    stmt = parse_one(text, dialect)
-    return summarize(stmt, line, where=where)
 
 
 def summarize(stmt: Statement, line: int, *, where: str) -> dict[str, Any]:

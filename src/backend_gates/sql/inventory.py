@@ -13,20 +13,17 @@ import json
 import sys
 from typing import Any
 
-from .. import cli
+from .. import commands
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config)")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
-    cli.add_config_options(p)
+    commands.add_config_options(p)
 
 
-def inventory(report: Any) -> list[dict[str, Any]]:
-    project = report.extra.get("project")
-    if project is None:
-        return []
+def inventory(report: Any, project: Any) -> list[dict[str, Any]]:
     by_line: dict[tuple[str, int], list[Any]] = {}
     for f in report.findings:
         by_line.setdefault((f.location.path, f.location.line), []).append(f)
@@ -80,11 +77,12 @@ def render_text(rows: list[dict[str, Any]]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..engine import check
+    from ..engine import Run
 
-    config = cli.load(args)
-    report = check(args.paths, config)
-    rows = inventory(report)
+    config = commands.load(args)
+    run = Run(config)
+    report = run.finish(run.static(args.paths))
+    rows = inventory(report, run.project)
     if args.format == "json":
         text = json.dumps({"statements": rows, "errors": [e.to_dict() for e in report.errors]}, indent=2) + "\n"
     else:
@@ -94,8 +92,7 @@ def _run(args: argparse.Namespace) -> int:
             handle.write(text)
     else:
         sys.stdout.write(text)
-    return cli.EXIT_OK
+    return commands.EXIT_OK
 
 
-_configure.run = _run  # type: ignore[attr-defined]
-cli.COMMANDS["sql"] = (_configure, _run, "list every raw SQL statement in the code: kind, tables, parameters, findings")
+commands.register(commands.Command("sql", "list every raw SQL statement in the code: kind, tables, parameters, findings", _configure, _run))

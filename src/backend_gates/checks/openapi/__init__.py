@@ -66,7 +66,7 @@ def report_property(check: OpenApiCheck, owner: Any, leaf: str, fallback: tuple[
     if file == check.spec.abs_path:
         check.report(where, **fmt)
         return
-    from ...sources.openapi import rel_to_root
+    from ...openapi.loader import rel_to_root
 
     rel = rel_to_root(file, check.config, "") if check.config is not None else ""
     if not rel:

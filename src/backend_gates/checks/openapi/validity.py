@@ -45,7 +45,7 @@ class InvalidSpec(OpenApiCheck):
     ]
 
     def run(self) -> None:
-        from ...sources.openapi import rel_to_root
+        from ...openapi.loader import rel_to_root
 
         for problem in sorted(self.spec.problems(), key=lambda p: p.line):
             if problem.file == self.spec.abs_path:
@@ -87,7 +87,7 @@ class RemoteRefNotFetched(OpenApiCheck):
             else:
                 loaded = self.spec.files.get(rp.file)
                 line = loaded.line_of(rp.path + ("$ref",)) if loaded else 1
-                from ...sources.openapi import rel_to_root
+                from ...openapi.loader import rel_to_root
 
                 where = rel_to_root(rp.file, self.config, "") if self.config is not None else ""
                 self.report(rp.path, line=line if where else 1, file=where or None, ref=rp.ref)

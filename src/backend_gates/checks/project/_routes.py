@@ -33,7 +33,6 @@ class Verdict:
 
 class RouteCheck(ProjectCheck):
     abstract = True
-    facts_needed: ClassVar[tuple[str, ...]] = ("route-facts",)
     per_handler: ClassVar[bool] = False  # one finding per handler (not per method) when True
 
     def views(self, project: Any) -> list["RouteView"]:

@@ -184,7 +184,6 @@ class MigrationHistoryNotJudged(ProjectCheck):
     confidence = "high"
     message = "{count} shipped migration(s) not judged ({how}); `db.judge-migrations = \"all\"` to lint them"
     fix = 'set `[tool.backend-gates.db] judge-migrations = "all"` to judge every migration'
-    facts_needed = ("migration", "sql_migration_file", "migration_op")
     reads_git_base = True  # the judged set depends on the git base
     example_path = "migrations/0002_add_index.sql"
     good = [{"migrations/0001_init.sql": "CREATE TABLE t (id INT PRIMARY KEY);\n"}]

@@ -23,7 +23,6 @@ class _OpRule(ProjectCheck):
     """Judges the operations of the migrations a change adds (see db_history.py)."""
 
     abstract = True
-    facts_needed = ("migration_op", "migration", "sql_migration_file")
     reads_git_base = True
     ops: ClassVar[tuple[str, ...]] = ()
     example_path = "migrations/versions/0002_change.py"
@@ -426,7 +425,6 @@ class UpMigrationWithoutDown(ProjectCheck):
     message = "up migration has no matching down file ({expected}); write the rollback"
     fix = "add the down migration that reverses this one"
     confidence = "high"
-    facts_needed = ("sql_migration_file", "migration", "migration_op")
     reads_git_base = True
     example_path = "migrations/0001_init.up.sql"
     good = [{"migrations/0001_init.up.sql": "CREATE TABLE t (id INT PRIMARY KEY);\n", "migrations/0001_init.down.sql": "DROP TABLE t;\n"}]

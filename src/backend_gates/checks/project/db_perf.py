@@ -83,7 +83,6 @@ class LazyRelationshipInLoop(ProjectCheck):
     confidence = "medium"
     message = "`{var}.{attr}` loads {model}.{attr} lazily for every row (N+1); eager-load it in the query ({hint})"
     fix = "add .options(selectinload(Model.rel)) / joinedload, or select_related()/prefetch_related()"
-    facts_needed = ("loop_row_access", "orm_class")
     example_path = "app/views.py"
     good = [
         {"app/models.py": MODELS, "app/views.py": "from sqlalchemy.orm import selectinload\n\n\ndef totals(db):\n    users = db.query(User).options(selectinload(User.orders)).all()\n    return [len(u.orders) for u in users]\n"},

@@ -18,8 +18,12 @@ APP_CODE = ("python", "sql-file")
 
 
 class _StatementRule(ProjectCheck):
+    """A SQL query rule: `examine(tree)` looks at one parsed statement (a sqlglot tree) and returns
+    the message placeholders when the rule applies. Every statement is examined once, when its file
+    is analysed (sql/analysis.py records the outcome with the statement's fact); `run` reports the
+    recorded outcomes of application code."""
+
     abstract = True
-    facts_needed = ("sql_statement",)
     places: ClassVar[tuple[str, ...]] = APP_CODE
 
     def statements(self, project: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -28,6 +32,11 @@ class _StatementRule(ProjectCheck):
     def not_evaluated(self, project: Any) -> str | None:
         if not self.statements(project):
             return "no SQL statements found in application code (.sql files or constant SQL in DB calls)"
+        return None
+
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        """Placeholders for the message when this rule applies to the parsed statement `tree`."""
         return None
 
     def run(self, project: Any) -> list[Finding]:
@@ -96,6 +105,19 @@ class SelectStar(_StatementRule):
         Bad({"app/repo.py": "def get(cur, uid):\n    cur.execute('SELECT * FROM users WHERE id = %s', (uid,))\n"}, line=2, path="app/repo.py"),
     ]
 
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        from ...sql import query_shapes as q
+
+        ctes = q.cte_names(tree)
+        for select in tree.find_all(exp.Select):
+            if q.selects_star(select) and not q.inside_exists(select) and not q.reads_only_ctes(select, ctes):
+                table = next((t.name for t in select.find_all(exp.Table)), "")
+                return {"table": table or "the table"}
+        return None
+
 
 class WriteWithoutWhere(_StatementRule):
     """`UPDATE` or `DELETE` without a `WHERE` clause in application code.
@@ -126,6 +148,15 @@ class WriteWithoutWhere(_StatementRule):
 
     def run(self, project: Any) -> list[Finding]:
         return [f for f in super().run(project) if not _meant_for_everything(f, project)]
+
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None and not tree.args.get("limit"):
+            verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+            return {"verb": verb, "table": tree.this.name if isinstance(tree.this, exp.Table) else ""}
+        return None
 
 
 _EVERYTHING = re.compile(r"(?:^|_)(?:all|clear|truncate|reset|wipe|purge|flush|teardown|cleanup|drop_tables?)(?:_|$)", re.I)
@@ -158,6 +189,17 @@ class LeadingWildcardLike(_StatementRule):
     good = ["SELECT id FROM users WHERE name LIKE 'abc%';\n"]
     bad = [Bad("SELECT id FROM users WHERE name LIKE '%smith';\n", line=1)]
 
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        for like in tree.find_all(exp.Like, exp.ILike):
+            pattern = like.args.get("expression")
+            if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith("%"):
+                col = like.this.sql() if like.this is not None else "the column"
+                return {"column": col, "pattern": pattern.this[:40]}
+        return None
+
 
 class FunctionOnFilteredColumn(_StatementRule):
     """A function applied to a column in `WHERE` (`WHERE lower(email) = ?`).
@@ -177,6 +219,18 @@ class FunctionOnFilteredColumn(_StatementRule):
     example_path = "queries.sql"
     good = ["SELECT id FROM users WHERE email = ?;\n"]
     bad = [Bad("SELECT id FROM users WHERE lower(email) = ?;\n", line=1)]
+
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        from ...sql import query_shapes as q
+
+        for where in tree.find_all(exp.Where):
+            hit = q.function_on_column(where)
+            if hit:
+                return dict(hit)
+        return None
 
 
 class UnboundedOrderBy(_StatementRule):
@@ -202,6 +256,16 @@ class UnboundedOrderBy(_StatementRule):
     ]
     bad = [Bad("SELECT id, title FROM notes ORDER BY created_at DESC;\n", line=1)]
 
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        from ...sql import query_shapes as q
+
+        if isinstance(tree, exp.Select) and q.unbounded_order(tree) and not q.reads_only_ctes(tree, q.cte_names(tree)):
+            return {"table": next((t.name for t in tree.find_all(exp.Table)), "")}
+        return None
+
 
 class ImplicitCrossJoin(_StatementRule):
     """`FROM a, b` with nothing relating the tables: an implicit cross join.
@@ -220,3 +284,26 @@ class ImplicitCrossJoin(_StatementRule):
     example_path = "queries.sql"
     good = ["SELECT a.id FROM a JOIN b ON b.a_id = a.id;\nSELECT a.id FROM a, b WHERE b.a_id = a.id;\n"]
     bad = [Bad("SELECT a.id, b.id FROM a, b WHERE a.x = 1;\n", line=1)]
+
+    @classmethod
+    def examine(cls, tree: Any) -> dict[str, Any] | None:
+        from sqlglot import exp
+
+        from ...sql import query_shapes as q
+
+        for select in tree.find_all(exp.Select):
+            cross = q.implicit_cross_join(select)
+            if cross:
+                return {"tables": cross}
+        return None
+
+
+# the query rules, in the order their findings are recorded for each statement
+QUERY_RULES: tuple[type[_StatementRule], ...] = (
+    SelectStar,
+    WriteWithoutWhere,
+    LeadingWildcardLike,
+    FunctionOnFilteredColumn,
+    UnboundedOrderBy,
+    ImplicitCrossJoin,
+)

@@ -18,7 +18,6 @@ DJANGO_HEAD = "from django.db import migrations\n\n\ndef forwards(apps, schema_e
 
 class _RollbackRule(ProjectCheck):
     abstract = True
-    facts_needed = ("rollback_issue", "migration_file", "migration", "sql_migration_file", "migration_op")
     reads_git_base = True
     tool: ClassVar[str] = ""
 

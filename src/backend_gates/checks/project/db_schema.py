@@ -19,7 +19,6 @@ _LIST_NAME = re.compile(
     r"(?:^|_)(?:ids|list|csv|codes|names|tags|emails|phones|phone_numbers|urls|keywords|labels|roles|recipients|categories|skus|slugs|uuids)$"
 )
 _TEXT_TYPES = ("TEXT", "VARCHAR", "CHAR", "STRING", "UNICODE", "UNICODETEXT", "CHARFIELD", "TEXTFIELD", "NVARCHAR", "CLOB", "MEDIUMTEXT", "LONGTEXT")
-_SCHEMA_FACTS = ("orm_class", "table", "index", "column")
 MIGRATION_SOURCES = ("alembic", "sql-migration")
 
 
@@ -53,7 +52,6 @@ def _has_candidate_key(table: Table) -> bool:
 
 class _SchemaRule(ProjectCheck):
     abstract = True
-    facts_needed = _SCHEMA_FACTS
 
     def not_evaluated(self, project: Any) -> str | None:
         if not any(project.facts(k) for k in ("orm_class", "table")):

@@ -76,7 +76,6 @@ def _why_not(project: Any) -> str | None:
 
 class _Drift(ProjectCheck):
     abstract = True
-    facts_needed = ("openapi", "routes")
     drift_kind = ""
 
     def not_evaluated(self, project: Any) -> str | None:

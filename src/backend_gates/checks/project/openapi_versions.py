@@ -56,7 +56,6 @@ class BreakingSpecChange(ProjectCheck):
     severity = Severity.WARNING
     message = "breaking change since {base}: {change}{bump}"
     fix = "keep the old behaviour, or release the change under a new major version (info.version, /v2)"
-    facts_needed = ("openapi",)
     good = [{"pyproject.toml": _CONF, "openapi.yaml.orig": _V1, "openapi.yaml": _V1.replace("    get:", "    post:\n      responses:\n        '201': {description: created}\n    get:")}]
     bad = [
         Bad({"pyproject.toml": _CONF, "openapi.yaml.orig": _V1, "openapi.yaml": _V1.replace("          description: ok\n", "          description: ok\n  /pets/{id}:\n    delete:\n      responses:\n        '204': {description: gone}\n").replace("    get:\n      parameters:\n        - {name: limit, in: query, schema: {type: integer}}\n", "    get:\n      parameters:\n        - {name: limit, in: query, required: true, schema: {type: integer}}\n")}, line=7, path="openapi.yaml"),

@@ -29,11 +29,11 @@ META_SUFFIX = frozenset(
         "attempts", "retries", "limit", "required", "enabled", "class", "cls", "model", "form", "view", "route",
         "key_name", "storage", "cookie", "parameter", "query", "version", "provider", "strategy", "method",
         "store", "cache", "source", "manager", "service", "client", "handler", "response", "request", "serializer",
-        "schema", "policy", "rotation", "id_", "title", "text", "widget", "input", "mask", "display", "icon",
+        "schema", "rotation", "id_", "title", "text", "widget", "input", "mask", "display", "icon",
         "status", "state", "generator", "factory", "callback", "flow", "grant", "scope", "scopes", "audience",
-        "issuer", "claim", "claims", "location", "lookup", "user", "username", "login", "email", "hint", "tag",
+        "issuer", "claim", "claims", "lookup", "user", "username", "login", "email", "tag",
         "changed", "reset", "verified", "set", "check", "rule", "rules", "file_path", "encoding", "charset",
-        "index", "position", "pos", "subject", "body", "content", "html", "template_name", "description_text", "level", "exp", "iat", "nbf", "expires_at", "expired", "created", "updated", "at", "on", "length_min", "length_max", "version", "ver", "redirect",
+        "index", "position", "pos", "subject", "body", "content", "html", "template_name", "description_text", "level", "exp", "iat", "nbf", "expires_at", "expired", "created", "updated", "at", "on", "length_min", "length_max", "ver", "redirect",
     }
 )
 _NOT_SECRET_TOKEN = frozenset({"csrf", "xsrf", "page", "pagination", "next", "continuation", "sync", "cancellation", "cancel", "lexer", "parse", "parser", "max", "num", "sentinel", "eof"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -51,7 +52,7 @@ _HASHING = frozenset(
         "flask_bcrypt.generate_password_hash", "flask_bcrypt.check_password_hash",
     }
 )
-_HASHER_CTORS = frozenset({"passlib.context.CryptContext", "argon2.PasswordHasher", "argon2.PasswordHasher", "flask_bcrypt.Bcrypt", "pwdlib.PasswordHash"})
+_HASHER_CTORS = frozenset({"passlib.context.CryptContext", "argon2.PasswordHasher", "flask_bcrypt.Bcrypt", "pwdlib.PasswordHash"})
 _HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "check_password_hash", "generate_password_hash", "hash_password", "verify_password"})
 # project helpers (usually in another module) that hash or check a password, by name
 _PASSWORD_HELPER = re.compile(r"(?i)^_*(get_?password_?hash|hash_?password|verify_?password|check_?password|make_?password|set_?password|password_?matches)$")
@@ -97,7 +98,7 @@ class _BlockingWalker(PythonCheck):
 
     abstract = True
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.imports = Imports()
         self.frames: list[_Frame] = [_Frame(None, "<module>", False)]
@@ -295,7 +296,7 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids: tuple[str, ...] = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
+    external_ids = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
     triggers = ("async def",)
@@ -331,7 +332,7 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         Bad("from pymongo import MongoClient\n\ndb = MongoClient()['shop']\n\nasync def item(item_id):\n    return db.items.find_one({'_id': item_id})\n", line=6),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.helpers: dict[str, _Helper] = {}
         self.helper_calls: list[tuple[str, cst.Call, str]] = []  # (helper key, call, async func name)
@@ -441,7 +442,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     gate = "AP-SYNC-LONG"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids: tuple[str, ...] = ()
+    external_ids = ()
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")

@@ -15,6 +15,7 @@ import libcst as cst
 
 from ..base import FactCollector
 from ._cst import call_name, dotted, is_false, is_true, kwarg, positional, small_statements, string, strings_of
+from ._migrations import is_alembic as is_alembic
 from .db_schema_facts import _line_of, _sa_column, _table_call
 
 ALEMBIC_OPS = frozenset({
@@ -38,13 +39,6 @@ def _acknowledged(ctx: Any, line: int) -> bool:
     return False
 
 
-_REVISION = re.compile(r"^(?:revision|down_revision)\s*(?::[^=\n]*)?=", re.M)
-
-
-def is_alembic(ctx: Any) -> bool:
-    """An Alembic revision module: `def upgrade` plus module-level `revision` / `down_revision`."""
-    src = ctx.source
-    return "def upgrade" in src and "revision" in src and len(set(m.group(0).split()[0].rstrip(":=") for m in _REVISION.finditer(src))) == 2
 
 
 def is_django_migration(ctx: Any) -> bool:

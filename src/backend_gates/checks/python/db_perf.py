@@ -10,7 +10,7 @@ resolved only for files where a loop holds a candidate call.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import libcst as cst
 
@@ -113,6 +113,8 @@ class QueryInLoop(PythonCheck):
     fix = "load the rows in one query: a JOIN, `WHERE id IN (...)`, selectinload/joinedload or select_related/prefetch_related"
     triggers = ("for ", "while ")
     skip_tests = True
+    # without SQL or ORM models in the project there is no database code for it to judge
+    requires = (("sql_statement", "orm_class", "table"), "no SQL statements or ORM models found")
     good = [
         "def totals(db, users):\n    ids = [u.id for u in users]\n    return db.execute('SELECT user_id, sum(total) FROM orders WHERE user_id = ANY(%s) GROUP BY user_id', (ids,))\n",
         "def retry(db):\n    for attempt in range(3):\n        db.execute('SELECT 1')\n",
@@ -247,7 +249,7 @@ class QueryInLoop(PythonCheck):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
             if _lazy_queryset(body, outer):
                 continue  # `qs |= Model.objects.filter(...)`: Django querysets run when evaluated
-            for call in _chain_calls(outer):
+            for call in _chain_calls(cast(cst.BaseExpression, outer)):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
             self.report(node, call=label, var=var, severity=self._severity(_writes(outer)))
@@ -274,10 +276,10 @@ class QueryInLoop(PythonCheck):
         for call, target, var in self.helpers:
             via = direct.get(target)
             if via is None:  # one more level: a helper that calls query-running helpers of the module
-                fn = functions.get(target)
-                if fn is None:
+                helper = functions.get(target)
+                if helper is None:
                     continue
-                inner = next((n for n in _own_calls(fn) if _helper_name(n) in direct and _helper_name(n) != target), None)
+                inner = next((n for n in _own_calls(helper) if _helper_name(n) in direct and _helper_name(n) != target), None)
                 if inner is None:
                     continue
                 via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
@@ -427,7 +429,7 @@ _WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk
 
 
 def _writes(chain: cst.CSTNode) -> bool:
-    return any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain) if isinstance(chain, cst.BaseExpression))
+    return isinstance(chain, cst.BaseExpression) and any(isinstance(c, cst.Call) and call_name(c) in _WRITE_METHODS for c in _chain_calls(chain))
 
 
 def _bounded_iterable(node: cst.BaseExpression) -> bool:
@@ -604,12 +606,14 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
-    if isinstance(first, cst.Call) and len(positional(first)) == 1 and isinstance(positional(first)[0], cst.Name) \
-            and positional(first)[0].value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
+    inner = positional(first)[0] if isinstance(first, cst.Call) and len(positional(first)) == 1 else None
+    if isinstance(first, cst.Call) and isinstance(inner, cst.Name) \
+            and inner.value in loop_vars and call_name(first) in ("text", "SQL", "literal_column"):
         return True  # `execute(text(stmt))`
     if isinstance(first, cst.Name) and body is not None:  # `q = f"DESCRIBE {t}"; run(q)`
+        assigned = first.value
         for node in _subnodes(body):
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == first.value for t in node.targets):
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == assigned for t in node.targets):
                 if isinstance(node.value, (cst.FormattedString, cst.SimpleString, cst.ConcatenatedString)):
                     first = node.value
     root = _chain_root(first)

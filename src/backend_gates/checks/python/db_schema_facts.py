@@ -48,7 +48,7 @@ class SchemaFacts(FactCollector):
         self.django = "django" in ctx.source
         self.app = _django_app(ctx.path)
         self.depth = 0
-        from .db_migration_facts import is_alembic
+        from ._migrations import is_alembic
 
         self.migration = is_alembic(ctx)  # classes in a revision are snapshots, not the models
         self.sqlmodel_file = "sqlmodel" in ctx.source
@@ -173,7 +173,7 @@ class SchemaFacts(FactCollector):
         if not any(isinstance(a, cst.Call) and call_name(a) in ("Column", "Index", "PrimaryKeyConstraint") for a in args[2:]):
             return
         fact = _table_call(self.ctx, string(args[0]) or "", args[2:], node)
-        from .db_migration_facts import is_alembic
+        from ._migrations import is_alembic
 
         fact["source"] = "alembic" if is_alembic(self.ctx) else "table"  # a migration's snapshot of a table
         self.fact("table", fact)
@@ -290,8 +290,8 @@ def _sa_column(ctx: Any, call: cst.Call, target: str, annotation: Any, node: Any
         if text is not None:
             name = text
         elif isinstance(arg, cst.Call) and call_name(arg) == "ForeignKey":
-            fk = string(positional(arg)[0]) if positional(arg) else ""
-            fk = fk or (dotted(positional(arg)[0]) if positional(arg) else "")
+            fk = (string(positional(arg)[0]) or "") if positional(arg) else ""
+            fk = fk or ((dotted(positional(arg)[0]) or "") if positional(arg) else "")
         elif not col_type:
             col_type = type_text(arg)
     ann_type, ann_nullable = _annotation_type(annotation)

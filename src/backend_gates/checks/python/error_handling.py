@@ -182,7 +182,7 @@ _PARSE_CALLS = frozenset(
 )
 
 
-def _collects_error(handler: cst.ExceptHandler) -> bool:
+def _collects_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """The handler records the failure where the caller looks for it: `errors.append(...)`,
     `self.add_error(...)`, `errors[field] = ...`, `invalid.add(x)`."""
     stack: list[cst.CSTNode] = list(_children(handler.body))
@@ -219,7 +219,7 @@ def _parses(body: cst.BaseSuite) -> bool:
     return False
 
 
-def _sentinel(handler: cst.ExceptHandler) -> bool:
+def _sentinel(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """The handler only gives a sentinel result: `return None`/`False`/`""`, `value = None`."""
     statements = getattr(handler.body, "body", ())
     if not statements or len(statements) > 2:
@@ -425,7 +425,7 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if self._is_session_ctor(node.item) and node.asname is not None:
-            key = _target_key(node.asname.name)  # type: ignore[arg-type]
+            key = _target_key(node.asname.name)
             if key:
                 self.sessions.add(key)
 

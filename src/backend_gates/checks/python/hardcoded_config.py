@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 import libcst as cst
@@ -49,7 +50,7 @@ class _Scopes(PythonCheck):
 
     abstract = True
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.imports = Imports()
         self.classes: list[str] = []
@@ -310,7 +311,7 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         ),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.constants: dict[str, cst.BaseExpression] = {}
         self.django_any: list[tuple[cst.CSTNode, str]] = []
@@ -396,8 +397,8 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             if any_origin:
                 self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(supports_credentials=True)`")
 
-    def _resources_any(self, node: cst.BaseExpression) -> bool:
-        node = self._value(node)
+    def _resources_any(self, given: cst.BaseExpression) -> bool:
+        node = self._value(given)
         if not isinstance(node, cst.Dict):
             return False
         for element in node.elements:
@@ -605,7 +606,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         Bad("from pymongo import MongoClient\nclient = MongoClient('mongo1.acme.net', 27017)\n", line=2),
     ]
 
-    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.exempt: set[int] = set()
         self.settings_classes = 0

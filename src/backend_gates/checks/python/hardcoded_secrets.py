@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import libcst as cst
 
@@ -585,12 +585,6 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         return out
 
 
-def _literals(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, str]]:
-    value = _string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
-    if value is not None:
-        yield node, value
-
-
 _FORMAT_PLACEHOLDER = re.compile(r"(?i)example|xxxx|0000000000|1234567890|abcdef|\*\*\*|your|fake|dummy|sample")
 
 
@@ -767,5 +761,5 @@ class CredentialInConfig(HardcodedSecret):
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.INFO
     confidence = "low"
-    external_ids = ()
+    external_ids = ()  # type: ignore[assignment]  # no other tool's id for this one
     message = "{what} in `{name}` is configuration written into the code ({masked}); read it from the environment"

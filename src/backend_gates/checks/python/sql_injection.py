@@ -256,7 +256,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                         out.append(_code(node.value))
 
         def _code(node: cst.CSTNode) -> str:
-            return self.ctx.module.code_for_node(node)
+            return str(self.ctx.module.code_for_node(node))
 
         scope.visit(Finder())
         return out

@@ -646,7 +646,7 @@ class _Builder:
             template = "".join(p for p in left if isinstance(p, str))
             return self.note("%", self.percent(template, node.right))
         if isinstance(op, cst.Multiply):
-            for a, b in ((node.left, node.right), (node.right, node.left)):
+            for a, _b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(a, cst.SimpleString):
                     return self.parts(a)  # "?, " * n: repeated constant text
             return [Dyn(_src(node))]

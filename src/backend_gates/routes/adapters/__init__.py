@@ -9,22 +9,6 @@ here (a `FrameworkAdapter` subclass registers itself) plus its fixtures.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-from .base import ADAPTERS, FrameworkAdapter, adapter_for
+from .base import ADAPTERS, FrameworkAdapter, adapter_for, load_adapters
 
 __all__ = ["ADAPTERS", "FrameworkAdapter", "adapter_for", "load_adapters"]
-
-_LOADED = False
-
-
-def load_adapters() -> None:
-    """Import every adapter module of this package once (subclassing registers them)."""
-    global _LOADED
-    if _LOADED:
-        return
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_") and info.name != "base":
-            importlib.import_module(f"{__name__}.{info.name}")
-    _LOADED = True

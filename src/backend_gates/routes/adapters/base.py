@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -109,8 +112,20 @@ class GenericAdapter(FrameworkAdapter):
     frameworks = ("unknown", "sanic")
 
 
-def adapter_for(framework: str) -> FrameworkAdapter:
-    from . import load_adapters
+_LOADED: list[bool] = []
 
+
+def load_adapters() -> None:
+    """Import every adapter module of this package once (subclassing registers them)."""
+    if _LOADED:
+        return
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not info.name.startswith("_") and info.name != "base":
+            importlib.import_module(f"{package}.{info.name}")
+    _LOADED.append(True)
+
+
+def adapter_for(framework: str) -> FrameworkAdapter:
     load_adapters()
     return ADAPTERS.get(framework) or ADAPTERS["unknown"]

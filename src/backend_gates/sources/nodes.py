@@ -1,0 +1,78 @@
+"""Which fields of a libcst node the walk visits (whitespace and punctuation skipped), cheaply.
+
+Shared by the batched walk (python.py) and the position index (positions.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import libcst as cst
+
+_SKIP_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "comma",
+        "semicolon",
+        "colon",
+        "equal",
+        "newline",
+        "dot",
+        "operator",
+        "asynchronous",
+        "star",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "first_line",
+        "empty_lines",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_CSTNode = cst.CSTNode
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[cls] = names
+    return names
+
+
+class _IsNode(dict[type, bool]):
+    """type -> is it a libcst node? `type(x) in` this is far cheaper than `isinstance(x,
+    CSTNode)`, which goes through the ABC machinery for every field of every node walked."""
+
+    def __missing__(self, cls: type) -> bool:
+        answer = self[cls] = issubclass(cls, _CSTNode)
+        return answer
+
+
+IS_NODE = _IsNode()
+
+
+def child_nodes(node: Any) -> list[Any]:
+    """The child nodes the walk visits (whitespace and punctuation fields skipped)."""
+    out: list[Any] = []
+    is_node = IS_NODE
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        vcls = type(value)
+        if is_node[vcls]:
+            out.append(value)
+        elif vcls is list or vcls is tuple:
+            out.extend(v for v in value if is_node[type(v)])
+    return out
