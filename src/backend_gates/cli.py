@@ -26,25 +26,7 @@ from .commands import (  # noqa: F401  (re-exported: the shared options and exit
 )
 
 
-def _start_of(paths: Sequence[str]) -> Path | None:
-    """Where to look for the configuration: the deepest directory holding every given path, so
-    `backend-gates check services/api` from a monorepo's root uses services/api/pyproject.toml
-    (as ruff and black do). None (the working directory) when no path, or one does not exist."""
-    dirs = []
-    for raw in paths:
-        if raw == "-":
-            continue
-        path = Path(raw).resolve()
-        if not path.exists():
-            return None
-        dirs.append(path if path.is_dir() else path.parent)
-    if not dirs:
-        return None
-    from .config import find_project_root
-
-    common = Path(os.path.commonpath([str(d) for d in dirs]))
-    _root, file = find_project_root(common)
-    return common if file is not None else None  # no configuration there: the working directory decides, as before
+from .commands import _start_of  # noqa: E402,F401  (re-exported)
 
 
 # ----------------------------------------------------------------------------- check
