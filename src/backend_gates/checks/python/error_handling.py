@@ -70,7 +70,7 @@ class BareExcept(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
+    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754", "pylint:W0702")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
     triggers = ("except",)
@@ -285,7 +285,7 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
+    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486", "pylint:W0718")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
     triggers = ("Exception",)
@@ -373,7 +373,7 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
+    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout", "pylint:W3101", "pylint:missing-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
     triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")
