@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 from .sources.limits import LimitExceeded, inside, read_bounded
 
 _ENTRY_KEYS = {"hash", "result", "fact_kinds", "deps"}

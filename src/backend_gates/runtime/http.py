@@ -149,7 +149,11 @@ _STATUS_NAMES = {
 def _asserts_status(source: str, status: int) -> bool:
     """Whether a test's source names this 5xx status (a literal or an HTTPStatus/framework constant):
     the test checks for it, so the answer is expected."""
-    if re.search(rf"(?<![\w.]){status}(?![\w.])", source) or f"HTTP_{status}" in source:
+    compared = (
+        rf"(?:==|!=|\bin\b|status(?:_code|_int)?\s*[=:]|assert\w*\(\s*)\s*[(\[{{]?\s*{status}(?![\w.])"
+        rf"|(?<![\w./]){status}\s*(?:==|!=)"
+    )
+    if re.search(compared, source) or f"HTTP_{status}" in source:
         return True
     return any(name in source for name in _STATUS_NAMES.get(status, ()))
 
@@ -647,6 +651,7 @@ class HttpObserver:
         load_all(("runtime",))
         for nodeid in list(self._pending):
             self._settle(nodeid)
+        self._note_uncaptured()
         out = EvidenceBuilder("runtime:http")
         findings = out.findings
         for key in sorted(self.findings):
@@ -711,12 +716,23 @@ class HttpObserver:
                 judged += 1
             if over:
                 where = self._where(ep["tests"][0]) if ep["tests"] else ("", 1)
-                findings.append(self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}", {"endpoint": key, "p95_ms": p95, "samples": samples}, {"endpoint": key, "p95": p95, "samples": samples, "budget": budget}))
+                f = self._finding(REGISTRY["BG548"], where[0], where[1], f"BG548|{key}",
+                                  {"endpoint": key, "p95_ms": p95, "max_ms": peak, "samples": samples, "judged_by": "max" if few else "p95", "noisy": not clearly},
+                                  {"endpoint": key, "statistic": "max" if few else "p95", "p95": value, "samples": samples, "budget": budget})
+                if not clearly:
+                    import dataclasses
+
+                    from ..model import Severity
+
+                    f = dataclasses.replace(f, severity=Severity.INFO)
+                findings.append(f)
         out.metrics["latency"] = latency
 
         # errors
         rate = round(100.0 * self.server_errors / self.responses, 3) if self.responses else 0.0
         out.metrics["errors"] = {"responses": self.responses, "server_errors": self.server_errors, "rate_percent": rate, "excluded": self.excluded}
+        if self.asserted:
+            out.metrics["errors"]["asserted"] = self.asserted
         err_budget = float(settings["thresholds.error-rate-percent"])
         if self.responses and rate > err_budget:
             example = self.error_examples[0] if self.error_examples else ""
@@ -756,6 +772,8 @@ class HttpObserver:
         # what could be judged, rule by rule
         recorded = sum(ep["requests"] for ep in self.endpoints.values())
         no_requests = "runtime: no HTTP request was recorded through a supported test client"
+        if self.uncaptured:  # evidence we could not see is never a pass
+            no_requests += f"; requests through {', '.join(self.uncaptured)} are not captured"
         spec_reason = "; ".join(self.spec_errors) or "no OpenAPI spec found (config `openapi.spec`, or openapi.yaml/json, swagger.*, docs/openapi*)"
         needs_spec = ("BG540", "BG541", "BG542", "BG543")
         for code in ("BG540", "BG541", "BG542", "BG543", "BG544", "BG545", "BG546", "BG547", "BG548", "BG549", "BG567"):

@@ -91,7 +91,7 @@ def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence
             continue
         default = cls.severity.value
 
-        def rank(c: dict[str, Any]) -> int:
+        def rank(c: dict[str, Any], default: str = default) -> int:
             return _RANK.get(c.get("severity") or default, 2)
 
         top = max(group, key=lambda c: (rank(c), c["d"], c["n"]))
@@ -207,7 +207,10 @@ def evidence(obs: "SqlObserver", settings: Any, project: Any = None) -> Evidence
             if captured:
                 out.ran(code, gate_id)
             else:
-                out.not_judged(code, gate_id, "runtime: no SQL statement was captured during the tests")
+                why = "runtime: no SQL statement was captured during the tests"
+                if obs.uncaptured:  # evidence we could not see is never a pass
+                    why += f"; statements through {', '.join(obs.uncaptured)} are not captured"
+                out.not_judged(code, gate_id, why)
     if "BG506" not in enabled:
         pass
     elif not obs.explain:

@@ -236,22 +236,28 @@ class LineIndex:
         if entry is not None and top in self.anchors:
             entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
 
+    def _owner(self, key: int, hint: int | None) -> int | None:
+        """id() of the innermost anchor holding node `key`: the hinted top-level statement
+        first, then the others, each mapped once."""
+        body = self.module.body
+        if hint is not None and 0 <= hint < len(body) and id(body[hint]) not in self.owned:
+            self._own(body[hint])
+        owner = self.owners.get(key)
+        for top in body:
+            if owner is not None:
+                break
+            if id(top) not in self.owned:
+                self._own(top)
+                owner = self.owners.get(key)
+        return owner
+
     def top_index(self, node: Any, hint: int | None = None) -> int | None:
         """Index of the top-level statement holding `node` (None when not found)."""
         if not self.built:
             self._build()
         body = self.module.body
         key = id(node)
-        if hint is not None and 0 <= hint < len(body) and id(body[hint]) not in self.owned:
-            self._own(body[hint])
-        owner = self.owners.get(key)
-        if owner is None:
-            for top in body:
-                if id(top) not in self.owned:
-                    self._own(top)
-                    owner = self.owners.get(key)
-                    if owner is not None:
-                        break
+        owner = self._owner(key, hint)
         if owner is None:
             return None
         top_id = self.anchors[owner].top
@@ -284,17 +290,7 @@ class LineIndex:
             return found
         if not self.built:
             self._build()
-        body = self.module.body
-        if hint is not None and 0 <= hint < len(body) and id(body[hint]) not in self.owned:
-            self._own(body[hint])
-        owner = self.owners.get(key)
-        if owner is None:
-            for top in body:
-                if id(top) not in self.owned:
-                    self._own(top)
-                    owner = self.owners.get(key)
-                    if owner is not None:
-                        break
+        owner = self._owner(key, hint)
         if owner is None:
             return None
         anchor = self.anchors[owner]
