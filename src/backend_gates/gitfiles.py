@@ -30,6 +30,11 @@ class GitListing:
     def keeps_dir(self, rel: str) -> bool:
         return rel in self.dirs
 
+    def opaque(self, rel: str) -> bool:
+        """A directory git lists as one entry (a submodule, an untracked nested repository): git
+        does not look inside, so discovery reads its .gitignore files itself."""
+        return rel in self.files
+
 
 def listing(directory: str) -> GitListing | None:
     """Not-ignored files under `directory` per git, or None (no git, not a work tree, failure)."""
@@ -57,10 +62,13 @@ def listing(directory: str) -> GitListing | None:
     for raw in out.stdout.split(b"\0"):
         if not raw:
             continue
-        rel = os.fsdecode(raw)
+        rel = os.fsdecode(raw).rstrip("/")  # an untracked nested repository is listed as `dir/`
         files.add(rel)
         parent = rel.rpartition("/")[0]
         while parent and parent not in dirs:
             dirs.add(parent)
             parent = parent.rpartition("/")[0]
+    if not files:  # the directory is ignored by an enclosing repository (or empty): read it ourselves
+        log.info("git lists no files under %s; reading .gitignore files instead", directory)
+        return None
     return GitListing(frozenset(files), frozenset(dirs))

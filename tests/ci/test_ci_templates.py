@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
 
 from support import REPO, REPORT_SCHEMA, SARIF_SCHEMA, write_tree
