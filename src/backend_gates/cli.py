@@ -36,7 +36,9 @@ from .commands import FIX_PREVIEW  # `--diff` given without a REF
 
 
 def _configure_check(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .)")
+    p.add_argument("paths", nargs="*", help="files or directories (default: `paths` from config, else .); `-` reads one file from stdin")
+    p.add_argument("--stdin-filename", metavar="PATH",
+                   help="with `-`: the path of the file read from stdin (findings are reported there; its project's configuration applies)")
     p.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "concise", "gitlab", "junit"), help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
     p.add_argument("--report", metavar="FILE", help="write the gate report event (JSON) to FILE (default: config `report`, .backend-gates/report.json)")
@@ -61,6 +63,10 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
 def _diff_value_is_a_path(args: argparse.Namespace) -> None:
     """`check --diff .` (ruff's spelling of the fix preview): `.` is a path, not a git ref."""
     value = getattr(args, "diff", None)
+    if value == "-":  # `check --diff -`: preview the fix of the text on stdin
+        args.paths = [*args.paths, "-"]
+        args.diff = FIX_PREVIEW
+        return
     if not isinstance(value, str) or value == FIX_PREVIEW or not Path(value).exists():
         return
     import subprocess
@@ -79,13 +85,16 @@ def run_check(args: argparse.Namespace) -> int:
     from .selection import validate_check_config, validate_selectors
 
     _diff_value_is_a_path(args)
+    stdin_path = _stdin_path(args)
 
-    config = load(args)
+    config = load(args, start=stdin_path.parent if stdin_path is not None and not args.config else None)
     needs_validation = any(config.sources[k] != "default" for k in ("select", "extend-select", "ignore", "per-file-ignores"))
     if needs_validation or config.check_options:
         validate_selectors(config)
         validate_check_config(config)
     fmt = config["format"]
+    if stdin_path is not None:
+        return _run_stdin(args, config, stdin_path)
     progress = _progress_bar() if _interactive() and not args.quiet else None
     try:
         report = check(args.paths, config, progress=progress)
@@ -144,6 +153,84 @@ def run_check(args: argparse.Namespace) -> int:
             f"{internal[0].path or '(project)'}: {internal[0].message}; exit 2 (--exit-zero to accept)\n"
         )
         return EXIT_USAGE
+    return EXIT_FINDINGS if report.failing_findings else EXIT_OK
+
+
+def _stdin_path(args: argparse.Namespace) -> Path | None:
+    """`check - --stdin-filename PATH` (ruff's convention): the path the text read from stdin
+    stands for; None when stdin is not read."""
+    paths = list(args.paths)
+    if "-" not in paths and not (args.stdin_filename and not paths):
+        if args.stdin_filename:
+            raise UsageError("--stdin-filename is for a file read from stdin: give `-` as the only path")
+        return None
+    if paths not in (["-"], []):
+        raise UsageError("`-` (read stdin) must be the only path")
+    if args.write_baseline:
+        raise UsageError("--write-baseline records a project's findings; it does not read stdin")
+    name = args.stdin_filename or "stdin.py"
+    return (Path.cwd() / name).resolve() if not Path(name).is_absolute() else Path(name).resolve()
+
+
+def _run_stdin(args: argparse.Namespace, config: Any, path: Path) -> int:
+    """Check the text on stdin as the content of `path`: per-file checks on it, project checks
+    over the project's files with this one's text, findings located in it. With --fix the fixed
+    text goes to stdout (and with --diff, the preview), as ruff does; no report file unless asked."""
+    from . import fix
+    from .engine import Run, kind_of, _key_of
+
+    data = sys.stdin.buffer.read()
+    text = data.decode("utf-8", errors="replace")
+    key = _key_of(path, config)
+    if kind_of(key, config) is None:
+        raise UsageError(f"{args.stdin_filename or key}: not a file backend-gates reads (name a .py, .sql or OpenAPI file with --stdin-filename)")
+    run = Run(config)
+    report = run.finish(run.source(path, text, project=True))
+    if args.fix or args.diff == FIX_PREVIEW:
+        targets: dict[str, set[fix.Target]] = {}
+        for f in report.findings:
+            if fix.can_fix(f) and f.location.path == key:
+                targets.setdefault(f.code, set()).add(fix.Target(f.location.line, f.location.column))
+        fixed_text, fixed = fix.fix_source(text, targets, {"timeout": config["fix.timeout"]}) if targets and key.endswith(".py") else (text, [])
+        try:
+            compile(fixed_text, key, "exec")
+        except (SyntaxError, ValueError) as exc:
+            sys.stderr.write(f"backend-gates: {key}: not fixed: the fixed text would not parse ({exc})\n")
+            fixed_text, fixed = text, []
+        if args.diff == FIX_PREVIEW and not args.fix:
+            sys.stdout.write(fix.FileFix(key, text, fixed_text, tuple(fixed)).diff())
+            return EXIT_FINDINGS if fixed else EXIT_OK
+        sys.stdout.write(fixed_text)
+        if fixed and not args.quiet:
+            sys.stderr.write(f"backend-gates: fixed {len(fixed)} finding(s) in {key}\n")
+        if fixed:
+            run = Run(config)
+            report = run.finish(run.source(path, fixed_text, project=True))
+        left = [f for f in report.failing_findings if f.location.path == key]
+        if left and not args.quiet:
+            sys.stderr.write(render(report, "concise") if config["format"] == "text" else "")
+        return EXIT_OK if args.exit_zero or not left else EXIT_FINDINGS
+    _log_run(report, config)
+    fmt = config["format"]
+    if args.statistics:
+        text_out = statistics(report, fmt)
+    elif args.quiet > 1:
+        text_out = ""
+    else:
+        color = fmt == "text" and use_color(args.color, sys.stdout if not args.output else None)
+        text_out = render(report, fmt, show_source=config["show-source"] and not args.no_show_source, quiet=bool(args.quiet), color=color)
+    if args.output:
+        from .redact import write_file
+
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        write_file(args.output, text_out)
+    else:
+        sys.stdout.write(text_out)
+    if not args.report:  # a one-buffer run never replaces the project's report
+        args.no_report = True
+    write_outputs(report, config, args)
+    if args.exit_zero:
+        return EXIT_OK
     return EXIT_FINDINGS if report.failing_findings else EXIT_OK
 
 

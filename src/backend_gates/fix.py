@@ -12,6 +12,7 @@ Fixers, each with before/after examples that the tests run (`EXAMPLES`):
   BG705  `yaml.load(...)` on untrusted data     `yaml.safe_load(...)` (`Loader=` dropped)
   BG103  FastAPI create route answering 200     `status_code=201` on the route decorator
   BG320  foreign-key column without an index    `index=True` on the SQLAlchemy Column/mapped_column
+  BG226  md5/sha1 as a checksum or key          `usedforsecurity=False` (the rule is off by default)
 
 Not fixed automatically: a fix that needs a decision (which exceptions, which secret store, what
 to index in SQL files, Flask/Django status codes) stays a finding with its `fix` hint.
@@ -203,6 +204,21 @@ class _IndexForeignKey(_AtTargets):
         return _add_keyword(updated, "index", cst.Name("True"))
 
 
+_HASH_CONSTRUCTORS = frozenset({"md5", "sha1", "new"})
+
+
+class _NotForSecurity(_AtTargets):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        target = self._at(original)
+        # `hashlib.md5(x).hexdigest()` starts where `hashlib.md5(x)` does: the constructor is the one
+        if target is None or _name(updated.func) not in _HASH_CONSTRUCTORS or _keyword(updated, "usedforsecurity") is not None:
+            return updated
+        fixed = _add_keyword(updated, "usedforsecurity", cst.Name("False"))
+        if fixed is not updated:
+            self.done.add(target)
+        return fixed
+
+
 @dataclass(frozen=True)
 class Fixer:
     code: str
@@ -271,6 +287,19 @@ FIXERS: dict[str, Fixer] = {
                  "from sqlalchemy import Column, ForeignKey, Integer\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
                  "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\n"
                  "class Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n    user_id = Column(Integer, ForeignKey('users.id'), index=True)\n"),
+            ),
+        ),
+        Fixer(
+            "BG226", "`usedforsecurity=False` on md5/sha1 used as a checksum or key", _NotForSecurity,
+            examples=(
+                ("import hashlib\n\n\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n",
+                 "import hashlib\n\n\ndef etag(body):\n    return hashlib.md5(body, usedforsecurity=False).hexdigest()\n"),
+                ("import hashlib\n\n\ndef file_md5(path):\n    h = hashlib.md5()\n    with open(path, 'rb') as f:\n        h.update(f.read())\n    return h.hexdigest()\n",
+                 "import hashlib\n\n\ndef file_md5(path):\n    h = hashlib.md5(usedforsecurity=False)\n    with open(path, 'rb') as f:\n        h.update(f.read())\n    return h.hexdigest()\n"),
+                ("from hashlib import sha1\n\n\ndef cache_key(url):\n    return sha1(url.encode()).hexdigest()\n",
+                 "from hashlib import sha1\n\n\ndef cache_key(url):\n    return sha1(url.encode(), usedforsecurity=False).hexdigest()\n"),
+                ("import hashlib\n\n\ndef checksum(blob):\n    return hashlib.new('md5', blob).hexdigest()\n",
+                 "import hashlib\n\n\ndef checksum(blob):\n    return hashlib.new('md5', blob, usedforsecurity=False).hexdigest()\n"),
             ),
         ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import libcst as cst
 
@@ -80,7 +80,7 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
     confidence = "high"
-    external_ids = ("ruff:S324", "bandit:B324", "ruff:S303", "bandit:B303", "sonar:S4790", "sonar:S5344",
+    external_ids: ClassVar[tuple[str, ...]] = ("ruff:S324", "bandit:B324", "ruff:S303", "bandit:B303", "sonar:S4790", "sonar:S5344",
                     "semgrep:md5-used-as-password", "semgrep:insecure-hash-algorithm-md5", "semgrep:insecure-hash-algorithm-sha1")
     message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
@@ -175,7 +175,7 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         salted = salted or bool(self.salted and self.salted[-1])
         if algo not in _BROKEN and salted:
             return
-        self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+        self.password_hash(node, algo, salted)
 
     def visit_Call(self, node: cst.Call) -> None:
         if len(self.objects[-1]) and isinstance(node.func, cst.Attribute):
@@ -195,11 +195,19 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         if not password and self.functions:
             password = _PASSWORD_FUNC.search(self.functions[-1]) is not None
         if not password:
+            self.other_use(node, algo)
             return
         salted = any("salt" in n.lower() for n in inputs) or bool(self.salted and self.salted[-1])
         if algo not in _BROKEN and salted:
             return
+        self.password_hash(node, algo, salted)
+
+    def password_hash(self, node: cst.Call, algo: str, salted: bool) -> None:
         self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+
+    def other_use(self, node: cst.Call, algo: str) -> None:
+        """A hash call that is not password hashing (checksums, ETags, cache keys): not reported
+        here; `hash_purpose.UnstatedHashPurpose` (BG226) asks for `usedforsecurity=False`."""
 
 
 def _target_names(node: cst.BaseExpression) -> list[str]:
