@@ -8,7 +8,12 @@ import libcst as cst
 
 from ...model import Severity
 from ..base import Bad
-from .weak_crypto import _BROKEN, WeakPasswordHash
+from . import _sensitive as S
+from .weak_crypto import _BROKEN, WeakPasswordHash, _names_in
+
+
+def _keyed(names: list[str]) -> bool:
+    return any("salt" in n.lower() or S.secret_kind(n) not in (None, "key") for n in names)
 
 
 class UnstatedHashPurpose(WeakPasswordHash):
@@ -18,7 +23,9 @@ class UnstatedHashPurpose(WeakPasswordHash):
     bandit B324, ruff S324, Sonar S4790) cannot tell such a use from a security one; on FIPS-mode
     Python builds `hashlib.md5(data)` raises unless it says `usedforsecurity=False`. Stating it
     makes the intent reviewable and the code portable. `check --fix` adds the argument.
-    Password hashing with md5/sha1 is BG220 (an error), not this rule.
+    Password hashing with md5/sha1 is BG220 (an error), not this rule; a hash over a secret or a
+    salt (`sha1(email + SECRET_KEY)`) is a home-made MAC, where `usedforsecurity=False` would be
+    wrong, and is not reported either.
     Off by default (opinionated): enable it with `extend-select = ["BG226"]` when your code runs on
     FIPS builds or your team wants bandit/ruff parity. Known limits: needs Python 3.9+
     (`usedforsecurity` is new in 3.9); `Crypto.Hash` objects have no such argument and are skipped.
@@ -39,6 +46,7 @@ class UnstatedHashPurpose(WeakPasswordHash):
         'import hashlib\n\ndef etag(body):\n    return hashlib.md5(body, usedforsecurity=False).hexdigest()\n',
         'import hashlib\n\ndef digest(body):\n    return hashlib.sha256(body).hexdigest()\n',
         'import hashlib\n\ndef create(body):\n    digest = hashlib.md5(body["password"].encode()).hexdigest()\n    return digest\n',  # BG220's
+        'import hashlib\nfrom django.conf import settings\n\ndef bucket(email):\n    salted = (email + settings.SECRET_KEY).encode()\n    return hashlib.sha1(salted).hexdigest()\n',  # keyed: hmac's concern
         'import hashlib\n\ndef store(user, password):\n    h = hashlib.md5()\n    h.update(password.encode())\n    user.pw = h.hexdigest()\n',  # BG220's
     ]
     bad = [
@@ -74,6 +82,8 @@ class UnstatedHashPurpose(WeakPasswordHash):
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             self.feeding = func.value.value
+            if node.args and _keyed(_names_in(node.args[0].value)):
+                self.empty[-1].pop(self.feeding, None)  # a secret or salt goes in: a keyed hash
         super().hash_update(node)
 
     feeding = ""
@@ -86,6 +96,8 @@ class UnstatedHashPurpose(WeakPasswordHash):
             return
         if any(a.keyword is not None and a.keyword.value == "usedforsecurity" for a in node.args):
             return
+        if _keyed([n for a in node.args for n in _names_in(a.value)]):
+            return  # a secret or salt among the inputs: a home-made MAC (use hmac), not a checksum
         self.report(node, algo=f"hashlib.{algo}")
 
     def _from_hashlib(self, node: cst.Call) -> bool:
