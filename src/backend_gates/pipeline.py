@@ -106,6 +106,9 @@ def finish(
         }
     report.extra.update(narrowed)
     report.gates = evaluate_gates(report, judged, notes, config, absent=absent)
+    from .docgen import rebase_help_urls
+
+    rebase_help_urls(report, config["docs-url"])  # help URLs at the configured documentation site
     report.finished_at = now()
     return report
 
