@@ -155,7 +155,10 @@ class QueryInLoop(PythonCheck):
         # `db` bound to something that is not a SQL session (a document store handle)
         "class Mongo:\n    def schema(self):\n        db = self.client['app']\n        for name in db.list_collection_names():\n"
         "            self.fields(db, name)\n\n    def fields(self, db, name):\n        return db[name].find_one()\n",
-        # a while loop reading one page at a time
+        # a while loop reading one page at a time (keyset pagination, also as a sliced queryset)
+        "def purge(webhook_ids):\n    last_id = 0\n    while True:\n        ids = list(Delivery.objects.filter(id__gt=last_id, webhook_id__in=webhook_ids)"
+        ".order_by('id').values_list('id', flat=True)[:1000])\n        if not ids:\n            break\n        last_id = ids[-1]\n"
+        "        Delivery.objects.filter(id__in=ids).delete()\n",
         "def drain(db):\n    last = 0\n    while True:\n        rows = db.execute('SELECT id FROM jobs WHERE id > %s ORDER BY id LIMIT 100', (last,)).fetchall()\n"
         "        if not rows:\n            break\n        last = rows[-1][0]\n",
         # a helper that only builds a queryset the loop combines: one query, run after the loop
@@ -318,7 +321,7 @@ class QueryInLoop(PythonCheck):
             if not (_names_in(outer) & loop_vars):
                 continue
             if _runs_statement_list(node, direct, self._scope) or _runs_once(body, node) or _memoized(body, node) \
-                    or _cache_fallback(body, node) or (batched_ok and _batched_query(outer)):
+                    or _cache_fallback(body, node) or (batched_ok and (_batched_query(outer) or _sliced(body, outer))):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
@@ -642,6 +645,17 @@ def _batched_query(node: cst.CSTNode) -> bool:
             return True
         if isinstance(sub, cst.SimpleString) and "limit" in sub.value.lower():
             return True
+    return False
+
+
+def _sliced(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
+    """`list(Model.objects.filter(id__gt=last).values_list("id")[:size])`: the chain's result is sliced (one page)."""
+    path = _path_to(body, chain)
+    for node in reversed(path[:-1]):
+        if isinstance(node, cst.Subscript):
+            return any(isinstance(e.slice, cst.Slice) for e in node.slice)
+        if not isinstance(node, (cst.Call, cst.Attribute, cst.Arg)):
+            return False
     return False
 
 
