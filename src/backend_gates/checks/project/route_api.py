@@ -15,6 +15,8 @@ CRUD_VERBS = frozenset(
 )
 
 LOGOUT = re.compile(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
+# an in-body check of a credential the request carries (a reset token, a signature): what is guessed here
+CREDENTIAL_CHECK = re.compile(r"^in-body:(compare:|except:|.*(unsign|signature|sig|hmac|token|webhook|compare_digest|constant_time_compare)\w*\(\)$)", re.I)
 OPEN_PERMISSIONS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly"})
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
 
@@ -609,6 +611,15 @@ class NoRateLimiter(RouteCheck):
             "from flask import Flask\nfrom flask_limiter import Limiter\napp = Flask(__name__)\nlimiter = Limiter(app)\n\n@app.post('/login')\n@limiter.limit('5/minute')\ndef login():\n    return {}\n\n@app.post('/orders')\ndef create():\n    return {}, 201\n",
             line=3,
         ),
+        # a model that mentions rate limits (a "rate limited" notice, a quota it reports) limits no route
+        Bad(
+            {
+                "models.py": "from django.db import models\n\nclass Channel(models.Model):\n    def send_rate_limited_notice(self):\n        if self.throttled_at is None:\n            notify(self, 'rate limited')\n",
+                "app.py": "from flask import Flask\nfrom .models import Channel\napp = Flask(__name__)\n\n@app.get('/channels')\ndef channels():\n    return [c.id for c in Channel.objects.all()]\n\n@app.post('/channels/<int:pk>/pause')\ndef pause(pk):\n    channel = Channel.objects.get(pk=pk)\n    channel.save()\n    return {}\n",
+            },
+            line=3,
+            path="app.py",
+        ),
     ]
 
     def run(self, project: Any) -> list[Finding]:
@@ -685,7 +696,7 @@ class AuthRouteWithoutLimit(RouteCheck):
             return
         if not judge.AUTH_PATH.search(view.route.path) or LOGOUT.search(view.route.path):
             return
-        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS for a in view.auth):
+        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS and not CREDENTIAL_CHECK.match(a) for a in view.auth):
             return  # the caller is already authenticated: not where credentials are guessed
         limits = self.index(project).global_limits
         if view.route.extra.get("unthrottled"):
