@@ -257,6 +257,12 @@ class Index:
                 found = self.resolve(base, name, depth + 1)
                 if found is not None:
                     return found
+        if rest:  # a submodule of this package reached by attribute (`views.admin.email_config.preview`)
+            parts = name.split(".")
+            for i in range(len(parts) - 1, 0, -1):
+                sub = self.find_module(f"{mod}.{'.'.join(parts[:i])}")
+                if sub is not None and sub != mod:
+                    return self.resolve(sub, ".".join(parts[i:]), depth + 1)
         return None
 
     def resolve_path(self, full: str, depth: int) -> tuple[str, str] | None:

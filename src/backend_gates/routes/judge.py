@@ -179,11 +179,12 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
             out.append(name)
     if "write" in facts(view).get("sql", []):
         out.append("SQL INSERT/UPDATE/DELETE")
+    out += [f"{name}[...] = ..." for name in facts(view).get("module_state", [])]  # an in-memory store outside the handler
     return out
 
 
 def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
-    built = any(c[:1].isupper() and "." not in c and c not in RESPONSE_CLASSES and c not in HTML_RETURNS for c in calls(view))
+    built = any(c[:1].isupper() and "." not in c and c not in RESPONSE_CLASSES and c not in HTML_RETURNS and not NOT_BUILT.search(c) for c in calls(view))
     out = [
         w
         for w in writes(view, service_layers, imports)
@@ -299,6 +300,8 @@ def words(segment: str) -> list[str]:
     return [w.lower() for w in re.split(r"[-_.\s]+", spaced) if w]
 
 
+# constructors that build a response or an error, not a record (`HttpResponseForbidden()`, `ValueError(...)`)
+NOT_BUILT = re.compile(r"^Http|Response$|Error$|Exception$|Denied$|Redirect$")
 # builtins called bare (`set(...)`, `sorted(...)`): never a change (`obj.tags.set(...)` is one)
 BUILTINS = frozenset({"set", "frozenset", "tuple", "sorted", "sum", "min", "max", "enumerate", "zip", "range", "isinstance", "getattr", "hasattr", "any", "all", "reversed", "map", "filter"})
 INERT_CALLS = frozenset(

@@ -87,7 +87,14 @@ class GetHandlerWrites(RouteCheck):
     message = "{route} changes state ({call}); GET must be safe: use POST/PUT/PATCH/DELETE"
     fix = "move the write to a POST/PUT/PATCH/DELETE route"
     per_handler = True
-    good = [FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n"]
+    good = [
+        FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n",
+        # a Django function view (Django routes every method to it) that acts on a posted body: a webhook
+        {
+            "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bounces(request):\n    event = json.loads(request.body)\n    Delivery.objects.filter(ref=event['id']).update(bounced=True)\n    return HttpResponse('OK')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/bounces/', views.bounces)]\n",
+        },
+    ]
     bad = [Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5)]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -97,6 +104,8 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
+        if view.route.framework == "django" and judge.body_reads(view):
+            return  # a function view that acts on a submitted body (a webhook, a form post): Django also routes GET to it
         if view.route.extra.get("capability"):
             return  # a ping/unsubscribe link: GET by design (curl, mail clients), the URL is the credential
         query = {q.removesuffix("[]") for q in judge.facts(view).get("query", [])}
@@ -161,7 +170,14 @@ class CreateReturns200(RouteCheck):
     message = "{route} creates a resource ({call}) but answers 200; return 201 Created"
     fix = "set status_code=201 (FastAPI), return (body, 201) (Flask), status=201 (Django/DRF)"
     per_handler = True
-    good = [FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
+    good = [
+        FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n",
+        # an action on a loaded object: the refusal built on the way is a response, not a new record
+        {
+            "views.py": "from django.http import HttpResponseForbidden, JsonResponse\nfrom django.shortcuts import get_object_or_404\nfrom django.views.decorators.http import require_POST\n\n@require_POST\ndef pause(request, code):\n    check = get_object_or_404(Check, code=code)\n    if check.project_id != request.project.id:\n        return HttpResponseForbidden()\n    check.status = 'paused'\n    check.save()\n    return JsonResponse(check.to_dict())\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('api/v1/checks/<uuid:code>/pause', views.pause)]\n",
+        },
+    ]
     bad = [
         Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5),
         # the insert is raw SQL

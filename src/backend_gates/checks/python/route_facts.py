@@ -329,7 +329,9 @@ class BodyFacts:
         self.takes_password = False
         self.sensitive: set[str] = set()
         self.subscripts: set[str] = set()
-        self.caller_data: set[str] = set()  # the caller's own records read (`request.user.invoices`, `current_user.orders`)  # subscripted names (`session["user_id"]`: the adapter decides which session)  # secret/personal field names the handler reads or builds (`user.email`, {"token": ...})
+        self.caller_data: set[str] = set()
+        self.local_names: set[str] = set(params)
+        self.stored_items: set[str] = set()  # containers written by item (`store[k] = v`, `del store[k]`)  # the caller's own records read (`request.user.invoices`, `current_user.orders`)  # subscripted names (`session["user_id"]`: the adapter decides which session)  # secret/personal field names the handler reads or builds (`user.email`, {"token": ...})
         self._converted: set[int] = set()
         request_params = [p for p in params if p in REQUEST_NAMES]
         self.request_param = request_params[0] if request_params else (params[0] if params and params[0] not in ("self", "cls") else "request")
@@ -350,6 +352,12 @@ class BodyFacts:
             cst.Subscript: [self.subscript],
             cst.Assign: [self.assign],
             cst.Dict: [self.dict_keys],
+            cst.Del: [self.delete],
+            cst.CompFor: [self.bind_target],
+            cst.AsName: [self.bind_name],
+            cst.NamedExpr: [self.bind_target],
+            cst.AnnAssign: [self.bind_target],
+            cst.AugAssign: [self.aug_assign],
         }
         body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
         for index, stmt in enumerate(body):
@@ -399,8 +407,37 @@ class BodyFacts:
                 if key and _SENSITIVE_FIELD.match(key) and len(self.sensitive) < 20:
                     self.sensitive.add(key)
 
+    def store(self, target: cst.BaseExpression) -> None:
+        """Where an assignment or `del` writes: a local name, or an item of a container that is
+        not local (`pets[pet_id] = pet` on a module-level store)."""
+        if isinstance(target, cst.Name):
+            self.local_names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.store(element.value)
+        elif isinstance(target, cst.Subscript):
+            base = dotted(target.value)
+            if base and "." not in base and len(self.stored_items) < 20:
+                self.stored_items.add(base)
+
+    def bind_target(self, node: Any) -> None:
+        target = node.target
+        if isinstance(target, (cst.Name, cst.Tuple, cst.List)):
+            self.store(target)
+
+    def bind_name(self, node: cst.AsName) -> None:
+        if isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
+            self.store(node.name)
+
+    def delete(self, node: cst.Del) -> None:
+        self.store(node.target)
+
+    def aug_assign(self, node: cst.AugAssign) -> None:
+        self.store(node.target)
+
     def assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            self.store(target.target)
             name = dotted(target.target)
             if name and "." in name and _AUTHZ_ATTR.search(name.rsplit(".", 1)[-1]):
                 self.concerns.add("authorization")
@@ -417,6 +454,8 @@ class BodyFacts:
         self.stmts += 1 if isinstance(node, cst.If) else 0
 
     def loop(self, node: Any) -> None:
+        if isinstance(node, cst.For):
+            self.bind_target(node)
         self.loops += 1
         self.stmts += 1
 
@@ -650,6 +689,9 @@ class BodyFacts:
             out["subscripts"] = sorted(self.subscripts)
         if self.caller_data:
             out["caller_data"] = sorted(self.caller_data)
+        module_state = sorted(self.stored_items - self.local_names)
+        if module_state:
+            out["module_state"] = module_state  # containers outside the function changed: in-memory state
         if self.spoof:
             out["spoof"] = sorted(set(self.spoof))
         if self.credential_headers:
@@ -1336,7 +1378,7 @@ class FileRoutes:
         if cls is not None and first_param in ("self", "cls"):
             first_param = params[1]["name"] if len(params) > 1 else ""
         before = [d for d in decorators if d["name"].rsplit(".", 1)[-1] in ("before_request", "before_app_request")]
-        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
+        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (first_param in ("_", "_request") and not cls and not scope) or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
         if not cls and not scope and not is_candidate and self.limit_file and (_applies_limit(fn) or (_LIMIT_SHAPE.search(name) and _is_decorator(fn))):
             self.limiters.append(name)  # a project limiter: a throttle decorator, a helper that refuses when over the limit
         if not cls and not scope and not route_decs and self.auth_file:
