@@ -273,7 +273,7 @@ class MixedCaseStyles(RouteCheck):
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
 
-        views = self.views(project)
+        views = [v for v in self.views(project) if not v.adapter.is_page(v)]  # REST naming applies to the API, not HTML pages
         styles: Counter[str] = Counter()
         per_path: dict[str, list[tuple[str, str]]] = {}
         for view in views:
@@ -343,7 +343,7 @@ class TrailingSlashInconsistent(RouteCheck):
     bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
 
     def run(self, project: Any) -> list[Finding]:
-        views = [v for v in self.views(project) if v.route.path != "/" and not _slash_exempt(v.route.path)]
+        views = [v for v in self.views(project) if v.route.path != "/" and not _slash_exempt(v.route.path) and not v.adapter.is_page(v)]
         paths = {v.route.path for v in views}
         with_slash = {p for p in paths if p.endswith("/")}
         without = paths - with_slash
@@ -401,6 +401,11 @@ class SingularPluralMix(RouteCheck):
     good = [
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n",
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user')\ndef me():\n    return {}\n",
+        # HTML pages of a Django site (`/book/<id>/` next to `/books/`): URL design, not a REST API
+        {
+            "views.py": "from django.template.response import TemplateResponse\n\ndef books(request):\n    return TemplateResponse(request, 'books.html', {})\n\ndef book(request, book_id):\n    return TemplateResponse(request, 'book.html', {})\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('books/', views.books), path('book/<int:book_id>/', views.book)]\n",
+        },
     ]
     bad = [
         Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8),
@@ -410,7 +415,7 @@ class SingularPluralMix(RouteCheck):
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
 
-        views = self.views(project)
+        views = [v for v in self.views(project) if not v.adapter.is_page(v)]  # REST naming applies to the API, not HTML pages
         used: set[tuple[str, str]] = set()  # (parent path, segment)
         for view in views:
             segs = judge.segments(view.route.path)

@@ -98,6 +98,8 @@ class UnauthenticatedRoute(RouteCheck):
         "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/users', status_code=201)\nasync def register(user_create: UserInCreate, repo=Depends(get_repo)):\n    user = await repo.create_user(**user_create.dict())\n    return {'user': user, 'token': create_access_token_for_user(user)}\n",
         # a login view that checks the credentials itself
         "from flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.post('/api/session')\ndef sign_in():\n    user = authenticate(request.form['email'], request.form['password'])\n    if user is None:\n        abort(401)\n    return {'token': issue_token(user)}\n",
+        # a sign-in under another name: checks the password, then logs the caller in
+        "from flask import Flask, request, redirect\nfrom flask_login import login_user\napp = Flask(__name__)\n\n@app.post('/preferences/reactivate')\ndef reactivate():\n    user = User.query.filter_by(username=request.form['username']).first_or_404()\n    if not user.check_password(request.form['password']):\n        return 'bad password', 400\n    user.reactivate()\n    login_user(user)\n    return redirect('/')\n",
         # a webhook that verifies a signed id before any work (itsdangerous)
         {
             "views.py": "from django.core.signing import BadSignature\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bounces(request):\n    try:\n        code = unsign_bounce_id(request.POST['to'])\n    except BadSignature:\n        return HttpResponse('bad signature')\n    Notification.objects.filter(code=code).update(error=request.POST['status'])\n    return HttpResponse('OK')\n",
@@ -180,6 +182,9 @@ class UnauthenticatedRoute(RouteCheck):
         calls = view.body.get("calls", [])
         if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in calls):
             return  # it checks credentials itself: a login/token endpoint
+        tails = {c.rsplit(".", 1)[-1] for c in calls}
+        if tails & {"authenticate", "check_password"} and tails & {"login", "login_user", "auth_login"}:
+            return  # checks a password and signs the caller in: a login handler, whatever its path
         spoofed = [a.split(":", 1)[1] for a in view.auth if a.startswith("spoofable-header:")]
         if spoofed and len(spoofed) == len(view.auth):
             yield Verdict(view.route.line, {"header": spoofed[0]}, message=self.spoofed)
