@@ -179,7 +179,11 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
             out.append(name)
     if "write" in facts(view).get("sql", []):
         out.append("SQL INSERT/UPDATE/DELETE")
-    out += [f"{name}[...] = ..." for name in facts(view).get("module_state", [])]  # an in-memory store outside the handler
+    for name in facts(view).get("module_state", []):  # an in-memory store outside the handler
+        source = (imports or {}).get(name)
+        if name in ("session", "g", "request", "response", "resp", "cache", "os") or (source and str(source[0]).split(".")[0] in WEB_MODULES):
+            continue  # the framework's cookie session, `g`, the response headers: not application state
+        out.append(f"{name}[...] = ...")
     return out
 
 
