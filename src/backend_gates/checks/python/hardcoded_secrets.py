@@ -125,6 +125,19 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
+def _field_default(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The default of a field declaration: pydantic `Field("x", ...)` / `Field(default="x")`,
+    dataclasses `field(default="x")`; None when `value` is not such a call."""
+    if not isinstance(value, cst.Call) or _dotted(value.func).rsplit(".", 1)[-1] not in ("Field", "field", "Secret", "SecretStr"):
+        return None
+    for i, arg in enumerate(value.args):
+        if arg.keyword is not None and arg.keyword.value == "default":
+            return arg.value
+        if arg.keyword is None and i == 0 and not arg.star:
+            return arg.value
+    return None
+
+
 def masked_evidence(name: str, op: str, value: str) -> str:
     return f"{name}{op}\"{mask(value)}\""
 
@@ -402,6 +415,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             tgt = target.target
+            if isinstance(tgt, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
+                # USER, PASSWORD = "admin", "s3cret": each name holds its own value
+                if len(tgt.elements) == len(node.value.elements):
+                    for left, right in zip(tgt.elements, node.value.elements):
+                        self.judge(_target_name(left.value), right.value, right.value, " = ")
+                continue
             name = _target_name(tgt)
             if isinstance(tgt, cst.Attribute) and tgt.attr.value == "auth" and isinstance(node.value, cst.Tuple) and len(node.value.elements) == 2:
                 secret = node.value.elements[1].value  # session.auth = (user, password)
@@ -417,7 +436,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             name = _target_name(node.target)
-            if name and not self.judge(name, node.value, node.value, " = "):
+            default = _field_default(node.value)
+            if name and default is not None:
+                self.judge(name, default, default, " = ")  # `jwt_secret: str = Field("dev", ...)`
+            elif name and not self.judge(name, node.value, node.value, " = "):
                 self._remember_constant(node.target, node.value)
             if self.classes and not self.functions and isinstance(node.target, cst.Name):
                 self.class_attrs.setdefault(self.classes[-1][0], set()).add(node.target.value)
@@ -464,7 +486,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_Call(self, node: cst.Call) -> None:
         func = _dotted(node.func)
         if _ENV_CALLS.search(func):
-            return  # env lookups: handled from the assignment (the fallback)
+            # env lookups are judged from the assignment (the fallback); one that stands alone
+            # (`os.environ.setdefault("SECRET_KEY", "dev")`) by the variable it names
+            self._env_call_default(node, None)
+            return
         terminal = func.rsplit(".", 1)[-1]
         positional = [a for a in node.args if a.keyword is None and a.star == ""]
         for arg in node.args:

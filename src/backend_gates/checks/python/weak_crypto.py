@@ -357,11 +357,16 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
     good = [
         'import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256"])\n',
         'from jose import jwt\n\ndef kid(token):\n    return jwt.get_unverified_header(token)["kid"]\n',
+        # the unverified claims only route the token to the verifier that owns it
+        'import jwt\n\ndef is_ours(token):\n    try:\n        claims = jwt.decode(token, options={"verify_signature": False})\n'
+        '    except jwt.PyJWTError:\n        return False\n    return claims.get("iss") == "us"\n\n'
+        'def verify(token, key):\n    return jwt.decode(token, key, algorithms=["HS256"])\n',
     ]
     bad = [
         Bad('import jwt\n\ndef claims(token):\n    return jwt.decode(token, options={"verify_signature": False})\n', line=4),
         Bad('from jose import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256", "none"])\n', line=4),
         Bad('import jwt as pyjwt\n\ndef claims(token):\n    return pyjwt.decode(token, verify=False)\n', line=4),
+        Bad('import jwt\n\ndef is_admin(token):\n    claims = jwt.decode(token, options={"verify_signature": False})\n    return claims["role"] == "admin"\n', line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -370,23 +375,37 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
         self.targets: list[str] = []
         # per function: unverified reads waiting for a verifying decode in the same function
         self.frames: list[tuple[list[tuple[cst.Call, str]], list[bool]]] = [([], [False])]
+        self.functions: list[cst.FunctionDef | None] = [None]
+        # another decode path in the module (`jwt.decode(t, key, ...)`, a project `jwt_decode(t)`)
+        # besides the unverified reads: the unverified one may only route the token to it
+        source = ctx.source
+        unverified = len(re.findall(r"verify_signature[\"']\s*:\s*False|verify\s*=\s*False|get_unverified_claims\(", source))
+        self.module_verifies = len(re.findall(r"(?<!def )\b\w*decode\w*\(", source)) > unverified
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(([], [False]))
+        self.functions.append(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.flush(self.frames.pop())
+        self.flush(self.frames.pop(), self.functions.pop())
 
     def finish(self) -> None:
         while self.frames:
-            self.flush(self.frames.pop())
+            self.flush(self.frames.pop(), self.functions.pop() if self.functions else None)
 
-    def flush(self, frame: tuple[list[tuple[cst.Call, str]], list[bool]]) -> None:
+    def flush(self, frame: tuple[list[tuple[cst.Call, str]], list[bool]], fn: cst.FunctionDef | None) -> None:
         pending, verified = frame
         if verified[0]:
             return  # peek (issuer, kid) then verify: the idiom for picking the key
+        if pending and fn is not None and self.module_verifies and _predicate(fn):
+            # `def is_our_token(t)`: the unverified claims only pick which verifier handles the
+            # token (routing); they never leave the function
+            return
         for call, how in pending:
-            self.report(call, how=how)
+            # a verifying decode elsewhere in the module: likely a peek that another function
+            # follows with verification (warning, not error)
+            confidence = "medium" if self.module_verifies and fn is not None else "high"
+            self.report(call, how=how, confidence=confidence)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.targets.append(" ".join(S.dotted_name(t.target) for t in node.targets))
@@ -439,6 +458,27 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
 
 
 _DELIBERATE = re.compile(r"(?i)unverified|untrusted|insecure|peek")
+
+
+def _predicate(fn: cst.FunctionDef) -> bool:
+    """Every `return` of the function gives a boolean (a literal, a comparison, `not`, `bool()`)."""
+    from ._cst import descendants
+
+    returns = list(descendants(fn, cst.Return, prune=cst.FunctionDef))
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value
+        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+            continue
+        if isinstance(value, (cst.Comparison, cst.UnaryOperation)) and (
+            not isinstance(value, cst.UnaryOperation) or isinstance(value.operator, cst.Not)
+        ):
+            continue
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("bool", "isinstance"):
+            continue
+        return False
+    return True
 
 
 def _mentions_none(node: cst.BaseExpression) -> bool:
