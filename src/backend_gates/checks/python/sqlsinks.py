@@ -1003,8 +1003,9 @@ class _Builder:
             elif node.value in self.index.constants:
                 node = self.index.constants[node.value]
         elif isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            attr = node.attr.value
             for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
-                node = self.index.class_constants.get(cls_name or "", {}).get(node.attr.value) or node
+                node = self.index.class_constants.get(cls_name or "", {}).get(attr) or node
         if isinstance(node, cst.Call) and _dotted(node.func) in ("re.compile", "compile") and node.args:
             return self.literal(node.args[0].value)
         return None
