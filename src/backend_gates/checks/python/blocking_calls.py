@@ -300,6 +300,7 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     external_ids = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
+    dev_code_is_info = True
     triggers = ("async def",)
 
     good = [
@@ -446,6 +447,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     external_ids = ()
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
+    dev_code_is_info = True
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
 
     good = [

@@ -70,10 +70,11 @@ class BareExcept(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
+    external_ids = ("ruff:E722", "ruff:S110", "ruff:S112", "pylint:bare-except", "bandit:B110", "bandit:B112", "sonar:S5754")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
     skip_tests = True  # a test that tolerates a failure is not production error handling
+    dev_code_is_info = True
     triggers = ("except",)
 
     good = [
@@ -104,6 +105,7 @@ class SwallowedException(S.SecurityRule, PythonCheck):
     message = "`{caught}` swallows the error with `{body}`; log it, handle it or re-raise"
     fix = "log the exception (`log.exception(...)`) or re-raise it"
     skip_tests = True  # a test that tolerates a failure is not production error handling
+    dev_code_is_info = True
     triggers = ("except", "suppress")
 
     good = [
@@ -192,8 +194,32 @@ _PARSE_CALLS = frozenset(
         "to_python", "import_string", "import_module", "ip_address", "ip_network", "urlparse", "urlsplit",
         "Version", "parse_version", "getaddrinfo", "convert", "coerce", "deserialize", "unpack", "loads_json",
         "unserialize", "unsign", "unsign_object", "loads_unsafe", "unpickle", "verify", "get_object",
+        # regular-expression extraction: `re.match(...).groups()[0]` fails on text that does not match
+        "match", "fullmatch", "search", "findall", "groups", "group", "groupdict", "parse_qs", "parse_qsl", "json_loads",
     }
 )
+# calls that cannot fail for reasons other than the data's shape (used by `_extracts`)
+_PURE_CALLS = frozenset({"str", "len", "get", "round", "abs", "min", "max", "sum", "lower", "upper", "strip"})
+
+
+def _extracts(body: cst.BaseSuite) -> bool:
+    """The try body only reads nested data (`d["a"]["b"] + d["c"]`, `obj.x.y`), with parse calls at
+    most: a KeyError/TypeError/IndexError on data of an unexpected shape is the failure expected."""
+    subscripts = 0
+    stack: list[cst.CSTNode] = list(_children(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+            return False
+        if isinstance(node, cst.Subscript):
+            subscripts += 1
+        if isinstance(node, cst.Call):
+            func = node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if last not in _PARSE_CALLS and last not in _PURE_CALLS:
+                return False
+        stack.extend(_children(node))
+    return subscripts > 0
 
 
 def _collects_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -301,6 +327,7 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
+    dev_code_is_info = True
     triggers = ("Exception",)
     skip_tests = True
 
@@ -312,10 +339,15 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
         "def clean(self, data, errors):\n    for field in data:\n        try:\n            check(field)\n        except Exception:\n            errors.append(field)\n",
         "def to_int(value):\n    try:\n        return int(value)\n    except Exception:\n        return None\n",
+        "import re\n\ndef pr_number(subject):\n    try:\n        number = re.match(r'#(\\d+)', subject).groups()[0]\n    except Exception:\n        number = ''\n    return number\n",
+        "def scanned(stats):\n    try:\n        total = stats['cache']['hits'] + stats['cache']['misses']\n    except Exception:\n        total = 0\n    return total\n",
+        "import json\nfrom urllib.parse import parse_qs\n\ndef params(query):\n    try:\n        out = json.loads(query)\n"
+        "    except Exception:\n        out = {k: v[0] for k, v in parse_qs(query).items()}\n    return out\n",
     ]
     bad = [
         Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
         Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
+        Bad("def user(request):\n    try:\n        token = request.headers['X-Token']\n        found = db.lookup(token)\n    except Exception:\n        found = None\n    return found\n", line=5),
     ]
 
     def visit_Try(self, node: cst.Try) -> None:
@@ -331,8 +363,10 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
             broad = [n for n in _type_names(handler.type) if n in BROAD]
             if not broad or _only_passes(handler.body) or _handles(handler):  # type: ignore[arg-type]
                 continue
-            if _collects_error(handler) or (_sentinel(handler) and _parses(node.body)):
+            if _collects_error(handler) or (_sentinel(handler) and (_parses(node.body) or _extracts(node.body))):
                 continue
+            if _parses(node.body) and _parses(handler.body):
+                continue  # another way to read the same input (`json.loads(q)`, else `parse_qs(q)`)
             self.report(handler, caught=broad[0])
 
 
@@ -389,6 +423,7 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
+    dev_code_is_info = True
     triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")
     skip_tests = True
 

@@ -528,6 +528,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _is_example_domain(host: str) -> bool:
+    bare = host.rsplit(":", 1)[0].lower()
+    return bare.endswith(_EXAMPLE_DOMAINS) or bare in ("example.com", "example.org", "example.net")
+
+
 def is_deployment_specific(host: str) -> bool:
     """A host that belongs to one deployment rather than to a fixed public service: an IP address
     (other than link-local metadata addresses), an internal domain (`.internal`, `.local`,
@@ -648,6 +653,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         "TEMPLATE = 'postgresql://{user}:{password}@{host}/{db}'\n",
         {"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'dev.db', 'HOST': 'dev.db'}}\n"},
         "import os\nUPLOAD_BUCKET = os.environ['UPLOAD_BUCKET']\n",
+        {"app/tasks.py": "REPORTS_QUEUE_NAME = 'reports'\n"},
     ]
     bad = [
         Bad("DATABASE_URL = 'postgresql://shop@db.internal.example.com:5432/shop'\n", line=1),
@@ -657,6 +663,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
         Bad({"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'HOST': 'pg1.acme-prod.net'}}\n"}, line=1, path="proj/settings.py"),
         Bad({"app/storage.py": "import boto3\n\nUPLOAD_BUCKET = 'acme-prod-uploads'\n"}, line=3, path="app/storage.py"),
+        Bad({"app/events.py": "EVENTS_QUEUE = 'orders-prod-events'\n"}, line=1, path="app/events.py"),
         Bad("from pymongo import MongoClient\nclient = MongoClient('mongo1.acme.net', 27017)\n", line=2),
     ]
 
@@ -765,6 +772,10 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         if value is None or id(node.value) in self.exempt:
             return
         if not self.settings_module and not is_dev_module(self.ctx.path) and any(_RESOURCE_NAME.search(n) for n in names):
+            kind = _resource_kind(names)
+            logical = kind != "bucket" and re.fullmatch(r"[a-z]+(?:[_.:][a-z]+)*", value) and not is_deployment_specific(value)
+            if logical:
+                return  # `OBSERVABILITY_QUEUE = "observability"`: a routing label, the same in every deployment
             if value and not any(m in value for m in _TEMPLATE_MARKS) and " " not in value and not _UPPER.match(value):
                 self._exempt(node.value)
                 self.report(node.value, what=f"{_resource_kind(names)} name", shown=value)
@@ -775,6 +786,8 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
             return  # DSNs are reported where the string is visited
         if parsed and parsed[0] in ("http", "https") and any(_LINK_NAME.search(n) for n in names):
             return  # a link shown to people (documentation, terms, logo), not an endpoint the code calls
+        if _is_example_domain(host) and any(re.match(r"(DEFAULT|PLACEHOLDER|EXAMPLE|SAMPLE)_", n) for n in names):
+            return  # `DEFAULT_MAIL_SERVER = "mail.example.org"`: the placeholder shown until configured
         if is_deployment_specific(host) and not is_loopback(host):
             self._exempt(node.value)
             self.report(node.value, what="URL" if parsed else "host", shown=f"{parsed[0]}://{host}" if parsed else host)

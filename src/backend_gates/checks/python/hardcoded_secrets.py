@@ -5,6 +5,7 @@ Values are never printed: messages and evidence show `mask(value)` only.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -149,9 +150,21 @@ def lookup_key_name(name: str) -> bool:
 
 
 def strict_placeholder(value: str) -> bool:
-    """Template placeholders and "not set" markers; weak real values ("dev", "secret") are not."""
+    """Template placeholders and "not set" markers; weak real values ("dev", "secret") are not.
+    Also a `name=label` parameter (`target=app-watch_files`) and the base64 of an empty value
+    (`"e30="` is `{}`): they stand where a token goes but carry nothing secret."""
     v = value.strip()
-    return len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)) or len(set(v)) <= 1
+    if len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)) or len(set(v)) <= 1:
+        return True
+    if re.fullmatch(r"[a-z]+=[a-z][a-z_\-.]*", v):
+        return True
+    if len(v) <= 8 and len(v) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]+=*", v):
+        try:
+            decoded = base64.b64decode(v, validate=True).decode("utf-8").strip()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return decoded in ("", "{}", "[]", "null", '""', "0")
+    return False
 
 
 @dataclass(frozen=True)
@@ -631,7 +644,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
     confidence = "high"
-    external_ids = ("ruff:S105", "bandit:B105", "sonar:S6418", "sonar:S6290", "semgrep:detected-aws-access-key-id-value",
+    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107", "sonar:S6418", "sonar:S6290", "semgrep:detected-aws-access-key-id-value",
                     "semgrep:detected-private-key", "semgrep:detected-github-token", "semgrep:detected-stripe-api-key")
     message = "{what} literal in source ({masked}); revoke it and load it from the environment or a secret manager"
     fix = "revoke the credential, remove it from the code (and history), read it from the environment"
@@ -786,5 +799,7 @@ class CredentialInConfig(HardcodedSecret):
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.INFO
     confidence = "low"
-    external_ids = ()  # type: ignore[assignment]  # no other tool's id for this one
+    # the same literal credential other tools report as a hardcoded password: a `# noqa: S105` /
+    # `# nosec B105` written for them acknowledges this note too
+    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107")
     message = "{what} in `{name}` is configuration written into the code ({masked}); read it from the environment"
