@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import libcst as cst
 
@@ -39,6 +40,34 @@ def _only_passes(body: cst.BaseSuite) -> bool:
             if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Ellipsis, cst.SimpleString)):
                 continue
             return False
+    return True
+
+
+_CLEANUP = frozenset(
+    {"close", "aclose", "shutdown", "disconnect", "quit", "logout", "release", "cancel", "terminate", "kill", "unlink",
+     "remove", "rmtree", "rmdir", "rollback", "stop", "join", "flush", "dispose", "cleanup", "clear", "delete_file"}
+)
+
+
+def _cleanup_only(body: cst.BaseSuite) -> bool:
+    """The try body only releases resources (`conn.close()`, `os.remove(tmp)`, `tx.rollback()`):
+    best-effort cleanup, usually on an error path that already reported the real failure."""
+    statements = getattr(body, "body", ())
+    if not statements:
+        return False
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            value = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if not isinstance(value, cst.Call):
+                return False
+            func = value.func
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if leaf not in _CLEANUP:
+                return False
     return True
 
 
@@ -93,7 +122,8 @@ class SwallowedException(S.SecurityRule, PythonCheck):
 
     Why it matters: the failure disappears: no log line, no error response, no metric. Handle it,
     log it, or let it propagate. Narrow handlers (`except KeyError: pass`, `suppress(KeyError)`)
-    are a normal idiom and are not reported.
+    are a normal idiom and are not reported, nor is best-effort cleanup (`try: conn.close()
+    except Exception: pass`), which usually runs on an error path that reported the real failure.
     """
 
     code = "BG402"
@@ -110,6 +140,8 @@ class SwallowedException(S.SecurityRule, PythonCheck):
 
     good = [
         "try:\n    cache.delete(key)\nexcept KeyError:\n    pass\n",
+        "def save(conn, row):\n    try:\n        conn.insert(row)\n    except Exception:\n        log.exception('insert failed')\n"
+        "        try:\n            conn.close()\n        except Exception:\n            pass\n",
         "from contextlib import suppress\n\nwith suppress(FileNotFoundError):\n    os.remove(path)\n",
         "try:\n    send()\nexcept Exception:\n    log.exception('send failed')\n",
     ]
@@ -119,9 +151,22 @@ class SwallowedException(S.SecurityRule, PythonCheck):
         Bad("from contextlib import suppress\n\nwith suppress(Exception):\n    send()\n", line=3),
     ]
 
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.tries: list[cst.Try] = []
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.tries.append(node)
+
+    def leave_Try(self, node: cst.Try) -> None:
+        self.tries.pop()
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         names = _type_names(node.type)
         broad = [n for n in names if n in BROAD]
+        parent_try = self.tries[-1] if self.tries else None
+        if parent_try is not None and _cleanup_only(parent_try.body):
+            return
         if broad and _only_passes(node.body):
             stmt = node.body.body[0]
             small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
@@ -294,6 +339,22 @@ def _only_imports(body: cst.BaseSuite) -> bool:
     )
 
 
+def _probes_import(body: cst.BaseSuite) -> bool:
+    """The try body imports something and reads a value from it (`from importlib.metadata import
+    version; VERSION = version(__name__)`): probing an optional feature at import time."""
+    statements = getattr(body, "body", ())
+    imports = 0
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                imports += 1
+            elif not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                return False
+    return imports > 0
+
+
 class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     """A broad `except Exception` that neither logs, re-raises, reports nor returns an error.
 
@@ -363,7 +424,7 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
             broad = [n for n in _type_names(handler.type) if n in BROAD]
             if not broad or _only_passes(handler.body) or _handles(handler):  # type: ignore[arg-type]
                 continue
-            if _collects_error(handler) or (_sentinel(handler) and (_parses(node.body) or _extracts(node.body))):
+            if _collects_error(handler) or (_sentinel(handler) and (_parses(node.body) or _extracts(node.body) or _probes_import(node.body))):
                 continue
             if _parses(node.body) and _parses(handler.body):
                 continue  # another way to read the same input (`json.loads(q)`, else `parse_qs(q)`)

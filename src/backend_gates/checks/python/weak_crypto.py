@@ -233,6 +233,9 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     trust store instead: pass `verify="/path/to/ca.pem"` or install the internal CA.
     Reports `verify=False` on requests/httpx calls, sessions and clients, `session.verify = False`,
     aiohttp `ssl=False`, and `ssl._create_unverified_context()`.
+    Not reported: a function that turns verification off to read the certificate the peer
+    presents (`getpeercert()`, `get_peer_certificate()`) and sends no data over the connection:
+    inspecting an unknown or self-signed certificate is what it is for.
     Known limits: test files are skipped; a value computed at runtime (`verify=settings.VERIFY`) is
     not judged.
     """
@@ -255,17 +258,41 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         'import requests\n\nrequests.get("https://api.example.com", timeout=5)\n',
         'import httpx\n\nclient = httpx.Client(verify="/etc/ssl/internal-ca.pem")\n',
         'def check(token, verify=False):\n    return validate(token, verify=verify)\n',
+        # reading the certificate a host presents (self-signed included) needs verification off
+        'import socket, ssl\n\ndef presented_certificate(host, port=443):\n    ctx = ssl.create_default_context()\n'
+        '    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n'
+        '    with ctx.wrap_socket(socket.create_connection((host, port), 5), server_hostname=host) as sock:\n'
+        '        return sock.getpeercert(True)\n',
     ]
     bad = [
         Bad('import requests\n\nrequests.post("https://payments.example.com/refund", json={}, verify=False, timeout=5)\n', line=3),
         Bad('import httpx\n\nasync def call():\n    async with httpx.AsyncClient(verify=False) as client:\n        return await client.get("https://x.example.com")\n', line=4),
         Bad('import requests\n\nsession = requests.Session()\nsession.verify = False\n', line=4),
+        Bad(
+            'import socket, ssl\n\ndef fetch(host):\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n'
+            '    ctx.verify_mode = ssl.CERT_NONE\n    sock = ctx.wrap_socket(socket.create_connection((host, 443), 5), server_hostname=host)\n'
+            '    print(sock.getpeercert(True))\n    sock.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")\n',
+            line=5,
+        ),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.names = S.QualifiedNames(ctx, _HTTP_MODULES + ("ssl",))
         self.http = any(m in ctx.source for m in _HTTP_MODULES)
+        self.functions: list[cst.FunctionDef] = []
+        self.inspects = "peer_cert" in ctx.source or "getpeercert" in ctx.source
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def report(self, node: Any, **kwargs: Any) -> None:
+        if self.inspects and self.functions and _reads_peer_certificate(self.ctx.module.code_for_node(self.functions[-1])):
+            return  # turning verification off to look at whatever certificate the peer presents
+        super().report(node, **kwargs)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -314,6 +341,13 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
                 self.report(node, how=f"`{S.dotted_name(t) or 'context.check_hostname'} = False`")
             elif attr == "verify_mode" and _cert_none(node.value):
                 self.report(node, how=f"`{S.dotted_name(t) or 'context.verify_mode'} = CERT_NONE`")
+
+
+def _reads_peer_certificate(code: str) -> bool:
+    """The function reads the peer's certificate and sends nothing over the connection."""
+    return bool(re.search(r"getpeercert|get_peer_certificate|get_peer_cert_chain", code)) and not re.search(
+        r"\.(send|sendall|write|request|urlopen|post|put|get)\(", code
+    )
 
 
 _WEAK_PROTOCOLS = frozenset({"PROTOCOL_SSLv2", "PROTOCOL_SSLv3", "PROTOCOL_TLSv1", "PROTOCOL_TLSv1_1", "SSLv2_METHOD", "SSLv3_METHOD", "SSLv23_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "TLSv1", "TLSv1_1", "SSLv3"})
