@@ -799,7 +799,7 @@ class CredentialInConfig(HardcodedSecret):
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.INFO
     confidence = "low"
-    # the same literal credential other tools report as a hardcoded password: a `# noqa: S105` /
-    # `# nosec B105` written for them acknowledges this note too
-    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107")
+    # the same literal credential other tools report as a hardcoded password: a suppression
+    # written for them (ruff S105-S107, bandit B105-B107) acknowledges this note too
+    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107")  # type: ignore[assignment]
     message = "{what} in `{name}` is configuration written into the code ({masked}); read it from the environment"
