@@ -301,6 +301,7 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
     dev_code_is_info = True
+    skip_tests = True  # a blocking call in a test slows the test, not a user
     triggers = ("async def",)
 
     good = [
@@ -448,6 +449,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
     dev_code_is_info = True
+    skip_tests = True  # a blocking call in a test slows the test, not a user
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
 
     good = [

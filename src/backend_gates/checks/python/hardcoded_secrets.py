@@ -86,6 +86,11 @@ _STRICT_PLACEHOLDER = re.compile(
 )
 
 
+# values that mark a state where a token or key goes (`FACEBOOK_TOKEN = "temp"` while waiting)
+_STATE_WORDS = frozenset(
+    {"temp", "pending", "waiting", "expired", "invalid", "revoked", "disabled", "unknown", "missing", "anonymous",
+     "guest", "none", "null", "false", "true", "off", "on", "n/a", "na"}
+)
 _DEV_WORDS = frozenset({"dummy", "fake", "test", "testing", "example", "sample", "demo", "mock", "dev", "debug", "local"})
 
 
@@ -345,6 +350,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return False
         if any(p.search(value) for _l, p in KEY_FORMATS) or PRIVATE_KEY.search(value):
             return False  # BG211 reports known key formats
+        if kind != "password" and value.lower() in _STATE_WORDS:
+            return False  # `TOKEN = "temp"` / `token == "pending"`: a state marker, not a credential
         if not self._value_is_secret(value, name, kind, strong, context):
             return False
         signing = self._signing_name(name) or context == "signer"

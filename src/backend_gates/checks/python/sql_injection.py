@@ -102,7 +102,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     class that removes a quote character is safe between those quotes); `.replace("'", "''")`
     escaping inside the quote it escapes; values from a fixed allow-list (`x if x in ALLOWED
     else ...`, `if x not in ALLOWED: raise`, `assert x in ALLOWED`, `if x in ALLOWED:` around the
-    use) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    use), text checked by a predicate (`if x.isdigit():`, `if all(v.isdigit() for v in ids):`,
+    `if not x.isalnum(): raise`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
@@ -161,6 +162,9 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'from .db import quote_identifier\n\ndef dump(cur, table):\n    cur.execute(f"SELECT * FROM {quote_identifier(table)} WHERE id > 0")\n',
         'def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
         'TABLE = "items"\n\ndef count(cur):\n    cur.execute("SELECT COUNT(*) FROM %s WHERE id > %%s" % TABLE, (0,))\n',
+        'def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n'
+        '        cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n',
+        'import time\n\ndef since(cur, days):\n    start = time.time() - days * 86400\n    cur.execute("SELECT * FROM items WHERE created >= %s" % start)\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -195,6 +199,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         Bad('def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE id = {name}")\n', line=3),
         Bad('import re\n\ndef find(cur, request):\n    cur.execute("SELECT * FROM items WHERE name = \'%s\'" % re.escape(request.args["q"]))\n', line=4),
         Bad('def create(cur, columns):\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n    cur.execute(f"CREATE TABLE results ({cols})")\n', line=3),
+        Bad('def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n        pass\n'
+            '    cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n', line=5),
         Bad(
             'SORTABLE = ("name", "created_at")\n\ndef listing(cur, request):\n    sort = request.args["sort"]\n'
             '    if sort in SORTABLE:\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n'

@@ -310,14 +310,43 @@ class Assigned:
 ACTIVE_GUARDS = " guards"
 
 
+# stands for "checked by a predicate" where a guard names its allow-list (UPPER_CASE: fixed)
+VALIDATED = cst.Name("VALIDATED_BY_PREDICATE")
+# str predicates after which the text holds only digits, letters or an identifier
+_SAFE_PREDICATES = frozenset({"isdigit", "isdecimal", "isnumeric", "isalnum", "isalpha", "isidentifier"})
+
+
+def _predicate_of(test: cst.BaseExpression) -> str | None:
+    """`x.isdigit()` -> "x"; `all(v.isdigit() for v in xs)` -> "xs"."""
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _SAFE_PREDICATES and not test.args and isinstance(func.value, cst.Name):
+        return func.value.value
+    if isinstance(func, cst.Name) and func.value == "all" and len(test.args) == 1:
+        gen = test.args[0].value
+        if isinstance(gen, (cst.GeneratorExp, cst.ListComp)) and gen.for_in.inner_for_in is None and isinstance(gen.for_in.target, cst.Name):
+            var = gen.for_in.target.value
+            if _predicate_of(gen.elt) == var and isinstance(gen.for_in.iter, cst.Name):
+                return gen.for_in.iter.value
+    return None
+
+
 def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst.BaseExpression]]:
     """(name, collection) of `name in collection` (`not in` when not `positive`), through `and`
-    (`or` for negative tests)."""
+    (`or` for negative tests); a validating predicate (`x.isdigit()`, `all(v.isdigit() for v in
+    xs)`, negated when not `positive`) gives (name, VALIDATED)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And if positive else cst.Or):
         return _membership(test.left, positive) + _membership(test.right, positive)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
         if isinstance(test.comparisons[0].operator, cst.In if positive else cst.NotIn):
             return [(test.left.value, test.comparisons[0].comparator)]
+    if not positive and isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        checked = _predicate_of(test.expression)
+        return [(checked, VALIDATED)] if checked else []
+    if positive:
+        checked = _predicate_of(test)
+        return [(checked, VALIDATED)] if checked else []
     return []
 
 
@@ -564,6 +593,11 @@ _QUOTING_HELPER = re.compile(
     r"(?i)^_*(quote|escape|quoted|escaped)(_?(name|ident\w*|identifier|table\w*|column\w*|string|str|literal|value|sql|like|id|col|field))?$"
     r"|^_*(quote|escape)_\w+$|^(Literal|Identifier|literal|adapt|quote_plus_identifier)$"
 )
+# project helpers named for what they return: a number (`cast_to_int`, `to_int`, `safe_float`)
+# and getters of the application's own ids and counts (`get_session_user_id()`, `get_total_count()`)
+_NUMERIC_HELPER = re.compile(
+    r"(?i)^_*(?:(?:cast|safe|parse|as|to|get)_?)*(?:to_?)?(?:int|integer|float|decimal|number)$|^get_\w*_(?:id|ids|count|total)$"
+)
 _NUMERIC_SPECS = frozenset("dfFeEgGxXobn%")
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust", "ljust", "removesuffix", "removeprefix"})
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -791,6 +825,8 @@ class _Builder:
                     return self.sequence(side, sep)
                 if isinstance(side, cst.SimpleString):
                     return self.parts(side)
+        if isinstance(node, cst.Name) and node.value in self.guarded:
+            return [Clean(node.value, True)]  # every item checked against an allow-list or a predicate
         if isinstance(node, cst.Name):
             entries = self.assignments.get(node.value)
             if entries and node.value not in self.seen:
@@ -868,6 +904,8 @@ class _Builder:
                 return self.note("%", left + [Dyn(_src(node.right))])
             template = "".join(p for p in left if isinstance(p, str))
             return self.note("%", self.percent(template, node.right))
+        if isinstance(op, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)):
+            return ["0"]  # arithmetic: the result is a number (text operands would raise)
         if isinstance(op, cst.Multiply):
             for a, _b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(a, cst.SimpleString):
@@ -937,7 +975,7 @@ class _Builder:
                 return sanitized
         name = _dotted(func)
         leaf = name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex"):
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
         if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']

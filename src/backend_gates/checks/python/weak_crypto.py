@@ -258,6 +258,7 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         'import requests\n\nrequests.get("https://api.example.com", timeout=5)\n',
         'import httpx\n\nclient = httpx.Client(verify="/etc/ssl/internal-ca.pem")\n',
         'def check(token, verify=False):\n    return validate(token, verify=verify)\n',
+        'import requests\n\nrequests.get("http://127.0.0.1:8080/health", verify=False, timeout=1)\n',
         # reading the certificate a host presents (self-signed included) needs verification off
         'import socket, ssl\n\ndef presented_certificate(host, port=443):\n    ctx = ssl.create_default_context()\n'
         '    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n'
@@ -268,6 +269,7 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         Bad('import requests\n\nrequests.post("https://payments.example.com/refund", json={}, verify=False, timeout=5)\n', line=3),
         Bad('import httpx\n\nasync def call():\n    async with httpx.AsyncClient(verify=False) as client:\n        return await client.get("https://x.example.com")\n', line=4),
         Bad('import requests\n\nsession = requests.Session()\nsession.verify = False\n', line=4),
+        Bad('import requests\n\ndef fetch(host):\n    return requests.get("https://" + host + "/identity", verify=False, timeout=5)\n', line=4),
         Bad(
             'import socket, ssl\n\ndef fetch(host):\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n'
             '    ctx.verify_mode = ssl.CERT_NONE\n    sock = ctx.wrap_socket(socket.create_connection((host, 443), 5), server_hostname=host)\n'
@@ -300,6 +302,8 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         if leaf == "_create_unverified_context":
             self.report(node, how="ssl._create_unverified_context()")
             return
+        if any(_plain_or_loopback(a.value) for a in node.args):
+            return  # `http://...` or a loopback address in the same call: no TLS to verify, or no network
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -341,6 +345,14 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
                 self.report(node, how=f"`{S.dotted_name(t) or 'context.check_hostname'} = False`")
             elif attr == "verify_mode" and _cert_none(node.value):
                 self.report(node, how=f"`{S.dotted_name(t) or 'context.verify_mode'} = CERT_NONE`")
+
+
+def _plain_or_loopback(node: cst.BaseExpression) -> bool:
+    """A literal URL without TLS (`http://`) or with a loopback host."""
+    if not isinstance(node, cst.SimpleString):
+        return False
+    value = str(node.evaluated_value)
+    return bool(re.match(r"(?i)(http|ws)://", value) or re.match(r"(?i)(https?|wss?)://(localhost|127\.0\.0\.1|\[::1\])(:|/|$)", value))
 
 
 def _reads_peer_certificate(code: str) -> bool:
