@@ -5,9 +5,10 @@ test sent *with* credentials (an Authorization, Cookie, API-key or token header,
 the query string, or a client-level `auth`), the first one per endpoint (method + route template)
 is sent once more after the test's call phase finished (before its fixtures are torn down, so the
 app and its database still exist), through the same in-process client's transport, with every
-credential removed. At the end of the run, an endpoint whose route has an authentication guard
-in the code and which answered the replay with 2xx is a finding (BG566): its guard did not reject
-an anonymous request.
+credential removed. At the end of the run the observer hands its `ReplayRecord` (the replays and
+the static route table's guarded routes) to BG566, whose `judge` reports an endpoint whose route
+has an authentication guard in the code and which answered the replay with 2xx: its guard did
+not reject an anonymous request.
 
 Only safe methods are replayed (GET, HEAD, OPTIONS) unless `runtime.replay-methods` allows more.
 The replay never changes a test's outcome: it runs outside the test's phases, its own errors are
@@ -54,6 +55,27 @@ class Replay:
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "template": self.template, "test": self.test,
                 "status": self.status, "removed": list(self.removed)}
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedRoute:
+    """A route of the static route table whose handler has an authentication guard."""
+
+    method: str
+    path: str  # the route template as declared
+    file: str
+    line: int
+    guards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRecord:
+    """The replay observer's evidence, judged by BG566 (checks/runtime/http_checks.py)."""
+
+    enabled: bool
+    replays: tuple[Replay, ...] = ()
+    guarded: tuple[GuardedRoute, ...] | None = None  # None: no static route table (static gates skipped)
+    errors: tuple[str, ...] = ()
 
 
 def _strip_query(url: str) -> tuple[str, list[str]]:
@@ -109,7 +131,7 @@ class ReplayObserver:
             if token is None or token.test is None or len(self.replays) + len(self.pending) >= MAX_REPLAYS:
                 return
             template = token.scope.template if token.scope is not None and token.scope.template else None
-            if client == "httpx":
+            if client in ("httpx", "httpx2"):
                 self._record_httpx(token, template, args, kwargs)
             elif client == "werkzeug":
                 self._record_werkzeug(token, template, args, kwargs, response)
@@ -232,68 +254,23 @@ class ReplayObserver:
                                        int(item["status"]), tuple(item.get("removed") or ())))
         self.errors.extend(data.get("errors") or [])
 
-    # ------------------------------------------------------------------ verdict
-    def contribute(self, report: Any, settings: Any) -> None:
-        if not self.enabled:
-            return
-        import dataclasses
-
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..evidence import Coverage
-        from ..model import Location, fingerprint
-        from ..routes import normalize_path, shape
-
-        load_all(("runtime",))
-        cls = REGISTRY["BG566"]
-        cov = report.extra.setdefault("coverage", {}).setdefault("SEC-AUTHN", Coverage())
-        cov.checks.append(cls.code)
-        if cls.code not in {r.code for r in report.rules}:
-            report.rules.append(cls.info())
-            report.rules.sort(key=lambda r: r.code)
-        project = report.extra.get("project")
-        if project is None:
-            cov.reasons.append("runtime: unauthenticated replay not judged: the static route table is needed (static gates were skipped)")
-            return
-        from ..routes.discover import analyze
-
-        guarded = {(v.route.method, shape(v.route.path)): v for v in analyze(project) if v.auth}
-        seen: set[tuple[str, str]] = set()
-        judged = 0
-        for replay in sorted(self.replays, key=lambda r: (r.method, r.template, r.test)):
-            key = (replay.method, shape(normalize_path(replay.template)))
-            view = guarded.get(key) or _match_concrete(replay, guarded)
-            if view is None or key in seen:
-                continue
-            seen.add(key)
-            judged += 1
-            if not 200 <= replay.status < 300:
-                continue
-            label = f"{replay.method} {view.route.path}"
-            finding = cls.make_finding(
-                Location(view.route.file, view.route.line, 1),
-                extra={"endpoint": label, "route": label, "status": replay.status, "test": replay.test,
-                       "removed": list(replay.removed), "guards": list(view.auth)},
-                endpoint=label, status=replay.status, guards=", ".join(view.auth), test=replay.test,
-                removed=", ".join(replay.removed),
-            )
-            report.findings.append(dataclasses.replace(finding, fingerprint=fingerprint(cls.code, view.route.file, label)))
-        cov.evidence["unauthenticated_replays"] = {"replayed": len(self.replays), "guarded_endpoints_judged": judged}
-        if judged:
-            cov.evaluated = True
-        else:
-            cov.reasons.append("runtime: no credentialed request to a guarded route was replayed")
+    # ------------------------------------------------------------------ evidence
+    def recorded(self, project: Any = None) -> ReplayRecord:
+        """What was replayed, with the static route table's guarded routes (BG566 judges it)."""
+        guarded: tuple[GuardedRoute, ...] | None = None
+        if self.enabled and project is not None:
+            guarded = guarded_routes(project)
+        return ReplayRecord(self.enabled, tuple(self.replays), guarded, tuple(self.errors[:20]))
 
 
-def _match_concrete(replay: Replay, guarded: dict[tuple[str, str], Any]) -> Any:
-    """A replay without a route template: match its concrete path against the guarded templates."""
-    for (method, template_shape), view in guarded.items():
-        if method != replay.method:
-            continue
-        pattern = "^" + re.escape(template_shape).replace(r"\{\}", "[^/]+") + "/?$"
-        if re.match(pattern, replay.path):
-            return view
-    return None
+def guarded_routes(project: Any) -> tuple[GuardedRoute, ...]:
+    """Every route of the static route table with an authentication guard."""
+    from ..routes.discover import analyze
+
+    return tuple(
+        GuardedRoute(v.route.method, v.route.path, v.route.file, v.route.line, tuple(v.auth))
+        for v in analyze(project) if v.auth
+    )
 
 
 def _is_default(value: Any) -> bool:
