@@ -13,8 +13,11 @@ not reject an anonymous request.
 Only safe methods are replayed (GET, HEAD, OPTIONS) unless `runtime.replay-methods` allows more.
 The replay never changes a test's outcome: it runs outside the test's phases, its own errors are
 swallowed and counted, and capture is paused so it adds nothing to SQL or HTTP evidence.
-Supported clients: httpx (`fastapi.testclient.TestClient`, Starlette's, httpx with a WSGI/ASGI
-or HTTP transport, sync) and Werkzeug/Flask test clients.
+Supported clients: httpx and httpx2, sync and async (`fastapi.testclient.TestClient`, Starlette's,
+`httpx.AsyncClient(transport=ASGITransport(app))`: an async request is replayed after the test's
+call phase on the event loop the test used when it is still open, else on a fresh loop), Werkzeug/Flask test clients, and Django's test client (and
+DRF's APIClient: session cookies, `force_authenticate` and credential headers are dropped; the
+replay runs in a transaction that is rolled back).
 """
 
 from __future__ import annotations
@@ -78,6 +81,43 @@ class ReplayRecord:
     errors: tuple[str, ...] = ()
 
 
+def _running_loop() -> Any:
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _rolled_back:
+    """Django: run the replay inside a transaction (a savepoint inside the test's) on every open
+    connection, rolled back at the end, so a replay that writes leaves no trace."""
+
+    def __init__(self) -> None:
+        self.atomics: list[Any] = []
+
+    def __enter__(self) -> None:
+        from django.db import connections, transaction
+
+        for alias in connections:
+            connection = connections[alias]
+            if getattr(connection, "connection", None) is None:
+                continue  # never opened by the test: the replay may not use it either
+            atomic = transaction.atomic(using=alias)
+            atomic.__enter__()
+            self.atomics.append((alias, atomic))
+
+    def __exit__(self, *exc: Any) -> None:
+        from django.db import transaction
+
+        for alias, atomic in reversed(self.atomics):
+            try:
+                transaction.set_rollback(True, using=alias)
+            finally:
+                atomic.__exit__(None, None, None)
+
+
 def _strip_query(url: str) -> tuple[str, list[str]]:
     parts = urlsplit(url)
     if not parts.query:
@@ -135,6 +175,8 @@ class ReplayObserver:
                 self._record_httpx(token, template, args, kwargs)
             elif client == "werkzeug":
                 self._record_werkzeug(token, template, args, kwargs, response)
+            elif client == "django":
+                self._record_django(token, template, args, kwargs)
         except Exception as exc:
             self._error(exc)
 
@@ -159,12 +201,40 @@ class ReplayObserver:
         if not removed:
             return  # sent without credentials: nothing to take away
         transport = getattr(client, "_transport", None)
-        if transport is None or not hasattr(transport, "handle_request"):
-            return
         kept = [(k, v) for k, v in headers if not CREDENTIAL_HEADERS.match(k) and k.lower() not in ("content-length",)]
         method = str(request.method).upper()
         path = urlsplit(url).path or "/"
         request_cls = type(request)
+        if transport is not None and hasattr(transport, "handle_async_request") and _running_loop() is not None:
+            loop = _running_loop()
+
+            async def answer() -> int:
+                reply = await transport.handle_async_request(request_cls(method, url, headers=kept))
+                try:
+                    await reply.aread()
+                finally:
+                    await reply.aclose()
+                return int(reply.status_code)
+
+            def send_async() -> int:
+                # on the loop the test used when it is still there (a session-scoped loop: the app's
+                # engine and connections belong to it), else on a fresh loop of its own (anyio and
+                # pytest-asyncio close a test's loop before its teardown); the loop policy's current
+                # loop is left alone either way
+                if loop is not None and not loop.is_closed() and not loop.is_running():
+                    return int(loop.run_until_complete(answer()))
+                import asyncio
+
+                fresh = asyncio.new_event_loop()
+                try:
+                    return int(fresh.run_until_complete(answer()))
+                finally:
+                    fresh.close()
+
+            self._queue(token.test, method, template or path, path, (send_async, tuple(removed)))
+            return
+        if transport is None or not hasattr(transport, "handle_request"):
+            return
 
         def send() -> int:
             fresh = request_cls(method, url, headers=kept)
@@ -174,6 +244,46 @@ class ReplayObserver:
             finally:
                 reply.close()
             return int(reply.status_code)
+
+        self._queue(token.test, method, template or path, path, (send, tuple(removed)))
+
+    def _record_django(self, token: Any, template: str | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Django's test client (and DRF's APIClient): `Client.request(**environ)`."""
+        client = args[0] if args else None
+        if client is None or type(client).__name__.startswith("Async"):
+            return
+        environ = {**(getattr(client, "defaults", None) or {}), **kwargs}
+        keys = [k for k in environ if isinstance(k, str) and k.startswith("HTTP_")]
+        removed = sorted({k[5:].replace("_", "-").lower() for k in keys if CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))})
+        query = str(environ.get("QUERY_STRING", ""))
+        pairs = parse_qsl(query, keep_blank_values=True)
+        removed += [k for k, _v in pairs if CREDENTIAL_PARAMS.match(k)]
+        cookies = getattr(client, "cookies", None)
+        if cookies:
+            removed.append("cookie")
+        handler = getattr(client, "handler", None)
+        if getattr(handler, "_force_user", None) is not None or getattr(handler, "_force_token", None) is not None:
+            removed.append("force_authenticate")
+        if not removed:
+            return
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = str(environ.get("PATH_INFO", "/")) or "/"
+        extra = {
+            k: str(v) for k, v in environ.items()
+            if k in keys and not CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))
+        }
+        extra["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs if not CREDENTIAL_PARAMS.match(k)])
+        secure = environ.get("wsgi.url_scheme") == "https"
+
+        def send() -> int:
+            from django.test import Client
+
+            with _rolled_back():  # whatever the replay writes is undone
+                reply = Client().generic(method, path, secure=secure, **extra)
+                try:
+                    return int(reply.status_code)
+                finally:
+                    reply.close()
 
         self._queue(token.test, method, template or path, path, (send, tuple(removed)))
 

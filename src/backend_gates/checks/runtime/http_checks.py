@@ -319,8 +319,10 @@ class GuardNotEnforcedAtRuntime(RuntimeCheck):
     (a no-op dependency, a guard that only logs, an override left in place, a misordered
     middleware): the endpoint is public in fact.
     Known limits: only the first credentialed request per endpoint is replayed; requests made
-    without credentials are not; httpx (TestClient) and Werkzeug/Flask test clients only; a replay
-    the app answers by raising counts as rejected.
+    without credentials are not; clients: httpx/httpx2 sync and async (TestClient,
+    `AsyncClient(transport=ASGITransport(app))`), Werkzeug/Flask and Django test clients (DRF's
+    APIClient included; Django's async client is not replayed); a replay the app answers by
+    raising counts as rejected.
     """
 
     code = "BG566"
