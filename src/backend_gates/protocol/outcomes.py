@@ -82,8 +82,10 @@ class OutcomesObserver:
         return {"outcomes": self.outcomes}
 
     def merge(self, data: dict[str, Any]) -> None:
-        for nodeid, outcome in (data.get("outcomes") or {}).items():
-            if self.outcomes.get(nodeid) != "failed":
+        """Fold in a worker's outcomes; anything but a mapping of node ids is ignored (never raises)."""
+        outcomes = data.get("outcomes") if isinstance(data, dict) else None
+        for nodeid, outcome in (outcomes.items() if isinstance(outcomes, dict) else ()):
+            if self.outcomes.get(str(nodeid)) != "failed":
                 self.outcomes[str(nodeid)] = str(outcome)
 
     def recorded(self, project: Any = None, endpoints: Sequence[Mapping[str, Any]] = ()) -> OutcomesRecord:

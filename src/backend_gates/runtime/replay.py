@@ -359,10 +359,17 @@ class ReplayObserver:
         return {"replays": [r.to_dict() for r in self.replays], "errors": self.errors[:20], "enabled": self.enabled}
 
     def merge(self, data: dict[str, Any]) -> None:
-        for item in data.get("replays") or []:
-            self.replays.append(Replay(str(item["method"]), str(item["path"]), str(item["template"]), str(item["test"]),
-                                       int(item["status"]), tuple(item.get("removed") or ())))
-        self.errors.extend(data.get("errors") or [])
+        """Fold in a worker's replays; damaged entries are skipped (never raises)."""
+        replays = data.get("replays") if isinstance(data, dict) else None
+        for item in replays if isinstance(replays, list) else []:
+            try:
+                removed = item.get("removed") or ()
+                self.replays.append(Replay(str(item["method"]), str(item["path"]), str(item["template"]), str(item["test"]),
+                                           int(item["status"]), tuple(str(r) for r in removed)))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                self._error(ValueError("a worker sent a damaged replay entry"))
+        errors = data.get("errors") if isinstance(data, dict) else None
+        self.errors.extend(str(e) for e in (errors if isinstance(errors, list) else [])[:20])
 
     # ------------------------------------------------------------------ evidence
     def recorded(self, project: Any = None) -> ReplayRecord:
