@@ -30,8 +30,10 @@ DSN_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)
 # key=value connection strings (libpq "host=db password=x", ODBC "Server=db;PWD=x;")
 KV_PASSWORD = re.compile(r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)(?!['\"{%$<])([^\s;'\"\\]{3,})")
 # name = "value" / name: "value" / name="value" (assignments, kwargs, dict entries, headers)
+# (`(?<![\w\-])`: a name starts where a word does; the same matches, without retrying the
+# name's tail at every character of every word, which made this pattern most of a warm run)
 NAMED_VALUE = re.compile(
-    r"(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
+    r"(?<![\w\-])(?P<name>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*(?:=|:)\s*[bru]{0,2})"
     r"(?P<q>['\"])(?P<value>[^'\"\n\\]{3,})(?P=q)"
 )
 # SQL that carries a password: ALTER/CREATE USER ... PASSWORD '...', IDENTIFIED BY '...'
@@ -68,20 +70,22 @@ def redact_text(text: str) -> str:
     text = PRIVATE_KEY.sub("-----BEGIN PRIVATE KEY----- …redacted…", text)
     for _label, pattern in KEY_FORMATS:
         text = pattern.sub(lambda m: mask(m.group(0)), text)
-    text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
+    if "://" in text:
+        text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
     text = NAMED_VALUE.sub(_mask_named, text)
     text = _QUOTED.sub(_mask_connection_string, text)
     text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     text = KV_ANY.sub(_mask_kv, text)
     text = SPEC_EXAMPLE.sub(lambda m: m.group("head") + m.group("q") + mask(m.group("value")) + m.group("q"), text)
-    text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
+    if "://" in text:
+        text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
 
 
 # a secret-named property's example/default in a spec: `token: {type: string, example: "x"}`
 SPEC_EXAMPLE = re.compile(
-    r"(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
+    r"(?<![\w\-])(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
     r"(?P<q>['\"]?)(?P<value>[^,}'\"\n\\]{3,}?)(?P=q)(?=\s*[,}])"
 )
 

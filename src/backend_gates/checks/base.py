@@ -40,11 +40,13 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Bad:
-    """A bad example: `code` (one file's text, or {path: text}) must yield the check at `line`."""
+    """A bad example: `code` (one file's text, or {path: text}) must yield the check at `line`
+    (at `severity`, when given: an example of what a rule reports at info rather than warning)."""
 
     code: str | dict[str, str]
     line: int = 1
     path: str | None = None  # for multi-file examples: the file the finding is in
+    severity: Severity | None = None
 
 
 Example = str | dict[str, str]

@@ -11,7 +11,6 @@ text is parsed instead.
 
 from __future__ import annotations
 
-import ast
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -84,8 +83,10 @@ class PieceCache:
 def split(source: str) -> list[str] | None:
     """The text cut before each top-level statement's first line (its decorators and the comment
     lines right above it go with it), or None when a cut could differ from a full parse."""
+    from .positions import stdlib_tree
+
     try:
-        tree = ast.parse(source)
+        tree = stdlib_tree(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = source.splitlines(keepends=True)

@@ -49,6 +49,9 @@ class _TopEntry:
 
 _TOPS: "OrderedDict[tuple[int, str, str], _TopEntry]" = OrderedDict()
 _TOPS_LIMIT = 4096
+# Remembering ranges for later versions of a statement pays only where documents are analysed
+# again (the editor: sources/python.parse_document turns it on); a batch run skips the bookkeeping.
+REMEMBER = False
 
 
 def _shifted(rng: CodeRange, lines: int) -> CodeRange:
@@ -57,6 +60,19 @@ def _shifted(rng: CodeRange, lines: int) -> CodeRange:
     return CodeRange(
         CodePosition(rng.start.line + lines, rng.start.column), CodePosition(rng.end.line + lines, rng.end.column)
     )
+
+
+_LAST_TREE: list[tuple[str, ast.Module]] = []
+
+
+def stdlib_tree(source: str) -> ast.Module:
+    """`ast.parse(source)`, remembered for the last text (the editor's re-parse and the line
+    index read the same version one after the other)."""
+    if _LAST_TREE and _LAST_TREE[0][0] is source:
+        return _LAST_TREE[0][1]
+    tree = ast.parse(source)
+    _LAST_TREE[:] = [(source, tree)]
+    return tree
 
 
 class Mismatch(Exception):
@@ -95,12 +111,15 @@ class LineIndex:
     _top: int = 0  # while building: the top-level statement being mapped
     earlier: dict[int, tuple[_TopEntry, int]] = field(default_factory=dict)  # top -> (entry, line shift)
     small_lines: dict[int, int] = field(default_factory=dict)  # id(small statement) -> its line (ast)
+    ast_of: dict[int, Any] = field(default_factory=dict)  # id(statement) -> its ast node
+    expr_lines: dict[int, int] = field(default_factory=dict)  # id(expression) -> its first line (ast)
+    paired: set[int] = field(default_factory=set)  # anchors whose expressions are in expr_lines
 
     # ------------------------------------------------------------------ statement lines (ast)
     def _build(self) -> None:
         self.built = True
         try:
-            tree = ast.parse(self.source)
+            tree = stdlib_tree(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise Mismatch(str(exc)) from exc
         try:
@@ -123,6 +142,7 @@ class LineIndex:
                 self._add(stmt, first.lineno, first.col_offset, len(stmt.leading_lines), indents)
                 for small, node in zip(stmt.body, nodes[i : i + count]):
                     self.small_lines[id(small)] = node.lineno
+                    self.ast_of[id(small)] = node
                 i += count
                 continue
             if i >= len(nodes):
@@ -147,6 +167,7 @@ class LineIndex:
         if expected is None or not isinstance(node, expected):
             raise Mismatch(f"{type(stmt).__name__} vs {type(node).__name__}")
         before = len(stmt.leading_lines)
+        self.ast_of[id(stmt)] = node
         decorators = getattr(stmt, "decorators", ())
         if decorators:
             deco_nodes = node.decorator_list  # type: ignore[attr-defined]
@@ -226,12 +247,15 @@ class LineIndex:
                 for child in child_nodes(node):
                     stack.append((child, owner))
             self.owners.update(owners)
-            _TOPS[key] = _TopEntry(top, owners, {})
-            if len(_TOPS) > _TOPS_LIMIT:
-                _TOPS.popitem(last=False)
+            if REMEMBER:
+                _TOPS[key] = _TopEntry(top, owners, {})
+                if len(_TOPS) > _TOPS_LIMIT:
+                    _TOPS.popitem(last=False)
         self.owned.add(id(top))
 
     def _remember(self, top: int, node_id: int, rng: CodeRange) -> None:
+        if not REMEMBER:
+            return
         entry = _TOPS.get((top, self.module.default_indent, self.module.default_newline))
         if entry is not None and top in self.anchors:
             entry.ranges[node_id] = _shifted(rng, 1 - self.anchors[top].start)
@@ -277,8 +301,37 @@ class LineIndex:
         line = self.small_lines.get(id(node))
         if line is not None:
             return line
+        line = self._expression_line(node, hint)
+        if line is not None:
+            return line
         found = self.position(node, hint)
         return found.start.line if found is not None else None
+
+    def _expression_line(self, node: Any, hint: int | None) -> int | None:
+        """The first line of an expression from the stdlib parser's tree: the statement holding it
+        is walked in step with its `ast` twin (same shape, node type by node type); any node the
+        two trees do not share plainly (parenthesized, or a shape not paired here) is left to the
+        generating path."""
+        key = id(node)
+        line = self.expr_lines.get(key)
+        if line is not None:
+            return line
+        owner = self._owner(key, hint)
+        if owner is None or owner in self.paired:
+            return None
+        self.paired.add(owner)
+        stmt = self.anchors[owner].node
+        out = self.expr_lines
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                twin = self.ast_of.get(id(small))
+                if twin is not None:
+                    _pair_statement(small, twin, out)
+        else:
+            twin = self.ast_of.get(owner)
+            if twin is not None:
+                _pair_header(stmt, twin, out)
+        return out.get(key)
 
     def position(self, node: Any, hint: int | None = None) -> CodeRange | None:
         """The code range of `node`; `hint` is the index of the top-level statement likely
@@ -386,9 +439,214 @@ class LineIndex:
             raise Mismatch(f"{type(node).__name__} at line {anchor.line}: generated {rng.start.line}:{rng.start.column}")
         start = computed[target].start
         ranges = self.ranges
+        entry = _TOPS.get((anchor.top, self.module.default_indent, self.module.default_newline)) if REMEMBER else None
+        shift = 1 - self.anchors[anchor.top].start if entry is not None and anchor.top in self.anchors else None
         for item, item_range in computed.items():
             if item is target and target is not node:
                 continue
             ranges[id(item)] = item_range
-            self._remember(anchor.top, id(item), item_range)
+            if shift is not None:
+                entry.ranges[id(item)] = _shifted(item_range, shift)  # type: ignore[union-attr]
         return start
+
+
+# ---------------------------------------------------------------------- libcst / ast twins
+# Each function records, for the libcst nodes it can pair with their `ast` counterparts, the
+# counterpart's `lineno`. A parenthesized libcst node starts at its parenthesis, which `ast` does
+# not include: it is not recorded (its children still are). A pair whose types or names disagree
+# stops the descent there, so nothing is recorded from a guess.
+
+
+def _pair_statement(c: Any, a: Any, out: dict[int, int]) -> None:
+    t = type(c)
+    if t is cst.Expr and isinstance(a, ast.Expr):
+        _pair(c.value, a.value, out)
+    elif t is cst.Assign and isinstance(a, ast.Assign) and len(c.targets) == len(a.targets):
+        for target, twin in zip(c.targets, a.targets):
+            _pair(target.target, twin, out)
+        _pair(c.value, a.value, out)
+    elif t is cst.AnnAssign and isinstance(a, ast.AnnAssign):
+        _pair(c.target, a.target, out)
+        _pair(c.annotation.annotation, a.annotation, out)
+        if c.value is not None and a.value is not None:
+            _pair(c.value, a.value, out)
+    elif t is cst.AugAssign and isinstance(a, ast.AugAssign):
+        _pair(c.target, a.target, out)
+        _pair(c.value, a.value, out)
+    elif t is cst.Return and isinstance(a, ast.Return):
+        if c.value is not None and a.value is not None:
+            _pair(c.value, a.value, out)
+    elif t is cst.Raise and isinstance(a, ast.Raise):
+        if c.exc is not None and a.exc is not None:
+            _pair(c.exc, a.exc, out)
+        if c.cause is not None and a.cause is not None:
+            _pair(c.cause.item, a.cause, out)
+    elif t is cst.Assert and isinstance(a, ast.Assert):
+        _pair(c.test, a.test, out)
+        if c.msg is not None and a.msg is not None:
+            _pair(c.msg, a.msg, out)
+
+
+def _pair_header(c: Any, a: Any, out: dict[int, int]) -> None:
+    decorators = getattr(c, "decorators", ())
+    if decorators and len(decorators) == len(getattr(a, "decorator_list", ())):
+        for deco, twin in zip(decorators, a.decorator_list):
+            _pair(deco.decorator, twin, out)
+    t = type(c)
+    if t in (cst.If, cst.While) and isinstance(a, (ast.If, ast.While)):
+        _pair(c.test, a.test, out)
+    elif t is cst.For and isinstance(a, (ast.For, ast.AsyncFor)):
+        _pair(c.target, a.target, out)
+        _pair(c.iter, a.iter, out)
+    elif t is cst.With and isinstance(a, (ast.With, ast.AsyncWith)) and len(c.items) == len(a.items):
+        for item, twin in zip(c.items, a.items):
+            _pair(item.item, twin.context_expr, out)
+            if item.asname is not None and twin.optional_vars is not None:
+                _pair(item.asname.name, twin.optional_vars, out)
+    elif t is cst.ClassDef and isinstance(a, ast.ClassDef):
+        if len(c.bases) == len(a.bases) and len(c.keywords) == len(a.keywords):
+            for arg, twin in zip(c.bases, a.bases):
+                _pair(arg.value, twin, out)
+            for arg, kw in zip(c.keywords, a.keywords):
+                _pair(arg.value, kw.value, out)
+    elif t is cst.ExceptHandler and isinstance(a, ast.ExceptHandler):
+        if c.type is not None and a.type is not None:
+            _pair(c.type, a.type, out)
+
+
+_CONSTANTS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)
+_SEQUENCES = {cst.List: ast.List, cst.Tuple: ast.Tuple, cst.Set: ast.Set}
+_COMPREHENSIONS: dict[type, type] = {
+    cst.ListComp: ast.ListComp,
+    cst.SetComp: ast.SetComp,
+    cst.DictComp: ast.DictComp,
+    cst.GeneratorExp: ast.GeneratorExp,
+}
+
+
+def _flatten_bool(c: Any) -> list[Any] | None:
+    """`a and b and c` as `ast` sees it (one BoolOp of three values); libcst nests it leftwards."""
+    op = type(c.operator)
+    out: list[Any] = []
+    node = c
+    while isinstance(node, cst.BooleanOperation) and type(node.operator) is op and (node is c or not node.lpar):
+        out.append(node.right)
+        node = node.left
+    out.append(node)
+    out.reverse()
+    return out
+
+
+def _pair(c: Any, a: Any, out: dict[int, int]) -> None:
+    stack = [(c, a)]
+    while stack:
+        c, a = stack.pop()
+        t = type(c)
+        if t is cst.Name:
+            if isinstance(a, ast.Name) and a.id == c.value and not c.lpar:
+                out[id(c)] = a.lineno
+            continue
+        if t in _CONSTANTS or t is cst.FormattedString:
+            if isinstance(a, (ast.Constant, ast.JoinedStr)) and not c.lpar:
+                out[id(c)] = a.lineno
+            continue
+        if t is cst.Attribute:
+            if not (isinstance(a, ast.Attribute) and a.attr == c.attr.value):
+                continue
+            stack.append((c.value, a.value))
+        elif t is cst.Call:
+            if not isinstance(a, ast.Call):
+                continue
+            stack.append((c.func, a.func))
+            positional = [x for x in c.args if x.keyword is None and x.star != "**"]
+            keywords = [x for x in c.args if x.keyword is not None or x.star == "**"]
+            if len(positional) != len(a.args) or len(keywords) != len(a.keywords):
+                continue
+            for arg, twin in zip(positional, a.args):
+                if arg.star == "*":
+                    if isinstance(twin, ast.Starred):
+                        stack.append((arg.value, twin.value))
+                elif not isinstance(twin, ast.Starred):
+                    stack.append((arg.value, twin))
+            for arg, kw in zip(keywords, a.keywords):
+                if (arg.keyword is None) == (kw.arg is None) and (arg.keyword is None or arg.keyword.value == kw.arg):
+                    stack.append((arg.value, kw.value))
+        elif t in _SEQUENCES:
+            if not isinstance(a, _SEQUENCES[t]) or len(c.elements) != len(a.elts):
+                continue
+            for element, twin in zip(c.elements, a.elts):
+                if isinstance(element, cst.StarredElement):
+                    if isinstance(twin, ast.Starred):
+                        stack.append((element.value, twin.value))
+                elif not isinstance(twin, ast.Starred):
+                    stack.append((element.value, twin))
+        elif t is cst.Dict:
+            if not isinstance(a, ast.Dict) or len(c.elements) != len(a.values):
+                continue
+            for element, key, value in zip(c.elements, a.keys, a.values):
+                if isinstance(element, cst.DictElement):
+                    if key is None:
+                        break
+                    stack.append((element.key, key))
+                elif key is not None:
+                    break
+                stack.append((element.value, value))
+        elif t is cst.Subscript:
+            if not isinstance(a, ast.Subscript):
+                continue
+            stack.append((c.value, a.value))
+            if len(c.slice) == 1 and isinstance(c.slice[0].slice, cst.Index) and not isinstance(a.slice, ast.Tuple):
+                stack.append((c.slice[0].slice.value, a.slice))
+        elif t is cst.BinaryOperation:
+            if not isinstance(a, ast.BinOp):
+                continue
+            stack.append((c.left, a.left))
+            stack.append((c.right, a.right))
+        elif t is cst.UnaryOperation:
+            if not isinstance(a, ast.UnaryOp):
+                continue
+            stack.append((c.expression, a.operand))
+        elif t is cst.Comparison:
+            if not isinstance(a, ast.Compare) or len(c.comparisons) != len(a.comparators):
+                continue
+            stack.append((c.left, a.left))
+            for target, twin in zip(c.comparisons, a.comparators):
+                stack.append((target.comparator, twin))
+        elif t is cst.Await:
+            if not isinstance(a, ast.Await):
+                continue
+            stack.append((c.expression, a.value))
+        elif t is cst.IfExp:
+            if not isinstance(a, ast.IfExp):
+                continue
+            stack.extend(((c.test, a.test), (c.body, a.body), (c.orelse, a.orelse)))
+        elif t in _COMPREHENSIONS:
+            if not isinstance(a, _COMPREHENSIONS[t]):
+                continue
+            if t is cst.DictComp:
+                stack.extend(((c.key, a.key), (c.value, a.value)))
+            else:
+                stack.append((c.elt, a.elt))
+            for_in, generators = c.for_in, list(a.generators)
+            while for_in is not None and generators:
+                twin = generators.pop(0)
+                stack.extend(((for_in.target, twin.target), (for_in.iter, twin.iter)))
+                if len(for_in.ifs) == len(twin.ifs):
+                    stack.extend((cond.test, test) for cond, test in zip(for_in.ifs, twin.ifs))
+                for_in = for_in.inner_for_in
+            if t is cst.GeneratorExp:
+                continue  # its `ast` start may be the call's parenthesis (a sole argument): not paired
+        elif t is cst.Lambda:
+            if not isinstance(a, ast.Lambda):
+                continue
+            stack.append((c.body, a.body))
+        elif t is cst.BooleanOperation:
+            if not isinstance(a, ast.BoolOp):
+                continue
+            operands = _flatten_bool(c)
+            if operands is not None and len(operands) == len(a.values):
+                stack.extend(zip(operands, a.values))
+        else:
+            continue
+        if not c.lpar:
+            out[id(c)] = a.lineno

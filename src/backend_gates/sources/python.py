@@ -108,15 +108,17 @@ _DOCUMENTS: "OrderedDict[str, PieceCache | None]" = OrderedDict()
 def parse_document(path: str, source: str) -> cst.Module:
     """Parse `source`; a path analysed again in this process (an editor's document) re-parses only
     the top-level statements whose text changed (sources/chunks.py)."""
+    from . import positions
     from .chunks import PieceCache
 
-    if path not in _DOCUMENTS:
-        _DOCUMENTS[path] = None  # the first time: a plain parse, nothing remembered
+    if path not in _DOCUMENTS and not positions.REMEMBER:
+        _DOCUMENTS[path] = None  # the first time in a batch run: a plain parse, nothing remembered
         if len(_DOCUMENTS) > 256:
             _DOCUMENTS.popitem(last=False)
         return parse_module(source)
-    cache = _DOCUMENTS[path]
+    cache = _DOCUMENTS.get(path)
     if cache is None:
+        positions.REMEMBER = True  # analysed again in this process: keep positions for the next version
         cache = _DOCUMENTS[path] = PieceCache(parse_module)
         while len([c for c in _DOCUMENTS.values() if c is not None]) > 16:  # at most 16 open documents
             for key, value in _DOCUMENTS.items():

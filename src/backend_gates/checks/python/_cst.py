@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import libcst as cst
@@ -37,14 +38,47 @@ def children(node: Any) -> list[Any]:
 def descendants(node: Any, kinds: type | tuple[type, ...], prune: type | tuple[type, ...] = ()) -> list[Any]:
     """Nodes of `kinds` under `node` (itself included), in source order; subtrees of `prune`
     types (other than `node` itself) are skipped. A cheap stand-in for a libcst `CSTVisitor`
-    that only collects, which rebuilds every node it passes."""
+    that only collects, which rebuilds every node it passes.
+
+    In the editor (documents analysed again as they change) a module's answer is assembled from
+    per-statement answers kept for the statement objects the re-parse reused: libcst nodes are
+    immutable, so an unchanged statement's descendants are what they were."""
+    from ...sources import positions
+
+    if not positions.REMEMBER:
+        return _collect(node, kinds, prune, node)
+    if isinstance(node, cst.Module):
+        out: list[Any] = [node] if isinstance(node, kinds) else []
+        for top in node.body:
+            out.extend(_remembered(top, kinds, prune, False))
+        return out
+    return list(_remembered(node, kinds, prune, True))
+
+
+def _remembered(node: Any, kinds: Any, prune: Any, is_root: bool) -> list[Any]:
+    key = (id(node), kinds, prune, is_root)
+    hit = _MEMO.get(key)
+    if hit is None or hit[0] is not node:
+        hit = _MEMO[key] = (node, _collect(node, kinds, prune, node if is_root else None))
+        if len(_MEMO) > _MEMO_LIMIT:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(key)
+    return hit[1]
+
+
+_MEMO: "OrderedDict[tuple[int, Any, Any, bool], tuple[Any, list[Any]]]" = OrderedDict()
+_MEMO_LIMIT = 20_000
+
+
+def _collect(node: Any, kinds: Any, prune: Any, root: Any) -> list[Any]:
     out: list[Any] = []
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, kinds):
             out.append(current)
-        if prune and current is not node and isinstance(current, prune):
+        if prune and current is not root and isinstance(current, prune):
             continue
         stack.extend(reversed(children(current)))
     return out
