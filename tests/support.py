@@ -53,13 +53,18 @@ def gate_reasons(report: Any, gate: str) -> list[str]:
     return [f"{j.code}: {j.reason}" for j in report.coverage if j.gate == gate and j.reason]
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `backend-gates` console script as a user would."""
     exe = Path(sys.executable).parent / "backend-gates"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend_gates"]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BACKEND_GATES_")}
     full_env.update(env or {})
-    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [*cmd, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout,
+        input=input, stdin=None if input is not None else subprocess.DEVNULL,
+    )
 
 
 def expectations(root: Path) -> set[tuple[str, int, str]]:

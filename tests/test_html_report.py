@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from backend_gates.gates import GATES
-from backend_gates.html_report import render_html
+from backend_gates.html_report import SCRIPT, render_html, script_hash
 from support import run_cli, run_engine, write_tree
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
@@ -75,7 +75,9 @@ def _chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProce
         [
             CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-            "--enable-logging=stderr", "--v=0", *extra, url,
+            "--enable-logging=stderr", "--v=0",
+            # any network request would go to a dead proxy and log net::ERR_PROXY_CONNECTION_FAILED
+            "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", *extra, url,
         ],
         capture_output=True, text=True, timeout=180,
     )
@@ -88,8 +90,13 @@ def test_page_is_self_contained_and_redacted(tmp_path: Path) -> None:
     # no network resources: no src, no external href, no url(), no @import
     assert not re.search(r"\bsrc\s*=", page)
     assert not re.search(r"href\s*=\s*\"(?!#)", page)
-    assert "url(" not in page and "@import" not in page and "<script" not in page
-    assert "default-src 'none'" in page
+    assert "url(" not in page and "@import" not in page
+    # one inline script (the filters), allowed by its hash; no other script can run
+    assert page.count("<script") == 1 and "<script>" in page
+    assert "default-src 'none'" in page and f"script-src '{script_hash()}'" in page
+    assert 'id="gate-status-chart"' in page and 'id="findings-by-gate"' in page and 'id="findings-by-rule"' in page
+    # the first screen has the pictures; the long list of findings comes after the runtime charts
+    assert page.index('id="gate-status-chart"') < page.index('id="gates"') < page.index('id="latency-chart"') < page.index('id="findings"')
     for section in ('id="gates"', 'id="endpoints"', 'id="latency-chart"', 'id="n-plus-one"', 'id="queries-chart"', 'id="queries"', 'id="test-kinds"'):
         assert section in page
     assert "no data" not in page  # every section has data in this report
@@ -115,7 +122,7 @@ def test_missing_runtime_sections_say_no_data() -> None:
             "metrics": {"latency": {"GET /x": {"p95_ms": float("inf")}}, "coverage": {"percent": float("nan"), "files": {"a": "b"}}},
         }
     )
-    assert "<script>" not in odd and "&lt;script&gt;" in odd
+    assert "<script>alert" not in odd and "&lt;script&gt;alert" in odd
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -166,3 +173,77 @@ def test_plugin_writes_the_html_report(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--backend-gates")
     result.assert_outcomes(passed=1)
     assert (pytester.path / "out" / "config.html").exists()
+
+
+def _dom_attr(dom: str, name: str) -> str:
+    match = re.search(rf'<body[^>]*\b{name}="([^"]*)"', dom)
+    assert match, f"{name} not set on <body>: the page's script did not run"
+    return match.group(1)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_chromium_charts_filters_trend_and_phone_width(tmp_path: Path) -> None:
+    """One command writes the page (`check --html`); in real Chromium the charts render, the
+    filters (driven by the URL fragment, as a shared link would) hide what they should, nothing is
+    fetched, and at 390 px nothing overflows. Screenshots at 1280 and 390 px."""
+    project = tmp_path / "project"
+    write_tree(project, {
+        "pyproject.toml": '[tool.backend-gates]\npaths = ["app"]\n',
+        "app/views.py": VIEWS,
+        "app/client.py": "import requests\n\n\ndef get():\n    return requests.get('https://api.example.com/x', verify=False)\n",
+    })
+    earlier = tmp_path / "earlier.json"
+    first = run_cli("check", "--no-cache", "--report", str(earlier), "app/views.py", cwd=project)
+    assert first.returncode == 1, first.stderr
+    out = tmp_path / "report.html"
+    result = run_cli("check", "--no-cache", "--html", str(out), "--trend", str(earlier), cwd=project)
+    assert result.returncode == 1 and out.exists(), result.stderr
+    event = json.loads((project / ".backend-gates" / "report.json").read_text())
+    active = [f for f in event["findings"] if not f["suppressed"]]
+    assert len({f["gate"] for f in active}) >= 3
+
+    def load(fragment: str, profile: str, *extra: str) -> str:
+        dom = _chromium(out.as_uri() + fragment, tmp_path / profile, "--dump-dom", *extra)
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        problems = [line for line in dom.stderr.splitlines() if re.search(r"CONSOLE|Refused to|Uncaught|net::ERR_", line)]
+        assert problems == [], problems
+        return dom.stdout
+
+    dom = load("", "p1", "--window-size=1280,900")
+    assert _dom_attr(dom, "data-filters") == "ready" and _dom_attr(dom, "data-shown") == str(len(event["findings"]))
+    chart = re.search(r'id="gate-status-chart">(.*?)</div>', dom, re.S).group(1)
+    widths = [float(w) for w in re.findall(r'<rect class="seg-\w+"[^>]*width="([\d.]+)"', chart)]
+    assert widths and sum(widths) > 400
+    for chart_id in ("findings-by-gate", "findings-by-rule"):
+        block = re.search(rf'id="{chart_id}">(.*?)</svg>', dom, re.S).group(1)
+        assert len(re.findall(r"<rect ", block)) >= 2, chart_id
+    trend = re.search(r'id="trend-chart">(.*?)</svg>', dom, re.S).group(1)
+    assert len(re.findall(r'<rect class="run"', trend)) == 2
+
+    gate, severity = "AP-ERROR-HANDLING", "warning"
+    wanted = [f for f in event["findings"] if f["gate"] == gate and f["severity"] == severity]
+    dom = load(f"#gate={gate}&severity={severity}", "p2")
+    assert _dom_attr(dom, "data-shown") == str(len(wanted)) and wanted
+    shown = re.findall(r'<div class="finding \w+" data-gate="([^"]+)" data-severity="(\w+)" data-path="[^"]*">', dom)
+    hidden = re.findall(r'<div class="finding \w+" data-gate="[^"]+" data-severity="\w+" data-path="[^"]*" hidden="">', dom)
+    assert set(shown) == {(gate, severity)} and len(hidden) == len(event["findings"]) - len(wanted)
+    dom = load("#file=client", "p3")
+    assert _dom_attr(dom, "data-shown") == str(sum(1 for f in event["findings"] if "client" in (f["path"] or "")))
+
+    phone = load("", "p4", "--window-size=390,844")
+    assert _dom_attr(phone, "data-overflow") == "no"
+    for width in (1280, 390):
+        png = tmp_path / f"shot-{width}.png"
+        shot = _chromium(out.as_uri(), tmp_path / f"s{width}", f"--screenshot={png}", f"--window-size={width},1400", "--hide-scrollbars")
+        assert shot.returncode == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(png.read_bytes()[16:20], "big") == width  # the PNG is as wide as the window
+
+
+def test_the_script_is_the_one_the_policy_allows() -> None:
+    import base64
+    import hashlib
+
+    page = render_html({"findings": [], "gates": []})
+    body = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    assert body == SCRIPT
+    assert script_hash() == "sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()

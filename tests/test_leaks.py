@@ -1,7 +1,8 @@
 """Secrets never reach any output or the disk.
 
 Secrets are planted in every input kind (Python code, SQL files, OpenAPI specs, configuration,
-the output of an evidence command, recorded HTTP bodies) and every output is grepped for them:
+the output of an evidence command, and HTTP requests and responses the plugin records: bodies,
+headers, query strings) and every output is grepped for them:
 every `check` format, the gate report event, the HTML report, `sql`, `config`, `routes`,
 stderr, the cache directory on disk, the language server's messages and the pytest plugin's
 report. Each planted value is distinct, so a leak names its source.
@@ -229,3 +230,163 @@ def test_no_planted_secret_in_the_plugin_report(pytester: pytest.Pytester, proje
     text += report.read_text()
     assert "backend-gates" in text
     assert not leaks(text), leaks(text)
+
+
+# ----------------------------------------------------------------------------- recorded HTTP bodies
+
+HTTP_PLANTED = {
+    "http_request_body_password": "ReqBodyPw5521xq",
+    "http_request_header_token": "HdrBearerTok8812zz",
+    "http_query_token": "QueryApiKey4471kk",
+    "http_response_body_token": "RespBodyTok3390mm",
+    "http_response_body_plain": "RespPlainSecret6618",
+    "http_error_body_secret": "ErrBodySecret2207pp",
+}
+H = HTTP_PLANTED
+
+HTTP_APP = f'''from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+
+
+@app.post("/api/login")
+async def login(request: Request) -> dict[str, str]:
+    await request.json()
+    return {{"session": "ok"}}
+
+
+@app.get("/api/me")
+def me(authorization: str | None = Header(default=None), api_key: str = "") -> dict[str, object]:
+    # the spec says `token` is an integer: the response fails validation with the value in hand
+    return {{"token": "{H['http_response_body_token']}", "note": "{H['http_response_body_plain']}"}}
+
+
+@app.get("/api/boom")
+def boom() -> JSONResponse:
+    return JSONResponse({{"detail": "database password {H['http_error_body_secret']} rejected"}}, status_code=500)
+'''
+
+HTTP_SPEC = """openapi: 3.0.3
+info: {title: leaky, version: "1"}
+paths:
+  /api/login:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                password: {type: integer}
+      responses:
+        "200": {description: ok}
+  /api/me:
+    get:
+      parameters:
+        - {name: api_key, in: query, schema: {type: string}}
+      security: [{bearer: []}]
+      responses:
+        "200":
+          description: me
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  token: {type: integer}
+                  note: {type: string, maxLength: 3}
+  /api/boom:
+    get:
+      responses:
+        "200": {description: never}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+"""
+
+HTTP_TESTS = f'''from fastapi.testclient import TestClient
+
+from app.main import app
+
+client = TestClient(app)
+
+
+def test_login():
+    assert client.post("/api/login", json={{"password": "{H['http_request_body_password']}"}}).status_code == 200
+
+
+def test_me():
+    answer = client.get("/api/me?api_key={H['http_query_token']}", headers={{"Authorization": "Bearer {H['http_request_header_token']}"}})
+    assert answer.status_code == 200
+
+
+def test_boom():
+    assert client.get("/api/boom").status_code == 500
+'''
+
+
+def http_leaks(text: str) -> list[str]:
+    return [label for label, value in HTTP_PLANTED.items() if value in text]
+
+
+def test_no_recorded_http_body_secret_in_any_output(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Secrets in request/response bodies, headers and query strings the plugin records: not in
+    the terminal, the report, events.jsonl, the HTML report, any format rendered from the plugin's
+    report, the baseline it writes, the cache directory, or the language server's messages."""
+    pytest.importorskip("fastapi")
+    pytester.makepyprojecttoml(
+        '[tool.backend-gates]\npaths = ["app"]\n[tool.backend-gates.openapi]\nspec = ["openapi.yaml"]\n'
+        '[tool.backend-gates.runtime]\nhtml = ".backend-gates/report.html"\nreplay-unauthenticated = true\n'
+    )
+    write_tree(pytester.path, {"app/__init__.py": "", "app/main.py": HTTP_APP, "openapi.yaml": HTTP_SPEC, "test_api.py": HTTP_TESTS})
+    baseline = pytester.path / "baseline.json"
+    result = pytester.runpytest_subprocess("--backend-gates", "-p", "no:cacheprovider", "-rA", "--backend-gates-write-baseline", str(baseline))
+    result.assert_outcomes(passed=3)
+    seen = {"terminal": result.stdout.str() + result.stderr.str()}
+    out = pytester.path / ".backend-gates"
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):  # report, events, HTML, cache
+        seen[str(path.relative_to(pytester.path))] = path.read_text(encoding="utf-8", errors="replace")
+    seen["baseline"] = baseline.read_text()
+    report = out / "report.json"
+    event = json.loads(report.read_text())
+    from backend_gates.formatters import FORMATS, renderer
+    from backend_gates.merge_cmd import merge_report
+
+    finished = merge_report([event])  # the plugin's report, rendered in every output format
+    for fmt in FORMATS:
+        seen[f"format {fmt}"] = renderer(fmt)(finished)
+    done = run_cli("merge", str(report), "--exit-zero", cwd=pytester.path)
+    seen["merge"] = done.stdout + done.stderr
+    # not vacuous: the bodies were recorded and judged (validation failures, the 5xx, the replay)
+    codes = {f["rule"] for f in event["findings"]}
+    assert {"BG541", "BG540"} <= codes, codes
+    # the response body's value reached a message (a validation error quotes it), masked
+    assert any("/token" in f["message"] and "is not of type 'integer'" in f["message"] for f in event["findings"])
+    assert {e["path"] for e in event["endpoints"]} >= {"/api/login", "/api/me", "/api/boom"}
+    assert ".backend-gates/report.html" in seen
+    for where, text in seen.items():
+        assert not http_leaks(text), f"{where} leaks {http_leaks(text)}"
+
+    pytest.importorskip("pygls")
+    from test_lsp import Client, _initialize
+
+    client = Client(pytester.path)
+    messages: list[str] = []
+    try:
+        _initialize(client, pytester.path)
+        for rel in ("app/main.py", "test_api.py"):
+            path = pytester.path / rel
+            client.notify("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": path.read_text()}})
+            messages.append(json.dumps(client.diagnostics(path.as_uri())))
+        client.request("shutdown", None)
+        client.notify("exit", None)
+        client.close()
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+    while not client.messages.empty():
+        messages.append(json.dumps(client.messages.get()))
+    # the planted values sit in the files the editor opened: the server may not echo them either
+    for text in messages:
+        assert not http_leaks(text), http_leaks(text)

@@ -141,7 +141,8 @@ def test_lsp_session_open_change_shutdown(workspace: Path) -> None:
             "textDocument/codeAction",
             {"textDocument": {"uri": uri}, "range": diag["range"], "context": {"diagnostics": [diag]}},
         )
-        (action,) = actions
+        fix_action, action = actions  # the rule's codemod (tests/test_lsp_actions.py), then the suppression
+        assert fix_action["title"].startswith("Fix BG401")
         (edit,) = action["edit"]["changes"][uri]
         assert edit["newText"] == "  # backend-gates: ignore[BG401] <reason>"
         assert edit["range"]["start"] == {"line": 3, "character": len("    except:")}

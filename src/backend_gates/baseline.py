@@ -46,7 +46,7 @@ class Entry:
     message: str
     evidence: str = ""
     scope: str = ""  # enclosing def/class names ("Service.get", "<module>"); "" = unknown
-    line: int = 0  # informational only (helps a reader find it); never used for matching
+    line: int = 0  # where it was when first recorded (helps a reader); never matched on, never sorted by
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -156,10 +156,30 @@ def _scope(f: Finding, lines_of: LinesOf | None) -> str:
     return scope_of(lines_of(f.location.path), f.location.line)
 
 
+def _order(e: Entry) -> tuple[str, str, str, str, str]:
+    """File order: nothing that moves when lines shift (no line number), so diffs stay small."""
+    return (e.path, e.scope, e.rule, _snippet(e.evidence, e.message), e.fingerprint)
+
+
 def write(path: Path, findings: list[Finding], lines_of: LinesOf | None = None) -> int:
+    """Record `findings` in `path`. Findings that an existing baseline at `path` already records
+    keep their entry unchanged (its `line` is where it was first recorded), so rewriting after
+    code moved rewrites nothing but what really changed."""
+    recorded = baselinable(findings)
+    previous: list[Entry] = []
+    if path.is_file():
+        try:
+            previous = load(path)
+        except ConfigError:
+            previous = []  # not a baseline we can read: write a fresh one
+    kept: dict[int, Entry] = {}
+    if previous:
+        fresh = [dataclasses.replace(f, suppression=None) for f in recorded]
+        paired = _pairs(fresh, previous, lines_of)
+        kept = {i: previous[j] for i, j in paired.items()}
     entries = sorted(
-        (Entry.from_finding(f, _scope(f, lines_of)) for f in baselinable(findings)),
-        key=lambda e: (e.path, e.line, e.rule, e.fingerprint),
+        (kept.get(i) or Entry.from_finding(f, _scope(f, lines_of)) for i, f in enumerate(recorded)),
+        key=_order,
     )
     data = {
         "format": FORMAT,
@@ -176,6 +196,17 @@ def match(
     findings: list[Finding], entries: list[Entry], label: str, lines_of: LinesOf | None = None
 ) -> tuple[list[Finding], list[Entry]]:
     """Mark findings recorded in the baseline suppressed (kind "baseline"); return the unused entries."""
+    matched = _pairs(findings, entries, lines_of)
+    out = list(findings)
+    for i in matched:
+        out[i] = dataclasses.replace(out[i], suppression=Suppression(f"recorded in baseline {label}", 0, "baseline"))
+    used = set(matched.values())
+    unused = [e for index, e in enumerate(entries) if index not in used]
+    return out, unused
+
+
+def _pairs(findings: list[Finding], entries: list[Entry], lines_of: LinesOf | None) -> dict[int, int]:
+    """finding index -> entry index, by the passes described at the top of this module."""
     candidates = [i for i, f in enumerate(findings) if f.suppression is None and f.code not in NEVER_BASELINED]
     scopes = {i: _scope(findings[i], lines_of) for i in candidates}
 
@@ -233,11 +264,7 @@ def match(
             if pool:
                 matched[i] = pool.pop(0)
                 used.add(matched[i])
-    out = list(findings)
-    for i in matched:
-        out[i] = dataclasses.replace(out[i], suppression=Suppression(f"recorded in baseline {label}", 0, "baseline"))
-    unused = [e for index, e in enumerate(entries) if index not in used]
-    return out, unused
+    return matched
 
 
 def apply(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,9 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-respect-gitignore", action="store_true", help="check files .gitignore ignores too")
 
 
+FIX_PREVIEW = "\0fix-preview"  # `check --diff` without a REF: preview of --fix
+
+
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for attr, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore")):
@@ -97,7 +101,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["format"] = args.format
     if getattr(args, "baseline", None) is not None:
         out["baseline"] = args.baseline
-    if getattr(args, "diff", None) is not None:
+    if getattr(args, "diff", None) is not None and args.diff != FIX_PREVIEW:
         out["diff"] = args.diff
     if getattr(args, "new_code", None) is not None:
         out["new-code"] = args.new_code
@@ -115,4 +119,27 @@ def load(args: argparse.Namespace, start: Path | None = None) -> Any:
     from .config import load_config
 
     config_file = Path(args.config) if getattr(args, "config", None) else None
+    if start is None and config_file is None:
+        start = _start_of(getattr(args, "paths", None) or [])
     return load_config(start, config_file=config_file, overrides=overrides_from(args))
+
+
+def _start_of(paths: list[str]) -> Path | None:
+    """Where to look for the configuration: the deepest directory holding every given path, so
+    `backend-gates check services/api` from a monorepo's root uses services/api/pyproject.toml
+    (as ruff and black do). None (the working directory) when no path, or one does not exist."""
+    dirs = []
+    for raw in paths:
+        if raw == "-":
+            continue
+        path = Path(raw).resolve()
+        if not path.exists():
+            return None
+        dirs.append(path if path.is_dir() else path.parent)
+    if not dirs:
+        return None
+    from .config import find_project_root
+
+    common = Path(os.path.commonpath([str(d) for d in dirs]))
+    _root, file = find_project_root(common)
+    return common if file is not None else None  # no configuration there: the working directory decides, as before

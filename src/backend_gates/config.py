@@ -94,6 +94,9 @@ DEFAULT_PUBLIC_ROUTES = [
     "*/static/*",
     "*/reset_password*",
     "*/forgot_password*",
+    "*/password_reset*",
+    "*/thumbnail/*",
+    "*/thumbnails/*",
     "/favicon.ico",
     "/robots.txt",
     "/",
@@ -159,6 +162,17 @@ TOP: dict[str, Setting] = {
     "diff": Setting("str", "", "Report only findings on lines changed since this git ref (`git diff REF`).", analysis=False),
     "new-code": Setting("str", "", "Gates fail only on findings in code new or changed since this git ref (merge base); older findings are listed as existing. In CI defaults to the pull/merge request's target branch.", analysis=False),
     "show-source": Setting("bool", True, "Text output shows the offending source line.", analysis=False),
+    "docs-url": Setting(
+        "str", "https://backend-gates.readthedocs.io/en/latest/",
+        "Base URL of the documentation site; a finding's help URL is <docs-url>checks/<code>.html (a mirror, or file:// of a local `mkdocs build`).",
+        analysis=False,
+    ),
+    "external-suppressions": Setting(
+        "list", ["ruff", "bandit", "semgrep", "sonar", "squawk", "pylint"],
+        "Other tools whose suppression comments (`# noqa: S608`, `# nosec`, `# nosemgrep`, `# NOSONAR`, "
+        "`-- squawk-ignore`, `# pylint: disable=`) also silence the rules mapped to them (docs/suppressions.md); [] = none.",
+        analysis=False,
+    ),
 }
 
 SECTIONS: dict[str, dict[str, Setting]] = {
@@ -211,6 +225,9 @@ SECTIONS: dict[str, dict[str, Setting]] = {
     },
     "contracts": {
         "requests": Setting("list", [], "API-CONTRACT: globs of files holding frontend.api.request events (JSON object, list, or lines).", analysis=False),
+    },
+    "fix": {
+        "timeout": Setting("float", 10.0, "`check --fix`: the timeout (seconds) added to outbound HTTP calls without one (BG404).", analysis=False),
     },
     "semgrep": {
         "enabled": Setting("bool", False, "Run the bundled semgrep rule pack too."),
@@ -321,7 +338,10 @@ def _coerce(value: Any, setting: Setting, key: str, file: str | None) -> Any:
             raise fail("a string")
     elif kind == "list":
         if isinstance(value, str):
-            value = [value]
+            raise ConfigError(
+                f"expected a list of strings, got the string {value!r}; write {key.rsplit('.', 1)[-1]} = [{json.dumps(value)}]",
+                file=file, key=key,
+            )
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail("a list of strings")
     elif kind == "dict[str]":
@@ -333,7 +353,7 @@ def _coerce(value: Any, setting: Setting, key: str, file: str | None) -> Any:
         fixed = {}
         for k, v in value.items():
             if isinstance(v, str):
-                v = [v]
+                raise ConfigError(f"expected a list of strings for {k!r}, got the string {v!r}; write {json.dumps(k)} = [{json.dumps(v)}]", file=file, key=key)
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise fail("a table of string lists")
             fixed[k] = v
@@ -470,6 +490,7 @@ def _read_table(path: Path, explicit: bool) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=str(path)) from None
     tool = data.get("tool", {})
+    _reject_misspelt_table(tool, path)
     if isinstance(tool, dict) and "backend-gates" in tool:
         table = tool["backend-gates"]
         if not isinstance(table, dict):
@@ -478,6 +499,26 @@ def _read_table(path: Path, explicit: bool) -> dict[str, Any]:
     if explicit and path.name != "pyproject.toml":
         return data  # a standalone backend-gates.toml with top-level keys
     return {}
+
+
+TABLE = "backend-gates"
+
+
+def _reject_misspelt_table(tool: Any, path: Path) -> None:
+    """`[tool.backend_gates]`, `[tool.backendgates]`, `[tool.backend-gate]`: an error, not silence."""
+    import difflib
+
+    if not isinstance(tool, dict):
+        return
+    for name in tool:
+        if name == TABLE:
+            continue
+        squashed = name.lower().replace("_", "-").replace(".", "-")
+        if squashed == TABLE or squashed.replace("-", "") == TABLE.replace("-", "") or difflib.SequenceMatcher(None, squashed, TABLE).ratio() >= 0.85:
+            raise ConfigError(
+                f"unknown table [tool.{name}]; did you mean [tool.{TABLE}]? (settings under [tool.{name}] would be ignored)",
+                file=str(path), key=f"tool.{name}",
+            )
 
 
 def load_config(
@@ -503,6 +544,8 @@ def load_config(
     else:
         root, file = find_project_root(start)
         table = _read_table(file, explicit=False) if file else {}
+        if file is None and (root / "pyproject.toml").is_file():
+            _read_table(root / "pyproject.toml", explicit=False)  # raises on a misspelt table name
 
     values = {k: _copy(s.default) for k, s in SETTINGS.items()}
     sources = {k: "default" for k in SETTINGS}
@@ -542,3 +585,58 @@ def _copy(value: Any) -> Any:
 
 
 ValidateOption = Callable[[Any], Any]
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the `[tool.backend-gates]` table, for editors (taplo, Even
+    Better TOML, PyCharm) and CI validation; generated from SETTINGS, shipped as
+    `schemas/config.schema.json` and printed by `backend-gates config --schema`."""
+
+    def prop(setting: Setting) -> dict[str, Any]:
+        strings = {"type": "array", "items": {"type": "string"}}
+        kinds: dict[str, dict[str, Any]] = {
+            "bool": {"type": "boolean"},
+            "int": {"type": "integer", "minimum": 0},
+            "float": {"type": "number", "minimum": 0},
+            "str": {"type": "string"},
+            "list": strings,
+            "dict[str]": {"type": "object", "additionalProperties": {"type": "string"}},
+            "dict[list]": {"type": "object", "additionalProperties": strings},
+        }
+        out: dict[str, Any] = dict(kinds.get(setting.type, {}))
+        if setting.choices:
+            out["enum"] = list(setting.choices)
+        if setting.type == "dict[str]" and setting is TOP.get("severity"):
+            out["additionalProperties"] = {"enum": ["info", "warning", "error"]}
+        out["description"] = setting.help
+        out["default"] = setting.default
+        return out
+
+    properties: dict[str, Any] = {key: prop(s) for key, s in TOP.items()}
+    for section, settings in SECTIONS.items():
+        properties[section] = {
+            "type": "object",
+            "description": f"[tool.backend-gates.{section}]",
+            "properties": {key: prop(s) for key, s in settings.items()},
+            "additionalProperties": False,
+        }
+    properties[CHECKS_SECTION] = {
+        "type": "object",
+        "description": "Per-rule options: [tool.backend-gates.checks.<code or name>] (see each rule's page).",
+        "additionalProperties": {"type": "object"},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://backend-gates.readthedocs.io/en/latest/config.schema.json",
+        "title": "backend-gates configuration ([tool.backend-gates] in pyproject.toml)",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"

@@ -25,7 +25,7 @@ ALL_LINES = None  # marker: every line of the file is new
 def _git(root: Path, *args: str) -> str:
     try:
         out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, errors="replace"
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, encoding="utf-8", errors="surrogateescape"
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise UsageError(f"--diff needs git: {exc}") from None
@@ -45,8 +45,8 @@ def parse_unified(text: str) -> dict[str, set[int]]:
             if target == "/dev/null":
                 current = None
                 continue
-            if target.startswith('"'):
-                target = target.strip('"').encode("latin-1", "backslashreplace").decode("unicode_escape")
+            if target.startswith('"') and target.endswith('"') and len(target) > 1:
+                target = unquote_c(target[1:-1])
             if target.startswith("b/"):
                 target = target[2:]
             current = out.setdefault(target, set())
@@ -59,11 +59,37 @@ def parse_unified(text: str) -> dict[str, set[int]]:
     return out
 
 
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_c(text: str) -> str:
+    """Undo git's C-style quoting of a path (`\\303\\251` octal bytes, `\\t`, `\\"`), as UTF-8."""
+    raw = bytearray()
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in "01234567" and i + 3 < len(text) + 1 and all(c in "01234567" for c in text[i + 1 : i + 4]):
+                raw.append(int(text[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            if nxt in _C_ESCAPES:
+                raw.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+        raw.extend(ch.encode("utf-8", "surrogateescape"))
+        i += 1
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def changed_lines(root: Path, ref: str) -> dict[str, set[int] | None]:
     """Path relative to `root` -> changed line numbers (None: the whole file is new)."""
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    diff = _git(top, "diff", "-U0", "--no-color", "--no-ext-diff", "-M", ref, "--")
+    # core.quotePath=off: non-ASCII names come through as UTF-8; names with quotes, tabs or
+    # newlines are still C-quoted, which parse_unified undoes
+    diff = _git(top, "-c", "core.quotePath=off", "diff", "-U0", "--no-color", "--no-ext-diff", "--no-relative", "-M", ref, "--")
     untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z")
     root = root.resolve()
     out: dict[str, set[int] | None] = {}

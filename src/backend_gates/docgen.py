@@ -60,6 +60,9 @@ def rule_markdown(cls: Any) -> str:
     lines.append("\n## Known limits\n\n" + (limits or "None known.") + "\n")
     lines.append("\n## References\n\n")
     refs = list(cls.references)
+    if cls.external_ids:
+        same = ", ".join(f"{i.split(':', 1)[0]} `{i.split(':', 1)[1]}`" for i in cls.external_ids)
+        refs.append(f"Same concern elsewhere: {same}; their suppression comments apply (see suppressions.md)")
     if gate:
         refs.append(f"Checklist gate `{gate.id}` in CHECKLISTS.md")
     lines.append("".join(f"- {r}\n" for r in refs) or "None.\n")
@@ -106,6 +109,83 @@ def config_markdown() -> str:
     return "".join(out)
 
 
+EXTERNAL_SYNTAX = {
+    "ruff": "`# noqa: {id}` (bare `# noqa`: all)",
+    "bandit": "`# nosec {id}` (bare `# nosec`: all)",
+    "semgrep": "`# nosemgrep: {id}` (bare: all)",
+    "sonar": "`# NOSONAR` (no ids)",
+    "squawk": "`-- squawk-ignore {id}`",
+    "pylint": "`# pylint: disable={id}`",
+}
+
+
+def suppressions_markdown(checks: list[Any]) -> str:
+    """The mapping table: which other tools' suppression comments silence which rule."""
+    tools = list(EXTERNAL_SYNTAX)
+    out = [
+        HEADER.replace("the check's metadata", "the rules' `external_ids`"),
+        "# Suppressions written for other tools\n\n",
+        "Most teams already run ruff, bandit, semgrep, SonarQube, squawk or pylint. Where one of our rules\n"
+        "finds the same concern as a rule of theirs, that tool's suppression comment silences ours too, on\n"
+        "the line where it silences theirs. The finding stays in JSON and SARIF output as suppressed, with\n"
+        "the tool and the comment as its reason (e.g. ``ruff: `# noqa: E722` ``). Comments that name\n"
+        "another tool's rule we have no equivalent for are left alone (never reported as unused).\n\n",
+        "| tool | comment | scope |\n|---|---|---|\n",
+        "| ruff, flake8 | `# noqa: E722, S608`; bare `# noqa` = every rule with a ruff id; `# ruff: noqa[: ids]` / "
+        "`# flake8: noqa` on a line of its own | the line; the file |\n",
+        "| bandit | `# nosec B608` / `# nosec: B608, B110` (ids or test names); bare `# nosec` = every rule with a "
+        "bandit id | the line |\n",
+        "| semgrep | `# nosemgrep: rule-id` (qualified ids match on their last part); bare `# nosemgrep` | "
+        "the line, or the next line when on a line of its own |\n",
+        "| SonarQube | `# NOSONAR` (Sonar takes no ids): every rule with a sonar id | the line |\n",
+        "| squawk | `-- squawk-ignore rule-a, rule-b`; `-- squawk-ignore-file` | the next statement; the file |\n",
+        "| pylint | `# pylint: disable=bare-except` (symbolic name or message id); `# pylint: disable-next=...` | "
+        "the line; the next line |\n\n",
+        "Switch it off, or keep only some tools, with `external-suppressions` in `[tool.backend-gates]`\n"
+        "(default: all six; `[]` honours only `# backend-gates: ignore[...]`). Rules declare their\n"
+        "equivalents in the `external_ids` attribute (`(\"ruff:S608\", \"bandit:B608\")`); this page is\n"
+        "generated from it by `backend-gates docs`.\n\n",
+        "## Mapping\n\n",
+        "| rule | " + " | ".join(tools) + " |\n",
+        "|---|" + "---|" * len(tools) + "\n",
+    ]
+    for cls in checks:
+        ids = [i.split(":", 1) for i in cls.external_ids]
+        if not ids:
+            continue
+        cells = [", ".join(f"`{i}`" for t, i in ids if t == tool) for tool in tools]
+        out.append(f"| [{cls.code}](checks/{cls.code}.md) `{cls.name}` | " + " | ".join(cells) + " |\n")
+    return "".join(out)
+
+
+def rule_help(cls: Any) -> str:
+    """The rule's page as Markdown (SARIF `help`): every section but the code examples, which
+    stay on the page the help URL points at (example literals look like secrets to any scanner
+    of the SARIF file, and a report carries no code it did not find)."""
+    text = rule_markdown(cls).replace(HEADER, "", 1)
+    text = re.sub(r"(?s)\n## Example\n.*?(?=\n## Options\n)", "\n## Examples\n\nBad and good examples: see the rule's page.\n", text)
+    return text.strip() + "\n"
+
+
+def rebase_help_urls(report: Any, base: str) -> None:
+    """Point every help URL of a finished report at `base` (setting `docs-url`) instead of the
+    default site. Findings keep the URL they were built with (cached); this runs once at the end."""
+    import dataclasses
+
+    from .checks.base import DOCS_BASE
+
+    default = DOCS_BASE.rsplit("checks/", 1)[0]
+    if not base or base == default:
+        return
+    base = base if base.endswith("/") else base + "/"
+
+    def moved(url: str) -> str:
+        return base + url[len(default):] if url.startswith(default) else url
+
+    report.findings = [dataclasses.replace(f, help_url=moved(f.help_url)) if f.help_url else f for f in report.findings]
+    report.rules = [dataclasses.replace(r, help_url=moved(r.help_url)) if r.help_url else r for r in report.rules]
+
+
 def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     """Write (or with check_only, compare) every generated page; return the stale ones."""
     from .checks import load_all
@@ -116,12 +196,17 @@ def write_docs(directory: Path, *, check_only: bool = False) -> list[str]:
     wanted = {f"{c.code}.md": rule_markdown(c) for c in checks}
     wanted["README.md"] = index_markdown(checks)
     stale = []
-    config_page = directory.parent / "configuration-reference.md"
-    current = config_page.read_text(encoding="utf-8") if config_page.exists() else None
-    if current != config_markdown():
-        stale.append(config_page.name)
-        if not check_only:
-            config_page.write_text(config_markdown(), encoding="utf-8")
+    from .config import json_schema_text
+
+    schema_file = Path(__file__).parent / "schemas" / "config.schema.json"  # shipped for editors
+    for page, text in ((directory.parent / "configuration-reference.md", config_markdown()),
+                       (directory.parent / "suppressions.md", suppressions_markdown(checks)),
+                       (schema_file, json_schema_text())):
+        current = page.read_text(encoding="utf-8") if page.exists() else None
+        if current != text:
+            stale.append(page.name)
+            if not check_only:
+                page.write_text(text, encoding="utf-8")
     for name, text in wanted.items():
         path = directory / name
         current = path.read_text(encoding="utf-8") if path.exists() else None

@@ -170,6 +170,11 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             continue
         path = path.resolve()
         ignore = _Ignore()
+        listed = None
+        if use_git:
+            from .gitfiles import listing
+
+            listed = listing(str(path))  # in a git work tree: git's own answer (nested negations, info/exclude)
         if use_git:
             # .gitignore files between the root and the starting directory apply too
             current = root
@@ -178,6 +183,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 for part in path.relative_to(root).parts[:-1]:
                     current = current / part
                     ignore.add(str(current), key_of(current))
+        opaque: set[str] = set()
         start_key = key_of(path)
         prefix_len = len(str(path)) + 1
         for dirpath, dirnames, filenames in os.walk(path):
@@ -190,12 +196,22 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 rel_dir = ""
             if use_git:
                 ignore.add(dirpath, rel_dir)
+            walked = "" if dirpath == str(path) else dirpath[prefix_len:].replace(os.sep, "/")
+            # git's listing decides, except inside what git lists as one entry (a submodule or
+            # nested repository), where the .gitignore files read on the way decide
+            by_git = listed is not None and walked not in opaque and not any(walked.startswith(o + "/") for o in opaque)
             keep = []
             for name in sorted(dirnames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if exclude.match(name) or exclude.match(rel):
                     continue
-                if use_git and ignore.specs and ignore.ignored(rel, True):
+                sub_walked = f"{walked}/{name}" if walked else name
+                if by_git and listed is not None:
+                    if listed.opaque(sub_walked):
+                        opaque.add(sub_walked)
+                    elif not listed.keeps_dir(sub_walked):
+                        continue
+                elif use_git and ignore.specs and ignore.ignored(rel, True):
                     continue
                 keep.append(name)
             dirnames[:] = keep
@@ -205,7 +221,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                     continue
                 if exclude.match(name) or exclude.match(rel):
                     continue
-                if use_git and ignore.specs and ignore.ignored(rel, False):
+                if by_git and listed is not None:
+                    if not listed.keeps_file(f"{walked}/{name}" if walked else name):
+                        continue
+                elif use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False)
     if given_dirs_only:

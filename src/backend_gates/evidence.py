@@ -98,29 +98,3 @@ class EvidenceBuilder:
             None,
             tuple(self.warnings),
         )
-
-
-@dataclass
-class Coverage:
-    """A gate's coverage as observers written against `contribute(report, settings)` record it
-    (protocol/outcomes.py, runtime/replay.py); the plugin turns it into `Judged` and `GateNote`.
-    New code records `Judged` directly (EvidenceBuilder.ran / not_judged)."""
-
-    checks: list[str] = field(default_factory=list)
-    evaluated: bool = False
-    reasons: list[str] = field(default_factory=list)
-    evidence: dict[str, Any] = field(default_factory=dict)
-    verdict: tuple[Any, str] | None = None
-
-    def judged(self, gate: str) -> list[Judged]:
-        why = "; ".join(dict.fromkeys(self.reasons)) or "not judged"
-        out = [Judged(code, gate, None if self.evaluated else why) for code in dict.fromkeys(self.checks)]
-        if self.evaluated:
-            out.extend(Judged(code, gate, reason) for code in dict.fromkeys(self.checks) for reason in dict.fromkeys(self.reasons))
-        return out
-
-    def notes(self, gate: str) -> list[GateNote]:
-        out = [GateNote(gate, dict(self.evidence))] if self.evidence else []
-        if self.verdict is not None:
-            out.append(GateNote(gate, {}, None, self.verdict))
-        return out

@@ -58,6 +58,62 @@ details { border-top:1px solid var(--line); padding:6px 0; } details > summary {
 .ok { color:#1a7f37; font-weight:600; } .bad { color:#cf222e; font-weight:600; } .dim { color:var(--muted); }
 svg text { font: 11px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; fill: #1f2328; }
 footer { color:var(--muted); font-size:12px; margin:24px 0 8px; text-align:center; }
+svg { max-width:100%; height:auto; }
+#overview .grid { grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); }
+.chart { min-width:0; overflow:hidden; margin:6px 0; }
+.scroll { overflow-x:auto; }
+.legend { display:flex; flex-wrap:wrap; gap:6px 14px; font-size:12px; margin:4px 0 0; }
+.legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:-1px; }
+form.filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:end; margin:10px 0; padding:10px; background:var(--soft); border-radius:6px; }
+form.filters label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); gap:2px; }
+form.filters select, form.filters input { font:inherit; padding:4px 6px; border:1px solid var(--line); border-radius:6px; min-width:150px; max-width:100%; }
+#f-count { font-size:12px; color:var(--muted); }
+@media (max-width: 600px) {
+  main { padding:10px; } section { padding:4px 10px 12px; } header.top { padding:12px; }
+  .card { min-width:0; flex:1 1 28%; padding:6px 8px; } .card b { font-size:16px; } .card span { font-size:11px; }
+  .grid, #overview .grid { grid-template-columns: minmax(0, 1fr); }
+  form.filters select, form.filters input { min-width:0; width:100%; } form.filters label { flex:1 1 100%; }
+  td, th { padding:5px 4px; } #gates td:nth-child(2), #gates th:nth-child(2), #gates td:nth-child(3), #gates th:nth-child(3) { display:none; }
+}
+"""
+
+# Filters: a small inline script, allowed by its hash in the Content-Security-Policy (no other
+# script can run, nothing can be fetched). The state also lives in the URL fragment
+# (`#gate=SEC-SQLI&severity=error&file=app/`), so a filtered view can be linked to.
+SCRIPT = """(function () {
+  var form = document.getElementById("filters");
+  var body = document.body;
+  body.setAttribute("data-overflow", document.documentElement.scrollWidth > window.innerWidth + 1 ? "yes" : "no");
+  if (!form) { body.setAttribute("data-filters", "none"); return; }
+  var gate = document.getElementById("f-gate"), sev = document.getElementById("f-severity");
+  var file = document.getElementById("f-file"), count = document.getElementById("f-count");
+  var items = Array.prototype.slice.call(document.querySelectorAll("#findings .finding[data-gate]"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("#findings details[data-group]"));
+  function apply() {
+    var shown = 0, needle = file.value.trim().toLowerCase();
+    items.forEach(function (el) {
+      var ok = (!gate.value || el.getAttribute("data-gate") === gate.value) &&
+               (!sev.value || el.getAttribute("data-severity") === sev.value) &&
+               (!needle || el.getAttribute("data-path").toLowerCase().indexOf(needle) !== -1);
+      el.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    groups.forEach(function (g) { g.hidden = !g.querySelector(".finding[data-gate]:not([hidden])"); });
+    count.textContent = shown + " of " + items.length + " finding(s) shown";
+    body.setAttribute("data-shown", String(shown));
+  }
+  location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+    var kv = pair.split("="), value = decodeURIComponent(kv[1] || "");
+    if (kv[0] === "gate") { gate.value = value; }
+    if (kv[0] === "severity") { sev.value = value; }
+    if (kv[0] === "file") { file.value = value; }
+  });
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  apply();
+  body.setAttribute("data-filters", "ready");
+}());
 """
 
 
@@ -151,6 +207,66 @@ def bar_chart(
     return "".join(parts)
 
 
+def status_chart(counts: dict[str, int], *, title: str, width: int = 520) -> str:
+    """One stacked bar: how many gates passed, warned, failed, were not evaluated."""
+    total = sum(counts.values())
+    if total <= 0:
+        return ""
+    height, top, bar_h = 58, 22, 22
+    parts = [
+        f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="13" style="font-weight:600">{_e(title)}</text>',
+    ]
+    x = 0.0
+    for status in ("failed", "warned", "passed", "not_evaluated"):
+        n = counts.get(status, 0)
+        if n <= 0:
+            continue
+        w = width * n / total
+        parts.append(
+            f'<rect class="seg-{status}" x="{x:.1f}" y="{top}" width="{w:.1f}" height="{bar_h}" fill="{STATUS_COLOR[status]}">'
+            f"<title>{_e(STATUS_LABEL[status])}: {n}</title></rect>"
+        )
+        if w > 26:
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{top + 15}" text-anchor="middle" style="fill:#fff;font-weight:700">{n}</text>')
+        x += w
+    parts.append("</svg>")
+    legend = "".join(
+        f'<span><i style="background:{STATUS_COLOR[s]}"></i>{_e(STATUS_LABEL[s])} {counts.get(s, 0)}</span>'
+        for s in ("failed", "warned", "passed", "not_evaluated")
+    )
+    return "".join(parts) + f'<div class="legend">{legend}</div>'
+
+
+def trend_chart(points: list[tuple[str, int, int, str]], *, title: str, width: int = 520) -> str:
+    """Columns per run, oldest first: (label, findings, failing, status); failing ones darker."""
+    if len(points) < 2:
+        return ""
+    height, top, bottom = 150, 22, 30
+    plot_h = height - top - bottom
+    peak = max(max(p[1] for p in points), 1)
+    slot = width / len(points)
+    bar_w = max(4.0, min(40.0, slot * 0.6))
+    parts = [
+        f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="13" style="font-weight:600">{_e(title)}</text>',
+        f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" stroke="#d0d7de"/>',
+    ]
+    for index, (label, findings, failing, status) in enumerate(points):
+        cx = slot * index + slot / 2
+        h = plot_h * findings / peak
+        fh = plot_h * min(failing, findings) / peak
+        y = top + plot_h - h
+        parts.append(f'<rect class="run" x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{max(h, 1):.1f}" fill="#8c959f"><title>{_e(label)}: {findings} finding(s), {failing} failing, {_e(status)}</title></rect>')
+        if fh > 0:
+            parts.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{top + plot_h - fh:.1f}" width="{bar_w:.1f}" height="{fh:.1f}" fill="{STATUS_COLOR.get(status, "#cf222e") if status != "passed" else "#cf222e"}"/>')
+        parts.append(f'<text x="{cx:.1f}" y="{max(y - 3, top + 9):.1f}" text-anchor="middle">{findings}</text>')
+        if len(points) <= 12 or index in (0, len(points) - 1):
+            parts.append(f'<text x="{cx:.1f}" y="{height - 12}" text-anchor="middle" class="dim">{_e(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def gauge(percent: float | None, *, label: str, target: float | None = None) -> str:
     """A small ring showing a percentage (coverage), red below the target."""
     if percent is None:
@@ -215,10 +331,10 @@ def _gates(event: dict[str, Any]) -> str:
             f'<td class="num">{_e(g.get("findings", 0))}{sup}</td><td>{_e(g.get("reason"))}</td></tr>'
         )
     return (
-        '<section><h2>Gates</h2><table id="gates"><thead><tr><th>gate</th><th>checklist</th><th>title</th>'
+        '<section><h2>Gates</h2><div class="scroll"><table id="gates"><thead><tr><th>gate</th><th>checklist</th><th>title</th>'
         '<th>status</th><th class="num">findings</th><th>reason</th></tr></thead><tbody>'
         + "".join(rows)
-        + "</tbody></table></section>"
+        + "</tbody></table></div></section>"
     )
 
 
@@ -226,8 +342,10 @@ def _finding(f: dict[str, Any]) -> str:
     sev = str(f.get("severity", "warning"))
     where = f"{f.get('path') or '(project)'}:{f.get('line', '?')}:{f.get('column', '?')}"
     evidence = f.get("evidence")
+    gate = f.get("gate") if isinstance(f.get("gate"), str) else "tool"
     parts = [
-        f'<div class="finding {_e(sev)}"><span class="sev">{_e(sev)}</span> <code>{_e(f.get("rule"))}</code> '
+        f'<div class="finding {_e(sev)}" data-gate="{_e(gate)}" data-severity="{_e(sev)}" data-path="{_e(f.get("path") or "")}">'
+        f'<span class="sev">{_e(sev)}</span> <code>{_e(f.get("rule"))}</code> '
         f'<span class="dim">{_e(f.get("name"))}</span> · <code>{_e(where)}</code>',
     ]
     if f.get("suppressed"):
@@ -256,7 +374,7 @@ def _findings(event: dict[str, Any]) -> str:
         gate = f.get("gate")
         groups.setdefault(gate if isinstance(gate, str) else None, []).append(f)
     keys = [k for k in order if k in groups] + [k for k in groups if k not in order]
-    out = ["<section><h2>Findings by gate</h2>"]
+    out = ['<section id="findings"><h2>Findings by gate</h2>', _filters(findings, keys)]
     for key in keys:
         group = sorted(
             groups[key], key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), str(f.get("path")), _num(f.get("line")) or 0)
@@ -267,7 +385,7 @@ def _findings(event: dict[str, Any]) -> str:
         title = titles.get(key) or ("the tool's own findings (unreadable files, suppressions)" if key is None else "")
         open_attr = " open" if active else ""
         out.append(
-            f'<details id="gate-{_e(name)}"{open_attr}><summary><code>{_e(name)}</code> {_e(title)} — '
+            f'<details id="gate-{_e(name)}" data-group="{_e(name)}"{open_attr}><summary><code>{_e(name)}</code> {_e(title)} — '
             f"{len(active)} finding(s){f', {len(suppressed)} suppressed' if suppressed else ''}</summary>"
         )
         out.extend(_finding(f) for f in active[:200])
@@ -280,6 +398,67 @@ def _findings(event: dict[str, Any]) -> str:
         out.append("</details>")
     out.append("</section>")
     return "".join(out)
+
+
+def _filters(findings: list[dict[str, Any]], gates: list[str | None]) -> str:
+    severities = [s for s in ("error", "warning", "info") if any(f.get("severity") == s for f in findings)]
+    gate_opts = "".join(f'<option value="{_e(g or "tool")}">{_e(g or "tool")}</option>' for g in gates)
+    sev_opts = "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in severities)
+    return (
+        '<form id="filters" class="filters" role="search" aria-label="filter findings">'
+        f'<label for="f-gate">gate<select id="f-gate"><option value="">all gates</option>{gate_opts}</select></label>'
+        f'<label for="f-severity">severity<select id="f-severity"><option value="">all severities</option>{sev_opts}</select></label>'
+        '<label for="f-file">file<input id="f-file" type="search" placeholder="path contains…" autocomplete="off"></label>'
+        f'<span id="f-count" aria-live="polite">{len(findings)} finding(s)</span></form>'
+    )
+
+
+def _overview(event: dict[str, Any]) -> str:
+    """The first screen's pictures: gate statuses, findings by gate and by rule, the trend."""
+    gates = [g for g in _list(event.get("gates")) if isinstance(g, dict)]
+    counts: dict[str, int] = {}
+    for g in gates:
+        status = str(g.get("status", "not_evaluated"))
+        if status in STATUS_COLOR:
+            counts[status] = counts.get(status, 0) + 1
+    findings = [f for f in _list(event.get("findings")) if isinstance(f, dict) and not f.get("suppressed")]
+    by_gate: dict[str, list[dict[str, Any]]] = {}
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        by_gate.setdefault(str(f.get("gate") or "tool"), []).append(f)
+        by_rule.setdefault(f"{f.get('rule', '?')} {f.get('name', '')}".strip(), []).append(f)
+
+    def color(group: list[dict[str, Any]]) -> str:
+        worst = min((SEVERITY_ORDER.get(str(f.get("severity")), 2) for f in group), default=2)
+        return ("#cf222e", "#d4a72c", "#54aeff")[worst]
+
+    def rows(groups: dict[str, list[dict[str, Any]]]) -> list[tuple[str, float, str]]:
+        ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        return [(k, float(len(v)), color(v)) for k, v in ordered[:12]]
+
+    charts = []
+    chart = status_chart(counts, title=f"{len(gates)} gates")
+    charts.append(f'<div class="chart" id="gate-status-chart">{chart}</div>' if chart else _nodata("the report lists no gates"))
+    if findings:
+        charts.append(f'<div class="chart" id="findings-by-gate">{bar_chart(rows(by_gate), unit="", title="Findings by gate")}</div>')
+        more = f" (top 12 of {len(by_rule)})" if len(by_rule) > 12 else ""
+        charts.append(f'<div class="chart" id="findings-by-rule">{bar_chart(rows(by_rule), unit="", title="Findings by rule" + more)}</div>')
+    else:
+        charts.append('<div class="chart" id="findings-by-gate"><p class="ok">no findings</p></div>')
+    history = [h for h in _list(event.get("_history")) if isinstance(h, dict)]
+    if history:
+        points = []
+        for index, h in enumerate([*history, event]):
+            summary = _dict(h.get("summary"))
+            stamp = str(h.get("finished_at") or f"run {index + 1}")
+            label = stamp[:16].replace("T", " ") if len(history) < 4 else stamp[:10]
+            findings_n = int(_num(summary.get("findings")) or 0)
+            failing_n = int(_num(summary.get("failing")) or 0)
+            points.append((label, findings_n, failing_n, str(h.get("status") or summary.get("status") or "")))
+        trend = trend_chart(points, title=f"Findings over the last {len(points)} runs (oldest first)")
+        if trend:
+            charts.append(f'<div class="chart" id="trend-chart">{trend}</div>')
+    return '<section id="overview"><h2>Overview</h2><div class="grid">' + "".join(charts) + "</div></section>"
 
 
 def _endpoints(event: dict[str, Any]) -> str:
@@ -309,10 +488,10 @@ def _endpoints(event: dict[str, Any]) -> str:
         )
     if rows:
         out.append(
-            '<table id="endpoints"><thead><tr><th>method</th><th>path</th><th class="num">requests</th><th class="num">p95</th>'
+            '<div class="scroll"><table id="endpoints"><thead><tr><th>method</th><th>path</th><th class="num">requests</th><th class="num">p95</th>'
             "<th>documented</th><th>conforms to spec</th><th class=\"num\">tests</th><th>ready</th></tr></thead><tbody>"
             + "".join(rows)
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
     chart_rows = []
     source = latency or {f"{e.get('method', '')} {e.get('path', '')}": {"p95_ms": e.get("p95_ms")} for e in endpoints}
@@ -357,9 +536,9 @@ def _queries(event: dict[str, Any]) -> str:
                 f"<td><code>{_e(extra.get('call_site', ''))}</code></td></tr>"
             )
         out.append(
-            '<table id="n-plus-one"><thead><tr><th>rule</th><th>test / request</th><th class="num">repeats</th><th>query</th><th>call site</th></tr></thead><tbody>'
+            '<div class="scroll"><table id="n-plus-one"><thead><tr><th>rule</th><th>test / request</th><th class="num">repeats</th><th>query</th><th>call site</th></tr></thead><tbody>'
             + "".join(rows)
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
     else:
         out.append(_nodata("no N+1 pattern found"))
@@ -384,8 +563,8 @@ def _queries(event: dict[str, Any]) -> str:
                 f'<td class="num">{_e(len(tests) if isinstance(tests, list) else (tests if tests is not None else "–"))}</td></tr>'
             )
         out.append(
-            '<table id="queries"><thead><tr><th>query (redacted)</th><th class="num">executions</th><th class="num">p95</th>'
-            '<th class="num">max</th><th class="num">tests</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+            '<div class="scroll"><table id="queries"><thead><tr><th>query (redacted)</th><th class="num">executions</th><th class="num">p95</th>'
+            '<th class="num">max</th><th class="num">tests</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></div>"
         )
     elif slow_findings:
         out.extend(_finding(f) for f in slow_findings[:25])
@@ -495,11 +674,11 @@ def _coverage(event: dict[str, Any]) -> str:
     else:
         missing = {str(m) for m in _list(kinds.get("missing"))}
         out.append(
-            '<table id="test-kinds"><thead><tr><th>kind</th><th class="num">tests</th></tr></thead><tbody>'
+            '<div class="scroll"><table id="test-kinds"><thead><tr><th>kind</th><th class="num">tests</th></tr></thead><tbody>'
             + "".join(
                 f'<tr><td>{_e(k)}</td><td class="num{" bad" if k in missing or not v else ""}">{_e(_fmt(v, 0))}</td></tr>' for k, v in counts
             )
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
         if missing:
             out.append(f'<p class="bad">missing: {_e(", ".join(sorted(missing)))}</p>')
@@ -563,29 +742,43 @@ def _section(render: Any, event: dict[str, Any]) -> str:
 
 
 
-def render_html(event: dict[str, Any]) -> str:
-    """One self-contained HTML page for a report event (the dict `event.to_event` builds)."""
+def script_hash() -> str:
+    import base64
+    import hashlib
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
+
+def render_html(event: dict[str, Any], history: list[dict[str, Any]] | None = None) -> str:
+    """One self-contained HTML page for a report event (the dict `event.to_event` builds);
+    `history`: earlier report events, oldest first, for the trend chart."""
     if not isinstance(event, dict):
         event = {}
+    if history:
+        event = {**event, "_history": history}
     name = _dict(event.get("project")).get("name", "project")
     status = str(event.get("status") or "not_evaluated")
-    body = "".join(_section(render, event) for render in (_header, _gates, _findings, _endpoints, _queries, _coverage, _problems))
+    # first screen: verdict, pictures, gates; then the runtime sections; the long list last
+    order = (_header, _overview, _gates, _endpoints, _queries, _coverage, _findings, _problems)
+    body = "".join(_section(render, event) for render in order)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src '{script_hash()}'\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>backend-gates: {_e(name)} — {_e(STATUS_LABEL.get(status, status))}</title>"
         f"<style>{CSS}</style></head><body><main>{body}"
         f"<footer>generated by backend-gates from the <code>{_e(event.get('event', 'backend.gates.report'))}</code> event, "
-        f"schema {_e(event.get('schema_version', '?'))} · self-contained, no network resources</footer></main></body></html>\n"
+        f"schema {_e(event.get('schema_version', '?'))} · self-contained, no network resources</footer></main>"
+        f"<script>{SCRIPT}</script></body></html>\n"
     )
 
 
-def write_html(event: dict[str, Any], path: Path) -> None:
+def write_html(event: dict[str, Any], path: Path, history: list[dict[str, Any]] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     from .redact import write_file
 
-    write_file(path, render_html(event))
+    write_file(path, render_html(event, history))
 
 
 def load_event(path: Path) -> dict[str, Any]:

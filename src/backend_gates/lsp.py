@@ -13,7 +13,11 @@ Configuration is read from the `pyproject.toml` of the workspace folder holding 
 (`config.load_config(start=<folder>)`) and reloaded when it or the baseline changes. A document
 whose text, configuration and baseline are unchanged is answered from a cache. A syntax error
 gives one diagnostic (BG001); an error of ours gives one diagnostic saying so, never a dead
-server. Code actions insert `# backend-gates: ignore[CODE] <reason>` on the finding's line.
+server. Code actions apply the rule's `--fix` codemod where one exists (`fix.FIXERS`) and insert
+`# backend-gates: ignore[CODE] <reason>` on the finding's line (the placeholder is not a reason:
+left as is, BG003 says so). Hover over a finding shows its rule's documentation. A change of
+`pyproject.toml` on disk (workspace/didChangeWatchedFiles, registered when the editor allows it)
+or its save reloads the configuration and rechecks every open document.
 """
 
 from __future__ import annotations
@@ -102,6 +106,24 @@ class Analyzer:
         self._configs[key] = loaded
         self._project.clear()
         return loaded
+
+    def last(self, uri: str) -> list[Finding]:
+        """The findings last published for `uri` (hover reads them; nothing is recomputed)."""
+        cached = self._results.get(uri)
+        return cached[1] if cached is not None else []
+
+    def fix_options(self, fs_path: str | None) -> dict[str, Any]:
+        for loaded in self._configs.values():
+            if fs_path is not None and Path(fs_path).resolve().is_relative_to(loaded.config.root.resolve()):
+                return {"timeout": loaded.config["fix.timeout"]}
+        return {}
+
+    def config_changed(self) -> None:
+        """A configuration file changed on disk: reload every configuration at the next analysis."""
+        self._configs.clear()
+        self._results.clear()
+        self._project.clear()
+        self.generation += 1
 
     def settle(self) -> None:
         """After an analysis: move what survived (parsed pieces, remembered positions) out of the
@@ -271,7 +293,8 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             code=f.code or None,
             code_description=types.CodeDescription(href=f.help_url) if f.help_url else None,
             source=SOURCE,
-            data={"name": f.name, "gate": f.gate, "severity": f.severity.value, "fingerprint": f.fingerprint},
+            data={"name": f.name, "gate": f.gate, "severity": f.severity.value, "fingerprint": f.fingerprint,
+                  "line": loc.line, "column": loc.column},
         )
 
     def current(uri: str, version: int | None) -> bool:
@@ -323,6 +346,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         if not folders and server.workspace.root_path:
             folders = [Path(server.workspace.root_path)]
         pool.submit(analyzer.warm, folders)
+        register_watchers()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: Any, params: types.DidOpenTextDocumentParams) -> None:
@@ -373,6 +397,19 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             if (number, code) in seen or number >= len(lines):
                 continue
             seen.add((number, code))
+            fixed = fix_action(document.source, diag, code, analyzer.fix_options(to_fs_path(params.text_document.uri)))
+            if fixed is not None:
+                title, (start, end, new_text) = fixed
+                edit_range = types.Range(types.Position(start, 0), types.Position(end, 0))
+                actions.append(
+                    types.CodeAction(
+                        title=f"Fix {code}: {title}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diag],
+                        is_preferred=True,
+                        edit=types.WorkspaceEdit(changes={params.text_document.uri: [types.TextEdit(range=edit_range, new_text=new_text)]}),
+                    )
+                )
             line_text = lines[number].rstrip("\r\n")
             how, text = suppression_edit(line_text, code)
             if how == "bracket":
@@ -393,7 +430,106 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
             )
         return actions
 
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: Any, params: types.HoverParams) -> types.Hover | None:
+        """The documentation of the rule whose finding is under the cursor (`explain`'s page)."""
+        document = server.workspace.get_text_document(params.text_document.uri)
+        lines = document.source.splitlines()
+        position = params.position
+        for f in analyzer.last(params.text_document.uri):
+            diag = to_diagnostic(f, lines)
+            start, end = diag.range.start, diag.range.end
+            after_start = (position.line, position.character) >= (start.line, start.character)
+            before_end = (position.line, position.character) <= (end.line, end.character)
+            if f.code and after_start and before_end:
+                text = rule_hover(f)
+                if text:
+                    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=diag.range)
+        return None
+
+    def register_watchers() -> None:
+        """Ask the editor to tell us when a configuration file changes on disk (not only on save)."""
+        caps = server.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+        try:
+            server.client_register_capability(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="backend-gates-config",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                        )
+                    ]
+                )
+            )
+        except Exception:  # an editor that refuses: configuration is still reloaded on save
+            log.debug("could not register file watchers", exc_info=True)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def watched_files(ls: Any, params: types.DidChangeWatchedFilesParams) -> None:
+        """pyproject.toml (or a baseline) changed: recheck every open document at once."""
+        changed = [change.uri for change in params.changes]
+        if not any(Path(to_fs_path(uri) or uri).name in CONFIG_FILES for uri in changed):
+            return
+        analyzer.config_changed()
+        for uri in list(server.workspace.text_documents):
+            await publish(uri)
+
     return server
+
+
+CONFIG_FILES = ("pyproject.toml", ".backend-gates.toml")
+
+
+def rule_hover(finding: Finding) -> str:
+    """Markdown for a hover: the finding, then its rule's page (as `backend-gates explain`)."""
+    from .checks import load_all
+    from .checks.base import REGISTRY
+    from .docgen import HEADER, rule_markdown
+
+    load_all()
+    cls = REGISTRY.get(finding.code)
+    if cls is None:
+        return ""
+    head = f"**{finding.code}** `{finding.name}`: {finding.message}"
+    if finding.fix:
+        head += f"\n\n*Fix:* {finding.fix}"
+    if finding.help_url:
+        head += f"\n\n[Documentation]({finding.help_url})"
+    return head + "\n\n---\n\n" + rule_markdown(cls).replace(HEADER, "", 1).strip() + "\n"
+
+
+def fix_action(source: str, diag: Any, code: str, options: dict[str, Any]) -> tuple[str, tuple[int, int, str]] | None:
+    """The rule's `--fix` codemod for this one finding, as (title, (first line, end line, new
+    text)): the changed lines only, so the editor keeps the cursor and the undo history tidy.
+    None when the rule has no fixer or the fix does not apply here."""
+    from . import fix
+
+    fixer = fix.FIXERS.get(code)
+    if fixer is None:
+        return None
+    data = diag.data if isinstance(diag.data, dict) else {}
+    line = int(data.get("line") or diag.range.start.line + 1)
+    column = int(data.get("column") or diag.range.start.character + 1)
+    try:
+        after, done = fix.fix_source(source, {code: {fix.Target(line, column)}}, options)
+        compile(after, "<document>", "exec")
+    except Exception:  # a document that does not parse (yet): no fix offered
+        return None
+    if not done or after == source:
+        return None
+    old, new = source.splitlines(keepends=True), after.splitlines(keepends=True)
+    first = 0
+    while first < min(len(old), len(new)) and old[first] == new[first]:
+        first += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - first and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return fixer.title, (first, len(old) - tail, "".join(new[first : len(new) - tail]))
 
 
 # ----------------------------------------------------------------------------- command

@@ -78,6 +78,7 @@ class SuppressionComment:
     reason: str
     expires: str = ""  # ISO date or ""
     file_level: bool = False
+    tool: str = ""  # "" = ours; else the tool whose comment this is (ruff, bandit, ...): see suppress.py
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class SuppressionComment:
             "reason": self.reason,
             "expires": self.expires,
             "file_level": self.file_level,
+            "tool": self.tool,
         }
 
     @classmethod

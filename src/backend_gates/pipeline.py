@@ -106,6 +106,9 @@ def finish(
         }
     report.extra.update(narrowed)
     report.gates = evaluate_gates(report, judged, notes, config, absent=absent)
+    from .docgen import rebase_help_urls
+
+    rebase_help_urls(report, config["docs-url"])  # help URLs at the configured documentation site
     report.finished_at = now()
     return report
 
@@ -185,6 +188,8 @@ def apply_suppressions(
     from . import suppress
     from .checks.python.tool import ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression
 
+    honoured = set(config["external-suppressions"])  # other tools' comments: see suppress.py
+    by_path = {p: [x for x in c if not x.tool or x.tool in honoured] for p, c in by_path.items()}
     by_path = {p: c for p, c in by_path.items() if c}
     if not by_path:
         return findings
@@ -212,6 +217,8 @@ def apply_suppressions(
     meta: list[Finding] = []
     for path, comments in by_path.items():
         for comment in comments:
+            if comment.tool:
+                continue  # written for another tool: neither reason-less nor unused for us
             codes = ", ".join(comment.codes) or "everything"
             loc = Location(path, comment.line, 1)
             if not comment.reason:

@@ -431,11 +431,10 @@ class GatesPlugin:
         for observer in self.observers:
             try:
                 if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks
-                    part = run.runtime(observer.name, observer.recorded())
-                elif hasattr(observer, "evidence"):  # an observer that judges itself hands over its evidence
+                    endpoints = [e for earlier in evidence for e in earlier.endpoints]
+                    part = run.runtime(observer.name, _recorded_of(observer, run.project, endpoints))
+                else:  # an observer that judges itself hands over its evidence
                     part = _evidence_of(observer, self.settings, run.project)
-                else:  # older protocol (`contribute` to a report): its additions become evidence
-                    part = legacy_evidence(observer, self.settings, run.project, evidence)
             except Exception as exc:  # its gates become not_evaluated with the reason
                 reason = f"runtime {observer.name}: internal error: {exc}"
                 part = Evidence(f"runtime:{observer.name}", notes=tuple(GateNote(g, {}, reason) for g in getattr(observer, "gates", ())))
@@ -446,7 +445,8 @@ class GatesPlugin:
         report = run.finish(*evidence, absent=absent)
         from .protocol.ready import apply as readiness
 
-        readiness(report, run.project)  # backend.api.ready: after the verdicts, from them
+        outcomes = next((o.outcomes for o in self.observers if o.name == "outcomes"), None)
+        readiness(report, run.project, outcomes)  # backend.api.ready: after the verdicts, from them and the outcomes
         return report
 
     def _fallback_report(self, reason: str) -> Any:
@@ -478,36 +478,15 @@ class GatesPlugin:
             write_html(event, self.settings.root / html)
 
 
-def legacy_evidence(observer: Any, settings: Any, project: Any, earlier: list[Any]) -> Any:
-    """An observer still written against `contribute(report, settings)` (protocol/outcomes.py,
-    runtime/replay.py): it sees a draft holding the earlier stages' endpoints and the project, and
-    what it adds becomes evidence. New observers implement `evidence()` or `recorded()`."""
-    from .evidence import Coverage, EvidenceBuilder
+def _recorded_of(observer: Any, project: Any, endpoints: list[Any]) -> Any:
+    """`observer.recorded()`, given what it names among `project` (the static run's facts: the
+    replay observer pairs its replays with the route table's guards) and `endpoints` (the earlier
+    observers' recorded endpoints: the outcomes observer reads which tests called which)."""
+    import inspect
 
-    draft = _Draft([e for part in earlier for e in part.endpoints], project)
-    observer.contribute(draft, settings)
-    out = EvidenceBuilder(f"runtime:{getattr(observer, 'name', 'observer')}")
-    out.findings.extend(draft.findings)
-    out.metrics.update(draft.metrics)
-    out.rules.extend(draft.rules)
-    out.errors.extend(draft.errors)
-    coverage: dict[str, Coverage] = draft.extra.get("coverage", {})
-    for gate, cov in coverage.items():
-        out.notes.extend(cov.notes(gate))
-        out.judged.extend(cov.judged(gate))
-    return out.build()
-
-
-class _Draft:
-    """The parts of a report a legacy observer reads and adds to (endpoints are the live ones)."""
-
-    def __init__(self, endpoints: list[Any], project: Any) -> None:
-        self.findings: list[Any] = []
-        self.metrics: dict[str, Any] = {}
-        self.rules: list[Any] = []
-        self.errors: list[Any] = []
-        self.endpoints = endpoints
-        self.extra: dict[str, Any] = {"project": project, "coverage": {}}
+    available = {"project": project, "endpoints": endpoints}
+    wanted = inspect.signature(observer.recorded).parameters
+    return observer.recorded(**{name: value for name, value in available.items() if name in wanted})
 
 
 def _evidence_of(observer: Any, settings: Any, project: Any) -> Any:

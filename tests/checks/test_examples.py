@@ -45,3 +45,6 @@ def test_example(tmp_path: Path, cls, example, bad) -> None:
         expected_path = bad.path or next(p for p in files if p != "pyproject.toml")
         lines = [(f.location.path, f.location.line) for f in hits]
         assert (expected_path, bad.line) in lines, f"bad example did not fire at {expected_path}:{bad.line}; got {lines}"
+        if bad.severity is not None:
+            severities = {f.severity for f in hits if (f.location.path, f.location.line) == (expected_path, bad.line)}
+            assert bad.severity in severities, f"bad example fired at {sorted(s.value for s in severities)}, expected {bad.severity.value}"

@@ -176,3 +176,24 @@ def test_inline_suppressions_and_tool_findings_are_not_recorded(project: Path) -
     result = run_cli("check", "--no-cache", "--baseline", "baseline.json", "--format", "concise", cwd=project)
     assert result.returncode == 1  # the stale suppression (BG002) is still reported
     assert [row.split()[1] for row in result.stdout.splitlines()] == ["BG002"]
+
+
+def test_rewriting_after_a_shift_changes_nothing(tmp_path: Path) -> None:
+    """`--write-baseline` after code moved down two lines: the file stays byte-identical; a new
+    finding adds exactly one entry and a fixed one removes exactly one (no churn, no conflicts)."""
+    module = "import requests\nimport logging\n\nlog = logging.getLogger(__name__)\n\n" + "\n\n".join(
+        f"def f{i}(url):\n    try:\n        return requests.get(url)\n    except:\n        log.warning('f{i}')\n" for i in range(8)
+    )
+    write_tree(tmp_path, {"app/views.py": module, "app/other.py": module})
+    baseline = tmp_path / "baseline.json"
+    run_cli("check", "--no-cache", "--write-baseline", str(baseline), "app", cwd=tmp_path)
+    before = baseline.read_text()
+    assert len(json.loads(before)["findings"]) == 32
+    (tmp_path / "app" / "views.py").write_text('"""Views."""\n\n' + module)
+    run_cli("check", "--no-cache", "--write-baseline", str(baseline), "app", cwd=tmp_path)
+    assert baseline.read_text() == before
+    (tmp_path / "app" / "views.py").write_text('"""Views."""\n\n' + module.replace("    except:\n        log.warning('f3')", "    except:\n        pass"))
+    run_cli("check", "--no-cache", "--write-baseline", str(baseline), "app", cwd=tmp_path)
+    old, new = set(before.splitlines()), set(baseline.read_text().splitlines())
+    assert len(old - new) <= 6 and len(new - old) <= 12  # one entry of ~7 lines swapped, nothing else
+    assert run_cli("check", "--no-cache", "--baseline", str(baseline), "app", cwd=tmp_path).returncode == 0

@@ -69,3 +69,18 @@ def test_cli_bad_ref_is_a_usage_error(repo: Path) -> None:
     result = run_cli("check", "--no-cache", "--diff", "no-such-ref", cwd=repo)
     assert result.returncode == 2
     assert "--diff" in result.stderr and "no-such-ref" in result.stderr
+
+
+def test_non_ascii_and_quoted_paths_keep_their_findings(tmp_path: Path) -> None:
+    """git C-quotes such names (`"b/caf\\303\\251.py"`); a finding there must not vanish."""
+    names = ["app/café.py", "app/données/vue.py", 'app/we"ird.py']
+    write_tree(tmp_path, {name: OLD for name in names})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "-c", "core.quotePath=true", "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
+    for name in names:
+        (tmp_path / name).write_text(OLD + NEW)
+    (tmp_path / "app" / "nouveauté.py").write_text(OLD)  # untracked
+    result = run_cli("check", "--no-cache", "-f", "json", "--diff", "HEAD", "app", cwd=tmp_path)
+    found = {(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"] if f["rule"] == "BG401"}
+    assert found == {(n, 11) for n in names} | {("app/nouveauté.py", 4)}, result.stdout + result.stderr

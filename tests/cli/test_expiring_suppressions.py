@@ -55,3 +55,16 @@ def test_file_that_does_not_parse_reports_only_the_syntax_error(tmp_path: Path) 
     result = run_cli("check", "--no-cache", "--format", "concise", cwd=tmp_path)
     assert result.returncode == 1
     assert [row.split()[1] for row in result.stdout.splitlines()] == ["BG001"]
+
+
+def test_a_placeholder_is_not_a_reason(tmp_path: Path) -> None:
+    """What an editor quick fix leaves behind (`<reason>`) does not pass the reason check."""
+    for placeholder in ("<reason>", "<why this is safe>", "TODO", "...", "reason"):
+        write_tree(tmp_path, {
+            "pyproject.toml": "[tool.backend-gates]\n",
+            "app/views.py": f"def h():\n    try:\n        work()\n    except:  # backend-gates: ignore[BG401] {placeholder}\n        log('x')\n",
+        })
+        result = run_cli("check", "--no-cache", "--format", "json", cwd=tmp_path)
+        rules = {f["rule"] for f in json.loads(result.stdout)["findings"] if not f["suppressed"]}
+        assert rules == {"BG003"}, (placeholder, rules)
+        assert result.returncode == 1

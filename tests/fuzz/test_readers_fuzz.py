@@ -178,15 +178,17 @@ def test_baseline_reader_raises_only_config_errors(tmp_path_factory: pytest.Temp
 
 
 def _observer_classes() -> list[Any]:
+    from backend_gates.protocol.outcomes import OutcomesObserver
     from backend_gates.runtime.covgate import CoverageObserver
     from backend_gates.runtime.http import HttpObserver
     from backend_gates.runtime.kinds import KindsObserver
+    from backend_gates.runtime.replay import ReplayObserver
     from backend_gates.runtime.sql import SqlObserver
 
-    return [CoverageObserver, HttpObserver, KindsObserver, SqlObserver]
+    return [CoverageObserver, HttpObserver, KindsObserver, SqlObserver, OutcomesObserver, ReplayObserver]
 
 
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(6))
 def test_worker_evidence_merge_never_raises(index: int) -> None:
     """What an xdist worker sends (`workeroutput`, plain JSON) is folded in by the controller's
     observers: damaged or foreign data must not raise (mutations of a real worker's output)."""

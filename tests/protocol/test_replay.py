@@ -159,7 +159,6 @@ def _replayed(event: dict[str, Any]) -> list[str]:
     return [f["extra"]["endpoint"] for f in event["findings"] if f["rule"] == "BG566"]
 
 
-@pytest.mark.xfail(reason="regressed by the late runtime/pipeline merges (replay observer on the compatibility path); fix next session", strict=False)
 def test_noop_guard_reported_real_guard_not_and_outcomes_unchanged(pytester: pytest.Pytester) -> None:
     pytest.importorskip("fastapi")
     _project(pytester, FASTAPI_APP, FASTAPI_TESTS, replay=False)
@@ -191,7 +190,6 @@ def test_flask_test_client_replay(pytester: pytest.Pytester) -> None:
     assert _replayed(event) == ["GET /api/export"]
 
 
-@pytest.mark.xfail(reason="regressed by the late runtime/pipeline merges (replay observer on the compatibility path); fix next session", strict=False)
 def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     pytest.importorskip("fastapi")

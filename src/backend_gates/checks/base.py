@@ -40,11 +40,13 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Bad:
-    """A bad example: `code` (one file's text, or {path: text}) must yield the check at `line`."""
+    """A bad example: `code` (one file's text, or {path: text}) must yield the check at `line`
+    (at `severity`, when given: an example of what a rule reports at info rather than warning)."""
 
     code: str | dict[str, str]
     line: int = 1
     path: str | None = None  # for multi-file examples: the file the finding is in
+    severity: Severity | None = None
 
 
 Example = str | dict[str, str]
@@ -73,6 +75,10 @@ class Check:
     # (fact kinds, reason): the check can only judge a project in which some file produced one of
     # these facts (e.g. migrations); otherwise its gate says not_evaluated with the reason
     requires: ClassVar[tuple[tuple[str, ...], str] | None] = None
+    # the same concern in other tools, "tool:id" with tool in ruff, bandit, semgrep, sonar, squawk,
+    # pylint (e.g. ("ruff:S608", "bandit:B608")): their suppression comments silence this rule too
+    # (suppress.py), and docs/suppressions.md lists them
+    external_ids: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

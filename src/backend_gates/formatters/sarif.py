@@ -13,6 +13,14 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def _help(code: str) -> str:
+    from ..checks.base import REGISTRY
+    from ..docgen import rule_help
+
+    cls = REGISTRY.get(code)
+    return rule_help(cls) if cls is not None else ""
+
+
 def render(report: Report) -> str:
     return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
 
@@ -31,6 +39,9 @@ def to_sarif(report: Report) -> dict[str, Any]:
         }
         if r.help_url:
             rule["helpUri"] = r.help_url
+        help_text = _help(r.code)
+        if help_text:  # the rule's documentation page, the same text the site is built from
+            rule["help"] = {"text": help_text, "markdown": help_text}
         sarif_rules.append(rule)
     results = []
     for f in report.findings:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dependencies import dependency_query
+
 REQUEST_EVENT = "frontend.api.request"
 MAX_FILE_BYTES = 1_000_000
 MAX_REQUESTS = 2_000
@@ -249,7 +251,8 @@ class EndpointFacts:
     operation: dict[str, Any] | None = None  # spec contract operation
     spec: str = ""
     query: set[str] = field(default_factory=set)  # query parameter names (spec + handler)
-    deps: list[str] = field(default_factory=list)  # dependency/annotation names of handler params
+    deps: list[str] = field(default_factory=list)  # names of dependencies that could not be read (judged by name)
+    read: list[str] = field(default_factory=list)  # dependencies read for their parameters ("app/deps.py:3 page")
     body_model: bool = False  # the handler takes a typed request model
     typed_params: bool = False  # handler scalar parameters carry types a framework validates
 
@@ -280,9 +283,16 @@ def endpoint_facts(request: ContractRequest, project: Any) -> EndpointFacts:
         facts.query.update(name.lower() for name in adapter.query_params(view))
         if adapter.validators(view):
             facts.body_model = True
+        bound = dependency_query(view, project)  # what its dependencies bind from the query string
+        facts.query -= bound.models  # `filters: Annotated[FilterParams, Query()]`: its fields, not `filters`
+        facts.query.update(bound.params)
+        facts.read.extend(bound.read)
+        facts.deps.extend(bound.unread)
         for param in (view.handler_facts or {}).get("params", []):
             dep = str(param.get("dep", ""))
             default = str(param.get("default", ""))
+            if dep and bound.found:
+                continue  # judged by the parameters it binds (or by its name when it cannot be read)
             if dep or (default and default not in PARAM_DEFAULTS and default not in ("Body", "Form", "File")):
                 facts.deps.append(f"{param.get('name', '')} {dep} {param.get('ann', '')} {default}")
             elif param.get("ann") and str(param.get("name", "")).lower() in facts.query:
@@ -334,19 +344,20 @@ def judge(request: ContractRequest, project: Any) -> list[Unmet]:
 
 def _requirement(name: str, facts: EndpointFacts) -> str:
     """'' when the requirement holds, else what is missing."""
-    deps = " ".join(facts.deps).lower()
+    deps = " ".join(facts.deps).lower()  # dependencies outside the project count by their names
+    read = f" (dependencies read: {', '.join(facts.read)})" if facts.read else ""
     if name == "pagination":
         if facts.query & PAGINATION_KEYS or "paginat" in deps or re.search(r"\bpage\w*", deps):
             return ""
-        return "no limit/offset, page/size or cursor parameter in the spec or the handler signature"
+        return "no limit/offset, page/size or cursor parameter in the spec, the handler signature or its dependencies" + read
     if name == "sorting":
         if facts.query & SORTING or re.search(r"sort|order", deps):
             return ""
-        return "no sort/order_by parameter in the spec or the handler signature"
+        return "no sort/order_by parameter in the spec, the handler signature or its dependencies" + read
     if name == "filtering":
         if facts.query - NOT_FILTERS or "filter" in deps:
             return ""
-        return "no query parameter beyond pagination and sorting to filter by"
+        return "no query parameter beyond pagination and sorting to filter by" + read
     if name == "authentication":
         secured = facts.operation is not None and bool(facts.operation.get("security"))
         if secured or all(v.auth for v in facts.routes):

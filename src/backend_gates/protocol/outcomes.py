@@ -1,16 +1,51 @@
-"""The pytest-side half of the protocol: test outcomes per endpoint, and contract requests no
-test exercised (BG564).
+"""The pytest-side half of the protocol: the tests' outcomes, judged by BG564 (a contract request
+no test exercised) and read by readiness (`backend.api.ready` needs every test that exercised an
+endpoint to have passed).
 
-Observer protocol: see runtime/__init__.py. It runs after the HTTP observer's `contribute`, so
-`report.endpoints` carries the recorded endpoints with the tests that called them (`test_ids`).
+Observer protocol: see runtime/__init__.py. `recorded(project, endpoints)` receives the static
+run's facts and the endpoints the HTTP observer recorded (with the ids of the tests that called
+them), and returns an `OutcomesRecord`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 PASSED = "passed"
+
+
+@dataclass(frozen=True, slots=True)
+class Exercised:
+    """An endpoint the tests called (as the HTTP observer recorded it)."""
+
+    method: str
+    path: str
+    tests: tuple[str, ...]  # node ids
+
+
+@dataclass(frozen=True, slots=True)
+class RequestState:
+    """A contract request as the static run judged it: does its route exist?"""
+
+    label: str  # "GET /api/items"
+    method: str
+    endpoint: str
+    file: str
+    line: int
+    route_exists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomesRecord:
+    """What the outcomes observer hands to its runtime check (BG564)."""
+
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # node id -> passed | failed | skipped | xfailed
+    exercised: tuple[Exercised, ...] = ()
+    requests: tuple[RequestState, ...] | None = None  # None: not judged, and `reason` says why
+    prefixes: tuple[str, ...] = ("",)  # the specs' server URL paths ('/api'): recorded paths may lack them
+    reason: str = ""
 
 
 class OutcomesObserver:
@@ -47,72 +82,51 @@ class OutcomesObserver:
         return {"outcomes": self.outcomes}
 
     def merge(self, data: dict[str, Any]) -> None:
-        for nodeid, outcome in (data.get("outcomes") or {}).items():
-            if self.outcomes.get(nodeid) != "failed":
+        """Fold in a worker's outcomes; anything but a mapping of node ids is ignored (never raises)."""
+        outcomes = data.get("outcomes") if isinstance(data, dict) else None
+        for nodeid, outcome in (outcomes.items() if isinstance(outcomes, dict) else ()):
+            if self.outcomes.get(str(nodeid)) != "failed":
                 self.outcomes[str(nodeid)] = str(outcome)
 
-    def contribute(self, report: Any, settings: Any) -> None:
-        for entry in report.endpoints:
-            ids = entry.get("test_ids")
-            if not isinstance(ids, list):
-                continue
-            entry["tests_failed"] = sorted(t for t in ids if self.outcomes.get(t) != PASSED)
-            entry["tests_passed"] = sum(1 for t in ids if self.outcomes.get(t) == PASSED)
-        self._untested_requests(report, settings)
-
-    def _untested_requests(self, report: Any, settings: Any) -> None:
-        """BG564: a contract request whose route exists but no recorded test called it."""
-        project = report.extra.get("project")
-        if project is None or not settings["contracts.requests"]:
-            return
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..evidence import Coverage
-        from ..model import Location, fingerprint
-        from ..routes import shape
-        from .contracts import judged
-
-        load_all(("runtime",))
-        cls = REGISTRY["BG564"]
-        loaded, verdicts = judged(project)
-        cov = report.extra.setdefault("coverage", {}).setdefault("API-CONTRACT", Coverage())
-        cov.checks.append(cls.code)
-        if cls.code not in {r.code for r in report.rules}:
-            report.rules.append(cls.info())
-            report.rules.sort(key=lambda r: r.code)
-        exercised = {
-            (str(e.get("method", "")).upper(), shape(str(e.get("path", ""))))
-            for e in report.endpoints
+    def recorded(self, project: Any = None, endpoints: Sequence[Mapping[str, Any]] = ()) -> OutcomesRecord:
+        exercised = tuple(
+            Exercised(str(e.get("method", "")).upper(), str(e.get("path", "")), tuple(str(t) for t in e.get("test_ids") or ()))
+            for e in endpoints
             if e.get("tests")
-        }
-        prefixes = _prefixes(project)
-        judged_any = False
-        for request, unmet in verdicts.items():
-            if any(u.kind == "route" for u in unmet):
-                continue  # no route: BG560 already says so
-            judged_any = True
-            if any((request.method, shape(_strip(request.endpoint, prefix))) in exercised for prefix in prefixes):
-                continue
-            finding = cls.make_finding(
-                Location(request.file, request.line, 1),
-                extra={"endpoint": request.label, "request": request.file, "unmet": "tests"},
-                endpoint=request.label,
+        )
+        requests = prefixes = None
+        reason = ""
+        if project is None:
+            reason = "runtime: contract requests not judged: the static facts are needed (static gates were skipped)"
+        elif not project.config["contracts.requests"]:
+            reason = "no contract requests configured ([tool.backend-gates.contracts] requests)"
+        else:
+            from .contracts import judged
+
+            _loaded, verdicts = judged(project)
+            requests = tuple(
+                RequestState(r.label, r.method, r.endpoint, r.file, r.line, not any(u.kind == "route" for u in unmet))
+                for r, unmet in verdicts.items()
             )
-            report.findings.append(dataclasses.replace(finding, fingerprint=fingerprint(cls.code, request.file, request.label)))
-        if judged_any:
-            cov.evaluated = True
-            cov.evidence["requests"] = len(loaded.requests)
+            prefixes = spec_prefixes(project)
+        return OutcomesRecord(dict(self.outcomes), exercised, requests, prefixes or ("",), reason)
 
 
-def _prefixes(project: Any) -> list[str]:
+def tests_of(test_ids: Sequence[str], outcomes: Mapping[str, str]) -> tuple[list[str], int]:
+    """(the tests that did not pass, how many passed) among the tests that called an endpoint."""
+    failed = sorted(t for t in test_ids if outcomes.get(t) != PASSED)
+    return failed, sum(1 for t in test_ids if outcomes.get(t) == PASSED)
+
+
+def spec_prefixes(project: Any) -> tuple[str, ...]:
     """Server URL paths of the specs: recorded endpoints carry the spec's path ('/items' for '/api/items')."""
     from ..openapi.project import spec_facts
 
     out = [""]
     for _path, summary in spec_facts(project):
         out.extend(p for p in summary.get("prefixes", []) if isinstance(p, str) and p)
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
-def _strip(path: str, prefix: str) -> str:
+def strip_prefix(path: str, prefix: str) -> str:
     return path[len(prefix):] if prefix and path.startswith(prefix + "/") else path

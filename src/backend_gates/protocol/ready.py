@@ -21,6 +21,7 @@ Endpoints that were not announced are listed in `api_not_ready` with the reasons
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,8 +224,18 @@ def evaluate(report: Report, project: Any = None) -> tuple[list[ApiReady], list[
     return ready, not_ready
 
 
-def apply(report: Report, project: Any = None) -> list[dict[str, Any]]:
-    """Compute readiness once, after the gates: `report.extra["api_ready"]` / `["api_not_ready"]`."""
+def apply(report: Report, project: Any = None, outcomes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Compute readiness once, after the gates: `report.extra["api_ready"]` / `["api_not_ready"]`.
+
+    `outcomes` (node id -> passed | failed | ...; the outcomes observer's) says how the tests that
+    called each endpoint ended: each endpoint gets `tests_failed` (ids) and `tests_passed` (count)."""
+    if outcomes is not None:
+        from .outcomes import tests_of
+
+        for entry in report.endpoints:
+            ids = entry.get("test_ids")
+            if isinstance(ids, list):
+                entry["tests_failed"], entry["tests_passed"] = tests_of([str(t) for t in ids], outcomes)
     ready, not_ready = evaluate(report, project)
     events = [r.to_dict() for r in ready]
     report.extra["api_ready"] = events

@@ -28,6 +28,7 @@ AUTH_RE = re.compile(
 )
 NOT_AUTH = re.compile(r"^(require_(http_methods|GET|POST|safe)|csrf_|\w*csrf\w*$|cache|never_cache|vary_on|gzip|condition|etag|last_modified|xframe|sensitive_|transaction)", re.I)
 LIMIT_RE = re.compile(r"(limit|throttl|slowapi)", re.I)
+EMPTY_PERMISSIONS = "permission_classes:<none>"
 BODY_LIMIT = re.compile(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter\.(hit|test|limit|check))", re.I)
 NOT_LIMIT = re.compile(r"(exempt|unlimited|limit_offset|LimitOffset|paginat)", re.I)
 
@@ -149,7 +150,7 @@ class Index:
         self.global_limits: list[str] = []
         self.drf: dict[str, Any] = {}
         self.middleware: list[str] = []
-        self.root_urlconf = ""
+        self.root_urlconfs: list[str] = []  # every settings module's ROOT_URLCONF (a repo may hold several sites)
         self.guard_decorators: set[str] = set()
         self.changelog: list[dict[str, str]] = []
         self.limiters: set[str] = set()  # project classes/functions that apply a rate limit
@@ -163,7 +164,7 @@ class Index:
                 self.drf = settings["REST_FRAMEWORK"]
             self.middleware.extend(settings.get("MIDDLEWARE", []))
             if settings.get("ROOT_URLCONF"):
-                self.root_urlconf = settings["ROOT_URLCONF"]
+                self.root_urlconfs.append(str(settings["ROOT_URLCONF"]))
             self.guard_decorators.update(data.get("guard_decorators", ()))
             self.changelog.extend(data.get("changelog", ()))
             self.limiters.update(data.get("limiters", ()))
@@ -256,6 +257,12 @@ class Index:
                 found = self.resolve(base, name, depth + 1)
                 if found is not None:
                     return found
+        if rest:  # a submodule of this package reached by attribute (`views.admin.email_config.preview`)
+            parts = name.split(".")
+            for i in range(len(parts) - 1, 0, -1):
+                sub = self.find_module(f"{mod}.{'.'.join(parts[:i])}")
+                if sub is not None and sub != mod:
+                    return self.resolve(sub, ".".join(parts[i:]), depth + 1)
         return None
 
     def resolve_path(self, full: str, depth: int) -> tuple[str, str] | None:
@@ -687,6 +694,8 @@ class Index:
         perms = self.class_attr(mod, name, "permission_classes")
         if perms is not None:
             guards.extend(f"permission_classes:{p.rsplit('.', 1)[-1]}" for p in perms)
+            if not perms and isinstance(perms, list):
+                guards.append(EMPTY_PERMISSIONS)  # `permission_classes = []`: public by declaration, like AllowAny
         elif fw == "drf":
             defaults = self.drf.get("DEFAULT_PERMISSION_CLASSES")
             if isinstance(defaults, list):
@@ -752,6 +761,10 @@ class Index:
                 if short == "throttle_classes":
                     names.append("throttle_classes")
                     continue
+                if short == "method_decorator" and dec.get("args"):  # `@method_decorator(login_required)` on a view method
+                    first = dec["args"][0]
+                    names.append(str(first.get("ref") or first.get("call") or dec["name"]))
+                    continue
                 names.append(dec["name"])
             names.extend(self.body_guards(mod, facts))
             names.extend(self.body_limits(facts))
@@ -765,6 +778,9 @@ class Index:
         allow_any = False
         auth, limits = [], []
         for name in dict.fromkeys(names):
+            if name == EMPTY_PERMISSIONS:
+                public = True
+                continue
             if name.endswith(":AllowAny") or name.endswith(":permissions.AllowAny"):
                 allow_any = True
                 continue
@@ -836,7 +852,10 @@ class Index:
         for call in facts.get("body", {}).get("calls", []):
             parts = [p.removesuffix("()") for p in call.split(".")]
             low = call.lower()
-            if any(p in self.limiters for p in parts) or BODY_LIMIT.search(call) or any(x in low for x in self.extra_limit):
+            # a limiter class or function by name (`TokenBucket.authorize(...)`, `throttled(...)`,
+            # `forms.LoginForm(...)`), never a lower-case receiver that shares a name (`project.save`)
+            named = any(p in self.limiters and (p[:1].isupper() or i == len(parts) - 1) for i, p in enumerate(parts))
+            if named or BODY_LIMIT.search(call) or any(x in low for x in self.extra_limit):
                 out.append(f"limited-by:{call.removesuffix('()')}")
         for dec in facts.get("decorators", []):
             if dec["name"].rsplit(".", 1)[-1] in self.limiters:
@@ -894,9 +913,9 @@ class Index:
             for entries in self.mods[mod]["urlpatterns"].values():
                 self._collect_includes(mod, entries, included)
         roots: list[str] = []
-        if self.root_urlconf:
-            root = self.find_module(self.root_urlconf)
-            if root is not None:
+        for conf in dict.fromkeys(self.root_urlconfs):
+            root = self.find_module(conf)
+            if root is not None and root not in roots:
                 roots.append(root)
         if not roots:
             roots = [m for m in urlconfs if m not in included]

@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .discover import RouteView
+    from .discover import Index, RouteView
 
 DB_ROOTS = frozenset(
     {
@@ -86,6 +86,12 @@ AUTH_PATH = re.compile(
     re.I,
 )
 NATURE = re.compile(r"^/(health\w*|healthz|livez|readyz|ready|ping|status|metrics|docs|redoc|openapi[^/]*|swagger[^/]*|schema|static|favicon\.ico|robots\.txt|admin|media|__debug__)(/|$)")
+PRIVATE_PAGE = re.compile(r"(^|/)(admin|dashboard|manage|management|settings|billing|internal|private|secret|staff|console|account|accounts/profile|me)(/|$)", re.I)
+# path/query parameters that name a user's records: `/users/{user_id}/orders` serves one user's data
+USER_KEY = re.compile(r"^(user|account|customer|member|owner|tenant|patient|employee|client|profile)_?(id|pk|uuid)$|^uid$", re.I)
+REGISTRATION_PATH = re.compile(r"/(users|accounts|members|customers|register|registration|registrations|signup|sign-up|sign_up|join)/?$", re.I)
+REGISTRATION_NAME = re.compile(r"^(register|registration|signup|sign_up|create_account|join)(_|$)", re.I)
+BUILDS_ACCOUNT = re.compile(r"(^|\.)(User|Account|Member|Customer|create_user|create_account|register_user|register|signup|sign_up)$")
 VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
 
 
@@ -173,11 +179,16 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
             out.append(name)
     if "write" in facts(view).get("sql", []):
         out.append("SQL INSERT/UPDATE/DELETE")
+    for name in facts(view).get("module_state", []):  # an in-memory store outside the handler
+        source = (imports or {}).get(name)
+        if name in ("session", "g", "request", "response", "resp", "cache", "os") or (source and str(source[0]).split(".")[0] in WEB_MODULES):
+            continue  # the framework's cookie session, `g`, the response headers: not application state
+        out.append(f"{name}[...] = ...")
     return out
 
 
 def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
-    built = any(c[:1].isupper() and "." not in c and c not in RESPONSE_CLASSES and c not in HTML_RETURNS for c in calls(view))
+    built = any(c[:1].isupper() and "." not in c and c not in RESPONSE_CLASSES and c not in HTML_RETURNS and not NOT_BUILT.search(c) for c in calls(view))
     out = [
         w
         for w in writes(view, service_layers, imports)
@@ -253,7 +264,10 @@ def mutations(view: RouteView, service_layers: list[str], imports: dict[str, Any
         if root in ("requests", "httpx") and short in ("post", "put", "patch", "delete"):
             out.append(name)  # a write to another service (payments, webhooks)
             continue
-        if root in ("request", "req", "response", "resp", "log", "logger", "logging", "messages", "self", "cache", "json") or short in INERT_CALLS:
+        if name.startswith("self.perform_") and short in ("perform_create", "perform_update", "perform_destroy"):
+            out.append(name)  # DRF: the view's own create/update/destroy hook
+            continue
+        if root in ("request", "req", "response", "resp", "log", "logger", "logging", "messages", "self", "cache", "json") or short in INERT_CALLS or name in BUILTINS:
             continue
         if MUTATING_CALL.match(short) and name not in out and short not in ("set_cookie", "set_header", "send_file", "send_from_directory", "setdefault"):
             out.append(name)
@@ -290,8 +304,13 @@ def words(segment: str) -> list[str]:
     return [w.lower() for w in re.split(r"[-_.\s]+", spaced) if w]
 
 
+# constructors that build a response or an error, not a record (`HttpResponseForbidden()`, `ValueError(...)`)
+NOT_BUILT = re.compile(r"^Http|Response$|Error$|Exception$|Denied$|Redirect$")
+# builtins called bare (`set(...)`, `sorted(...)`): never a change (`obj.tags.set(...)` is one)
+BUILTINS = frozenset({"set", "frozenset", "tuple", "sorted", "sum", "min", "max", "enumerate", "zip", "range", "isinstance", "getattr", "hasattr", "any", "all", "reversed", "map", "filter"})
 INERT_CALLS = frozenset(
-    {"jsonify", "Response", "JSONResponse", "JsonResponse", "HttpResponse", "json_response", "make_response", "str", "int", "dict", "list", "len", "float", "bool", "Depends", "HTTPException", "abort", "redirect", "url_for", "render", "render_template", "print"}
+    {"jsonify", "Response", "JSONResponse", "JsonResponse", "HttpResponse", "json_response", "make_response", "str", "int", "dict", "list", "len", "float", "bool", "Depends", "HTTPException", "abort", "redirect", "url_for", "render", "render_template", "print",
+    }
 )
 
 
@@ -305,3 +324,42 @@ def does_something(view: RouteView) -> bool:
 
 def is_html(view: RouteView) -> bool:
     return any(r.get("kind") in HTML_RETURNS and r.get("kind") not in ("HttpResponse",) for r in returns(view))
+
+
+def registration(view: RouteView) -> bool:
+    """`POST /users` (or `/register`, `/signup`) that creates an account for an anonymous caller:
+    public by nature. Not when the path says it is private or administrative."""
+    route = view.route
+    if route.method != "POST" or PRIVATE_PAGE.search(route.path) or not REGISTRATION_PATH.search(route.path):
+        return False
+    short = route.handler.rsplit(".", 1)[-1]
+    return bool(REGISTRATION_NAME.match(short)) or any(BUILDS_ACCOUNT.search(c) for c in calls(view))
+
+
+def public_by_choice(view: RouteView, index: Index, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
+    """Why an unguarded route looks public on purpose ([] when it does not): it reads none of the
+    caller's own data (the session, cookies, a caller parameter, the caller's relations such as
+    `request.user.invoices`; asking who the viewer is for a privacy filter is fine), changes no
+    state, touches no secret or personal field and serves no user-keyed record (`{user_id}`).
+    Such a route serves anonymous callers a public answer (a catalogue, tags, a validator, a
+    preview, a privacy-filtered feed); whether it should is a product decision, so it is reported
+    at info. What counts as the caller's data and as sensitive output is asked of the framework
+    adapter."""
+    if view.handler_facts is None or view.inherited or PRIVATE_PAGE.search(view.route.path):
+        return []
+    body = facts(view)
+    if view.route.method not in ("GET", "HEAD"):
+        # a POST that only computes (a preview, a validator): nothing persisted, sent or delegated
+        delegated = [d for d in body.get("delegates", []) if d not in HTML_RETURNS and d not in INERT_CALLS and d != "render_to_response"]
+        if set(body.get("concerns", [])) & {"persistence", "notification", "outbound-http"} or delegated or body.get("sql"):
+            return []
+    if mutations(view, service_layers, imports):
+        return []
+    adapter = view.adapter
+    if adapter.caller_data(view, index) or adapter.sensitive_output(view, index):
+        return []
+    params = path_params(view.route.path) + adapter.query_params(view)
+    if any(USER_KEY.match(p) for p in params):
+        return []
+    reasons = ["none of the caller's data", "no state change", "no sensitive field"]
+    return reasons

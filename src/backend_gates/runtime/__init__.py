@@ -8,8 +8,10 @@ An observer is a plain object registered by the plugin when enabled:
         def stop(self) -> None                         # undo everything start() did
         def worker_data(self) -> dict                  # JSON-safe aggregates (xdist workers)
         def merge(self, data: dict) -> None            # controller: fold one worker's data in
-        def recorded(self) -> <typed evidence>         # what it saw; judged by the runtime checks
-                                                       # whose `observes` is its name (checks/runtime/)
+        def recorded(self[, project][, endpoints]) -> <typed evidence>  # what it saw; judged by the runtime
+                                                       # checks whose `observes` is its name (checks/runtime/);
+                                                       # it may name `project` (the static run's facts) and
+                                                       # `endpoints` (earlier observers' recorded endpoints)
         # or, for an observer that still judges itself:
         def evidence(self, settings[, project]) -> Evidence  # findings, Judged, metrics, endpoints (evidence.py);
                                                        # `project`: the static run's facts (engine.Project)

@@ -608,6 +608,13 @@ class HttpObserver:
         }
 
     def merge(self, data: dict[str, Any]) -> None:
+        """Fold in one worker's data; damaged data becomes an error of the run (never raises)."""
+        try:
+            self._merge(data)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            self.errors.append(f"worker: damaged evidence not merged ({type(exc).__name__})")
+
+    def _merge(self, data: dict[str, Any]) -> None:
         if "error" in data and len(data) == 1:
             self.errors.append(f"worker: {data['error']}")
             return

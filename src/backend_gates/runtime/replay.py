@@ -5,15 +5,19 @@ test sent *with* credentials (an Authorization, Cookie, API-key or token header,
 the query string, or a client-level `auth`), the first one per endpoint (method + route template)
 is sent once more after the test's call phase finished (before its fixtures are torn down, so the
 app and its database still exist), through the same in-process client's transport, with every
-credential removed. At the end of the run, an endpoint whose route has an authentication guard
-in the code and which answered the replay with 2xx is a finding (BG566): its guard did not reject
-an anonymous request.
+credential removed. At the end of the run the observer hands its `ReplayRecord` (the replays and
+the static route table's guarded routes) to BG566, whose `judge` reports an endpoint whose route
+has an authentication guard in the code and which answered the replay with 2xx: its guard did
+not reject an anonymous request.
 
 Only safe methods are replayed (GET, HEAD, OPTIONS) unless `runtime.replay-methods` allows more.
 The replay never changes a test's outcome: it runs outside the test's phases, its own errors are
 swallowed and counted, and capture is paused so it adds nothing to SQL or HTTP evidence.
-Supported clients: httpx (`fastapi.testclient.TestClient`, Starlette's, httpx with a WSGI/ASGI
-or HTTP transport, sync) and Werkzeug/Flask test clients.
+Supported clients: httpx and httpx2, sync and async (`fastapi.testclient.TestClient`, Starlette's,
+`httpx.AsyncClient(transport=ASGITransport(app))`: an async request is replayed after the test's
+call phase on the event loop the test used when it is still open, else on a fresh loop), Werkzeug/Flask test clients, and Django's test client (and
+DRF's APIClient: session cookies, `force_authenticate` and credential headers are dropped; the
+replay runs in a transaction that is rolled back).
 """
 
 from __future__ import annotations
@@ -54,6 +58,64 @@ class Replay:
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "template": self.template, "test": self.test,
                 "status": self.status, "removed": list(self.removed)}
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedRoute:
+    """A route of the static route table whose handler has an authentication guard."""
+
+    method: str
+    path: str  # the route template as declared
+    file: str
+    line: int
+    guards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRecord:
+    """The replay observer's evidence, judged by BG566 (checks/runtime/http_checks.py)."""
+
+    enabled: bool
+    replays: tuple[Replay, ...] = ()
+    guarded: tuple[GuardedRoute, ...] | None = None  # None: no static route table (static gates skipped)
+    errors: tuple[str, ...] = ()
+
+
+def _running_loop() -> Any:
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _rolled_back:
+    """Django: run the replay inside a transaction (a savepoint inside the test's) on every open
+    connection, rolled back at the end, so a replay that writes leaves no trace."""
+
+    def __init__(self) -> None:
+        self.atomics: list[Any] = []
+
+    def __enter__(self) -> None:
+        from django.db import connections, transaction
+
+        for alias in connections:
+            connection = connections[alias]
+            if getattr(connection, "connection", None) is None:
+                continue  # never opened by the test: the replay may not use it either
+            atomic = transaction.atomic(using=alias)
+            atomic.__enter__()
+            self.atomics.append((alias, atomic))
+
+    def __exit__(self, *exc: Any) -> None:
+        from django.db import transaction
+
+        for alias, atomic in reversed(self.atomics):
+            try:
+                transaction.set_rollback(True, using=alias)
+            finally:
+                atomic.__exit__(None, None, None)
 
 
 def _strip_query(url: str) -> tuple[str, list[str]]:
@@ -109,10 +171,12 @@ class ReplayObserver:
             if token is None or token.test is None or len(self.replays) + len(self.pending) >= MAX_REPLAYS:
                 return
             template = token.scope.template if token.scope is not None and token.scope.template else None
-            if client == "httpx":
+            if client in ("httpx", "httpx2"):
                 self._record_httpx(token, template, args, kwargs)
             elif client == "werkzeug":
                 self._record_werkzeug(token, template, args, kwargs, response)
+            elif client == "django":
+                self._record_django(token, template, args, kwargs)
         except Exception as exc:
             self._error(exc)
 
@@ -137,12 +201,40 @@ class ReplayObserver:
         if not removed:
             return  # sent without credentials: nothing to take away
         transport = getattr(client, "_transport", None)
-        if transport is None or not hasattr(transport, "handle_request"):
-            return
         kept = [(k, v) for k, v in headers if not CREDENTIAL_HEADERS.match(k) and k.lower() not in ("content-length",)]
         method = str(request.method).upper()
         path = urlsplit(url).path or "/"
         request_cls = type(request)
+        if transport is not None and hasattr(transport, "handle_async_request") and _running_loop() is not None:
+            loop = _running_loop()
+
+            async def answer() -> int:
+                reply = await transport.handle_async_request(request_cls(method, url, headers=kept))
+                try:
+                    await reply.aread()
+                finally:
+                    await reply.aclose()
+                return int(reply.status_code)
+
+            def send_async() -> int:
+                # on the loop the test used when it is still there (a session-scoped loop: the app's
+                # engine and connections belong to it), else on a fresh loop of its own (anyio and
+                # pytest-asyncio close a test's loop before its teardown); the loop policy's current
+                # loop is left alone either way
+                if loop is not None and not loop.is_closed() and not loop.is_running():
+                    return int(loop.run_until_complete(answer()))
+                import asyncio
+
+                fresh = asyncio.new_event_loop()
+                try:
+                    return int(fresh.run_until_complete(answer()))
+                finally:
+                    fresh.close()
+
+            self._queue(token.test, method, template or path, path, (send_async, tuple(removed)))
+            return
+        if transport is None or not hasattr(transport, "handle_request"):
+            return
 
         def send() -> int:
             fresh = request_cls(method, url, headers=kept)
@@ -152,6 +244,46 @@ class ReplayObserver:
             finally:
                 reply.close()
             return int(reply.status_code)
+
+        self._queue(token.test, method, template or path, path, (send, tuple(removed)))
+
+    def _record_django(self, token: Any, template: str | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Django's test client (and DRF's APIClient): `Client.request(**environ)`."""
+        client = args[0] if args else None
+        if client is None or type(client).__name__.startswith("Async"):
+            return
+        environ = {**(getattr(client, "defaults", None) or {}), **kwargs}
+        keys = [k for k in environ if isinstance(k, str) and k.startswith("HTTP_")]
+        removed = sorted({k[5:].replace("_", "-").lower() for k in keys if CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))})
+        query = str(environ.get("QUERY_STRING", ""))
+        pairs = parse_qsl(query, keep_blank_values=True)
+        removed += [k for k, _v in pairs if CREDENTIAL_PARAMS.match(k)]
+        cookies = getattr(client, "cookies", None)
+        if cookies:
+            removed.append("cookie")
+        handler = getattr(client, "handler", None)
+        if getattr(handler, "_force_user", None) is not None or getattr(handler, "_force_token", None) is not None:
+            removed.append("force_authenticate")
+        if not removed:
+            return
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = str(environ.get("PATH_INFO", "/")) or "/"
+        extra = {
+            k: str(v) for k, v in environ.items()
+            if k in keys and not CREDENTIAL_HEADERS.match(k[5:].replace("_", "-"))
+        }
+        extra["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs if not CREDENTIAL_PARAMS.match(k)])
+        secure = environ.get("wsgi.url_scheme") == "https"
+
+        def send() -> int:
+            from django.test import Client
+
+            with _rolled_back():  # whatever the replay writes is undone
+                reply = Client().generic(method, path, secure=secure, **extra)
+                try:
+                    return int(reply.status_code)
+                finally:
+                    reply.close()
 
         self._queue(token.test, method, template or path, path, (send, tuple(removed)))
 
@@ -227,73 +359,35 @@ class ReplayObserver:
         return {"replays": [r.to_dict() for r in self.replays], "errors": self.errors[:20], "enabled": self.enabled}
 
     def merge(self, data: dict[str, Any]) -> None:
-        for item in data.get("replays") or []:
-            self.replays.append(Replay(str(item["method"]), str(item["path"]), str(item["template"]), str(item["test"]),
-                                       int(item["status"]), tuple(item.get("removed") or ())))
-        self.errors.extend(data.get("errors") or [])
+        """Fold in a worker's replays; damaged entries are skipped (never raises)."""
+        replays = data.get("replays") if isinstance(data, dict) else None
+        for item in replays if isinstance(replays, list) else []:
+            try:
+                removed = item.get("removed") or ()
+                self.replays.append(Replay(str(item["method"]), str(item["path"]), str(item["template"]), str(item["test"]),
+                                           int(item["status"]), tuple(str(r) for r in removed)))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                self._error(ValueError("a worker sent a damaged replay entry"))
+        errors = data.get("errors") if isinstance(data, dict) else None
+        self.errors.extend(str(e) for e in (errors if isinstance(errors, list) else [])[:20])
 
-    # ------------------------------------------------------------------ verdict
-    def contribute(self, report: Any, settings: Any) -> None:
-        if not self.enabled:
-            return
-        import dataclasses
-
-        from ..checks import load_all
-        from ..checks.base import REGISTRY
-        from ..evidence import Coverage
-        from ..model import Location, fingerprint
-        from ..routes import normalize_path, shape
-
-        load_all(("runtime",))
-        cls = REGISTRY["BG566"]
-        cov = report.extra.setdefault("coverage", {}).setdefault("SEC-AUTHN", Coverage())
-        cov.checks.append(cls.code)
-        if cls.code not in {r.code for r in report.rules}:
-            report.rules.append(cls.info())
-            report.rules.sort(key=lambda r: r.code)
-        project = report.extra.get("project")
-        if project is None:
-            cov.reasons.append("runtime: unauthenticated replay not judged: the static route table is needed (static gates were skipped)")
-            return
-        from ..routes.discover import analyze
-
-        guarded = {(v.route.method, shape(v.route.path)): v for v in analyze(project) if v.auth}
-        seen: set[tuple[str, str]] = set()
-        judged = 0
-        for replay in sorted(self.replays, key=lambda r: (r.method, r.template, r.test)):
-            key = (replay.method, shape(normalize_path(replay.template)))
-            view = guarded.get(key) or _match_concrete(replay, guarded)
-            if view is None or key in seen:
-                continue
-            seen.add(key)
-            judged += 1
-            if not 200 <= replay.status < 300:
-                continue
-            label = f"{replay.method} {view.route.path}"
-            finding = cls.make_finding(
-                Location(view.route.file, view.route.line, 1),
-                extra={"endpoint": label, "route": label, "status": replay.status, "test": replay.test,
-                       "removed": list(replay.removed), "guards": list(view.auth)},
-                endpoint=label, status=replay.status, guards=", ".join(view.auth), test=replay.test,
-                removed=", ".join(replay.removed),
-            )
-            report.findings.append(dataclasses.replace(finding, fingerprint=fingerprint(cls.code, view.route.file, label)))
-        cov.evidence["unauthenticated_replays"] = {"replayed": len(self.replays), "guarded_endpoints_judged": judged}
-        if judged:
-            cov.evaluated = True
-        else:
-            cov.reasons.append("runtime: no credentialed request to a guarded route was replayed")
+    # ------------------------------------------------------------------ evidence
+    def recorded(self, project: Any = None) -> ReplayRecord:
+        """What was replayed, with the static route table's guarded routes (BG566 judges it)."""
+        guarded: tuple[GuardedRoute, ...] | None = None
+        if self.enabled and project is not None:
+            guarded = guarded_routes(project)
+        return ReplayRecord(self.enabled, tuple(self.replays), guarded, tuple(self.errors[:20]))
 
 
-def _match_concrete(replay: Replay, guarded: dict[tuple[str, str], Any]) -> Any:
-    """A replay without a route template: match its concrete path against the guarded templates."""
-    for (method, template_shape), view in guarded.items():
-        if method != replay.method:
-            continue
-        pattern = "^" + re.escape(template_shape).replace(r"\{\}", "[^/]+") + "/?$"
-        if re.match(pattern, replay.path):
-            return view
-    return None
+def guarded_routes(project: Any) -> tuple[GuardedRoute, ...]:
+    """Every route of the static route table with an authentication guard."""
+    from ..routes.discover import analyze
+
+    return tuple(
+        GuardedRoute(v.route.method, v.route.path, v.route.file, v.route.line, tuple(v.auth))
+        for v in analyze(project) if v.auth
+    )
 
 
 def _is_default(value: Any) -> bool:

@@ -1,6 +1,7 @@
 """The OpenAPI spec as the runtime plugin needs it: operations, path matching, response validation.
 
-Loaded minimally (yaml.safe_load / json) so the plugin does not depend on the static loader.
+Read with the static reader's limits and bounded YAML loader (`openapi/loader.py`), without its
+`$ref` bundling: only the document's own pointers are resolved, nothing remote is fetched.
 Schema validation is delegated to openapi-schema-validator (the validator openapi-core uses):
 OpenAPI 3.0 `nullable`, `readOnly`/`writeOnly` (responses are "read" validation) and formats are
 handled there; unknown formats are ignored by its format checkers.
@@ -180,20 +181,26 @@ def _offline_registry() -> Any:
     return referencing.Registry(retrieve=refuse)  # type: ignore[call-arg]
 
 
-def load(path: Path, root: Path) -> SpecDoc:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
+def load(path: Path, root: Path, configured: bool = False) -> SpecDoc:
+    """Read one spec with the static reader's limits: a regular file inside the project (unless
+    the user configured its path), within the size budget, UTF-8, parsed by the same bounded
+    loader (YAML aliases may not expand beyond its node limit). Its `$ref`s are never read from
+    other files or fetched here: the validator resolves only the document's own pointers."""
+    from ..openapi.loader import SpecParseError, load_text
+    from ..sources.limits import LimitExceeded, read_project_text
 
-            data = yaml.safe_load(text)
-    except Exception as exc:
-        raise SpecError(f"{path}: not valid YAML/JSON: {exc}") from None
+    try:
+        text = read_project_text(path, None if configured else root)
+    except LimitExceeded as exc:
+        raise SpecError(f"{path}: not read: {exc}") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = load_text(text, json_hint=path.suffix.lower() == ".json").data
+    except SpecParseError as exc:
+        raise SpecError(f"{path}:{exc.line}: {exc.message}") from None
+    except Exception as exc:  # a reader bug is this spec's problem, never the test run's
+        raise SpecError(f"{path}: not valid YAML/JSON: {type(exc).__name__}: {exc}") from None
     if not isinstance(data, dict) or not ("openapi" in data or "swagger" in data):
         raise SpecError(f"{path}: not an OpenAPI or Swagger document (no `openapi`/`swagger` key)")
     try:
@@ -245,7 +252,7 @@ class SpecIndex:
         docs, errors = [], []
         for path in discover(root, configured):
             try:
-                docs.append(load(path, root))
+                docs.append(load(path, root, configured=bool(configured)))
             except SpecError as exc:
                 errors.append(str(exc))
         return cls.from_docs(docs, errors)

@@ -515,8 +515,8 @@ def _pair_header(c: Any, a: Any, out: dict[int, int]) -> None:
 
 
 _CONSTANTS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)
-_SEQUENCES = {cst.List: ast.List, cst.Tuple: ast.Tuple, cst.Set: ast.Set}
-_COMPREHENSIONS: dict[type, type] = {
+_SEQUENCES: dict[type, Any] = {cst.List: ast.List, cst.Tuple: ast.Tuple, cst.Set: ast.Set}
+_COMPREHENSIONS: dict[type, Any] = {
     cst.ListComp: ast.ListComp,
     cst.SetComp: ast.SetComp,
     cst.DictComp: ast.DictComp,
@@ -538,7 +538,7 @@ def _flatten_bool(c: Any) -> list[Any] | None:
 
 
 def _pair(c: Any, a: Any, out: dict[int, int]) -> None:
-    stack = [(c, a)]
+    stack: list[tuple[Any, Any]] = [(c, a)]
     while stack:
         c, a = stack.pop()
         t = type(c)

@@ -157,6 +157,7 @@ def _invoke(exe: str, configs: list[str], targets: list[tuple[str, str]], config
     env.update({"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"})
     jobs = config["jobs"] or os.cpu_count() or 1
     base = [exe, "scan", "--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore",
+            "--disable-nosem",  # `# nosemgrep` results come back and are kept as suppressed (suppress.py)
             "--timeout", "30", "--jobs", str(jobs)]
     for item in configs:
         base += ["--config", item]

@@ -44,6 +44,39 @@ def _example(request: str, spec: bool = True) -> dict[str, str]:
 MET = _example('{"event": "frontend.api.request", "endpoint": "/api/items", "requirements": ["pagination", "filtering"]}')
 
 
+def _dependency(handler: str, deps: str, requirements: str) -> dict[str, str]:
+    """An endpoint whose query parameters come from a FastAPI dependency defined in app/deps.py."""
+    app = (
+        "from typing import Annotated\n\nfrom fastapi import Depends, FastAPI, Query\n\n"
+        "from .deps import *  # noqa: F403\nfrom . import deps\n\napp = FastAPI()\n\n\n"
+        f'@app.get("/api/items")\n{handler}\n    return []\n'
+    )
+    request = '{"event": "frontend.api.request", "endpoint": "/api/items", "requirements": [%s]}' % requirements
+    return {"pyproject.toml": CONFIG, "app/__init__.py": "", "app/main.py": app, "app/deps.py": deps, "contracts/web.json": request}
+
+
+DEPS_HEAD = "from dataclasses import dataclass\nfrom typing import Annotated\n\nfrom fastapi import Depends, Header, Query, Request\nfrom pydantic import BaseModel\n\n\n"
+PAGE_FUNCTION = DEPS_HEAD + "def pagination_params(skip: int = 0, limit: Annotated[int, Query(le=500)] = 100) -> dict[str, int]:\n    return {'skip': skip, 'limit': limit}\n"
+PAGE_CLASS = DEPS_HEAD + "class Page:\n    def __init__(self, page: int = Query(1, ge=1), size: int = 20) -> None:\n        self.page, self.size = page, size\n"
+LISTING = DEPS_HEAD + (
+    "@dataclass\nclass Listing:\n    cursor: str | None = None\n    sort_by: str = 'id'\n    status: str | None = None\n\n\n"
+    "ListingDep = Annotated[Listing, Depends()]\n"
+)
+QUERY_MODEL = DEPS_HEAD + "class FilterParams(BaseModel):\n    limit: int = 100\n    order_by: str = 'created_at'\n    tags: list[str] = []\n"
+NESTED = PAGE_FUNCTION + "\n\ndef common(page: Annotated[dict[str, int], Depends(pagination_params)], q: str | None = None) -> dict[str, object]:\n    return {'q': q, **page}\n"
+CALLABLE = DEPS_HEAD + "class Paginator:\n    def __init__(self, max_size: int) -> None:\n        self.max_size = max_size\n\n    def __call__(self, cursor: str | None = None, page_size: int = 50) -> tuple[str | None, int]:\n        return cursor, min(page_size, self.max_size)\n"
+MODEL_FACTORY = DEPS_HEAD + (
+    "class AppModel(BaseModel):\n    pass\n\n\nclass PaginationQuery(AppModel):\n    page: int = 1\n    per_page: int = 50\n"
+    "    order_by: str | None = None\n\n\ndef make_dependable(cls):\n    return cls\n"
+)
+REPOSITORY = DEPS_HEAD + (
+    "class ItemsRepository:\n    table: str = 'items'\n\n    def __init__(self, conn: object) -> None:\n        self.conn = conn\n\n\n"
+    "def get_repository(repo_type):\n    def build(request: Request):\n        return repo_type(request.state.db)\n    return build\n"
+)
+NAMED_ONLY = DEPS_HEAD + "def pagination_params(request: Request) -> dict[str, int]:\n    return {'limit': 10}  # named for paging, binds nothing from the query string\n"
+HEADER_ONLY = DEPS_HEAD + "class Paging:\n    def __init__(self, x_page: str | None = Header(None), x_per_page: str | None = Header(None)) -> None:\n        self.page = x_page\n"
+
+
 class _ContractCheck(ProjectCheck):
     abstract = True
     gate: ClassVar[str | None] = "API-CONTRACT"
@@ -131,8 +164,12 @@ class ContractRequirementUnmet(_ContractCheck):
 
     Why it matters: the frontend asked for this behaviour; an endpoint without it is not what was
     agreed, and the UI built on the request will not work.
+    Parameters count wherever FastAPI binds them from: the handler's signature, its dependencies'
+    signatures (functions, classes, `Annotated` aliases, `dependencies=[...]`, nested ones), and a
+    pydantic model declared as `Query()`.
     Known limits: parameters read inside the handler body (Flask `request.args`) count only when the
-    spec documents them; a pagination dependency counts when its name says so (`Params`, `paginate`).
+    spec documents them; a dependency defined outside the project (a library's `Params`) counts
+    when its name says so (`Params`, `paginate`).
     """
 
     code = "BG562"
@@ -141,8 +178,23 @@ class ContractRequirementUnmet(_ContractCheck):
     message = "contract request {endpoint}: requirement '{requirement}' not met: {detail}"
     fix = "add what the requirement needs to the handler and document it in the spec"
     kinds = ("requirement",)
-    good = [MET]
-    bad = [Bad(_example('{"event": "frontend.api.request", "endpoint": "/api/items", "requirements": ["sorting"]}'), line=1, path="contracts/web.json")]
+    good = [
+        MET,
+        _dependency("def list_items(page: Annotated[dict, Depends(pagination_params)]):", PAGE_FUNCTION, '"pagination"'),
+        _dependency("def list_items(page: deps.Page = Depends()):", PAGE_CLASS, '"pagination"'),
+        _dependency("def list_items(listing: ListingDep):", LISTING, '"pagination", "sorting", "filtering"'),
+        _dependency("def list_items(filters: Annotated[FilterParams, Query()]):", QUERY_MODEL, '"pagination", "sorting", "filtering"'),
+        _dependency("def list_items(params: dict = Depends(common)):", NESTED, '"pagination", "filtering"'),
+        _dependency("async def list_items(page=Depends(Paginator(max_size=100))):", CALLABLE, '"paging"'),
+        _dependency("def list_items(q: PaginationQuery = Depends(make_dependable(PaginationQuery))):", MODEL_FACTORY, '"pagination", "sorting"'),
+    ]
+    bad = [
+        Bad(_example('{"event": "frontend.api.request", "endpoint": "/api/items", "requirements": ["sorting"]}'), line=1, path="contracts/web.json"),
+        Bad(_dependency("def list_items(page: dict = Depends(pagination_params)):", NAMED_ONLY, '"pagination"'), line=1, path="contracts/web.json"),
+        Bad(_dependency("def list_items(page: Annotated[Paging, Depends()]):", HEADER_ONLY, '"pagination"'), line=1, path="contracts/web.json"),
+        Bad(_dependency("def list_items(page: Annotated[dict, Depends(pagination_params)]):", PAGE_FUNCTION, '"sorting"'), line=1, path="contracts/web.json"),
+        Bad(_dependency("def list_items(repo=Depends(get_repository(ItemsRepository)), limit: int = 20):", REPOSITORY, '"filtering"'), line=1, path="contracts/web.json"),
+    ]
 
 
 class ContractRequirementNotUnderstood(_ContractCheck):

@@ -37,7 +37,7 @@ FLASK_MODELS = (
 
 
 _OFFLINE = re.compile(
-    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|seed_data|fixes|testing|cli)(?:/|\.py$)"
+    r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|populatedb|seed_data|(?:random|sample|demo|fake|dummy)_data|fixes|testing|cli)(?:/|\.py$)"
 )
 
 

@@ -203,8 +203,20 @@ class ForeignKeyWithoutIndex(_SchemaRule):
         {"shop/models.py": "from django.db import models\n\n\nclass Line(models.Model):\n"
          "    rule = models.ForeignKey('Rule', null=True, on_delete=models.SET_NULL, db_index=False)\n",
          "shop/db.py": "DSN = 'postgresql://localhost/shop'\n"},
+        # an association table whose composite key leads with one foreign key and an index on the other
+        {"app/models.py": "from app import db\n\nlikes = db.Table(\n    'likes',\n"
+         "    db.Column('user_id', db.Integer, db.ForeignKey('users.id'), primary_key=True),\n"
+         "    db.Column('post_id', db.Integer, db.ForeignKey('posts.id'), primary_key=True),\n"
+         "    db.Index('ix_likes_post', 'post_id'),\n)\n"},
     ]
-    bad = [Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n", line=1)]
+    bad = [
+        Bad("CREATE TABLE orders (\n  id INT PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n", line=1),
+        # Flask-SQLAlchemy `db.Table(name, Column, ...)` (no metadata argument): the first column counts too
+        Bad({"app/models.py": "from app import db\n\nlikes = db.Table(\n    'likes',\n"
+             "    db.Column('user_id', db.Integer, db.ForeignKey('users.id')),\n"
+             "    db.Column('post_id', db.Integer, db.ForeignKey('posts.id')),\n"
+             "    db.PrimaryKeyConstraint('post_id', 'user_id'),\n)\n"}, line=5, path="app/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         dialect = infer_dialect(project)

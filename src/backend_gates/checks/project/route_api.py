@@ -15,6 +15,8 @@ CRUD_VERBS = frozenset(
 )
 
 LOGOUT = re.compile(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
+# an in-body check of a credential the request carries (a reset token, a signature): what is guessed here
+CREDENTIAL_CHECK = re.compile(r"^in-body:(compare:|except:|.*(unsign|signature|sig|hmac|token|webhook|compare_digest|constant_time_compare)\w*\(\)$)", re.I)
 OPEN_PERMISSIONS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly"})
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
 
@@ -85,7 +87,14 @@ class GetHandlerWrites(RouteCheck):
     message = "{route} changes state ({call}); GET must be safe: use POST/PUT/PATCH/DELETE"
     fix = "move the write to a POST/PUT/PATCH/DELETE route"
     per_handler = True
-    good = [FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n"]
+    good = [
+        FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n",
+        # a Django function view (Django routes every method to it) that acts on a posted body: a webhook
+        {
+            "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bounces(request):\n    event = json.loads(request.body)\n    Delivery.objects.filter(ref=event['id']).update(bounced=True)\n    return HttpResponse('OK')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/bounces/', views.bounces)]\n",
+        },
+    ]
     bad = [Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5)]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -95,6 +104,8 @@ class GetHandlerWrites(RouteCheck):
             return
         if "POST" in judge.facts(view).get("methods", []):
             return  # a Django view that branches on request.method
+        if view.route.framework == "django" and judge.body_reads(view):
+            return  # a function view that acts on a submitted body (a webhook, a form post): Django also routes GET to it
         if view.route.extra.get("capability"):
             return  # a ping/unsubscribe link: GET by design (curl, mail clients), the URL is the credential
         query = {q.removesuffix("[]") for q in judge.facts(view).get("query", [])}
@@ -159,7 +170,14 @@ class CreateReturns200(RouteCheck):
     message = "{route} creates a resource ({call}) but answers 200; return 201 Created"
     fix = "set status_code=201 (FastAPI), return (body, 201) (Flask), status=201 (Django/DRF)"
     per_handler = True
-    good = [FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n"]
+    good = [
+        FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n",
+        # an action on a loaded object: the refusal built on the way is a response, not a new record
+        {
+            "views.py": "from django.http import HttpResponseForbidden, JsonResponse\nfrom django.shortcuts import get_object_or_404\nfrom django.views.decorators.http import require_POST\n\n@require_POST\ndef pause(request, code):\n    check = get_object_or_404(Check, code=code)\n    if check.project_id != request.project.id:\n        return HttpResponseForbidden()\n    check.status = 'paused'\n    check.save()\n    return JsonResponse(check.to_dict())\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('api/v1/checks/<uuid:code>/pause', views.pause)]\n",
+        },
+    ]
     bad = [
         Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5),
         # the insert is raw SQL
@@ -255,7 +273,7 @@ class MixedCaseStyles(RouteCheck):
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
 
-        views = self.views(project)
+        views = [v for v in self.views(project) if not v.adapter.is_page(v)]  # REST naming applies to the API, not HTML pages
         styles: Counter[str] = Counter()
         per_path: dict[str, list[tuple[str, str]]] = {}
         for view in views:
@@ -325,7 +343,7 @@ class TrailingSlashInconsistent(RouteCheck):
     bad = [Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.get('/users')\ndef b():\n    return []\n\n@app.get('/items/')\ndef c():\n    return []\n", line=12)]
 
     def run(self, project: Any) -> list[Finding]:
-        views = [v for v in self.views(project) if v.route.path != "/" and not _slash_exempt(v.route.path)]
+        views = [v for v in self.views(project) if v.route.path != "/" and not _slash_exempt(v.route.path) and not v.adapter.is_page(v)]
         paths = {v.route.path for v in views}
         with_slash = {p for p in paths if p.endswith("/")}
         without = paths - with_slash
@@ -383,6 +401,11 @@ class SingularPluralMix(RouteCheck):
     good = [
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n",
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user')\ndef me():\n    return {}\n",
+        # HTML pages of a Django site (`/book/<id>/` next to `/books/`): URL design, not a REST API
+        {
+            "views.py": "from django.template.response import TemplateResponse\n\ndef books(request):\n    return TemplateResponse(request, 'books.html', {})\n\ndef book(request, book_id):\n    return TemplateResponse(request, 'book.html', {})\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('books/', views.books), path('book/<int:book_id>/', views.book)]\n",
+        },
     ]
     bad = [
         Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8),
@@ -392,7 +415,7 @@ class SingularPluralMix(RouteCheck):
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
 
-        views = self.views(project)
+        views = [v for v in self.views(project) if not v.adapter.is_page(v)]  # REST naming applies to the API, not HTML pages
         used: set[tuple[str, str]] = set()  # (parent path, segment)
         for view in views:
             segs = judge.segments(view.route.path)
@@ -609,6 +632,15 @@ class NoRateLimiter(RouteCheck):
             "from flask import Flask\nfrom flask_limiter import Limiter\napp = Flask(__name__)\nlimiter = Limiter(app)\n\n@app.post('/login')\n@limiter.limit('5/minute')\ndef login():\n    return {}\n\n@app.post('/orders')\ndef create():\n    return {}, 201\n",
             line=3,
         ),
+        # a model that mentions rate limits (a "rate limited" notice, a quota it reports) limits no route
+        Bad(
+            {
+                "models.py": "from django.db import models\n\nclass Channel(models.Model):\n    def send_rate_limited_notice(self):\n        if self.throttled_at is None:\n            notify(self, 'rate limited')\n",
+                "app.py": "from flask import Flask\nfrom .models import Channel\napp = Flask(__name__)\n\n@app.get('/channels')\ndef channels():\n    return [c.id for c in Channel.objects.all()]\n\n@app.post('/channels/<int:pk>/pause')\ndef pause(pk):\n    channel = Channel.objects.get(pk=pk)\n    channel.save()\n    return {}\n",
+            },
+            line=3,
+            path="app.py",
+        ),
     ]
 
     def run(self, project: Any) -> list[Finding]:
@@ -685,7 +717,7 @@ class AuthRouteWithoutLimit(RouteCheck):
             return
         if not judge.AUTH_PATH.search(view.route.path) or LOGOUT.search(view.route.path):
             return
-        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS for a in view.auth):
+        if any(not a.startswith("LoginRequiredMiddleware") and a.rsplit(":", 1)[-1] not in OPEN_PERMISSIONS and not CREDENTIAL_CHECK.match(a) for a in view.auth):
             return  # the caller is already authenticated: not where credentials are guessed
         limits = self.index(project).global_limits
         if view.route.extra.get("unthrottled"):

@@ -11,8 +11,7 @@ from ._routes import RouteCheck, Verdict
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 ISSUES_TOKEN = re.compile(r"(create_access_token|access_token|encode_token|generate_token|create_token|issue_token|jwt\.encode|\blogin\b|login_user|(^|\.)login$)", re.I)
-REGISTRATION = re.compile(r"/(users|accounts|members|customers|register|signup|registrations)/?$", re.I)
-PRIVATE_PAGE = re.compile(r"(^|/)(admin|dashboard|manage|management|settings|billing|internal|private|secret|staff|console|account|accounts/profile|me)(/|$)", re.I)
+REGISTER_SEGMENT = re.compile(r"/(register|registration|registrations|signup|sign-up|sign_up|join)/?$", re.I)
 CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
 AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
 GENERIC_PERMISSIONS = frozenset({"IsAuthenticated", "IsAuthenticatedOrReadOnly", "AllowAny"})
@@ -38,10 +37,22 @@ class UnauthenticatedRoute(RouteCheck):
     `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
     an API key or signature compared) before any state-changing work is a guard, and so is
     delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`).
-    Not reported: registration (`POST /users` that takes a password and issues a token), routes whose URL carries the credential (a `<uuid:...>` id, a `{token}`,
-    `{signature}` or `{..._key}` parameter: ping, badge and unsubscribe links), and GET pages that
-    render HTML without touching the caller's identity or data outside admin/settings/dashboard
-    paths (landing, pricing and integration pages are public by nature).
+    A webhook that verifies a signature first (`hmac.compare_digest`, `unsign(...)` with
+    `except BadSignature`, `stripe.Webhook.construct_event`) is guarded.
+    Not reported: registration (`POST /users` by a `register`/`signup` handler, or taking a password
+    and issuing a token), login handlers that check the credentials themselves, routes whose URL
+    carries the credential (a `<uuid:...>` id, a `{token}`, `{signature}` or `{..._key}` parameter:
+    ping, badge and unsubscribe links), and GET pages that render HTML without touching the
+    caller's identity or data outside admin/settings/dashboard paths (landing, pricing and
+    integration pages are public by nature).
+    Reported at info ("a public endpoint? confirm"): an unguarded route that changes no state, reads
+    none of the caller's own data (session, cookies, `request.user.invoices`; asking who the viewer
+    is for a privacy filter is fine), returns no secret or personal field (in the body or the
+    declared response model) and serves no user-keyed record (`{user_id}`): a catalogue, tags, a
+    validator, a preview, a privacy-filtered feed. Whether it should be public is a product
+    decision. `POST /users` that builds an account with no other sign of registration is info too.
+    A warning stays for what a reviewer acts on: an unguarded write, a read of the caller's data,
+    sensitive fields, one user's records, and anything under admin/settings/private paths.
     Known limits: guards are recognised by name or by a project decorator whose wrapper aborts
     with 401/403; one level of delegation is followed; authentication enforced only by a gateway
     is not known (configure `routes.auth-guards`).
@@ -54,6 +65,11 @@ class UnauthenticatedRoute(RouteCheck):
     message = "{route} has no authentication guard; add one, or mark it public (`# backend-gates: public`) or list it in routes.extend-public"
     fix = "add an auth dependency/decorator/permission class, or declare the route public on purpose"
     spoofed = "{route} is guarded only by the client-supplied header {header}; anyone can send it: authenticate the caller instead"
+    public_message = (
+        "{route} has no authentication guard but changes nothing, reads none of the caller's data and returns no sensitive field: "
+        "a public endpoint? Confirm it (`# backend-gates: public` or routes.extend-public) or add a guard"
+    )
+    registration_message = "{route} creates an account without authentication: registration? Confirm it is public (`# backend-gates: public`) or add a guard"
     good = [
         # a dependency on the parameter
         "from fastapi import APIRouter, Depends\nfrom .auth import current_user\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders(user=Depends(current_user)):\n    return []\n",
@@ -78,6 +94,19 @@ class UnauthenticatedRoute(RouteCheck):
             "views.py": "from django.shortcuts import render\n\ndef pricing(request):\n    return render(request, 'pricing.html', {'plans': PLANS})\n",
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('pricing/', views.pricing)]\n",
         },
+        # registration: `POST /users` by `register()` is public by nature
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/users', status_code=201)\nasync def register(user_create: UserInCreate, repo=Depends(get_repo)):\n    user = await repo.create_user(**user_create.dict())\n    return {'user': user, 'token': create_access_token_for_user(user)}\n",
+        # a login view that checks the credentials itself
+        "from flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.post('/api/session')\ndef sign_in():\n    user = authenticate(request.form['email'], request.form['password'])\n    if user is None:\n        abort(401)\n    return {'token': issue_token(user)}\n",
+        # a sign-in under another name: checks the password, then logs the caller in
+        "from flask import Flask, request, redirect\nfrom flask_login import login_user\napp = Flask(__name__)\n\n@app.post('/preferences/reactivate')\ndef reactivate():\n    user = User.query.filter_by(username=request.form['username']).first_or_404()\n    if not user.check_password(request.form['password']):\n        return 'bad password', 400\n    user.reactivate()\n    login_user(user)\n    return redirect('/')\n",
+        # a webhook that verifies a signed id before any work (itsdangerous)
+        {
+            "views.py": "from django.core.signing import BadSignature\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bounces(request):\n    try:\n        code = unsign_bounce_id(request.POST['to'])\n    except BadSignature:\n        return HttpResponse('bad signature')\n    Notification.objects.filter(code=code).update(error=request.POST['status'])\n    return HttpResponse('OK')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('api/v1/bounces/', views.bounces)]\n",
+        },
+        # a payment provider's event, verified with the provider's signature helper
+        "from flask import Flask, request\nimport stripe\napp = Flask(__name__)\n\n@app.post('/billing/events')\ndef stripe_events():\n    event = stripe.Webhook.construct_event(request.data, request.headers['Stripe-Signature'], SECRET)\n    Payment.query.filter_by(ref=event.id).update({'paid': True})\n    return '', 204\n",
         # Django: the session user checked in the body, redirecting to the login page
         {
             "views.py": "from django.shortcuts import redirect, render\n\ndef dashboard(request):\n    if not request.user.is_authenticated:\n        return redirect('login')\n    return render(request, 'dashboard.html')\n",
@@ -85,7 +114,43 @@ class UnauthenticatedRoute(RouteCheck):
         },
     ]
     bad = [
-        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders():\n    return []\n", line=4),
+        # an unguarded write
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post('/orders')\ndef create_order(order: OrderIn, db=Depends(get_db)):\n    db.add(Order(**order.dict()))\n    db.commit()\n    return {}\n", line=4, severity=Severity.WARNING),
+        # a read that uses the caller's session without checking it
+        Bad("from flask import Flask, session, jsonify\napp = Flask(__name__)\n\n@app.get('/orders')\ndef orders():\n    return jsonify([o.id for o in Order.query.filter_by(owner_id=session.get('uid'))])\n", line=4, severity=Severity.WARNING),
+        # one user's records, keyed by the user id in the URL
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/users/{user_id}/orders')\ndef user_orders(user_id: int):\n    return store.orders_of(user_id)\n", line=4, severity=Severity.WARNING),
+        # personal data in the answer
+        Bad("from flask import Flask, jsonify\napp = Flask(__name__)\n\n@app.get('/members')\ndef members():\n    return jsonify([{'name': m.name, 'email': m.email} for m in Member.query.all()])\n", line=4, severity=Severity.WARNING),
+        # secret fields in the declared response model
+        Bad(
+            "from fastapi import APIRouter\nfrom pydantic import BaseModel\nrouter = APIRouter()\n\nclass KeyOut(BaseModel):\n    name: str\n    api_key: str\n\n@router.get('/integrations', response_model=list[KeyOut])\ndef integrations():\n    return store.integrations()\n",
+            line=9,
+            severity=Severity.WARNING,
+        ),
+        # Django: the session user read, never checked
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\n\ndef my_invoices(request):\n    return JsonResponse({'ids': list(request.user.invoices.values_list('id', flat=True))})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('invoices/mine/', views.my_invoices)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
+        # identity-free public reads: reported at info ("public endpoint? confirm")
+        Bad("from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/tags')\ndef tags(db=Depends(get_db)):\n    return [t.name for t in db.query(Tag).all()]\n", line=4, severity=Severity.INFO),
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\n\ndef validate_schedule(request):\n    try:\n        parse_cron(request.GET.get('schedule', ''))\n    except ValueError:\n        return JsonResponse({'result': False})\n    return JsonResponse({'result': True})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('schedule/validate/', views.validate_schedule)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.INFO,
+        ),
+        # an account created for an anonymous caller with no sign of registration: info
+        Bad("from flask import Blueprint\nbp = Blueprint('users', __name__)\n\n@bp.post('/users')\n@body(user_schema)\ndef new(args):\n    user = User(**args)\n    db.session.add(user)\n    db.session.commit()\n    return user\n", line=4, severity=Severity.INFO),
         # a dispatcher with one unguarded delegate
         Bad(
             {
@@ -114,18 +179,30 @@ class UnauthenticatedRoute(RouteCheck):
             return
         if view.route.extra.get("capability"):
             return  # the URL carries an unguessable id or a signed token: the link is the credential
-        if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in view.body.get("calls", [])):
+        calls = view.body.get("calls", [])
+        if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in calls):
             return  # it checks credentials itself: a login/token endpoint
-        if view.route.method == "POST" and view.body.get("password") and REGISTRATION.search(view.route.path) and any(ISSUES_TOKEN.search(c) for c in view.body.get("calls", [])):
-            return  # `POST /users` taking a password and issuing a token: registration, public by nature
-        if view.route.method == "GET" and not view.auth and view.adapter.is_page(view) and not PRIVATE_PAGE.search(view.route.path):
-            if not judge.mutations(view, project.config["routes.service-layers"], self.imports(project, view)) and not view.body.get("identity"):
-                return  # a page that shows nothing of the caller's (landing, pricing, docs): public by nature
+        tails = {c.rsplit(".", 1)[-1] for c in calls}
+        if tails & {"authenticate", "check_password"} and tails & {"login", "login_user", "auth_login"}:
+            return  # checks a password and signs the caller in: a login handler, whatever its path
         spoofed = [a.split(":", 1)[1] for a in view.auth if a.startswith("spoofable-header:")]
         if spoofed and len(spoofed) == len(view.auth):
             yield Verdict(view.route.line, {"header": spoofed[0]}, message=self.spoofed)
             return
         if view.auth:
+            return
+        if judge.registration(view):
+            strong = bool(judge.REGISTRATION_NAME.match(view.route.handler.rsplit(".", 1)[-1])) or bool(REGISTER_SEGMENT.search(view.route.path))
+            if strong or (view.body.get("password") and any(ISSUES_TOKEN.search(c) for c in calls)):
+                return  # `POST /users` by `register()`, or taking a password and issuing a token: public by nature
+            yield Verdict(view.route.line, severity=Severity.INFO, message=self.registration_message)
+            return
+        service_layers = project.config["routes.service-layers"]
+        if view.route.method == "GET" and view.adapter.is_page(view) and not judge.PRIVATE_PAGE.search(view.route.path):
+            if not judge.mutations(view, service_layers, self.imports(project, view)) and not view.body.get("identity"):
+                return  # a page that shows nothing of the caller's (landing, pricing, docs): public by nature
+        if judge.public_by_choice(view, self.index(project), service_layers, self.imports(project, view)):
+            yield Verdict(view.route.line, severity=Severity.INFO, message=self.public_message)
             return
         yield Verdict(view.route.line)
 

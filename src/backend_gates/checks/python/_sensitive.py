@@ -122,6 +122,8 @@ def looks_random(value: str, min_entropy: float) -> bool:
     """A machine-made secret: long enough, mixed character classes, high entropy."""
     if len(value) < 12:
         return False
+    if re.fullmatch(r"[a-z]+(?:[-_=.:/][a-z]+)*", value):
+        return False  # lowercase words joined by separators: a label or passphrase, not machine-made
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     return classes >= 2 and entropy(value) >= min_entropy
 
@@ -173,9 +175,14 @@ class SecurityRule:
 
     confidence: ClassVar[str] = "high"
     external_ids: ClassVar[tuple[str, ...]] = ()
+    # robustness rules (error handling, timeouts, blocking): in development code (tools, docs,
+    # examples, seed scripts: `dev_path`) a finding is context, not a defect to act on: info
+    dev_code_is_info: ClassVar[bool] = False
 
     def report(self, node: Any, *, confidence: str | None = None, **kwargs: Any) -> None:
         level = confidence or self.confidence
+        if self.dev_code_is_info and dev_path(getattr(getattr(self, "ctx", None), "path", "") or ""):
+            level = "low"
         extra = dict(kwargs.pop("extra", None) or {})
         extra["confidence"] = level
         if kwargs.get("severity") is None:

@@ -300,6 +300,8 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     external_ids = ("ruff:ASYNC210", "ruff:ASYNC251", "ruff:ASYNC230", "ruff:ASYNC220", "ruff:ASYNC221")
     message = "{what} blocks the event loop inside `async def {func}`; use an async API or `await asyncio.to_thread(...)`"
     fix = "use asyncio.sleep / httpx.AsyncClient / an async driver, or `await asyncio.to_thread(fn, ...)`"
+    dev_code_is_info = True
+    skip_tests = True  # a blocking call in a test slows the test, not a user
     triggers = ("async def",)
 
     good = [
@@ -446,6 +448,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     external_ids = ()
     message = "{what} in request handler `{func}`; the client waits for it: queue it as a background task"
     fix = "background_tasks.add_task(send_welcome, user.email)  # or a task queue"
+    dev_code_is_info = True
+    skip_tests = True  # a blocking call in a test slows the test, not a user
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
 
     good = [
@@ -496,9 +500,12 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     def _is_route(self, node: cst.FunctionDef) -> bool:
         if super()._is_route(node):
             return True
-        # Django function views: `def view(request, ...)` in a views module
+        # Django function views: `def view(request, ...)` in a views module, or one that answers
+        # with a response (`return JsonResponse(...)`, `render(request, ...)`, `redirect(...)`)
         params = node.params.params
-        return self.views_module and not self.classes and bool(params) and params[0].name.value == "request"
+        if self.classes or not params or params[0].name.value != "request":
+            return False
+        return self.views_module or _answers_with_response(node)
 
     def mail_helpers(self) -> set[str]:
         """Functions of this module that send mail directly (one level of helper)."""
@@ -547,6 +554,17 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         if frame.is_async:
             return  # BG420 reports it
         self.report(node, what=f"outbound HTTP call `{what.partition(' ')[0]}` inside a loop", func=frame.name)
+
+
+def _answers_with_response(fn: cst.FunctionDef) -> bool:
+    """The function returns an HTTP response (`*Response(...)`, `render(...)`, `redirect(...)`)."""
+    for ret in descendants(fn, cst.Return, prune=cst.FunctionDef):
+        value = ret.value
+        if isinstance(value, cst.Call):
+            leaf = (dotted(value.func) or "").rsplit(".", 1)[-1]
+            if leaf.endswith("Response") or leaf in ("render", "redirect", "render_to_response", "TemplateResponse"):
+                return True
+    return False
 
 
 def _flask_mail_send(node: cst.Call) -> bool:

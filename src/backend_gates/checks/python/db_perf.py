@@ -10,6 +10,7 @@ resolved only for files where a loop holds a candidate call.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Iterator, cast
 
 import libcst as cst
@@ -95,10 +96,15 @@ class QueryInLoop(PythonCheck):
     `IN (...)`, eager loading) would do. It is fast on a test database and slow in production.
     Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query`, a
     function handed the connection (`queries.get_x(self.connection, ...)`), `while` loops over a
-    name the loop carries, and one level of same-module helper (a helper that queries, or calls a
-    method that does). Not counted: literal collections, constants and `range(<n>)`; batching
-    (`chunked(...)`, `id__in=batch`, `LIMIT`/slices); a query in a branch that leaves the loop.
-    In batch code (management commands, tasks, scripts) the finding is info.
+    name the loop carries, and one level of same-module helper (a helper that runs a query, or
+    calls a method that does). A query counts only where it is evaluated: a Django queryset or a
+    SQLAlchemy `Query` runs when iterated, passed to `list()`/`len()`/`bool`, indexed, or ended by
+    `.get()`/`.first()`/`.count()`/`.exists()`/`.all()` (SQLAlchemy)/a write; a helper that only
+    builds a queryset, a `Q`/`Exists` expression or a subquery runs nothing (when it returns the
+    queryset, the loop's use of the result decides). Not counted: literal collections, constants
+    and `range(<n>)`; batching (`chunked(...)`, `id__in=batch`, `LIMIT`/slices); a query in a
+    branch that leaves the loop. Info: batch code (management commands, tasks, scripts, seed
+    data), writes, and a transaction opened per item (a unit of work per item, on purpose).
     Known limits: only the receivers named in the module docstring are recognised; helpers in
     other modules are not followed (the runtime N+1 detector sees them); data migrations and
     tests are not checked.
@@ -149,9 +155,40 @@ class QueryInLoop(PythonCheck):
         # `db` bound to something that is not a SQL session (a document store handle)
         "class Mongo:\n    def schema(self):\n        db = self.client['app']\n        for name in db.list_collection_names():\n"
         "            self.fields(db, name)\n\n    def fields(self, db, name):\n        return db[name].find_one()\n",
-        # a while loop reading one page at a time
+        # a while loop reading one page at a time (keyset pagination, also as a sliced queryset)
+        "def purge(webhook_ids):\n    last_id = 0\n    while True:\n        ids = list(Delivery.objects.filter(id__gt=last_id, webhook_id__in=webhook_ids)"
+        ".order_by('id').values_list('id', flat=True)[:1000])\n        if not ids:\n            break\n        last_id = ids[-1]\n"
+        "        Delivery.objects.filter(id__in=ids).delete()\n",
         "def drain(db):\n    last = 0\n    while True:\n        rows = db.execute('SELECT id FROM jobs WHERE id > %s ORDER BY id LIMIT 100', (last,)).fetchall()\n"
         "        if not rows:\n            break\n        last = rows[-1][0]\n",
+        # a helper that only builds a queryset the loop combines: one query, run after the loop
+        "def _of_rule(rule):\n    return Variant.objects.filter(rule=rule)\n\n\n"
+        "def variants(rules):\n    qs = Variant.objects.none()\n    for rule in rules:\n        qs |= _of_rule(rule)\n    return list(qs)\n",
+        # a helper that turns a queryset into a filter expression (`Q`/`Exists`): a subquery, not a query
+        "def _listed_in(channel_id):\n    listings = Listing.objects.filter(channel_id=channel_id)\n"
+        "    return Q(Exists(listings.filter(item_id=OuterRef('id'))))\n\n\n"
+        "def visible(items, channels):\n    condition = Q()\n    for channel in channels:\n        condition |= _listed_in(channel.id)\n"
+        "    return items.filter(condition)\n",
+        # a default queryset compared with None and handed on: nothing runs in the helper
+        "def _variants(predicate, queryset=None):\n    if queryset is None:\n        queryset = Variant.objects.using('replica').all()\n"
+        "    return apply_predicate(predicate, queryset)\n\n\n"
+        "def for_rules(rules):\n    out = Variant.objects.none()\n    for rule in rules:\n        out |= _variants(rule.predicate)\n    return out\n",
+        # a loop over a local literal list (two groups), a lookup table's miss, a batch per group in a helper
+        "def pending(cc, other):\n    total = 0\n    groups = [(cc, 'cc'), (other, 'other')]\n    for _stocks, kind in groups:\n"
+        "        total += Event.objects.filter(kind=kind, sent=False).count()\n    return total\n",
+        "def prices(orders, known):\n    out = []\n    for order in orders:\n"
+        "        out.append(known.get(order.method_id) or Listing.objects.filter(method_id=order.method_id).first())\n    return out\n",
+        "def _stocks(warehouse_id, lines):\n    variants = [line.variant_id for line in lines]\n"
+        "    return list(Stock.objects.filter(warehouse_id=warehouse_id, variant_id__in=variants))\n\n\n"
+        "def fulfil(lines_by_warehouse):\n    return [_stocks(pk, lines) for pk, lines in lines_by_warehouse.items()]\n",
+        # two levels: the outer helper hands the inner helper's queryset to an expression builder
+        "def _values(attr, value):\n    qs = Value.objects.filter(attribute=attr)\n    return qs.filter(slug=value)\n\n\n"
+        "def _matching(attr, value):\n    return Exists(_values(attr, value).filter(pk=OuterRef('value_id')))\n\n\n"
+        "def where(filters):\n    return [_matching(attr, value) for attr, value in filters]\n",
+        # a SQLAlchemy query built per item and used as a subquery, run once
+        "class Repo:\n    def _tagged(self, tag):\n        return self.session.query(Link.post_id).filter(Link.tag == tag)\n\n"
+        "    def posts(self, tags):\n        subqueries = [self._tagged(tag) for tag in tags]\n"
+        "        return self.session.query(Post).filter(or_(*[Post.id.in_(q) for q in subqueries])).all()\n",
     ]
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
@@ -168,13 +205,22 @@ class QueryInLoop(PythonCheck):
         Bad("class Repo:\n    async def list(self):\n        rows = await self.connection.fetch('SELECT id, author FROM posts')\n"
             "        return [await self._to_post(row) for row in rows]\n\n"
             "    async def _to_post(self, row):\n        tags = await queries.tags_of_post(self.connection, post_id=row['id'])\n        return Post(row, tags)\n", line=4),
+        # a helper that returns a queryset the loop evaluates (`.count()`) on every iteration
+        Bad("def _open_orders(user):\n    return Order.objects.filter(user=user, status='open')\n\n\n"
+            "def report(users):\n    return {user.id: _open_orders(user).count() for user in users}\n", line=6),
+        # a helper that evaluates the queryset it built (`list(...)` of a name holding it)
+        Bad("def _recent(user):\n    orders = Order.objects.filter(user=user).order_by('-created')\n    return list(orders[:5])\n\n\n"
+            "def feed(users):\n    out = []\n    for user in users:\n        out.extend(_recent(user))\n    return out\n", line=9),
+        # a queryset held in a name and evaluated in the same iteration
+        Bad("def active(users):\n    out = []\n    for user in users:\n        sessions = Session.objects.filter(user=user)\n"
+            "        if sessions.exists():\n            out.append(user)\n    return out\n", line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.seen: set[int] = set()
         self.scopes: Any = None
-        self.helpers: list[tuple[cst.Call, str, str]] = []  # (call in a loop, same-module function, loop variable)
+        self.helpers: list[_HelperCall] = []  # calls of same-module functions in loops
         self._values: dict[int, cst.BaseExpression] | None = None
         self.functions: list[cst.FunctionDef] = []
 
@@ -195,7 +241,7 @@ class QueryInLoop(PythonCheck):
         self.functions.pop()
 
     def visit_For(self, node: cst.For) -> None:
-        if _bounded_iterable(node.iter) or _batches(node.iter, node.target):
+        if _bounded_iterable(node.iter) or _batches(node.iter, node.target) or self._literal_local(node.iter):
             return  # a fixed handful of items, or batches: the recommended fix, not an N+1
         self._scan(node.body, _loop_names(node.target))
 
@@ -203,6 +249,23 @@ class QueryInLoop(PythonCheck):
         # names carried from one iteration to the next: `node = Node.objects.get(pk=node.parent_id)`,
         # `i += 1`; a name refilled from elsewhere (`raw = input()`) is not a row
         self._scan(node.body, self._carried_names(node.body), batched_ok=True)
+
+    def _literal_local(self, iterable: cst.BaseExpression) -> bool:
+        """`pairs = [(a, x), (b, y)]; for ... in pairs`: a name the function binds once, to a literal
+        collection it never grows (no `.append`/`+=`), is as bounded as the literal."""
+        if not isinstance(iterable, cst.Name) or not self.functions:
+            return False
+        name = iterable.value
+        bound: list[cst.BaseExpression] = []
+        for node in _subnodes(self.functions[-1].body):
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+                bound.append(node.value)
+            elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)) and name in _loop_names(cast(Any, node).target):
+                return False
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWS \
+                    and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+                return False
+        return len(bound) == 1 and isinstance(bound[0], (cst.List, cst.Tuple, cst.Set)) and _bounded_iterable(bound[0])
 
     def _carried_names(self, body: cst.CSTNode) -> set[str]:
         out: set[str] = set()
@@ -218,7 +281,7 @@ class QueryInLoop(PythonCheck):
     def _comp(self, node: Any) -> None:
         names: set[str] = set()
         comp = node.for_in
-        if comp.inner_for_in is None and (_bounded_iterable(comp.iter) or _batches(comp.iter, comp.target)):
+        if comp.inner_for_in is None and (_bounded_iterable(comp.iter) or _batches(comp.iter, comp.target) or self._literal_local(comp.iter)):
             return
         parts: list[cst.CSTNode] = []
         while comp is not None:
@@ -244,6 +307,7 @@ class QueryInLoop(PythonCheck):
             return
         direct = loop_vars
         loop_vars = _derived_names(body, loop_vars)  # `elem_id = elem["id"]; stmt = select(X).filter_by(id=elem_id)`
+        flow: _Flow | None = None
         for node in _subnodes(body):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
@@ -256,18 +320,20 @@ class QueryInLoop(PythonCheck):
             outer = self._outer_chain(body, node)
             if not (_names_in(outer) & loop_vars):
                 continue
-            if _runs_statement_list(node, direct, self._scope) or _runs_once(body, node) or _memoized(body, node) or (batched_ok and _batched_query(outer)):
+            if _runs_statement_list(node, direct, self._scope) or _runs_once(body, node) or _memoized(body, node) \
+                    or _cache_fallback(body, node) or (batched_ok and (_batched_query(outer) or _sliced(body, outer))):
                 continue
             if _in_lookup(outer, loop_vars):
                 continue  # `id__in=batch` / `.in_(chunk)`: one query per batch
-            if _lazy_queryset(body, outer):
-                continue  # `qs |= Model.objects.filter(...)`: Django querysets run when evaluated
+            flow = flow or _Flow(body)
+            if _lazy_queryset(flow, outer):
+                continue  # `qs |= Model.objects.filter(...)`: querysets run when evaluated
             for call in _chain_calls(cast(cst.BaseExpression, outer)):
                 self.seen.add(id(call))
             var = sorted(_names_in(outer) & loop_vars)[0]
             args = positional(node)
             write = _writes(outer) or bool(args) and _sql_text(args[0], self._scope).lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
-            self.report(node, call=label, var=var, severity=self._severity(write))
+            self.report(node, call=label, var=var, severity=self._severity(write or _per_item_transaction(body, node)))
 
     def _maybe_helper(self, body: cst.CSTNode, call: cst.Call, loop_vars: set[str]) -> None:
         """`self.helper(row)` / `helper(row)` in a loop: judged in finish(), once the module is known."""
@@ -276,50 +342,99 @@ class QueryInLoop(PythonCheck):
             return  # (`batch_load_...(ids)`: a dataloader's batch, the fix for N+1)
         if _runs_statement_list(call, set(), self._scope):
             return  # `self.run_query(f"DESCRIBE {table}")`: the helper runs a catalog statement
-        self.helpers.append((call, target, sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]))
+        var = sorted(set().union(*(_names_in(a.value) & loop_vars for a in call.args)))[0]
+        self.helpers.append(_HelperCall(call, target, var, body))
         self.seen.add(id(call))
 
     def finish(self) -> None:
         if not self.helpers:
             return
         functions = _module_functions(self.ctx.module)
-        direct: dict[str, str] = {}
-        for name, fn in functions.items():
-            label = self._first_query(fn)
+        memo: dict[tuple[str, bool], _Summary] = {}
+        flows: dict[int, _Flow] = {}
+        for use in self.helpers:
+            summary = self._summary(use.target, functions, memo, inner=False)
+            name = dotted(use.call.func) or use.target
+            per_item = _per_item_transaction(use.body, use.call)
+            if summary.runs:
+                write = summary.write
+                message = (f"`{name}()` runs a query (`{summary.runs}`) on every iteration of the loop over `{use.var}` (N+1); "
+                           "fetch the rows in one query (join, IN, eager loading)")
+            elif summary.builds:
+                # the helper returns a query it did not run: an N+1 only when the loop evaluates it
+                flow = flows.setdefault(id(use.body), _Flow(use.body))
+                if flow.fate(use.call, summary.kind) != "eval":
+                    continue
+                write = False
+                message = (f"`{name}()` builds a query (`{summary.builds}`) that is evaluated on every iteration of the loop "
+                           f"over `{use.var}` (N+1); fetch the rows in one query (join, IN, eager loading)")
+            else:
+                continue
+            self.report(use.call, var=use.var, severity=self._severity(write or per_item), message=message)
+
+    def _summary(self, target: str, functions: dict[str, cst.FunctionDef], memo: dict[tuple[str, bool], _Summary], inner: bool) -> _Summary:
+        """What a same-module helper does with the queries it names: the first one it runs (iterates,
+        `.get()`, `.first()`, `.count()`, `.exists()`, `list()`, `execute`, a write ...) and the first
+        lazy one it returns (a queryset, `session.query(...)`) unevaluated. A helper that only builds
+        querysets, `Q` objects or expressions for its caller runs nothing. One more level of helper
+        is followed from the helper called in the loop (`inner=False`)."""
+        key = (target, inner)
+        if key in memo:
+            return memo[key]
+        memo[key] = _Summary()  # recursion guard
+        fn = functions.get(target)
+        if fn is None:
+            return memo[key]
+        runs, builds, kind, write = "", "", "", False
+        flow: _Flow | None = None
+        handled: set[int] = set()
+        params = {p.name.value for p in (*fn.params.params, *fn.params.posonly_params, *fn.params.kwonly_params)}
+        from_caller = _derived_names(fn.body, params)
+        for node in _own_calls(fn):
+            if runs:
+                break
+            if id(node) in handled:
+                continue
+            label = self._query_label(node)
             if label:
-                direct[name] = label
-        for call, target, var in self.helpers:
-            via = direct.get(target)
-            if via is None:  # one more level: a helper that calls query-running helpers of the module
-                helper = functions.get(target)
-                if helper is None:
+                if _runs_statement_list(node, set(), fn):
                     continue
-                inner = next((n for n in _own_calls(helper) if _helper_name(n) in direct and _helper_name(n) != target), None)
-                if inner is None:
+                outer = self._outer_chain(fn.body, node)
+                handled.update(id(c) for c in _chain_calls(cast(cst.BaseExpression, outer)))
+                chain_kind = _lazy_kind(outer)
+                flow = flow or _Flow(fn)
+                if chain_kind and _lazy_queryset(flow, outer):
+                    if not builds and flow.fate(outer, chain_kind) == "return":
+                        builds, kind = label, chain_kind
                     continue
-                via = f"{direct[_helper_name(inner)]} via {dotted(inner.func) or _helper_name(inner)}()"
-            name = dotted(call.func) or target
-            write = via.split("(", 1)[0].rsplit(".", 1)[-1] in _WRITE_METHODS or "(write)" in via
-            via = via.replace(" (write)", "")
-            self.report(call, var=var, severity=self._severity(write), message=(
-                f"`{name}()` runs a query (`{via}`) on every iteration of the loop over `{var}` (N+1); "
-                "fetch the rows in one query (join, IN, eager loading)"
-            ))
+                if _in_lookup(outer, from_caller) or _cache_fallback(fn.body, node):
+                    continue  # `id__in=ids` of the caller's group: one query per batch; a cache miss only
+                args = positional(node)
+                text = _sql_text(args[0], fn) if args else ""
+                runs = label
+                write = _writes(outer) or text.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE"))
+                continue
+            name = _helper_name(node)
+            if inner or not name or name == target or name not in functions:
+                continue
+            sub = self._summary(name, functions, memo, inner=True)
+            via = f" via {dotted(node.func) or name}()"
+            if sub.runs:
+                runs, write = sub.runs + via, sub.write
+            elif sub.builds:
+                flow = flow or _Flow(fn)
+                fate = flow.fate(node, sub.kind)
+                if fate == "eval":
+                    runs = sub.builds + via
+                elif fate == "return" and not builds:
+                    builds, kind = sub.builds + via, sub.kind
+        memo[key] = _Summary(runs, builds, kind, write)
+        return memo[key]
 
     def _severity(self, write: bool = False) -> Severity | None:
-        """Info in batch code, and for writes (one INSERT per item is often bounded or deliberate)."""
+        """Info in batch code, for writes (one INSERT per item is often bounded or deliberate) and
+        for a unit of work per item (a transaction opened in the loop: per-item isolation on purpose)."""
         return Severity.INFO if write or offline_code(self.ctx.path) else None
-
-    def _first_query(self, fn: cst.FunctionDef) -> str:
-        """The first query a helper runs, skipping DDL/catalog statements; `(write)` marks an INSERT/UPDATE/DELETE."""
-        for node in _own_calls(fn):
-            label = self._query_label(node)
-            if not label or _runs_statement_list(node, set(), fn):
-                continue
-            args = positional(node)
-            text = _sql_text(args[0], fn) if args else ""
-            return f"{label} (write)" if text.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")) else label
-        return ""
 
     def _outer_chain(self, body: cst.CSTNode, call: cst.Call) -> cst.CSTNode:
         """The largest method chain in `body` that contains `call` (so `.filter(x == v)` counts)."""
@@ -444,8 +559,44 @@ _BATCH = re.compile(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
 _NO_QUERY = frozenset({"none"})
+_GROWS = frozenset({"append", "extend", "insert", "add", "update", "__iadd__"})
 _CACHED = frozenset({"get_for_model", "get_for_models", "get_for_id", "db_manager"})
 _WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete", "update", "insert", "add", "merge"})
+
+
+@dataclass(frozen=True)
+class _HelperCall:
+    """A call of a same-module function in a loop, judged once the module's functions are known."""
+
+    call: cst.Call
+    target: str
+    var: str
+    body: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """A helper's queries: the first it runs (`runs`), the first it returns unevaluated (`builds`, of ORM `kind`)."""
+
+    runs: str = ""
+    builds: str = ""
+    kind: str = ""
+    write: bool = False
+
+
+_TRANSACTIONS = re.compile(r"(?:^|_)(?:atomic|transaction|begin|begin_nested)(?:_|$)")
+
+
+def _per_item_transaction(body: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """The query sits in a transaction opened inside the loop (`with transaction.atomic():` per item):
+    each item is its own unit of work, on purpose, so batching would change what a failure undoes."""
+    for node in _path_to(body, target):
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                if isinstance(call, cst.Call) and _TRANSACTIONS.search(call_name(call)):
+                    return True
+    return False
 
 
 def _writes(chain: cst.CSTNode) -> bool:
@@ -497,6 +648,17 @@ def _batched_query(node: cst.CSTNode) -> bool:
     return False
 
 
+def _sliced(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
+    """`list(Model.objects.filter(id__gt=last).values_list("id")[:size])`: the chain's result is sliced (one page)."""
+    path = _path_to(body, chain)
+    for node in reversed(path[:-1]):
+        if isinstance(node, cst.Subscript):
+            return any(isinstance(e.slice, cst.Slice) for e in node.slice)
+        if not isinstance(node, (cst.Call, cst.Attribute, cst.Arg)):
+            return False
+    return False
+
+
 def _in_lookup(node: cst.CSTNode, loop_vars: set[str]) -> bool:
     """A loop variable used as an IN list: `filter(id__in=batch)`, `Model.id.in_(chunk)`."""
     for sub in _subnodes(node):
@@ -524,23 +686,138 @@ _EVALUATES = frozenset({
     "get", "first", "last", "count", "exists", "aggregate", "create", "update", "delete", "get_or_create", "update_or_create",
     "bulk_create", "bulk_update", "in_bulk", "latest", "earliest", "iterator", "contains", "explain", "raw",
 })
-_CONSUMERS = frozenset({"list", "len", "bool", "set", "tuple", "sum", "sorted", "any", "all", "max", "min", "next", "dict"})
+# Django's async twins (`await qs.afirst()`)
+_EVALUATES_DJANGO = _EVALUATES | frozenset("a" + m for m in _EVALUATES)
+# a SQLAlchemy / Flask-SQLAlchemy `Query` runs on these; `.filter()`, `.join()` ... only build it
+_EVALUATES_SQLA = frozenset({
+    "all", "first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "count", "get", "delete", "update",
+    "paginate", "first_or_404", "get_or_404", "one_or_404", "fetchall", "fetchone", "fetchmany", "exists_or_404",
+})
+_CONSUMERS = frozenset({
+    "list", "len", "bool", "set", "tuple", "sum", "sorted", "any", "all", "max", "min", "next", "dict", "enumerate", "zip",
+    "iter", "frozenset", "reversed",
+})
+_SKIP_NAME_PARENTS = (cst.AssignTarget, cst.Param, cst.FunctionDef, cst.ClassDef, cst.ImportAlias, cst.AsName, cst.NameItem)
 
 
-def _lazy_queryset(body: cst.CSTNode, chain: cst.CSTNode) -> bool:
-    """A Django manager chain that is built but not evaluated here (`.filter()`, `.exclude()` ...)."""
-    if not isinstance(chain, cst.Call) or not _objects_model(chain) or call_name(chain) in _EVALUATES:
+def _lazy_kind(chain: cst.CSTNode) -> str:
+    """'django' / 'sqla' for a chain that only builds a query until something evaluates it
+    (`Model.objects.filter(...)`, `session.query(X).filter(...)`, `Model.query.filter_by(...)`);
+    '' for a call that runs its statement when called (`execute`, `scalars`, `fetch`, ...)."""
+    if not isinstance(chain, cst.Call):
+        return ""
+    if _objects_model(chain):
+        return "django"
+    for call in _chain_calls(chain):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "query":
+            return "sqla"  # `session.query(X)`
+        owner = func.value if isinstance(func, cst.Attribute) else None
+        if isinstance(owner, cst.Attribute) and owner.attr.value == "query" and isinstance(owner.value, cst.Name) \
+                and owner.value.value[:1].isupper():
+            return "sqla"  # Flask-SQLAlchemy `Model.query.filter_by(...)`
+    return ""
+
+
+def _evaluating(kind: str) -> frozenset[str]:
+    return _EVALUATES_DJANGO if kind == "django" else _EVALUATES_SQLA
+
+
+class _Flow:
+    """Where a lazily built query goes inside one scope (a function, or a loop body): parents of
+    every node and the places each name is read, built once per scope."""
+
+    def __init__(self, scope: cst.CSTNode) -> None:
+        self.parents: dict[int, cst.CSTNode] = {}
+        self.reads: dict[str, list[cst.Name]] = {}
+        stack = [scope]
+        while stack:
+            node = stack.pop()
+            for child in _fast_children(node):
+                self.parents[id(child)] = node
+                stack.append(child)
+            if isinstance(node, cst.Name) and self._read(node):
+                self.reads.setdefault(node.value, []).append(node)
+
+    def _read(self, name: cst.Name) -> bool:
+        parent = self.parents.get(id(name))
+        if parent is None or isinstance(parent, _SKIP_NAME_PARENTS):
+            return False
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            return False
+        if isinstance(parent, cst.Arg) and parent.keyword is name:
+            return False
+        if isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is name:
+            return False
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is name:
+            return False
+        return True
+
+    def fate(self, node: cst.CSTNode, kind: str, seen: set[str] | None = None) -> str:
+        """'eval' when `node` (a query still to run) is evaluated in this scope, 'return' when it
+        leaves the scope unevaluated (returned), '' when it is only combined or handed on
+        (`qs |= ...`, `Exists(qs)`, `filter(id__in=qs)`, a `Q(...)`): no query runs here."""
+        seen = set() if seen is None else seen
+        methods = _evaluating(kind)
+        while True:
+            parent = self.parents.get(id(node))
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                grand = self.parents.get(id(parent))
+                if isinstance(grand, cst.Call) and grand.func is parent:
+                    if call_name(grand) in methods:
+                        return "eval"
+                    node = grand  # `.filter(...)`, `.using(...)`: still a query to be run
+                    continue
+                return ""  # `qs.model`, `qs.query`: metadata, not rows
+            if isinstance(parent, cst.Subscript) and parent.value is node:
+                if any(isinstance(e.slice, cst.Index) for e in parent.slice):
+                    return "eval"  # `qs[0]`
+                node = parent  # `qs[:10]`: still lazy
+                continue
+            if isinstance(parent, (cst.BinaryOperation, cst.Await)):
+                node = parent  # `qs1 | qs2`, `await ...`
+                continue
+            break
+        parent = self.parents.get(id(node))
+        grand = self.parents.get(id(parent)) if parent is not None else None
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+            return "eval"
+        if isinstance(parent, cst.Arg):
+            if parent.star == "*" or (isinstance(grand, cst.Call) and call_name(grand) in _CONSUMERS):
+                return "eval"
+            return ""
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is node:
+            return "eval"
+        if isinstance(parent, (cst.UnaryOperation, cst.BooleanOperation, cst.StarredElement)):
+            return "eval"
+        if isinstance(parent, cst.ComparisonTarget) and isinstance(parent.operator, (cst.In, cst.NotIn)):
+            return "eval"  # `x in qs` runs it; `qs is None` does not
+        if isinstance(parent, cst.Return):
+            return "return"
+        targets: list[str] = []
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            targets = [t.target.value for t in parent.targets if isinstance(t.target, cst.Name)]
+        elif isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.value is node and isinstance(parent.target, cst.Name):
+            targets = [parent.target.value]
+        outcome = ""
+        for target in targets:
+            if target in seen:
+                continue
+            seen.add(target)
+            for read in self.reads.get(target, ()):
+                fate = self.fate(read, kind, seen)
+                if fate == "eval":
+                    return "eval"
+                outcome = outcome or fate
+        return outcome
+
+
+def _lazy_queryset(flow: _Flow, chain: cst.CSTNode) -> bool:
+    """A query chain that is built but not evaluated in the scope (`qs |= Model.objects.filter(...)`)."""
+    kind = _lazy_kind(chain)
+    if not kind or any(call_name(c) in _evaluating(kind) for c in _chain_calls(cast(cst.BaseExpression, chain))):
         return False
-    path = _path_to(body, chain)
-    parent = path[-2] if len(path) > 1 else None
-    grand = path[-3] if len(path) > 2 else None
-    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and call_name(grand) in _CONSUMERS:
-        return False
-    if isinstance(parent, (cst.For, cst.CompFor, cst.If, cst.Subscript, cst.UnaryOperation, cst.BooleanOperation, cst.Comparison)):
-        return False
-    if isinstance(parent, cst.Attribute):  # `.filter(...).values_list(...)[0]` handled by the outer chain
-        return False
-    return True
+    return flow.fate(chain, kind) != "eval"
 
 
 def _sql_text(node: cst.BaseExpression, scope: cst.CSTNode) -> str:
@@ -560,6 +837,15 @@ def _sql_text(node: cst.BaseExpression, scope: cst.CSTNode) -> str:
     if isinstance(node, cst.ConcatenatedString):
         return _sql_text(node.left, scope)
     return ""
+
+
+def _cache_fallback(body: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """`lookup.get(key) or <query>`: the query runs only when a lookup table or cache misses."""
+    for node in _path_to(body, target):
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or) and node.right is not target \
+                and bool(_path_to(node.right, target)) and isinstance(node.left, cst.Call) and call_name(node.left) == "get":
+            return True
+    return False
 
 
 def _memoized(body: cst.CSTNode, target: cst.CSTNode) -> bool:

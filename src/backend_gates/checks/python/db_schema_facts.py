@@ -170,9 +170,12 @@ class SchemaFacts(FactCollector):
         args = positional(node)
         if len(args) < 2 or string(args[0]) is None:
             return
-        if not any(isinstance(a, cst.Call) and call_name(a) in ("Column", "Index", "PrimaryKeyConstraint") for a in args[2:]):
+        # `Table(name, metadata, Column...)`, or Flask-SQLAlchemy's `db.Table(name, Column...)` (no
+        # metadata argument): every argument after the name that is a column or constraint counts
+        items = args[1:]
+        if not any(isinstance(a, cst.Call) and call_name(a) in ("Column", "Index", "PrimaryKeyConstraint") for a in items):
             return
-        fact = _table_call(self.ctx, string(args[0]) or "", args[2:], node)
+        fact = _table_call(self.ctx, string(args[0]) or "", items, node)
         from ._migrations import is_alembic
 
         fact["source"] = "alembic" if is_alembic(self.ctx) else "table"  # a migration's snapshot of a table

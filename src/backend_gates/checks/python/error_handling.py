@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import libcst as cst
 
@@ -42,6 +43,34 @@ def _only_passes(body: cst.BaseSuite) -> bool:
     return True
 
 
+_CLEANUP = frozenset(
+    {"close", "aclose", "shutdown", "disconnect", "quit", "logout", "release", "cancel", "terminate", "kill", "unlink",
+     "remove", "rmtree", "rmdir", "rollback", "stop", "join", "flush", "dispose", "cleanup", "clear", "delete_file"}
+)
+
+
+def _cleanup_only(body: cst.BaseSuite) -> bool:
+    """The try body only releases resources (`conn.close()`, `os.remove(tmp)`, `tx.rollback()`):
+    best-effort cleanup, usually on an error path that already reported the real failure."""
+    statements = getattr(body, "body", ())
+    if not statements:
+        return False
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            value = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if not isinstance(value, cst.Call):
+                return False
+            func = value.func
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if leaf not in _CLEANUP:
+                return False
+    return True
+
+
 def _type_names(node: cst.BaseExpression | None) -> list[str]:
     if node is None:
         return []
@@ -70,9 +99,11 @@ class BareExcept(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:E722", "pylint:bare-except", "bandit:B110", "sonar:S5754")
+    external_ids = ("ruff:E722", "ruff:S110", "ruff:S112", "pylint:bare-except", "bandit:B110", "bandit:B112", "sonar:S5754", "pylint:W0702")
     message = "bare `except:` catches every exception, including KeyboardInterrupt; name the exceptions you expect"
     fix = "catch specific exceptions, e.g. `except (ValueError, KeyError):`, and log or re-raise"
+    skip_tests = True  # a test that tolerates a failure is not production error handling
+    dev_code_is_info = True
     triggers = ("except",)
 
     good = [
@@ -87,11 +118,12 @@ class BareExcept(S.SecurityRule, PythonCheck):
 
 
 class SwallowedException(S.SecurityRule, PythonCheck):
-    """A broad exception handler (`Exception`, `BaseException`) whose body only passes.
+    """A broad exception handler (`Exception`, `BaseException`) whose body only passes, or `with contextlib.suppress(Exception):`.
 
     Why it matters: the failure disappears: no log line, no error response, no metric. Handle it,
-    log it, or let it propagate. Narrow handlers (`except KeyError: pass`) are a normal idiom and
-    are not reported.
+    log it, or let it propagate. Narrow handlers (`except KeyError: pass`, `suppress(KeyError)`)
+    are a normal idiom and are not reported; best-effort cleanup (`try: conn.close() except
+    Exception: pass`), which usually runs on an error path that reported the real failure, is info.
     """
 
     code = "BG402"
@@ -100,27 +132,59 @@ class SwallowedException(S.SecurityRule, PythonCheck):
     severity = Severity.WARNING
     confidence = "high"
     external_ids = ("bandit:B110", "bandit:B112", "ruff:S110", "ruff:S112", "ruff:BLE001", "pylint:broad-exception-caught", "sonar:S2486", "sonar:S5754")
-    message = "`except {caught}` swallows the error with `{body}`; log it, handle it or re-raise"
+    message = "`{caught}` swallows the error with `{body}`; log it, handle it or re-raise"
     fix = "log the exception (`log.exception(...)`) or re-raise it"
-    triggers = ("except",)
+    skip_tests = True  # a test that tolerates a failure is not production error handling
+    dev_code_is_info = True
+    triggers = ("except", "suppress")
 
     good = [
         "try:\n    cache.delete(key)\nexcept KeyError:\n    pass\n",
+        "from contextlib import suppress\n\nwith suppress(FileNotFoundError):\n    os.remove(path)\n",
         "try:\n    send()\nexcept Exception:\n    log.exception('send failed')\n",
     ]
     bad = [
         Bad("try:\n    send()\nexcept Exception:\n    pass\n", line=3),
         Bad("for item in items:\n    try:\n        send(item)\n    except BaseException as exc:\n        continue\n", line=4),
+        Bad("from contextlib import suppress\n\nwith suppress(Exception):\n    send()\n", line=3),
+        # best-effort cleanup on an error path: reported as info
+        Bad(
+            "def save(conn, row):\n    try:\n        conn.insert(row)\n    except Exception:\n        log.exception('insert failed')\n"
+            "        try:\n            conn.close()\n        except Exception:\n            pass\n",
+            line=8,
+        ),
     ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.tries: list[cst.Try] = []
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.tries.append(node)
+
+    def leave_Try(self, node: cst.Try) -> None:
+        self.tries.pop()
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         names = _type_names(node.type)
         broad = [n for n in names if n in BROAD]
+        parent_try = self.tries[-1] if self.tries else None
+        cleanup = parent_try is not None and _cleanup_only(parent_try.body)
         if broad and _only_passes(node.body):
             stmt = node.body.body[0]
             small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
             body = "continue" if isinstance(small, cst.Continue) else "pass"
-            self.report(node, caught=broad[0], body=body)
+            # best-effort cleanup (`conn.close()`) is the idiom: a note, not a defect
+            self.report(node, caught=f"except {broad[0]}", body=body, confidence="low" if cleanup else None)
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            call = item.item
+            if isinstance(call, cst.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] == "suppress":
+                broad = [n for a in call.args for n in _type_names(a.value) if n in BROAD]
+                if broad:
+                    self.report(node, caught=f"suppress({broad[0]})", body="with")
+                    return
 
 
 # ----------------------------------------------------------------------------- BG403
@@ -175,12 +239,38 @@ _PARSE_CALLS = frozenset(
     {
         "int", "float", "Decimal", "UUID", "complex", "bool", "loads", "load", "literal_eval", "strptime",
         "fromisoformat", "fromtimestamp", "b64decode", "urlsafe_b64decode", "unhexlify", "decode", "parse",
+        "fromstring", "parseString", "BeautifulSoup", "XML", "HTML", "parse_xml", "parse_html",
+        "str", "repr", "format", "isoformat", "strftime", "dumps",
         "parse_obj", "model_validate", "model_validate_json", "validate", "full_clean", "clean", "from_global_id",
         "to_python", "import_string", "import_module", "ip_address", "ip_network", "urlparse", "urlsplit",
         "Version", "parse_version", "getaddrinfo", "convert", "coerce", "deserialize", "unpack", "loads_json",
         "unserialize", "unsign", "unsign_object", "loads_unsafe", "unpickle", "verify", "get_object",
+        # regular-expression extraction: `re.match(...).groups()[0]` fails on text that does not match
+        "match", "fullmatch", "search", "findall", "groups", "group", "groupdict", "parse_qs", "parse_qsl", "json_loads",
     }
 )
+# calls that cannot fail for reasons other than the data's shape (used by `_extracts`)
+_PURE_CALLS = frozenset({"str", "len", "get", "round", "abs", "min", "max", "sum", "lower", "upper", "strip"})
+
+
+def _extracts(body: cst.BaseSuite) -> bool:
+    """The try body only reads nested data (`d["a"]["b"] + d["c"]`, `obj.x.y`), with parse calls at
+    most: a KeyError/TypeError/IndexError on data of an unexpected shape is the failure expected."""
+    subscripts = 0
+    stack: list[cst.CSTNode] = list(_children(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+            return False
+        if isinstance(node, cst.Subscript):
+            subscripts += 1
+        if isinstance(node, cst.Call):
+            func = node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if last not in _PARSE_CALLS and last not in _PURE_CALLS:
+                return False
+        stack.extend(_children(node))
+    return subscripts > 0
 
 
 def _collects_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -255,6 +345,22 @@ def _only_imports(body: cst.BaseSuite) -> bool:
     )
 
 
+def _probes_import(body: cst.BaseSuite) -> bool:
+    """The try body imports something and reads a value from it (`from importlib.metadata import
+    version; VERSION = version(__name__)`): probing an optional feature at import time."""
+    statements = getattr(body, "body", ())
+    imports = 0
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                imports += 1
+            elif not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                return False
+    return imports > 0
+
+
 class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     """A broad `except Exception` that neither logs, re-raises, reports nor returns an error.
 
@@ -285,9 +391,10 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486")
+    external_ids = ("ruff:BLE001", "pylint:broad-exception-caught", "pylint:broad-except", "sonar:S2486", "pylint:W0718")
     message = "`except {caught}` neither logs, re-raises nor returns an error; the failure disappears"
     fix = "catch the exceptions you expect, or log it (`log.exception(...)`) / re-raise / return an error response"
+    dev_code_is_info = True
     triggers = ("Exception",)
     skip_tests = True
 
@@ -299,10 +406,15 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
         "def clean(self, data, errors):\n    for field in data:\n        try:\n            check(field)\n        except Exception:\n            errors.append(field)\n",
         "def to_int(value):\n    try:\n        return int(value)\n    except Exception:\n        return None\n",
+        "import re\n\ndef pr_number(subject):\n    try:\n        number = re.match(r'#(\\d+)', subject).groups()[0]\n    except Exception:\n        number = ''\n    return number\n",
+        "def scanned(stats):\n    try:\n        total = stats['cache']['hits'] + stats['cache']['misses']\n    except Exception:\n        total = 0\n    return total\n",
+        "import json\nfrom urllib.parse import parse_qs\n\ndef params(query):\n    try:\n        out = json.loads(query)\n"
+        "    except Exception:\n        out = {k: v[0] for k, v in parse_qs(query).items()}\n    return out\n",
     ]
     bad = [
         Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
         Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
+        Bad("def user(request):\n    try:\n        token = request.headers['X-Token']\n        found = db.lookup(token)\n    except Exception:\n        found = None\n    return found\n", line=5),
     ]
 
     def visit_Try(self, node: cst.Try) -> None:
@@ -318,8 +430,10 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
             broad = [n for n in _type_names(handler.type) if n in BROAD]
             if not broad or _only_passes(handler.body) or _handles(handler):  # type: ignore[arg-type]
                 continue
-            if _collects_error(handler) or (_sentinel(handler) and _parses(node.body)):
+            if _collects_error(handler) or (_sentinel(handler) and (_parses(node.body) or _extracts(node.body) or _probes_import(node.body))):
                 continue
+            if _parses(node.body) and _parses(handler.body):
+                continue  # another way to read the same input (`json.loads(q)`, else `parse_qs(q)`)
             self.report(handler, caught=broad[0])
 
 
@@ -373,9 +487,10 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     gate = "AP-ERROR-HANDLING"
     severity = Severity.WARNING
     confidence = "high"
-    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout")
+    external_ids = ("bandit:B113", "ruff:S113", "semgrep:request-without-timeout", "pylint:W3101", "pylint:missing-timeout")
     message = "`{call}(...)` {problem}; pass `timeout=` so a slow peer cannot hang this worker"
     fix = "pass a timeout, e.g. `requests.get(url, timeout=(3.05, 10))`"
+    dev_code_is_info = True
     triggers = ("requests", "httpx", "urlopen", "aiohttp", "http.client", "HTTPConnection", "HTTPSConnection", "urllib3")
     skip_tests = True
 

@@ -38,6 +38,19 @@ def is_settings_module(path: str) -> bool:
     return bool(parts) and (parts[-1] in _SETTINGS_FILES or any(p in _SETTINGS_DIRS for p in parts[:-1]))
 
 
+# top-level assignments only a framework settings module makes (Django, Flask-SQLAlchemy)
+_SETTINGS_NAMES = re.compile(
+    r"^(ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|DATABASES|AUTH_USER_MODEL"
+    r"|SQLALCHEMY_DATABASE_URI)\s*[:=]",
+    re.M,
+)
+
+
+def settings_content(source: str) -> bool:
+    """The module reads like a settings module: it assigns framework settings at top level."""
+    return _SETTINGS_NAMES.search(source) is not None
+
+
 def is_dev_module(path: str) -> bool:
     return any(_DEV_PART.search(p) for p in _parts(path))
 
@@ -146,6 +159,7 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         super().__init__(ctx, options)
         self.main_guard = 0
         self.main_ifs: set[int] = set()
+        self.settings = is_settings_module(ctx.path) or settings_content(getattr(ctx, "source", "") or "")
 
     @classmethod
     def wants(cls, ctx):  # type: ignore[no-untyped-def]
@@ -169,14 +183,14 @@ class DebugEnabled(S.SecurityRule, _Scopes):
 
     def _env_debug(self, node: cst.CSTNode) -> None:
         """`DEBUG = env_bool("DEBUG", True)`: production runs in debug mode unless someone sets it."""
-        if self.module_level and is_settings_module(self.ctx.path):
+        if self.module_level and self.settings:
             self.report(node, what="`DEBUG` defaulting to on when the environment does not set it,")
         elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
             self.report(node, what=f"`DEBUG` in `{self.classes[-1]}` defaulting to on when the environment does not set it,")
 
     def _target(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name) and target.value == "DEBUG":
-            if self.module_level and is_settings_module(self.ctx.path):
+            if self.module_level and self.settings:
                 self.report(node, what="`DEBUG = True`")
             elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
                 self.report(node, what=f"`DEBUG = True` in `{self.classes[-1]}`")
@@ -514,6 +528,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _is_example_domain(host: str) -> bool:
+    bare = host.rsplit(":", 1)[0].lower()
+    return bare.endswith(_EXAMPLE_DOMAINS) or bare in ("example.com", "example.org", "example.net")
+
+
 def is_deployment_specific(host: str) -> bool:
     """A host that belongs to one deployment rather than to a fixed public service: an IP address
     (other than link-local metadata addresses), an internal domain (`.internal`, `.local`,
@@ -555,6 +574,12 @@ _CLIENT_HOST_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "Redis", "S
 _RESOURCE_KEYWORDS = {"Bucket": "S3 bucket", "bucket_name": "bucket", "QueueUrl": "queue URL", "QueueName": "queue", "TopicArn": "topic ARN", "queue_url": "queue URL", "topic_arn": "topic ARN"}
 _RESOURCE_NAME = re.compile(r"(^|_)(BUCKET|QUEUE|TOPIC|STREAM|EXCHANGE)(_NAME|_URL|_ARN)?$")
 _API_BASE_NAME = re.compile(r"(^|_)(API|BASE|SERVICE|BACKEND|ENDPOINT|SERVER|GATEWAY|WEBHOOK)(_[A-Z0-9]+)*_(URL|URI|ENDPOINT|HOST)$|^(API|BASE)_(URL|URI)$")
+
+
+_LINK_NAME = re.compile(
+    r"DOCS?\b|DOCS?_|DOCUMENTATION|HELP|HOMEPAGE|HOME_PAGE|SUPPORT|TERMS|PRIVACY|LICEN[SC]E|REPO|ISSUES?_|TRACKER|ICON|LOGO"
+    r"|IMAGE|AVATAR|LINK|WEBSITE|CHANGELOG|FAQ|TUTORIAL|BLOG|FORUM|DOWNLOAD_PAGE|STATUS_PAGE"
+)
 
 
 def _resource_kind(names: list[str]) -> str:
@@ -628,6 +653,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         "TEMPLATE = 'postgresql://{user}:{password}@{host}/{db}'\n",
         {"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'dev.db', 'HOST': 'dev.db'}}\n"},
         "import os\nUPLOAD_BUCKET = os.environ['UPLOAD_BUCKET']\n",
+        {"app/tasks.py": "REPORTS_QUEUE_NAME = 'reports'\n"},
     ]
     bad = [
         Bad("DATABASE_URL = 'postgresql://shop@db.internal.example.com:5432/shop'\n", line=1),
@@ -637,6 +663,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
         Bad({"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'HOST': 'pg1.acme-prod.net'}}\n"}, line=1, path="proj/settings.py"),
         Bad({"app/storage.py": "import boto3\n\nUPLOAD_BUCKET = 'acme-prod-uploads'\n"}, line=3, path="app/storage.py"),
+        Bad({"app/events.py": "EVENTS_QUEUE = 'orders-prod-events'\n"}, line=1, path="app/events.py"),
         Bad("from pymongo import MongoClient\nclient = MongoClient('mongo1.acme.net', 27017)\n", line=2),
     ]
 
@@ -684,6 +711,8 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
             if "://" not in first and _looks_like_host(first) and not is_loopback(first) and not _SQLITE_NAME.search(first):
                 self._exempt(args[0].value)
                 self.report(args[0].value, what=f"{last} host", shown=first)
+            elif "://" in first and not self.settings_module:
+                self._url(args[0].value, f"{last} URL")  # `Elasticsearch("http://10.0.0.5:9200")`
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in _RESOURCE_KEYWORDS and not self.settings_module:
                 value = string_value(arg.value)
@@ -743,6 +772,10 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         if value is None or id(node.value) in self.exempt:
             return
         if not self.settings_module and not is_dev_module(self.ctx.path) and any(_RESOURCE_NAME.search(n) for n in names):
+            kind = _resource_kind(names)
+            logical = kind != "bucket" and re.fullmatch(r"[a-z]+(?:[_.:][a-z]+)*", value) and not is_deployment_specific(value)
+            if logical:
+                return  # `OBSERVABILITY_QUEUE = "observability"`: a routing label, the same in every deployment
             if value and not any(m in value for m in _TEMPLATE_MARKS) and " " not in value and not _UPPER.match(value):
                 self._exempt(node.value)
                 self.report(node.value, what=f"{_resource_kind(names)} name", shown=value)
@@ -751,6 +784,10 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         host = parsed[1] if parsed else value if _looks_like_host(value) else None
         if host is None or (parsed and _DSN_SCHEMES.match(parsed[0])):
             return  # DSNs are reported where the string is visited
+        if parsed and parsed[0] in ("http", "https") and any(_LINK_NAME.search(n) for n in names):
+            return  # a link shown to people (documentation, terms, logo), not an endpoint the code calls
+        if _is_example_domain(host) and any(re.match(r"(DEFAULT|PLACEHOLDER|EXAMPLE|SAMPLE)_", n) for n in names):
+            return  # `DEFAULT_MAIL_SERVER = "mail.example.org"`: the placeholder shown until configured
         if is_deployment_specific(host) and not is_loopback(host):
             self._exempt(node.value)
             self.report(node.value, what="URL" if parsed else "host", shown=f"{parsed[0]}://{host}" if parsed else host)

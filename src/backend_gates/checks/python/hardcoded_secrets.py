@@ -5,6 +5,7 @@ Values are never printed: messages and evidence show `mask(value)` only.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,11 @@ _STRICT_PLACEHOLDER = re.compile(
 )
 
 
+# values that mark a state where a token or key goes (`FACEBOOK_TOKEN = "temp"` while waiting)
+_STATE_WORDS = frozenset(
+    {"temp", "pending", "waiting", "expired", "invalid", "revoked", "disabled", "unknown", "missing", "anonymous",
+     "guest", "none", "null", "false", "true", "off", "on", "n/a", "na"}
+)
 _DEV_WORDS = frozenset({"dummy", "fake", "test", "testing", "example", "sample", "demo", "mock", "dev", "debug", "local"})
 
 
@@ -125,6 +131,19 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
+def _field_default(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The default of a field declaration: pydantic `Field("x", ...)` / `Field(default="x")`,
+    dataclasses `field(default="x")`; None when `value` is not such a call."""
+    if not isinstance(value, cst.Call) or _dotted(value.func).rsplit(".", 1)[-1] not in ("Field", "field", "Secret", "SecretStr"):
+        return None
+    for i, arg in enumerate(value.args):
+        if arg.keyword is not None and arg.keyword.value == "default":
+            return arg.value
+        if arg.keyword is None and i == 0 and not arg.star:
+            return arg.value
+    return None
+
+
 def masked_evidence(name: str, op: str, value: str) -> str:
     return f"{name}{op}\"{mask(value)}\""
 
@@ -136,9 +155,21 @@ def lookup_key_name(name: str) -> bool:
 
 
 def strict_placeholder(value: str) -> bool:
-    """Template placeholders and "not set" markers; weak real values ("dev", "secret") are not."""
+    """Template placeholders and "not set" markers; weak real values ("dev", "secret") are not.
+    Also a `name=label` parameter (`target=app-watch_files`) and the base64 of an empty value
+    (`"e30="` is `{}`): they stand where a token goes but carry nothing secret."""
     v = value.strip()
-    return len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)) or len(set(v)) <= 1
+    if len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)) or len(set(v)) <= 1:
+        return True
+    if re.fullmatch(r"[a-z]+=[a-z][a-z_\-.]*", v):
+        return True
+    if len(v) <= 8 and len(v) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]+=*", v):
+        try:
+            decoded = base64.b64decode(v, validate=True).decode("utf-8").strip()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return decoded in ("", "{}", "[]", "null", '""', "0")
+    return False
 
 
 @dataclass(frozen=True)
@@ -319,6 +350,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return False
         if any(p.search(value) for _l, p in KEY_FORMATS) or PRIVATE_KEY.search(value):
             return False  # BG211 reports known key formats
+        if kind != "password" and value.lower() in _STATE_WORDS:
+            return False  # `TOKEN = "temp"` / `token == "pending"`: a state marker, not a credential
         if not self._value_is_secret(value, name, kind, strong, context):
             return False
         signing = self._signing_name(name) or context == "signer"
@@ -402,6 +435,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             tgt = target.target
+            if isinstance(tgt, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
+                # USER, PASSWORD = "admin", "s3cret": each name holds its own value
+                if len(tgt.elements) == len(node.value.elements):
+                    for left, right in zip(tgt.elements, node.value.elements):
+                        self.judge(_target_name(left.value), right.value, right.value, " = ")
+                continue
             name = _target_name(tgt)
             if isinstance(tgt, cst.Attribute) and tgt.attr.value == "auth" and isinstance(node.value, cst.Tuple) and len(node.value.elements) == 2:
                 secret = node.value.elements[1].value  # session.auth = (user, password)
@@ -417,7 +456,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             name = _target_name(node.target)
-            if name and not self.judge(name, node.value, node.value, " = "):
+            default = _field_default(node.value)
+            if name and default is not None:
+                self.judge(name, default, default, " = ")  # `jwt_secret: str = Field("dev", ...)`
+            elif name and not self.judge(name, node.value, node.value, " = "):
                 self._remember_constant(node.target, node.value)
             if self.classes and not self.functions and isinstance(node.target, cst.Name):
                 self.class_attrs.setdefault(self.classes[-1][0], set()).add(node.target.value)
@@ -464,7 +506,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def visit_Call(self, node: cst.Call) -> None:
         func = _dotted(node.func)
         if _ENV_CALLS.search(func):
-            return  # env lookups: handled from the assignment (the fallback)
+            # env lookups are judged from the assignment (the fallback); one that stands alone
+            # (`os.environ.setdefault("SECRET_KEY", "dev")`) by the variable it names
+            self._env_call_default(node, None)
+            return
         terminal = func.rsplit(".", 1)[-1]
         positional = [a for a in node.args if a.keyword is None and a.star == ""]
         for arg in node.args:
@@ -606,7 +651,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
     confidence = "high"
-    external_ids = ("ruff:S105", "bandit:B105", "sonar:S6418", "sonar:S6290", "semgrep:detected-aws-access-key-id-value",
+    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107", "sonar:S6418", "sonar:S6290", "semgrep:detected-aws-access-key-id-value",
                     "semgrep:detected-private-key", "semgrep:detected-github-token", "semgrep:detected-stripe-api-key")
     message = "{what} literal in source ({masked}); revoke it and load it from the environment or a secret manager"
     fix = "revoke the credential, remove it from the code (and history), read it from the environment"
@@ -761,5 +806,7 @@ class CredentialInConfig(HardcodedSecret):
     gate = "AP-HARDCODED-CONFIG"
     severity = Severity.INFO
     confidence = "low"
-    external_ids = ()  # type: ignore[assignment]  # no other tool's id for this one
+    # the same literal credential other tools report as a hardcoded password: a suppression
+    # written for them (ruff S105-S107, bandit B105-B107) acknowledges this note too
+    external_ids = ("ruff:S105", "ruff:S106", "ruff:S107", "bandit:B105", "bandit:B106", "bandit:B107")  # type: ignore[assignment]
     message = "{what} in `{name}` is configuration written into the code ({masked}); read it from the environment"

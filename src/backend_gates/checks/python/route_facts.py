@@ -327,6 +327,11 @@ class BodyFacts:
         self.top = 0
         self.ownership = False
         self.takes_password = False
+        self.sensitive: set[str] = set()
+        self.subscripts: set[str] = set()
+        self.caller_data: set[str] = set()
+        self.local_names: set[str] = set(params)
+        self.stored_items: set[str] = set()  # containers written by item (`store[k] = v`, `del store[k]`)  # the caller's own records read (`request.user.invoices`, `current_user.orders`)  # subscripted names (`session["user_id"]`: the adapter decides which session)  # secret/personal field names the handler reads or builds (`user.email`, {"token": ...})
         self._converted: set[int] = set()
         request_params = [p for p in params if p in REQUEST_NAMES]
         self.request_param = request_params[0] if request_params else (params[0] if params and params[0] not in ("self", "cls") else "request")
@@ -336,7 +341,7 @@ class BodyFacts:
             cst.SimpleStatementLine: [self.simple],
             cst.If: [self.branch],
             cst.Try: [self.compound],
-            cst.ExceptHandler: [self.branch],
+            cst.ExceptHandler: [self.branch, self.except_],
             cst.MatchCase: [self.branch],
             cst.For: [self.loop],
             cst.While: [self.loop],
@@ -346,6 +351,13 @@ class BodyFacts:
             cst.Comparison: [self.compare],
             cst.Subscript: [self.subscript],
             cst.Assign: [self.assign],
+            cst.Dict: [self.dict_keys],
+            cst.Del: [self.delete],
+            cst.CompFor: [self.bind_target],
+            cst.AsName: [self.bind_name],
+            cst.NamedExpr: [self.bind_target],
+            cst.AnnAssign: [self.bind_target],
+            cst.AugAssign: [self.aug_assign],
         }
         body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
         for index, stmt in enumerate(body):
@@ -378,14 +390,54 @@ class BodyFacts:
         if base is None or len(node.slice) != 1:
             return
         index = getattr(node.slice[0].slice, "value", None)
+        if len(self.subscripts) < 20:
+            self.subscripts.add(base)
+        if base in REQUEST_NAMES and const_str(index) in ("user", "session", "identity", "claims", "auth"):
+            self.reads.append(str(const_str(index)))  # aiohttp: `request["user"]` set by an auth middleware
         root, _, attr = base.rpartition(".")
         if attr in ("headers", "META", "environ") and root.split(".")[-1] in REQUEST_NAMES:
             self._header(index)
         elif attr in ("args", "GET", "query_params", "query") and root.split(".")[-1] in REQUEST_NAMES:
             self.query.append((const_str(index) or "*") + "[]")  # a missing key is a 500, not a 400
 
+    def dict_keys(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = const_str(element.key)
+                if key and _SENSITIVE_FIELD.match(key) and len(self.sensitive) < 20:
+                    self.sensitive.add(key)
+
+    def store(self, target: cst.BaseExpression) -> None:
+        """Where an assignment or `del` writes: a local name, or an item of a container that is
+        not local (`pets[pet_id] = pet` on a module-level store)."""
+        if isinstance(target, cst.Name):
+            self.local_names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.store(element.value)
+        elif isinstance(target, cst.Subscript):
+            base = dotted(target.value)
+            if base and "." not in base and len(self.stored_items) < 20:
+                self.stored_items.add(base)
+
+    def bind_target(self, node: Any) -> None:
+        target = node.target
+        if isinstance(target, (cst.Name, cst.Tuple, cst.List)):
+            self.store(target)
+
+    def bind_name(self, node: cst.AsName) -> None:
+        if isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
+            self.store(node.name)
+
+    def delete(self, node: cst.Del) -> None:
+        self.store(node.target)
+
+    def aug_assign(self, node: cst.AugAssign) -> None:
+        self.store(node.target)
+
     def assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            self.store(target.target)
             name = dotted(target.target)
             if name and "." in name and _AUTHZ_ATTR.search(name.rsplit(".", 1)[-1]):
                 self.concerns.add("authorization")
@@ -402,6 +454,8 @@ class BodyFacts:
         self.stmts += 1 if isinstance(node, cst.If) else 0
 
     def loop(self, node: Any) -> None:
+        if isinstance(node, cst.For):
+            self.bind_target(node)
         self.loops += 1
         self.stmts += 1
 
@@ -419,6 +473,10 @@ class BodyFacts:
             self._auth(f"{base}.{attr}")
         elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
             self._auth(f"{base}.{attr}")
+        if base in _CALLER_OBJECTS and attr not in _VIEWER_ATTRS and len(self.caller_data) < 20:
+            self.caller_data.add(f"{base}.{attr}")
+        if _SENSITIVE_FIELD.match(attr) and root not in _INPUT_ROOTS and not base.endswith(("request", "form", "data", "cleaned_data")) and len(self.sensitive) < 20:
+            self.sensitive.add(attr)
         if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
             self.reads.append(attr)
         elif base == "self.request":
@@ -465,6 +523,8 @@ class BodyFacts:
         for arg in node.args:
             if arg.keyword is not None:
                 self.kwnames.add(arg.keyword.value)
+                if _SENSITIVE_FIELD.match(arg.keyword.value) and short[:1].isupper() and len(self.sensitive) < 20:
+                    self.sensitive.add(arg.keyword.value)  # a response object built with it: `UserOut(email=...)`
                 if arg.keyword.value in _PASSWORD_KEYS:
                     self.takes_password = True
             if isinstance(arg.value, cst.Name) and len(self.names) < 300:
@@ -558,6 +618,16 @@ class BodyFacts:
             if "login" in text or "signin" in text or "sign_in" in text or kind == "redirect_to_login":
                 self._auth("deny:redirect-to-login")
 
+    def except_(self, node: cst.ExceptHandler) -> None:
+        """`except BadSignature:` after `unsign(...)`/`jwt.decode(...)`: the body verified a signature or token."""
+        types = node.type.elements if isinstance(node.type, cst.Tuple) else [node.type] if node.type is not None else []
+        for item in types:
+            value = item.value if isinstance(item, cst.Element) else item
+            name = dotted(value) if isinstance(value, cst.BaseExpression) else None
+            if name and _SIGNATURE_ERROR.match(name.rsplit(".", 1)[-1]):
+                self._auth(f"except:{name.rsplit('.', 1)[-1]}")
+                return
+
     def raise_(self, node: cst.Raise) -> None:
         exc = node.exc
         name = dotted(exc.func) if isinstance(exc, cst.Call) else dotted(exc) if exc is not None else None
@@ -613,6 +683,15 @@ class BodyFacts:
             out["ownership"] = True
         if self.takes_password:
             out["password"] = True
+        if self.sensitive:
+            out["sensitive"] = sorted(self.sensitive)
+        if self.subscripts:
+            out["subscripts"] = sorted(self.subscripts)
+        if self.caller_data:
+            out["caller_data"] = sorted(self.caller_data)
+        module_state = sorted(self.stored_items - self.local_names)
+        if module_state:
+            out["module_state"] = module_state  # containers outside the function changed: in-memory state
         if self.spoof:
             out["spoof"] = sorted(set(self.spoof))
         if self.credential_headers:
@@ -663,7 +742,38 @@ _WRITE_CALLS = frozenset(
 )
 _NOTIFY_CALLS = frozenset({"send_mail", "send_email", "send_mass_mail", "send_message", "send_sms", "send_notification", "send_verification_email"})
 _AUTHZ_ATTR = re.compile(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
-_SIGNATURE_CALL = re.compile(r"(^|\.)(compare_digest|constant_time_compare|unsign|unsign_object|check_token|verify_token|validate_token|verify_signature|check_signature|verify_hmac|signing\.loads)$")
+_SIGNATURE_CALL = re.compile(
+    r"(^|\.)(compare_digest|constant_time_compare|unsign\w*|(verify|check|validate)_\w*(signature|sig|hmac|token|webhook)\w*|"
+    r"(verify|check|validate)_(signature|sig|hmac|token)|signing\.loads|construct_event|verify_webhook)$"
+)
+# exceptions a signature/token check raises: catching one means the body verified it
+_SIGNATURE_ERROR = re.compile(
+    r"^(BadSignature|BadTimeSignature|SignatureExpired|BadData|BadPayload|InvalidSignature|InvalidSignatureError|SignatureVerificationError|"
+    r"InvalidToken|InvalidTokenError|ExpiredSignatureError|DecodeError|JWTError|JWSError|InvalidHash)$"
+)
+# fields whose value is a secret or personal data: a route returning them is not public data
+_SENSITIVE_FIELD = re.compile(
+    r"^(password|passwd|hashed_password|password_hash|pw_hash|secret|client_secret|\w+_secret|api_?key|\w+_api_key|apikey|"
+    r"access_token|refresh_token|auth_token|api_token|private_key|otp_secret|totp_secret|ssn|social_security_number|credit_card|"
+    r"card_number|cvv|iban|email|email_address|phone|phone_number|mobile|date_of_birth|birth_date|birthdate|dob|salary)$",
+    re.I,
+)
+
+
+def sensitive_field(name: str) -> bool:
+    """A field whose value is a secret or personal data (`email`, `hashed_password`, `api_key`)."""
+    return bool(_SENSITIVE_FIELD.match(name))
+
+
+# the object the framework gives for the caller (an anonymous user when nobody signed in)
+_CALLER_OBJECTS = frozenset({"request.user", "self.request.user", "current_user", "g.user", "request.state.user", "flask_login.current_user", "request.identity"})
+# what a page reads of its viewer to render for them, not their records
+_VIEWER_ATTRS = frozenset(
+    {"is_authenticated", "is_anonymous", "is_active", "id", "pk", "username", "localname", "display_name", "name", "is_staff",
+     "is_superuser", "is_admin", "has_perm", "has_perms", "get_username", "timezone", "preferred_timezone", "preferred_language",
+     "language", "locale", "theme", "remote_id", "local_path", "get_full_name"}
+)
+_INPUT_ROOTS = frozenset({"request", "req", "form", "settings", "config", "conf", "app", "os", "current_app", "cleaned_data", "data", "payload", "body", "args", "kwargs", "cls"})
 _PASSWORD_KEYS = frozenset({"password", "password1", "new_password", "raw_password", "plain_password"})
 _OWNER_ATTR = re.compile(r"\.(owner|owner_id|user|user_id|author|author_id|created_by|project|project_id|team|team_id|account|account_id|organization|organization_id|org_id|tenant|tenant_id|workspace_id)$")
 _SECRET_NAME = re.compile(r"^(token|\w+_token|signature|\w+_signature|signed_\w+|secret|\w+_secret|api_?key|\w+_api_key|hmac|digest)$", re.I)
@@ -683,6 +793,38 @@ _PREFIX_NAME = re.compile(r"(prefix|path|url|version|api|route|root)", re.I)
 def _PREFIX_CONST(name: str, value: str) -> bool:
     """String constants worth recording: they may be route prefixes (`API_V1_STR = "/api/v1"`)."""
     return len(value) < 120 and (value.startswith("/") or bool(_PREFIX_NAME.search(name)) and "/" in value or name == "ROOT_URLCONF")
+
+
+# what a limiter is asked: `TokenBucket.authorize_login(...)`, `limiter.hit(...)`, `bucket.consume()`
+_LIMIT_RECEIVER = re.compile(r"(bucket|throttl|rate_?limit|ratelimit|limiter|quota)", re.I)
+_NOT_LIMITER = re.compile(r"(Error|Exception|Failure|Exceeded|Notice|Warning)$")
+_LIMIT_ASK = re.compile(r"^(authorize\w*|allow\w*|is_allowed|consume|hit|acquire|take|test|check_rate\w*|limit|over_limit|is_rate_limited|is_limited)$")
+
+
+def _applies_limit(node: cst.CSTNode) -> bool:
+    """The function or class asks a limiter in a condition (`if not TokenBucket.authorize_x(...)`,
+    `if limiter.hit(key): abort(429)`): it refuses when over the limit. Mentioning a limiter (a
+    model that sends a "rate limited" notice, a view that only reports quotas) is not applying one."""
+    found: list[bool] = []
+
+    def test(call: cst.Call) -> None:
+        name = dotted(call.func) or ""
+        receiver, _, method = name.rpartition(".")
+        if receiver and _LIMIT_ASK.match(method) and _LIMIT_RECEIVER.search(receiver):
+            found.append(True)
+
+    def branch(node: cst.If) -> None:
+        if not found:
+            walk(node.test, {cst.Call: [test]}, {})
+
+    walk(node, {cst.If: [branch]}, {})
+    return bool(found)
+
+
+def _is_decorator(fn: cst.FunctionDef) -> bool:
+    """`def throttled(view): def wrapper(...): ...; return wrapper`."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else []
+    return any(isinstance(stmt, cst.FunctionDef) for stmt in body)
 
 
 def _is_error_dict(node: cst.Dict) -> bool:
@@ -1150,6 +1292,10 @@ class FileRoutes:
             return {"const": value.value}
         if isinstance(value, cst.Integer):
             return {"int": int(value.value)}
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index):
+            inner = dotted(value.slice[0].slice.value)
+            if inner is not None:  # `response_model=list[UserOut]`: the item model
+                return {"ref": dotted(value.value) or "?", "item": inner}
         name = dotted(value)
         if name is not None:
             return {"ref": name}
@@ -1225,8 +1371,6 @@ class FileRoutes:
         decorators = self.decorators_of(fn) if fn.decorators else []
         if not cls and not scope and "django" in self.frameworks:
             self._signal_receiver(fn, name, decorators)
-        if not cls and not scope and self.limit_file and _LIMIT_SHAPE.search(cst.Module([]).code_for_node(fn.body)):
-            self.limiters.append(name)
         params = self.params_of(fn)
         route_decs = [d for d in decorators if d.get("call") and "." in d["name"] and d["name"].rsplit(".", 1)[1] in ROUTE_ATTRS and (d.get("args") or "path" in d.get("kw", {}) or "rule" in d.get("kw", {}))]
         route_decs = [d for d in route_decs if not (d["name"].rsplit(".", 1)[1] == "view")]
@@ -1234,7 +1378,9 @@ class FileRoutes:
         if cls is not None and first_param in ("self", "cls"):
             first_param = params[1]["name"] if len(params) > 1 else ""
         before = [d for d in decorators if d["name"].rsplit(".", 1)[-1] in ("before_request", "before_app_request")]
-        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
+        is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (first_param in ("_", "_request") and not cls and not scope) or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
+        if not cls and not scope and not is_candidate and self.limit_file and (_applies_limit(fn) or (_LIMIT_SHAPE.search(name) and _is_decorator(fn))):
+            self.limiters.append(name)  # a project limiter: a throttle decorator, a helper that refuses when over the limit
         if not cls and not scope and not route_decs and self.auth_file:
             if self._looks_like_guard_decorator(fn) or (not is_candidate and BodyFacts(fn, []).to_dict().get("auth")):
                 self.guard_decorators.append(name)
@@ -1249,6 +1395,12 @@ class FileRoutes:
                 "decorators": decorators,
                 "body": facts,
             }
+            returns_ann = dotted(fn.returns.annotation) if fn.returns is not None else None
+            if returns_ann is None and fn.returns is not None and isinstance(fn.returns.annotation, cst.Subscript):
+                inner = fn.returns.annotation.slice[0].slice if len(fn.returns.annotation.slice) == 1 else None
+                returns_ann = dotted(inner.value) if isinstance(inner, cst.Index) else None
+            if returns_ann:
+                handler["returns_ann"] = returns_ann
             if self.marked_public(first or def_line, def_line):
                 handler["public"] = True
             self.handlers[qual] = handler
@@ -1345,8 +1497,8 @@ class FileRoutes:
             self._changelogged_class(node, name, bases, body, methods)
         if self.models_file and any(b.rsplit(".", 1)[-1] in _MODEL_BASES or b in self.models for b in bases):
             self._payload_model(name, body)
-        if self.limit_file and (_LIMIT_SHAPE.search(name) or _LIMIT_SHAPE.search(cst.Module([]).code_for_node(node.body))):
-            self.limiters.append(name)
+        if self.limit_file and not _NOT_LIMITER.search(name) and (_LIMIT_SHAPE.search(name) or _applies_limit(node)):
+            self.limiters.append(name)  # a limiter class, or one (a form) whose method refuses when a limiter says no
         if not interesting:
             return
         first, line = self.def_line(name)

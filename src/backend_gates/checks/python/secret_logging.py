@@ -41,6 +41,8 @@ def _subscript_key(node: cst.Subscript) -> str | None:
 
 
 def _sensitive_name(name: str) -> str | None:
+    if S.words(name)[-2:] == ("session", "key"):
+        return None  # an id of a session record (Plex, Django's session store): ambiguous, see Known limits
     kind = S.secret_kind(name)
     if kind is not None:
         return kind
@@ -71,7 +73,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
     and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
     named like credentials, sessions, clients or settings (`checkout.token` is often a public id);
-    test files are skipped.
+    `session_key` is not reported (in many apps it is the id of a session record, not the cookie
+    value); test files are skipped.
     """
 
     code = "BG230"

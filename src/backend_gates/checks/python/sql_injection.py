@@ -94,11 +94,20 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     building for `" AND ".join(conditions)`, module constants and simple helper functions of the
     same module, then parsed with sqlglot (dynamic parts as placeholders) to confirm it is SQL;
     the message names the statement kind.
+    Sanitizers are followed by kind, wherever the value goes (locals, helpers, comprehensions):
+    numeric casts and numeric formats (`int(x)`, `%d`, `{x:d}`, `hexdigest()`); quoting and
+    escaping helpers (`quote_name`, `sql.Identifier`/`sql.Literal`, a project `quote_identifier`,
+    `escape_string`, `mogrify`); `re.sub` with a per-character pattern, judged by running it on
+    the dangerous characters (a negated class that keeps a safe alphabet is safe anywhere; a
+    class that removes a quote character is safe between those quotes); `.replace("'", "''")`
+    escaping inside the quote it escapes; values from a fixed allow-list (`x if x in ALLOWED
+    else ...`, `if x not in ALLOWED: raise`, `assert x in ALLOWED`, `if x in ALLOWED:` around the
+    use), text checked by a predicate (`if x.isdigit():`, `if all(v.isdigit() for v in ids):`,
+    `if not x.isalnum(): raise`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
-    UPPER_CASE (a constant by convention); numeric casts (`int(x)`), identifier quoting
-    (`quote_name`, `sql.Identifier`) and placeholder lists (`", ".join(["%s"] * n)`) are
-    considered safe; a dynamic table or column name validated against an allow-list elsewhere is
-    still reported (suppress it with the reason).
+    UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
+    function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
     `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
@@ -139,6 +148,23 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'from django.db import connection\n\ndef count(qs):\n    sql, params = qs.query.sql_with_params()\n'
         '    with connection.cursor() as cur:\n        cur.execute(f"SELECT COUNT(*) FROM ({sql}) AS sub", params)\n',
         'from .search import query\n\ndef show(name):\n    return query(f"title:{name} sort:date")\n',
+        # sanitizers, by kind
+        'import re\n\ndef schemas(cur, names):\n    quoted = ", ".join("\'{}\'".format(re.sub(r"[^a-zA-Z0-9_.]", "", n)) for n in names)\n'
+        '    cur.execute(f"SELECT * FROM tables WHERE schema IN ({quoted})")\n',
+        'import re\n\ndef column(name):\n    return \'"{}"\'.format(re.sub(r\'["\\s]\', "_", name))\n\n'
+        'def create(cur, columns):\n    cols = ", ".join([column(c) for c in columns])\n    cur.execute(f"CREATE TABLE results ({cols})")\n',
+        'ORDER = {"new": "created_at DESC", "old": "created_at ASC"}\n\n'
+        'def listing(cur, request):\n    order = ORDER.get(request.args.get("sort"), "id")\n    cur.execute(f"SELECT * FROM items ORDER BY {order}")\n',
+        'SORTABLE = ("name", "created_at")\n\n'
+        'def listing(cur, request):\n    sort = request.args["sort"]\n    if sort not in SORTABLE:\n        raise ValueError(sort)\n'
+        '    cur.execute(f"SELECT * FROM items ORDER BY {sort} LIMIT 10")\n',
+        'def page(cur, request):\n    n = int(request.args["n"])\n    cur.execute("SELECT * FROM items LIMIT %d" % n)\n',
+        'from .db import quote_identifier\n\ndef dump(cur, table):\n    cur.execute(f"SELECT * FROM {quote_identifier(table)} WHERE id > 0")\n',
+        'def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
+        'TABLE = "items"\n\ndef count(cur):\n    cur.execute("SELECT COUNT(*) FROM %s WHERE id > %%s" % TABLE, (0,))\n',
+        'def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n'
+        '        cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n',
+        'import time\n\ndef since(cur, days):\n    start = time.time() - days * 86400\n    cur.execute("SELECT * FROM items WHERE created >= %s" % start)\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -169,6 +195,18 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             line=6,
         ),
         Bad('from .db import run_query\n\ndef search(name):\n    return run_query(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
+        # a sanitizer that does not fit where the value goes
+        Bad('def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE id = {name}")\n', line=3),
+        Bad('import re\n\ndef find(cur, request):\n    cur.execute("SELECT * FROM items WHERE name = \'%s\'" % re.escape(request.args["q"]))\n', line=4),
+        Bad('def create(cur, columns):\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n    cur.execute(f"CREATE TABLE results ({cols})")\n', line=3),
+        Bad('def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n        pass\n'
+            '    cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n', line=5),
+        Bad(
+            'SORTABLE = ("name", "created_at")\n\ndef listing(cur, request):\n    sort = request.args["sort"]\n'
+            '    if sort in SORTABLE:\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n'
+            '    cur.execute(f"SELECT * FROM items WHERE kind = \'{sort}\'")\n',
+            line=7,
+        ),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -266,8 +304,9 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             fn = self.functions[-1]
             params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)} - {"self", "cls"}
         for part in dynamic:
-            head = re.split(r"[.\[( ]", part.strip(), maxsplit=1)[0]
-            if head in params or _REQUEST.search(part):
+            code = re.sub(r"'[^']*'|\"[^\"]*\"", "''", part)  # names inside string literals do not count
+            names = set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", code))
+            if names & params or _REQUEST.search(code):
                 return True
         return False
 

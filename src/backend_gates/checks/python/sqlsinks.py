@@ -299,8 +299,72 @@ def has_parameters(call: cst.Call, sink: SinkInfo) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Assigned:
-    op: str  # "=" or "+="
+    op: str  # "=", "+=", "for", "guard" (value: the allow-list), "loop" ...
     value: cst.BaseExpression
+    # (name, allow-list) of each enclosing `if name in ALLOWED:`; the builder decides whether the
+    # allow-list is fixed
+    guarded: tuple[tuple[str, cst.BaseExpression], ...] = ()
+
+
+# key of the allow-list checks that enclose the target itself (op: the name, value: the list)
+ACTIVE_GUARDS = " guards"
+
+
+# stands for "checked by a predicate" where a guard names its allow-list (UPPER_CASE: fixed)
+VALIDATED = cst.Name("VALIDATED_BY_PREDICATE")
+# str predicates after which the text holds only digits, letters or an identifier
+_SAFE_PREDICATES = frozenset({"isdigit", "isdecimal", "isnumeric", "isalnum", "isalpha", "isidentifier"})
+
+
+def _predicate_of(test: cst.BaseExpression) -> str | None:
+    """`x.isdigit()` -> "x"; `all(v.isdigit() for v in xs)` -> "xs"."""
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _SAFE_PREDICATES and not test.args and isinstance(func.value, cst.Name):
+        return func.value.value
+    if isinstance(func, cst.Name) and func.value == "all" and len(test.args) == 1:
+        gen = test.args[0].value
+        if isinstance(gen, (cst.GeneratorExp, cst.ListComp)) and gen.for_in.inner_for_in is None and isinstance(gen.for_in.target, cst.Name):
+            var = gen.for_in.target.value
+            if _predicate_of(gen.elt) == var and isinstance(gen.for_in.iter, cst.Name):
+                return gen.for_in.iter.value
+    return None
+
+
+def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst.BaseExpression]]:
+    """(name, collection) of `name in collection` (`not in` when not `positive`), through `and`
+    (`or` for negative tests); a validating predicate (`x.isdigit()`, `all(v.isdigit() for v in
+    xs)`, negated when not `positive`) gives (name, VALIDATED)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And if positive else cst.Or):
+        return _membership(test.left, positive) + _membership(test.right, positive)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+        if isinstance(test.comparisons[0].operator, cst.In if positive else cst.NotIn):
+            return [(test.left.value, test.comparisons[0].comparator)]
+    if not positive and isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        checked = _predicate_of(test.expression)
+        return [(checked, VALIDATED)] if checked else []
+    if positive:
+        checked = _predicate_of(test)
+        return [(checked, VALIDATED)] if checked else []
+    return []
+
+
+def _leaves(body: cst.BaseSuite) -> bool:
+    """The block ends by leaving: raise, return, continue, break, or `abort(...)`-style call."""
+    stmts = list(getattr(body, "body", ()))
+    if not stmts:
+        return False
+    last = stmts[-1]
+    smalls = list(getattr(last, "body", ())) if isinstance(last, cst.SimpleStatementLine) else []
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    if not smalls:
+        return False
+    tail = smalls[-1]
+    if isinstance(tail, (cst.Raise, cst.Return, cst.Continue, cst.Break)):
+        return True
+    return isinstance(tail, cst.Expr) and isinstance(tail.value, cst.Call) and _dotted(tail.value.func).rsplit(".", 1)[-1] in ("abort", "exit", "fail", "deny")
 
 
 Assignments = dict[str, list[Assigned]]
@@ -321,16 +385,35 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
     local list, as "+=" entries of a one-element list, so `" AND ".join(parts)` can be followed.
     """
     out: Assignments = {}
+    active: list[tuple[str, cst.BaseExpression]] = []  # enclosing `if name in collection:`
 
     def add(name: str, op: str, value: cst.BaseExpression) -> None:
-        out.setdefault(name, []).append(Assigned(op, value))
+        out.setdefault(name, []).append(Assigned(op, value, tuple(active)))
 
     def visit(node: cst.CSTNode, top: bool) -> None:
         if node is target:
+            out[ACTIVE_GUARDS] = [Assigned(name, collection) for name, collection in active]
             raise _Stop
         if not top and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return
-        if isinstance(node, cst.Assign):
+        if isinstance(node, cst.If):
+            visit(node.test, False)
+            allowed = _membership(node.test, True)
+            active.extend(allowed)
+            try:
+                visit(node.body, False)
+            finally:
+                del active[len(active) - len(allowed):]
+            if node.orelse is not None:
+                visit(node.orelse, False)
+            if _leaves(node.body):
+                for name, collection in _membership(node.test, False):
+                    add(name, "guard", collection)  # `if x not in ALLOWED: raise`
+            return
+        if isinstance(node, cst.Assert):
+            for name, collection in _membership(node.test, True):
+                add(name, "guard", collection)
+        elif isinstance(node, cst.Assign):
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
                     add(t.target.value, "=", node.value)
@@ -423,7 +506,66 @@ class Dyn:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class Clean(Dyn):
+    """A non-constant part that passed a sanitizer. `standalone`: it can only hold characters
+    that cannot end a literal or start new SQL (a safe alphabet, a number, a quoted identifier);
+    `quoted_in`: quote characters it cannot contain (removed or escaped), so it is safe when it
+    stands between two of them (`'{x}'` after `x.replace("'", "''")`)."""
+
+    standalone: bool = False
+    quoted_in: frozenset[str] = frozenset()
+
+
 Part = str | Dyn
+
+
+def _raw(parts: Iterable[Part]) -> bool:
+    """Some part is dynamic and not sanitized."""
+    return any(isinstance(p, Dyn) and not isinstance(p, Clean) for p in parts)
+
+
+def _merge_clean(source: str, parts: list[Part], quoted_in: frozenset[str] = frozenset(), standalone: bool = False) -> list[Part]:
+    """The result of applying a sanitizer to `parts`."""
+    if standalone or not _raw(parts) and not any(isinstance(p, Clean) and not p.standalone for p in parts):
+        return [Clean(source, True)]
+    inherited = frozenset.intersection(*[p.quoted_in for p in parts if isinstance(p, Clean)] or [frozenset()])
+    return [Clean(source, False, quoted_in | inherited)]
+
+
+# characters whose presence lets a value end a literal, end a statement or start a comment
+_DANGEROUS = ("'", '"', "`", "\\", ";", " ", "\t", "\n", "\r", "-", "/", "*", "(", ")", "#", "=", "<", ">", ",", "|")
+_QUOTES = ("'", '"', "`")
+_PROBES = _DANGEROUS + tuple("aZ09_.:$%@!?&+[]{}~^")
+
+
+@lru_cache(maxsize=512)
+def _regex_removes(pattern: str, repl: str) -> tuple[frozenset[str], bool] | None:
+    """What `re.sub(pattern, repl, x)` guarantees about its result, for a pattern that matches
+    single characters (a character class, `\\W`, an alternation of characters): the quote
+    characters the result cannot contain, and whether it cannot contain any dangerous character.
+    None when the pattern is not a per-character sanitizer (it matches longer text, or the
+    replacement puts dangerous characters back)."""
+    if len(pattern) > 200 or "\\" in repl or any(g in repl for g in ("\\1", "\\g")):
+        return None
+    body = pattern
+    if body.endswith(("+", "*")) and not body.endswith(("\\+", "\\*")):
+        body = body[:-1]
+    if not re.fullmatch(r"\[\^?[^\[\]]+\]|\\[WSDwsd]|\((?:\?:)?(?:\\?.\|)+\\?.\)|(?:\\?.\|)*\\?.", body, re.S):
+        return None
+    try:
+        compiled = re.compile(body)
+    except re.error:
+        return None
+    removed = {c for c in _PROBES if compiled.fullmatch(c)}
+    if not removed:
+        return None
+    kept_dangerous = {c for c in _DANGEROUS if c not in removed} | {c for c in repl if c in _DANGEROUS}
+    quotes = frozenset(q for q in _QUOTES if q in removed and q not in repl)
+    negated = body.startswith("[^") or body in ("\\W", "\\S", "\\D")
+    # a negated class keeps only its own alphabet: anything else (every probe we did not list) goes
+    standalone = negated and not kept_dangerous
+    return quotes, standalone
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +587,18 @@ _SAFE_ATTRS = re.compile(
     r"(?:^|\.)_meta\.(db_table|model_name|app_label|pk\.column|pk\.attname)$|\.(db_table|db_column|attname|__tablename__|__name__)$"
     r"|\.__table__\.(name|fullname)$"
 )
+# project or driver helpers that quote or escape what they are given (`quote_identifier(name)`,
+# `conn.escape_string(v)`, `escape_literal`, `sql.Literal(v)`)
+_QUOTING_HELPER = re.compile(
+    r"(?i)^_*(quote|escape|quoted|escaped)(_?(name|ident\w*|identifier|table\w*|column\w*|string|str|literal|value|sql|like|id|col|field))?$"
+    r"|^_*(quote|escape)_\w+$|^(Literal|Identifier|literal|adapt|quote_plus_identifier)$"
+)
+# project helpers named for what they return: a number (`cast_to_int`, `to_int`, `safe_float`)
+# and getters of the application's own ids and counts (`get_session_user_id()`, `get_total_count()`)
+_NUMERIC_HELPER = re.compile(
+    r"(?i)^_*(?:(?:cast|safe|parse|as|to|get)_?)*(?:to_?)?(?:int|integer|float|decimal|number)$|^get_\w*_(?:id|ids|count|total)$"
+)
+_NUMERIC_SPECS = frozenset("dfFeEgGxXobn%")
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust", "ljust", "removesuffix", "removeprefix"})
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -464,6 +618,7 @@ class _Builder:
         self.depth = depth
         self.seen: set[str] = set()
         self.class_name: str | None = None
+        self.guarded: frozenset[str] = frozenset()  # names checked against an allow-list here
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
@@ -485,6 +640,11 @@ class _Builder:
                 if isinstance(piece, cst.FormattedStringText):
                     out.append(piece.value.replace("{{", "{").replace("}}", "}"))
                 elif isinstance(piece, cst.FormattedStringExpression):
+                    spec = piece.format_spec
+                    spec_text = "".join(p.value for p in spec if isinstance(p, cst.FormattedStringText)) if spec else ""
+                    if spec_text and spec_text[-1] in _NUMERIC_SPECS:
+                        out.append("0")  # {x:d}, {x:.2f}: formatting raises unless x is a number
+                        continue
                     inner = self.parts(piece.expression)
                     if piece.conversion == "r" and not any(isinstance(p, Dyn) for p in inner):
                         inner = [repr("".join(p for p in inner if isinstance(p, str)))]
@@ -505,21 +665,105 @@ class _Builder:
                 return constant
             return [Dyn(_src(node))]
         if isinstance(node, cst.IfExp):
-            body, orelse = self.parts(node.body), self.parts(node.orelse)
-            if not any(isinstance(p, Dyn) for p in orelse):
-                return body
-            if not any(isinstance(p, Dyn) for p in body):
-                return orelse
-            return body
+            saved = self.guarded
+            self.guarded = saved | self.allow_listed(node.test, positive=True)
+            try:
+                body = self.parts(node.body)
+            finally:
+                self.guarded = saved
+            orelse = self.parts(node.orelse)
+            return self.worst(body, orelse)
         if isinstance(node, cst.BooleanOperation):
-            left, right = self.parts(node.left), self.parts(node.right)
-            if any(isinstance(p, Dyn) for p in left) or not any(isinstance(p, Dyn) for p in right):
-                return left
-            return right
+            return self.worst(self.parts(node.left), self.parts(node.right))
+        if isinstance(node, cst.Subscript):
+            looked_up = self.lookup(node.value, [node.slice[0].slice] if len(node.slice) == 1 else [])
+            if looked_up is not None:
+                return looked_up
+            return [Dyn(_src(node))]
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             # a bare sequence used as text only through join(); render as comma list
             return self.sequence(node, ", ")
         return [Dyn(_src(node))]
+
+    @staticmethod
+    def worst(a: list[Part], b: list[Part]) -> list[Part]:
+        """Of two alternatives, the one that is less safe (raw text over sanitized over constant)."""
+        for pick in (_raw, lambda parts: any(isinstance(p, Dyn) for p in parts)):
+            if pick(a):
+                return a
+            if pick(b):
+                return b
+        return a
+
+    def constant_collection(self, node: cst.BaseExpression) -> bool:
+        """A fixed allow-list: a literal collection of constants, a module or class constant, an
+        UPPER_CASE name (a constant by convention), `frozenset({...})`, `MAPPING.keys()`."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("set", "frozenset", "tuple", "list") and len(node.args) == 1:
+            return self.constant_collection(node.args[0].value)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("keys", "values") and not node.args:
+            return self.constant_collection(node.func.value)
+        if isinstance(node, cst.Name):
+            if node.value in self.assignments:
+                entries = self.assignments[node.value]
+                return len(entries) == 1 and entries[0].op == "=" and self.constant_collection(entries[0].value)
+            if node.value in self.index.constants:
+                return self.constant_collection(self.index.constants[node.value])
+            return bool(_CONST_NAME.match(node.value))
+        if isinstance(node, cst.Attribute):
+            if _CONST_NAME.match(node.attr.value):
+                return True
+            if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+                for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
+                    value = self.index.class_constants.get(cls_name or "", {}).get(node.attr.value)
+                    if value is not None:
+                        return self.constant_collection(value)
+            return False
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            return not any(isinstance(p, Dyn) for p in self.sequence(node, ","))
+        return False
+
+    def fixed(self, guards: tuple[tuple[str, cst.BaseExpression], ...]) -> frozenset[str]:
+        """The names of `guards` whose allow-list is fixed."""
+        return frozenset(name for name, collection in guards if self.constant_collection(collection))
+
+    def allow_listed(self, test: cst.BaseExpression, positive: bool) -> frozenset[str]:
+        """Names a test checks against a fixed allow-list (`x in ALLOWED` when `positive`,
+        `x not in ALLOWED` otherwise); `and` chains of such tests too."""
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And if positive else cst.Or):
+            return self.allow_listed(test.left, positive) | self.allow_listed(test.right, positive)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+            op = test.comparisons[0].operator
+            wanted = cst.In if positive else cst.NotIn
+            if isinstance(op, wanted) and self.constant_collection(test.comparisons[0].comparator):
+                return frozenset({test.left.value})
+        return frozenset()
+
+    def lookup(self, mapping: cst.BaseExpression, keys: list[cst.BaseSlice | cst.BaseExpression]) -> list[Part] | None:
+        """`MAPPING[key]` / `MAPPING.get(key, default)` in a fixed dict of constant values: the
+        result is one of those constants whatever the key (an allow-list by construction)."""
+        if not keys:
+            return None
+        target: cst.BaseExpression | None = mapping
+        if isinstance(mapping, cst.Name) and mapping.value not in self.assignments:
+            target = self.index.constants.get(mapping.value)
+        elif isinstance(mapping, cst.Name):
+            entries = self.assignments[mapping.value]
+            target = entries[0].value if len(entries) == 1 and entries[0].op == "=" else None
+        elif isinstance(mapping, cst.Attribute) and isinstance(mapping.value, cst.Name) and mapping.value.value in ("self", "cls"):
+            target = None
+            for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
+                target = self.index.class_constants.get(cls_name or "", {}).get(mapping.attr.value) or target
+        if not isinstance(target, cst.Dict) or not target.elements:
+            return None
+        values: list[Part] = []
+        for entry in target.elements:
+            if not isinstance(entry, cst.DictElement):
+                return None
+            parts = self.parts(entry.value)
+            if any(isinstance(p, Dyn) for p in parts):
+                return None
+            values = values or parts
+        return values
 
     def class_constant(self, node: cst.Attribute) -> list[Part] | None:
         """`self.X` / `cls.X` where the class body assigns X a constant value."""
@@ -574,13 +818,15 @@ class _Builder:
             return [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             produced = self.comprehension_element(node)
-            return produced if not any(isinstance(p, Dyn) for p in produced) else [Dyn(_src(node))]
+            return produced if not _raw(produced) else [Dyn(_src(node))]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
                 if isinstance(side, (cst.List, cst.Tuple)):
                     return self.sequence(side, sep)
                 if isinstance(side, cst.SimpleString):
                     return self.parts(side)
+        if isinstance(node, cst.Name) and node.value in self.guarded:
+            return [Clean(node.value, True)]  # every item checked against an allow-list or a predicate
         if isinstance(node, cst.Name):
             entries = self.assignments.get(node.value)
             if entries and node.value not in self.seen:
@@ -619,20 +865,33 @@ class _Builder:
         return None
 
     def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> list[Part]:
-        """The element of a one-loop comprehension over a constant iterable, loop variable bound."""
+        """The element of a one-loop comprehension, loop variable bound: to a constant when the
+        iterable is constant, else to a dynamic value (the element may still sanitize it:
+        `[quote(c) for c in columns]`). An `if c in ALLOWED` filter allow-lists the variable."""
         loop = node.for_in
         if loop.inner_for_in is None and isinstance(loop.target, cst.Name):
+            name = loop.target.value
             iterable = self.sequence(loop.iter, ",")
-            if not any(isinstance(p, Dyn) for p in iterable):
-                saved = self.assignments.get(loop.target.value)
-                self.assignments[loop.target.value] = [Assigned("=", cst.SimpleString('"item"'))]
-                try:
-                    return self.parts(node.elt)
-                finally:
-                    if saved is None:
-                        self.assignments.pop(loop.target.value, None)
-                    else:
-                        self.assignments[loop.target.value] = saved
+            constant = not any(isinstance(p, Dyn) for p in iterable)
+            saved = self.assignments.get(name)
+            saved_guard = self.guarded
+            if constant:
+                self.assignments[name] = [Assigned("=", cst.SimpleString('"item"'))]
+            elif all(p.standalone for p in iterable if isinstance(p, Clean)) and not _raw(iterable):
+                self.assignments[name] = [Assigned("loop", loop.iter)]
+                self.guarded = self.guarded | {name}  # every item passed a sanitizer
+            else:
+                self.assignments[name] = [Assigned("loop", loop.iter)]
+                for condition in loop.ifs:
+                    self.guarded = self.guarded | self.allow_listed(condition.test, positive=True)
+            try:
+                return self.parts(node.elt)
+            finally:
+                self.guarded = saved_guard
+                if saved is None:
+                    self.assignments.pop(name, None)
+                else:
+                    self.assignments[name] = saved
         return self.parts(node.elt)
 
     def binary(self, node: cst.BinaryOperation) -> list[Part]:
@@ -645,6 +904,8 @@ class _Builder:
                 return self.note("%", left + [Dyn(_src(node.right))])
             template = "".join(p for p in left if isinstance(p, str))
             return self.note("%", self.percent(template, node.right))
+        if isinstance(op, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)):
+            return ["0"]  # arithmetic: the result is a number (text operands would raise)
         if isinstance(op, cst.Multiply):
             for a, _b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(a, cst.SimpleString):
@@ -705,18 +966,87 @@ class _Builder:
                 return self.note("join()", self.sequence(node.args[0].value, "".join(p for p in sep if isinstance(p, str))))
             if method in _STR_METHODS:
                 return self.parts(func.value)
+            if method == "get" and node.args and all(not a.star for a in node.args):
+                looked_up = self.lookup(func.value, [node.args[0].value])
+                if looked_up is not None and (len(node.args) < 2 or not any(isinstance(p, Dyn) for p in self.parts(node.args[1].value))):
+                    return looked_up
+            sanitized = self.sanitizer(node, method)
+            if sanitized is not None:
+                return sanitized
         name = _dotted(func)
         leaf = name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count"):
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
-        if name and _QUOTING.search(name):
+        if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']
+        if leaf == "mogrify" and node.args:
+            return self.parts(node.args[0].value)  # the driver quotes the values it is given
         if leaf == "str" and node.args:
             return self.parts(node.args[0].value)
         helper = self.helper(func)
         if helper is not None:
             return helper
         return [Dyn(_src(node))]
+
+    def sanitizer(self, node: cst.Call, method: str) -> list[Part] | None:
+        """A call that sanitizes text: `re.sub(r"[^a-z0-9_]", "", x)` / a compiled pattern's
+        `.sub()` that removes every character outside a safe alphabet (or the quote characters),
+        `x.replace("'", "''")` that escapes a quote. None when the call is not one of these."""
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        args = [a.value for a in node.args if a.keyword is None and not a.star]
+        if method == "replace" and len(args) >= 2:
+            old, new = (self.literal(a) for a in args[:2])
+            if old is None or new is None or old not in _QUOTES:
+                return None
+            if new in (old * 2, "\\" + old, "") or (new and old not in new.replace(old * 2, "")):
+                base = self.parts(func.value)
+                if not any(isinstance(p, Dyn) for p in base):
+                    return base
+                return _merge_clean(_src(node), base, frozenset({old}))
+            return None
+        if method not in ("sub", "subn") or method == "subn":
+            return None
+        pattern: str | None
+        if _dotted(func.value) == "re" and len(args) >= 3:
+            pattern, repl, subject = self.literal(args[0]), self.literal(args[1]), args[2]
+        elif len(args) >= 2:
+            pattern, repl, subject = self.compiled_pattern(func.value), self.literal(args[0]), args[1]
+        else:
+            return None
+        if pattern is None or repl is None:
+            return None
+        found = _regex_removes(pattern, repl)
+        if found is None:
+            return None
+        quotes, standalone = found
+        base = self.parts(subject)
+        if not any(isinstance(p, Dyn) for p in base):
+            return base
+        return _merge_clean(_src(node), base, quotes, standalone)
+
+    def literal(self, node: cst.BaseExpression) -> str | None:
+        """The text of a constant string expression (literal or module constant), else None."""
+        parts = self.parts(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Name)) else [Dyn("")]
+        if any(isinstance(p, Dyn) for p in parts):
+            return None
+        return "".join(p for p in parts if isinstance(p, str))
+
+    def compiled_pattern(self, node: cst.BaseExpression) -> str | None:
+        """The pattern text of `re.compile("...")`, inline or bound to a local or module name."""
+        if isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value)
+            if entries:
+                node = entries[-1].value if len(entries) == 1 and entries[0].op == "=" else node
+            elif node.value in self.index.constants:
+                node = self.index.constants[node.value]
+        elif isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            attr = node.attr.value
+            for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
+                node = self.index.class_constants.get(cls_name or "", {}).get(attr) or node
+        if isinstance(node, cst.Call) and _dotted(node.func) in ("re.compile", "compile") and node.args:
+            return self.literal(node.args[0].value)
+        return None
 
     def helper(self, func: cst.BaseExpression) -> list[Part] | None:
         if self.depth >= 2:
@@ -776,30 +1106,39 @@ class _Builder:
 
     def name(self, node: cst.Name) -> list[Part]:
         name = node.value
+        if name in self.guarded:
+            return [Clean(name, True)]  # checked against a fixed allow-list
         entries = self.assignments.get(name)
         if entries and name not in self.seen:
             self.seen.add(name)
+            saved_guard = self.guarded
             try:
                 out: list[Part] = []
                 for entry in entries:
+                    self.guarded = saved_guard | self.fixed(entry.guarded)
                     if entry.op == "=":
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
                     elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
                         out = ["item"]  # loop over a constant collection
+                    elif entry.op == "guard" and self.constant_collection(entry.value):
+                        out = [Clean(name, True)]  # `if x not in ALLOWED: raise`: only allowed values go on
+                    elif entry.op == "guard":
+                        continue
                     else:
                         return [Dyn(name)]
                 # earlier overwritten assignments that were dynamic still count (branches)
-                if not any(isinstance(p, Dyn) for p in out):
+                if not _raw(out):
                     for entry in entries[:-1]:
                         if entry.op == "=":
+                            self.guarded = saved_guard | self.fixed(entry.guarded)
                             earlier = self.parts(entry.value)
-                            dyn = [p for p in earlier if isinstance(p, Dyn)]
-                            if dyn and self.text_like(earlier):
+                            if _raw(earlier) and self.text_like(earlier):
                                 return earlier
                 return out
             finally:
+                self.guarded = saved_guard
                 self.seen.discard(name)
         if name in self.index.constants and name not in self.seen and not entries:
             self.seen.add(name)
@@ -840,6 +1179,17 @@ def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
     return found
 
 
+def _safe_here(part: Clean, parts: list[Part], i: int) -> bool:
+    """A sanitized part is safe standalone, or between two quote characters it cannot contain."""
+    if part.standalone:
+        return True
+    before = parts[i - 1] if i > 0 else ""
+    after = parts[i + 1] if i + 1 < len(parts) else ""
+    if not isinstance(before, str) or not isinstance(after, str) or not before or not after:
+        return False
+    return before[-1] == after[0] and before[-1] in part.quoted_in
+
+
 def reconstruct(
     node: cst.BaseExpression,
     assignments: Assignments | None = None,
@@ -851,14 +1201,17 @@ def reconstruct(
     """The SQL template `node` builds (see the module docstring)."""
     builder = _Builder(assignments or {}, index)
     builder.class_name = class_name
+    builder.guarded = builder.fixed(tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, [])))
     try:
         parts = builder.parts(node)
     except RecursionError:
         parts = [Dyn(_src(node))]
     text_parts: list[str] = []
     dynamic: list[str] = []
-    for part in parts:
-        if isinstance(part, Dyn):
+    for i, part in enumerate(parts):
+        if isinstance(part, Clean) and _safe_here(part, parts, i):
+            text_parts.append("ident")  # sanitized: it cannot change the statement where it stands
+        elif isinstance(part, Dyn):
             text_parts.append(PLACEHOLDER.format(len(dynamic)))
             dynamic.append(part.source)
         else:

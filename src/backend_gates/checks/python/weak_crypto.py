@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import libcst as cst
 
@@ -80,7 +80,7 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     gate = "SEC-CRYPTO"
     severity = Severity.ERROR
     confidence = "high"
-    external_ids = ("ruff:S324", "bandit:B324", "ruff:S303", "bandit:B303", "sonar:S4790", "sonar:S5344",
+    external_ids: ClassVar[tuple[str, ...]] = ("ruff:S324", "bandit:B324", "ruff:S303", "bandit:B303", "sonar:S4790", "sonar:S5344",
                     "semgrep:md5-used-as-password", "semgrep:insecure-hash-algorithm-md5", "semgrep:insecure-hash-algorithm-sha1")
     message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
@@ -175,7 +175,7 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         salted = salted or bool(self.salted and self.salted[-1])
         if algo not in _BROKEN and salted:
             return
-        self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+        self.password_hash(node, algo, salted)
 
     def visit_Call(self, node: cst.Call) -> None:
         if len(self.objects[-1]) and isinstance(node.func, cst.Attribute):
@@ -195,11 +195,19 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         if not password and self.functions:
             password = _PASSWORD_FUNC.search(self.functions[-1]) is not None
         if not password:
+            self.other_use(node, algo)
             return
         salted = any("salt" in n.lower() for n in inputs) or bool(self.salted and self.salted[-1])
         if algo not in _BROKEN and salted:
             return
+        self.password_hash(node, algo, salted)
+
+    def password_hash(self, node: cst.Call, algo: str, salted: bool) -> None:
         self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
+
+    def other_use(self, node: cst.Call, algo: str) -> None:
+        """A hash call that is not password hashing (checksums, ETags, cache keys): not reported
+        here; `hash_purpose.UnstatedHashPurpose` (BG226) asks for `usedforsecurity=False`."""
 
 
 def _target_names(node: cst.BaseExpression) -> list[str]:
@@ -233,6 +241,9 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     trust store instead: pass `verify="/path/to/ca.pem"` or install the internal CA.
     Reports `verify=False` on requests/httpx calls, sessions and clients, `session.verify = False`,
     aiohttp `ssl=False`, and `ssl._create_unverified_context()`.
+    Not reported: a function that turns verification off to read the certificate the peer
+    presents (`getpeercert()`, `get_peer_certificate()`) and sends no data over the connection:
+    inspecting an unknown or self-signed certificate is what it is for.
     Known limits: test files are skipped; a value computed at runtime (`verify=settings.VERIFY`) is
     not judged.
     """
@@ -255,17 +266,43 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         'import requests\n\nrequests.get("https://api.example.com", timeout=5)\n',
         'import httpx\n\nclient = httpx.Client(verify="/etc/ssl/internal-ca.pem")\n',
         'def check(token, verify=False):\n    return validate(token, verify=verify)\n',
+        'import requests\n\nrequests.get("http://127.0.0.1:8080/health", verify=False, timeout=1)\n',
+        # reading the certificate a host presents (self-signed included) needs verification off
+        'import socket, ssl\n\ndef presented_certificate(host, port=443):\n    ctx = ssl.create_default_context()\n'
+        '    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n'
+        '    with ctx.wrap_socket(socket.create_connection((host, port), 5), server_hostname=host) as sock:\n'
+        '        return sock.getpeercert(True)\n',
     ]
     bad = [
         Bad('import requests\n\nrequests.post("https://payments.example.com/refund", json={}, verify=False, timeout=5)\n', line=3),
         Bad('import httpx\n\nasync def call():\n    async with httpx.AsyncClient(verify=False) as client:\n        return await client.get("https://x.example.com")\n', line=4),
         Bad('import requests\n\nsession = requests.Session()\nsession.verify = False\n', line=4),
+        Bad('import requests\n\ndef fetch(host):\n    return requests.get("https://" + host + "/identity", verify=False, timeout=5)\n', line=4),
+        Bad(
+            'import socket, ssl\n\ndef fetch(host):\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n'
+            '    ctx.verify_mode = ssl.CERT_NONE\n    sock = ctx.wrap_socket(socket.create_connection((host, 443), 5), server_hostname=host)\n'
+            '    print(sock.getpeercert(True))\n    sock.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")\n',
+            line=5,
+        ),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.names = S.QualifiedNames(ctx, _HTTP_MODULES + ("ssl",))
         self.http = any(m in ctx.source for m in _HTTP_MODULES)
+        self.functions: list[cst.FunctionDef] = []
+        self.inspects = "peer_cert" in ctx.source or "getpeercert" in ctx.source
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def report(self, node: Any, **kwargs: Any) -> None:
+        if self.inspects and self.functions and _reads_peer_certificate(self.ctx.module.code_for_node(self.functions[-1])):
+            return  # turning verification off to look at whatever certificate the peer presents
+        super().report(node, **kwargs)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -273,6 +310,8 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         if leaf == "_create_unverified_context":
             self.report(node, how="ssl._create_unverified_context()")
             return
+        if any(_plain_or_loopback(a.value) for a in node.args):
+            return  # `http://...` or a loopback address in the same call: no TLS to verify, or no network
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -316,6 +355,21 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
                 self.report(node, how=f"`{S.dotted_name(t) or 'context.verify_mode'} = CERT_NONE`")
 
 
+def _plain_or_loopback(node: cst.BaseExpression) -> bool:
+    """A literal URL without TLS (`http://`) or with a loopback host."""
+    if not isinstance(node, cst.SimpleString):
+        return False
+    value = str(node.evaluated_value)
+    return bool(re.match(r"(?i)(http|ws)://", value) or re.match(r"(?i)(https?|wss?)://(localhost|127\.0\.0\.1|\[::1\])(:|/|$)", value))
+
+
+def _reads_peer_certificate(code: str) -> bool:
+    """The function reads the peer's certificate and sends nothing over the connection."""
+    return bool(re.search(r"getpeercert|get_peer_certificate|get_peer_cert_chain", code)) and not re.search(
+        r"\.(send|sendall|write|request|urlopen|post|put|get)\(", code
+    )
+
+
 _WEAK_PROTOCOLS = frozenset({"PROTOCOL_SSLv2", "PROTOCOL_SSLv3", "PROTOCOL_TLSv1", "PROTOCOL_TLSv1_1", "SSLv2_METHOD", "SSLv3_METHOD", "SSLv23_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "TLSv1", "TLSv1_1", "SSLv3"})
 
 
@@ -357,11 +411,16 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
     good = [
         'import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256"])\n',
         'from jose import jwt\n\ndef kid(token):\n    return jwt.get_unverified_header(token)["kid"]\n',
+        # the unverified claims only route the token to the verifier that owns it
+        'import jwt\n\ndef is_ours(token):\n    try:\n        claims = jwt.decode(token, options={"verify_signature": False})\n'
+        '    except jwt.PyJWTError:\n        return False\n    return claims.get("iss") == "us"\n\n'
+        'def verify(token, key):\n    return jwt.decode(token, key, algorithms=["HS256"])\n',
     ]
     bad = [
         Bad('import jwt\n\ndef claims(token):\n    return jwt.decode(token, options={"verify_signature": False})\n', line=4),
         Bad('from jose import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256", "none"])\n', line=4),
         Bad('import jwt as pyjwt\n\ndef claims(token):\n    return pyjwt.decode(token, verify=False)\n', line=4),
+        Bad('import jwt\n\ndef is_admin(token):\n    claims = jwt.decode(token, options={"verify_signature": False})\n    return claims["role"] == "admin"\n', line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -370,23 +429,37 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
         self.targets: list[str] = []
         # per function: unverified reads waiting for a verifying decode in the same function
         self.frames: list[tuple[list[tuple[cst.Call, str]], list[bool]]] = [([], [False])]
+        self.functions: list[cst.FunctionDef | None] = [None]
+        # another decode path in the module (`jwt.decode(t, key, ...)`, a project `jwt_decode(t)`)
+        # besides the unverified reads: the unverified one may only route the token to it
+        source = ctx.source
+        unverified = len(re.findall(r"verify_signature[\"']\s*:\s*False|verify\s*=\s*False|get_unverified_claims\(", source))
+        self.module_verifies = len(re.findall(r"(?<!def )\b\w*decode\w*\(", source)) > unverified
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(([], [False]))
+        self.functions.append(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.flush(self.frames.pop())
+        self.flush(self.frames.pop(), self.functions.pop())
 
     def finish(self) -> None:
         while self.frames:
-            self.flush(self.frames.pop())
+            self.flush(self.frames.pop(), self.functions.pop() if self.functions else None)
 
-    def flush(self, frame: tuple[list[tuple[cst.Call, str]], list[bool]]) -> None:
+    def flush(self, frame: tuple[list[tuple[cst.Call, str]], list[bool]], fn: cst.FunctionDef | None) -> None:
         pending, verified = frame
         if verified[0]:
             return  # peek (issuer, kid) then verify: the idiom for picking the key
+        if pending and fn is not None and self.module_verifies and _predicate(fn):
+            # `def is_our_token(t)`: the unverified claims only pick which verifier handles the
+            # token (routing); they never leave the function
+            return
         for call, how in pending:
-            self.report(call, how=how)
+            # a verifying decode elsewhere in the module: likely a peek that another function
+            # follows with verification (warning, not error)
+            confidence = "medium" if self.module_verifies and fn is not None else "high"
+            self.report(call, how=how, confidence=confidence)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.targets.append(" ".join(S.dotted_name(t.target) for t in node.targets))
@@ -439,6 +512,27 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
 
 
 _DELIBERATE = re.compile(r"(?i)unverified|untrusted|insecure|peek")
+
+
+def _predicate(fn: cst.FunctionDef) -> bool:
+    """Every `return` of the function gives a boolean (a literal, a comparison, `not`, `bool()`)."""
+    from ._cst import descendants
+
+    returns = list(descendants(fn, cst.Return, prune=cst.FunctionDef))
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value
+        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+            continue
+        if isinstance(value, (cst.Comparison, cst.UnaryOperation)) and (
+            not isinstance(value, cst.UnaryOperation) or isinstance(value.operator, cst.Not)
+        ):
+            continue
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("bool", "isinstance"):
+            continue
+        return False
+    return True
 
 
 def _mentions_none(node: cst.BaseExpression) -> bool:

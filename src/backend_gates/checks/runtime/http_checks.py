@@ -1,15 +1,20 @@
 """Runtime checks evaluated from the HTTP requests a test run recorded (runtime/http.py).
 
-These classes document the finding codes; the work happens in the pytest plugin's observers.
+Most classes document codes the HTTP observer reports itself; BG566 judges the replay observer's
+`ReplayRecord` (runtime/replay.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 
-from ...model import Severity
-from ..base import Bad, Option, RuntimeCheck
+from ...model import Finding, Location, Severity, fingerprint
+from ...protocol.outcomes import Exercised, OutcomesRecord, RequestState, strip_prefix
+from ...routes.model import normalize_path, shape
+from ...runtime.replay import GuardedRoute, Replay, ReplayRecord
+from ..base import Bad, Option, Recorded, RuntimeCheck, Verdict
 
 # bookkeeping a framework or middleware writes on any request: sessions, caches, request logs,
 # rate-limit counters (fnmatch patterns, lower case)
@@ -319,6 +324,10 @@ class ServerErrorRate(RuntimeCheck):
     bad = [Bad("400 responses, 3 of them 500 in tests that do not expect errors.")]
 
 
+_ITEMS_REQUEST = RequestState("GET /api/items", "GET", "/api/items", "contracts/web.json", 1, True)
+_ITEMS_CALLED = Exercised("GET", "/api/items", ("tests/test_items.py::test_list",))
+
+
 class ContractEndpointUntested(RuntimeCheck):
     """A contract request's endpoint exists, but no test of the run called it.
 
@@ -336,6 +345,35 @@ class ContractEndpointUntested(RuntimeCheck):
     fix = "add a test that calls the endpoint through the app's test client"
     good = ["`GET /api/items` is requested in contracts/web.json; tests/test_items.py calls it."]
     bad = [Bad("`GET /api/items` is requested in contracts/web.json; no test calls it.")]
+    observes = "outcomes"
+    examples = [
+        Recorded(OutcomesRecord({}, (_ITEMS_CALLED,), (_ITEMS_REQUEST,)), 0, title="a test called the requested endpoint"),
+        Recorded(OutcomesRecord({}, (), (_ITEMS_REQUEST,)), 1, title="no test called it"),
+        Recorded(OutcomesRecord({}, (Exercised("GET", "/items", ("t",)),), (_ITEMS_REQUEST,), ("", "/api")), 0,
+                 title="the recorded path lacks the spec's server prefix"),
+        Recorded(OutcomesRecord({}, (), (dataclasses.replace(_ITEMS_REQUEST, route_exists=False),)), 0,
+                 title="no route: BG560 says so, not judged here"),
+        Recorded(OutcomesRecord(reason="no contract requests configured"), 0, title="no requests: not judged"),
+    ]
+
+    def judge(self, recorded: OutcomesRecord) -> Verdict:
+        if recorded.requests is None:
+            return Verdict(reason=recorded.reason or "contract requests not judged")
+        exercised = {(e.method, shape(e.path)) for e in recorded.exercised}
+        findings: list[Finding] = []
+        judged = [r for r in recorded.requests if r.route_exists]  # no route: BG560 already says so
+        if not judged:
+            return Verdict(reason="no contract request's route exists (BG560)")
+        for request in judged:
+            if any((request.method, shape(strip_prefix(request.endpoint, p))) in exercised for p in recorded.prefixes):
+                continue
+            finding = self.make_finding(
+                Location(request.file, request.line, 1),
+                extra={"endpoint": request.label, "request": request.file, "unmet": "tests"},
+                endpoint=request.label,
+            )
+            findings.append(dataclasses.replace(finding, fingerprint=fingerprint(self.code, request.file, request.label)))
+        return Verdict(tuple(findings), notes={"requests": len(recorded.requests)})
 
 
 class SpecCoverageBelowThreshold(RuntimeCheck):
@@ -358,6 +396,15 @@ class SpecCoverageBelowThreshold(RuntimeCheck):
     bad = [Bad("2 of the 10 operations in openapi.yaml are called by tests (threshold 50%).")]
 
 
+_STATS = GuardedRoute("GET", "/admin/stats", "app/main.py", 12, ("require_user",))
+_REPORT = GuardedRoute("GET", "/reports/{report_id}", "app/main.py", 20, ("get_current_user",))
+
+
+def _replay(path: str, status: int, template: str | None = None) -> Replay:
+    """One replayed request for the examples (removed: the Authorization header)."""
+    return Replay("GET", path, path if template is None else template, "tests/test_api.py::test_it", status, ("authorization",))
+
+
 class GuardNotEnforcedAtRuntime(RuntimeCheck):
     """A route with an authentication guard answered 2xx when its test's request was replayed without credentials.
 
@@ -370,8 +417,10 @@ class GuardNotEnforcedAtRuntime(RuntimeCheck):
     (a no-op dependency, a guard that only logs, an override left in place, a misordered
     middleware): the endpoint is public in fact.
     Known limits: only the first credentialed request per endpoint is replayed; requests made
-    without credentials are not; httpx (TestClient) and Werkzeug/Flask test clients only; a replay
-    the app answers by raising counts as rejected.
+    without credentials are not; clients: httpx/httpx2 sync and async (TestClient,
+    `AsyncClient(transport=ASGITransport(app))`), Werkzeug/Flask and Django test clients (DRF's
+    APIClient included; Django's async client is not replayed); a replay the app answers by
+    raising counts as rejected.
     """
 
     code = "BG566"
@@ -382,3 +431,58 @@ class GuardNotEnforcedAtRuntime(RuntimeCheck):
     fix = "make the guard reject requests without valid credentials (raise 401/403), and test that it does"
     good = ["`GET /admin/stats` depends on `require_user`; replayed without the Authorization header it answers 401."]
     bad = [Bad("`GET /admin/stats` depends on `require_user`, which returns None when the header is missing; the replay answers 200.")]
+    observes = "replay"
+    examples = [
+        Recorded(ReplayRecord(True, (_replay("/admin/stats", 401),), (_STATS,)), 0, title="the guard rejects the replay"),
+        Recorded(ReplayRecord(True, (_replay("/admin/stats", 200),), (_STATS,)), 1, title="the guard lets the replay through"),
+        Recorded(ReplayRecord(True, (_replay("/admin/stats", 200, template="/admin/stats"),), ()), 0,
+                 title="a route without a guard in the code: public by design, not judged"),
+        Recorded(ReplayRecord(True, (_replay("/reports/7", 200, template=""),), (_REPORT,)), 1,
+                 title="no template from the framework: the concrete path matches the guarded route"),
+        Recorded(ReplayRecord(False), 0, title="replay off: not judged"),
+        Recorded(ReplayRecord(True, (_replay("/admin/stats", 200),), None), 0, title="no static route table: not judged"),
+    ]
+
+    def judge(self, recorded: ReplayRecord) -> Verdict:
+        if not recorded.enabled:
+            return Verdict(reason="runtime: unauthenticated replay is off (set runtime.replay-unauthenticated = true)")
+        if recorded.guarded is None:
+            return Verdict(reason="runtime: unauthenticated replay not judged: the static route table is needed (static gates were skipped)")
+        guarded = {(r.method.upper(), shape(r.path)): r for r in recorded.guarded}
+        seen: set[tuple[str, str]] = set()
+        findings: list[Finding] = []
+        for replay in sorted(recorded.replays, key=lambda r: (r.method, r.template, r.test)):
+            key = (replay.method, shape(normalize_path(replay.template or replay.path)))
+            route = guarded.get(key) or _match_concrete(replay, guarded)
+            if route is None:
+                continue
+            key = (route.method.upper(), shape(route.path))
+            if key in seen:
+                continue
+            seen.add(key)
+            if not 200 <= replay.status < 300:
+                continue
+            label = f"{replay.method} {route.path}"
+            finding = self.make_finding(
+                Location(route.file, route.line, 1),
+                extra={"endpoint": label, "route": label, "status": replay.status, "test": replay.test,
+                       "removed": list(replay.removed), "guards": list(route.guards)},
+                endpoint=label, status=replay.status, guards=", ".join(route.guards), test=replay.test,
+                removed=", ".join(replay.removed),
+            )
+            findings.append(dataclasses.replace(finding, fingerprint=fingerprint(self.code, route.file, label)))
+        notes = {"unauthenticated_replays": {"replayed": len(recorded.replays), "guarded_endpoints_judged": len(seen)}}
+        if not seen:
+            return Verdict(reason="runtime: no credentialed request to a guarded route was replayed", notes=notes)
+        return Verdict(tuple(findings), notes=notes)
+
+
+def _match_concrete(replay: Replay, guarded: dict[tuple[str, str], GuardedRoute]) -> GuardedRoute | None:
+    """A replay without a route template: match its concrete path against the guarded templates."""
+    for (method, template_shape), route in guarded.items():
+        if method != replay.method:
+            continue
+        pattern = "^" + re.escape(template_shape).replace(r"\{\}", "[^/]+") + "/?$"
+        if re.match(pattern, replay.path):
+            return route
+    return None

@@ -79,6 +79,8 @@ def make_check(rule: dict[str, Any], rule_file: Path, base: Path) -> type[Semgre
         "bad": [Bad(str(meta["bad"]), line=int(meta.get("bad-line", 1)))] if meta.get("bad") else [],
         "references": references,
         "rule_id": str(rule["id"]),
+        # `# nosemgrep: <id>` names the rule itself; metadata `external-ids` adds other tools' ids
+        "external_ids": (f"semgrep:{rule['id']}", *(str(i) for i in meta.get("external-ids", []) or [])),
         "rule_file": rel,
     }
     return type(_class_name(str(rule["id"])), (SemgrepCheck,), attrs)

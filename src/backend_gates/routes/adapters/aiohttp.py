@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, ClassVar
 from .base import FrameworkAdapter
 
 if TYPE_CHECKING:
-    from ..discover import RouteView
+    from ..discover import Index, RouteView
+
+# aiohttp-session / aiohttp-security: the caller's session and identity
+IDENTITY_CALLS = frozenset({"get_session", "new_session", "authorized_userid", "check_authorized", "check_permission", "permits", "is_anonymous"})
 
 
 class AiohttpAdapter(FrameworkAdapter):
@@ -24,4 +27,11 @@ class AiohttpAdapter(FrameworkAdapter):
         for dec in (view.handler_facts or {}).get("decorators", []):
             if dec["name"].rsplit(".", 1)[-1] in ("request_schema", "json_schema", "docs", "querystring_schema", "match_info_schema"):
                 out.append(dec["name"])
+        return out
+
+    def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
+        """Also aiohttp-session/aiohttp-security calls (`await get_session(request)`,
+        `await authorized_userid(request)`); `request["user"]` set by a middleware is a read."""
+        out = super().caller_data(view, index)
+        out += [c for c in (view.handler_facts or {}).get("body", {}).get("calls", []) if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
         return out

@@ -22,6 +22,11 @@ BODY_ATTRS = frozenset({"json", "get_json", "form", "data", "values", "files", "
 BODY_CALLS = frozenset({"request.post", "request.json", "request.form", "request.body", "request.text", "request.get_json", "req.json", "req.get_json", "req.media"})
 QUERY_ATTRS = frozenset({"args", "GET", "query_params", "query", "rel_url"})
 SCHEMA_DECORATOR = re.compile(r"(validat|use_args|use_kwargs|^input$|^expect$|^arguments$|schema|marshal_with|parse_args|^body$)", re.I)
+# request attributes that carry the caller: the session user, the session, cookies, credentials
+IDENTITY_REQUEST_ATTRS = frozenset({"user", "session", "cookies", "COOKIES", "auth", "authorization", "identity", "principal", "claims", "token", "state"})
+SESSION_REQUEST_ATTRS = frozenset({"session", "cookies", "COOKIES", "auth", "authorization", "claims", "token"})
+# handler parameters that receive the caller (`current_user`, `user: User = Depends(...)`)
+CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user|authenticated|token_data|claims)", re.I)
 # query fields whose raw string value is a type error waiting to happen (numbers, ids, bounds)
 TYPED_FIELD = re.compile(r"^(page|per_page|page_size|pagesize|limit|offset|size|count|id|\w+_id|\w+Id|start|end|since|until|max|min|days|hours|minutes|year|month|n|top|skip|first|last)$")
 
@@ -98,6 +103,32 @@ class FrameworkAdapter:
             if SCHEMA_DECORATOR.search(dec["name"].rsplit(".", 1)[-1]):
                 out.append(f"@{dec['name']}")
         return out
+
+    def identity_reads(self, view: "RouteView", index: "Index") -> list[str]:
+        """Everything in the handler that refers to the caller or to a record's owner: identity
+        names (`current_user`, `request.user`, an owner/tenant id) and the caller's data."""
+        body = (view.handler_facts or {}).get("body", {})
+        out = [str(n) for n in body.get("identity", []) + body.get("identity_kw", [])]
+        out += [f"request.{r}" for r in body.get("reads", []) if r in IDENTITY_REQUEST_ATTRS]
+        return out + self.caller_data(view, index)
+
+    def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
+        """The caller's own records or credentials the handler reads: the caller object's relations
+        (`request.user.invoices`, `current_user.orders`), the session and cookies, a parameter that
+        receives the caller. Reading only who the viewer is (`request.user.is_authenticated`,
+        passing `request.user` to a privacy filter) serves anonymous callers by design."""
+        body = (view.handler_facts or {}).get("body", {})
+        out = [str(n) for n in body.get("caller_data", [])]
+        out += [f"request.{r}" for r in body.get("reads", []) if r in SESSION_REQUEST_ATTRS]
+        for param in (view.handler_facts or {}).get("params", []):
+            if any(CALLER_PARAM.search(str(param.get(key) or "")) for key in ("name", "dep", "ann")):
+                out.append(f"parameter {param.get('name')}")
+        return out
+
+    def sensitive_output(self, view: "RouteView", index: "Index") -> list[str]:
+        """Secret or personal fields the handler reads or builds (`user.email`, `{"token": ...}`,
+        `UserOut(password_hash=...)`): a route that returns them is not serving public data."""
+        return list((view.handler_facts or {}).get("body", {}).get("sensitive", []))
 
     def idiomatic_data_access(self, call: str) -> bool:
         """Data access the framework puts in views by design (reported as info, not a warning)."""

@@ -52,6 +52,17 @@ class DjangoAdapter(FrameworkAdapter):
         returns = (view.handler_facts or {}).get("body", {}).get("returns", [])
         return not any(r.get("kind") in JSON_RETURNS for r in returns)
 
+    def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
+        """Also what a class-based view knows of the caller outside the method: a `get_queryset`
+        that filters by `self.request.user` shapes every action's answer."""
+        out = super().caller_data(view, index)
+        if view.class_key is not None:
+            mod, name = view.class_key
+            found = index.method_facts(mod, name, "get_queryset")
+            if found is not None:
+                out += [str(n) for n in found[2].get("body", {}).get("identity", [])]
+        return out
+
     def idiomatic_data_access(self, call: str) -> bool:
         return ".objects." in f".{call}." or call in ("get_object_or_404", "get_list_or_404")
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, ClassVar
 from .base import FrameworkAdapter
 
 if TYPE_CHECKING:
-    from ..discover import RouteView
+    from ..discover import Index, RouteView
 
 NOT_MODELS = frozenset({"Request", "Response", "Session", "AsyncSession", "BackgroundTasks", "WebSocket", "HTTPConnection", "UploadFile", "SecurityScopes"})
 SCALAR_TYPES = frozenset({"UUID", "Decimal", "Literal", "Optional", "List", "Union", "EmailStr", "AnyUrl", "HttpUrl", "StrictInt", "StrictStr", "PositiveInt", "NonNegativeInt"})
+CREDENTIAL_PARAM = re.compile(r"(authorization|api_?key|token|session|x_api_key|x_auth)", re.I)
 VERSION_HEADER = re.compile(r"^(x_)?(api_)?(version|api_version|accept_version)$", re.I)
 
 
@@ -55,3 +56,37 @@ class FastAPIAdapter(FrameworkAdapter):
             if param.get("default") == "Header" and VERSION_HEADER.match(param["name"]):
                 return True
         return False
+
+    def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
+        """Also cookies and credential headers bound from the signature (`session: str = Cookie()`,
+        `authorization: str = Header()`) and `Security(...)` parameters."""
+        out = super().caller_data(view, index)
+        for param in (view.handler_facts or {}).get("params", []):
+            default = param.get("default") or ""
+            name = str(param.get("name", ""))
+            if default in ("Cookie", "Security") or (default == "Header" and CREDENTIAL_PARAM.search(name)):
+                out.append(f"parameter {name}")
+        return out
+
+    def sensitive_output(self, view: "RouteView", index: "Index") -> list[str]:
+        """Also the fields of the response model (`response_model=UserOut`, or the return
+        annotation) when the project declares it: `email`, `hashed_password`, `api_key` ..."""
+        from ...checks.python import route_facts
+
+        out = super().sensitive_output(view, index)
+        facts = view.handler_facts or {}
+        names = [str(facts.get("returns_ann") or "")]
+        for dec in facts.get("decorators", []):
+            model = dec.get("kw", {}).get("response_model")
+            if isinstance(model, dict) and (model.get("item") or model.get("ref")):
+                names.append(str(model.get("item") or model["ref"]))
+        for name in names:
+            model_name = re.sub(r"^(list|List|Sequence|Optional)\[(.*)\]$", r"\2", name).rsplit(".", 1)[-1]
+            if not model_name:
+                continue
+            for data in index.mods.values():
+                info = data.get("models", {}).get(model_name)
+                if info:
+                    out += [f"{model_name}.{f}" for f in info.get("fields", []) if route_facts.sensitive_field(f)]
+                    break
+        return out

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, ClassVar
 from .base import FrameworkAdapter
 
 if TYPE_CHECKING:
-    from ..discover import RouteView
+    from ..discover import Index, RouteView
 
+IDENTITY_CALLS = frozenset({"get_jwt_identity", "get_jwt", "verify_jwt_in_request", "current_identity", "get_current_user", "_get_user", "load_user"})
 SCHEMA_DECORATORS = frozenset({"use_args", "use_kwargs", "input", "expect", "arguments", "validate", "validate_json", "validate_request", "body", "json_schema"})
 
 
@@ -28,4 +29,20 @@ class FlaskAdapter(FrameworkAdapter):
         for dec in (view.handler_facts or {}).get("decorators", []):
             if dec["name"].rsplit(".", 1)[-1] in SCHEMA_DECORATORS:
                 out.append(dec["name"])
+        return out
+
+    def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
+        """Also Flask's cookie session (`session["user_id"]`, `session.get(...)` with `session`
+        imported from flask) and Flask-JWT-Extended's identity calls."""
+        out = super().caller_data(view, index)
+        body = (view.handler_facts or {}).get("body", {})
+        imports = index.mods.get(view.module, {}).get("imports", {})
+        for local, source in imports.items():
+            if not (isinstance(source, list) and source and str(source[0]).split(".")[0] in ("flask", "quart")):
+                continue
+            attr = source[1] if len(source) > 1 else None
+            name = local if attr == "session" else f"{local}.session" if attr is None else ""
+            if name and (name in body.get("subscripts", []) or any(c.startswith(f"{name}.") for c in body.get("calls", []))):
+                out.append(f"{name} (flask session)")
+        out += [c for c in body.get("calls", []) if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
         return out
