@@ -110,8 +110,7 @@ class LineIndex:
     built: bool = False
     _top: int = 0  # while building: the top-level statement being mapped
     earlier: dict[int, tuple[_TopEntry, int]] = field(default_factory=dict)  # top -> (entry, line shift)
-    small_lines: dict[int, int] = field(default_factory=dict)  # id(small statement) -> its line (ast)
-    ast_of: dict[int, Any] = field(default_factory=dict)  # id(statement) -> its ast node
+    ast_of: dict[int, Any] = field(default_factory=dict)  # id(statement) -> its ast node (small ones give their line)
     expr_lines: dict[int, int] = field(default_factory=dict)  # id(expression) -> its first line (ast)
     paired: set[int] = field(default_factory=set)  # anchors whose expressions are in expr_lines
 
@@ -141,7 +140,6 @@ class LineIndex:
                 first = nodes[i]
                 self._add(stmt, first.lineno, first.col_offset, len(stmt.leading_lines), indents)
                 for small, node in zip(stmt.body, nodes[i : i + count]):
-                    self.small_lines[id(small)] = node.lineno
                     self.ast_of[id(small)] = node
                 i += count
                 continue
@@ -298,9 +296,9 @@ class LineIndex:
         anchor = self.anchors.get(id(node))
         if anchor is not None and not isinstance(anchor.node, cst.MatchCase):
             return anchor.line
-        line = self.small_lines.get(id(node))
-        if line is not None:
-            return line
+        twin = self.ast_of.get(id(node))
+        if twin is not None and not isinstance(node, cst.BaseCompoundStatement):  # a small statement
+            return int(twin.lineno)
         line = self._expression_line(node, hint)
         if line is not None:
             return line
