@@ -6,7 +6,9 @@ Warm runs replay the on-disk cache without importing libcst or sqlglot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import logging
 import os
@@ -14,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .version import __version__
 from .config import Config
@@ -413,6 +415,23 @@ def _analyze_chunk(chunk: list[SourceFile]) -> list[tuple[str, FileResult]]:
     return [_analyze_file(sf) for sf in chunk]
 
 
+@contextlib.contextmanager
+def _batch_collection() -> Iterator[None]:
+    """The garbage collector's pace while a batch of files is analysed (workers inherit it).
+
+    A file's trees and facts are freed by reference counting as soon as its result is made
+    (FileContext.release); what the collector finds are a few small cycles per file. At the default
+    pace it ran a thousand times in a cold run of a 650-file project and walked every object the
+    imports had made in each full pass (a tenth of the CPU); at this pace it runs a few dozen
+    times and never a full pass."""
+    before = gc.get_threshold()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def analyze_files(
     files: list[SourceFile],
     config: Config,
@@ -423,9 +442,14 @@ def analyze_files(
     _WORKER["config"] = config
     _WORKER["checks"] = checks
     _modules({f.kind for f in files})  # before the pool forks
-    total = len(files)
-    if total == 0:
+    if not files:
         return []
+    with _batch_collection():
+        return _analyze_all(files, jobs, progress)
+
+
+def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) -> list[tuple[str, FileResult]]:
+    total = len(files)
     size = sum(_size(f.abs) for f in files)
     if jobs <= 1 or total < 8 or size < 64_000:
         out = []
