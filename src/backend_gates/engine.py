@@ -298,12 +298,21 @@ class Cache:
             return entry
         return None
 
-    def put(self, key: str, digest: str, result: FileResult) -> None:
+    def put(self, key: str, digest: str, result: FileResult, signature: list[int] | None = None) -> None:
         data = result.to_dict()
         facts = data.pop("facts")
         self.files[key] = {"hash": digest, "result": data, "fact_kinds": sorted(k for k, v in facts.items() if v), "deps": _depends_of(facts)}
+        if signature is not None:
+            self.files[key]["stat"] = signature
         self.all_facts()[key] = facts
         self.dirty = self.facts_dirty = True
+
+    def known_digest(self, key: str, signature: list[int] | None) -> str | None:
+        """The stored digest of a file whose stat signature is the one recorded with it."""
+        entry = self.files.get(key) if signature is not None else None
+        if isinstance(entry, dict) and entry.get("stat") == signature and isinstance(entry.get("hash"), str):
+            return str(entry["hash"])
+        return None
 
     def all_facts(self) -> dict[str, dict[str, Any]]:
         if self._facts is None:
@@ -594,7 +603,7 @@ class Run:
         whole = [config.root / p for p in config["paths"]]
         files, errors = discover(named or whole, config)
         scope: set[str] | None = None
-        if named:
+        if named and not _covers(named, whole):  # a named path holding the whole project: one discovery
             everything = self._whole_project(whole)
             keys = {f.key for f in files}
             if everything is not None and not keys >= {f.key for f in everything}:
@@ -699,14 +708,20 @@ class Run:
         misses: list[SourceFile] = []
         digests: dict[str, str] = {}
         fact_kinds: set[str] = set()
+        signatures: dict[str, list[int]] = {}
         for sf in files:
-            try:
-                with open(sf.abs, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                misses.append(sf)
-                continue
-            digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+            signature = _signature(sf.abs) if cache.enabled else None
+            if signature is not None:
+                signatures[sf.key] = signature
+            digest = cache.known_digest(sf.key, signature)  # unchanged since it was hashed: not read again
+            if digest is None:
+                try:
+                    with open(sf.abs, "rb") as handle:
+                        raw = handle.read()
+                except OSError:
+                    misses.append(sf)
+                    continue
+                digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
             digests[sf.key] = digest
             seen = self._memo.get(sf.key)
             if seen is not None and seen[0] == digest:
@@ -736,7 +751,7 @@ class Run:
                 results[result.path] = result
                 fact_kinds.update(k for k, v in result.facts.items() if v)
                 if digest and not cache_guard.transient(result.errors):  # never replay a transient failure
-                    cache.put(result.path, digest, result)
+                    cache.put(result.path, digest, result, signatures.get(result.path))
                     self._memo[result.path] = (digest, result)
         rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
         return _Files(results, digests, fact_kinds, rules, len(misses))
@@ -852,6 +867,33 @@ class Run:
             seconds=time.perf_counter() - t0,
         )
         return dataclasses.replace(evidence, sources=sources)
+
+
+_RACY_SECONDS = 2.0
+
+
+def _signature(path: str) -> list[int] | None:
+    """What identifies an unchanged file without reading it: size, inode, modification and change
+    times (the change time moves on every write and every `touch`/`cp -p`, and cannot be set).
+
+    A file changed within the last two seconds gets none, so a write in the same clock tick as the
+    stat can never pass for the hashed content (git's "racy clean" rule); it is read and hashed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_SECONDS * 1e9:
+        return None
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _covers(named: list[str | Path], whole: list[Path]) -> bool:
+    """Whether every configured path lies under one of the named paths (`check .`)."""
+    try:
+        mine = [Path(p).resolve() for p in named]
+        return all(any(m == w or m in w.parents for m in mine) for w in (p.resolve() for p in whole))
+    except (OSError, RuntimeError):
+        return False
 
 
 def _key_of(path: Path, config: Config) -> str:
