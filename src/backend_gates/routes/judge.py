@@ -365,15 +365,19 @@ SUBMISSION_PATH = re.compile(
 
 
 def anonymous_submission(view: RouteView, index: Index, service_layers: list[str]) -> bool:
-    """An unguarded POST that validates a form or schema and records it, with nothing of the caller
-    and no existing object in the URL: a contact/feedback/invite-request form on an HTML page or on a
-    submission path. Public by nature, asked to be confirmed."""
+    """An unguarded POST that validates a submitted form and records it, with nothing of the caller
+    and no existing object in the URL, answered with a page or on a contact/feedback/invite-request
+    path: a public form by nature, asked to be confirmed. Webhooks (raw JSON or bytes, answered with
+    a plain response) are not forms."""
     route = view.route
     if route.method != "POST" or view.handler_facts is None or path_params(route.path) or PRIVATE_PAGE.search(route.path):
         return False
-    if not (SUBMISSION_PATH.search(route.path) or view.adapter.is_page(view)):
-        return False
+    if not (SUBMISSION_PATH.search(route.path) or is_html(view)):
+        return False  # answered with a rendered page or a redirect (a webhook answering `HttpResponse("OK")` is not a form)
     adapter = view.adapter
+    reads = set(adapter.body_reads(view))
+    if not reads & {"POST", "form", "values"} or reads & {"body", "json", "get_json", "data", "stream", "get_data"}:
+        return False  # a submitted form, not a raw JSON/bytes payload
     if not adapter.validators(view) or adapter.caller_data(view, index) or adapter.sensitive_output(view, index):
         return False
     body = facts(view)

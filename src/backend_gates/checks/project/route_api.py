@@ -77,6 +77,9 @@ class GetHandlerWrites(RouteCheck):
     and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
     Not reported: OAuth callbacks (the provider redirects with GET `code` and `state`) and
     capability links (ping/unsubscribe URLs carrying an unguessable id) that are GET by design.
+    Reported at info: a read-through cache, where the handler looks the record up first and stores
+    it only when missing (`Thumbnail.objects.filter(...).first()`, then `Thumbnail(...).save()`):
+    the same GET gives the same answer, and the write only saves work for the next one.
     Known limits: writes are recognised in the handler body only (not in called services).
     """
 
@@ -86,6 +89,7 @@ class GetHandlerWrites(RouteCheck):
     severity = Severity.WARNING
     message = "{route} changes state ({call}); GET must be safe: use POST/PUT/PATCH/DELETE"
     fix = "move the write to a POST/PUT/PATCH/DELETE route"
+    cache_message = "{route} stores a {model} the first time it is asked for (a read-through cache, {call}); fine if computing it again gives the same record"
     per_handler = True
     good = [
         FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n",
@@ -95,9 +99,31 @@ class GetHandlerWrites(RouteCheck):
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/bounces/', views.bounces)]\n",
         },
     ]
-    bad = [Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5),
+        # a read-through cache: looked up first, stored only when missing (info)
+        Bad(
+            {
+                "views.py": "from django.http import HttpResponseRedirect\n\ndef thumbnail(request, image_id, size):\n    if thumb := Thumbnail.objects.filter(image_id=image_id, size=size).first():\n        return HttpResponseRedirect(thumb.url)\n    thumb = Thumbnail(image_id=image_id, size=size, data=render(image_id, size))\n    thumb.save()\n    return HttpResponseRedirect(thumb.url)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('thumbnail/<int:image_id>/<int:size>/', views.thumbnail)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.INFO,
+        ),
+        # reading one model and writing another is a side effect, not a cache
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\n\ndef challenge(request, challenge_id):\n    chal = Challenge.objects.filter(id=challenge_id).first()\n    Tracking(challenge=chal, user=request.user).save()\n    return JsonResponse({'name': chal.name})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('challenges/<int:challenge_id>/', views.challenge)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
+    ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
         if view.route.method != "GET" or view.handler_facts is None:
@@ -112,8 +138,13 @@ class GetHandlerWrites(RouteCheck):
         if {"code", "state"} <= query or {"oauth_token", "oauth_verifier"} <= query:
             return  # an OAuth callback: the provider redirects with GET
         found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
-        if found:
-            yield self.handler_line(view), {"call": found[0]}
+        if not found:
+            return
+        cached = _read_through(view)
+        if cached:
+            yield Verdict(self.handler_line(view), {"call": found[0], "model": cached}, severity=Severity.INFO, message=self.cache_message)
+            return
+        yield Verdict(self.handler_line(view), {"call": found[0]})
 
 
 class PostForPlainRead(RouteCheck):
@@ -388,6 +419,17 @@ class TrailingSlashInconsistent(RouteCheck):
                 )
             )
         return out
+
+
+def _read_through(view: Any) -> str:
+    """The model a GET handler both looks up and creates (`Thumbnail.objects.filter(...).first()` then
+    `Thumbnail(...)`/`Thumbnail.objects.create(...)`): a read-through cache ('' when not)."""
+    calls = view.body.get("calls", [])
+    read = {c.split(".", 1)[0] for c in calls if c[:1].isupper() and (".objects." in f".{c}." or ".query." in f".{c}.")}
+    built = {c for c in calls if "." not in c and c[:1].isupper()}
+    built |= {c.split(".", 1)[0] for c in calls if c.endswith((".objects.create", ".objects.get_or_create"))}
+    both = sorted(read & built)
+    return both[0] if both else ""
 
 
 def _plural(word: str) -> set[str]:

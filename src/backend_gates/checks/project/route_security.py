@@ -59,8 +59,8 @@ class UnauthenticatedRoute(RouteCheck):
     data. A route that hands its request to another project handler (`ConfirmEmailCode().get(request,
     code)`) changes what that handler changes. `POST /users` that builds an account with no other
     sign of registration is info too, and so is an anonymous form submission: a POST with no object
-    in its URL that validates a form and records it, on an HTML page or a contact/feedback/
-    invite-request/waitlist path.
+    in its URL that validates a submitted form and records it, answered with a page or on a
+    contact/feedback/invite-request/waitlist path (a webhook reading a raw payload is not a form).
     A warning stays for what a reviewer acts on: an unguarded write, a read of the caller's data,
     sensitive fields, one user's records, and anything under admin/settings/private paths.
     Known limits: guards are recognised by name or by a project decorator whose wrapper aborts
@@ -218,6 +218,16 @@ class UnauthenticatedRoute(RouteCheck):
             line=6,
             path="views.py",
             severity=Severity.INFO,
+        ),
+        # a webhook (raw JSON, a plain answer) is not a form submission: it stays a warning
+        Bad(
+            {
+                "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bot(request):\n    doc = json.loads(request.body.decode())\n    TelegramForm(doc).is_valid()\n    Message.objects.create(chat=doc['chat'], text=doc['text'])\n    return HttpResponse()\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('integrations/telegram/bot/', views.bot)]\n",
+            },
+            line=6,
+            path="views.py",
+            severity=Severity.WARNING,
         ),
         # handing the request to another view that changes data: judged by what that view does
         Bad(
