@@ -103,7 +103,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     escaping inside the quote it escapes; values from a fixed allow-list (`x if x in ALLOWED
     else ...`, `if x not in ALLOWED: raise`, `assert x in ALLOWED`, `if x in ALLOWED:` around the
     use), text checked by a predicate (`if x.isdigit():`, `if all(v.isdigit() for v in ids):`,
-    `if not x.isalnum(): raise`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    `if not x.isalnum(): raise`), text checked free of quote characters where it stands between
+    them (`if '"' not in x and "'" not in x:`, `if re.search(r"['\\\\]", x): raise`, `not any(q in x
+    for q in QUOTES)`), text matched in full by a pattern whose alphabet holds no quote or SQL
+    punctuation (`re.fullmatch(r"[A-Za-z_]\\w*", x)`, `PATTERN.match(x)` anchored with `$`: an
+    identifier), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
@@ -165,6 +169,13 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n'
         '        cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n',
         'import time\n\ndef since(cur, days):\n    start = time.time() - days * 86400\n    cur.execute("SELECT * FROM items WHERE created >= %s" % start)\n',
+        # checks of the text itself: no quote character where it is quoted, an identifier alphabet
+        'def reset(db, table):\n    if \'"\' not in table and "\'" not in table:\n'
+        '        query = "SELECT setval(\'{t}_id_seq\', 1) FROM \\"{t}\\"".format(t=table)\n        db.execute(query)\n',
+        'import re\n\nNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")\n\ndef dump(cur, request):\n    table = request.args["t"]\n'
+        '    if not NAME.fullmatch(table):\n        raise ValueError(table)\n    cur.execute(f"SELECT * FROM {table} WHERE id > 0")\n',
+        'import re\n\ndef find(cur, request):\n    name = request.args["q"]\n    if re.search(r"[\'\\\\]", name):\n        raise ValueError(name)\n'
+        '    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -207,6 +218,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             '    cur.execute(f"SELECT * FROM items WHERE kind = \'{sort}\'")\n',
             line=7,
         ),
+        # a check that does not fit where the value goes: the other quote, a match of the start only
+        Bad('def find(cur, request):\n    name = request.args["q"]\n    if \'"\' not in name:\n'
+            '        cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
+        Bad('import re\n\ndef dump(cur, request):\n    table = request.args["t"]\n    if not re.match(r"\\w+", table):\n        raise ValueError(table)\n'
+            '    cur.execute(f"SELECT * FROM items WHERE kind = \'{table}\'")\n', line=7),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -293,9 +309,30 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 how=how,
                 parts=parts,
                 sink=sink.name,
-                extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
+                extra={
+                    "sql_template": redact_text(template.text[:500]),
+                    "statement": template.kind,
+                    "sink": sink.name,
+                    "built_at": self.built_at(arg, assignments),
+                },
             )
             return
+
+    def built_at(self, arg: cst.BaseExpression, assignments: sqlsinks.Assignments) -> list[list[int]]:
+        """First and last line of each expression that builds the reported text: the argument
+        itself, or the assignments of the name passed (from the last `=` on, with its `+=`).
+        Other tools report the string there, so their suppressions are honoured there too."""
+        nodes: list[cst.CSTNode] = [arg]
+        if isinstance(arg, cst.Name):
+            entries = [e for e in assignments.get(arg.value, []) if e.op in ("=", "+=")]
+            starts = [i for i, e in enumerate(entries) if e.op == "="]
+            nodes = [e.value for e in entries[starts[-1] if starts else 0 :]] or nodes
+        spans: list[list[int]] = []
+        for node in nodes:
+            rng = self.ctx.position(node)
+            if rng is not None:
+                spans.append([int(rng.start.line), int(rng.end.line)])
+        return spans
 
     def from_input(self, dynamic: tuple[str, ...] | list[str]) -> bool:
         """Some dynamic part is a parameter of the enclosing function or request data."""
