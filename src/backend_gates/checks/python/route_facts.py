@@ -21,6 +21,7 @@ What a file's fact holds (all JSON-safe):
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ import libcst as cst
 
 from ...sources.python import walk
 from ..base import FactCollector
+from ._cst import remember
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 ROUTE_ATTRS = frozenset(HTTP + ("route", "api_route", "view"))
@@ -1628,7 +1630,8 @@ class FileRoutes:
                 self.guard_decorators.append(name)
         if is_candidate:
             first, def_line = self.def_line(name)
-            facts = BodyFacts(fn, [p["name"] for p in params]).to_dict()
+            names = [p["name"] for p in params]  # read from `fn` itself: the body facts depend on it alone
+            facts = copy.deepcopy(remember(fn, "handler-body", lambda: BodyFacts(fn, names).to_dict()))
             handler: dict[str, Any] = {
                 "line": def_line,
                 "first": first or def_line,
