@@ -77,9 +77,11 @@ class GetHandlerWrites(RouteCheck):
     and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
     Not reported: OAuth callbacks (the provider redirects with GET `code` and `state`) and
     capability links (ping/unsubscribe URLs carrying an unguessable id) that are GET by design.
-    Reported at info: a read-through cache, where the handler looks the record up first and stores
-    it only when missing (`Thumbnail.objects.filter(...).first()`, then `Thumbnail(...).save()`):
-    the same GET gives the same answer, and the write only saves work for the next one.
+    Reported at info: a read-through cache, where the handler looks the record up first, answers
+    from it when found and stores it only when missing (`if thumb := Thumbnail.objects.filter(...)
+    .first(): return ...`, then `Thumbnail(...).save()`): the same GET gives the same answer, and the
+    write only saves work for the next one. A row recorded the first time something is seen (an
+    "opened" tracking row) is a side effect and stays a warning.
     Known limits: writes are recognised in the handler body only (not in called services).
     """
 
@@ -110,6 +112,12 @@ class GetHandlerWrites(RouteCheck):
             line=3,
             path="views.py",
             severity=Severity.INFO,
+        ),
+        # a row recorded the first time a user opens something: the lookup only guards the insert
+        Bad(
+            "from flask import Flask, session\napp = Flask(__name__)\n\n@app.get('/challenges/<int:challenge_id>')\ndef challenge(challenge_id):\n    chal = Challenge.query.get_or_404(challenge_id)\n    if Tracking.query.filter_by(user_id=session['id'], target=challenge_id).first() is None:\n        db.session.add(Tracking(user_id=session['id'], target=challenge_id))\n        db.session.commit()\n    return {'name': chal.name}\n",
+            line=5,
+            severity=Severity.WARNING,
         ),
         # reading one model and writing another is a side effect, not a cache
         Bad(
@@ -422,10 +430,12 @@ class TrailingSlashInconsistent(RouteCheck):
 
 
 def _read_through(view: Any) -> str:
-    """The model a GET handler both looks up and creates (`Thumbnail.objects.filter(...).first()` then
-    `Thumbnail(...)`/`Thumbnail.objects.create(...)`): a read-through cache ('' when not)."""
+    """The model a GET handler looks up and answers from when found (`if thumb :=
+    Thumbnail.objects.filter(...).first(): return ...`), and otherwise creates (`Thumbnail(...)`,
+    `Thumbnail.objects.create(...)`): a read-through cache ('' when not). Recording a row the first
+    time something happens (a lookup that only decides whether to insert) is not a cache."""
     calls = view.body.get("calls", [])
-    read = {c.split(".", 1)[0] for c in calls if c[:1].isupper() and (".objects." in f".{c}." or ".query." in f".{c}.")}
+    read = set(view.body.get("served_lookups", []))  # looked up, and answered from when found
     built = {c for c in calls if "." not in c and c[:1].isupper()}
     built |= {c.split(".", 1)[0] for c in calls if c.endswith((".objects.create", ".objects.get_or_create"))}
     both = sorted(read & built)

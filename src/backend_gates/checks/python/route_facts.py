@@ -337,6 +337,8 @@ class BodyFacts:
         self._spoof_names: set[str] = set()  # locals assigned from a spoofable header
         self.local_ctors: dict[str, str] = {}  # `form = forms.ListForm(...)`: local -> project class called
         self.layer_locals: set[str] = set()  # locals built by a repository/service factory
+        self._lookup_locals: dict[str, str] = {}  # `thumb = Thumbnail.objects.filter(...).first()`: local -> model
+        self.served_lookups: set[str] = set()  # models looked up in a test whose branch returns (`if thumb: return ...`)
         self.object_calls: set[tuple[str, str]] = set()  # (class, method) called on such a local: `form.save(request)`
         self.local_names: set[str] = set(params)
         self.stored_items: set[str] = set()  # containers written by item (`store[k] = v`, `del store[k]`)  # the caller's own records read (`request.user.invoices`, `current_user.orders`)  # subscripted names (`session["user_id"]`: the adapter decides which session)  # secret/personal field names the handler reads or builds (`user.email`, {"token": ...})
@@ -448,6 +450,9 @@ class BodyFacts:
         spoofed = bool(self._spoof_headers_in(node.value))
         if isinstance(node.value, cst.Call) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             ctor = dotted(node.value.func) or ""
+            model = _looked_up_model(ctor)
+            if model:
+                self._lookup_locals[node.targets[0].target.value] = model
             if _LAYER_FACTORY.search(ctor.rsplit(".", 1)[-1]) and len(self.layer_locals) < 10:
                 self.layer_locals.add(node.targets[0].target.value)  # `db = get_repositories(session)`: a repository, not a session
             if ctor[:1].isupper() or ("." in ctor and ctor.rsplit(".", 1)[-1][:1].isupper() and "()" not in ctor):
@@ -494,6 +499,23 @@ class BodyFacts:
         walk(node, {cst.Call: [call], cst.Subscript: [subscript], cst.Name: [name]}, {})
         return found
 
+    def _lookups_in(self, test: Any) -> set[str]:
+        """Models looked up in a test: `Thumbnail.objects.filter(...).first()` (also through a walrus
+        or a local assigned from such a lookup)."""
+        found: set[str] = set()
+
+        def call(n: cst.Call) -> None:
+            model = _looked_up_model(dotted(n.func) or "")
+            if model:
+                found.add(model)
+
+        def name(n: cst.Name) -> None:
+            if n.value in self._lookup_locals:
+                found.add(self._lookup_locals[n.value])
+
+        walk(test, {cst.Call: [call], cst.Name: [name]}, {})
+        return found
+
     def if_(self, node: Any) -> None:
         """Tests that decide something about the caller: a spoofable header a denial depends on
         (`if request.headers.get("X-Forwarded-For") not in TRUSTED: abort(403)`), and whether anyone
@@ -502,6 +524,9 @@ class BodyFacts:
         test = node.test
         arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
         if isinstance(node, cst.If):
+            served = self._lookups_in(test)
+            if served and any(isinstance(s, cst.SimpleStatementLine) and any(isinstance(x, cst.Return) for x in s.body) for s in getattr(node.body, "body", ())):
+                self.served_lookups.update(served)  # `if thumb := Thumbnail.objects...first(): return redirect(thumb.url)`
             spoofed = self._spoof_headers_in(test)
             if spoofed and any(_denies(arm) for arm in arms):
                 self.spoof.extend(spoofed)
@@ -772,6 +797,8 @@ class BodyFacts:
             out["caller_data"] = sorted(caller_data)
         if self.layer_locals:
             out["layer_locals"] = sorted(self.layer_locals)
+        if self.served_lookups:
+            out["served_lookups"] = sorted(self.served_lookups)[:10]
         if self.object_calls:
             out["object_calls"] = sorted(list(c) for c in self.object_calls)[:20]
         module_state = sorted(self.stored_items - self.local_names)
@@ -850,6 +877,14 @@ def _method_scoping(fn: cst.FunctionDef) -> tuple[bool, set[str]]:
 
     walk(fn.body, {cst.Call: [call], cst.Attribute: [attribute]}, {})
     return bool(hit), seen
+
+
+def _looked_up_model(name: str) -> str:
+    """`Thumbnail.objects.using().filter().first` / `Note.query.filter_by().first` -> the model name."""
+    head = name.split(".", 1)[0]
+    if head[:1].isupper() and (".objects." in f".{name}." or ".query." in f".{name}."):
+        return head
+    return ""
 
 
 _VIEW_INSTANCE = re.compile(r"^([A-Z]\w*)\(\)\.([a-z_]\w*)$")
