@@ -112,6 +112,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
+    A dynamic identifier that comes only from the enclosing function's parameters is judged by
+    what the project's callers pass (BG202), not here.
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
     `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
@@ -192,10 +194,10 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             'def search(cur, name):\n    cur.execute(by_name(name))\n',
             line=5,
         ),
-        Bad('from psycopg import sql\n\ndef get(cur, table):\n    cur.execute(sql.SQL(f"SELECT * FROM {table}"))\n', line=4),
+        Bad('from psycopg import sql\n\ndef get(cur, request):\n    cur.execute(sql.SQL(f"SELECT * FROM {request.args[\'t\']}"))\n', line=4),
         Bad(
-            'from psycopg import sql\n\ndef get(cur, table, uid):\n'
-            '    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.SQL(table)), (uid,))\n',
+            'from psycopg import sql\n\ndef get(cur, request, uid):\n'
+            '    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.SQL(request.args["t"])), (uid,))\n',
             line=4,
         ),
         Bad('def get(User, name):\n    return User.objects.extra(where=[f"name = \'{name}\'"])\n', line=2),
@@ -294,7 +296,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue
             if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
                 continue  # migrations and the object's own configuration (`cls._threshold`) are not input
-            if not _in_value_position(template.text):
+            identifiers_only = not _in_value_position(template.text)
+            if identifiers_only:
                 # only identifiers or clauses are dynamic (`FROM {table}`): reported when they come
                 # from the function's parameters or the request, not from catalog rows or loops
                 if not self.from_input(template.dynamic):
@@ -302,21 +305,60 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 confidence = "medium"
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
-            self.report(
-                node,
-                confidence=confidence,
-                kind=template.kind if " " in template.kind else f"{template.kind} statement",
-                how=how,
-                parts=parts,
-                sink=sink.name,
-                extra={
-                    "sql_template": redact_text(template.text[:500]),
-                    "statement": template.kind,
-                    "sink": sink.name,
-                    "built_at": self.built_at(arg, assignments),
-                },
-            )
+            fmt = {
+                "kind": template.kind if " " in template.kind else f"{template.kind} statement",
+                "how": how,
+                "parts": parts,
+                "sink": sink.name,
+            }
+            extra = {
+                "sql_template": redact_text(template.text[:500]),
+                "statement": template.kind,
+                "sink": sink.name,
+                "built_at": self.built_at(arg, assignments),
+            }
+            traced = self.parameters_only(template.dynamic) if identifiers_only else None
+            if traced is not None:
+                # identifiers from the function's parameters: what the callers pass decides (BG202)
+                rng = self.ctx.position(node)
+                line = int(rng.start.line) if rng is not None else self.ctx.line(node)
+                self.fact("sql_from_parameters", {
+                    "function": self.functions[-1].name.value,
+                    "params": traced,
+                    "line": line,
+                    "column": int(rng.start.column) + 1 if rng is not None else 1,
+                    "end_line": int(rng.end.line) if rng is not None else line,
+                    "end_column": int(rng.end.column) + 1 if rng is not None else 1,
+                    "fmt": fmt,
+                    "extra": {**extra, "confidence": "medium"},
+                })
+                return
+            self.report(node, confidence=confidence, extra=extra, **fmt)
             return
+
+    def parameters_only(self, dynamic: tuple[str, ...]) -> list[list[Any]] | None:
+        """[name, position, default kind] of the parameters of the enclosing function that are
+        the only dynamic parts, when every dynamic part is one of them, passed on unchanged (the
+        callers decide what they hold) and the function is called by code, not by a framework
+        (no decorator but `staticmethod`/`classmethod`); else None."""
+        if not self.functions or len(self.functions) > 2:
+            return None
+        fn = self.functions[-1]
+        if any(sqlsinks._dotted(d.decorator) not in ("staticmethod", "classmethod") for d in fn.decorators):
+            return None
+        from .sql_callers import signature
+
+        params = signature(fn)
+        names = [n for n, _ in params]
+        out: list[list[Any]] = []
+        for part in dynamic:
+            name = part.strip()
+            if name not in names:
+                return None
+            index = names.index(name)
+            if [name, index, params[index][1]] not in out:
+                out.append([name, index, params[index][1]])
+        return out or None
 
     def built_at(self, arg: cst.BaseExpression, assignments: sqlsinks.Assignments) -> list[list[int]]:
         """First and last line of each expression that builds the reported text: the argument
