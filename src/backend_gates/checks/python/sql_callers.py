@@ -80,6 +80,10 @@ class CallSiteFacts(FactCollector):
     Arguments are judged when the enclosing function has been walked, from what its names are
     assigned anywhere in it (one pass: no per-call scan of the function)."""
 
+    # the application's callers decide (a test passing a fixture's value says nothing about
+    # production), and without this every test file would be parsed for this collector alone
+    skip_tests = True
+
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.frames: list[_Frame] = [_Frame("", [])]
