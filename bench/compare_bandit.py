@@ -47,7 +47,7 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
         "blocking": frozenset(),
     },
     "backend-gates": {
-        "sqli": frozenset({"BG201"}),
+        "sqli": frozenset({"BG201", "BG202"}),
         "secret": frozenset({"BG210", "BG211", "BG212"}),
         "crypto": frozenset({"BG220", "BG221", "BG222", "BG223", "BG224", "BG225", "BG230"}),
         "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG415"}),

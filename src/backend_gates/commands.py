@@ -141,5 +141,13 @@ def _start_of(paths: list[str]) -> Path | None:
     from .config import find_project_root
 
     common = Path(os.path.commonpath([str(d) for d in dirs]))
-    _root, file = find_project_root(common)
-    return common if file is not None else None  # no configuration there: the working directory decides, as before
+    root, file = find_project_root(common)
+    if file is not None:
+        return common
+    # no configuration there: the working directory's project decides when the paths are part of
+    # it; paths in another tree (`check ../other-project`) are that project's, with the defaults,
+    # never the working directory's settings (its `ignore`, dialect hints, paths)
+    cwd = Path.cwd().resolve()
+    cwd_root, _file = find_project_root(cwd)
+    inside = common == cwd_root or cwd_root in common.parents
+    return None if inside else common

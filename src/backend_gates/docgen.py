@@ -90,7 +90,12 @@ def config_markdown() -> str:
            "`[tool.backend-gates.thresholds]`), or in a file given with `--config`. Precedence: command line >\n",
            "environment (`BACKEND_GATES_<KEY>`, lists comma-separated) > file > defaults; `backend-gates config`\n",
            "shows each effective value and its source. Per-check options: `[tool.backend-gates.checks.<code>]`\n",
-           "(see each rule's page).\n"]
+           "(see each rule's page).\n\n",
+           "Which file: the nearest `pyproject.toml` with a `[tool.backend-gates]` table above the deepest\n",
+           "directory holding every checked path (`check services/api` uses `services/api/pyproject.toml`),\n",
+           "else the working directory's project. Paths in another project with no configuration of its\n",
+           "own (`check ../other`) are checked from that project's root with the defaults, never with the\n",
+           "working directory's settings.\n"]
 
     def table(title: str, prefix: str, settings: dict[str, Any]) -> None:
         out.append(f"\n## {title}\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n")

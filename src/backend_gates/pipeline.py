@@ -202,8 +202,7 @@ def apply_suppressions(
             continue
         applied = None
         for comment in comments:
-            in_range = comment.file_level or f.location.line <= comment.target <= max(f.location.end_line, f.location.line)
-            if not in_range or not suppress.covers(comment, f.code, f.name, f.gate):
+            if not suppress.applies(comment, f) or not suppress.covers(comment, f.code, f.name, f.gate):
                 continue
             used.add((f.location.path, comment.line))
             if suppress.expiry_state(comment) == "expired":

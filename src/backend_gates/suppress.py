@@ -17,6 +17,10 @@ written for that tool suppresses the rule where the tool itself would be silence
   squawk         `-- squawk-ignore rule-a, rule-b` before the statement; `-- squawk-ignore-file`
   pylint         `# pylint: disable=bare-except` (that line), `# pylint: disable-next=...`
 
+A finding that names the lines where its text was built (`extra["built_at"]`, e.g. BG201's SQL
+string assembled above the `execute()`) is also silenced by another tool's comment on those lines,
+where that tool reports it.
+
 Such comments carry the tool in `SuppressionComment.tool` and a reason naming the tool and the
 comment; they never count as unused or reason-less (they are the other tool's business). Which
 tools are honoured is the `external-suppressions` setting. The table per rule is generated into
@@ -29,7 +33,7 @@ import datetime as _dt
 import re
 from typing import Iterable
 
-from .model import SuppressionComment
+from .model import Finding, SuppressionComment
 
 MARKER = "backend-gates:"
 _RE = re.compile(
@@ -158,6 +162,27 @@ def expiry_state(comment: SuppressionComment, today: _dt.date | None = None) -> 
         return "invalid"
     today = today or _dt.date.today()
     return "expired" if when < today else ""
+
+
+def applies(comment: SuppressionComment, finding: Finding) -> bool:
+    """Does the comment's target line fall on the finding? Its own lines; for another tool's
+    comment also the lines where the finding's text was built (`extra["built_at"]`, pairs of first
+    and last line): ruff and bandit report a built SQL string where it is built, not at the
+    `execute()` that runs it, so that is where their noqa / nosec comment sits."""
+    if comment.file_level:
+        return True
+    loc = finding.location
+    if loc.line <= comment.target <= max(loc.end_line, loc.line):
+        return True
+    if not comment.tool:
+        return False
+    built = finding.extra.get("built_at")
+    if not isinstance(built, list):
+        return False
+    return any(
+        isinstance(span, list) and len(span) == 2 and all(isinstance(n, int) for n in span) and span[0] <= comment.target <= span[1]
+        for span in built
+    )
 
 
 def covers(comment: SuppressionComment, code: str, name: str, gate: str | None) -> bool:

@@ -152,3 +152,35 @@ def test_squawk_ignore_silences_the_migration_rule_for_the_next_statement(tmp_pa
     assert sorted(found) == [2, 3], result.stdout
     assert found[2]["suppression"]["reason"] == "squawk: `-- squawk-ignore require-concurrent-index-creation`"
     assert not found[3]["suppressed"]
+
+
+BUILT = (
+    "def {name}(db, request):\n"
+    "    table = request.args['t']\n"
+    "    query = \"SELECT * FROM items WHERE name = '{{t}}'\".format({comment}\n"
+    "        t=table\n"
+    "    )\n"
+    "    db.engine.execute(query){sink_comment}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "comment,sink_comment,reason",
+    [
+        ("  # noqa: S608", "", "ruff: `# noqa: S608`"),  # where ruff reports the built string
+        ("  # nosec B608", "", "bandit: `# nosec B608`"),
+        ("", "  # noqa: S608", "ruff: `# noqa: S608`"),  # on the finding's own line, as before
+        ("  # noqa: E501", "", None),  # another ruff rule on the build line
+        ("  # backend-gates: ignore[BG201] built from a checked name", "", None),  # ours: the finding's line only
+    ],
+    ids=["noqa-at-build", "nosec-at-build", "noqa-at-sink", "other-code-at-build", "ours-at-build"],
+)
+def test_other_tools_comment_where_the_sql_is_built(tmp_path: Path, comment: str, sink_comment: str, reason: str | None) -> None:
+    write_tree(tmp_path, {"app.py": BUILT.format(name="f", comment=comment, sink_comment=sink_comment)})
+    result = run_cli("check", "--no-cache", "-f", "json", "--select", "BG201", ".", cwd=tmp_path)
+    (f,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "BG201"]
+    assert f["line"] == 6 and f["extra"]["built_at"] == [[3, 5]]
+    if reason is None:
+        assert not f["suppressed"], f
+    else:
+        assert f["suppressed"] and f["suppression"]["reason"] == reason, f

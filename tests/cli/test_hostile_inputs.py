@@ -333,3 +333,28 @@ def test_a_migration_with_2000_operations_is_not_quadratic(tmp_path: Path) -> No
     code, report, _ = check_json(tmp_path, "--jobs", "1")
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
     assert cpu < 20, f"{cpu:.1f}s of CPU for 2,000 operations"
+
+
+def test_a_test_file_no_check_reads_is_still_checked_for_syntax_and_its_option_turns_checks_on(tmp_path: Path) -> None:
+    """A file no check runs on is not given to libcst at all (speed: most test files), yet a
+    syntax error in it is reported exactly as in any other file, and `check_tests` brings the
+    secret rules back to test files."""
+    secret = 'API_KEY = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"\n'
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.backend-gates]\n",
+            "app/views.py": BAD_EXCEPT,
+            "tests/test_secret.py": secret,
+            "tests/test_broken.py": "def test_x(:\n    pass\n",
+            "app/broken.py": "def f(:\n    pass\n",
+        },
+    )
+    _rc, report, _err = check_json(tmp_path, ".")
+    by_path = codes_by_path(report)
+    assert "tests/test_secret.py" not in by_path  # test files are not judged by the secret rules
+    broken = {f["path"]: (f["rule"], f["line"], f["column"], f["message"]) for f in report["findings"] if "broken" in f["path"]}
+    assert broken["tests/test_broken.py"] == broken["app/broken.py"]  # same rule, place and message
+    (tmp_path / "pyproject.toml").write_text("[tool.backend-gates]\n[tool.backend-gates.checks.BG210]\ncheck_tests = true\n")
+    _rc, report, _err = check_json(tmp_path, ".")
+    assert "BG210" in codes_by_path(report)["tests/test_secret.py"]

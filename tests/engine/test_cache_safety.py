@@ -157,3 +157,30 @@ def test_read_only_project(tree: Path) -> None:
     finally:
         for path in [tree, *tree.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def test_a_file_rewritten_with_its_old_size_and_modification_time_is_read_again(tree: Path) -> None:
+    """A warm run trusts a file's stat signature instead of reading it, but only a signature taken
+    when the file was at least two seconds old, and one that includes the change time: content
+    swapped under the same size and restored modification time (`cp -p`, `touch -d`) is seen."""
+    target = tree / "app" / "m0.py"
+    clean = "def handler():\n    try:\n        work()\n    except ValueError:\n        pass\n"
+    swapped = clean.replace("except ValueError:", "except:           ")  # same size, a bare except again
+    assert len(swapped) == len(clean)
+    target.write_text(clean)
+    time.sleep(2.2)  # older than the racy window: the signature is kept
+    _rc, first, _err = findings(tree)
+    stored = json.loads(cache_files(tree)[0].read_text().partition("\n")[2])  # header line, then the body
+    assert stored["files"]["app/m0.py"].get("stat"), "no signature stored for an old file"
+    before = {r for p, r in first if p == "app/m0.py"}
+    st = target.stat()
+    target.write_text(swapped)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert target.stat().st_size == st.st_size and target.stat().st_mtime_ns == st.st_mtime_ns
+    time.sleep(2.2)  # out of the racy window again: only the change time tells the swap apart
+    _rc, second, _err = findings(tree)
+    after = {r for p, r in second if p == "app/m0.py"}
+    expected = {r for p, r in first if p == "app/m1.py"}  # m1 still holds the bare except
+    assert after == expected and after != before
+    _rc, again, _err = findings(tree)
+    assert again == second

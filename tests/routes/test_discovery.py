@@ -74,6 +74,45 @@ def test_fastapi_table_matches_what_fastapi_registers() -> None:
     assert static == _fastapi_registered(app)
 
 
+CBV_EXPECTED = {
+    ("GET", "/healthz", "pantry.main.healthz", ()),
+    ("GET", "/api/units", "pantry.routes.units.UnitsController.get_all", ("Depends(get_current_user)",)),
+    ("POST", "/api/units", "pantry.routes.units.UnitsController.create_one", ("Depends(get_current_user)",)),
+    ("GET", "/api/units/{item_id}", "pantry.routes.units.UnitsController.get_one", ("Depends(get_current_user)",)),
+    ("PUT", "/api/units/{item_id}", "pantry.routes.units.UnitsController.update_one", ("Depends(get_current_user)",)),
+    ("PATCH", "/api/units/{item_id}", "pantry.routes.units.UnitsController.update_one", ("Depends(get_current_user)",)),
+    # the admin base class overrides the `user` dependency
+    ("GET", "/api/admin/users", "pantry.routes.admin.AdminUsersController.get_all", ("Depends(get_admin_user)",)),
+    ("DELETE", "/api/admin/users/{user_id}", "pantry.routes.admin.AdminUsersController.delete_one", ("Depends(get_admin_user)",)),
+    # a public controller: its class dependency finds the group, it authenticates nobody
+    ("GET", "/api/explore/{group_slug}/recipes", "pantry.routes.explore.ExploreController.recipes", ()),
+    # a project router class whose __init__ adds the dependency
+    ("GET", "/api/events", "pantry.routes.events.list_events", ("Depends(get_current_user)",)),
+}
+
+
+def test_fastapi_class_based_controllers_and_router_classes() -> None:
+    """mealie's `@controller(router)` / fastapi-utils `@cbv(router)`: methods decorated with the router
+    are routes, the class chain's `Depends` attributes guard them; `UserAPIRouter(...)` carries the
+    dependencies its `__init__` adds."""
+    assert table(FIXTURES / "routes_fastapi_cbv") == CBV_EXPECTED
+
+
+def test_fastapi_controller_table_matches_what_fastapi_registers() -> None:
+    pytest.importorskip("fastapi", reason="fastapi not installed")
+    from fastapi.testclient import TestClient
+
+    root = FIXTURES / "routes_fastapi_cbv"
+    app = framework_import(root, "pantry.main").app
+    static = {(m, p) for m, p, _h, _g in table(root)}
+    assert static == _fastapi_registered(app)
+    client = TestClient(app)  # the guards the table names are the ones FastAPI runs
+    assert client.get("/api/units").status_code == 401
+    assert client.get("/api/admin/users", headers={"Authorization": "Bearer user"}).status_code == 403
+    assert client.get("/api/events").status_code == 401
+    assert client.get("/api/explore/g1/recipes").status_code == 200
+
+
 FLASK_EXPECTED = {
     ("GET", "/", "blog.pages.index", ()),
     ("GET", "/about", "blog.pages.about", ()),

@@ -233,6 +233,9 @@ class Index:
             or head in data.get("urlpatterns", {})
             or head in data.get("consts", {})
             or head in data.get("aliases", {})
+            or head in data.get("class_bases", {})
+            or head in data.get("checkers", ())
+            or head in data.get("router_classes", {})
             or any(k.startswith(head + ".") for k in data.get("handlers", {}))
         ):
             return mod, name
@@ -461,7 +464,7 @@ class Index:
     def mounts(self, key: tuple[str, str], seen: tuple[tuple[str, str], ...]) -> list[tuple[str, list[str], tuple[str, str]]]:
         own = self.own_prefix(key)
         obj = self.objects.get(key, {})
-        guards = list(obj.get("deps", [])) + self.obj_guards.get(key, [])
+        guards = list(obj.get("deps", [])) + self.router_class_deps(key) + self.obj_guards.get(key, [])
         edges = self.parents.get(key) if key not in seen else None
         if not edges:
             return [(own, guards, key)]
@@ -509,11 +512,35 @@ class Index:
                     self.add_class_route(mod, route["handler"], info, method, prefix + path, fw, guards, route["line"], ok)
             return
         facts = self.mods[mod].get("handlers", {}).get(route["handler"])
+        owner = self.controller_deps(mod, route["handler"])
         for prefix, guards, root in mounts:
             fw = self.framework_of(root, mod)
-            deps = list(route.get("kw", {}).get("dependencies", []))
+            deps = list(route.get("kw", {}).get("dependencies", [])) + owner
             for method in route["methods"]:
                 self.add(mod, route["handler"], facts, method, prefix + path, fw, guards + deps, route["line"], ok)
+
+    def controller_deps(self, mod: str, handler: str) -> list[str]:
+        """Dependencies a class-based controller gives each of its routes (`Cls.method`): its class
+        attributes `user: User = Depends(get_current_user)`, the nearest class in the project chain
+        winning (an admin base overriding `user` with `Depends(get_admin_user)`)."""
+        if "." not in handler:
+            return []
+        found: dict[str, str] = {}
+        for _m, _n, info in self.class_chain(mod, handler.rsplit(".", 1)[0]):
+            for attr, dep in info.get("deps", {}).items():
+                found.setdefault(attr, dep)
+        return list(found.values())
+
+    def router_class_deps(self, key: tuple[str, str]) -> list[str]:
+        """Dependencies a project router class adds in its `__init__` (`UserAPIRouter(...)`)."""
+        ctor = self.objects.get(key, {}).get("ctor", "")
+        if not ctor or ctor in FASTAPI or ctor in FLASK or ctor in AIOHTTP:
+            return []
+        found = self.resolve(key[0], ctor)
+        if found is None:
+            return []
+        deps: list[str] = self.mods.get(found[0], {}).get("router_classes", {}).get(found[1], [])
+        return list(deps)
 
     def registration(self, mod: str, call: dict[str, Any]) -> None:
         attr = call["attr"]
@@ -615,6 +642,58 @@ class Index:
             self.add(mod, ref, None, method, path, fw, guards, line, ok)
 
     # ------------------------------------------------------------------ classes
+    def delegate_facts(self, mod: str, name: str) -> dict[str, Any] | None:
+        """The facts of the project handler a handler hands its request to (`create_check`,
+        `OtherView.get`), or None when it is not a project handler."""
+        return self.handler(self.resolve(mod, name))
+
+    def scoped_attr(self, mod: str, cls: str, attr: str) -> bool:
+        """`self.<attr>` of a class-based view is scoped to the caller: the property or helper that
+        provides it (nearest in the project class chain) builds it with the caller's tenant/owner
+        (`AllRepositories(self.session, group_id=self.group_id)`), directly or through other
+        `self.` attributes (`repo` -> `self.repos.recipes`). An admin base that rebuilds it with
+        `group_id=None` is not scoped."""
+        chain = self.class_chain(mod, cls)
+        todo: list[str] = [attr]
+        seen: set[str] = set()
+        while todo and len(seen) < 12:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for _m, _n, info in chain:
+                if name in info.get("methods", []):
+                    if name in info.get("scoped", []):
+                        return True
+                    todo.extend(info.get("self_refs", {}).get(name, []))
+                    break
+        return False
+
+    def checks_access(self, mod: str, ref: str, method: str = "") -> str:
+        """What checks access when the handler calls `ref` (a project function) or `method` on an
+        instance of project class `ref` (`forms.ListForm(...).save(request)`), following the
+        class's project bases: the checking function's name, or '' when nothing checks."""
+        found = self.resolve(mod, ref)
+        todo: list[tuple[str, str]] = [found] if found and found[1] else []
+        seen: set[tuple[str, str]] = set()
+        while todo and len(seen) < 12:
+            m, name = todo.pop(0)
+            if (m, name) in seen:
+                continue
+            seen.add((m, name))
+            data = self.mods.get(m, {})
+            target = f"{name}.{method}" if method else name
+            if target in data.get("checkers", []):
+                return f"{m}.{target}"
+            if not method:
+                continue
+            bases = data.get("class_bases", {}).get(name) or data.get("classes", {}).get(name, {}).get("bases", [])
+            for base in bases:
+                nxt = self.resolve(m, base)
+                if nxt and nxt[1]:
+                    todo.append(nxt)
+        return ""
+
     def class_chain(self, mod: str, name: str, depth: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
         """The class and its project base classes, nearest first: [(module, name, info)]."""
         info = self.mods.get(mod, {}).get("classes", {}).get(name)

@@ -147,11 +147,12 @@ def db_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any]
     """Calls in the handler that use a DB session/cursor/engine/ORM manager directly."""
     params = db_param_names(view)
     layers = {s.lower() for s in service_layers}
+    layer_locals = set(facts(view).get("layer_locals", []))
     out = []
     for name in calls(view):
         root = _root(name).removesuffix("()")
-        if root.lower() in layers:
-            continue
+        if root.lower() in layers or root in layer_locals:
+            continue  # a configured service layer, or a local built by a repository/service factory
         source = (imports or {}).get(root)
         if source and str(source[0]).split(".")[0] in WEB_MODULES:
             continue  # flask.session (the cookie session), not a database session
@@ -253,6 +254,10 @@ MUTATING_CALL = re.compile(
 )
 
 
+# locals that hold the answer being built, not application state
+RESPONSE_LOCAL = re.compile(r"(^|_)(response|resp|result|results|pagination|paginated|page|output|out|payload|context|ctx|headers|answer)$", re.I)
+
+
 def mutations(view: RouteView, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
     """What in the handler changes state: ORM/SQL writes, or calls named like a change
     (`service.delete_order(...)`, `check.rename_and_delete()`). A handler that only reads and renders
@@ -269,6 +274,8 @@ def mutations(view: RouteView, service_layers: list[str], imports: dict[str, Any
             continue
         if root in ("request", "req", "response", "resp", "log", "logger", "logging", "messages", "self", "cache", "json") or short in INERT_CALLS or name in BUILTINS:
             continue
+        if short in ("add_task", "add_done_callback") or (short.startswith("set_") and RESPONSE_LOCAL.search(root)):
+            continue  # scheduling a task; filling in the response being built (`page.set_pagination_guides(...)`)
         if MUTATING_CALL.match(short) and name not in out and short not in ("set_cookie", "set_header", "send_file", "send_from_directory", "setdefault"):
             out.append(name)
     return out
@@ -336,6 +343,49 @@ def registration(view: RouteView) -> bool:
     return bool(REGISTRATION_NAME.match(short)) or any(BUILDS_ACCOUNT.search(c) for c in calls(view))
 
 
+def handed_off_mutations(view: RouteView, index: Index, service_layers: list[str]) -> list[str]:
+    """What the project handlers this one hands its request to change (`return
+    ConfirmEmailCode().get(request, code)`): one level of delegation."""
+    from dataclasses import replace
+
+    out: list[str] = []
+    for name in facts(view).get("delegates", []):
+        target = index.delegate_facts(view.module, name)
+        if target is not None and target is not view.handler_facts:
+            out += mutations(replace(view, handler_facts=target), service_layers, index.mods.get(view.module, {}).get("imports", {}))
+    return out
+
+
+# an anonymous submission by nature: a contact or feedback form, a request for an invite or access, a waitlist
+SUBMISSION_PATH = re.compile(
+    r"/(contact|contact-us|contact_us|feedback|invite-request|invite_request|invite-requests|request-invite|request_invite|"
+    r"request-access|request_access|access-request|waitlist|wait-list|waiting-list|newsletter|subscribe|report-abuse)/?$",
+    re.I,
+)
+
+
+def anonymous_submission(view: RouteView, index: Index, service_layers: list[str]) -> bool:
+    """An unguarded POST that validates a submitted form and records it, with nothing of the caller
+    and no existing object in the URL, answered with a page or on a contact/feedback/invite-request
+    path: a public form by nature, asked to be confirmed. Webhooks (raw JSON or bytes, answered with
+    a plain response) are not forms."""
+    route = view.route
+    if route.method != "POST" or view.handler_facts is None or path_params(route.path) or PRIVATE_PAGE.search(route.path):
+        return False
+    if not (SUBMISSION_PATH.search(route.path) or is_html(view)):
+        return False  # answered with a rendered page or a redirect (a webhook answering `HttpResponse("OK")` is not a form)
+    adapter = view.adapter
+    reads = set(adapter.body_reads(view))
+    if not reads & {"POST", "form", "values"} or reads & {"body", "json", "get_json", "data", "stream", "get_data"}:
+        return False  # a submitted form, not a raw JSON/bytes payload
+    if not adapter.validators(view) or adapter.caller_data(view, index) or adapter.sensitive_output(view, index):
+        return False
+    body = facts(view)
+    if set(body.get("concerns", [])) & {"outbound-http", "authorization", "crypto"} or "write" in body.get("sql", []):
+        return False
+    return bool(mutations(view, service_layers, index.mods.get(view.module, {}).get("imports", {})))
+
+
 def public_by_choice(view: RouteView, index: Index, service_layers: list[str], imports: dict[str, Any] | None = None) -> list[str]:
     """Why an unguarded route looks public on purpose ([] when it does not): it reads none of the
     caller's own data (the session, cookies, a caller parameter, the caller's relations such as
@@ -353,7 +403,7 @@ def public_by_choice(view: RouteView, index: Index, service_layers: list[str], i
         delegated = [d for d in body.get("delegates", []) if d not in HTML_RETURNS and d not in INERT_CALLS and d != "render_to_response"]
         if set(body.get("concerns", [])) & {"persistence", "notification", "outbound-http"} or delegated or body.get("sql"):
             return []
-    if mutations(view, service_layers, imports):
+    if mutations(view, service_layers, imports) or handed_off_mutations(view, index, service_layers):
         return []
     adapter = view.adapter
     if adapter.caller_data(view, index) or adapter.sensitive_output(view, index):

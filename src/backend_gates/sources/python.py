@@ -159,6 +159,14 @@ def analyze(
     config: "Config",
 ) -> FileResult:
     ctx = FileContext(path, source, config, abs_path)
+    try:
+        return _analyze(ctx, checks)
+    finally:
+        ctx.release()
+
+
+def _analyze(ctx: FileContext, checks: Iterable[tuple[type["PythonCheck"], dict[str, Any]]]) -> FileResult:
+    path, source = ctx.path, ctx.source
     ctx.locate = functools.partial(locate, ctx)
     result = FileResult(path=path, kind="python", lines=source.count("\n") + 1)
     result.suppressions = parse_suppressions(source)
@@ -169,6 +177,9 @@ def analyze(
         result.errors.append(ToolError(path, f"{line}:{column}: cannot parse Python: {reason}", "parse"))
         result.findings.append(syntax_error_finding(path, line, column, reason, ctx.line_text(line)[:240]))
         return result
+    wanted = [(check_cls, options) for check_cls, options in checks if check_cls.runs_on(ctx, options)]
+    if not wanted and _stdlib_parses(source):
+        return result  # no check runs on this file (a test file, most often): no libcst tree needed
     try:
         ctx.module = parse_document(path, source)
     except cst.ParserSyntaxError as exc:
@@ -187,9 +198,7 @@ def analyze(
     visit: dict[type, list[Callable[[Any], Any]]] = {}
     leave: dict[type, list[Callable[[Any], Any]]] = {}
     active: list["PythonCheck"] = []
-    for check_cls, options in checks:
-        if not check_cls.wants(ctx):
-            continue
+    for check_cls, options in wanted:
         check = check_cls(ctx, options)
         active.append(check)
         for attr, node_cls, is_leave in _handler_names(check_cls):
@@ -229,6 +238,18 @@ def analyze(
             )
     result.findings = finalize_findings(path, ctx.lines, result.findings)
     return result
+
+
+def _stdlib_parses(source: str) -> bool:
+    """Whether CPython accepts the text (a file no check reads is still checked for syntax; on a
+    failure libcst parses it, so the syntax error is reported exactly as for any other file)."""
+    from .positions import stdlib_tree
+
+    try:
+        stdlib_tree(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def node_positions(ctx: FileContext, pending: list[Any]) -> dict[int, Any]:

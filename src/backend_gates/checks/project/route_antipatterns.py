@@ -23,7 +23,8 @@ class DbInRoute(RouteCheck):
     Known limits: recognises calls on names like `db`, `session`, `cursor`, `conn`, `engine`, on
     parameters typed `Session`/`AsyncSession` or injected by `get_db`-style dependencies,
     `Model.objects.*`, `Model.query.*` and `get_object_or_404`; calls on modules named in
-    `routes.service-layers` are the layer itself and are fine.
+    `routes.service-layers` are the layer itself and are fine, and so are locals a repository or
+    service factory returned (`db = get_repositories(session)`, `repo = OrderRepository(session)`).
     """
 
     code = "BG450"
@@ -36,6 +37,8 @@ class DbInRoute(RouteCheck):
     good = [
         "from fastapi import APIRouter, Depends\nfrom . import crud\nrouter = APIRouter()\n\n@router.get('/orders')\ndef orders(db=Depends(get_db)):\n    return crud.list_orders(db)\n",
         "from flask import Flask\nfrom .services import notes\napp = Flask(__name__)\n\n@app.post('/notes')\n@login_required\ndef create():\n    return notes.create(current_user, NoteSchema().load(request.json)), 201\n",
+        # `db` here is the repository layer the factory returns, not a session
+        "from fastapi import APIRouter, Depends\nfrom .repos import get_repositories\nrouter = APIRouter()\n\n@router.get('/validators/user/name')\ndef name_taken(name: str, session=Depends(get_session)):\n    db = get_repositories(session)\n    return {'valid': db.users.get_one(name, 'username') is None}\n",
     ]
     bad = [
         Bad(

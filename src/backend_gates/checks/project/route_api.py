@@ -77,6 +77,11 @@ class GetHandlerWrites(RouteCheck):
     and CSRF protection usually skips it. State changes belong in POST/PUT/PATCH/DELETE.
     Not reported: OAuth callbacks (the provider redirects with GET `code` and `state`) and
     capability links (ping/unsubscribe URLs carrying an unguessable id) that are GET by design.
+    Reported at info: a read-through cache, where the handler looks the record up first, answers
+    from it when found and stores it only when missing (`if thumb := Thumbnail.objects.filter(...)
+    .first(): return ...`, then `Thumbnail(...).save()`): the same GET gives the same answer, and the
+    write only saves work for the next one. A row recorded the first time something is seen (an
+    "opened" tracking row) is a side effect and stays a warning.
     Known limits: writes are recognised in the handler body only (not in called services).
     """
 
@@ -86,6 +91,7 @@ class GetHandlerWrites(RouteCheck):
     severity = Severity.WARNING
     message = "{route} changes state ({call}); GET must be safe: use POST/PUT/PATCH/DELETE"
     fix = "move the write to a POST/PUT/PATCH/DELETE route"
+    cache_message = "{route} stores a {model} the first time it is asked for (a read-through cache, {call}); fine if computing it again gives the same record"
     per_handler = True
     good = [
         FASTAPI_APP + "@app.get('/orders')\ndef orders(db=Depends(get_db)):\n    return db.query(Order).all()\n",
@@ -95,9 +101,37 @@ class GetHandlerWrites(RouteCheck):
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('hooks/bounces/', views.bounces)]\n",
         },
     ]
-    bad = [Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5)]
+    bad = [
+        Bad(FASTAPI_APP + "@app.get('/orders/{order_id}/seen')\ndef seen(order_id: int, db=Depends(get_db)):\n    db.query(Order).filter_by(id=order_id).update({'seen': True})\n    db.commit()\n    return {}\n", line=5),
+        # a read-through cache: looked up first, stored only when missing (info)
+        Bad(
+            {
+                "views.py": "from django.http import HttpResponseRedirect\n\ndef thumbnail(request, image_id, size):\n    if thumb := Thumbnail.objects.filter(image_id=image_id, size=size).first():\n        return HttpResponseRedirect(thumb.url)\n    thumb = Thumbnail(image_id=image_id, size=size, data=render(image_id, size))\n    thumb.save()\n    return HttpResponseRedirect(thumb.url)\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('thumbnail/<int:image_id>/<int:size>/', views.thumbnail)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.INFO,
+        ),
+        # a row recorded the first time a user opens something: the lookup only guards the insert
+        Bad(
+            "from flask import Flask, session\napp = Flask(__name__)\n\n@app.get('/challenges/<int:challenge_id>')\ndef challenge(challenge_id):\n    chal = Challenge.query.get_or_404(challenge_id)\n    if Tracking.query.filter_by(user_id=session['id'], target=challenge_id).first() is None:\n        db.session.add(Tracking(user_id=session['id'], target=challenge_id))\n        db.session.commit()\n    return {'name': chal.name}\n",
+            line=5,
+            severity=Severity.WARNING,
+        ),
+        # reading one model and writing another is a side effect, not a cache
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\n\ndef challenge(request, challenge_id):\n    chal = Challenge.objects.filter(id=challenge_id).first()\n    Tracking(challenge=chal, user=request.user).save()\n    return JsonResponse({'name': chal.name})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('challenges/<int:challenge_id>/', views.challenge)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
+    ]
 
-    def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
         if view.route.method != "GET" or view.handler_facts is None:
@@ -112,8 +146,13 @@ class GetHandlerWrites(RouteCheck):
         if {"code", "state"} <= query or {"oauth_token", "oauth_verifier"} <= query:
             return  # an OAuth callback: the provider redirects with GET
         found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
-        if found:
-            yield self.handler_line(view), {"call": found[0]}
+        if not found:
+            return
+        cached = _read_through(view)
+        if cached:
+            yield Verdict(self.handler_line(view), {"call": found[0], "model": cached}, severity=Severity.INFO, message=self.cache_message)
+            return
+        yield Verdict(self.handler_line(view), {"call": found[0]})
 
 
 class PostForPlainRead(RouteCheck):
@@ -158,9 +197,11 @@ class CreateReturns200(RouteCheck):
 
     Why it matters: 201 Created (with the new resource or its location) tells clients and caches
     that something was created; 200 hides it and breaks generated clients' expectations.
+    Only API routes are judged: an HTML form post answers with a page or a redirect (a plain Django
+    view that does not answer JSON, a handler that renders or redirects, through a project helper
+    such as `redirect_to_referer(...)` too), and its status code is no client's contract.
     Known limits: inserts are recognised in the handler (session.add, `.objects.create`,
-    `.save()`, INSERT, `create*` calls into a service layer); HTML form views that redirect are
-    skipped.
+    `.save()`, INSERT, `create*` calls into a service layer).
     """
 
     code = "BG103"
@@ -172,6 +213,12 @@ class CreateReturns200(RouteCheck):
     per_handler = True
     good = [
         FASTAPI_APP + "@app.post('/orders', status_code=201)\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n",
+        # an HTML form post answered with a redirect through a project helper: a page, not an API
+        {
+            "helpers.py": "from django.shortcuts import redirect\n\ndef redirect_to_referer(request, fallback):\n    return redirect(request.META.get('HTTP_REFERER') or fallback)\n",
+            "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.views.decorators.http import require_POST\nfrom .helpers import redirect_to_referer\n\n@require_POST\n@login_required\ndef shelve(request):\n    ShelfBook.objects.create(book_id=request.POST['book'], user=request.user)\n    return redirect_to_referer(request, 'shelves')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('shelve/', views.shelve)]\n",
+        },
         # an action on a loaded object: the refusal built on the way is a response, not a new record
         {
             "views.py": "from django.http import HttpResponseForbidden, JsonResponse\nfrom django.shortcuts import get_object_or_404\nfrom django.views.decorators.http import require_POST\n\n@require_POST\ndef pause(request, code):\n    check = get_object_or_404(Check, code=code)\n    if check.project_id != request.project.id:\n        return HttpResponseForbidden()\n    check.status = 'paused'\n    check.save()\n    return JsonResponse(check.to_dict())\n",
@@ -180,6 +227,15 @@ class CreateReturns200(RouteCheck):
     ]
     bad = [
         Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(db=Depends(get_db)):\n    db.add(Order())\n    db.commit()\n    return {}\n", line=5),
+        # a Django view answering JSON is an API route, whatever redirects it has elsewhere
+        Bad(
+            {
+                "views.py": "from django.http import JsonResponse\nfrom django.views.decorators.http import require_POST\n\n@require_POST\ndef add_tag(request):\n    tag = Tag.objects.create(name=request.POST['name'])\n    return JsonResponse({'id': tag.id})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('api/tags/', views.add_tag)]\n",
+            },
+            line=5,
+            path="views.py",
+        ),
         # the insert is raw SQL
         Bad(FASTAPI_APP + "@app.post('/orders')\ndef create(item: str, db=Depends(get_db)):\n    db.execute(text('INSERT INTO orders (item) VALUES (:item)'), {'item': item})\n    return {'ok': True}\n", line=5),
     ]
@@ -189,6 +245,8 @@ class CreateReturns200(RouteCheck):
 
         if view.route.method != "POST" or view.handler_facts is None or judge.AUTH_PATH.search(view.route.path):
             return
+        if view.adapter.is_page(view):
+            return  # an HTML form post (answered with a page or a redirect): status codes are the API's contract
         layers = project.config["routes.service-layers"]
         created = judge.inserts(view, layers, self.imports(project, view))
         if not created:
@@ -202,8 +260,6 @@ class CreateReturns200(RouteCheck):
         if any(r.get("kind") in judge.HTML_RETURNS for r in rets):
             return
         if any(r.get("status") not in (None, 200) for r in rets):
-            return
-        if not rets and view.adapter.is_page(view):
             return
         yield self.handler_line(view), {"call": created[0]}
 
@@ -373,6 +429,19 @@ class TrailingSlashInconsistent(RouteCheck):
         return out
 
 
+def _read_through(view: Any) -> str:
+    """The model a GET handler looks up and answers from when found (`if thumb :=
+    Thumbnail.objects.filter(...).first(): return ...`), and otherwise creates (`Thumbnail(...)`,
+    `Thumbnail.objects.create(...)`): a read-through cache ('' when not). Recording a row the first
+    time something happens (a lookup that only decides whether to insert) is not a cache."""
+    calls = view.body.get("calls", [])
+    read = set(view.body.get("served_lookups", []))  # looked up, and answered from when found
+    built = {c for c in calls if "." not in c and c[:1].isupper()}
+    built |= {c.split(".", 1)[0] for c in calls if c.endswith((".objects.create", ".objects.get_or_create"))}
+    both = sorted(read & built)
+    return both[0] if both else ""
+
+
 def _plural(word: str) -> set[str]:
     out = {word + "s", word + "es"}
     if word.endswith("y"):
@@ -389,7 +458,9 @@ class SingularPluralMix(RouteCheck):
     Known limits: reported when a singular segment is followed by a path parameter
     (`/user/{id}`), or is the last segment of a `POST` (a create), and the plural form is used
     under the same parent path; singleton resources read with GET (`/user` for the current user)
-    are fine.
+    are fine. The plural must name a collection (listed with GET, or followed by an id): `POST
+    /parser/ingredient` next to `POST /parser/ingredients` is an operation on one and on many, not a
+    collection named twice.
     """
 
     code = "BG107"
@@ -401,6 +472,8 @@ class SingularPluralMix(RouteCheck):
     good = [
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/users/{user_id}')\ndef b(user_id: int):\n    return {}\n",
         FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user')\ndef me():\n    return {}\n",
+        # operations on one and on many (no collection of either name)
+        FASTAPI_APP + "@app.post('/parser/ingredient')\ndef one(item: str):\n    return {}\n\n@app.post('/parser/ingredients')\ndef many(items: list[str]):\n    return []\n",
         # HTML pages of a Django site (`/book/<id>/` next to `/books/`): URL design, not a REST API
         {
             "views.py": "from django.template.response import TemplateResponse\n\ndef books(request):\n    return TemplateResponse(request, 'books.html', {})\n\ndef book(request, book_id):\n    return TemplateResponse(request, 'book.html', {})\n",
@@ -410,16 +483,21 @@ class SingularPluralMix(RouteCheck):
     bad = [
         Bad(FASTAPI_APP + "@app.get('/users')\ndef a():\n    return []\n\n@app.get('/user/{user_id}')\ndef b(user_id: int):\n    return {}\n", line=8),
         Bad(FASTAPI_APP + "@app.get('/orders')\ndef a():\n    return []\n\n@app.post('/order')\ndef b():\n    return {}\n", line=8),
+        # the plural collection has items; the singular create is the odd one out
+        Bad(FASTAPI_APP + "@app.delete('/orders/{order_id}')\ndef a(order_id: int):\n    return None\n\n@app.post('/order')\ndef b():\n    return {}\n", line=8),
     ]
 
     def run(self, project: Any) -> list[Finding]:
         from ...routes import judge
 
         views = [v for v in self.views(project) if not v.adapter.is_page(v)]  # REST naming applies to the API, not HTML pages
-        used: set[tuple[str, str]] = set()  # (parent path, segment)
+        used: set[tuple[str, str]] = set()  # (parent path, segment) of a collection: listed with GET or followed by an id
         for view in views:
             segs = judge.segments(view.route.path)
-            used.update(("/".join(segs[:i]), s.lower()) for i, s in enumerate(segs) if not s.startswith("{"))
+            for i, s in enumerate(segs):
+                last = i == len(segs) - 1
+                if not s.startswith("{") and ((last and view.route.method == "GET") or (not last and segs[i + 1].startswith("{"))):
+                    used.add(("/".join(segs[:i]), s.lower()))
         out: list[Finding] = []
         done: set[str] = set()
         for view in views:

@@ -15,7 +15,7 @@ REGISTER_SEGMENT = re.compile(r"/(register|registration|registrations|signup|sig
 CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
 AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
 GENERIC_PERMISSIONS = frozenset({"IsAuthenticated", "IsAuthenticatedOrReadOnly", "AllowAny"})
-PERMISSION_CALL = re.compile(r"(perm|authoriz|check_object|has_object|can_|ensure_|assert_|require_|access|owner|get_object$|policy|acl|allowed)", re.I)
+PERMISSION_CALL = re.compile(r"(perm|authoriz|check_object|has_object|can_|ensure_|assert_|require_|access|owner|get_object$|policy|acl|allowed|^raise_(not|if|unless)_)", re.I)
 
 
 class UnauthenticatedRoute(RouteCheck):
@@ -36,7 +36,10 @@ class UnauthenticatedRoute(RouteCheck):
     security requirements in the spec. In the handler body, a check that ends the request (401/403,
     `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
     an API key or signature compared) before any state-changing work is a guard, and so is
-    delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`).
+    delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`
+    or `OtherView().post(request)`). A client-supplied header (`X-Forwarded-For`, `User-Agent`) counts
+    as the "guard" only when the denial depends on it; reading it for a log or a session record
+    next to a real precondition (`if not site.install_mode: raise PermissionDenied()`) is not.
     A webhook that verifies a signature first (`hmac.compare_digest`, `unsign(...)` with
     `except BadSignature`, `stripe.Webhook.construct_event`) is guarded.
     Not reported: registration (`POST /users` by a `register`/`signup` handler, or taking a password
@@ -50,7 +53,14 @@ class UnauthenticatedRoute(RouteCheck):
     is for a privacy filter is fine), returns no secret or personal field (in the body or the
     declared response model) and serves no user-keyed record (`{user_id}`): a catalogue, tags, a
     validator, a preview, a privacy-filtered feed. Whether it should be public is a product
-    decision. `POST /users` that builds an account with no other sign of registration is info too.
+    decision. What a handler reads of the caller only under a test of whether anyone is signed in
+    (`request.user.blocked_books.all() if request.user else []`) serves anonymous
+    callers by design; a published contact address (`{"email": site.admin_email}`) is not personal
+    data. A route that hands its request to another project handler (`ConfirmEmailCode().get(request,
+    code)`) changes what that handler changes. `POST /users` that builds an account with no other
+    sign of registration is info too, and so is an anonymous form submission: a POST with no object
+    in its URL that validates a submitted form and records it, answered with a page or on a
+    contact/feedback/invite-request/waitlist path (a webhook reading a raw payload is not a form).
     A warning stays for what a reviewer acts on: an unguarded write, a read of the caller's data,
     sensitive fields, one user's records, and anything under admin/settings/private paths.
     Known limits: guards are recognised by name or by a project decorator whose wrapper aborts
@@ -69,6 +79,7 @@ class UnauthenticatedRoute(RouteCheck):
         "{route} has no authentication guard but changes nothing, reads none of the caller's data and returns no sensitive field: "
         "a public endpoint? Confirm it (`# backend-gates: public` or routes.extend-public) or add a guard"
     )
+    submission_message = "{route} records an anonymous form submission (contact, feedback, invite request) without authentication: confirm it is public (`# backend-gates: public`) or add a guard"
     registration_message = "{route} creates an account without authentication: registration? Confirm it is public (`# backend-gates: public`) or add a guard"
     good = [
         # a dependency on the parameter
@@ -107,6 +118,11 @@ class UnauthenticatedRoute(RouteCheck):
         },
         # a payment provider's event, verified with the provider's signature helper
         "from flask import Flask, request\nimport stripe\napp = Flask(__name__)\n\n@app.post('/billing/events')\ndef stripe_events():\n    event = stripe.Webhook.construct_event(request.data, request.headers['Stripe-Signature'], SECRET)\n    Payment.query.filter_by(ref=event.id).update({'paid': True})\n    return '', 204\n",
+        # a precondition that ends the request guards it; the User-Agent is only recorded
+        {
+            "views.py": "from django.core.exceptions import PermissionDenied\nfrom django.shortcuts import redirect\nfrom django.views import View\n\nclass CreateAdmin(View):\n    def post(self, request):\n        site = SiteSettings.get()\n        if not site.install_mode:\n            raise PermissionDenied()\n        user = User.objects.create_superuser(request.POST['username'])\n        agent = request.META.get('HTTP_USER_AGENT', '')\n        Session.objects.create(user=user, agent=agent)\n        return redirect('/')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('setup/admin/', views.CreateAdmin.as_view())]\n",
+        },
         # Django: the session user checked in the body, redirecting to the login page
         {
             "views.py": "from django.shortcuts import redirect, render\n\ndef dashboard(request):\n    if not request.user.is_authenticated:\n        return redirect('login')\n    return render(request, 'dashboard.html')\n",
@@ -170,6 +186,59 @@ class UnauthenticatedRoute(RouteCheck):
             "from flask import Flask, request, abort\napp = Flask(__name__)\n\n@app.post('/notes/<int:note_id>/delete')\ndef delete_note(note_id):\n    db.session.delete(Note.query.get(note_id))\n    db.session.commit()\n    if not current_user.is_authenticated:\n        abort(401)\n    return '', 204\n",
             line=4,
         ),
+        # a denial that depends on a client-supplied header, through a local
+        Bad(
+            "from flask import Flask, request, abort, jsonify\napp = Flask(__name__)\n\n@app.post('/internal/flush')\ndef flush():\n    caller = request.headers.get('X-Real-IP', '')\n    if not caller.startswith('10.'):\n        return 'forbidden', 403\n    cache.clear()\n    return '', 204\n",
+            line=4,
+        ),
+        # a page that reads the viewer's data only when someone is signed in: served to anonymous callers by design
+        Bad(
+            {
+                "views.py": "from django.template.response import TemplateResponse\n\ndef series(request, series_id):\n    blocked = request.user.blocked_books.all() if request.user else []\n    books = Book.objects.filter(series=series_id).exclude(id__in=blocked)\n    return TemplateResponse(request, 'series.html', {'books': books})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('series/<int:series_id>/', views.series)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.INFO,
+        ),
+        # filling in the page being answered is not a state change
+        Bad("from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/recipes')\ndef recipes(q: PageQuery = Depends(PageQuery)):\n    page = catalogue.page_all(q)\n    page.set_pagination_guides('/recipes', q.dict())\n    return page\n", line=4, severity=Severity.INFO),
+        # public instance information: the published contact address is not personal data
+        Bad(
+            "from flask import Flask, jsonify\napp = Flask(__name__)\n\n@app.get('/api/v1/instance')\ndef instance():\n    site = Site.query.first()\n    return jsonify({'title': site.name, 'email': site.admin_email})\n",
+            line=4,
+            severity=Severity.INFO,
+        ),
+        # an anonymous form submission (an invite request) on an HTML page
+        Bad(
+            {
+                "views.py": "from django.template.response import TemplateResponse\nfrom django.views import View\nfrom . import forms\n\nclass InviteRequest(View):\n    def post(self, request):\n        form = forms.InviteRequestForm(request.POST)\n        if form.is_valid():\n            form.save()\n        return TemplateResponse(request, 'landing.html', {'form': form})\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('invite-request/', views.InviteRequest.as_view())]\n",
+            },
+            line=6,
+            path="views.py",
+            severity=Severity.INFO,
+        ),
+        # a webhook (raw JSON, a plain answer) is not a form submission: it stays a warning
+        Bad(
+            {
+                "views.py": "import json\nfrom django.http import HttpResponse\nfrom django.views.decorators.csrf import csrf_exempt\n\n@csrf_exempt\ndef bot(request):\n    doc = json.loads(request.body.decode())\n    TelegramForm(doc).is_valid()\n    Message.objects.create(chat=doc['chat'], text=doc['text'])\n    return HttpResponse()\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('integrations/telegram/bot/', views.bot)]\n",
+            },
+            line=6,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
+        # handing the request to another view that changes data: judged by what that view does
+        Bad(
+            {
+                "views.py": "from django.shortcuts import redirect\nfrom django.views import View\n\nclass Activate(View):\n    def get(self, request, code):\n        Account.objects.filter(code=code).update(active=True)\n        return redirect('home')\n\nclass ActivateForm(View):\n    def post(self, request):\n        return Activate().get(request, request.POST.get('code'))\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('activate/', views.ActivateForm.as_view())]\n",
+            },
+            line=10,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
@@ -197,6 +266,9 @@ class UnauthenticatedRoute(RouteCheck):
                 return  # `POST /users` by `register()`, or taking a password and issuing a token: public by nature
             yield Verdict(view.route.line, severity=Severity.INFO, message=self.registration_message)
             return
+        if judge.anonymous_submission(view, self.index(project), project.config["routes.service-layers"]):
+            yield Verdict(view.route.line, severity=Severity.INFO, message=self.submission_message)
+            return
         service_layers = project.config["routes.service-layers"]
         if view.route.method == "GET" and view.adapter.is_page(view) and not judge.PRIVATE_PAGE.search(view.route.path):
             if not judge.mutations(view, service_layers, self.imports(project, view)) and not view.body.get("identity"):
@@ -223,7 +295,11 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     and only generic permission classes. Reads (GET) are reported only when the handler receives
     the caller (a `current_user`-style parameter) and ignores it; objects shared within a tenant
     are otherwise common. An explicit comparison of the object's owner/project/team with the
-    caller's (`if check.project_id != request.project.id: return 403`) counts as a check.
+    caller's (`if check.project_id != request.project.id: return 403`) counts as a check, and so
+    do a check made one call away (a form's `save(request)` or a helper given the request, through
+    project base classes, that denies or calls a check such as `raise_not_editable`) and, in a
+    class-based controller, a load through `self.repo` when the class builds its repositories
+    scoped to the caller (`AllRepositories(self.session, group_id=self.group_id)`).
     Checks done in a service layer are not seen. Public routes, routes with no authentication at
     all (SEC-AUTHN reports them), capability URLs and dispatchers whose guarded delegates do the
     loading are not judged.
@@ -240,10 +316,36 @@ class ObjectRouteWithoutOwnership(RouteCheck):
         "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.query(Order).filter_by(id=order_id, owner_id=user.id).first()\n",
         # an explicit ownership comparison after the load
         "from flask import Flask, abort\napp = Flask(__name__)\n\n@app.delete('/notes/<int:note_id>')\n@login_required\ndef delete_note(note_id):\n    note = Note.query.get_or_404(note_id)\n    if note.owner_id != current_user.id:\n        abort(404)\n    notes.remove(note)\n    return '', 204\n",
+        # the check sits in the form's save(), inherited from a project base form (one level of delegation)
+        {
+            "forms.py": "from django import forms\nfrom django.core.exceptions import PermissionDenied\n\nclass OwnedForm(forms.ModelForm):\n    def save(self, request, *args, **kwargs):\n        if self.instance.owner != request.user:\n            raise PermissionDenied()\n        return super().save(*args, **kwargs)\n\nclass ShelfForm(OwnedForm):\n    class Meta:\n        fields = ['name']\n",
+            "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404, redirect\nfrom . import forms\n\n@login_required\ndef rename_shelf(request, shelf_id):\n    shelf = get_object_or_404(Shelf, id=shelf_id)\n    form = forms.ShelfForm(request.POST, instance=shelf)\n    form.save(request)\n    return redirect('shelves')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('shelves/<int:shelf_id>/rename/', views.rename_shelf)]\n",
+        },
+        # a helper given the request that refuses other users' objects
+        {
+            "helpers.py": "def archive(request, item):\n    ensure_can_edit(request.user, item)\n    item.archived = True\n    item.save()\n",
+            "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404, redirect\nfrom django.views.decorators.http import require_POST\nfrom .helpers import archive\n\n@require_POST\n@login_required\ndef archive_item(request, item_id):\n    item = get_object_or_404(Item, id=item_id)\n    archive(request, item)\n    return redirect('items')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('items/<int:item_id>/archive/', views.archive_item)]\n",
+        },
+        # a class-based controller whose repositories are built for the caller (`owner_id=self.user[...]`)
+        "from fastapi import APIRouter, Depends\nfrom .controller import controller\nrouter = APIRouter(prefix='/notes')\n\nclass BaseController:\n    user: dict = Depends(get_current_user)\n    session: dict = Depends(get_session)\n\n    @property\n    def repos(self):\n        return Repositories(self.session, owner_id=self.user['id'])\n\n@controller(router)\nclass NotesController(BaseController):\n    @property\n    def repo(self):\n        return self.repos.notes\n\n    @router.put('/{note_id}')\n    def update_one(self, note_id: int, data: NoteIn):\n        note = self.repo.get_one(note_id)\n        note.text = data.text\n        return self.repo.update(note)\n",
     ]
     bad = [
         Bad(
             "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n\n@router.get('/orders/{order_id}')\ndef get_order(order_id: int, user=Depends(current_user), db=Depends(get_db)):\n    return db.get(Order, order_id)\n", line=5,
+        ),
+        # the same controller with repositories that are not scoped to anyone
+        Bad("from fastapi import APIRouter, Depends\nfrom .controller import controller\nrouter = APIRouter(prefix='/notes')\n\nclass BaseController:\n    user: dict = Depends(get_current_user)\n    session: dict = Depends(get_session)\n\n    @property\n    def repos(self):\n        return Repositories(self.session)\n\n@controller(router)\nclass NotesController(BaseController):\n    @property\n    def repo(self):\n        return self.repos.notes\n\n    @router.put('/{note_id}')\n    def update_one(self, note_id: int, data: NoteIn):\n        note = self.repo.get_one(note_id)\n        note.text = data.text\n        return self.repo.update(note)\n", line=20),
+        # the form's save() is followed, and it checks nothing
+        Bad(
+            {
+                "forms.py": "from django import forms\n\nclass StampedForm(forms.ModelForm):\n    def save(self, request, *args, **kwargs):\n        self.instance.edited_by = request.user\n        return super().save(*args, **kwargs)\n\nclass ShelfForm(StampedForm):\n    class Meta:\n        fields = ['name']\n",
+                "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404, redirect\nfrom . import forms\n\n@login_required\ndef rename_shelf(request, shelf_id):\n    shelf = get_object_or_404(Shelf, id=shelf_id)\n    form = forms.ShelfForm(request.POST, instance=shelf)\n    form.save(request)\n    return redirect('shelves')\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('shelves/<int:shelf_id>/rename/', views.rename_shelf)]\n",
+            },
+            line=6,
+            path="views.py",
         ),
     ]
 
@@ -270,13 +372,44 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             return
         if any(PERMISSION_CALL.search(c.rsplit(".", 1)[-1]) for c in body.get("calls", [])):
             return
+        if self._checked_in_helper(view, project):
+            return  # `form.save(request)` whose save() calls `raise_not_editable`: one level of delegation
         if view.route.method not in MUTATING and not self._unused_caller(view):
             return  # a read: flagged only when the handler has the caller at hand and ignores it
         for call, args, _kws in body.get("loads", []):
             used = [a for a in args if a in params]
+            if used and self._scoped_by_controller(view, project, call):
+                continue  # `self.repo.get_one(item_id)` where the controller's repositories are the caller's
             if used:
                 yield self.handler_line(view), {"param": used[0], "call": call}
                 return
+
+    def _scoped_by_controller(self, view: Any, project: Any, call: str) -> bool:
+        """A load through the class-based view's own attribute (`self.repo.get_one(item_id)`) that
+        the class builds scoped to the caller's tenant or owner (see `Index.scoped_attr`)."""
+        parts = call.split(".")
+        if len(parts) < 2 or parts[0] != "self":
+            return False
+        qual = view.route.handler[len(view.module) + 1 :] if view.module and view.route.handler.startswith(view.module + ".") else ""
+        if "." not in qual:
+            return False
+        return self.index(project).scoped_attr(view.module, qual.rsplit(".", 1)[0], parts[1].removesuffix("()"))
+
+    def _checked_in_helper(self, view: Any, project: Any) -> str:
+        """The project method or function the handler hands the work to checks access: a method
+        called on an object of a project class (`forms.ListForm(...).save(request)`, through its
+        project bases) or a function given the request, that denies or calls a check."""
+        index = self.index(project)
+        body = view.body
+        for cls, method in body.get("object_calls", []):
+            found = index.checks_access(view.module, cls, method)
+            if found:
+                return found
+        for name in body.get("delegates", []):
+            found = index.checks_access(view.module, name)
+            if found:
+                return found
+        return ""
 
     @staticmethod
     def _unused_caller(view: Any) -> bool:
@@ -479,6 +612,8 @@ class MutationWithoutAudit(RouteCheck):
     per_handler = True
     good = [
         "import logging\nfrom fastapi import APIRouter\nrouter = APIRouter()\nlog = logging.getLogger(__name__)\n\n@router.delete('/orders/{order_id}')\ndef delete_order(order_id: int, user=Depends(current_user)):\n    store.remove_order(order_id, owner=user.id)\n    log.info('audit: order %s deleted by %s', order_id, user.id)\n    return None\n",
+        # a test delivery scheduled in the background changes nothing
+        "from fastapi import APIRouter, BackgroundTasks, Depends\nrouter = APIRouter()\n\n@router.post('/webhooks/{hook_id}/test')\ndef test_hook(hook_id: int, tasks: BackgroundTasks, user=Depends(current_user)):\n    hook = hooks.get_one(hook_id, owner=user.id)\n    tasks.add_task(deliver, hook, 'test')\n",
         # a preview: renders, changes nothing
         "from flask import Flask, request, render_template\napp = Flask(__name__)\n\n@app.post('/posts/preview')\n@login_required\ndef preview():\n    return render_template('preview.html', html=markdown(request.form['text']))\n",
         # changes recorded by a model signal receiver (change-log framework)

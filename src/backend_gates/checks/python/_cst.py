@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable, TypeVar, cast
 
 import libcst as cst
 
@@ -69,6 +69,29 @@ def _remembered(node: Any, kinds: Any, prune: Any, is_root: bool) -> list[Any]:
 
 _MEMO: "OrderedDict[tuple[int, Any, Any, bool], tuple[Any, list[Any]]]" = OrderedDict()
 _MEMO_LIMIT = 20_000
+
+_T = TypeVar("_T")
+_FACTS: "OrderedDict[tuple[int, str], tuple[Any, Any]]" = OrderedDict()
+
+
+def remember(node: Any, what: str, compute: Callable[[], _T]) -> _T:
+    """`compute()`, a pure function of the subtree `node`: in the editor, remembered for the node
+    object (an unchanged function reused by the re-parse gives the answer it gave); elsewhere
+    computed. The answer is shared, so callers must not change it."""
+    from ...sources import positions
+
+    if not positions.REMEMBER:
+        return compute()
+    key = (id(node), what)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is node:
+        _FACTS.move_to_end(key)
+        return cast(_T, hit[1])
+    value = compute()
+    _FACTS[key] = (node, value)
+    if len(_FACTS) > _MEMO_LIMIT:
+        _FACTS.popitem(last=False)
+    return value
 
 
 def _collect(node: Any, kinds: Any, prune: Any, root: Any) -> list[Any]:

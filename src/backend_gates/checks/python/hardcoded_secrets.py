@@ -219,6 +219,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     message = "hardcoded {what} in `{name}` ({masked}); read it from the environment or a secret manager"
     fix = "load it at runtime, e.g. `SECRET_KEY = os.environ[\"SECRET_KEY\"]` or a pydantic BaseSettings field without a default"
     options = {"check_tests": Option(bool, False, "Also report hardcoded secrets in test files (matching `test-paths`).")}
+    tests_option = "check_tests"
     triggers = (
         "pass", "pwd", "PASS", "PWD", "ecret", "ECRET", "oken", "OKEN", "key", "KEY", "Key", "redential",
         "REDENTIAL", "auth", "Auth", "AUTH", "login", "Fernet", "hmac", "jwt", "Serializer", "Signer", "AES", "bind",
@@ -746,6 +747,7 @@ class PasswordInDsn(S.SecurityRule, PythonCheck):
     message = "connection URL with an embedded password ({masked}); read the URL or the password from the environment"
     fix = "e.g. `DATABASE_URL = os.environ[\"DATABASE_URL\"]`"
     options = {"check_tests": Option(bool, False, "Also report DSN passwords in test files (matching `test-paths`).")}
+    tests_option = "check_tests"
     triggers = ("://", "assword", "PASSWORD", "pwd=", "PWD=")
     references = ["https://cwe.mitre.org/data/definitions/798.html"]
 

@@ -21,6 +21,7 @@ What a file's fact holds (all JSON-safe):
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ import libcst as cst
 
 from ...sources.python import walk
 from ..base import FactCollector
+from ._cst import remember
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 ROUTE_ATTRS = frozenset(HTTP + ("route", "api_route", "view"))
@@ -330,6 +332,14 @@ class BodyFacts:
         self.sensitive: set[str] = set()
         self.subscripts: set[str] = set()
         self.caller_data: set[str] = set()
+        self._caller_reads: dict[str, int] = {}  # caller attribute -> reads anywhere
+        self._viewer_reads: dict[str, int] = {}  # ... reads under a test of whether someone is signed in
+        self._spoof_names: set[str] = set()  # locals assigned from a spoofable header
+        self.local_ctors: dict[str, str] = {}  # `form = forms.ListForm(...)`: local -> project class called
+        self.layer_locals: set[str] = set()  # locals built by a repository/service factory
+        self._lookup_locals: dict[str, str] = {}  # `thumb = Thumbnail.objects.filter(...).first()`: local -> model
+        self.served_lookups: set[str] = set()  # models looked up in a test whose branch returns (`if thumb: return ...`)
+        self.object_calls: set[tuple[str, str]] = set()  # (class, method) called on such a local: `form.save(request)`
         self.local_names: set[str] = set(params)
         self.stored_items: set[str] = set()  # containers written by item (`store[k] = v`, `del store[k]`)  # the caller's own records read (`request.user.invoices`, `current_user.orders`)  # subscripted names (`session["user_id"]`: the adapter decides which session)  # secret/personal field names the handler reads or builds (`user.email`, {"token": ...})
         self._converted: set[int] = set()
@@ -339,7 +349,8 @@ class BodyFacts:
             cst.Call: [self.call],
             cst.Attribute: [self.attribute],
             cst.SimpleStatementLine: [self.simple],
-            cst.If: [self.branch],
+            cst.If: [self.branch, self.if_],
+            cst.IfExp: [self.if_],
             cst.Try: [self.compound],
             cst.ExceptHandler: [self.branch, self.except_],
             cst.MatchCase: [self.branch],
@@ -379,8 +390,8 @@ class BodyFacts:
             low = low[5:]
         low = low.replace("_", "-")
         if _SPOOF_HEADER.match(low):
-            self.spoof.append(text)
-        elif _CRED_HEADER.search(low):
+            return  # counted only where a denial depends on it (see `if_`)
+        if _CRED_HEADER.search(low):
             self.credential_headers.append(text)
 
     def subscript(self, node: cst.Subscript) -> None:
@@ -404,7 +415,7 @@ class BodyFacts:
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = const_str(element.key)
-                if key and _SENSITIVE_FIELD.match(key) and len(self.sensitive) < 20:
+                if key and _SENSITIVE_FIELD.match(key) and not _published(element.value) and len(self.sensitive) < 20:
                     self.sensitive.add(key)
 
     def store(self, target: cst.BaseExpression) -> None:
@@ -436,11 +447,100 @@ class BodyFacts:
         self.store(node.target)
 
     def assign(self, node: cst.Assign) -> None:
+        spoofed = bool(self._spoof_headers_in(node.value))
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            ctor = dotted(node.value.func) or ""
+            model = _looked_up_model(ctor)
+            if model:
+                self._lookup_locals[node.targets[0].target.value] = model
+            if _LAYER_FACTORY.search(ctor.rsplit(".", 1)[-1]) and len(self.layer_locals) < 10:
+                self.layer_locals.add(node.targets[0].target.value)  # `db = get_repositories(session)`: a repository, not a session
+            if ctor[:1].isupper() or ("." in ctor and ctor.rsplit(".", 1)[-1][:1].isupper() and "()" not in ctor):
+                self.local_ctors[node.targets[0].target.value] = ctor
         for target in node.targets:
+            if spoofed and isinstance(target.target, cst.Name):
+                self._spoof_names.add(target.target.value)
             self.store(target.target)
             name = dotted(target.target)
             if name and "." in name and _AUTHZ_ATTR.search(name.rsplit(".", 1)[-1]):
                 self.concerns.add("authorization")
+
+    def _spoof_headers_in(self, node: Any) -> list[str]:
+        """Spoofable header names read in an expression (`request.headers.get("X-Role")`,
+        `request.META["HTTP_X_FORWARDED_FOR"]`), or locals assigned from one."""
+        found: list[str] = []
+
+        def header_name(value: Any) -> None:
+            text = const_str(value)
+            if text:
+                low = text.lower().removeprefix("http_").replace("_", "-")
+                if _SPOOF_HEADER.match(low):
+                    found.append(text)
+
+        def from_request(receiver: str) -> bool:
+            root, _, attr = receiver.rpartition(".")
+            return attr in ("headers", "META", "environ") and root.split(".")[-1] in REQUEST_NAMES
+
+        def call(n: cst.Call) -> None:
+            name = dotted(n.func) or ""
+            receiver, _, short = name.rpartition(".")
+            if short == "get" and from_request(receiver) and n.args:
+                header_name(n.args[0].value)
+
+        def subscript(n: cst.Subscript) -> None:
+            base = dotted(n.value)
+            if base and from_request(base) and len(n.slice) == 1:
+                header_name(getattr(n.slice[0].slice, "value", None))
+
+        def name(n: cst.Name) -> None:
+            if n.value in self._spoof_names:
+                found.append(n.value)
+
+        walk(node, {cst.Call: [call], cst.Subscript: [subscript], cst.Name: [name]}, {})
+        return found
+
+    def _lookups_in(self, test: Any) -> set[str]:
+        """Models looked up in a test: `Thumbnail.objects.filter(...).first()` (also through a walrus
+        or a local assigned from such a lookup)."""
+        found: set[str] = set()
+
+        def call(n: cst.Call) -> None:
+            model = _looked_up_model(dotted(n.func) or "")
+            if model:
+                found.add(model)
+
+        def name(n: cst.Name) -> None:
+            if n.value in self._lookup_locals:
+                found.add(self._lookup_locals[n.value])
+
+        walk(test, {cst.Call: [call], cst.Name: [name]}, {})
+        return found
+
+    def if_(self, node: Any) -> None:
+        """Tests that decide something about the caller: a spoofable header a denial depends on
+        (`if request.headers.get("X-Forwarded-For") not in TRUSTED: abort(403)`), and whether anyone
+        is signed in (`blocked = request.user.blocked_books.all() if request.user else []`): what
+        the handler reads of the caller under such a test serves anonymous callers too, by design."""
+        test = node.test
+        arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
+        if isinstance(node, cst.If):
+            served = self._lookups_in(test)
+            if served and any(isinstance(s, cst.SimpleStatementLine) and any(isinstance(x, cst.Return) for x in s.body) for s in getattr(node.body, "body", ())):
+                self.served_lookups.update(served)  # `if thumb := Thumbnail.objects...first(): return redirect(thumb.url)`
+            spoofed = self._spoof_headers_in(test)
+            if spoofed and any(_denies(arm) for arm in arms):
+                self.spoof.extend(spoofed)
+        if not _signed_in_test(test):
+            return
+
+        def attribute(n: cst.Attribute) -> None:
+            base = dotted(n.value)
+            if base in _CALLER_OBJECTS and n.attr.value not in _VIEWER_ATTRS:
+                key = f"{base}.{n.attr.value}"
+                self._viewer_reads[key] = self._viewer_reads.get(key, 0) + 1
+
+        for arm in arms:
+            walk(arm, {cst.Attribute: [attribute]}, {})
 
     # counters
     def simple(self, node: cst.SimpleStatementLine) -> None:
@@ -473,8 +573,9 @@ class BodyFacts:
             self._auth(f"{base}.{attr}")
         elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
             self._auth(f"{base}.{attr}")
-        if base in _CALLER_OBJECTS and attr not in _VIEWER_ATTRS and len(self.caller_data) < 20:
-            self.caller_data.add(f"{base}.{attr}")
+        if base in _CALLER_OBJECTS and attr not in _VIEWER_ATTRS and len(self._caller_reads) < 20:
+            key = f"{base}.{attr}"
+            self._caller_reads[key] = self._caller_reads.get(key, 0) + 1
         if _SENSITIVE_FIELD.match(attr) and root not in _INPUT_ROOTS and not base.endswith(("request", "form", "data", "cleaned_data")) and len(self.sensitive) < 20:
             self.sensitive.add(attr)
         if root in REQUEST_NAMES and base in REQUEST_NAMES | {"self.request"}:
@@ -493,9 +594,13 @@ class BodyFacts:
         short = name.rsplit(".", 1)[-1]
         root = name.split(".", 1)[0]
         positional_args = [a for a in node.args if a.keyword is None]
-        if positional_args and isinstance(positional_args[0].value, cst.Name) and positional_args[0].value.value == self.request_param and "." not in name:
-            self.delegates.append(name)  # `return create_check(request)`: one level of delegation
+        if positional_args and isinstance(positional_args[0].value, cst.Name) and positional_args[0].value.value == self.request_param:
+            handed = _handoff(name)
+            if handed:
+                self.delegates.append(handed)  # `return create_check(request)`, `OtherView().get(request, code)`: one level of delegation
         receiver = name.rsplit(".", 1)[0] if "." in name else ""
+        if receiver in self.local_ctors and len(self.object_calls) < 20:
+            self.object_calls.add((self.local_ctors[receiver], short))  # `form.save(request)`: followed by the rules
         if short == "get" and receiver.rsplit(".", 1)[-1] in ("headers", "META", "environ") and receiver.split(".")[-2:-1] and receiver.split(".")[-2] in REQUEST_NAMES and positional_args:
             self._header(positional_args[0].value)
         if short in ("get", "getlist") and receiver.rsplit(".", 1)[-1] in ("args", "GET", "query_params", "query") and "." in receiver and receiver.split(".")[-2] in REQUEST_NAMES:
@@ -605,10 +710,10 @@ class BodyFacts:
             error = _is_error_dict(value)
             kind = kind or "dict"
         record: dict[str, Any] = {"status": status, "error": error, "kind": kind}
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        if isinstance(value, cst.Call) and _handoff(dotted(value.func) or ""):
             first_arg = positional(value, 0)
             if isinstance(first_arg, cst.Name) and first_arg.value == self.request_param:
-                record["delegates"] = True  # `return create_check(request)`
+                record["delegates"] = True  # `return create_check(request)`, `return OtherView().get(request, code)`
         self.returns.append(record)
         # a return that ends the request as unauthenticated/forbidden counts as an in-body guard
         if status in (401, 403) or kind in _DENY_KINDS:
@@ -687,8 +792,15 @@ class BodyFacts:
             out["sensitive"] = sorted(self.sensitive)
         if self.subscripts:
             out["subscripts"] = sorted(self.subscripts)
-        if self.caller_data:
-            out["caller_data"] = sorted(self.caller_data)
+        caller_data = self.caller_data | {k for k, n in self._caller_reads.items() if n > self._viewer_reads.get(k, 0)}
+        if caller_data:
+            out["caller_data"] = sorted(caller_data)
+        if self.layer_locals:
+            out["layer_locals"] = sorted(self.layer_locals)
+        if self.served_lookups:
+            out["served_lookups"] = sorted(self.served_lookups)[:10]
+        if self.object_calls:
+            out["object_calls"] = sorted(list(c) for c in self.object_calls)[:20]
         module_state = sorted(self.stored_items - self.local_names)
         if module_state:
             out["module_state"] = module_state  # containers outside the function changed: in-memory state
@@ -712,6 +824,167 @@ class BodyFacts:
             out["identity_kw"] = kws
         return out
 
+
+
+def _is_route_decorator(expr: Any) -> bool:
+    """`@router.get("/x")`, `@app.route("/x", methods=[...])`: a call of a route attribute with a path."""
+    if not isinstance(expr, cst.Call) or not expr.args:
+        return False
+    name = dotted(expr.func) or ""
+    return "." in name and name.rsplit(".", 1)[1] in ROUTE_ATTRS - {"view"}
+
+
+# factories of a repository or service layer (`get_repositories(session)`, `AllRepositories(...)`, `OrderService(db)`)
+_LAYER_FACTORY = re.compile(r"(repositor|(^|_)repos?($|_)|Repo$|Service$|(^|_)service($|_)|(^|_)dao($|_)|DAO$|UnitOfWork$|(^|_)uow($|_))", re.I)
+
+# keyword arguments that scope a query or a repository to the caller or their tenant
+_TENANT_KW = re.compile(r"^(group_id|household_id|tenant_id|tenant|org_id|organization_id|organization|owner|owner_id|user|user_id|account_id|team_id|workspace_id|project_id|company_id|customer_id)$")
+
+
+def _scoping(body: Any, routed: list[Any]) -> tuple[list[str], dict[str, list[str]]]:
+    """For a class's helper methods and properties (not its routes): which build something scoped
+    to the caller (`AllRepositories(self.session, group_id=self.group_id)`), and which `self.<attr>`
+    each refers to (`repo` -> `self.repos.recipes`), so a load through `self.repo` can be traced to
+    its scope."""
+    scoped: list[str] = []
+    refs: dict[str, list[str]] = {}
+    for stmt in body:
+        if not isinstance(stmt, cst.FunctionDef) or len(refs) > 40:
+            continue
+        hit, seen = _method_scoping(stmt)
+        if hit:
+            scoped.append(stmt.name.value)
+        if seen:
+            refs[stmt.name.value] = sorted(seen)
+    return scoped, refs
+
+
+def _method_scoping(fn: cst.FunctionDef) -> tuple[bool, set[str]]:
+    """(builds something with the caller's tenant/owner, the `self.<attr>` names it refers to)."""
+    seen: set[str] = set()
+    hit: list[bool] = []
+
+    def call(n: cst.Call) -> None:
+        for arg in n.args:
+            if arg.keyword is not None and _TENANT_KW.match(arg.keyword.value):
+                value = dotted(arg.value) or ""
+                if value.startswith("self.") or _CALLER.search(value):
+                    hit.append(True)
+
+    def attribute(n: cst.Attribute) -> None:
+        if isinstance(n.value, cst.Name) and n.value.value == "self" and len(seen) < 10:
+            seen.add(n.attr.value)
+
+    walk(fn.body, {cst.Call: [call], cst.Attribute: [attribute]}, {})
+    return bool(hit), seen
+
+
+def _looked_up_model(name: str) -> str:
+    """`Thumbnail.objects.using().filter().first` / `Note.query.filter_by().first` -> the model name."""
+    head = name.split(".", 1)[0]
+    if head[:1].isupper() and (".objects." in f".{name}." or ".query." in f".{name}."):
+        return head
+    return ""
+
+
+_VIEW_INSTANCE = re.compile(r"^([A-Z]\w*)\(\)\.([a-z_]\w*)$")
+
+
+def _handoff(name: str) -> str:
+    """The project handler a call hands the request to: `create_check` (a function) or
+    `OtherView().get` (another view's method, written `OtherView.get`); '' for anything else."""
+    if "." not in name:
+        return name
+    found = _VIEW_INSTANCE.match(name)
+    return f"{found.group(1)}.{found.group(2)}" if found else ""
+
+
+_DENY_RAISES = frozenset({"PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Unauthorized", "Forbidden", "HTTPUnauthorized", "HTTPForbidden", "AccessDenied"})
+
+
+def _denies(block: Any) -> bool:
+    """The block ends the request as unauthenticated/forbidden: `raise PermissionDenied`,
+    `abort(403)`, `return HttpResponseForbidden()`, `return ..., 401`, a redirect to the login page."""
+    found: list[bool] = []
+
+    def status_call(call: cst.Call) -> int | None:
+        code = positional(call, 0)
+        code = code if code is not None else kwarg(call, "status_code") or kwarg(call, "code") or kwarg(call, "status")
+        return status_of(code) if code is not None else None
+
+    def call(n: cst.Call) -> None:
+        short = (dotted(n.func) or "").rsplit(".", 1)[-1]
+        if short in _DENY_KINDS or short in _DENY_RAISES:
+            found.append(True)
+        elif (short in ("abort", "HTTPException", "Response", "JsonResponse", "JSONResponse", "HttpResponse", "make_response") or short.endswith("abort")) and status_call(n) in (401, 403):
+            found.append(True)
+        elif short in ("redirect", "redirect_to_login", "HttpResponseRedirect", "RedirectResponse") and "login" in cst.Module([]).code_for_node(n).lower():
+            found.append(True)
+
+    def raise_(n: cst.Raise) -> None:
+        exc = n.exc
+        name = dotted(exc.func) if isinstance(exc, cst.Call) else dotted(exc) if exc is not None else None
+        if name and name.rsplit(".", 1)[-1] in _DENY_RAISES:
+            found.append(True)
+
+    def ret(n: cst.Return) -> None:
+        if isinstance(n.value, cst.Tuple) and len(n.value.elements) >= 2 and status_of(n.value.elements[1].value) in (401, 403):
+            found.append(True)
+
+    walk(block, {cst.Call: [call], cst.Raise: [raise_], cst.Return: [ret]}, {})
+    return bool(found)
+
+
+def _signed_in_test(test: Any) -> bool:
+    """`request.user.is_authenticated`, `current_user.is_anonymous`, `if request.user`, `not g.user`:
+    the handler branches on whether anyone is signed in."""
+    found: list[bool] = []
+
+    def attribute(n: cst.Attribute) -> None:
+        if n.attr.value in ("is_authenticated", "is_anonymous") and dotted(n.value) in _CALLER_OBJECTS:
+            found.append(True)
+
+    if dotted(test) in _CALLER_OBJECTS or (isinstance(test, cst.UnaryOperation) and dotted(test.expression) in _CALLER_OBJECTS):
+        return True
+    walk(test, {cst.Attribute: [attribute]}, {})
+    return bool(found)
+
+
+
+# calls that check access by name: `obj.raise_not_editable(user)`, `check_object_permissions(...)`,
+# `ensure_can_edit(...)`, `has_perm(...)`
+_CHECK_CALL = re.compile(
+    r"(raise_(not|if|unless)_\w+|check_\w*(perm|access|owner|edit|permission)\w*|has_(object_)?perms?\b|has_\w+_permission|"
+    r"ensure_\w*(perm|access|owner|edit|can)\w*|assert_\w*(perm|access|owner|can)\w*|require_\w*(perm|owner|access)\w*|"
+    r"can_(edit|change|delete|view|manage|access|modify|update)\w*|is_owner|authorize\w*|raise_for_permission\w*)"
+)
+
+
+def _checks_access(fn: cst.FunctionDef) -> bool:
+    """The function checks access: it denies (`raise PermissionDenied`, `abort(403)`) or calls a
+    check by name (`self.instance.raise_not_editable(request.user)`)."""
+    if _denies(fn.body):
+        return True
+    found: list[bool] = []
+
+    def call(n: cst.Call) -> None:
+        if not found and _CHECK_CALL.fullmatch((dotted(n.func) or "").rsplit(".", 1)[-1]):
+            found.append(True)
+
+    walk(fn.body, {cst.Call: [call]}, {})
+    return bool(found)
+
+# an address published on purpose: the instance's contact, support or sender address
+_PUBLISHED = re.compile(r"(^|_)(admin|contact|support|help|abuse|sender|from|noreply|no_reply|default_from|server|site|webmaster|postmaster|security|public|press|sales|info)_?(email|mail|address|phone)(_|$)", re.I)
+
+
+def _published(value: Any) -> bool:
+    """A dict value that is a constant or a published contact address (`site.admin_email`,
+    `settings.SUPPORT_EMAIL`), not a record's personal field."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Integer)):
+        return True
+    name = dotted(value)
+    return bool(name and _PUBLISHED.search(name.rsplit(".", 1)[-1]))
 
 _AUTH_CALL = re.compile(
     r"^(is_admin|is_authed|authed|is_logged_in|logged_in|is_authenticated|user_is_authenticated|verify_jwt_in_request|"
@@ -869,6 +1142,10 @@ class FileRoutes:
         self.models_file = "pydantic" in source or "sqlmodel" in source or "ninja" in source
         self.models: dict[str, dict[str, Any]] = {}  # pydantic/SQLModel payload models
         self.limiters: list[str] = []  # project classes/functions that apply a rate limit (custom limiters)
+        self.check_file = self.auth_file or bool(_CHECK_CALL.search(source))
+        self.checkers: list[str] = []  # functions/methods ("Form.save") that check access: deny, or call a check
+        self.class_bases: dict[str, list[str]] = {}  # every top-level class -> its bases as written (for following calls)
+        self.router_classes: dict[str, list[str]] = {}  # project router subclasses -> the dependencies their __init__ adds
 
     # -------------------------------------------------------------- lines without metadata
     def def_line(self, name: str) -> tuple[int, int]:
@@ -1381,12 +1658,15 @@ class FileRoutes:
         is_candidate = bool(route_decs) or bool(before) or first_param in REQUEST_NAMES or (first_param in ("_", "_request") and not cls and not scope) or (not cls and not scope and "connexion" in self.frameworks) or (cls is not None and (name in VIEW_METHODS or any(d["name"].rsplit(".", 1)[-1] == "action" for d in decorators)))
         if not cls and not scope and not is_candidate and self.limit_file and (_applies_limit(fn) or (_LIMIT_SHAPE.search(name) and _is_decorator(fn))):
             self.limiters.append(name)  # a project limiter: a throttle decorator, a helper that refuses when over the limit
+        if not cls and not scope and self.check_file and len(self.checkers) < 200 and _checks_access(fn):
+            self.checkers.append(name)
         if not cls and not scope and not route_decs and self.auth_file:
             if self._looks_like_guard_decorator(fn) or (not is_candidate and BodyFacts(fn, []).to_dict().get("auth")):
                 self.guard_decorators.append(name)
         if is_candidate:
             first, def_line = self.def_line(name)
-            facts = BodyFacts(fn, [p["name"] for p in params]).to_dict()
+            names = [p["name"] for p in params]  # read from `fn` itself: the body facts depend on it alone
+            facts = copy.deepcopy(remember(fn, "handler-body", lambda: BodyFacts(fn, names).to_dict()))
             handler: dict[str, Any] = {
                 "line": def_line,
                 "first": first or def_line,
@@ -1464,13 +1744,26 @@ class FileRoutes:
         attrs: dict[str, Any] = {}
         methods: list[str] = []
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
-        interesting = any(re.search(r"View|Mixin|Resource|Handler|Endpoint|API|Api", b) for b in bases)
+        interesting = any(re.search(r"View|Mixin|Resource|Handler|Endpoint|API|Api|Controller", b) for b in bases)
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 methods.append(stmt.name.value)
+                if self.check_file and len(self.checkers) < 200 and _checks_access(stmt):
+                    self.checkers.append(f"{name}.{stmt.name.value}")
+        if bases and len(self.class_bases) < 300:
+            self.class_bases[name] = bases[:6]
         if set(methods) & VIEW_METHODS:
             interesting = True
+        # class-based FastAPI controllers (fastapi-utils `@cbv(router)`, mealie's `@controller(router)`):
+        # methods decorated `@router.get(...)` are routes; class attributes `user: User = Depends(...)`
+        # are dependencies of every one of them
+        routed = [stmt for stmt in body if isinstance(stmt, cst.FunctionDef) and stmt.decorators and any(_is_route_decorator(d.decorator) for d in stmt.decorators)]
+        deps: dict[str, str] = {}
+        if routed:
+            interesting = True
         for stmt in body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__" and any(b.rsplit(".", 1)[-1] in ("APIRouter", "Blueprint", "APIBlueprint") for b in bases):
+                self._router_class(name, stmt)
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     target = value = None
@@ -1481,6 +1774,10 @@ class FileRoutes:
                     if not isinstance(target, cst.Name) or value is None:
                         continue
                     key = target.value
+                    dep = dep_name(value) if isinstance(small, cst.AnnAssign) and isinstance(value, cst.Call) else None
+                    if dep and dep.startswith(("Depends(", "Security(")) and not key.startswith("_"):
+                        deps[key] = dep
+                        interesting = True
                     text = const_str(value)
                     if text is not None and _PREFIX_CONST(key, text):
                         self.consts[f"{name}.{key}"] = text
@@ -1501,8 +1798,16 @@ class FileRoutes:
             self.limiters.append(name)  # a limiter class, or one (a form) whose method refuses when a limiter says no
         if not interesting:
             return
+        scoping = _scoping(body, routed)
         first, line = self.def_line(name)
         info: dict[str, Any] = {"bases": bases, "attrs": attrs, "methods": methods, "line": line, "first": first or line}
+        if deps:
+            info["deps"] = deps
+        scoped, self_refs = scoping
+        if scoped:
+            info["scoped"] = scoped
+        if self_refs:
+            info["self_refs"] = self_refs
         decorators = self.decorators_of(node) if node.decorators else []
         if decorators:
             info["decorators"] = decorators
@@ -1513,7 +1818,9 @@ class FileRoutes:
             if isinstance(stmt, cst.FunctionDef):
                 decs = self.decorators_of(stmt) if stmt.decorators else []
                 action = next((d for d in decs if d["name"].rsplit(".", 1)[-1] == "action"), None)
-                if stmt.name.value in VIEW_METHODS or action is not None or stmt.name.value in ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "dispatch", "has_permission", "check_permissions"):
+                if stmt in routed:
+                    self.function(stmt, scope="", cls=name)
+                elif stmt.name.value in VIEW_METHODS or action is not None or stmt.name.value in ("get_queryset", "get_object", "perform_create", "perform_update", "perform_destroy", "dispatch", "has_permission", "check_permissions"):
                     self.function(stmt, scope="", cls=name)
                 if action is not None:
                     kw = action.get("kw", {})
@@ -1527,6 +1834,21 @@ class FileRoutes:
             if dec.get("call") and "." in dec["name"] and dec["name"].rsplit(".", 1)[1] in ("route", "view") and dec.get("args"):
                 self.routes.append({"recv": dec["name"].rsplit(".", 1)[0], "methods": None, "path": dec["args"][0], "handler": name, "line": self._decorator_line(dec["name"], first or line, line), "kw": dec.get("kw", {}), "class": True})
         self.classes[name] = info
+
+    def _router_class(self, name: str, init: cst.FunctionDef) -> None:
+        """A project router class (`class UserAPIRouter(APIRouter)`) whose `__init__` passes
+        `dependencies=[Depends(get_current_user)]` to `super().__init__`: every router built from it
+        carries them."""
+        found: list[str] = []
+
+        def call(n: cst.Call) -> None:
+            if (dotted(n.func) or "").endswith("__init__"):
+                deps = kwarg(n, "dependencies")
+                if deps is not None:
+                    found.extend(call_names(deps))
+
+        walk(init.body, {cst.Call: [call]}, {})
+        self.router_classes[name] = found
 
     def _payload_model(self, name: str, body: Any) -> None:
         """Field names of a pydantic/SQLModel model (the API's payload names unless aliased)."""
@@ -1573,7 +1895,7 @@ class FileRoutes:
             self.changelog.append({"kind": "model", "model": name, "how": how})
 
     def to_dict(self) -> dict[str, Any] | None:
-        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators or self.changelog or self.model_bases or self.limiters or self.models):
+        if not (self.objects or self.routes or self.calls or self.handlers or self.classes or self.urlpatterns or self.settings or self.aliases or self.guard_decorators or self.changelog or self.model_bases or self.limiters or self.models or self.checkers or self.class_bases or self.router_classes):
             if not (self.consts or (self.imports and self.is_pkg)):
                 return None
         out: dict[str, Any] = {"module": self.module}
@@ -1593,6 +1915,12 @@ class FileRoutes:
             out["changelog"] = self.changelog
         if self.model_bases:
             out["model_bases"] = self.model_bases
+        if self.checkers:
+            out["checkers"] = self.checkers
+        if self.class_bases:
+            out["class_bases"] = self.class_bases
+        if self.router_classes:
+            out["router_classes"] = self.router_classes
         return out
 
 

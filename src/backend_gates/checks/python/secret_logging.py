@@ -73,8 +73,10 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
     and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
     named like credentials, sessions, clients or settings (`checkout.token` is often a public id);
-    `session_key` is not reported (in many apps it is the id of a session record, not the cookie
-    value); test files are skipped.
+    a `session_key` is reported only as the session store's own key (`request.session.session_key`,
+    the cookie value a client presents); other `session_key` names are often the id of a session
+    record (Plex playback sessions, a hash of address and user agent) and are not reported; test
+    files are skipped.
     """
 
     code = "BG230"
@@ -94,6 +96,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'def show(token):\n    print(f"token length: {len(token)}")\n',
         'import logging\n\nlog = logging.getLogger(__name__)\n\ndef paid(order):\n    log.info("order %s paid", order.token)\n',
         'import logging\n\ndef login(user):\n    logging.warning("invalid password for %s", user.email)\n',
+        'import logging\n\nlogger = logging.getLogger(__name__)\n\nclass Handler:\n    def paused(self):\n'
+        '        logger.debug("session %s paused", self.session_key)\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -101,6 +105,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef refresh(credentials):\n    log.debug("new token %s", credentials.token)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef call(request):\n    logger.debug("auth header: " + request.headers["Authorization"])\n', line=6),
         Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
+        Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef login(request):\n'
+            '    logger.info("logged in, session %s", request.session.session_key)\n', line=6),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -141,6 +147,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
             kind = _sensitive_name(node.value)
             return (kind, node.value) if kind else None
         if isinstance(node, cst.Attribute):
+            if _session_cookie(node):
+                return "session id", S.dotted_name(node) or "session.session_key"
             kind = _sensitive_name(node.attr.value)
             if kind and node.attr.value.lower() == "token" and not _credential_owner(node.value):
                 return None  # `order.token`, `checkout.token`: often a public identifier
@@ -189,6 +197,15 @@ _TOKEN_OWNERS = frozenset(
     {"self", "auth", "credential", "credentials", "creds", "session", "oauth", "client", "api", "access",
      "refresh", "bot", "jwt", "request", "settings", "config", "conf", "secrets", "identity", "login", "sso"}
 )
+
+
+def _session_cookie(node: cst.Attribute) -> bool:
+    """`request.session.session_key`: the key of the session store, which is the cookie value a
+    client presents (Django); unlike a bare `session_key` name, ambiguous elsewhere."""
+    if node.attr.value != "session_key":
+        return False
+    owner = S.dotted_name(node.value).rsplit(".", 1)[-1]
+    return owner.lower() in ("session", "request_session", "session_store", "store")
 
 
 def _credential_owner(node: cst.BaseExpression) -> bool:

@@ -103,11 +103,17 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     escaping inside the quote it escapes; values from a fixed allow-list (`x if x in ALLOWED
     else ...`, `if x not in ALLOWED: raise`, `assert x in ALLOWED`, `if x in ALLOWED:` around the
     use), text checked by a predicate (`if x.isdigit():`, `if all(v.isdigit() for v in ids):`,
-    `if not x.isalnum(): raise`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    `if not x.isalnum(): raise`), text checked free of quote characters where it stands between
+    them (`if '"' not in x and "'" not in x:`, `if re.search(r"['\\\\]", x): raise`, `not any(q in x
+    for q in QUOTES)`), text matched in full by a pattern whose alphabet holds no quote or SQL
+    punctuation (`re.fullmatch(r"[A-Za-z_]\\w*", x)`, `PATTERN.match(x)` anchored with `$`: an
+    identifier), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
+    A dynamic identifier that comes only from the enclosing function's parameters is judged by
+    what the project's callers pass (BG202), not here.
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
     `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
@@ -165,6 +171,13 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n'
         '        cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n',
         'import time\n\ndef since(cur, days):\n    start = time.time() - days * 86400\n    cur.execute("SELECT * FROM items WHERE created >= %s" % start)\n',
+        # checks of the text itself: no quote character where it is quoted, an identifier alphabet
+        'def reset(db, table):\n    if \'"\' not in table and "\'" not in table:\n'
+        '        query = "SELECT setval(\'{t}_id_seq\', 1) FROM \\"{t}\\"".format(t=table)\n        db.execute(query)\n',
+        'import re\n\nNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")\n\ndef dump(cur, request):\n    table = request.args["t"]\n'
+        '    if not NAME.fullmatch(table):\n        raise ValueError(table)\n    cur.execute(f"SELECT * FROM {table} WHERE id > 0")\n',
+        'import re\n\ndef find(cur, request):\n    name = request.args["q"]\n    if re.search(r"[\'\\\\]", name):\n        raise ValueError(name)\n'
+        '    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -181,10 +194,10 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             'def search(cur, name):\n    cur.execute(by_name(name))\n',
             line=5,
         ),
-        Bad('from psycopg import sql\n\ndef get(cur, table):\n    cur.execute(sql.SQL(f"SELECT * FROM {table}"))\n', line=4),
+        Bad('from psycopg import sql\n\ndef get(cur, request):\n    cur.execute(sql.SQL(f"SELECT * FROM {request.args[\'t\']}"))\n', line=4),
         Bad(
-            'from psycopg import sql\n\ndef get(cur, table, uid):\n'
-            '    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.SQL(table)), (uid,))\n',
+            'from psycopg import sql\n\ndef get(cur, request, uid):\n'
+            '    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.SQL(request.args["t"])), (uid,))\n',
             line=4,
         ),
         Bad('def get(User, name):\n    return User.objects.extra(where=[f"name = \'{name}\'"])\n', line=2),
@@ -207,6 +220,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             '    cur.execute(f"SELECT * FROM items WHERE kind = \'{sort}\'")\n',
             line=7,
         ),
+        # a check that does not fit where the value goes: the other quote, a match of the start only
+        Bad('def find(cur, request):\n    name = request.args["q"]\n    if \'"\' not in name:\n'
+            '        cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
+        Bad('import re\n\ndef dump(cur, request):\n    table = request.args["t"]\n    if not re.match(r"\\w+", table):\n        raise ValueError(table)\n'
+            '    cur.execute(f"SELECT * FROM items WHERE kind = \'{table}\'")\n', line=7),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -278,7 +296,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue
             if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
                 continue  # migrations and the object's own configuration (`cls._threshold`) are not input
-            if not _in_value_position(template.text):
+            identifiers_only = not _in_value_position(template.text)
+            if identifiers_only:
                 # only identifiers or clauses are dynamic (`FROM {table}`): reported when they come
                 # from the function's parameters or the request, not from catalog rows or loops
                 if not self.from_input(template.dynamic):
@@ -286,16 +305,76 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 confidence = "medium"
             parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
             how = " and ".join(template.how) or "string building"
-            self.report(
-                node,
-                confidence=confidence,
-                kind=template.kind if " " in template.kind else f"{template.kind} statement",
-                how=how,
-                parts=parts,
-                sink=sink.name,
-                extra={"sql_template": redact_text(template.text[:500]), "statement": template.kind, "sink": sink.name},
-            )
+            fmt = {
+                "kind": template.kind if " " in template.kind else f"{template.kind} statement",
+                "how": how,
+                "parts": parts,
+                "sink": sink.name,
+            }
+            extra = {
+                "sql_template": redact_text(template.text[:500]),
+                "statement": template.kind,
+                "sink": sink.name,
+                "built_at": self.built_at(arg, assignments),
+            }
+            traced = self.parameters_only(template.dynamic) if identifiers_only else None
+            if traced is not None:
+                # identifiers from the function's parameters: what the callers pass decides (BG202)
+                rng = self.ctx.position(node)
+                line = int(rng.start.line) if rng is not None else self.ctx.line(node)
+                self.fact("sql_from_parameters", {
+                    "function": self.functions[-1].name.value,
+                    "params": traced,
+                    "line": line,
+                    "column": int(rng.start.column) + 1 if rng is not None else 1,
+                    "end_line": int(rng.end.line) if rng is not None else line,
+                    "end_column": int(rng.end.column) + 1 if rng is not None else 1,
+                    "fmt": fmt,
+                    "extra": {**extra, "confidence": "medium"},
+                })
+                return
+            self.report(node, confidence=confidence, extra=extra, **fmt)
             return
+
+    def parameters_only(self, dynamic: tuple[str, ...]) -> list[list[Any]] | None:
+        """[name, position, default kind] of the parameters of the enclosing function that are
+        the only dynamic parts, when every dynamic part is one of them, passed on unchanged (the
+        callers decide what they hold) and the function is called by code, not by a framework
+        (no decorator but `staticmethod`/`classmethod`); else None."""
+        if not self.functions or len(self.functions) > 2:
+            return None
+        fn = self.functions[-1]
+        if any(sqlsinks._dotted(d.decorator) not in ("staticmethod", "classmethod") for d in fn.decorators):
+            return None
+        from .sql_callers import signature
+
+        params = signature(fn)
+        names = [n for n, _ in params]
+        out: list[list[Any]] = []
+        for part in dynamic:
+            name = part.strip()
+            if name not in names:
+                return None
+            index = names.index(name)
+            if [name, index, params[index][1]] not in out:
+                out.append([name, index, params[index][1]])
+        return out or None
+
+    def built_at(self, arg: cst.BaseExpression, assignments: sqlsinks.Assignments) -> list[list[int]]:
+        """First and last line of each expression that builds the reported text: the argument
+        itself, or the assignments of the name passed (from the last `=` on, with its `+=`).
+        Other tools report the string there, so their suppressions are honoured there too."""
+        nodes: list[cst.CSTNode] = [arg]
+        if isinstance(arg, cst.Name):
+            entries = [e for e in assignments.get(arg.value, []) if e.op in ("=", "+=")]
+            starts = [i for i, e in enumerate(entries) if e.op == "="]
+            nodes = [e.value for e in entries[starts[-1] if starts else 0 :]] or nodes
+        spans: list[list[int]] = []
+        for node in nodes:
+            rng = self.ctx.position(node)
+            if rng is not None:
+                spans.append([int(rng.start.line), int(rng.end.line)])
+        return spans
 
     def from_input(self, dynamic: tuple[str, ...] | list[str]) -> bool:
         """Some dynamic part is a parameter of the enclosing function or request data."""

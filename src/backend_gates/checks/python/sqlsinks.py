@@ -335,7 +335,10 @@ def _predicate_of(test: cst.BaseExpression) -> str | None:
 def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst.BaseExpression]]:
     """(name, collection) of `name in collection` (`not in` when not `positive`), through `and`
     (`or` for negative tests); a validating predicate (`x.isdigit()`, `all(v.isdigit() for v in
-    xs)`, negated when not `positive`) gives (name, VALIDATED)."""
+    xs)`, negated when not `positive`) gives (name, VALIDATED). A check of the text itself gives
+    (name, the expression that holds afterwards): `'"' not in x`, `re.fullmatch(PATTERN, x)`,
+    `not re.search(PATTERN, x)`, `not any(q in x for q in QUOTES)`; `_Builder.guarantee` judges
+    what such a claim leaves out."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And if positive else cst.Or):
         return _membership(test.left, positive) + _membership(test.right, positive)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
@@ -343,11 +346,64 @@ def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst
             return [(test.left.value, test.comparisons[0].comparator)]
     if not positive and isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         checked = _predicate_of(test.expression)
-        return [(checked, VALIDATED)] if checked else []
+        if checked:
+            return [(checked, VALIDATED)]
     if positive:
         checked = _predicate_of(test)
-        return [(checked, VALIDATED)] if checked else []
-    return []
+        if checked:
+            return [(checked, VALIDATED)]
+    name = _text_checked(test)
+    if name is None:
+        return []
+    return [(name, test if positive else _negate(test))]
+
+
+_REGEX_METHODS = frozenset({"fullmatch", "match", "search"})
+
+
+def _text_checked(test: cst.BaseExpression) -> str | None:
+    """The name whose text `test` examines: a character test (`'"' in x`), a regex match
+    (`re.fullmatch(P, x)`, `PATTERN.match(x)`), `any(q in x for q in ...)`, or their negation."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _text_checked(test.expression)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.SimpleString):
+        target = test.comparisons[0].comparator
+        if isinstance(target, cst.Name) and isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn)):
+            return target.value
+        return None
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    args = [a.value for a in test.args if a.keyword is None and not a.star]
+    if leaf in _REGEX_METHODS and args:
+        module_level = _dotted(func) == f"re.{leaf}"
+        if module_level and len(args) < 2:
+            return None
+        subject = args[1] if module_level else args[0]
+        return subject.value if isinstance(subject, cst.Name) else None
+    if leaf == "any" and len(args) == 1 and isinstance(args[0], (cst.GeneratorExp, cst.ListComp)):
+        gen = args[0]
+        elt = gen.elt
+        if (
+            gen.for_in.inner_for_in is None
+            and isinstance(gen.for_in.target, cst.Name)
+            and isinstance(elt, cst.Comparison)
+            and len(elt.comparisons) == 1
+            and isinstance(elt.comparisons[0].operator, cst.In)
+            and isinstance(elt.left, cst.Name)
+            and elt.left.value == gen.for_in.target.value
+            and isinstance(elt.comparisons[0].comparator, cst.Name)
+        ):
+            return elt.comparisons[0].comparator.value
+    return None
+
+
+def _negate(test: cst.BaseExpression) -> cst.BaseExpression:
+    """`not test`, without doubling negations."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    return cst.UnaryOperation(operator=cst.Not(), expression=test)
 
 
 def _leaves(body: cst.BaseSuite) -> bool:
@@ -568,6 +624,47 @@ def _regex_removes(pattern: str, repl: str) -> tuple[frozenset[str], bool] | Non
     return quotes, standalone
 
 
+_REGEX_TOKEN = re.compile(r"\[\^?\]?(?:\\.|[^\]\\])*\]|\\.|\(\?P<\w+>|\(\?:|\(\?[aiLmsux]+\)|\(\?|[()|^$*+?]|\{\d*(?:,\d*)?\}\??|.", re.S)
+_REGEX_STRUCTURE = frozenset({"^", "$", "\\A", "\\Z", "\\b", "\\B", "(", ")", "(?:", "|", "*", "+", "?"})
+
+
+@lru_cache(maxsize=512)
+def _regex_alphabet(pattern: str, method: str) -> tuple[bool, frozenset[str]] | None:
+    """What text that `re.<method>(pattern, text)` accepts can contain, when the match must
+    cover the whole text (`fullmatch`, or anchored with `$`/`\\Z`, and `^` for `search`):
+    (True, _) none of the dangerous characters (an identifier or number alphabet), (False,
+    quotes) none of these quote characters; None when the pattern may let anything through."""
+    if len(pattern) > 300:
+        return None
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    tokens = _REGEX_TOKEN.findall(pattern)
+    if not tokens:
+        return None
+    if method != "fullmatch":
+        if tokens[-1] not in ("$", "\\Z") or "|" in tokens:
+            return None
+        if method == "search" and tokens[0] not in ("^", "\\A"):
+            return None
+    possible: set[str] = set()
+    for token in tokens:
+        if token in _REGEX_STRUCTURE or token.startswith("(?P<") or token[0] == "{" and token != "{" or re.fullmatch(r"\(\?[aiLmsux]+\)", token):
+            continue
+        if token == "(?":
+            return None  # a lookaround or conditional: not followed
+        try:
+            atom = re.compile(token)
+        except re.error:
+            return None  # `\\x27`, back references: not judged
+        possible.update(c for c in _DANGEROUS if atom.fullmatch(c))
+    if not possible:
+        return True, frozenset(_QUOTES)
+    quotes = frozenset(q for q in _QUOTES if q not in possible)
+    return (False, quotes) if quotes else None
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     text: str
@@ -619,6 +716,7 @@ class _Builder:
         self.seen: set[str] = set()
         self.class_name: str | None = None
         self.guarded: frozenset[str] = frozenset()  # names checked against an allow-list here
+        self.unquoted: dict[str, frozenset[str]] = {}  # names checked free of these quote characters here
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
@@ -723,8 +821,68 @@ class _Builder:
         return False
 
     def fixed(self, guards: tuple[tuple[str, cst.BaseExpression], ...]) -> frozenset[str]:
-        """The names of `guards` whose allow-list is fixed."""
-        return frozenset(name for name, collection in guards if self.constant_collection(collection))
+        """The names of `guards` whose allow-list is fixed (or whose text a check confined to a
+        safe alphabet)."""
+        return frozenset(name for name, guard in guards if (self.guarantee(guard) or (False,))[0])
+
+    def quote_free(self, guards: tuple[tuple[str, cst.BaseExpression], ...]) -> dict[str, frozenset[str]]:
+        """Names of `guards` whose text a check keeps free of some quote characters (`'"' not in
+        x`), with those characters; several checks of one name add up."""
+        out: dict[str, frozenset[str]] = {}
+        for name, guard in guards:
+            found = self.guarantee(guard)
+            if found is not None and not found[0]:
+                out[name] = out.get(name, frozenset()) | found[1]
+        return out
+
+    def guarantee(self, guard: cst.BaseExpression) -> tuple[bool, frozenset[str]] | None:
+        """What a guard leaves possible in the checked name's text: (True, _) only a fixed value
+        or a safe alphabet; (False, quotes) none of these quote characters; None: nothing known.
+        Guards are allow-lists (`x in ALLOWED`), predicates (VALIDATED) and claims about the text
+        that hold afterwards (see `_membership`)."""
+        if guard is VALIDATED:
+            return True, frozenset(_QUOTES)
+        claim, negated = guard, False
+        while isinstance(claim, cst.UnaryOperation) and isinstance(claim.operator, cst.Not):
+            claim, negated = claim.expression, not negated
+        if isinstance(claim, cst.Comparison) and isinstance(claim.left, cst.SimpleString):
+            char = self.literal(claim.left)
+            absent = isinstance(claim.comparisons[0].operator, cst.NotIn) != negated
+            if absent and char is not None and len(char) == 1 and char in _QUOTES:
+                return False, frozenset({char})
+            return None
+        if isinstance(claim, cst.Call):
+            func = claim.func
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            args = [a.value for a in claim.args if a.keyword is None and not a.star]
+            if leaf == "any" and args and isinstance(args[0], (cst.GeneratorExp, cst.ListComp)):
+                if not negated:
+                    return None  # `any(q in x ...)` true says nothing about the rest
+                chars = self.characters(args[0].for_in.iter)
+                quotes = frozenset(chars) & frozenset(_QUOTES)
+                return (False, quotes) if quotes else None
+            if leaf in _REGEX_METHODS:
+                pattern = self.literal(args[0]) if _dotted(func) == f"re.{leaf}" else self.compiled_pattern(func.value) if isinstance(func, cst.Attribute) else None
+                if pattern is None:
+                    return None
+                if negated:  # no match anywhere: the text holds none of the characters matched
+                    if leaf != "search":
+                        return None
+                    removed = _regex_removes(pattern, "")
+                    return (removed[1], removed[0]) if removed is not None and (removed[1] or removed[0]) else None
+                return _regex_alphabet(pattern, leaf)
+        if negated or isinstance(claim, cst.Comparison):
+            return None
+        return (True, frozenset(_QUOTES)) if self.constant_collection(claim) else None
+
+    def characters(self, node: cst.BaseExpression) -> str:
+        """The single characters a constant string or collection of one-character strings holds."""
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            found = [self.literal(e.value) for e in node.elements if isinstance(e, cst.Element)]
+            return "".join(c for c in found if c is not None and len(c) == 1)
+        if isinstance(node, cst.Name) and node.value in self.index.constants and not isinstance(self.index.constants[node.value], cst.Name):
+            return self.characters(self.index.constants[node.value])
+        return self.literal(node) or ""
 
     def allow_listed(self, test: cst.BaseExpression, positive: bool) -> frozenset[str]:
         """Names a test checks against a fixed allow-list (`x in ALLOWED` when `positive`,
@@ -1108,24 +1266,36 @@ class _Builder:
         name = node.value
         if name in self.guarded:
             return [Clean(name, True)]  # checked against a fixed allow-list
+        quotes = self.unquoted.get(name)
+        if quotes:  # checked free of these quote characters where it is used: safe between them
+            found = self.followed(node)
+            return _merge_clean(_origin(name, found), found, quotes) if _raw(found) else found
+        return self.followed(node)
+
+    def followed(self, node: cst.Name) -> list[Part]:
+        """The parts of a name, followed through its assignments and checks in this scope."""
+        name = node.value
         entries = self.assignments.get(name)
         if entries and name not in self.seen:
             self.seen.add(name)
-            saved_guard = self.guarded
+            saved_guard, saved_unquoted = self.guarded, self.unquoted
             try:
                 out: list[Part] = []
                 for entry in entries:
                     self.guarded = saved_guard | self.fixed(entry.guarded)
+                    self.unquoted = _joined(saved_unquoted, self.quote_free(entry.guarded))
                     if entry.op == "=":
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
                     elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
                         out = ["item"]  # loop over a constant collection
-                    elif entry.op == "guard" and self.constant_collection(entry.value):
-                        out = [Clean(name, True)]  # `if x not in ALLOWED: raise`: only allowed values go on
                     elif entry.op == "guard":
-                        continue
+                        found = self.guarantee(entry.value)
+                        if found is not None and found[0]:
+                            out = [Clean(name, True)]  # `if x not in ALLOWED: raise`: only allowed values go on
+                        elif found is not None and _raw(out or [Dyn(name)]):
+                            out = _merge_clean(_origin(name, out), out or [Dyn(name)], found[1])  # `if "'" in x: raise`
                     else:
                         return [Dyn(name)]
                 # earlier overwritten assignments that were dynamic still count (branches)
@@ -1133,12 +1303,13 @@ class _Builder:
                     for entry in entries[:-1]:
                         if entry.op == "=":
                             self.guarded = saved_guard | self.fixed(entry.guarded)
+                            self.unquoted = _joined(saved_unquoted, self.quote_free(entry.guarded))
                             earlier = self.parts(entry.value)
                             if _raw(earlier) and self.text_like(earlier):
                                 return earlier
                 return out
             finally:
-                self.guarded = saved_guard
+                self.guarded, self.unquoted = saved_guard, saved_unquoted
                 self.seen.discard(name)
         if name in self.index.constants and name not in self.seen and not entries:
             self.seen.add(name)
@@ -1155,6 +1326,21 @@ class _Builder:
     @staticmethod
     def text_like(parts: list[Part]) -> bool:
         return any(isinstance(p, str) and _SQL_START.match(p) for p in parts[:1])
+
+
+def _origin(name: str, parts: list[Part]) -> str:
+    """What a checked name holds, for messages and the input test: its one dynamic source."""
+    dynamic = [p.source for p in parts if isinstance(p, Dyn)]
+    return dynamic[0] if len(dynamic) == 1 else name
+
+
+def _joined(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    if not b:
+        return a
+    out = dict(a)
+    for name, quotes in b.items():
+        out[name] = out.get(name, frozenset()) | quotes
+    return out
 
 
 def _ident(name: str) -> str:
@@ -1180,14 +1366,20 @@ def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
 
 
 def _safe_here(part: Clean, parts: list[Part], i: int) -> bool:
-    """A sanitized part is safe standalone, or between two quote characters it cannot contain."""
+    """A sanitized part is safe standalone, or inside a quoted literal (or quoted identifier)
+    whose quote character it cannot contain (`'{x}'`, `'{x}_seq'`, `"{x}"`)."""
     if part.standalone:
         return True
-    before = parts[i - 1] if i > 0 else ""
-    after = parts[i + 1] if i + 1 < len(parts) else ""
-    if not isinstance(before, str) or not isinstance(after, str) or not before or not after:
+    if not part.quoted_in:
         return False
-    return before[-1] == after[0] and before[-1] in part.quoted_in
+    quote: str | None = None  # the quote the text before the part leaves open
+    for before in parts[:i]:
+        for ch in before if isinstance(before, str) else "x":
+            if quote is None and ch in _QUOTES:
+                quote = ch
+            elif ch == quote:
+                quote = None
+    return quote is not None and quote in part.quoted_in
 
 
 def reconstruct(
@@ -1201,7 +1393,9 @@ def reconstruct(
     """The SQL template `node` builds (see the module docstring)."""
     builder = _Builder(assignments or {}, index)
     builder.class_name = class_name
-    builder.guarded = builder.fixed(tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, [])))
+    active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
+    builder.guarded = builder.fixed(active)
+    builder.unquoted = builder.quote_free(active)
     try:
         parts = builder.parts(node)
     except RecursionError:

@@ -1,0 +1,197 @@
+"""Call sites of the project's functions, as `call_sites` facts, for tracing SQL identifiers
+built from a function's parameters back to what the callers pass (BG202 reads them).
+
+Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.upsert(...)`,
+`self.run(...)`) is recorded under the callee's last name with the kind of every argument:
+
+- `c`: constant where it is passed: a literal, an UPPER_CASE or module constant, a local assigned
+  only literals, text built from those (`"query_%d" % n` with a numeric format included);
+- `p`: the caller's own parameter passed on unchanged, with where it sits in the caller's
+  signature, so a project check can follow it one more call up;
+- `d`: anything else (a value the caller computes or receives from elsewhere).
+
+Calls whose arguments are all `d` are recorded by their shape only (how many positional
+arguments, which keywords): such a call keeps a finding when it passes the parameter. Calls of a few builtins and container methods are not recorded (no project
+function a finding depends on is found through them; a function named like one keeps its finding
+because no caller is found). Cost: one pass over the calls of the file, no name resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..base import FactCollector
+from . import sqlsinks
+
+# callee names never recorded: builtins and container/str methods (performance only)
+_SKIP = frozenset(
+    {
+        "print", "len", "isinstance", "issubclass", "getattr", "setattr", "hasattr", "str", "int", "float", "bool", "list",
+        "dict", "set", "tuple", "range", "enumerate", "zip", "sorted", "super", "type", "repr", "min", "max", "sum", "any",
+        "all", "map", "filter", "iter", "next", "open", "append", "extend", "insert", "update", "pop", "get", "setdefault",
+        "items", "keys", "values", "join", "split", "strip", "replace", "startswith", "endswith", "format", "lower", "upper",
+        "encode", "decode", "add", "remove", "discard", "copy", "debug", "info", "warning", "error", "exception", "critical",
+        "assertEqual", "assertTrue", "assertFalse", "assertIn", "assertIsNone", "_", "gettext", "gettext_lazy", "ugettext",
+    }
+)
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+
+
+def signature(fn: cst.FunctionDef) -> list[tuple[str, str]]:
+    """(name, default kind) of a function's positional-or-keyword parameters, `self`/`cls`
+    dropped: default kind `c` when the default is a constant, `-` when there is none, else `d`."""
+    params = [*fn.params.posonly_params, *fn.params.params]
+    if params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    out: list[tuple[str, str]] = []
+    for p in params:
+        default = p.default
+        kind = "-" if default is None else "c" if _constant_value(default) else "d"
+        out.append((p.name.value, kind))
+    return out
+
+
+def _constant_value(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _LITERALS):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False") or bool(sqlsinks._CONST_NAME.match(node.value))
+    if isinstance(node, cst.UnaryOperation):
+        return _constant_value(node.expression)
+    return False
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One function being walked: its signature, what its names are assigned, its calls."""
+
+    name: str
+    params: list[tuple[str, str]]
+    literal: dict[str, bool] = field(default_factory=dict)  # name -> assigned only literals so far
+    calls: list[tuple[str, list[cst.BaseExpression], dict[str, cst.BaseExpression]]] = field(default_factory=list)
+
+
+class CallSiteFacts(FactCollector):
+    """Every call of a project-style function with the kind of each argument (see module doc).
+
+    Arguments are judged when the enclosing function has been walked, from what its names are
+    assigned anywhere in it (one pass: no per-call scan of the function)."""
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.frames: list[_Frame] = [_Frame("", [])]
+        self._index: sqlsinks.ModuleIndex | None = None
+        self.calls: dict[str, list[list[Any]]] = {}
+        self.dynamic: dict[str, list[list[Any]]] = {}  # name -> [[positional count, keyword names, caller]]
+
+    # -- names and their assignments
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.frames.append(_Frame(node.name.value, signature(node)))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.settle(self.frames.pop())
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self.settle(self.frames[0])
+
+    def assign(self, target: cst.BaseExpression, literal: bool) -> None:
+        frame = self.frames[-1]
+        if isinstance(target, cst.Name):
+            frame.literal[target.value] = frame.literal.get(target.value, True) and literal
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.assign(element.value, False)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self.assign(t.target, _constant_value(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.assign(node.target, node.value is not None and _constant_value(node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.assign(node.target, False)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.assign(node.target, _constant_value(node.value))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.assign(node.target, False)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.assign(node.target, False)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        if isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
+            self.assign(node.name, False)
+
+    # -- calls
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name):
+            leaf = func.value
+        elif isinstance(func, cst.Attribute):
+            leaf = func.attr.value
+            receiver = func.value
+            if isinstance(receiver, cst.Name) and receiver.value[:1].isupper() and not receiver.value.isupper():
+                return self.any_argument(leaf)  # `Class.method(obj, ...)`: positions shift; not followed
+        else:
+            return None
+        if leaf in _SKIP or not node.args:
+            return None
+        if any(a.star for a in node.args):
+            return self.any_argument(leaf)
+        positional = [a.value for a in node.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        self.frames[-1].calls.append((leaf, positional, keywords))
+        return None
+
+    def any_argument(self, leaf: str) -> None:
+        """A call whose arguments cannot be placed (`*args`, `Class.method(obj, ...)`): it may
+        pass anything in any position."""
+        known = self.dynamic.setdefault(leaf, [])
+        if not any(entry[0] < 0 for entry in known):
+            known.append([-1, [], self.frames[-1].name])
+
+    def settle(self, frame: _Frame) -> None:
+        """Judge the arguments of the calls of a function that has been walked."""
+        for leaf, positional_nodes, keyword_nodes in frame.calls:
+            positional = [self.argument_kind(v, frame) for v in positional_nodes]
+            keywords = {k: self.argument_kind(v, frame) for k, v in keyword_nodes.items()}
+            if all(k == "d" for k in positional) and all(k == "d" for k in keywords.values()):
+                shape = [len(positional), sorted(keywords)]
+                known = self.dynamic.setdefault(leaf, [])
+                if not any(entry[:2] == shape for entry in known):
+                    known.append([*shape, frame.name])
+                continue
+            self.calls.setdefault(leaf, []).append([positional, keywords, frame.name])
+        frame.calls.clear()
+
+    def argument_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
+        if _constant_value(value):
+            return "c"
+        if isinstance(value, cst.Name):
+            names = [n for n, _ in frame.params]
+            if value.value in names and value.value not in frame.literal:
+                i = names.index(value.value)
+                return f"p:{frame.name}:{i}:{value.value}:{frame.params[i][1]}"
+            if value.value in frame.literal:
+                return "c" if frame.literal[value.value] else "d"
+            module = self.frames[0].literal
+            if value.value in module:
+                return "c" if module[value.value] else "d"
+            return "d"
+        if isinstance(value, cst.FormattedString):
+            parts = [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
+            return "c" if all(self.argument_kind(p, frame) == "c" for p in parts) else "d"
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Modulo)):
+            sides = [value.left, *(e.value for e in value.right.elements)] if isinstance(value.right, cst.Tuple) else [value.left, value.right]
+            return "c" if all(self.argument_kind(p, frame) == "c" for p in sides) else "d"
+        return "d"
+
+    def finish(self) -> None:
+        if self.calls or self.dynamic:
+            self.fact("call_sites", {"calls": self.calls, "dynamic": self.dynamic})
