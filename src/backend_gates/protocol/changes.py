@@ -97,11 +97,11 @@ def snapshot(report: Any, project: Any) -> Snapshot:
     for view in analyze(project):
         route = view.route
         params = []
-        for p in (view.handler_facts or {}).get("params", []):
-            name = str(p.get("name", ""))
-            if not name or name in ("self", "cls") or name.lower() in PLUMBING or p.get("dep"):
+        for p in view.params:
+            name = p.name
+            if not name or name in ("self", "cls") or name.lower() in PLUMBING or p.dep:
                 continue
-            ann = p.get("ann")
+            ann = p.ann
             params.append(f"{name}: {ann}" if ann and ann != "?" else name)
         auth = tuple(sorted(set(view.auth)))
         snap.endpoints[(route.method, shape(route.path))] = EndpointView(

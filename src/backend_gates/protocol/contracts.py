@@ -288,14 +288,14 @@ def endpoint_facts(request: ContractRequest, project: Any) -> EndpointFacts:
         facts.query.update(bound.params)
         facts.read.extend(bound.read)
         facts.deps.extend(bound.unread)
-        for param in (view.handler_facts or {}).get("params", []):
-            dep = str(param.get("dep", ""))
-            default = str(param.get("default", ""))
+        for param in view.params:
+            dep = param.dep
+            default = param.default
             if dep and bound.found:
                 continue  # judged by the parameters it binds (or by its name when it cannot be read)
             if dep or (default and default not in PARAM_DEFAULTS and default not in ("Body", "Form", "File")):
-                facts.deps.append(f"{param.get('name', '')} {dep} {param.get('ann', '')} {default}")
-            elif param.get("ann") and str(param.get("name", "")).lower() in facts.query:
+                facts.deps.append(f"{param.name} {dep} {param.ann} {default}")
+            elif param.ann and param.name.lower() in facts.query:
                 facts.typed_params = True
     return facts
 

@@ -192,7 +192,7 @@ def _module_of(resolver: _Resolver, path: str) -> str | None:
 def _handler(mod: _Module, view: Any) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The handler's `def` in its module (by name; the line decides between same-named ones)."""
     name = str(view.route.handler).rsplit(".", 1)[-1]
-    line = int(view.handler_line or (view.handler_facts or {}).get("line") or view.route.line or 0)
+    line = int(view.handler_line or (view.facts.line if view.facts is not None else 0) or view.route.line or 0)
     candidates = [node for node in _all_functions(mod) if node.name == name]
     if not candidates:
         return None

@@ -9,9 +9,10 @@ routers and viewsets, Starlette `Mount`, aiohttp `RouteTableDef`/`router.add_*`/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .facts import EMPTY_BODY, Body, Decorator, HandlerFacts, Param
 from .model import Route, normalize_path
 
 if TYPE_CHECKING:
@@ -93,7 +94,6 @@ class RouteView:
 
     route: Route
     module: str
-    handler_facts: dict[str, Any] | None = None  # the function's facts (params, decorators, body)
     class_info: dict[str, Any] | None = None
     auth: tuple[str, ...] = ()
     limits: tuple[str, ...] = ()
@@ -103,6 +103,7 @@ class RouteView:
     inherited: bool = False  # handler body not in the project (DRF generic/viewset action)
     handler_line: int = 0
     class_key: tuple[str, str] | None = None  # (module, class) of a class-based view
+    facts: HandlerFacts | None = None  # the handler's facts (params, decorators, body); None: not in the project
 
     @property
     def adapter(self) -> "FrameworkAdapter":
@@ -111,9 +112,20 @@ class RouteView:
         return adapter_for(self.route.framework)
 
     @property
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = (self.handler_facts or {}).get("body", {})
-        return body
+    def body(self) -> Body:
+        return self.facts.body if self.facts is not None else EMPTY_BODY
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self.facts.params if self.facts is not None else ()
+
+    @property
+    def decorators(self) -> tuple[Decorator, ...]:
+        return self.facts.decorators if self.facts is not None else ()
+
+    def with_handler(self, facts: HandlerFacts) -> RouteView:
+        """The same route judged with another handler's facts (one it hands its request to)."""
+        return replace(self, facts=facts)
 
 
 @dataclass
@@ -642,10 +654,11 @@ class Index:
             self.add(mod, ref, None, method, path, fw, guards, line, ok)
 
     # ------------------------------------------------------------------ classes
-    def delegate_facts(self, mod: str, name: str) -> dict[str, Any] | None:
+    def delegate_facts(self, mod: str, name: str) -> HandlerFacts | None:
         """The facts of the project handler a handler hands its request to (`create_check`,
         `OtherView.get`), or None when it is not a project handler."""
-        return self.handler(self.resolve(mod, name))
+        found = self.handler(self.resolve(mod, name))
+        return HandlerFacts.from_dict(found) if found is not None else None
 
     def scoped_attr(self, mod: str, cls: str, attr: str) -> bool:
         """`self.<attr>` of a class-based view is scoped to the caller: the property or helper that
@@ -905,7 +918,6 @@ class Index:
             RouteView(
                 route,
                 mod,
-                facts,
                 class_info,
                 tuple(auth),
                 tuple(limits),
@@ -915,6 +927,7 @@ class Index:
                 inherited,
                 (facts or {}).get("line", line) or line,
                 class_key,
+                HandlerFacts.from_dict(facts) if facts is not None else None,
             )
         )
 
@@ -922,7 +935,7 @@ class Index:
         """A route whose handler is not in the analysed Python files (located where it is declared)."""
         auth = [g for g in guards if g.startswith("openapi-security:") or self.is_auth(g)]
         route = Route(method=method.upper(), path=normalize_path(path), handler=handler, file=file, line=line, framework=fw, guards=tuple(auth))
-        self.views.append(RouteView(route, "", None, None, tuple(auth), (), False, False, "", True, line))
+        self.views.append(RouteView(route, "", None, tuple(auth), (), False, False, "", True, line))
 
     def body_limits(self, facts: dict[str, Any]) -> list[str]:
         """Custom limiters used in the handler: a project limiter class or function (by shape: a

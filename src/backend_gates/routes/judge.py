@@ -1,9 +1,10 @@
 """Shared judgement helpers for the route gates (pure Python over handler facts; no libcst).
 
-Handler facts come from checks/python/route_facts.py (`BodyFacts.to_dict`): `calls` (dotted call
-names), `reads` (request attributes read), `auth` (identity checks in the body), `returns`
-(status/error per return), `sql` (read/write statements seen), `loads` (calls that fetch by an
-argument), `identity` (names that refer to the caller), counts (`stmts`, `branches`, `loops`).
+Handler facts are typed (routes/facts.py: `HandlerFacts`, `Body`, `Param`, `Decorator`, `Return`,
+`Load`), built once per route view from what checks/python/route_facts.py collected: `calls`
+(dotted call names), `reads` (request attributes read), `auth` (identity checks in the body),
+`returns` (status/error per return), `sql` (read/write statements seen), `loads` (calls that fetch
+by an argument), `identity` (names that refer to the caller), counts (`stmts`, `branches`, `loops`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from typing import TYPE_CHECKING, Any
+
+from .facts import Body, Return
 
 if TYPE_CHECKING:  # pragma: no cover
     from .discover import Index, RouteView
@@ -95,12 +98,12 @@ BUILDS_ACCOUNT = re.compile(r"(^|\.)(User|Account|Member|Customer|create_user|cr
 VERSION_SEG = re.compile(r"^v\d+(?:\.\d+)?$|^\d{4}-\d{2}-\d{2}$")
 
 
-def facts(view: RouteView) -> dict[str, Any]:
+def facts(view: RouteView) -> Body:
     return view.body
 
 
 def calls(view: RouteView) -> list[str]:
-    return list(facts(view).get("calls", []))
+    return list(view.body.calls)
 
 
 _PUBLIC_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
@@ -125,11 +128,10 @@ def is_public(view: RouteView, config: Any) -> bool:
 
 def db_param_names(view: RouteView) -> set[str]:
     out: set[str] = set()
-    for param in (view.handler_facts or {}).get("params", []):
-        ann = (param.get("ann") or "").rsplit(".", 1)[-1]
-        dep = param.get("dep") or ""
-        if DB_TYPES.match(ann) or DB_DEPS.search(dep) or DB_DEPS.search(ann):
-            out.add(param["name"])
+    for param in view.params:
+        ann = param.ann.rsplit(".", 1)[-1]
+        if DB_TYPES.match(ann) or DB_DEPS.search(param.dep) or DB_DEPS.search(param.ann):
+            out.add(param.name)
     return out
 
 
@@ -147,7 +149,7 @@ def db_calls(view: RouteView, service_layers: list[str], imports: dict[str, Any]
     """Calls in the handler that use a DB session/cursor/engine/ORM manager directly."""
     params = db_param_names(view)
     layers = {s.lower() for s in service_layers}
-    layer_locals = set(facts(view).get("layer_locals", []))
+    layer_locals = set(view.body.layer_locals)
     out = []
     for name in calls(view):
         root = _root(name).removesuffix("()")
@@ -178,9 +180,9 @@ def writes(view: RouteView, service_layers: list[str], imports: dict[str, Any] |
             out.append(name)
         elif ".objects." in f".{name}." and tail in WRITE_TAILS and name not in out:
             out.append(name)
-    if "write" in facts(view).get("sql", []):
+    if "write" in view.body.sql:
         out.append("SQL INSERT/UPDATE/DELETE")
-    for name in facts(view).get("module_state", []):  # an in-memory store outside the handler
+    for name in view.body.module_state:  # an in-memory store outside the handler
         source = (imports or {}).get(name)
         if name in ("session", "g", "request", "response", "resp", "cache", "os") or (source and str(source[0]).split(".")[0] in WEB_MODULES):
             continue  # the framework's cookie session, `g`, the response headers: not application state
@@ -195,7 +197,7 @@ def inserts(view: RouteView, service_layers: list[str], imports: dict[str, Any] 
         for w in writes(view, service_layers, imports)
         if w.rsplit(".", 1)[-1] in INSERT_TAILS and not w.endswith(".commit") and (w.rsplit(".", 1)[-1] not in ("save", "asave") or built or ".objects." in f".{w}.")
     ]  # `obj.save()` creates only when the handler built the object (`Channel(...)`); else it updates
-    if "insert" in facts(view).get("sql", []):
+    if "insert" in view.body.sql:
         out.append("SQL INSERT")
     return out
 
@@ -281,13 +283,13 @@ def mutations(view: RouteView, service_layers: list[str], imports: dict[str, Any
     return out
 
 
-def returns(view: RouteView) -> list[dict[str, Any]]:
-    return list(facts(view).get("returns", []))
+def returns(view: RouteView) -> list[Return]:
+    return list(view.body.returns)
 
 
 def declared_status(view: RouteView) -> int | None:
-    for dec in (view.handler_facts or {}).get("decorators", []):
-        kw = dec.get("kw", {})
+    for dec in view.decorators:
+        kw = dec.kw
         for key in ("status_code", "status"):
             if isinstance(kw.get(key), int):
                 return int(kw[key])
@@ -330,7 +332,7 @@ def does_something(view: RouteView) -> bool:
 
 
 def is_html(view: RouteView) -> bool:
-    return any(r.get("kind") in HTML_RETURNS and r.get("kind") not in ("HttpResponse",) for r in returns(view))
+    return any(r.kind in HTML_RETURNS and r.kind != "HttpResponse" for r in returns(view))
 
 
 def registration(view: RouteView) -> bool:
@@ -346,13 +348,12 @@ def registration(view: RouteView) -> bool:
 def handed_off_mutations(view: RouteView, index: Index, service_layers: list[str]) -> list[str]:
     """What the project handlers this one hands its request to change (`return
     ConfirmEmailCode().get(request, code)`): one level of delegation."""
-    from dataclasses import replace
 
     out: list[str] = []
-    for name in facts(view).get("delegates", []):
+    for name in view.body.delegates:
         target = index.delegate_facts(view.module, name)
-        if target is not None and target is not view.handler_facts:
-            out += mutations(replace(view, handler_facts=target), service_layers, index.mods.get(view.module, {}).get("imports", {}))
+        if target is not None and target != view.facts:
+            out += mutations(view.with_handler(target), service_layers, index.mods.get(view.module, {}).get("imports", {}))
     return out
 
 
@@ -370,7 +371,7 @@ def anonymous_submission(view: RouteView, index: Index, service_layers: list[str
     path: a public form by nature, asked to be confirmed. Webhooks (raw JSON or bytes, answered with
     a plain response) are not forms."""
     route = view.route
-    if route.method != "POST" or view.handler_facts is None or path_params(route.path) or PRIVATE_PAGE.search(route.path):
+    if route.method != "POST" or view.facts is None or path_params(route.path) or PRIVATE_PAGE.search(route.path):
         return False
     if not (SUBMISSION_PATH.search(route.path) or is_html(view)):
         return False  # answered with a rendered page or a redirect (a webhook answering `HttpResponse("OK")` is not a form)
@@ -380,8 +381,8 @@ def anonymous_submission(view: RouteView, index: Index, service_layers: list[str
         return False  # a submitted form, not a raw JSON/bytes payload
     if not adapter.validators(view) or adapter.caller_data(view, index) or adapter.sensitive_output(view, index):
         return False
-    body = facts(view)
-    if set(body.get("concerns", [])) & {"outbound-http", "authorization", "crypto"} or "write" in body.get("sql", []):
+    body = view.body
+    if set(body.concerns) & {"outbound-http", "authorization", "crypto"} or "write" in body.sql:
         return False
     return bool(mutations(view, service_layers, index.mods.get(view.module, {}).get("imports", {})))
 
@@ -395,13 +396,13 @@ def public_by_choice(view: RouteView, index: Index, service_layers: list[str], i
     preview, a privacy-filtered feed); whether it should is a product decision, so it is reported
     at info. What counts as the caller's data and as sensitive output is asked of the framework
     adapter."""
-    if view.handler_facts is None or view.inherited or PRIVATE_PAGE.search(view.route.path):
+    if view.facts is None or view.inherited or PRIVATE_PAGE.search(view.route.path):
         return []
-    body = facts(view)
+    body = view.body
     if view.route.method not in ("GET", "HEAD"):
         # a POST that only computes (a preview, a validator): nothing persisted, sent or delegated
-        delegated = [d for d in body.get("delegates", []) if d not in HTML_RETURNS and d not in INERT_CALLS and d != "render_to_response"]
-        if set(body.get("concerns", [])) & {"persistence", "notification", "outbound-http"} or delegated or body.get("sql"):
+        delegated = [d for d in body.delegates if d not in HTML_RETURNS and d not in INERT_CALLS and d != "render_to_response"]
+        if set(body.concerns) & {"persistence", "notification", "outbound-http"} or delegated or body.sql:
             return []
     if mutations(view, service_layers, imports) or handed_off_mutations(view, index, service_layers):
         return []

@@ -59,7 +59,7 @@ class DbInRoute(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
-        if view.handler_facts is None:
+        if view.facts is None:
             return
         layers = project.config["routes.service-layers"]
         found = judge.db_calls(view, layers, self.imports(project, view))
@@ -135,17 +135,16 @@ class LogicInRoute(RouteCheck):
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
-        if view.handler_facts is None:
+        if view.facts is None:
             return
-        body = view.handler_facts.get("body", {})
+        body = view.body
         config = project.config
         over = []
-        for key, setting in (("stmts", "handler-max-statements"), ("branches", "handler-max-branches"), ("loops", "handler-max-loops")):
+        for count, setting, label in ((body.stmts, "handler-max-statements", "statements"), (body.branches, "handler-max-branches", "branches"), (body.loops, "handler-max-loops", "loops")):
             limit = config[f"thresholds.{setting}"]
-            if body.get(key, 0) > limit:
-                label = {"stmts": "statements", "branches": "branches", "loops": "loops"}[key]
-                over.append(f"{body[key]} {label} > {limit}")
-        concerns = body.get("concerns", [])
+            if count > limit:
+                over.append(f"{count} {label} > {limit}")
+        concerns = list(body.concerns)
         if len(concerns) >= self.responsibilities:
             over.append(f"{len(concerns)} responsibilities: {', '.join(concerns)}")
         if over:

@@ -134,15 +134,15 @@ class GetHandlerWrites(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
-        if view.route.method != "GET" or view.handler_facts is None:
+        if view.route.method != "GET" or view.facts is None:
             return
-        if "POST" in judge.facts(view).get("methods", []):
+        if "POST" in view.body.methods:
             return  # a Django view that branches on request.method
         if view.route.framework == "django" and judge.body_reads(view):
             return  # a function view that acts on a submitted body (a webhook, a form post): Django also routes GET to it
         if view.route.extra.get("capability"):
             return  # a ping/unsubscribe link: GET by design (curl, mail clients), the URL is the credential
-        query = {q.removesuffix("[]") for q in judge.facts(view).get("query", [])}
+        query = {q.removesuffix("[]") for q in view.body.query}
         if {"code", "state"} <= query or {"oauth_token", "oauth_verifier"} <= query:
             return  # an OAuth callback: the provider redirects with GET
         found = judge.writes(view, project.config["routes.service-layers"], self.imports(project, view))
@@ -178,7 +178,7 @@ class PostForPlainRead(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
-        if view.route.method != "POST" or view.handler_facts is None:
+        if view.route.method != "POST" or view.facts is None:
             return
         layers = project.config["routes.service-layers"]
         db = judge.db_calls(view, layers, self.imports(project, view))
@@ -186,8 +186,7 @@ class PostForPlainRead(RouteCheck):
             return
         if judge.AUTH_PATH.search(view.route.path):
             return
-        params = view.handler_facts.get("params", [])
-        if any(p.get("ann") and p["ann"][:1].isupper() and not p.get("dep") and p["ann"] not in ("Session", "Request") for p in params):
+        if any(p.ann[:1].isupper() and not p.dep and p.ann not in ("Session", "Request") for p in view.params):
             return  # a body model: parameters for the read (search)
         yield self.handler_line(view), {"call": db[0]}
 
@@ -243,7 +242,7 @@ class CreateReturns200(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
         from ...routes import judge
 
-        if view.route.method != "POST" or view.handler_facts is None or judge.AUTH_PATH.search(view.route.path):
+        if view.route.method != "POST" or view.facts is None or judge.AUTH_PATH.search(view.route.path):
             return
         if view.adapter.is_page(view):
             return  # an HTML form post (answered with a page or a redirect): status codes are the API's contract
@@ -257,9 +256,9 @@ class CreateReturns200(RouteCheck):
         if declared is not None and declared != 200:
             return
         rets = judge.returns(view)
-        if any(r.get("kind") in judge.HTML_RETURNS for r in rets):
+        if any(r.kind in judge.HTML_RETURNS for r in rets):
             return
-        if any(r.get("status") not in (None, 200) for r in rets):
+        if any(r.status not in (None, 200) for r in rets):
             return
         yield self.handler_line(view), {"call": created[0]}
 
@@ -288,9 +287,9 @@ class ErrorWith2xx(RouteCheck):
 
         declared = judge.declared_status(view) or 200
         for ret in judge.returns(view):
-            if not ret.get("error"):
+            if not ret.error:
                 continue
-            status = ret.get("status") or declared
+            status = ret.status or declared
             if status == -1:
                 continue  # status computed at run time
             if 200 <= status < 300:
@@ -434,8 +433,8 @@ def _read_through(view: Any) -> str:
     Thumbnail.objects.filter(...).first(): return ...`), and otherwise creates (`Thumbnail(...)`,
     `Thumbnail.objects.create(...)`): a read-through cache ('' when not). Recording a row the first
     time something happens (a lookup that only decides whether to insert) is not a cache."""
-    calls = view.body.get("calls", [])
-    read = set(view.body.get("served_lookups", []))  # looked up, and answered from when found
+    calls = view.body.calls
+    read = set(view.body.served_lookups)  # looked up, and answered from when found
     built = {c for c in calls if "." not in c and c[:1].isupper()}
     built |= {c.split(".", 1)[0] for c in calls if c.endswith((".objects.create", ".objects.get_or_create"))}
     both = sorted(read & built)

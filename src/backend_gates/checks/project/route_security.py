@@ -248,7 +248,7 @@ class UnauthenticatedRoute(RouteCheck):
             return
         if view.route.extra.get("capability"):
             return  # the URL carries an unguessable id or a signed token: the link is the credential
-        calls = view.body.get("calls", [])
+        calls = view.body.calls
         if judge.AUTH_PATH.search(view.route.path) and any(c.rsplit(".", 1)[-1] in ("authenticate", "check_password", "login") for c in calls):
             return  # it checks credentials itself: a login/token endpoint
         tails = {c.rsplit(".", 1)[-1] for c in calls}
@@ -262,7 +262,7 @@ class UnauthenticatedRoute(RouteCheck):
             return
         if judge.registration(view):
             strong = bool(judge.REGISTRATION_NAME.match(view.route.handler.rsplit(".", 1)[-1])) or bool(REGISTER_SEGMENT.search(view.route.path))
-            if strong or (view.body.get("password") and any(ISSUES_TOKEN.search(c) for c in calls)):
+            if strong or (view.body.password and any(ISSUES_TOKEN.search(c) for c in calls)):
                 return  # `POST /users` by `register()`, or taking a password and issuing a token: public by nature
             yield Verdict(view.route.line, severity=Severity.INFO, message=self.registration_message)
             return
@@ -271,7 +271,7 @@ class UnauthenticatedRoute(RouteCheck):
             return
         service_layers = project.config["routes.service-layers"]
         if view.route.method == "GET" and view.adapter.is_page(view) and not judge.PRIVATE_PAGE.search(view.route.path):
-            if not judge.mutations(view, service_layers, self.imports(project, view)) and not view.body.get("identity"):
+            if not judge.mutations(view, service_layers, self.imports(project, view)) and not view.body.identity:
                 return  # a page that shows nothing of the caller's (landing, pricing, docs): public by nature
         if judge.public_by_choice(view, self.index(project), service_layers, self.imports(project, view)):
             yield Verdict(view.route.line, severity=Severity.INFO, message=self.public_message)
@@ -361,27 +361,27 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             return  # a dispatcher: the guarded delegates load and check
         if any(AUTHZ_GUARD.search(g.rsplit(":", 1)[-1]) for g in view.auth):
             return  # an authorization guard on the route (permission, role, admin, scope) decides access
-        if view.handler_facts is None:
+        if view.facts is None:
             yield from self._viewset(view, project, params)
             return
-        body = judge.facts(view)
-        if body.get("auth") or body.get("ownership"):
+        body = view.body
+        if body.auth or body.ownership:
             return  # an in-body check or an explicit ownership comparison (`obj.project_id != request.project.id`)
-        identity = [n for n in body.get("identity", []) + body.get("identity_kw", []) if n not in params and n.split(".")[0] not in params and not n[:1].isupper()]
+        identity = [n for n in body.identity + body.identity_kw if n not in params and n.split(".")[0] not in params and not n[:1].isupper()]
         if identity:
             return
-        if any(PERMISSION_CALL.search(c.rsplit(".", 1)[-1]) for c in body.get("calls", [])):
+        if any(PERMISSION_CALL.search(c.rsplit(".", 1)[-1]) for c in body.calls):
             return
         if self._checked_in_helper(view, project):
             return  # `form.save(request)` whose save() calls `raise_not_editable`: one level of delegation
         if view.route.method not in MUTATING and not self._unused_caller(view):
             return  # a read: flagged only when the handler has the caller at hand and ignores it
-        for call, args, _kws in body.get("loads", []):
-            used = [a for a in args if a in params]
-            if used and self._scoped_by_controller(view, project, call):
+        for load in body.loads:
+            used = [a for a in load.args if a in params]
+            if used and self._scoped_by_controller(view, project, load.call):
                 continue  # `self.repo.get_one(item_id)` where the controller's repositories are the caller's
             if used:
-                yield self.handler_line(view), {"param": used[0], "call": call}
+                yield self.handler_line(view), {"param": used[0], "call": load.call}
                 return
 
     def _scoped_by_controller(self, view: Any, project: Any, call: str) -> bool:
@@ -401,11 +401,11 @@ class ObjectRouteWithoutOwnership(RouteCheck):
         project bases) or a function given the request, that denies or calls a check."""
         index = self.index(project)
         body = view.body
-        for cls, method in body.get("object_calls", []):
+        for cls, method in body.object_calls:
             found = index.checks_access(view.module, cls, method)
             if found:
                 return found
-        for name in body.get("delegates", []):
+        for name in body.delegates:
             found = index.checks_access(view.module, name)
             if found:
                 return found
@@ -413,8 +413,8 @@ class ObjectRouteWithoutOwnership(RouteCheck):
 
     @staticmethod
     def _unused_caller(view: Any) -> bool:
-        for param in view.handler_facts.get("params", []):
-            if CALLER_PARAM.search(param["name"]) or CALLER_PARAM.search(param.get("dep") or "") or CALLER_PARAM.search(param.get("ann") or ""):
+        for param in view.params:
+            if CALLER_PARAM.search(param.name) or CALLER_PARAM.search(param.dep) or CALLER_PARAM.search(param.ann):
                 return True
         return False
 
@@ -543,7 +543,7 @@ class RawRequestWithoutSchema(RouteCheck):
             return
         fields = adapter.query_reads(view)
         if fields and not adapter.validators(view):
-            attr = next((r for r in view.body.get("reads", []) if r in ("args", "GET", "query_params", "query")), "args")
+            attr = next((r for r in view.body.reads if r in ("args", "GET", "query_params", "query")), "args")
             names = list(dict.fromkeys(f.removesuffix("[]") for f in fields))
             shown = ", ".join(n for n in names[:3] if n != "*") or "(computed names)"
             yield Verdict(self.handler_line(view), {"read": attr, "fields": shown}, severity=Severity.INFO, message=self.query_message)
@@ -572,18 +572,18 @@ class UntypedBody(RouteCheck):
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[tuple[int, dict[str, Any]]]:
-        if view.route.framework != "fastapi" or view.handler_facts is None:
+        if view.route.framework != "fastapi" or view.facts is None:
             return
-        for param in view.handler_facts.get("params", []):
-            ann = (param.get("ann") or "").rsplit(".", 1)[-1]
+        for param in view.params:
+            ann = param.ann.rsplit(".", 1)[-1]
             if ann not in ("dict", "Dict", "Any", "object", "Json"):
                 continue
-            default = param.get("default", "")
-            if param.get("dep") or default in ("Query", "Path", "Header", "Cookie", "Depends", "Security", "Form", "File"):
+            default = param.default
+            if param.dep or default in ("Query", "Path", "Header", "Cookie", "Depends", "Security", "Form", "File"):
                 continue
             if view.route.method == "GET" and default != "Body":
                 continue
-            yield self.handler_line(view), {"param": param["name"], "ann": ann}
+            yield self.handler_line(view), {"param": param.name, "ann": ann}
             return
 
 
@@ -646,7 +646,7 @@ class MutationWithoutAudit(RouteCheck):
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
         from ...routes import judge
 
-        if view.handler_facts is None:
+        if view.facts is None:
             return
         config = project.config
         imports = self.imports(project, view)

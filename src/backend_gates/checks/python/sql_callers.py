@@ -13,11 +13,13 @@ Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.
 Calls whose arguments are all `d` are recorded by their shape only (how many positional
 arguments, which keywords): such a call keeps a finding when it passes the parameter. Calls of a few builtins and container methods are not recorded (no project
 function a finding depends on is found through them; a function named like one keeps its finding
-because no caller is found). Cost: one pass over the calls of the file, no name resolution.
+because no caller is found). Test files and migrations are not read (a function only they call keeps its finding). Cost: one
+pass over the file's calls and assignments within the shared walk, no name resolution.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ _SKIP = frozenset(
         "assertEqual", "assertTrue", "assertFalse", "assertIn", "assertIsNone", "_", "gettext", "gettext_lazy", "ugettext",
     }
 )
+_MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
@@ -79,6 +82,12 @@ class CallSiteFacts(FactCollector):
 
     Arguments are judged when the enclosing function has been walked, from what its names are
     assigned anywhere in it (one pass: no per-call scan of the function)."""
+
+    skip_tests = True  # a function only tests call keeps its finding: no caller fixes it
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        return super().wants(ctx) and not _MIGRATION.search(ctx.path)
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)

@@ -24,14 +24,14 @@ class AiohttpAdapter(FrameworkAdapter):
 
     def validators(self, view: "RouteView") -> list[str]:
         out = super().validators(view)
-        for dec in (view.handler_facts or {}).get("decorators", []):
-            if dec["name"].rsplit(".", 1)[-1] in ("request_schema", "json_schema", "docs", "querystring_schema", "match_info_schema"):
-                out.append(dec["name"])
+        for dec in view.decorators:
+            if dec.short in ("request_schema", "json_schema", "docs", "querystring_schema", "match_info_schema"):
+                out.append(dec.name)
         return out
 
     def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
         """Also aiohttp-session/aiohttp-security calls (`await get_session(request)`,
         `await authorized_userid(request)`); `request["user"]` set by a middleware is a read."""
         out = super().caller_data(view, index)
-        out += [c for c in (view.handler_facts or {}).get("body", {}).get("calls", []) if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
+        out += [c for c in view.body.calls if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
         return out

@@ -66,9 +66,9 @@ class FrameworkAdapter:
 
     def body_reads(self, view: "RouteView") -> list[str]:
         """Raw request-body reads in the handler (`request.json`, `await request.post()` ...)."""
-        body = (view.handler_facts or {}).get("body", {})
-        found = set(body.get("reads", [])) & BODY_ATTRS
-        for name in body.get("calls", []):
+        body = view.body
+        found = set(body.reads) & BODY_ATTRS
+        for name in body.calls:
             if name in BODY_CALLS:
                 found.add(name.split(".", 1)[1])
         return sorted(found)
@@ -78,7 +78,7 @@ class FrameworkAdapter:
         missing key is a 500) and numeric/id fields not converted (`type=int`, `int(...)`).
         Free-text fields (`q`, `search`) are strings by nature and not reported."""
         out = []
-        for name in (view.handler_facts or {}).get("body", {}).get("query", []):
+        for name in view.body.query:
             if name.endswith("[]") or TYPED_FIELD.match(name):
                 out.append(name)
         return out
@@ -86,30 +86,29 @@ class FrameworkAdapter:
     def query_params(self, view: "RouteView") -> list[str]:
         """Query-string fields the handler accepts: here, the ones its body reads
         (`request.args.get("page")`); frameworks that bind them from the signature add those."""
-        body = (view.handler_facts or {}).get("body", {})
-        return sorted({str(n).removesuffix("[]") for n in body.get("query", [])})
+        return sorted({n.removesuffix("[]") for n in view.body.query})
 
     def validators(self, view: "RouteView") -> list[str]:
         """Calls in the handler that validate input (schemas, serializers, forms, parsers)."""
         out = []
-        for name in (view.handler_facts or {}).get("body", {}).get("calls", []):
+        for name in view.body.calls:
             short = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
             if short in RESPONSE_CLASSES or root in ("json", "ujson", "orjson", "simplejson", "request", "req", "self"):
                 continue
             if VALIDATION.search(name):
                 out.append(name)
-        for dec in (view.handler_facts or {}).get("decorators", []):
-            if SCHEMA_DECORATOR.search(dec["name"].rsplit(".", 1)[-1]):
-                out.append(f"@{dec['name']}")
+        for dec in view.decorators:
+            if SCHEMA_DECORATOR.search(dec.short):
+                out.append(f"@{dec.name}")
         return out
 
     def identity_reads(self, view: "RouteView", index: "Index") -> list[str]:
         """Everything in the handler that refers to the caller or to a record's owner: identity
         names (`current_user`, `request.user`, an owner/tenant id) and the caller's data."""
-        body = (view.handler_facts or {}).get("body", {})
-        out = [str(n) for n in body.get("identity", []) + body.get("identity_kw", [])]
-        out += [f"request.{r}" for r in body.get("reads", []) if r in IDENTITY_REQUEST_ATTRS]
+        body = view.body
+        out = list(body.identity + body.identity_kw)
+        out += [f"request.{r}" for r in body.reads if r in IDENTITY_REQUEST_ATTRS]
         return out + self.caller_data(view, index)
 
     def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
@@ -117,18 +116,18 @@ class FrameworkAdapter:
         (`request.user.invoices`, `current_user.orders`), the session and cookies, a parameter that
         receives the caller. Reading only who the viewer is (`request.user.is_authenticated`,
         passing `request.user` to a privacy filter) serves anonymous callers by design."""
-        body = (view.handler_facts or {}).get("body", {})
-        out = [str(n) for n in body.get("caller_data", [])]
-        out += [f"request.{r}" for r in body.get("reads", []) if r in SESSION_REQUEST_ATTRS]
-        for param in (view.handler_facts or {}).get("params", []):
-            if any(CALLER_PARAM.search(str(param.get(key) or "")) for key in ("name", "dep", "ann")):
-                out.append(f"parameter {param.get('name')}")
+        body = view.body
+        out = list(body.caller_data)
+        out += [f"request.{r}" for r in body.reads if r in SESSION_REQUEST_ATTRS]
+        for param in view.params:
+            if any(CALLER_PARAM.search(value) for value in (param.name, param.dep, param.ann)):
+                out.append(f"parameter {param.name}")
         return out
 
     def sensitive_output(self, view: "RouteView", index: "Index") -> list[str]:
         """Secret or personal fields the handler reads or builds (`user.email`, `{"token": ...}`,
         `UserOut(password_hash=...)`): a route that returns them is not serving public data."""
-        return list((view.handler_facts or {}).get("body", {}).get("sensitive", []))
+        return list(view.body.sensitive)
 
     def idiomatic_data_access(self, call: str) -> bool:
         """Data access the framework puts in views by design (reported as info, not a warning)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from ..facts import HandlerFacts
 from .base import FrameworkAdapter
 
 if TYPE_CHECKING:
@@ -49,8 +50,7 @@ class DjangoAdapter(FrameworkAdapter):
         """Plain Django views are pages unless they answer JSON; DRF views are API resources."""
         if view.route.framework == "drf":
             return super().is_page(view)
-        returns = (view.handler_facts or {}).get("body", {}).get("returns", [])
-        return not any(r.get("kind") in JSON_RETURNS for r in returns)
+        return not any(r.kind in JSON_RETURNS for r in view.body.returns)
 
     def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
         """Also what a class-based view knows of the caller outside the method: a `get_queryset`
@@ -60,7 +60,7 @@ class DjangoAdapter(FrameworkAdapter):
             mod, name = view.class_key
             found = index.method_facts(mod, name, "get_queryset")
             if found is not None:
-                out += [str(n) for n in found[2].get("body", {}).get("identity", [])]
+                out += list(HandlerFacts.from_dict(found[2]).body.identity)
         return out
 
     def idiomatic_data_access(self, call: str) -> bool:
@@ -68,8 +68,7 @@ class DjangoAdapter(FrameworkAdapter):
 
     def validators(self, view: "RouteView") -> list[str]:
         out = super().validators(view)
-        body = (view.handler_facts or {}).get("body", {})
-        if view.route.framework == "drf" and view.handler_facts is not None and "get_serializer" in " ".join(body.get("calls", [])):
+        if view.route.framework == "drf" and view.facts is not None and "get_serializer" in " ".join(view.body.calls):
             out.append("get_serializer")
         return out
 
@@ -90,13 +89,13 @@ class DjangoAdapter(FrameworkAdapter):
     def models_of(view: "RouteView", index: "Index") -> set[str]:
         """Model class names the view touches: `Order.objects...`, `queryset = Order.objects...`, `model = Order`."""
         out: set[str] = set()
-        body = (view.handler_facts or {}).get("body", {})
-        for call in body.get("calls", []):
+        body = view.body
+        for call in body.calls:
             head = call.split(".", 1)[0]
             if ".objects." in f".{call}." and _MODEL_NAME.match(head):
                 out.add(head)
-        for arg_call in body.get("loads", []):
-            for arg in arg_call[1]:
+        for load in body.loads:
+            for arg in load.args:
                 if _MODEL_NAME.match(arg):
                     out.add(arg)
         if view.class_info is not None:

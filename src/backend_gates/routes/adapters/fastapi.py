@@ -27,10 +27,10 @@ class FastAPIAdapter(FrameworkAdapter):
 
     def validators(self, view: "RouteView") -> list[str]:
         out = super().validators(view)
-        for param in (view.handler_facts or {}).get("params", []):
-            ann = (param.get("ann") or "").rsplit(".", 1)[-1]
-            if ann[:1].isupper() and ann not in NOT_MODELS and not param.get("dep"):
-                out.append(f"{param['name']}: {ann}")
+        for param in view.params:
+            ann = param.ann.rsplit(".", 1)[-1]
+            if ann[:1].isupper() and ann not in NOT_MODELS and not param.dep:
+                out.append(f"{param.name}: {ann}")
         return out
 
     def query_params(self, view: "RouteView") -> list[str]:
@@ -38,11 +38,11 @@ class FastAPIAdapter(FrameworkAdapter):
         headers or cookies are query parameters (FastAPI binds them from the query string)."""
         out = set(super().query_params(view))
         path_params = set(re.findall(r"\{([^}:]+)", view.route.path))
-        for param in (view.handler_facts or {}).get("params", []):
-            name = str(param.get("name", ""))
-            ann = (param.get("ann") or "").rsplit(".", 1)[-1]
-            default = param.get("default") or ""
-            if not name or name in path_params or name in ("self", "cls") or param.get("dep"):
+        for param in view.params:
+            name = param.name
+            ann = param.ann.rsplit(".", 1)[-1]
+            default = param.default
+            if not name or name in path_params or name in ("self", "cls") or param.dep:
                 continue
             if default in ("Header", "Cookie", "Body", "Path", "Form", "File", "Depends", "Security"):
                 continue
@@ -52,8 +52,8 @@ class FastAPIAdapter(FrameworkAdapter):
         return sorted(out)
 
     def header_versioned(self, view: "RouteView") -> bool:
-        for param in (view.handler_facts or {}).get("params", []):
-            if param.get("default") == "Header" and VERSION_HEADER.match(param["name"]):
+        for param in view.params:
+            if param.default == "Header" and VERSION_HEADER.match(param.name):
                 return True
         return False
 
@@ -61,9 +61,9 @@ class FastAPIAdapter(FrameworkAdapter):
         """Also cookies and credential headers bound from the signature (`session: str = Cookie()`,
         `authorization: str = Header()`) and `Security(...)` parameters."""
         out = super().caller_data(view, index)
-        for param in (view.handler_facts or {}).get("params", []):
-            default = param.get("default") or ""
-            name = str(param.get("name", ""))
+        for param in view.params:
+            default = param.default
+            name = param.name
             if default in ("Cookie", "Security") or (default == "Header" and CREDENTIAL_PARAM.search(name)):
                 out.append(f"parameter {name}")
         return out
@@ -74,10 +74,9 @@ class FastAPIAdapter(FrameworkAdapter):
         from ...checks.python import route_facts
 
         out = super().sensitive_output(view, index)
-        facts = view.handler_facts or {}
-        names = [str(facts.get("returns_ann") or "")]
-        for dec in facts.get("decorators", []):
-            model = dec.get("kw", {}).get("response_model")
+        names = [view.facts.returns_ann if view.facts is not None else ""]
+        for dec in view.decorators:
+            model = dec.kw.get("response_model")
             if isinstance(model, dict) and (model.get("item") or model.get("ref")):
                 names.append(str(model.get("item") or model["ref"]))
         for name in names:

@@ -26,23 +26,23 @@ class FlaskAdapter(FrameworkAdapter):
 
     def validators(self, view: "RouteView") -> list[str]:
         out = super().validators(view)
-        for dec in (view.handler_facts or {}).get("decorators", []):
-            if dec["name"].rsplit(".", 1)[-1] in SCHEMA_DECORATORS:
-                out.append(dec["name"])
+        for dec in view.decorators:
+            if dec.short in SCHEMA_DECORATORS:
+                out.append(dec.name)
         return out
 
     def caller_data(self, view: "RouteView", index: "Index") -> list[str]:
         """Also Flask's cookie session (`session["user_id"]`, `session.get(...)` with `session`
         imported from flask) and Flask-JWT-Extended's identity calls."""
         out = super().caller_data(view, index)
-        body = (view.handler_facts or {}).get("body", {})
+        body = view.body
         imports = index.mods.get(view.module, {}).get("imports", {})
         for local, source in imports.items():
             if not (isinstance(source, list) and source and str(source[0]).split(".")[0] in ("flask", "quart")):
                 continue
             attr = source[1] if len(source) > 1 else None
             name = local if attr == "session" else f"{local}.session" if attr is None else ""
-            if name and (name in body.get("subscripts", []) or any(c.startswith(f"{name}.") for c in body.get("calls", []))):
+            if name and (name in body.subscripts or any(c.startswith(f"{name}.") for c in body.calls)):
                 out.append(f"{name} (flask session)")
-        out += [c for c in body.get("calls", []) if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
+        out += [c for c in body.calls if c.rsplit(".", 1)[-1] in IDENTITY_CALLS]
         return out
