@@ -5,7 +5,7 @@ Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.
 `self.run(...)`) is recorded under the callee's last name with the kind of every argument:
 
 - `c`: constant where it is passed: a literal, an UPPER_CASE or module constant, a local assigned
-  only literals, text built from those (`"query_%d" % n` with a numeric format included);
+  only literals (or a loop variable over a literal tuple of them), text built from those (`"query_%d" % n` with a numeric format included);
 - `p`: the caller's own parameter passed on unchanged, with where it sits in the caller's
   signature, so a project check can follow it one more call up;
 - `d`: anything else (a value the caller computes or receives from elsewhere).
@@ -65,6 +65,13 @@ def _constant_value(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.UnaryOperation):
         return _constant_value(node.expression)
     return False
+
+
+def _constant_items(node: cst.BaseExpression) -> bool:
+    """A literal collection of constants: a loop over it binds only constants."""
+    return isinstance(node, (cst.Tuple, cst.List, cst.Set)) and all(
+        isinstance(e, cst.Element) and _constant_value(e.value) for e in node.elements
+    )
 
 
 @dataclass(slots=True)
@@ -128,10 +135,10 @@ class CallSiteFacts(FactCollector):
         self.assign(node.target, _constant_value(node.value))
 
     def visit_For(self, node: cst.For) -> None:
-        self.assign(node.target, False)
+        self.assign(node.target, _constant_items(node.iter))
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.assign(node.target, False)
+        self.assign(node.target, _constant_items(node.iter))
 
     def visit_AsName(self, node: cst.AsName) -> None:
         if isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
