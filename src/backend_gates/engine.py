@@ -526,8 +526,11 @@ class Project:
     counts: dict[str, int] = field(default_factory=dict)  # files per kind
     load_facts: Callable[[], None] | None = None  # fills cached results' facts on first need
     texts: dict[str, list[str]] = field(default_factory=dict)  # path -> lines, read once
+    fact_kinds: frozenset[str] | None = None  # kinds some file produced (None: unknown): others need no load
 
     def facts(self, kind: str) -> list[tuple[str, Any]]:
+        if self.fact_kinds is not None and kind not in self.fact_kinds:
+            return []
         if self.load_facts is not None:
             loader, self.load_facts = self.load_facts, None
             loader()
@@ -790,7 +793,7 @@ class Run:
             if mine(result.path):
                 errors.extend(result.errors)
 
-        project = Project(config.root, config, results, counts, load_cached_facts, dict(texts))
+        project = Project(config.root, config, results, counts, load_cached_facts, dict(texts), frozenset(state.fact_kinds))
         self.project = project
         out = EvidenceBuilder("static")
         out.findings.extend(f for r in results.values() if mine(r.path) for f in r.findings)

@@ -426,8 +426,10 @@ class GatesPlugin:
             absent = "static gates skipped (--backend-gates-no-static)"
         else:
             root = self.settings.root
-            existing = [p for p in (root / p for p in self.settings["paths"]) if p.exists()]
-            evidence.append(run.static(existing or [root]))
+            configured = [root / p for p in self.settings["paths"]]
+            existing = [p for p in configured if p.exists()]
+            # every configured path exists: the project's own files, discovered once
+            evidence.append(run.static() if existing and existing == configured else run.static(existing or [root]))
         for observer in self.observers:
             try:
                 if hasattr(observer, "recorded"):  # recorded evidence, judged by the runtime checks

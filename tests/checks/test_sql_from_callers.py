@@ -19,6 +19,8 @@ CALLERS = {
     "reassigned": "from .db import clear_table\n\ndef nightly(cur, request):\n    name = 'sessions'\n    name = request.args['t']\n    clear_table(cur, name)\n",
     "two-up-constant": "from .db import clear_table\n\ndef wipe(cur, table):\n    clear_table(cur, table)\n\ndef nightly(cur):\n    wipe(cur, 'exports')\n",
     "two-up-request": "from .db import clear_table\n\ndef wipe(cur, table):\n    clear_table(cur, table)\n\ndef view(cur, request):\n    wipe(cur, request.form['t'])\n",
+    "loop": "from .db import clear_table\n\ndef nightly(cur):\n    for name in ('sessions', 'exports'):\n        clear_table(cur, name)\n",
+    "loop-request": "from .db import clear_table\n\ndef nightly(cur, request):\n    for name in request.args.getlist('t'):\n        clear_table(cur, name)\n",
     "star": "from .db import clear_table\n\ndef nightly(cur, args):\n    clear_table(cur, *args)\n",
 }
 
@@ -32,7 +34,7 @@ def _sqli(project: Path, *paths: str) -> list[dict]:
 @pytest.mark.parametrize(
     "caller,reported",
     [("constant", False), ("constant-local", False), ("keyword", False), ("request", True), ("reassigned", True),
-     ("two-up-constant", False), ("two-up-request", True), ("star", True)],
+     ("two-up-constant", False), ("two-up-request", True), ("loop", False), ("loop-request", True), ("star", True)],
 )
 def test_callers_decide(tmp_path: Path, caller: str, reported: bool) -> None:
     write_tree(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/jobs.py": CALLERS[caller]})

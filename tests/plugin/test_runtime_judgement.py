@@ -10,6 +10,7 @@ from what the test did; timings fail only when clearly above their threshold.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -475,3 +476,80 @@ def test_gone():
     [undocumented] = _rules(event, "BG540")
     assert undocumented["extra"]["status"] == 410 and undocumented["path"] == coverage["specs"][0]
     assert _gate(event, "API-DOCS")["status"] != "not_evaluated"
+
+
+FLASK_BUSY = """
+import time
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/work")
+def work():
+    end = time.process_time() + 0.02  # 20 ms of CPU: fast on an idle machine
+    n = 0
+    while time.process_time() < end:
+        n += 1
+    return {"n": n}
+
+
+@app.get("/sleepy")
+def sleepy():
+    time.sleep(0.3)  # slow whatever the machine does
+    return {"ok": True}
+"""
+
+CONTENTION = """
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def busy_machine():
+    # this process and 6 CPU-bound processes share one CPU: every request waits for it
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(6)]
+    for hog in hogs:
+        os.sched_setaffinity(hog.pid, {cpu})
+    yield
+    for hog in hogs:
+        hog.kill()
+        hog.wait()
+"""
+
+
+def test_latency_leaves_out_waiting_for_a_cpu_on_a_loaded_machine(pytester: pytest.Pytester) -> None:
+    """A CPU-light endpoint is not slow because the machine is busy (its requests wait for a CPU:
+    that time is left out); an endpoint that sleeps is slow whatever the load."""
+    pytest.importorskip("flask")
+    if not (hasattr(os, "sched_setaffinity") and Path("/proc/thread-self/schedstat").exists()):
+        pytest.skip("needs Linux scheduler statistics and CPU affinity")
+    _project(pytester, {"app/main.py": FLASK_BUSY, "tests/conftest.py": CONTENTION, "tests/test_busy.py": """
+from app.main import app
+
+client = app.test_client()
+
+
+def test_work():
+    for _ in range(5):
+        assert client.get("/work").status_code == 200
+
+
+def test_sleepy():
+    for _ in range(3):
+        assert client.get("/sleepy").status_code == 200
+"""}, toml="[tool.backend-gates.thresholds]\nlatency-p95-ms = 100\n")
+    result, event = _run(pytester)
+    result.assert_outcomes(passed=2)
+    latency = event["metrics"]["latency"]
+    work, sleepy = latency["GET /work"], latency["GET /sleepy"]
+    assert work["cpu_wait_ms"] > 5 * 60, work  # the machine was busy: each request waited for the CPU
+    assert work["status"] == "passed" and work["max_ms"] < 100, work
+    assert sleepy["status"] == "failed" and sleepy["max_ms"] >= 300, sleepy
+    assert [f["extra"]["endpoint"] for f in _rules(event, "BG548")] == ["GET /sleepy"]

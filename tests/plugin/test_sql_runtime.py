@@ -235,6 +235,9 @@ def test_django_related_descriptor_is_n_plus_one_and_migrations_are_evidence(dja
     assert hit["extra"]["confidence"] == "high" and hit["extra"]["orm_lazy_load"] is True
     assert hit["extra"]["scope"] == "request GET /books/ in tests/test_views.py::test_books"
     assert not [f for f in event["findings"] if "books-fixed" in json.dumps(f)]
+    # every statement through Django's cursors counted once (its own sqlite3 connection is not traced)
+    inserts = {q["sql"].split(" (", 1)[0]: q["count"] for q in event["metrics"]["queries"].values() if q["kind"] == "write"}
+    assert {k: v for k, v in inserts.items() if "shop_" in k} == {'INSERT INTO "shop_author"': 10, 'INSERT INTO "shop_book"': 10}
     gates = _gates(event)
     # the test database was built by running the migrations: DB-MIGRATE runtime has evidence
     assert gates["DB-MIGRATE"]["status"] == "passed", gates["DB-MIGRATE"]

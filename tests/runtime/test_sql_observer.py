@@ -249,3 +249,22 @@ def test_coverage_connections_are_not_application_sql(observer: SqlObserver, tmp
     assert observer.statements == before
     sqlite3.connect(":memory:").execute("SELECT 1 FROM sqlite_master").fetchall()
     assert observer.statements == before + 1
+
+
+def test_statistics_per_text_fold_exactly_by_fingerprint(observer: SqlObserver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statements are kept per distinct text during the run and folded by fingerprint (also when
+    the text table is full mid-run): counts, maxima and examples are those of every execution."""
+    import backend_gates.runtime.sql as sql_module
+
+    monkeypatch.setattr(sql_module, "MAX_SHAPES", 8)
+    for i in range(30):  # 30 texts of one shape (literals differ), 3 savepoints of their own
+        observer.record(f"SELECT a FROM t WHERE token = 'sk_live_{i:024d}'", None, 0.001 * (i + 1), "sqlite")
+        if i % 10 == 0:
+            observer.record(f'SAVEPOINT "s{i}_x1"', None, 0.0, "sqlite")
+    observer.record("UPDATE t SET a = 1", None, 0.002, "sqlite")
+    stats = observer.stats
+    assert sorted(s.count for s in stats.values()) == [1, 30]  # transaction control is not a query
+    [select] = [s for s in stats.values() if s.kind == "select"]
+    assert select.max_ms == pytest.approx(30.0) and select.total_ms == pytest.approx(sum(range(1, 31)))
+    assert "sk_live" not in select.sql  # the example is redacted when it is folded
+    assert observer.statements == 31

@@ -30,7 +30,8 @@ Contracts between observers (they run in one process; xdist workers each have th
   hooks); `["sql_write_tables"]` = {table: writes} (SQL capture).
 - Metric shapes (`Evidence.metrics`, then the report's; consumed by the HTML report and the
   event schema):
-  `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "judged_by": p95|max, "status": passed|failed|noisy}}
+  `report.metrics["latency"]`  = {"GET /users/{id}": {"p95_ms", "max_ms", "samples", "judged_by": p95|max, "status": passed|failed|noisy,
+                                   "cpu_wait_ms" (when some: time the request waited for a CPU, left out of the durations)}}
   `report.metrics["queries"]`  = {"<fingerprint>": {"sql" (redacted example), "count", "max_ms", "p95_ms", "tests" (up to 3 examples), "test_count"}}
   `report.metrics["errors"]`   = {"responses", "server_errors", "rate_percent", "excluded"}
   `report.metrics["coverage"]` = {"percent", "covered_lines", "num_statements", "files": {path: percent}}

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
+import os
 import sys
+import threading
 import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -31,8 +33,44 @@ APPS: list[Any] = []  # ASGI apps that served a recorded request and generate a 
 RAISES_DEPTH = [0]  # open `pytest.raises` blocks
 
 
+class _SchedStat:
+    """This thread's /proc/thread-self/schedstat, kept open (closed with the thread's locals)."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self) -> None:
+        try:
+            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:  # not Linux (or no schedstat): waits are not known
+            self.fd = -1
+
+    def __del__(self) -> None:
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:  # pragma: no cover - defensive
+                pass
+
+
+_THREAD = threading.local()
+
+
+def waited_ns() -> int:
+    """Nanoseconds this thread has spent runnable but waiting for a CPU (Linux schedstat:
+    contention on a loaded machine, not the code's own time), or -1 where not known."""
+    stat: _SchedStat | None = getattr(_THREAD, "schedstat", None)
+    if stat is None:
+        stat = _THREAD.schedstat = _SchedStat()
+    if stat.fd < 0:
+        return -1
+    try:
+        return int(os.pread(stat.fd, 64, 0).split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
 class Token:
-    __slots__ = ("scope", "t0", "nested", "client", "test", "phase", "expect", "method", "path")
+    __slots__ = ("scope", "t0", "q0", "nested", "client", "test", "phase", "expect", "method", "path")
 
     def __init__(self, scope: RequestScope | None, client: str, nested: bool, method: str = "GET", path: str = "/") -> None:
         self.scope = scope
@@ -40,6 +78,7 @@ class Token:
         self.nested = nested
         self.method = method  # what the client was asked for: extractors fall back on it
         self.path = path
+        self.q0 = waited_ns() if not nested else -1
         self.t0 = time.perf_counter()
         self.test = CONTEXT.test
         self.phase = CONTEXT.phase
@@ -116,14 +155,32 @@ def end(token: Token | None, response: Any, extract: Callable[[Any], dict[str, A
         return
     try:
         duration = (time.perf_counter() - token.t0) * 1000.0
+        # time spent waiting for a CPU (a loaded machine) is not the endpoint's latency: left out,
+        # on the client's thread and on the app's when it served the request in another thread
+        waited = 0.0
+        q1 = waited_ns() if token.q0 >= 0 else -1
+        if q1 >= token.q0 >= 0:
+            waited = (q1 - token.q0) / 1e6
+        if token.scope is not None:
+            waited += token.scope.data.get("server_waited_ms", 0.0)
+        waited = min(max(waited, 0.0), duration)
         info = extract(response)
         if info is None:
             return
+        match = info.pop("match", None)  # a route lookup that costs a URL resolution (Django)
+        if match is not None:
+            known = token.scope.template if token.scope is not None else None
+            if known:  # the server side told the route as it served the request
+                info["template"], info["unresolved"] = known, False
+            else:
+                info["template"], resolved = match()
+                info["unresolved"] = not resolved
         if not info.get("method"):
             info["method"] = token.method
         if not info.get("path"):
             info["path"] = token.path
-        _SINK[0].record(token, info, duration)
+        info["waited_ms"] = waited
+        _SINK[0].record(token, info, duration - waited)
     except Exception as exc:
         _error(exc)
 
@@ -168,6 +225,7 @@ def server_enter() -> RequestScope | None:
         if scope in CONTEXT.requests:
             return None
         CONTEXT.requests.append(scope)
+        scope.data["server_q0"] = waited_ns()  # the app's thread: its waits for a CPU too
         return scope
     except Exception as exc:  # pragma: no cover - defensive
         _error(exc)
@@ -177,6 +235,10 @@ def server_enter() -> RequestScope | None:
 def server_exit(pushed: RequestScope | None) -> None:
     if pushed is not None:
         try:
+            q0 = pushed.data.pop("server_q0", -1)
+            q1 = waited_ns() if q0 >= 0 else -1
+            if q1 >= q0 >= 0:
+                pushed.data["server_waited_ms"] = pushed.data.get("server_waited_ms", 0.0) + (q1 - q0) / 1e6
             stack = CONTEXT.requests  # this thread's stack only: the client side still owns it
             if pushed in stack:
                 stack.remove(pushed)
@@ -345,7 +407,6 @@ def _django_match(response: Any) -> tuple[str | None, bool]:
 
 def _django_info(response: Any) -> dict[str, Any]:
     request = getattr(response, "request", None) or {}
-    template, resolved = _django_match(response)
     body = None if getattr(response, "streaming", False) else response.content
     return {
         "method": request.get("REQUEST_METHOD", "GET"),
@@ -353,8 +414,9 @@ def _django_info(response: Any) -> dict[str, Any]:
         "status": response.status_code,
         "headers": _headers(response.items()),
         "body": body,
-        "template": template,
-        "unresolved": not resolved,
+        # read only when the server side did not tell the route (`end`): the test client's
+        # `resolver_match` resolves the URL again
+        "match": functools.partial(_django_match, response),
     }
 
 
@@ -649,8 +711,12 @@ class Patcher:
         self.installed: list[tuple[Any, str, Any]] = []
         self.done: set[str] = set()
         self.errors: list[str] = []
+        self._modules = -1  # len(sys.modules) at the last refresh: no import since, nothing to do
 
     def refresh(self) -> None:
+        if len(sys.modules) == self._modules:
+            return
+        self._modules = len(sys.modules)
         for module_name, targets in TARGETS.items():
             if module_name in self.done:
                 continue
@@ -678,3 +744,4 @@ class Patcher:
                 pass
         self.installed.clear()
         self.done.clear()
+        self._modules = -1

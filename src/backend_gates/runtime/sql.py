@@ -1,8 +1,10 @@
 """SQL capture for `pytest --backend-gates`: sqlite3, SQLAlchemy, Django, psycopg 3, psycopg2,
 asyncpg and aiosqlite.
 
-Each statement is timed, fingerprinted (lexical normalisation, cached) and attributed to the
-running test/phase and the innermost HTTP request scope (runtime.CONTEXT). Memory stays bounded:
+Each statement is timed, classified (once per distinct text) and attributed to the running
+test/phase and the innermost HTTP request scope (runtime.CONTEXT); fingerprints (lexical
+normalisation) are computed per distinct text when a group, a budget or EXPLAIN needs one, and
+per-text statistics are folded by fingerprint at the end. Memory stays bounded:
 per fingerprint we keep aggregates and a capped sample of durations; per scope we keep groups of
 SELECTs only until the test phase ends, when they are judged (N+1, duplicate, budget) and dropped.
 
@@ -12,8 +14,9 @@ psycopg2 wrappers) skip a statement run on a marked cursor.
 
 The capture observes without changing what the user's code gets: `sqlite3.connect` returns the
 connection the user asked for (statements are seen through the driver's trace callback, so raw
-sqlite3 statements are counted and grouped but not timed); asyncpg and psycopg are wrapped at
-their own methods. Connections opened by coverage.py, pytest and backend-gates itself are
+sqlite3 statements are counted and grouped but not timed; Django's own sqlite3 connections are
+not traced, their statements are seen through Django's cursors); asyncpg and psycopg are wrapped
+at their own methods. Connections opened by coverage.py, pytest and backend-gates itself are
 recognised by who opens them (never by query text) and not captured. EXPLAIN runs on a second
 connection of its own (runtime/explain.py). Statements are keyed by the cheap lexical
 normalisation of `sql.fingerprint` (no SQL parser runs in the test process).
@@ -218,6 +221,44 @@ class StackInfo:
 _NO_STACK = StackInfo()  # not walked (read only)
 
 
+MAX_SHAPES = 20000  # distinct statement texts kept before their statistics are folded by fingerprint
+
+
+class _Shape:
+    """One distinct statement text, classified once when first seen. Its fingerprint (lexical
+    normalisation) is computed only when something needs it (a SELECT group, a query budget,
+    EXPLAIN, the fold at the end), and its statistics are kept per text and folded into the
+    per-fingerprint aggregates at the end: the per-statement work is a dict lookup and counters."""
+
+    __slots__ = ("sql", "kind", "batch", "tool", "dialect", "fp", "table", "stats")
+
+    def __init__(self, sql: str, dialect: str) -> None:
+        kind = statement_kind(sql)
+        self.sql = sql
+        self.kind = kind
+        self.dialect = dialect
+        self.batch = kind == "select" and _IN_BATCH.search(sql) is not None
+        self.tool: str | None = None  # a migration tool's bookkeeping table written (DB-MIGRATE)
+        if kind == "write":
+            low = sql[:120].lower()
+            self.tool = next((tool for table, tool in _MIGRATION_TABLES if table in low), None)
+        self.fp = ""
+        self.table = ""
+        self.stats: FingerprintStats | None = None
+
+    def fingerprint(self) -> str:
+        if not self.fp:
+            from ..sql.fingerprint import _lexical
+
+            self.fp = hashlib.sha1(_lexical(self.sql).encode()).hexdigest()[:16]
+        return self.fp
+
+    def written_table(self) -> str:
+        if not self.table:
+            self.table = write_table(self.sql)
+        return self.table
+
+
 def _label(request: Any, test: str | None, phase: str | None) -> str:
     """A scope as findings name it: the request (method and route), else the test and phase."""
     if request is not None:
@@ -268,7 +309,8 @@ class SqlObserver:
         self.statements = 0
         self.outside_tests = 0  # statements run outside any test (imports, collection)
         self.errors: list[str] = []
-        self.stats: dict[str, FingerprintStats] = {}
+        self._stats: dict[str, FingerprintStats] = {}  # by fingerprint: folded from `_shapes`
+        self._shapes: dict[str, _Shape] = {}  # by statement text
         self.groups: dict[tuple[Any, ...], Group] = {}
         self._writes: dict[str, int] = {}  # writes per open scope (duplicates need unchanged data)
         self.scope_counts: dict[str, list[Any]] = {}  # scope -> [count, label, test, site of first]
@@ -282,11 +324,11 @@ class SqlObserver:
         self._explainer: Explainer | None = None
         self.resolved = False  # per-statement caches dropped (after `resolve()`)
         self.untraced = 0  # sqlite3 connections left alone (a subclass that initialises itself)
+        self.django_untraced = 0  # Django's sqlite3 connections: captured by its cursor wrappers, not traced
         self.uncaptured: list[str] = []  # drivers in use that the capture does not hook
         self.allowances: list[Allowance] = []
         self.budgets: list[QueryBudget] = []
         self._next_allowance = 0
-        self._fp_cache: dict[str, tuple[str, str, bool]] = {}
         self._noted: str | None = None
         self._files: dict[str, Any] = {}
         self._skip_files: set[str] = set()
@@ -370,20 +412,38 @@ class SqlObserver:
             self.errors.append(message)
         log.debug("backend-gates sql capture: %s", message)
 
-    def _classify(self, sql: str, dialect: str) -> tuple[str, str, bool]:
-        """(fingerprint, kind, IN-list batch load), cached per statement text. The fingerprint
-        hashes the lexical normalisation (no SQL parser in the test process)."""
-        hit = self._fp_cache.get(sql)
-        if hit is None:
-            from ..sql.fingerprint import _lexical
+    def _shape(self, sql: str, dialect: str) -> _Shape:
+        """The classified text of a statement, created on first sight (bounded: past MAX_SHAPES
+        texts, the statistics are folded by fingerprint and the texts forgotten)."""
+        if len(self._shapes) >= MAX_SHAPES:
+            self._fold()
+        shape = self._shapes[sql] = _Shape(sql, dialect)
+        return shape
 
-            fp = hashlib.sha1(_lexical(sql).encode()).hexdigest()[:16]
-            kind = statement_kind(sql)
-            hit = (fp, kind, kind == "select" and _IN_BATCH.search(sql) is not None)
-            if len(self._fp_cache) > 20000:
-                self._fp_cache.clear()
-            self._fp_cache[sql] = hit
-        return hit
+    def _fold(self) -> None:
+        """Fold the per-text statistics into the per-fingerprint aggregates (examples redacted
+        here, once per fingerprint) and forget the texts."""
+        with self._lock:
+            shapes, self._shapes = self._shapes, {}
+            for shape in shapes.values():
+                stats = shape.stats
+                if stats is None:
+                    continue
+                shape.stats = None  # a thread holding this shape starts a new record (`_record`)
+                fp = shape.fingerprint()
+                mine = self._stats.get(fp)
+                if mine is None:
+                    stats.sql = redact_sql(stats.sql)
+                    self._stats[fp] = stats
+                else:
+                    mine.merge(stats, self._rng)
+
+    @property
+    def stats(self) -> dict[str, FingerprintStats]:
+        """Per fingerprint: count, durations, example tests, slow executions (folded on reading)."""
+        if self._shapes:
+            self._fold()
+        return self._stats
 
     def _file_info(self, filename: str) -> tuple[str | None, tuple[tuple[frozenset[str] | None, str], ...], bool]:
         """(project-relative path or None, frame rules of this file or (), whether it is test code)."""
@@ -491,7 +551,8 @@ class SqlObserver:
             self._error(f"record: {type(exc).__name__}: {exc}")
 
     def _record(self, sql: str, params: Any, ms: float | None, dialect: str, many: bool, explain: Any) -> None:
-        fp, kind, batch = self._classify(sql, dialect)
+        shape = self._shapes.get(sql) or self._shape(sql, dialect)
+        kind = shape.kind
         ctx = CONTEXT
         test = ctx.test
         request = ctx.request
@@ -503,14 +564,12 @@ class SqlObserver:
         if test is not None and self._noted != test and ctx.phase == "call":
             ctx.note("sql")  # what the test itself did, not its fixtures' set-up
             self._noted = test
-        if kind == "write":
-            low = sql[:120].lower()
-            for table, tool in _MIGRATION_TABLES:
-                if table in low:
-                    self.migrations[tool] = self.migrations.get(tool, 0) + 1
+        if shape.tool is not None:
+            self.migrations[shape.tool] = self.migrations.get(shape.tool, 0) + 1
         if kind == "tx":
             return
         if self.budgets:
+            fp = shape.fingerprint()
             with self._lock:
                 for budget in self.budgets:
                     budget.count += 1
@@ -522,45 +581,46 @@ class SqlObserver:
             return
         with self._lock:
             self.statements += 1
-            stats = self.stats.get(fp)
+            stats = shape.stats
             if stats is None:
-                stats = self.stats[fp] = FingerprintStats(redact_sql(sql), kind, dialect)
+                stats = shape.stats = FingerprintStats(sql, kind, dialect)  # the example is redacted at the fold
+                if self._shapes.get(sql) is not shape:  # folded meanwhile (another thread): count it again
+                    self._shapes[sql] = shape
             stats.add(ms, test, self._rng)
             if kind == "other" and not (self.request_budget and request is not None):
                 return  # DDL, PRAGMA: counted, never grouped, slow or written
             # slow *queries*: DDL and PRAGMAs (schema set-up in fixtures) are timed, never findings
             slow = ms is not None and ms > self.slow_ms and kind in ("select", "write")
-            groupable = kind == "select" and not many and not batch
-            stack = _NO_STACK
+            groupable = kind == "select" and not many and not shape.batch
+            scope = f"request:{request.id}" if request is not None else f"test:{test}:{ctx.phase}"
             # the call site is needed for a finding's place: slow statements, SELECT groups, the
             # first statement of a request under a query budget (other writes need no stack walk)
-            if slow or groupable or (
-                self.request_budget and request is not None and f"request:{request.id}" not in self.scope_counts
-            ):
+            site: tuple[str, int, str] | None = None
+            origin = "code"
+            stack = _NO_STACK
+            if slow or groupable or (self.request_budget and request is not None and scope not in self.scope_counts):
                 # outside requests, executions reached from different lines of the test are
                 # separate invocations by the test, not one loop in the code under test
                 test_file = test.split("::", 1)[0] if (groupable and request is None and test) else None
                 stack = self._stack(test_file)
-            # the application's place: outside tests and installed libraries; else the view that
-            # serves the request (its statements ran in a library it called: serialisation, a
-            # template); else the test's own line
-            site = stack.site
-            origin = "code"
-            if site is None and request is not None:
-                site = self._view_site(request)
-                origin = "view"
-            if site is None:
-                site = stack.test_site or stack.first
-                origin = "test"
-            elif request is None and stack.test_frame is not None:
-                # a loop in the test body may call the code once per item (then it is the test's
-                # loop): read from the test's source only if the group is judged (`_judge`)
-                origin = "test-loop?"
+                # the application's place: outside tests and installed libraries; else the view
+                # that serves the request (its statements ran in a library it called:
+                # serialisation, a template); else the test's own line
+                site = stack.site
+                if site is None and request is not None:
+                    site = self._view_site(request)
+                    origin = "view"
+                if site is None:
+                    site = stack.test_site or stack.first
+                    origin = "test"
+                elif request is None and stack.test_frame is not None:
+                    # a loop in the test body may call the code once per item (then it is the
+                    # test's loop): read from the test's source only if the group is judged (`_judge`)
+                    origin = "test-loop?"
             if slow:
                 stats.slow_count += 1
                 if len(stats.slow) < 10:
                     stats.slow.append({"ms": round(ms or 0.0, 3), "test": test, "site": list(site) if site else None})
-            scope = f"request:{request.id}" if request is not None else f"test:{test}:{ctx.phase}"
             if self.request_budget and request is not None:
                 entry = self.scope_counts.get(scope)
                 if entry is None:
@@ -570,13 +630,14 @@ class SqlObserver:
                 self._writes[scope] = self._writes.get(scope, 0) + 1
                 if request is not None:
                     tables = request.data.setdefault("sql_write_tables", {})
-                    table = write_table(sql)
+                    table = shape.written_table()
                     tables[table] = tables.get(table, 0) + 1
                     if request.method in ("GET", "HEAD"):  # unsafe-GET judges each write (bookkeeping?)
                         written = request.data.setdefault("sql_write_statements", [])
                         if len(written) < 50:
                             written.append((table, sql[:4000]))
             if groupable and site is not None and not stack.internal:
+                fp = shape.fingerprint()
                 key = (scope, fp, site, stack.test_line)
                 group = self.groups.get(key)
                 writes = self._writes.get(scope, 0)
@@ -596,7 +657,8 @@ class SqlObserver:
                 for allowance in self.allowances:
                     if not allowance.closed:
                         group.allowances.add(allowance.id)
-        if explain is not None and self.explain and kind == "select" and fp not in self.explained and _WHERE.search(sql):
+        if explain is not None and self.explain and kind == "select" and shape.fingerprint() not in self.explained and _WHERE.search(sql):
+            fp = shape.fingerprint()
             self.explained.add(fp)  # sampled: one EXPLAIN per statement shape
             self._explain(explain, fp, sql, params)
 
@@ -715,7 +777,7 @@ class SqlObserver:
         parser in the test process or at session end, and the same key in every worker."""
         if self.resolved:
             return
-        self._fp_cache = {}
+        self._fold()
         self.resolved = True
 
     def _note_uncaptured(self) -> None:
@@ -758,7 +820,7 @@ class SqlObserver:
             other = FingerprintStats.from_dict(raw)
             mine = self.stats.get(fp)
             if mine is None:
-                self.stats[fp] = other
+                self._stats[fp] = other
             else:
                 mine.merge(other, self._rng)
         self.candidates.extend(data.get("candidates", []))
@@ -818,7 +880,13 @@ class SqlObserver:
         def connect(*args: Any, **kwargs: Any) -> Any:
             conn = original(*args, **kwargs)
             try:
-                if _opened_by_tooling(sys._getframe(1)):
+                opener = sys._getframe(1)
+                if _opened_by_tooling(opener):
+                    return conn
+                if "django" in observer._installed and opener.f_globals.get("__name__") == _DJANGO_SQLITE:
+                    # Django's own connection: every statement runs through its cursors, which
+                    # the Django capture wraps; a trace callback would only cost time per statement
+                    observer.django_untraced += 1
                     return conn
                 if _initialises_itself(type(conn), sqlite3.Connection):
                     observer.untraced += 1
@@ -1288,6 +1356,9 @@ def _is_test_path(rel: str) -> bool:
         name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
         or any(part in ("tests", "test", "testing") for part in parts[:-1])
     )
+
+
+_DJANGO_SQLITE = "django.db.backends.sqlite3.base"  # the module whose `get_new_connection` opens Django's sqlite3 connections
 
 
 def _opened_by_tooling(frame: Any) -> bool:

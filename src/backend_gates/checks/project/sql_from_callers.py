@@ -47,6 +47,7 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
     passes a constant (a literal, an UPPER_CASE or module constant, a local assigned only
     literals, text built from those) or leaves a parameter whose default is constant. A caller that
     passes its own parameter on is followed up to three calls.
+    Callers in test files (`test-paths`) are not read: the application's callers decide.
     Known limits: callers are found by the function's name (a function named like another one is
     judged by both functions' callers); values sanitized by the caller (`quote(x)`) count as
     dynamic; a function no code calls (an API, a task) keeps its finding; dict keys

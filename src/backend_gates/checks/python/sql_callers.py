@@ -5,7 +5,7 @@ Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.
 `self.run(...)`) is recorded under the callee's last name with the kind of every argument:
 
 - `c`: constant where it is passed: a literal, an UPPER_CASE or module constant, a local assigned
-  only literals, text built from those (`"query_%d" % n` with a numeric format included);
+  only literals (or a loop variable over a literal tuple of them), text built from those (`"query_%d" % n` with a numeric format included);
 - `p`: the caller's own parameter passed on unchanged, with where it sits in the caller's
   signature, so a project check can follow it one more call up;
 - `d`: anything else (a value the caller computes or receives from elsewhere).
@@ -13,11 +13,13 @@ Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.
 Calls whose arguments are all `d` are recorded by their shape only (how many positional
 arguments, which keywords): such a call keeps a finding when it passes the parameter. Calls of a few builtins and container methods are not recorded (no project
 function a finding depends on is found through them; a function named like one keeps its finding
-because no caller is found). Cost: one pass over the calls of the file, no name resolution.
+because no caller is found). Test files and migrations are not read (a function only they call keeps its finding). Cost: one
+pass over the file's calls and assignments within the shared walk, no name resolution.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ _SKIP = frozenset(
         "assertEqual", "assertTrue", "assertFalse", "assertIn", "assertIsNone", "_", "gettext", "gettext_lazy", "ugettext",
     }
 )
+_MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
@@ -64,6 +67,13 @@ def _constant_value(node: cst.BaseExpression) -> bool:
     return False
 
 
+def _constant_items(node: cst.BaseExpression) -> bool:
+    """A literal collection of constants: a loop over it binds only constants."""
+    return isinstance(node, (cst.Tuple, cst.List, cst.Set)) and all(
+        isinstance(e, cst.Element) and _constant_value(e.value) for e in node.elements
+    )
+
+
 @dataclass(slots=True)
 class _Frame:
     """One function being walked: its signature, what its names are assigned, its calls."""
@@ -79,6 +89,12 @@ class CallSiteFacts(FactCollector):
 
     Arguments are judged when the enclosing function has been walked, from what its names are
     assigned anywhere in it (one pass: no per-call scan of the function)."""
+
+    skip_tests = True  # a function only tests call keeps its finding: no caller fixes it
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        return super().wants(ctx) and not _MIGRATION.search(ctx.path)
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
@@ -119,10 +135,10 @@ class CallSiteFacts(FactCollector):
         self.assign(node.target, _constant_value(node.value))
 
     def visit_For(self, node: cst.For) -> None:
-        self.assign(node.target, False)
+        self.assign(node.target, _constant_items(node.iter))
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.assign(node.target, False)
+        self.assign(node.target, _constant_items(node.iter))
 
     def visit_AsName(self, node: cst.AsName) -> None:
         if isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):

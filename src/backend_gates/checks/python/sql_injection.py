@@ -120,10 +120,13 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     Not reported: identifiers read from catalog rows or loops (`row["table_name"]`), values from
     the object's own configuration (`self.configuration["db"]`, `cls._threshold`, UPPER_CASE
     constants) and migrations (names come from the models; shipped history).
-    One level of project helper is followed: a function or method of the same module that passes
+    A same-module helper that builds text is followed with its parameters bound to what the call
+    passes (or their constant defaults). One level of project helper is followed: a function or method of the same module that passes
     a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
     confidence); a helper of another module is recognised by its name (`run_query`, `execute_sql`,
-    `fetch_all`: medium confidence, warning) and only when the text is a whole SQL statement.
+    `fetch_all`: medium confidence, warning) and only when the text is a whole SQL statement
+    and some dynamic part comes from the function's parameters or request data (ids the program
+    read itself, `",".join(seen_ids)`, are not judged through a sink known only by name).
     SQL compiled by Django's own compiler (`sql, params = qs.query.sql_with_params()`, `as_sql()`)
     wrapped in a statement whose values are passed separately is not reported.
     """
@@ -171,6 +174,13 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n'
         '        cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n',
         'import time\n\ndef since(cur, days):\n    start = time.time() - days * 86400\n    cur.execute("SELECT * FROM items WHERE created >= %s" % start)\n',
+        'from .db import fetch_all\n\n_seen_ids: set[str] = set()\n\ndef unseen():\n'
+        '    return fetch_all("SELECT id FROM items WHERE id NOT IN (%s)" % ",".join(_seen_ids))\n',
+        # a helper's parameters are what the call passes; numbers from time arithmetic
+        'def _by(column, value):\n    return "WHERE %s = \'%s\'" % (column, value)\n\n'
+        'def active(cur):\n    cur.execute("SELECT * FROM items " + _by("status", "active"))\n',
+        'from datetime import datetime, timedelta\n\ndef recent(cur, days):\n'
+        '    since = (datetime.now() - timedelta(days=days)).timestamp()\n    cur.execute("SELECT * FROM plays WHERE started >= %s" % since)\n',
         # checks of the text itself: no quote character where it is quoted, an identifier alphabet
         'def reset(db, table):\n    if \'"\' not in table and "\'" not in table:\n'
         '        query = "SELECT setval(\'{t}_id_seq\', 1) FROM \\"{t}\\"".format(t=table)\n        db.execute(query)\n',
@@ -297,6 +307,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
                 continue  # migrations and the object's own configuration (`cls._threshold`) are not input
             identifiers_only = not _in_value_position(template.text)
+            if sink.family == "helper-by-name" and not self.from_input(template.dynamic):
+                continue  # a sink known only by its name, text from the program's own state: not judged
             if identifiers_only:
                 # only identifiers or clauses are dynamic (`FROM {table}`): reported when they come
                 # from the function's parameters or the request, not from catalog rows or loops

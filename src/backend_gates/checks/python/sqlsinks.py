@@ -717,6 +717,7 @@ class _Builder:
         self.class_name: str | None = None
         self.guarded: frozenset[str] = frozenset()  # names checked against an allow-list here
         self.unquoted: dict[str, frozenset[str]] = {}  # names checked free of these quote characters here
+        self.bound: dict[str, list[Part]] = {}  # a followed helper's parameters: what the call passes
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
@@ -1132,8 +1133,8 @@ class _Builder:
             if sanitized is not None:
                 return sanitized
         name = _dotted(func)
-        leaf = name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex") or _NUMERIC_HELPER.match(leaf):
+        leaf = func.attr.value if isinstance(func, cst.Attribute) else name.rsplit(".", 1)[-1]
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
         if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']
@@ -1141,7 +1142,7 @@ class _Builder:
             return self.parts(node.args[0].value)  # the driver quotes the values it is given
         if leaf == "str" and node.args:
             return self.parts(node.args[0].value)
-        helper = self.helper(func)
+        helper = self.helper(func, node)
         if helper is not None:
             return helper
         return [Dyn(_src(node))]
@@ -1206,7 +1207,7 @@ class _Builder:
             return self.literal(node.args[0].value)
         return None
 
-    def helper(self, func: cst.BaseExpression) -> list[Part] | None:
+    def helper(self, func: cst.BaseExpression, call: cst.Call | None = None) -> list[Part] | None:
         if self.depth >= 2:
             return None
         fn: cst.FunctionDef | None = None
@@ -1222,6 +1223,8 @@ class _Builder:
             return None
         builder = _Builder(assignments_before(fn, returns[0]), self.index, self.depth + 1)
         builder.class_name = self.class_name
+        if call is not None:
+            builder.bound = self.bind(fn, call, method=isinstance(func, cst.Attribute))
         parts = builder.parts(returns[0])
         for how in builder.how:
             if how not in self.how:
@@ -1229,6 +1232,28 @@ class _Builder:
         if not any(isinstance(p, str) and p.strip() for p in parts):
             return None  # not a string builder
         return parts
+
+    def bind(self, fn: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, list[Part]]:
+        """The helper's parameters as this call passes them (read in the caller's scope), or
+        their constant defaults: `cond_prefix='AND'` left out is the text "AND"."""
+        params = [*fn.params.posonly_params, *fn.params.params]
+        if method and params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        if any(a.star for a in call.args):
+            return {}
+        positional = [a.value for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        out: dict[str, list[Part]] = {}
+        for i, param in enumerate(params):
+            name = param.name.value
+            value = positional[i] if i < len(positional) else keywords.get(name)
+            if value is not None:
+                out[name] = self.parts(value)
+            elif param.default is not None:
+                default = _Builder({}, self.index, self.depth + 1).parts(param.default)
+                if not any(isinstance(p, Dyn) for p in default):
+                    out[name] = default
+        return out
 
     def format(self, template: str, args: Iterable[cst.Arg]) -> list[Part]:
         arglist = list(args)
@@ -1311,6 +1336,8 @@ class _Builder:
             finally:
                 self.guarded, self.unquoted = saved_guard, saved_unquoted
                 self.seen.discard(name)
+        if name in self.bound:
+            return self.bound[name]  # a helper's parameter: what the call passes (or its default)
         if name in self.index.constants and name not in self.seen and not entries:
             self.seen.add(name)
             try:

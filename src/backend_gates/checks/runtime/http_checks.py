@@ -291,8 +291,14 @@ class SlowEndpoint(RuntimeCheck):
     common case in a test suite) the maximum is, and the message says how many samples there were.
     Either way the budget fails only on latency clearly above it (at least two requests over it, or,
     with enough samples for a p95, one at three times it); a lone slow request (often the app's
-    cold first one) is reported at info as noise.
-    Known limits: latency includes the test client's own overhead.
+    cold first one) is reported at info as noise. Time a request spent waiting for a CPU (the
+    machine busy with other work, measured from Linux's scheduler statistics of the client's
+    thread and of the app's thread) is left out of its duration: a loaded CI machine does not
+    make an endpoint slow, while time the endpoint spends running, sleeping or waiting for I/O
+    counts.
+    Known limits: latency includes the test client's own overhead; outside Linux, CPU waits are
+    not known and the wall-clock duration is judged; the CPU waits of a thread-pool thread that
+    runs a sync endpoint are not measured (they count as latency).
     """
 
     code = "BG548"
