@@ -192,7 +192,7 @@ class SecurityRule:
 
 _DEV_PART = re.compile(
     r"(?i)(?:^|[_\-.])(dev|devel|develop|development|local|locals|test|tests|testing|example|examples|sample|samples|"
-    r"demo|demos|docs?|fixtures?|mock|mocks|sandbox|ci|debug|tutorial|playground|e2e|populate|seed|seeds|seeding|"
+    r"demo|demos|docs?|fixtures?|mock|mocks|sandbox|ci|debug|tutorial|playground|e2e|smoke|smoketest|loadtest|populate|seed|seeds|seeding|"
     r"faker|fake|sample_data|demo_data|fixtures)(?:[_\-.]|$)"
 )
 _DEV_CLASS = re.compile(r"(?:Dev|Devel|Development|Local|Test|Testing|Debug|Example|Demo|Sample|CI|Mock)(?:[A-Z_]|$)|^(?:dev|test|local)")

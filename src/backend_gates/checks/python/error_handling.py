@@ -55,10 +55,14 @@ def _cleanup_only(body: cst.BaseSuite) -> bool:
     statements = getattr(body, "body", ())
     if not statements:
         return False
+    calls = 0
     for stmt in statements:
         if not isinstance(stmt, cst.SimpleStatementLine):
             return False
         for small in stmt.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                continue  # `from app import server; server.stop()`: the thing to release, imported late
+            calls += 1
             value = small.value if isinstance(small, cst.Expr) else None
             if isinstance(value, cst.Await):
                 value = value.expression
@@ -68,7 +72,7 @@ def _cleanup_only(body: cst.BaseSuite) -> bool:
             leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
             if leaf not in _CLEANUP:
                 return False
-    return True
+    return calls > 0
 
 
 def _type_names(node: cst.BaseExpression | None) -> list[str]:
@@ -152,6 +156,12 @@ class SwallowedException(S.SecurityRule, PythonCheck):
             "def save(conn, row):\n    try:\n        conn.insert(row)\n    except Exception:\n        log.exception('insert failed')\n"
             "        try:\n            conn.close()\n        except Exception:\n            pass\n",
             line=8,
+        ),
+        Bad(
+            "import sys\n\ndef on_interrupt(signum, frame):\n    try:\n        from app import server\n        server.stop()\n"
+            "    except Exception:\n        pass\n    sys.exit(0)\n",
+            line=7,
+            severity=Severity.INFO,
         ),
     ]
 
