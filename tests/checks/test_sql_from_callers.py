@@ -21,6 +21,8 @@ CALLERS = {
     "two-up-request": "from .db import clear_table\n\ndef wipe(cur, table):\n    clear_table(cur, table)\n\ndef view(cur, request):\n    wipe(cur, request.form['t'])\n",
     "loop": "from .db import clear_table\n\ndef nightly(cur):\n    for name in ('sessions', 'exports'):\n        clear_table(cur, name)\n",
     "loop-request": "from .db import clear_table\n\ndef nightly(cur, request):\n    for name in request.args.getlist('t'):\n        clear_table(cur, name)\n",
+    "spread-dict": "from .db import clear_table\n\ndef nightly(cur, request):\n    opts = {'cur': cur}\n    clear_table(table='sessions', **opts)\n",
+    "spread-kwargs": "from .db import clear_table\n\ndef nightly(cur, **opts):\n    clear_table(cur, **opts)\n",
     "star": "from .db import clear_table\n\ndef nightly(cur, args):\n    clear_table(cur, *args)\n",
 }
 
@@ -34,7 +36,7 @@ def _sqli(project: Path, *paths: str) -> list[dict]:
 @pytest.mark.parametrize(
     "caller,reported",
     [("constant", False), ("constant-local", False), ("keyword", False), ("request", True), ("reassigned", True),
-     ("two-up-constant", False), ("two-up-request", True), ("loop", False), ("loop-request", True), ("star", True)],
+     ("two-up-constant", False), ("two-up-request", True), ("loop", False), ("loop-request", True), ("spread-dict", False), ("spread-kwargs", True), ("star", True)],
 )
 def test_callers_decide(tmp_path: Path, caller: str, reported: bool) -> None:
     write_tree(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/jobs.py": CALLERS[caller]})

@@ -34,8 +34,11 @@ class UnauthenticatedRoute(RouteCheck):
     (also through `method_decorator`), auth mixins, `LoginRequiredMiddleware`; DRF
     `permission_classes` and `DEFAULT_PERMISSION_CLASSES`; aiohttp auth middlewares; connexion
     security requirements in the spec. In the handler body, a check that ends the request (401/403,
-    `abort`, `PermissionDenied`, a redirect to the login page, `request.user.is_authenticated`,
-    an API key or signature compared) before any state-changing work is a guard, and so is
+    `abort`, `PermissionDenied`, a redirect to the login page, an API key or signature compared)
+    before any state-changing work is a guard, and so is a test of the caller's sign-in state whose
+    anonymous branch ends the request (`if not request.user.is_authenticated: return redirect(...)`,
+    `if current_user.is_anonymous: raise Http404`); one that only sends signed-in callers away
+    (`if request.user.is_authenticated: return redirect("/")`) or picks optional data guards nothing, and so is
     delegating to project functions that are all guarded (a dispatcher calling `create_item(request)`
     or `OtherView().post(request)`). A client-supplied header (`X-Forwarded-For`, `User-Agent`) counts
     as the "guard" only when the denial depends on it; reading it for a log or a session record
@@ -122,6 +125,11 @@ class UnauthenticatedRoute(RouteCheck):
         {
             "views.py": "from django.core.exceptions import PermissionDenied\nfrom django.shortcuts import redirect\nfrom django.views import View\n\nclass CreateAdmin(View):\n    def post(self, request):\n        site = SiteSettings.get()\n        if not site.install_mode:\n            raise PermissionDenied()\n        user = User.objects.create_superuser(request.POST['username'])\n        agent = request.META.get('HTTP_USER_AGENT', '')\n        Session.objects.create(user=user, agent=agent)\n        return redirect('/')\n",
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('setup/admin/', views.CreateAdmin.as_view())]\n",
+        },
+        # anonymous callers leave before the work (whatever the answer they get)
+        {
+            "views.py": "from django.http import Http404\nfrom django.shortcuts import redirect\n\ndef archive_all(request):\n    if request.user.is_anonymous:\n        raise Http404()\n    Note.objects.filter(owner=request.user).update(archived=True)\n    return redirect('notes')\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('notes/archive/', views.archive_all)]\n",
         },
         # Django: the session user checked in the body, redirecting to the login page
         {
@@ -218,6 +226,16 @@ class UnauthenticatedRoute(RouteCheck):
             line=6,
             path="views.py",
             severity=Severity.INFO,
+        ),
+        # a sign-in test that sends signed-in callers away guards nothing: anonymous callers do the work
+        Bad(
+            {
+                "views.py": "from django.shortcuts import redirect\n\ndef claim_invite(request, code):\n    if request.user.is_authenticated:\n        return redirect('/')\n    Invite.objects.filter(code=code).update(used=True)\n    return redirect('signup')\n",
+                "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('invites/<str:code>/claim/', views.claim_invite)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.WARNING,
         ),
         # a webhook (raw JSON, a plain answer) is not a form submission: it stays a warning
         Bad(

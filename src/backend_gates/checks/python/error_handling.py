@@ -201,6 +201,9 @@ _REPORTING_ANY = frozenset(
 )
 # method names that log only when the receiver looks like a logger (log.info, self.logger.debug)
 _REPORTING_LOGGER = frozenset({"info", "debug", "log", "msg", "write"})
+# method names that count the failure in a metric when the receiver looks like a metrics client
+# (metrics.send("x.error", "counter", 1), statsd.incr(...)): operators see it
+_REPORTING_METRIC = frozenset({"send", "incr", "increment", "inc", "count", "counter", "gauge", "timing", "histogram"})
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -229,6 +232,10 @@ def _handles(handler: cst.ExceptHandler) -> bool:
             if last in _REPORTING_LOGGER and isinstance(func, cst.Attribute):
                 receiver = (dotted(func.value) or "").lower()
                 if "log" in receiver or "stderr" in receiver or receiver in ("structlog", "sentry_sdk"):
+                    return True
+            if last in _REPORTING_METRIC and isinstance(func, cst.Attribute):
+                receiver = (dotted(func.value) or "").lower().rsplit(".", 1)[-1]
+                if "metric" in receiver or "stats" in receiver or receiver in ("prometheus", "datadog", "dogstatsd"):
                     return True
         stack.extend(_children(node))
     return False
@@ -356,9 +363,22 @@ def _probes_import(body: cst.BaseSuite) -> bool:
         for small in stmt.body:
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 imports += 1
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and _imports_dynamically(small.value):
+                imports += 1  # `VERSION = __import__("pkg_resources").get_distribution(__name__).version`
             elif not isinstance(small, (cst.Assign, cst.AnnAssign)):
                 return False
     return imports > 0
+
+
+def _imports_dynamically(node: cst.BaseExpression) -> bool:
+    """The expression imports a module on the fly: `__import__(...)`, `importlib.import_module(...)`."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Call) and (dotted(item.func) or "").rsplit(".", 1)[-1] in ("__import__", "import_module"):
+            return True
+        stack.extend(_children(item))
+    return False
 
 
 class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
@@ -372,7 +392,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     `None` (an error response, a fallback result the caller can see); a call that logs or reports
     (`log.exception/error/warning`, `logger.info/debug` on a receiver whose name contains `log`,
     `traceback.print_exc`, `sentry_sdk.capture_exception`, `abort()`, `sys.exit()`, `print()`,
-    `flash()`, `messages.error()`, `sys.stderr.write`); or any use of the bound exception
+    `flash()`, `messages.error()`, `sys.stderr.write`, a counter on a metrics client such as
+    `metrics.send("x.error", "counter", 1)` or `statsd.incr(...)`); or any use of the bound exception
     (`except Exception as exc: errors.append(exc)`), which hands it on.
 
     Also handled: a handler that records the failure where the caller looks for it
@@ -403,6 +424,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "try:\n    data = fetch()\nexcept Exception as exc:\n    data = {'error': str(exc)}\n",
         "def view():\n    try:\n        data = fetch()\n    except Exception:\n        return JSONResponse({'error': 'upstream'}, status_code=502)\n",
         "try:\n    import ujson as json\nexcept Exception:\n    json = None\n",
+        "try:\n    VERSION = __import__('pkg_resources').get_distribution(__name__).version\nexcept Exception:\n    VERSION = 'unknown'\n",
+        "def delete(path):\n    try:\n        remove(path)\n    except Exception:\n        metrics.send('delete.error', 'counter', 1)\n        return\n",
         "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
         "def clean(self, data, errors):\n    for field in data:\n        try:\n            check(field)\n        except Exception:\n            errors.append(field)\n",
         "def to_int(value):\n    try:\n        return int(value)\n    except Exception:\n        return None\n",

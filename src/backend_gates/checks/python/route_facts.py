@@ -532,6 +532,9 @@ class BodyFacts:
                 self.spoof.extend(spoofed)
         if not _signed_in_test(test):
             return
+        anonymous = _anonymous_arm(node)
+        if anonymous is not None and _ends_request(anonymous):
+            self._auth("signed-in test: anonymous callers leave")  # `if not request.user.is_authenticated: return redirect(...)`
 
         def attribute(n: cst.Attribute) -> None:
             base = dotted(n.value)
@@ -569,8 +572,8 @@ class BodyFacts:
         if base is None:
             return
         root = base.split(".", 1)[0]
-        if attr in ("is_authenticated", "is_anonymous", "has_perm", "has_perms"):
-            self._auth(f"{base}.{attr}")
+        if attr in ("has_perm", "has_perms") or (attr in ("is_authenticated", "is_anonymous") and base not in _CALLER_OBJECTS):
+            self._auth(f"{base}.{attr}")  # the caller's own sign-in test is judged where it decides (`if_`)
         elif attr in ("is_staff", "is_superuser", "is_admin") and _CALLER.search(base):
             self._auth(f"{base}.{attr}")
         if base in _CALLER_OBJECTS and attr not in _VIEWER_ATTRS and len(self._caller_reads) < 20:
@@ -973,6 +976,31 @@ def _checks_access(fn: cst.FunctionDef) -> bool:
 
     walk(fn.body, {cst.Call: [call]}, {})
     return bool(found)
+
+def _anonymous_arm(node: Any) -> Any:
+    """The branch of a sign-in test that anonymous callers take: the body of `if not
+    request.user.is_authenticated:` / `if current_user.is_anonymous:`, the `else` of `if
+    request.user.is_authenticated:` (None when there is none)."""
+    test = node.test
+    negated = False
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        negated = not negated
+        test = test.expression
+    if isinstance(test, cst.Attribute) and test.attr.value == "is_anonymous":
+        negated = not negated
+    return node.body if negated else node.orelse
+
+
+def _ends_request(arm: Any) -> bool:
+    """The branch ends the request: it returns or raises (at its top level)."""
+    if isinstance(arm, cst.BaseExpression):
+        return False  # `x if request.user.is_authenticated else y`: a value for either caller, not a guard
+    block = arm if isinstance(arm, cst.IndentedBlock) else getattr(arm, "body", None)  # an `if` body, or an `else`/`elif`
+    for stmt in block.body if isinstance(block, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(x, (cst.Return, cst.Raise)) for x in stmt.body):
+            return True
+    return False
+
 
 # an address published on purpose: the instance's contact, support or sender address
 _PUBLISHED = re.compile(r"(^|_)(admin|contact|support|help|abuse|sender|from|noreply|no_reply|default_from|server|site|webmaster|postmaster|security|public|press|sales|info)_?(email|mail|address|phone)(_|$)", re.I)

@@ -67,6 +67,19 @@ def _constant_value(node: cst.BaseExpression) -> bool:
     return False
 
 
+def _literal_keys(node: cst.BaseExpression) -> set[str] | None:
+    """The keys of a dict literal whose keys are all string literals, else None."""
+    if not isinstance(node, cst.Dict):
+        return None
+    keys: set[str] = set()
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+            return None
+        value = element.key.evaluated_value
+        keys.add(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+    return keys
+
+
 def _constant_items(node: cst.BaseExpression) -> bool:
     """A literal collection of constants: a loop over it binds only constants."""
     return isinstance(node, (cst.Tuple, cst.List, cst.Set)) and all(
@@ -81,6 +94,7 @@ class _Frame:
     name: str
     params: list[tuple[str, str]]
     literal: dict[str, bool] = field(default_factory=dict)  # name -> assigned only literals so far
+    dict_keys: dict[str, set[str] | None] = field(default_factory=dict)  # name -> keys of the dict literals it is assigned
     calls: list[tuple[str, list[cst.BaseExpression], dict[str, cst.BaseExpression]]] = field(default_factory=list)
 
 
@@ -124,6 +138,11 @@ class CallSiteFacts(FactCollector):
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
             self.assign(t.target, _constant_value(node.value))
+            if isinstance(t.target, cst.Name):
+                keys = _literal_keys(node.value)
+                known = self.frames[-1].dict_keys
+                previous = known.get(t.target.value, set())
+                known[t.target.value] = None if keys is None or previous is None else previous | keys
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.assign(node.target, node.value is not None and _constant_value(node.value))
@@ -158,10 +177,15 @@ class CallSiteFacts(FactCollector):
             return None
         if leaf in _SKIP or not node.args:
             return None
-        if any(a.star for a in node.args):
+        if any(a.star == "*" for a in node.args):
             return self.any_argument(leaf)
-        positional = [a.value for a in node.args if a.keyword is None]
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        for spread in (a.value for a in node.args if a.star == "**"):
+            keys = self.frames[-1].dict_keys.get(spread.value) if isinstance(spread, cst.Name) else _literal_keys(spread)
+            if keys is None:
+                return self.any_argument(leaf)  # `**kwargs` of unknown keys: any parameter may be passed
+            keywords.update({key: spread for key in keys})  # `**{"img": img}`: exactly these keys, values computed
         self.frames[-1].calls.append((leaf, positional, keywords))
         return None
 
