@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import libcst as cst
 
@@ -354,6 +354,29 @@ def _constant(node: cst.BaseExpression) -> bool:
     ) or (isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)))
 
 
+def _raises_on_sentinel(handler: cst.ExceptHandler | cst.ExceptStarHandler, after: cst.BaseStatement | None) -> bool:
+    """The statement right after the `try` tests the name the handler set to a sentinel and raises
+    (`if not user: raise ...`, `if user is None: raise ...`): the failure becomes an error there."""
+    if not isinstance(after, cst.If):
+        return False
+    names = {
+        t.target.value
+        for stmt in getattr(handler.body, "body", ())
+        for small in getattr(stmt, "body", ())
+        if isinstance(small, cst.Assign)
+        for t in small.targets
+        if isinstance(t.target, cst.Name)
+    }
+    test = after.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal)):
+        test = test.left
+    if not (isinstance(test, cst.Name) and test.value in names):
+        return False
+    return any(isinstance(node, cst.Raise) for node in _children(after.body) for node in [node, *_children(node)])
+
+
 def _only_imports(body: cst.BaseSuite) -> bool:
     statements = getattr(body, "body", ())
     return bool(statements) and all(
@@ -443,12 +466,29 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "def scanned(stats):\n    try:\n        total = stats['cache']['hits'] + stats['cache']['misses']\n    except Exception:\n        total = 0\n    return total\n",
         "import json\nfrom urllib.parse import parse_qs\n\ndef params(query):\n    try:\n        out = json.loads(query)\n"
         "    except Exception:\n        out = {k: v[0] for k, v in parse_qs(query).items()}\n    return out\n",
+        "def get_user(payload):\n    try:\n        user = lookup(payload)\n    except Exception:\n        user = None\n"
+        "    if not user:\n        raise PermissionError('invalid token')\n    return user\n",
     ]
     bad = [
         Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
         Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
         Bad("def user(request):\n    try:\n        token = request.headers['X-Token']\n        found = db.lookup(token)\n    except Exception:\n        found = None\n    return found\n", line=5),
     ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.following: dict[int, cst.BaseStatement] = {}  # id(statement) -> the statement after it
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._siblings(node.body)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._siblings(node.body)
+
+    def _siblings(self, body: Sequence[cst.BaseStatement]) -> None:
+        for before, after in zip(body, body[1:]):
+            if isinstance(before, (cst.Try, cst.TryStar)):
+                self.following[id(before)] = after
 
     def visit_Try(self, node: cst.Try) -> None:
         self._check(node)
@@ -465,6 +505,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
                 continue
             if _collects_error(handler) or (_sentinel(handler) and (_parses(node.body) or _extracts(node.body) or _probes_import(node.body))):
                 continue
+            if _sentinel(handler) and _raises_on_sentinel(handler, self.following.get(id(node))):
+                continue  # `user = None`, then `if not user: raise ValidationError(...)`
             if _parses(node.body) and _parses(handler.body):
                 continue  # another way to read the same input (`json.loads(q)`, else `parse_qs(q)`)
             self.report(handler, caught=broad[0])
