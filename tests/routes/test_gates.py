@@ -146,3 +146,24 @@ def test_route_project_modules_do_not_import_libcst() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_star_import_of_one_module_next_to_handlers_is_read_not_a_crash(tmp_path: Path) -> None:
+    """`from app.models import *` is recorded as a list of modules: the service-layer question of
+    BG450 reads it as an import of those modules (netbox has one-module star imports, and BG450
+    stopped there with an internal error)."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.backend-gates]\n",
+        "proj/__init__.py": "",
+        "proj/settings.py": "ROOT_URLCONF = 'app.urls'\nINSTALLED_APPS = ['app']\n",
+        "app/__init__.py": "",
+        "app/models.py": "from django.db import models\n\n\nclass Item(models.Model):\n    name = models.CharField(max_length=10)\n",
+        "app/urls.py": "from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path('items/', views.items)]\n",
+        "app/views.py": (
+            "from django.http import JsonResponse\n\nfrom app.models import *\nfrom app.models import Item\n\n\n"
+            "def items(request):\n    return JsonResponse({'names': [i.name for i in Item.objects.all()]})\n"
+        ),
+    })
+    report = run_engine(tmp_path)
+    assert not [e for e in report.errors if e.kind == "internal"], report.errors
+    assert "BG450" in {f.code for f in report.findings}  # the rule judged the view

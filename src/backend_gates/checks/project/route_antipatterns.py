@@ -82,8 +82,15 @@ class DbInRoute(RouteCheck):
             for data in index.mods.values():
                 if not (data.get("handlers") or data.get("classes")):
                     continue
-                for target in data.get("imports", {}).values():
-                    if isinstance(target, list) and target and wanted & {part.lower() for part in str(target[0]).split(".") + [str(target[1] or "")]}:
+                for local, target in data.get("imports", {}).items():
+                    if not isinstance(target, list) or not target:
+                        continue
+                    # `from a.b import *` is recorded as a list of modules under "*"
+                    modules = target if local == "*" else target[:1]
+                    names = {part.lower() for module in modules for part in str(module).split(".")}
+                    if local != "*" and len(target) > 1 and target[1]:
+                        names.add(str(target[1]).lower())
+                    if wanted & names:
                         cached = True
                         break
                 if cached:
