@@ -239,12 +239,12 @@ def rename(request):  # RENAME VIEW
 
 
 @csrf_exempt
-def ping(request):  # PING VIEW: any method records a ping (by design, like a webhook)
+def ping(request, kind=None):  # PING VIEW: any method records a ping (by design, like a webhook)
     Group.objects.create(name=f"ping-{Group.objects.count()}")
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("remember/", remember), path("counter/", counter), path("me/", me), path("rename/", rename), path("ping/", ping)]
+urlpatterns = [path("remember/", remember), path("counter/", counter), path("me/", me), path("rename/", rename), path("ping/", ping), path("ping/<str:kind>/", ping)]
 """
 
 
@@ -298,6 +298,38 @@ def test_ping(client):
     assert (renamed["line"], "auth_user (1x)" in renamed["message"]) == (_line_of(urls, "# RENAME VIEW"), True)
     assert not [f for f in _rules(event, "BG546") if "/me/" in f["message"]]
     assert _gate(event, "API-REST")["status"] == "failed"
+
+
+def test_unsafe_get_on_a_sibling_route_of_a_view_that_writes_alike_on_post_is_a_warning(pytester: pytest.Pytester) -> None:
+    """`/ping/<kind>/` is served by the ping view, which the suite POSTs only through `/ping/`:
+    the view writes the same on POST, so the GET on its sibling route is the deliberate design
+    (healthchecks' `/ping/{code}/fail`), a warning like its parent, not an error."""
+    pytest.importorskip("pytest_django")
+    pytester.makepyprojecttoml(
+        '[tool.backend-gates]\npaths = ["proj"]\nignore = ["T-KINDS"]\n'
+        '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "proj.settings"\n'
+    )
+    pytester.mkpydir("proj")
+    (pytester.path / "proj" / "settings.py").write_text(DJANGO_SETTINGS)
+    (pytester.path / "proj" / "urls.py").write_text(DJANGO_URLS)
+    pytester.makepyfile(test_views="""
+import pytest
+
+
+@pytest.mark.django_db
+def test_ping(client):
+    assert client.post("/ping/").status_code == 200
+    assert client.get("/ping/fail/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_counter(client):
+    assert client.get("/counter/").status_code == 200
+""")
+    result, event = _run(pytester)
+    result.assert_outcomes(passed=2)
+    found = {("/ping/" in f["message"], f["severity"]) for f in _rules(event, "BG546")}
+    assert found == {(True, "warning"), (False, "error")}, _rules(event, "BG546")
 
 
 FLASK_ERRORS = """

@@ -415,7 +415,11 @@ class HttpObserver:
         elif writes > 0 and scope is not None and method in ("POST", "PUT", "PATCH") and len(self.unsafe_writes) < MAX_ENDPOINTS:
             # the same route writing on POST too: a method-agnostic (ping, webhook) endpoint
             route = endpoint.split(" ", 1)[-1]
-            self.unsafe_writes.setdefault(route, set()).update(scope.data.get("sql_write_tables") or ())
+            tables = scope.data.get("sql_write_tables") or ()
+            self.unsafe_writes.setdefault(route, set()).update(tables)
+            view_text, _where = self._view_of(scope)
+            if view_text != "view unknown":  # the same view serves sibling routes (`/ping/{code}/fail`)
+                self.unsafe_writes.setdefault(f"view:{view_text}", set()).update(tables)
 
         headers = info.get("headers") or {}
         content_type = headers.get("content-type", "")
@@ -475,6 +479,20 @@ class HttpObserver:
             self.app_spec_pending = False
             self.spec_errors.append(f"cannot use the app's generated spec ({self.app_target or type(app).__name__}): {type(exc).__name__}: {exc}"[:300])
 
+    def _view_of(self, scope: Any) -> tuple[str, dict[str, Any]]:
+        """("name at path:line", {"path", "line"}) of the view that served the request."""
+        view = scope.data.get("view")
+        if not view:
+            return "view unknown", {}
+        import os
+
+        filename, line, name = view
+        absolute = os.path.abspath(filename)
+        if absolute.startswith(self.root + os.sep):
+            rel = os.path.relpath(absolute, self.root).replace(os.sep, "/")
+            return f"{name} at {rel}:{line}", {"path": rel, "line": int(line)}
+        return str(name), {}
+
     def _unsafe_get(self, scope: Any, endpoint: str, method: str, test: str | None) -> None:
         """BG546 at the view, naming the application tables written (bookkeeping left out)."""
         import fnmatch
@@ -488,20 +506,7 @@ class HttpObserver:
         }
         if not tables:
             return
-        view = scope.data.get("view")
-        where: dict[str, Any] = {}
-        view_text = "view unknown"
-        if view:
-            import os
-
-            filename, line, name = view
-            absolute = os.path.abspath(filename)
-            if absolute.startswith(self.root + os.sep):
-                rel = os.path.relpath(absolute, self.root).replace(os.sep, "/")
-                where = {"path": rel, "line": int(line)}
-                view_text = f"{name} at {rel}:{line}"
-            else:
-                view_text = str(name)
+        view_text, where = self._view_of(scope)
         key = f"BG546|{endpoint}"
         self._hit(key, "BG546", test, {"endpoint": endpoint, "method": method, "view": view_text, "tables": ""},
                   extra={"endpoint": endpoint, "view": view_text}, **where)
@@ -695,7 +700,8 @@ class HttpObserver:
                 written = entry["extra"].get("tables") or {}
                 fmt["tables"] = ", ".join(f"{t} ({n}x)" for t, n in sorted(written.items()))
                 route = str(entry["extra"].get("endpoint", "")).split(" ", 1)[-1]
-                agnostic = bool(written) and set(written) <= self.unsafe_writes.get(route, set())
+                on_post = self.unsafe_writes.get(route, set()) | self.unsafe_writes.get(f"view:{entry['extra'].get('view')}", set())
+                agnostic = bool(written) and set(written) <= on_post
             extra = dict(entry["extra"], count=entry["count"], test=entry["test"])
             finding = self._finding(cls, entry["path"], entry["line"], key, extra, fmt)
             if agnostic:  # it writes the same on POST: deliberate (a ping or webhook URL), still unsafe for crawlers
