@@ -200,7 +200,7 @@ def covers_external(tool: str, named: list[str], rule_ids: tuple[str, ...]) -> b
     if not mine:
         return False  # the rule has no equivalent in that tool: its comment is not about us
     if not named:
-        return True  # bare `# noqa`, `# nosec`, `# nosemgrep`, `# NOSONAR`: everything that tool reports there
+        return True  # a bare noqa, nosec, nosemgrep or NOSONAR comment: everything that tool reports there
     if tool == "semgrep":  # semgrep ids may be given qualified (`python.lang.security.x`): compare the last part
         return any(n == m or n.endswith("." + m) or m.endswith("." + n) for n in named for m in mine)
     upper = {m.upper() for m in mine}
