@@ -377,6 +377,32 @@ def _raises_on_sentinel(handler: cst.ExceptHandler | cst.ExceptStarHandler, afte
     return any(isinstance(node, cst.Raise) for node in _children(after.body) for node in [node, *_children(node)])
 
 
+# calls that cannot fail on their own (type and size tests)
+_SAFE_TESTS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "bool", "id"})
+
+
+def _raises_itself(body: cst.BaseSuite) -> bool:
+    """The try body can only fail by its own `raise` (`if not isinstance(x, dict): raise
+    Exception`): the handler is the branch that raise jumps to, not a failure swallowed."""
+    raised = False
+    stack: list[cst.CSTNode] = list(_children(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Raise):
+            raised = True
+            continue  # the exception it builds is the signal itself
+        if isinstance(node, (cst.Subscript, cst.Await, cst.Yield, cst.With, cst.For, cst.While, cst.Try, cst.Import, cst.ImportFrom)):
+            return False
+        if isinstance(node, cst.Call):
+            func = node.func
+            if not (isinstance(func, cst.Name) and func.value in _SAFE_TESTS):
+                return False
+        if isinstance(node, cst.Attribute):
+            return False  # an attribute read can raise (a property, a missing attribute)
+        stack.extend(_children(node))
+    return raised
+
+
 def _only_imports(body: cst.BaseSuite) -> bool:
     statements = getattr(body, "body", ())
     return bool(statements) and all(
@@ -433,7 +459,9 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     (`errors.append(...)`, `self.add_error(...)`, `errors[field] = ...`, a status flag on an object
     such as `theme.loads = False`), and a handler that gives a
     sentinel (`return None`, `value = None`) when the `try` body parses or converts input
-    (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse_...()`): an expected parse failure.
+    (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse_...()`): an expected parse failure; and a handler
+    that a `try` body jumps to with its own `raise`, when nothing else in that body can fail (type
+    and size tests, assignments of names): a branch written as an exception, not a lost failure.
 
     Known limits: handlers that only `pass`/`continue` are BG402's, bare `except:` is BG401's;
     a `try` whose body only imports (optional-dependency fallbacks) and test files are not
@@ -468,11 +496,14 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "    except Exception:\n        out = {k: v[0] for k, v in parse_qs(query).items()}\n    return out\n",
         "def get_user(payload):\n    try:\n        user = lookup(payload)\n    except Exception:\n        user = None\n"
         "    if not user:\n        raise PermissionError('invalid token')\n    return user\n",
+        "import json\n\ndef as_data(result):\n    ret = None\n    try:\n        if isinstance(result, (dict, list)):\n            ret = result\n"
+        "        elif result is not None:\n            raise Exception\n    except Exception:\n        ret = convert(result)\n    return ret\n",
     ]
     bad = [
         Bad("try:\n    data = fetch()\nexcept Exception:\n    data = {}\n", line=3),
         Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
         Bad("def user(request):\n    try:\n        token = request.headers['X-Token']\n        found = db.lookup(token)\n    except Exception:\n        found = None\n    return found\n", line=5),
+        Bad("def total(order):\n    try:\n        if order.lines is None:\n            raise Exception\n        n = len(order.lines)\n    except Exception:\n        n = 0\n    return n\n", line=6),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -509,6 +540,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
                 continue  # `user = None`, then `if not user: raise ValidationError(...)`
             if _parses(node.body) and _parses(handler.body):
                 continue  # another way to read the same input (`json.loads(q)`, else `parse_qs(q)`)
+            if _raises_itself(node.body):
+                continue  # the body's own `raise` jumps to this handler: a branch, not a lost failure
             self.report(handler, caught=broad[0])
 
 
