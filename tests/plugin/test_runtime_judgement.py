@@ -248,9 +248,8 @@ urlpatterns = [path("remember/", remember), path("counter/", counter), path("me/
 """
 
 
-def test_unsafe_get_ignores_bookkeeping_and_names_view_and_table(pytester: pytest.Pytester) -> None:
-    """Session saves and a one-row `last_login` update are bookkeeping; a new row and a changed
-    name are state changes, reported at their views with the table."""
+def _django_project(pytester: pytest.Pytester) -> None:
+    """The Django project of DJANGO_URLS, gated by the plugin (T-KINDS left out)."""
     pytest.importorskip("pytest_django")
     pytester.makepyprojecttoml(
         '[tool.backend-gates]\npaths = ["proj"]\nignore = ["T-KINDS"]\n'
@@ -259,6 +258,12 @@ def test_unsafe_get_ignores_bookkeeping_and_names_view_and_table(pytester: pytes
     pytester.mkpydir("proj")
     (pytester.path / "proj" / "settings.py").write_text(DJANGO_SETTINGS)
     (pytester.path / "proj" / "urls.py").write_text(DJANGO_URLS)
+
+
+def test_unsafe_get_ignores_bookkeeping_and_names_view_and_table(pytester: pytest.Pytester) -> None:
+    """Session saves and a one-row `last_login` update are bookkeeping; a new row and a changed
+    name are state changes, reported at their views with the table."""
+    _django_project(pytester)
     pytester.makepyfile(test_views="""
 import pytest
 
@@ -304,14 +309,7 @@ def test_unsafe_get_on_a_sibling_route_of_a_view_that_writes_alike_on_post_is_a_
     """`/ping/<kind>/` is served by the ping view, which the suite POSTs only through `/ping/`:
     the view writes the same on POST, so the GET on its sibling route is the deliberate design
     (healthchecks' `/ping/{code}/fail`), a warning like its parent, not an error."""
-    pytest.importorskip("pytest_django")
-    pytester.makepyprojecttoml(
-        '[tool.backend-gates]\npaths = ["proj"]\nignore = ["T-KINDS"]\n'
-        '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "proj.settings"\n'
-    )
-    pytester.mkpydir("proj")
-    (pytester.path / "proj" / "settings.py").write_text(DJANGO_SETTINGS)
-    (pytester.path / "proj" / "urls.py").write_text(DJANGO_URLS)
+    _django_project(pytester)
     pytester.makepyfile(test_views="""
 import pytest
 
