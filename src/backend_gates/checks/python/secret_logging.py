@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import libcst as cst
 
 from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
+from ._cst import children as _fast_children
 
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 _LOGGER = re.compile(r"(?i)(^|[._])(log|logger|logging|_log|_logger|structlog|audit_log|audit|syslog)$")
@@ -73,6 +75,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
     and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
     named like credentials, sessions, clients or settings (`checkout.token` is often a public id);
+    a `token` logged in a function that writes a DNS TXT record (`record_type="TXT"`, `txtdata=`,
+    `_acme-challenge.`) is the ACME DNS-01 validation value it publishes, and is not reported;
     a `session_key` is reported only as the session store's own key (`request.session.session_key`,
     the cookie value a client presents); other `session_key` names are often the id of a session
     record (Plex playback sessions, a hash of address and user agent) and are not reported; test
@@ -98,6 +102,9 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'import logging\n\ndef login(user):\n    logging.warning("invalid password for %s", user.email)\n',
         'import logging\n\nlogger = logging.getLogger(__name__)\n\nclass Handler:\n    def paused(self):\n'
         '        logger.debug("session %s paused", self.session_key)\n',
+        'import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token):\n'
+        '    zone.add_record(name, record_type="TXT", txtdata=f\'"{token}"\')\n'
+        '    log.debug("TXT record created: %s, token: %s", name, token)\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -107,7 +114,46 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef login(request):\n'
             '    logger.info("logged in, session %s", request.session.session_key)\n', line=6),
+        Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_record(zone, name, token):\n'
+            '    zone.add_record(name, record_type="A", address="10.0.0.1", auth=token)\n'
+            '    log.debug("record created: %s, token: %s", name, token)\n', line=7),
     ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.functions: list[cst.FunctionDef] = []
+        self._published: dict[int, bool] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def report(self, node: Any, **kwargs: Any) -> None:
+        expr = str(kwargs.get("expr", ""))
+        if self.functions and expr.rsplit(".", 1)[-1].lower() == "token" and self._publishes_dns_txt(self.functions[-1]):
+            return  # an ACME DNS-01 validation token: the function publishes it in a TXT record
+        super().report(node, **kwargs)
+
+    def _publishes_dns_txt(self, fn: cst.FunctionDef) -> bool:
+        """The function writes a DNS TXT record (`record_type="TXT"`, `txtdata=`, `_acme-challenge.`):
+        a token it logs is the value it publishes in DNS, readable by anyone, not a credential."""
+        known = self._published.get(id(fn))
+        if known is None:
+            known = False
+            stack: list[cst.CSTNode] = [fn.body]
+            while stack and not known:
+                item = stack.pop()
+                if isinstance(item, cst.SimpleString):
+                    text = item.evaluated_value
+                    text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+                    known = text.strip() == "TXT" or "_acme-challenge" in text
+                elif isinstance(item, cst.Arg) and item.keyword is not None and "txt" in item.keyword.value.lower():
+                    known = True
+                stack.extend(c for c in _fast_children(item) if not isinstance(c, (cst.FunctionDef, cst.ClassDef)))
+            self._published[id(fn)] = known
+        return known
 
     def visit_Call(self, node: cst.Call) -> None:
         call = _is_log_call(node.func)
