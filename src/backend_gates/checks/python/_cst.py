@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, Callable, Hashable, TypeVar, cast
 
 import libcst as cst
 
@@ -56,25 +56,15 @@ def descendants(node: Any, kinds: type | tuple[type, ...], prune: type | tuple[t
 
 
 def _remembered(node: Any, kinds: Any, prune: Any, is_root: bool) -> list[Any]:
-    key = (id(node), kinds, prune, is_root)
-    hit = _MEMO.get(key)
-    if hit is None or hit[0] is not node:
-        hit = _MEMO[key] = (node, _collect(node, kinds, prune, node if is_root else None))
-        if len(_MEMO) > _MEMO_LIMIT:
-            _MEMO.popitem(last=False)
-    else:
-        _MEMO.move_to_end(key)
-    return hit[1]
+    return remember(node, ("descendants", kinds, prune, is_root), lambda: _collect(node, kinds, prune, node if is_root else None))
 
-
-_MEMO: "OrderedDict[tuple[int, Any, Any, bool], tuple[Any, list[Any]]]" = OrderedDict()
-_MEMO_LIMIT = 20_000
 
 _T = TypeVar("_T")
-_FACTS: "OrderedDict[tuple[int, str], tuple[Any, Any]]" = OrderedDict()
+_MEMO: "OrderedDict[tuple[int, Hashable], tuple[Any, Any]]" = OrderedDict()
+_MEMO_LIMIT = 20_000
 
 
-def remember(node: Any, what: str, compute: Callable[[], _T]) -> _T:
+def remember(node: Any, what: Hashable, compute: Callable[[], _T]) -> _T:
     """`compute()`, a pure function of the subtree `node`: in the editor, remembered for the node
     object (an unchanged function reused by the re-parse gives the answer it gave); elsewhere
     computed. The answer is shared, so callers must not change it."""
@@ -83,14 +73,14 @@ def remember(node: Any, what: str, compute: Callable[[], _T]) -> _T:
     if not positions.REMEMBER:
         return compute()
     key = (id(node), what)
-    hit = _FACTS.get(key)
+    hit = _MEMO.get(key)
     if hit is not None and hit[0] is node:
-        _FACTS.move_to_end(key)
+        _MEMO.move_to_end(key)
         return cast(_T, hit[1])
     value = compute()
-    _FACTS[key] = (node, value)
-    if len(_FACTS) > _MEMO_LIMIT:
-        _FACTS.popitem(last=False)
+    _MEMO[key] = (node, value)
+    if len(_MEMO) > _MEMO_LIMIT:
+        _MEMO.popitem(last=False)
     return value
 
 

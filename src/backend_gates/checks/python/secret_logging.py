@@ -10,7 +10,7 @@ import libcst as cst
 from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
-from ._cst import children as _fast_children
+from ._cst import descendants
 
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 _LOGGER = re.compile(r"(?i)(^|[._])(log|logger|logging|_log|_logger|structlog|audit_log|audit|syslog)$")
@@ -117,6 +117,9 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_record(zone, name, token):\n'
             '    zone.add_record(name, record_type="A", address="10.0.0.1", auth=token)\n'
             '    log.debug("record created: %s, token: %s", name, token)\n', line=7),
+        Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token, password):\n'
+            '    zone.add_record(name, record_type="TXT", txtdata=token)\n'
+            '    log.debug("TXT record %s: token %s, account password %s", name, token, password)\n', line=7),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -130,28 +133,16 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
 
-    def report(self, node: Any, **kwargs: Any) -> None:
-        expr = str(kwargs.get("expr", ""))
-        if self.functions and expr.rsplit(".", 1)[-1].lower() == "token" and self._publishes_dns_txt(self.functions[-1]):
-            return  # an ACME DNS-01 validation token: the function publishes it in a TXT record
-        super().report(node, **kwargs)
-
-    def _publishes_dns_txt(self, fn: cst.FunctionDef) -> bool:
-        """The function writes a DNS TXT record (`record_type="TXT"`, `txtdata=`, `_acme-challenge.`):
-        a token it logs is the value it publishes in DNS, readable by anyone, not a credential."""
+    def _published_token(self, name: str) -> bool:
+        """A `token` logged in a function that writes a DNS TXT record (`record_type="TXT"`,
+        `txtdata=`, `_acme-challenge.`): the ACME DNS-01 value it publishes, readable by anyone."""
+        if name.lower() != "token" or not self.functions:
+            return False
+        fn = self.functions[-1]
         known = self._published.get(id(fn))
         if known is None:
-            known = False
-            stack: list[cst.CSTNode] = [fn.body]
-            while stack and not known:
-                item = stack.pop()
-                if isinstance(item, cst.SimpleString):
-                    text = item.evaluated_value
-                    text = text if isinstance(text, str) else text.decode("utf-8", "replace")
-                    known = text.strip() == "TXT" or "_acme-challenge" in text
-                elif isinstance(item, cst.Arg) and item.keyword is not None and "txt" in item.keyword.value.lower():
-                    known = True
-                stack.extend(c for c in _fast_children(item) if not isinstance(c, (cst.FunctionDef, cst.ClassDef)))
+            found = descendants(fn.body, (cst.SimpleString, cst.Arg), prune=(cst.FunctionDef, cst.ClassDef))
+            known = any(_marks_dns_txt(item) for item in found)
             self._published[id(fn)] = known
         return known
 
@@ -191,12 +182,14 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         """The first sensitive value that flows as-is into the logged text."""
         if isinstance(node, cst.Name):
             kind = _sensitive_name(node.value)
+            if kind and self._published_token(node.value):
+                return None
             return (kind, node.value) if kind else None
         if isinstance(node, cst.Attribute):
             if _session_cookie(node):
                 return "session id", S.dotted_name(node) or "session.session_key"
             kind = _sensitive_name(node.attr.value)
-            if kind and node.attr.value.lower() == "token" and not _credential_owner(node.value):
+            if kind and node.attr.value.lower() == "token" and (not _credential_owner(node.value) or self._published_token("token")):
                 return None  # `order.token`, `checkout.token`: often a public identifier
             return (kind, S.dotted_name(node) or node.attr.value) if kind else None
         if isinstance(node, cst.Subscript):
@@ -243,6 +236,17 @@ _TOKEN_OWNERS = frozenset(
     {"self", "auth", "credential", "credentials", "creds", "session", "oauth", "client", "api", "access",
      "refresh", "bot", "jwt", "request", "settings", "config", "conf", "secrets", "identity", "login", "sso"}
 )
+
+
+def _marks_dns_txt(node: cst.CSTNode) -> bool:
+    """A DNS TXT record being written: the record type "TXT", a `txt...=` keyword, an ACME name."""
+    if isinstance(node, cst.Arg):
+        return node.keyword is not None and "txt" in node.keyword.value.lower()
+    if isinstance(node, cst.SimpleString):
+        text = node.evaluated_value
+        text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        return text.strip() == "TXT" or "_acme-challenge" in text
+    return False
 
 
 def _session_cookie(node: cst.Attribute) -> bool:
