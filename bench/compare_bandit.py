@@ -50,7 +50,7 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
         "sqli": frozenset({"BG201", "BG202"}),
         "secret": frozenset({"BG210", "BG211", "BG212"}),
         "crypto": frozenset({"BG220", "BG221", "BG222", "BG223", "BG224", "BG225", "BG230"}),
-        "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG415"}),
+        "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG414", "BG415"}),
         "errors": frozenset({"BG401", "BG402", "BG403", "BG404"}),
         "blocking": frozenset({"BG420", "BG421"}),
     },

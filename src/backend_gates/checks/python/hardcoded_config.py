@@ -51,6 +51,13 @@ def settings_content(source: str) -> bool:
     return _SETTINGS_NAMES.search(source) is not None
 
 
+def settings_class(node: cst.ClassDef) -> bool:
+    """A class that holds configuration: a pydantic `BaseSettings` (or any `*Settings`/`*Config`
+    base), or a class named `...Settings`/`...Config`."""
+    names = [node.name.value] + [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases]
+    return any(n.endswith(("Settings", "Config", "Configuration")) for n in names if n)
+
+
 def is_dev_module(path: str) -> bool:
     return any(_DEV_PART.search(p) for p in _parts(path))
 
@@ -144,6 +151,8 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         "app.run(debug=False)\n",
         {"myproj/settings/dev.py": "DEBUG = True\n"},
         "import os\nDEBUG = os.getenv('DEBUG', 'False') == 'True'\n",
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = False\n",
+        "class Widget:\n    debug = True\n",
     ]
     bad = [
         Bad("DEBUG = True\n", line=1),
@@ -153,6 +162,7 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         Bad({"main.py": "from aiohttp import web\napp = web.Application(debug=True)\n"}, line=2),
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
+        Bad({"app/core/config.py": "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = True\n"}, line=4, path="app/core/config.py"),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -160,6 +170,15 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         self.main_guard = 0
         self.main_ifs: set[int] = set()
         self.settings = is_settings_module(ctx.path) or settings_content(getattr(ctx, "source", "") or "")
+        self.settings_classes: list[bool] = []  # per class on the stack: a settings/config class
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        self.settings_classes.append(settings_class(node))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        super().leave_ClassDef(node)
+        self.settings_classes.pop()
 
     @classmethod
     def wants(cls, ctx):  # type: ignore[no-untyped-def]
@@ -189,7 +208,11 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.report(node, what=f"`DEBUG` in `{self.classes[-1]}` defaulting to on when the environment does not set it,")
 
     def _target(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name) and target.value == "DEBUG":
+        if isinstance(target, cst.Name) and target.value == "debug" and self.class_level and self.settings_classes[-1]:
+            if not _DEV_CLASS.search(self.classes[-1]):
+                # pydantic BaseSettings / a config class: `debug: bool = True` is what runs unless the env says otherwise
+                self.report(node, what=f"`debug = True` in settings class `{self.classes[-1]}`")
+        elif isinstance(target, cst.Name) and target.value == "DEBUG":
             if self.module_level and self.settings:
                 self.report(node, what="`DEBUG = True`")
             elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
@@ -819,3 +842,97 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         parsed = _host(value)
         if parsed and _DSN_SCHEMES.match(parsed[0]) and not is_loopback(parsed[1]):
             self.report(node, what="connection URL", shown=f"{parsed[0]}://{parsed[1]}")
+
+
+# ----------------------------------------------------------------------------- BG414
+
+
+def _any_host(node: cst.BaseExpression | None) -> bool:
+    """A host list that admits every host: `["*"]`, `("*",)`, `"*"`, `".*"` or such a list as the
+    default of an environment lookup (`env.list("ALLOWED_HOSTS", default=["*"])`, `os.getenv(
+    "ALLOWED_HOSTS", "*").split(",")`)."""
+    if node is None:
+        return False
+    value = string_value(node)
+    if value is not None:
+        return "*" in [v.strip() for v in value.split(",")]
+    elements = _elements(node)
+    if elements is not None:
+        return any(string_value(e) == "*" for e in elements)
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "split":
+            return _any_host(node.func.value)  # `os.getenv("ALLOWED_HOSTS", "*").split(",")`
+        leaf = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if leaf in _ENV_LEAVES or leaf in ("list", "tuple", "get_list", "env_list", "getlist"):
+            for i, arg in enumerate(node.args):
+                if (arg.keyword is not None and arg.keyword.value == "default") or (arg.keyword is None and i == 1):
+                    return _any_host(arg.value)
+                if arg.keyword is None and i == 0 and leaf in ("list", "tuple", "get_list") and string_value(arg.value) is None:
+                    return _any_host(arg.value)  # `get_list(os.environ.get("ALLOWED_HOSTS", "*"))`
+    return False
+
+
+class AllowedHostsAny(S.SecurityRule, _Scopes):
+    """Django `ALLOWED_HOSTS` that admits every host (`["*"]`), written in code or as the default of an environment lookup.
+
+    Why it matters: Django builds absolute URLs (password-reset links, redirects, `build_absolute_uri`)
+    from the request's `Host` header; with any host allowed, an attacker who sends a forged `Host`
+    gets those links pointing at a site they control (password-reset poisoning, cache poisoning).
+    List the domains the site is served on, from the environment.
+
+    Reported: `ALLOWED_HOSTS = ["*"]` at module level of a settings module or in a config class,
+    and an environment lookup whose fallback is `"*"` (`env.list("ALLOWED_HOSTS", default=["*"])`):
+    production admits every host unless someone sets the variable.
+
+    Known limits: files and classes named for development, tests or examples
+    (`settings/dev.py`, `configuration_testing.py`, `class TestConfig`) are exempt; a wildcard
+    subdomain (`".example.com"`) is a list of the site's own hosts and is not reported.
+    """
+
+    code = "BG414"
+    name = "allowed-hosts-any"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.WARNING
+    confidence = "high"
+    message = "{what} accepts any Host header (host-header poisoning of reset links and redirects); list the site's domains"
+    fix = "ALLOWED_HOSTS = os.environ[\"ALLOWED_HOSTS\"].split(\",\")"
+    triggers = ("ALLOWED_HOSTS",)
+    skip_tests = True
+    example_path = "settings.py"
+
+    good = [
+        'import os\nALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")\n',
+        'ALLOWED_HOSTS = [".example.com", "localhost"]\n',
+        {"proj/settings/dev.py": 'ALLOWED_HOSTS = ["*"]\n'},
+        'import os\nALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")\n',
+    ]
+    bad = [
+        Bad('ALLOWED_HOSTS = ["*"]\n', line=1),
+        Bad({"proj/settings/base.py": 'import environ\nenv = environ.Env()\nALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])\n'}, line=3, path="proj/settings/base.py"),
+        Bad({"config.py": 'import os\nclass ProductionConfig:\n    ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "*").split(",")\n'}, line=3, path="config.py"),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.settings = is_settings_module(ctx.path) or settings_content(getattr(ctx, "source", "") or "")
+
+    @classmethod
+    def wants(cls, ctx):  # type: ignore[no-untyped-def]
+        # the file's own name by the wider development vocabulary too (`smoketest_configuration.py`)
+        return super().wants(ctx) and not is_dev_module(ctx.path) and not S.dev_path(PurePosixPath(ctx.path).name)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._judge(target.target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._judge(node.target, node.value, node)
+
+    def _judge(self, target: cst.BaseExpression, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        if not (isinstance(target, cst.Name) and target.value.upper() == "ALLOWED_HOSTS") or not _any_host(value):
+            return
+        if self.module_level and self.settings:
+            literal = string_value(value) is not None or _elements(value) is not None
+            self.report(node, what="`ALLOWED_HOSTS = [\"*\"]`" if literal else "`ALLOWED_HOSTS` defaulting to `*` when the environment does not set it,")
+        elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
+            self.report(node, what=f"`ALLOWED_HOSTS` in `{self.classes[-1]}`")

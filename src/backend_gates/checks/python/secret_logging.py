@@ -70,7 +70,9 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
     (`body["password"]`, `headers["Authorization"]`), inside f-strings, `%`/`.format()` arguments,
     `+` concatenations and keyword arguments (`log.info("login", password=pw)`). A mention in the
-    constant message text ("password changed") is not a finding.
+    constant message text ("password changed") is not a finding. A local bound in the same
+    function to a freshly made secret (`key = secrets.token_urlsafe(32)`, `tok =
+    create_access_token(user)`, `Fernet.generate_key()`) counts whatever it is called (medium).
     Known limits: values renamed before logging (`x = password`) and whole objects that contain a
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
     and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
@@ -105,6 +107,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token):\n'
         '    zone.add_record(name, record_type="TXT", txtdata=f\'"{token}"\')\n'
         '    log.debug("TXT record created: %s, token: %s", name, token)\n',
+        'import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
+        '    key = key[:6]\n    log.info("issued %s... to %s", key, user.id)\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -117,6 +121,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_record(zone, name, token):\n'
             '    zone.add_record(name, record_type="A", address="10.0.0.1", auth=token)\n'
             '    log.debug("record created: %s, token: %s", name, token)\n', line=7),
+        Bad('import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
+            '    log.info("issued %s to %s", key, user.id)\n    return key\n', line=8),
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token, password):\n'
             '    zone.add_record(name, record_type="TXT", txtdata=token)\n'
             '    log.debug("TXT record %s: token %s, account password %s", name, token, password)\n', line=7),
@@ -126,12 +132,28 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         super().__init__(ctx, options)
         self.functions: list[cst.FunctionDef] = []
         self._published: dict[int, bool] = {}
+        self.generated: list[dict[str, str]] = []  # per function: local name -> the secret a call made for it
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
+        self.generated.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.generated.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`key = secrets.token_urlsafe(32)`, `tok = create_access_token(user)`: whatever the local
+        is called, it holds a secret made here."""
+        if not self.generated:
+            return
+        kind = _generated_secret(node.value) if isinstance(node.value, cst.Call) else None
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if kind is not None:
+                    self.generated[-1][target.target.value] = kind
+                else:
+                    self.generated[-1].pop(target.target.value, None)
 
     def _published_token(self, name: str) -> bool:
         """A `token` logged in a function that writes a DNS TXT record (`record_type="TXT"`,
@@ -184,6 +206,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
             kind = _sensitive_name(node.value)
             if kind and self._published_token(node.value):
                 return None
+            if kind is None and self.generated:
+                kind = self.generated[-1].get(node.value)
             return (kind, node.value) if kind else None
         if isinstance(node, cst.Attribute):
             if _session_cookie(node):
@@ -230,6 +254,22 @@ class SecretLogged(S.SecurityRule, PythonCheck):
                 return self.find(node.args[0].value)
             return None
         return None
+
+
+_SECRET_MAKERS = re.compile(r"(^|\.)(secrets\.token_(urlsafe|hex|bytes)|Fernet\.generate_key|generate_private_key|token_urlsafe|token_hex)$")
+_MAKER_PREFIX = re.compile(r"^_*(create|generate|gen|make|new|issue|mint|sign)_(.+)$")
+
+
+def _generated_secret(call: cst.Call) -> str | None:
+    """What secret a call makes: `secrets.token_urlsafe()` (a token), `create_access_token()` (a
+    token), `generate_api_key()` (an API key); None for anything else."""
+    func = S.dotted_name(call.func)
+    if not func:
+        return None
+    if _SECRET_MAKERS.search(func):
+        return "private key" if func.endswith("generate_private_key") else "generated secret"
+    m = _MAKER_PREFIX.match(func.rsplit(".", 1)[-1])
+    return S.secret_kind(m.group(2)) if m else None
 
 
 _TOKEN_OWNERS = frozenset(

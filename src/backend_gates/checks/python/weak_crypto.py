@@ -638,6 +638,7 @@ class InsecureRandomToken(S.SecurityRule, PythonCheck):
     def visit_Return(self, node: cst.Return) -> None:
         if self.functions:
             name = re.sub(r"^(_*)(generate|gen|make|create|new|build|random|get|issue)_?", "", self.functions[-1])
+            name = re.sub(r"_?v?\d+$", "", name)  # `reset_token2`, `make_otp_v2`: versions of the same function
             self.judge(name, node.value, node)
 
     def visit_Arg(self, node: cst.Arg) -> None:
