@@ -384,6 +384,8 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         log.debug("internal error on %s", sf.key, exc_info=True)
         result = FileResult(path=sf.key, kind=sf.kind, lines=source.count("\n") + 1, parsed=False)
         result.errors.append(ToolError(sf.key, f"internal error while checking: {type(exc).__name__}: {exc}", "internal"))
+    # facts reach the cache on disk: no raw secrets (redacted here, in the worker that made them)
+    result.facts = redact_data(result.facts)
     return digest, result
 
 
@@ -478,6 +480,10 @@ def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) 
     results: list[tuple[str, FileResult]] = []
     from concurrent.futures.process import BrokenProcessPool
 
+    # what the imports made is shared with the forked workers page by page; a collection in a
+    # worker touches every tracked object's header and copies its page. Frozen, the collector
+    # leaves those objects alone (CPython's advice for pre-fork servers)
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for chunk_result in pool.map(_analyze_chunk, chunks):
@@ -491,6 +497,8 @@ def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) 
                 results.append(_analyze_isolated(sf, context))
                 if progress:
                     progress(len(results), total)
+    finally:
+        gc.unfreeze()
     return results
 
 
@@ -750,7 +758,6 @@ class Run:
             cache.meta["rules"] = [cls.info().to_dict() for kind in FILE_KINDS for cls, _o in checks[kind] if cls.code]
             cache.dirty = True
             for digest, result in analyze_files(misses, self.config, checks, self.jobs, self.progress):
-                result.facts = redact_data(result.facts)  # facts reach the cache on disk: no raw secrets
                 results[result.path] = result
                 fact_kinds.update(k for k, v in result.facts.items() if v)
                 if digest and not cache_guard.transient(result.errors):  # never replay a transient failure
