@@ -18,7 +18,7 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
-from ._cst import children as _fast_children
+from ._cst import children as _fast_children, descendants
 
 # a path part (file stem or directory) naming a development/test configuration
 _DEV_PART = re.compile(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
@@ -338,8 +338,13 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     joins the two when the settings class lives in another module): production allows any
     origin unless the environment overrides it.
 
+    Also reported (error): response headers set by hand in the same module, with
+    `Access-Control-Allow-Origin` set to `*` or to the request's own `Origin` (reflected) and
+    `Access-Control-Allow-Credentials` set to `true`.
+
     Known limits: origin lists are followed through module-level constants and settings-class
-    defaults; values read from the environment are trusted.
+    defaults; values read from the environment are trusted; a reflected origin set inside an `if`
+    that tests the origin (`if origin in ALLOWED:`) is the allow-list idiom and is not reported.
     """
 
     code = "BG411"
@@ -350,7 +355,7 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     external_ids = ("sonar:S5122", "semgrep:wildcard-cors", "semgrep:cors-allow-credentials-with-wildcard")
     message = "{what} allows any origin together with credentials; list the trusted origins instead"
     fix = "allow_origins=[\"https://app.example.com\"] (from settings), or drop credentials"
-    triggers = ("CORS", "cross_origin", "origin", "ORIGIN")
+    triggers = ("CORS", "cross_origin", "origin", "ORIGIN", "Origin")
     skip_tests = True
 
     good = [
@@ -358,6 +363,13 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=settings.ORIGINS, allow_credentials=True)\n",
         "from flask_cors import CORS\nCORS(app, origins=['https://app.example.com'], supports_credentials=True)\n",
         "CORS_ALLOW_ALL_ORIGINS = True\n",
+        "def add_cors(response):\n    response.headers['Access-Control-Allow-Origin'] = '*'\n    return response\n",
+        "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    if request.headers.get('Origin') in ALLOWED:\n"
+        "        response.headers['Access-Control-Allow-Origin'] = 'https://app.example.com'\n"
+        "        response.headers['Access-Control-Allow-Credentials'] = 'true'\n    return response\n",
+        "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    origin = request.headers.get('Origin')\n"
+        "    if origin in ALLOWED:\n        response.headers['Access-Control-Allow-Origin'] = origin\n"
+        "        response.headers['Access-Control-Allow-Credentials'] = 'true'\n    return response\n",
     ]
     bad = [
         Bad(
@@ -374,6 +386,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)\n",
             line=8,
         ),
+        Bad(
+            "from flask import request\n\n@app.after_request\ndef add_cors(resp):\n"
+            "    resp.headers['Access-Control-Allow-Origin'] = request.headers.get('Origin', '*')\n"
+            "    resp.headers['Access-Control-Allow-Credentials'] = 'true'\n    return resp\n",
+            line=5,
+        ),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -383,6 +401,21 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         self.django_credentials = False
         self.settings_any: set[str] = set()  # settings fields defaulting to any origin (this file)
         self.from_settings: list[tuple[cst.Call, str]] = []  # credentialed CORS reading a setting
+        # headers set by hand: `resp.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]`
+        self.headers_any: list[tuple[cst.CSTNode, str]] = []
+        self.headers_credentials = False
+        self.origin_tests: list[bool] = []  # per enclosing `if`: its test looks at the origin
+
+    def visit_If(self, node: cst.If) -> None:
+        self.origin_tests.append(_reads_origin(node.test))
+
+    def leave_If(self, node: cst.If) -> None:
+        self.origin_tests.pop()
+
+    @property
+    def origin_checked(self) -> bool:
+        """Inside `if origin in ALLOWED:` (or any test of the origin): reflecting it is the allow-list idiom."""
+        return any(self.origin_tests)
 
     def _settings_default(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         """A settings field (class attribute) whose default allows any origin: `CORS_ORIGINS = ["*"]`."""
@@ -395,6 +428,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             self._settings_default(node.target.value, node.value, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            header = _header_key(target.target)
+            if header == "access-control-allow-origin" and (self._star(node.value) or (_reads_origin(node.value) and not self.origin_checked)):
+                self.headers_any.append((node, "`*`" if self._star(node.value) else "the request's own `Origin`"))
+            elif header == "access-control-allow-credentials" and _truthy_header(node.value):
+                self.headers_credentials = True
         if self.class_level:
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
@@ -482,12 +521,41 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         if self.django_credentials:
             for node, name in self.django_any:
                 self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
+        if self.headers_credentials:
+            for node, what in self.headers_any:
+                self.report(node, what=f"`Access-Control-Allow-Origin` set to {what} with `Access-Control-Allow-Credentials: true`")
         for node, setting in self.from_settings:
             if setting in self.settings_any:
                 self.report(node, confidence="medium",
                             what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
             else:  # the settings class may live in another module: judged by BG415
                 self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
+
+
+def _header_key(node: cst.BaseExpression) -> str | None:
+    """`resp.headers["Access-Control-Allow-Origin"]`, `response["Access-Control-Allow-Origin"]` (Django)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = string_value(node.slice[0].slice.value)
+        return key.lower() if key else None
+    return None
+
+
+def _reads_origin(node: cst.BaseExpression | None) -> bool:
+    """The value echoes the request's Origin: `request.headers.get("Origin")`, `request.headers["Origin"]`,
+    `request.META["HTTP_ORIGIN"]`, or a name called `origin`."""
+    if node is None:
+        return False
+    for item in descendants(node, (cst.SimpleString, cst.Name)):
+        if isinstance(item, cst.SimpleString) and (string_value(item) or "").lower() in ("origin", "http_origin"):
+            return True
+        if isinstance(item, cst.Name) and item.value.lower() in ("origin", "request_origin"):
+            return True
+    return False
+
+
+def _truthy_header(node: cst.BaseExpression) -> bool:
+    value = string_value(node)
+    return is_true(node) or (value is not None and value.strip().lower() == "true")
 
 
 def _setting_attr(node: cst.BaseExpression) -> str | None:

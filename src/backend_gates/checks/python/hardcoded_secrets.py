@@ -91,6 +91,8 @@ _STATE_WORDS = frozenset(
     {"temp", "pending", "waiting", "expired", "invalid", "revoked", "disabled", "unknown", "missing", "anonymous",
      "guest", "none", "null", "false", "true", "off", "on", "n/a", "na"}
 )
+# keys that are public by design (Stripe publishable keys, reCAPTCHA/Turnstile site keys, VAPID public keys)
+_PUBLIC_WORDS = frozenset({"public", "publishable", "pub", "site"})
 _FILLER = frozenset("xX*-_.#?0 ")
 # names of a (user, password) pair: `BASIC_AUTH`, `ADMIN_CREDENTIALS`, `login_creds`
 _PAIR_WORDS = frozenset({"auth", "credentials", "credential", "creds", "login", "basicauth"})
@@ -102,8 +104,8 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _string_value(node.left), _string_value(node.right)
+    if isinstance(node, cst.ConcatenatedString) or (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
+        left, right = _string_value(node.left), _string_value(node.right)  # "sk_live_" "..." or "sk_live_" + "..."
         if left is not None and right is not None:
             return left + right
     return None
@@ -223,7 +225,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     class inherits the fallback); low (info) in modules and config classes named for development,
     examples or docs.
     Known limits: names that describe a secret rather than hold one (`password_field`, `TOKEN_URL`,
-    `token_type`, `SESSION_KEY`) need a machine-made value; template placeholders (`""`,
+    `token_type`, `SESSION_KEY`) need a machine-made value; keys public by design
+    (`STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`, `VAPID_PUBLIC_KEY`) are not secrets; template placeholders (`""`,
     `"<your-key>"`, `"${SECRET}"`, `"change-me"`, filler such as `"xxxxxxxx"`) are ignored, while a
     signing key of one repeated letter (`app.secret_key = "aaaaaaa"`) is a weak key and reported; test files are skipped unless
     `check_tests` is set; module constants are followed into signing calls within the same file only.
@@ -259,6 +262,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         'import os\n\nauth = (os.environ["GITHUB_TOKEN"], "x-oauth-basic")\n',
         'def render(token):\n    if token == "YYYY":\n        return "year"\n    if token == "MM":\n        return "month"\n',
         'SECRET_KEY = "xxxxxxxxxxxxxxxx"\n',
+        'def validate(data, errors):\n    errors.setdefault("password", "is required")\n    data.setdefault("token_type", "bearer")\n',
+        'STRIPE_PUBLISHABLE_KEY = "pk_live_51HqLyjWDarjtT1zdp7dcQw8Zr"\nRECAPTCHA_SITE_KEY = "6LcQ2vLm9xTp4wRbAAAAAK8Zq2vLm9xTp4wRb"\n',
         'def is_json(request):\n    return request.headers.get("Content-Type") == "application/json"\n',
         'import os\nfrom Crypto.Cipher import AES\n\ndef seal(data):\n    key = "placeholder"\n    key = os.environ["SEAL_KEY"].encode()\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n',
     ]
@@ -282,6 +287,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         # a literal used as the signing key is the key, however much it reads like a label
         Bad('import jwt\n\ndef token(uid):\n    return jwt.encode({"uid": uid}, "app-signing-key", algorithm="HS256")\n', line=4),
         Bad('ADMIN_AUTH = ("admin", "adm1n-Pw!")\n', line=1),
+        Bad('from flask import Flask\n\napp = Flask(__name__)\napp.config.setdefault("SECRET_KEY", "dev-key-77")\n', line=4),
         Bad('from flask import Flask\n\napp = Flask(__name__)\napp.secret_key = "aaaaaaaa"\n', line=4),
         Bad('from Crypto.Cipher import AES\n\ndef seal(data):\n    key = b"0123456789abcdef"\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n', line=4),
         Bad('def is_admin(request):\n    return request.headers.get("X-Admin-Token") == "adm-7f3a9c1e5b"\n', line=2),
@@ -334,6 +340,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def _kind(self, name: str) -> tuple[str | None, bool]:
         """(what the name holds, whether the name alone says so): weak names need a machine-made value."""
         kind = S.secret_kind(name)
+        if kind in (None, "key", "API key") and set(S.words(name)) & _PUBLIC_WORDS:
+            return None, False  # STRIPE_PUBLISHABLE_KEY, RECAPTCHA_SITE_KEY: made to be shipped to browsers
         if kind is None:
             ws = S.words(name)
             if len(ws) >= 2 and ws[-1] == "key" and name.isupper() and not lookup_key_name(name):
@@ -580,6 +588,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return
         terminal = func.rsplit(".", 1)[-1]
         positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if terminal == "setdefault" and len(positional) >= 2:
+            # `app.config.setdefault("SECRET_KEY", "dev")`: the default is what runs
+            key = _string_value(positional[0].value)
+            if key:
+                value = positional[1].value
+                self.judge(key, value, value, ", ", "assign" if key.isupper() else "keyed")
         for arg in node.args:
             if arg.keyword is not None:
                 self.judge(arg.keyword.value, arg.value, arg.value, "=", "kwarg")
@@ -736,6 +750,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         Bad('import boto3\n\ns3 = boto3.client("s3", aws_access_key_id="AKIAQYLPMN5HHHFPZAM2")\n', line=3),
         Bad('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq9xQ1n1vU5mYk3h2s8dP0fL6rT9wZcJ4gH2kN8mQ5vX1yB\n-----END RSA PRIVATE KEY-----"""\n', line=1),
         Bad('def client():\n    return Github("ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R")\n', line=2),
+        Bad('STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcQw"\n', line=1),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -753,6 +768,10 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
         self.check(node)
 
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add) and id(node) not in self.docstrings and _string_value(node) is not None:
+            self.check(node)  # "sk_live_" + "4eC3...": a key split in two is still the key
+
     def check(self, node: cst.BaseExpression) -> None:
         if self.off or id(node) in self.docstrings:
             return
@@ -768,9 +787,13 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         shown = secret if what == "private key" else mask(secret)
         self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
-        if isinstance(node, cst.ConcatenatedString):
-            for part in (node.left, node.right):
+        if isinstance(node, (cst.ConcatenatedString, cst.BinaryOperation)):
+            stack: list[cst.BaseExpression] = [node.left, node.right]
+            while stack:
+                part = stack.pop()
                 self.docstrings.add(id(part))
+                if isinstance(part, (cst.ConcatenatedString, cst.BinaryOperation)):
+                    stack.extend((part.left, part.right))
 
     @staticmethod
     def classify(value: str) -> tuple[str, str] | None:
