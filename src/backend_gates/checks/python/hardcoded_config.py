@@ -46,9 +46,14 @@ _SETTINGS_NAMES = re.compile(
 )
 
 
+# a Flask module that loads its own upper-case names as configuration (the flaskr idiom)
+_OWN_CONFIG = re.compile(r"\.(from_object|from_module)\(\s*__name__\s*\)")
+
+
 def settings_content(source: str) -> bool:
-    """The module reads like a settings module: it assigns framework settings at top level."""
-    return _SETTINGS_NAMES.search(source) is not None
+    """The module reads like a settings module: it assigns framework settings at top level, or
+    loads its own names as configuration (`app.config.from_object(__name__)`)."""
+    return _SETTINGS_NAMES.search(source) is not None or _OWN_CONFIG.search(source) is not None
 
 
 def settings_class(node: cst.ClassDef) -> bool:
@@ -115,7 +120,7 @@ class DebugEnabled(S.SecurityRule, _Scopes):
     environment and default to off.
 
     Reported: `DEBUG = True` at module level of a settings module (`settings.py`, `config.py`,
-    `settings/*.py` ...) and in the body of a config class (`class Config: DEBUG = True`);
+    `settings/*.py` ..., or a module that loads itself with `app.config.from_object(__name__)`) and in the body of a config class (`class Config: DEBUG = True`);
     `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
     `FastAPI(debug=True)` / `Starlette(debug=True)`.
 
@@ -163,6 +168,7 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
         Bad({"app/core/config.py": "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = True\n"}, line=4, path="app/core/config.py"),
+        Bad({"blog.py": "from flask import Flask\n\nDEBUG = True\nDATABASE = '/tmp/blog.db'\n\napp = Flask(__name__)\napp.config.from_object(__name__)\n"}, line=3, path="blog.py"),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]

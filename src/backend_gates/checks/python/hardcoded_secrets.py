@@ -725,7 +725,8 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     Known limits: only formats with a recognisable prefix are known (see `backend_gates.redact`);
     documented example values (`AKIAIOSFODNN7EXAMPLE`, `xxxx`) are ignored; docstrings are skipped;
     test files are checked for cloud/API key formats (unless `ignore_tests` is set) but not for
-    PEM private keys and JWTs, which tests generate and sign with all the time.
+    PEM private keys, JWTs and test-mode keys (Stripe `sk_test_...`), which tests generate, sign
+    with and call sandboxes with all the time.
     """
 
     code = "BG211"
@@ -745,12 +746,14 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         'AWS_EXAMPLE = "AKIAIOSFODNN7EXAMPLE"\n',
         'PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----"\n',
         'import os\n\nGITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n',
+        {"tests/test_billing.py": 'STRIPE_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dcQw8Zr"\n'},
     ]
     bad = [
         Bad('import boto3\n\ns3 = boto3.client("s3", aws_access_key_id="AKIAQYLPMN5HHHFPZAM2")\n', line=3),
         Bad('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq9xQ1n1vU5mYk3h2s8dP0fL6rT9wZcJ4gH2kN8mQ5vX1yB\n-----END RSA PRIVATE KEY-----"""\n', line=1),
         Bad('def client():\n    return Github("ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R")\n', line=2),
         Bad('STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcQw"\n', line=1),
+        Bad({"tests/test_billing.py": 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dcQw8Zr"\n'}, line=1, path="tests/test_billing.py"),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -782,8 +785,8 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         if found is None:
             return
         what, secret = found
-        if self.ctx.is_test_file and what in ("private key", "jwt"):
-            return  # generated signing keys and sample tokens are everyday test fixtures
+        if self.ctx.is_test_file and (what in ("private key", "jwt") or re.match(r"[a-z]{2}_test_", secret)):
+            return  # generated signing keys, sample tokens and test-mode keys (Stripe `sk_test_`) are everyday test fixtures
         shown = secret if what == "private key" else mask(secret)
         self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
