@@ -107,13 +107,16 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     them (`if '"' not in x and "'" not in x:`, `if re.search(r"['\\\\]", x): raise`, `not any(q in x
     for q in QUOTES)`), text matched in full by a pattern whose alphabet holds no quote or SQL
     punctuation (`re.fullmatch(r"[A-Za-z_]\\w*", x)`, `PATTERN.match(x)` anchored with `$`: an
-    identifier), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    identifier), regex captures whose group matches only an identifier or number alphabet
+    (`m.group(1)` of `re.match(r"report_(\d+)", x)`, the items of `re.findall`, one group of a
+    tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
-    A dynamic identifier that comes only from the enclosing function's parameters is judged by
-    what the project's callers pass (BG202), not here.
+    A dynamic identifier that comes only from the enclosing function's parameters, or from their
+    items (the keys of a dict parameter, `**fields`), is judged by what the project's callers
+    pass (BG202), not here.
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
     `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
@@ -188,6 +191,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         '    if not NAME.fullmatch(table):\n        raise ValueError(table)\n    cur.execute(f"SELECT * FROM {table} WHERE id > 0")\n',
         'import re\n\ndef find(cur, request):\n    name = request.args["q"]\n    if re.search(r"[\'\\\\]", name):\n        raise ValueError(name)\n'
         '    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
+        # a regex capture whose group holds only an identifier or number alphabet
+        'import re\n\ndef report(cur, request):\n    m = re.fullmatch(r"report_(\\d+)", request.args["name"])\n'
+        '    cur.execute(f"SELECT * FROM report_{m.group(1)} WHERE owner = {m[1]}")\n',
+        'import re\n\ndef merged(cur, request):\n    for table, num in re.findall(r"([a-z_]+):(\\d+)", request.args["q"]):\n'
+        '        cur.execute(f"SELECT * FROM {table} WHERE id = {num}")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -221,7 +229,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         # a sanitizer that does not fit where the value goes
         Bad('def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE id = {name}")\n', line=3),
         Bad('import re\n\ndef find(cur, request):\n    cur.execute("SELECT * FROM items WHERE name = \'%s\'" % re.escape(request.args["q"]))\n', line=4),
-        Bad('def create(cur, columns):\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n    cur.execute(f"CREATE TABLE results ({cols})")\n', line=3),
+        Bad('def create(cur, request):\n    columns = request.json["columns"]\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n'
+            '    cur.execute(f"CREATE TABLE results ({cols})")\n', line=4),
         Bad('def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n        pass\n'
             '    cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n', line=5),
         Bad(
@@ -235,6 +244,14 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             '        cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
         Bad('import re\n\ndef dump(cur, request):\n    table = request.args["t"]\n    if not re.match(r"\\w+", table):\n        raise ValueError(table)\n'
             '    cur.execute(f"SELECT * FROM items WHERE kind = \'{table}\'")\n', line=7),
+        # a capture that can hold anything; a group other than the safe one
+        Bad('import re\n\ndef report(cur, request):\n    m = re.match(r"report_(.+)", request.args["name"])\n'
+            '    cur.execute(f"SELECT * FROM items WHERE kind = \'{m.group(1)}\'")\n', line=5),
+        Bad('import re\n\ndef merged(cur, request):\n    for num, name in re.findall(r"(\\d+):(.+)", request.args["q"]):\n'
+            '        cur.execute(f"SELECT * FROM items WHERE id = {num} AND name = \'{name}\'")\n', line=5),
+        # the keys of a request body as column names
+        Bad('def update(cur, request):\n    data = request.get_json()\n    sets = ", ".join(f"{k} = %s" for k in data)\n'
+            '    cur.execute(f"UPDATE items SET {sets}", list(data.values()))\n', line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -362,14 +379,26 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
 
         params = signature(fn)
         names = [n for n, _ in params]
+        kwargs = fn.params.star_kwarg.name.value if isinstance(fn.params.star_kwarg, cst.Param) else None
         out: list[list[Any]] = []
         for part in dynamic:
             name = part.strip()
+            items = sqlsinks.ITEM_SOURCE.match(name)
+            mode = ""
+            if items:  # the items (dict keys) of a parameter: the callers' collections decide
+                name = items.group(1)
+                mode = "items" if items.group(2) is None else f"items:{items.group(2)}"
+                if name == kwargs:  # `**fields`: the keyword names the callers write
+                    entry: list[Any] = [name, -1, "-", "kwargs"]
+                    if entry not in out:
+                        out.append(entry)
+                    continue
             if name not in names:
                 return None
             index = names.index(name)
-            if [name, index, params[index][1]] not in out:
-                out.append([name, index, params[index][1]])
+            entry = [name, index, params[index][1]] + ([mode] if mode else [])
+            if entry not in out:
+                out.append(entry)
         return out or None
 
     def built_at(self, arg: cst.BaseExpression, assignments: sqlsinks.Assignments) -> list[list[int]]:
@@ -394,6 +423,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         if self.functions:
             fn = self.functions[-1]
             params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)} - {"self", "cls"}
+            params |= {p.name.value for p in (fn.params.star_arg, fn.params.star_kwarg) if isinstance(p, cst.Param)}
         for part in dynamic:
             code = re.sub(r"'[^']*'|\"[^\"]*\"", "''", part)  # names inside string literals do not count
             names = set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", code))

@@ -425,6 +425,25 @@ def _leaves(body: cst.BaseSuite) -> bool:
 
 Assignments = dict[str, list[Assigned]]
 
+# request data or parsed input at a call site: its keys and items come from outside the code
+REQUEST_SOURCE = re.compile(
+    r"\b(request|req|flask\.request)\b|\.(json|get_json|args|form|GET|POST|query_params|body|files|cookies|headers)\b|\bjson\.loads?\(|\bloads\("
+)
+
+
+def _loop_targets(target: cst.BaseExpression) -> list[tuple[str, int | None]] | None:
+    """The names a loop binds, with their position in each item (None: the whole item)."""
+    if isinstance(target, cst.Name):
+        return [(target.value, None)]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [(e.value.value, i) for i, e in enumerate(target.elements) if isinstance(e, cst.Element) and isinstance(e.value, cst.Name)]
+    return None
+
+
+def _for_op(position: int | None) -> str:
+    """The assignment op of a loop variable: "for" for the whole item, "for:<i>" for a position."""
+    return "for" if position is None else f"for:{position}"
+
 
 class _Stop(Exception):
     pass
@@ -473,6 +492,10 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
                     add(t.target.value, "=", node.value)
+                elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) and len(t.target.slice) == 1:
+                    index = t.target.slice[0].slice
+                    if isinstance(index, cst.Index):
+                        add(t.target.value.value, "key", index.value)  # d[key] = v: a key of d
         elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
         elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
@@ -482,8 +505,9 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
                 add(node.target.value, "?=", node.value)
         elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
-        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name):
-            add(node.target.value, "for", node.iter)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            for name, position in _loop_targets(node.target) or ():
+                add(name, _for_op(position), node.iter)
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
             method = node.func.attr.value
             if method in ("append", "extend", "insert") and node.args:
@@ -492,6 +516,11 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
                     add(node.func.value.value, "+=", value)
                 else:
                     add(node.func.value.value, "+=", cst.List([cst.Element(value)]))
+            elif method in ("update", "setdefault") and node.args and not node.args[0].star and node.args[0].keyword is None:
+                value = node.args[0].value
+                add(node.func.value.value, "update" if method == "update" else "key", value)
+            elif method == "update" and node.args:
+                add(node.func.value.value, "update", cst.Dict([]) if all(a.keyword for a in node.args) else node.args[-1].value)
         for child in _children(node):
             visit(child, False)
 
@@ -516,6 +545,17 @@ class ModuleIndex:
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     methods: dict[str, dict[str, cst.FunctionDef]] = field(default_factory=dict)  # class -> name -> def
     class_constants: dict[str, dict[str, cst.BaseExpression]] = field(default_factory=dict)  # class -> name -> value
+    # a helper's single returned expression and the assignments before it, read once per function
+    followed: dict[int, tuple[cst.BaseExpression, Assignments] | None] = field(default_factory=dict)
+
+    def returned(self, fn: cst.FunctionDef) -> tuple[cst.BaseExpression, Assignments] | None:
+        """The expression `fn` returns when it has exactly one `return <value>`, with the
+        assignments before it (memoised: helpers are followed from many calls)."""
+        key = id(fn)
+        if key not in self.followed:
+            returns = [r.value for r in _returns(fn) if r.value is not None]
+            self.followed[key] = (returns[0], assignments_before(fn, returns[0])) if len(returns) == 1 else None
+        return self.followed[key]
 
 
 def module_index(module: cst.Module) -> ModuleIndex:
@@ -571,6 +611,24 @@ class Clean(Dyn):
 
     standalone: bool = False
     quoted_in: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOf(Dyn):
+    """An item (a key, for a dict) of a collection the function receives (`for k in fields`,
+    `", ".join(d.keys())`, `row[0] for row in rows`): as safe as what the callers pass. `index`:
+    the position taken out of each item (`row[0]`)."""
+
+    collection: str = ""
+    index: int | None = None
+
+
+def item_source(collection: str, index: int | None = None) -> str:
+    """How an item of `collection` is named in templates and facts: "items of d", "items of rows[0]"."""
+    return f"items of {collection}" + (f"[{index}]" if index is not None else "")
+
+
+ITEM_SOURCE = re.compile(r"^items of (\w+)(?:\[(\d+)\])?$")
 
 
 Part = str | Dyn
@@ -665,6 +723,74 @@ def _regex_alphabet(pattern: str, method: str) -> tuple[bool, frozenset[str]] | 
     return (False, quotes) if quotes else None
 
 
+@lru_cache(maxsize=512)
+def regex_groups(pattern: str) -> tuple[tuple[str | None, str], ...] | None:
+    """The capturing groups of a regex, in order: (name or None, the group's own pattern).
+    None when the pattern does not compile."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    found: list[tuple[str | None, int]] = []  # (name, start of the group's body)
+    open_groups: list[int | None] = []  # index into `found`, None for a non-capturing group
+    bodies: dict[int, str] = {}
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "(":
+            named = re.match(r"\(\?P<(\w+)>", pattern[i:])
+            if named:
+                found.append((named.group(1), i + named.end()))
+                open_groups.append(len(found) - 1)
+                i += named.end()
+                continue
+            if pattern.startswith("(?", i):
+                open_groups.append(None)
+            else:
+                found.append((None, i + 1))
+                open_groups.append(len(found) - 1)
+            i += 1
+            continue
+        if ch == ")" and open_groups:
+            index = open_groups.pop()
+            if index is not None:
+                bodies[index] = pattern[found[index][1] : i]
+        i += 1
+    return tuple((name, bodies.get(k, ".*")) for k, (name, _) in enumerate(found))
+
+
+def regex_part(pattern: str | None, group: int | str | None, source: str) -> list[Part]:
+    """What a capture (`group` 0 or None: the whole match) of `pattern` can hold, as a part: safe
+    standalone when its alphabet holds no quote or SQL punctuation (`(\\d+)`, `([a-z_]+)`), free
+    of some quotes, or raw (`(.+)`)."""
+    if pattern is None:
+        return [Dyn(source)]
+    body: str | None = pattern
+    if group not in (None, 0):
+        groups = regex_groups(pattern) or ()
+        if isinstance(group, int):
+            body = groups[group - 1][1] if 0 < group <= len(groups) else None
+        else:
+            body = next((b for n, b in groups if n == group), None)
+    found = _regex_alphabet(body, "fullmatch") if body is not None else None
+    if found is None:
+        return [Dyn(source)]
+    return [Clean(source, True)] if found[0] else [Clean(source, False, found[1])]
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     text: str
@@ -707,8 +833,14 @@ def _src(node: cst.CSTNode) -> str:
         return type(node).__name__
 
 
+class _OverBudget(RecursionError):
+    """The builder took more steps than its caller allowed: the text counts as dynamic."""
+
+
 class _Builder:
-    def __init__(self, assignments: Assignments, index: ModuleIndex | None, depth: int = 0) -> None:
+    def __init__(self, assignments: Assignments, index: ModuleIndex | None, depth: int = 0, budget: list[int] | None = None) -> None:
+        # steps left, shared with the builders of followed helpers (None: no limit)
+        self.budget = budget
         self.assignments = assignments
         self.index = index or ModuleIndex()
         self.how: list[str] = []
@@ -718,14 +850,24 @@ class _Builder:
         self.guarded: frozenset[str] = frozenset()  # names checked against an allow-list here
         self.unquoted: dict[str, frozenset[str]] = {}  # names checked free of these quote characters here
         self.bound: dict[str, list[Part]] = {}  # a followed helper's parameters: what the call passes
+        # a followed helper's (or lambda's) parameters as collections: the builder of the calling
+        # scope and the expression it passes, so their items are read where they are built
+        self.collections: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
             self.how.append(how)
         return parts
 
+    def step(self) -> None:
+        if self.budget is not None:
+            self.budget[0] -= 1
+            if self.budget[0] < 0:
+                raise _OverBudget
+
     # -- entry
     def parts(self, node: cst.BaseExpression) -> list[Part]:
+        self.step()
         if isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             return [value.decode("utf-8", "replace") if isinstance(value, bytes) else value]
@@ -778,6 +920,9 @@ class _Builder:
             looked_up = self.lookup(node.value, [node.slice[0].slice] if len(node.slice) == 1 else [])
             if looked_up is not None:
                 return looked_up
+            item = self.subscript_item(node)
+            if item is not None:
+                return item
             return [Dyn(_src(node))]
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             # a bare sequence used as text only through join(); render as comma list
@@ -974,10 +1119,15 @@ class _Builder:
                         found.append(sep)
                     found.extend(self.parts(pair.key if want_keys else pair.value))
                 return found
-            return [Dyn(_src(node))]
+            return self.items(node) if node.func.attr.value == "keys" else [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             produced = self.comprehension_element(node)
-            return produced if not _raw(produced) else [Dyn(_src(node))]
+            raw = [p for p in produced if isinstance(p, Dyn) and not isinstance(p, Clean)]
+            if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                return [Dyn(_src(node))]  # named by the comprehension: what the items come from
+            return produced
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return [*self.sequence(node.left, sep), sep, *self.sequence(node.right, sep)]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
                 if isinstance(side, (cst.List, cst.Tuple)):
@@ -1007,6 +1157,8 @@ class _Builder:
             return self.sequence(node.args[0].value, sep)
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "map" and len(node.args) == 2:
             return [Dyn(_src(node))]
+        if isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.DictComp)):
+            return self.items(node)
         return [Dyn(_src(node))]
 
     def resolve_dict(self, node: cst.BaseExpression) -> cst.Dict | None:
@@ -1023,35 +1175,247 @@ class _Builder:
             return value
         return None
 
-    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> list[Part]:
-        """The element of a one-loop comprehension, loop variable bound: to a constant when the
-        iterable is constant, else to a dynamic value (the element may still sanitize it:
-        `[quote(c) for c in columns]`). An `if c in ALLOWED` filter allow-lists the variable."""
+    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, index: int | None = None) -> list[Part]:
+        """The element (its `index`-th value, for tuples) of a one-loop comprehension, the loop
+        variables bound to the items of the iterable (`items`): constants for a constant
+        iterable, sanitized or regex-captured text, the items of a parameter, or dynamic values
+        (the element may still sanitize them: `[quote(c) for c in columns]`). An `if c in
+        ALLOWED` filter allow-lists the variable."""
         loop = node.for_in
-        if loop.inner_for_in is None and isinstance(loop.target, cst.Name):
-            name = loop.target.value
-            iterable = self.sequence(loop.iter, ",")
-            constant = not any(isinstance(p, Dyn) for p in iterable)
-            saved = self.assignments.get(name)
-            saved_guard = self.guarded
-            if constant:
-                self.assignments[name] = [Assigned("=", cst.SimpleString('"item"'))]
-            elif all(p.standalone for p in iterable if isinstance(p, Clean)) and not _raw(iterable):
-                self.assignments[name] = [Assigned("loop", loop.iter)]
-                self.guarded = self.guarded | {name}  # every item passed a sanitizer
-            else:
-                self.assignments[name] = [Assigned("loop", loop.iter)]
-                for condition in loop.ifs:
-                    self.guarded = self.guarded | self.allow_listed(condition.test, positive=True)
-            try:
-                return self.parts(node.elt)
-            finally:
-                self.guarded = saved_guard
-                if saved is None:
+        elt: cst.BaseExpression = node.elt
+        if index is not None:
+            if not isinstance(elt, (cst.Tuple, cst.List)) or index >= len(elt.elements) or not isinstance(elt.elements[index], cst.Element):
+                return [Dyn(_src(node))]
+            elt = elt.elements[index].value
+        targets = _loop_targets(loop.target)
+        if loop.inner_for_in is not None or targets is None:
+            return self.parts(elt)
+        saved = {name: self.assignments.get(name) for name, _ in targets}
+        saved_guard = self.guarded
+        for name, position in targets:
+            self.assignments[name] = [Assigned(_for_op(position), loop.iter)]
+        for condition in loop.ifs:
+            self.guarded = self.guarded | self.allow_listed(condition.test, positive=True)
+        try:
+            return self.parts(elt)
+        finally:
+            self.guarded = saved_guard
+            for name, entries in saved.items():
+                if entries is None:
                     self.assignments.pop(name, None)
                 else:
-                    self.assignments[name] = saved
-        return self.parts(node.elt)
+                    self.assignments[name] = entries
+
+    # -- items of collections
+    def items(self, node: cst.BaseExpression, index: int | None = None) -> list[Part]:
+        """The parts of one item of the collection `node` (of its `index`-th value when items are
+        tuples), the worst over the items: a literal's elements, a dict's keys, a comprehension's
+        element, the captures of `re.findall`, what a same-module helper or local lambda
+        returns, `a + b`, `set(x)`/`sorted(x)`/`x.keys()`; a collection the function receives
+        (a parameter) gives `ItemOf`, for the callers to decide."""
+        self.step()
+        key = f"[items]{id(node)}[{index}]"
+        if key in self.seen or len(self.seen) > 40:
+            return [Dyn(_src(node))]
+        self.seen.add(key)
+        try:
+            return self._items(node, index)
+        finally:
+            self.seen.discard(key)
+
+    def _items(self, node: cst.BaseExpression, index: int | None) -> list[Part]:
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out: list[Part] | None = None
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    found = self.items(element.value, index)
+                else:
+                    value = element.value
+                    if index is not None:
+                        if not isinstance(value, (cst.Tuple, cst.List)) or index >= len(value.elements) or isinstance(value.elements[index], cst.StarredElement):
+                            return [Dyn(_src(node))]
+                        value = value.elements[index].value
+                    found = self.parts(value)
+                out = found if out is None else self.worst(out, found)
+            return out if out is not None else ["item"]
+        if isinstance(node, cst.Dict):
+            if index is not None:
+                return [Dyn(_src(node))]
+            out = None
+            for entry in node.elements:
+                found = self.parts(entry.key) if isinstance(entry, cst.DictElement) else self.items(entry.value)
+                out = found if out is None else self.worst(out, found)
+            return out if out is not None else ["item"]
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.comprehension_element(node, index)
+        if isinstance(node, cst.DictComp):
+            if index is not None:
+                return [Dyn(_src(node))]
+            return self.comprehension_element(cst.SetComp(elt=node.key, for_in=node.for_in))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self.worst(self.items(node.left, index), self.items(node.right, index))
+        if isinstance(node, cst.Call):
+            return self.call_items(node, index)
+        if isinstance(node, cst.Name):
+            return self.name_items(node, index)
+        if isinstance(node, cst.Attribute):
+            if _CONST_NAME.match(node.attr.value):
+                return ["item"]
+            if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+                for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
+                    constant = self.index.class_constants.get(cls_name or "", {}).get(node.attr.value)
+                    if constant is not None:
+                        return self.items(constant, index)
+        return [Dyn(_src(node))]
+
+    def call_items(self, node: cst.Call, index: int | None) -> list[Part]:
+        func = node.func
+        args = [a.value for a in node.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Name):
+            if func.value in ("set", "frozenset", "list", "tuple", "sorted", "reversed", "iter") and len(args) == 1:
+                return self.items(args[0], index)
+            if func.value == "dict" and not args and not any(a.star for a in node.args):
+                return ["item"] if index is None else [Dyn(_src(node))]  # dict(a=1, b=2): keys written in code
+            if func.value == "dict" and len(args) == 1:
+                return self.items(args[0], index)
+            if func.value == "enumerate" and len(args) == 1 and index is not None:
+                return ["0"] if index == 0 else self.items(args[0]) if index == 1 else [Dyn(_src(node))]
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in ("keys", "copy") and not node.args:
+                return self.items(func.value, index)
+            if method == "items" and not node.args and index in (0, 1):
+                if index == 0:
+                    return self.items(func.value)
+                target = self.resolve_dict(func.value)
+                if target is not None:
+                    out: list[Part] = ["item"]
+                    for entry in target.elements:
+                        if isinstance(entry, cst.DictElement):
+                            out = self.worst(out, self.parts(entry.value))
+                    return out
+                return [Dyn(_src(node))]
+            if method == "findall":
+                pattern = self.regex_pattern(node)
+                groups = regex_groups(pattern) if pattern is not None else None
+                if pattern is None or groups is None:
+                    return [Dyn(_src(node))]
+                if len(groups) <= 1:
+                    return regex_part(pattern, len(groups), _src(node)) if index is None else [Dyn(_src(node))]
+                if index is not None:
+                    return regex_part(pattern, index + 1, _src(node))
+                out = []
+                for i in range(len(groups)):
+                    out = self.worst(out, regex_part(pattern, i + 1, _src(node))) if out else regex_part(pattern, i + 1, _src(node))
+                return out
+        called = self.called(func, node, collection=True, index=index)
+        if called is not None:
+            return called
+        return [Dyn(_src(node))]
+
+    def name_items(self, node: cst.Name, index: int | None) -> list[Part]:
+        name = node.value
+        if name in self.guarded:
+            return [Clean(name, True)]
+        entries = self.assignments.get(name)
+        if entries:
+            assigns = [i for i, e in enumerate(entries) if e.op == "="]
+            if not assigns:
+                return [Dyn(name)]
+            last = assigns[-1]
+            out = self.items(entries[last].value, index)
+            for entry in entries[last + 1 :]:
+                if entry.op in ("+=", "update"):
+                    out = self.worst(out, self.items(entry.value, index))
+                elif entry.op == "key" and index is None:
+                    out = self.worst(out, self.parts(entry.value))
+                elif entry.op == "key":
+                    continue
+                elif entry.op == "=":
+                    continue
+                else:
+                    return [Dyn(name)]
+            for i in assigns[:-1]:  # an earlier assignment in another branch that holds request data
+                earlier = self.items(entries[i].value, index)
+                if _raw(earlier) and any(isinstance(p, Dyn) and REQUEST_SOURCE.search(p.source) for p in earlier):
+                    return earlier
+            return out
+        if name in self.collections:
+            outer, value = self.collections[name]
+            return outer.items(value, index)
+        if name in self.index.constants:
+            return self.items(self.index.constants[name], index)
+        if _CONST_NAME.match(name):
+            return ["item"]
+        return [ItemOf(item_source(name, index), collection=name, index=index)]
+
+    def regex_pattern(self, call: cst.Call) -> str | None:
+        """The pattern of a regex call: `re.findall(P, s)`, `re.match(P, s)`, `PATTERN.search(s)`."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        args = [a.value for a in call.args if a.keyword is None and not a.star]
+        if _dotted(func.value) == "re":
+            return self.literal(args[0]) if args else None
+        return self.compiled_pattern(func.value)
+
+    def match_pattern(self, node: cst.BaseExpression) -> str | None:
+        """The pattern of the match object `node` is: `re.match(P, s)`, `PATTERN.fullmatch(s)`, a
+        name assigned one, or the loop variable over `re.finditer(P, s)`."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _REGEX_METHODS:
+            return self.regex_pattern(node)
+        if isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value) or []
+            if len(entries) == 1 and entries[0].op == "=":
+                return self.match_pattern(entries[0].value)
+            if len(entries) == 1 and entries[0].op == "for":
+                it = entries[0].value
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "finditer":
+                    return self.regex_pattern(it)
+        return None
+
+    def match_group(self, node: cst.Call, method: str) -> list[Part] | None:
+        """`m.group(1)`, `m.group("name")`, `m.group()` of a regex match: what the capture can hold."""
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        if method != "group" or len(node.args) > 1:
+            return None
+        pattern = self.match_pattern(func.value)
+        if pattern is None:
+            return None
+        group: int | str | None = None
+        if node.args:
+            arg = node.args[0].value
+            if isinstance(arg, cst.Integer):
+                group = int(arg.value)
+            else:
+                text = self.literal(arg)
+                if text is None:
+                    return [Dyn(_src(node))]
+                group = text
+        return regex_part(pattern, group, _src(node))
+
+    def subscript_item(self, node: cst.Subscript) -> list[Part] | None:
+        """`row[0]` of a loop variable over a collection (the index-th value of its items), and
+        `m[1]` / `m.groups()[0]` of a regex match."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        key = node.slice[0].slice.value
+        if not isinstance(key, cst.Integer):
+            return None
+        position = int(key.value)
+        base = node.value
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "groups" and not base.args:
+            pattern = self.match_pattern(base.func.value)
+            return regex_part(pattern, position + 1, _src(node)) if pattern is not None else None
+        if isinstance(base, cst.Name):
+            pattern = self.match_pattern(base)
+            if pattern is not None:
+                return regex_part(pattern, position, _src(node))
+            entries = self.assignments.get(base.value) or []
+            if len(entries) == 1 and entries[0].op == "for":
+                return self.items(entries[0].value, position)
+        return None
 
     def binary(self, node: cst.BinaryOperation) -> list[Part]:
         op = node.operator
@@ -1132,6 +1496,9 @@ class _Builder:
             sanitized = self.sanitizer(node, method)
             if sanitized is not None:
                 return sanitized
+            captured = self.match_group(node, method)
+            if captured is not None:
+                return captured
         name = _dotted(func)
         leaf = func.attr.value if isinstance(func, cst.Attribute) else name.rsplit(".", 1)[-1]
         if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal") or _NUMERIC_HELPER.match(leaf):
@@ -1208,6 +1575,26 @@ class _Builder:
         return None
 
     def helper(self, func: cst.BaseExpression, call: cst.Call | None = None) -> list[Part] | None:
+        if call is None:
+            return None
+        return self.called(func, call)
+
+    def called(self, func: cst.BaseExpression, call: cst.Call, collection: bool = False, index: int | None = None) -> list[Part] | None:
+        """What a same-module helper function or method, or a lambda assigned in this scope,
+        returns for this call, its parameters bound to what the call passes (the items of what it
+        returns when `collection`); None when it is not one (or returns no text)."""
+        lam = self.local_lambda(func)
+        if lam is not None:
+            params = [p.name.value for p in lam.params.params]
+            sub = _Builder({k: v for k, v in self.assignments.items() if k not in params}, self.index, self.depth + 1, self.budget)
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+            for i, name in enumerate(params):
+                value = positional[i] if i < len(positional) else keywords.get(name)
+                if value is not None:
+                    sub.bound[name] = self.parts(value)
+                    sub.collections[name] = (self, value)
+            return self.adopt(sub, lam.body, collection, index)
         if self.depth >= 2:
             return None
         fn: cst.FunctionDef | None = None
@@ -1218,20 +1605,51 @@ class _Builder:
                 fn = methods.get(func.attr.value) or fn
         if fn is None:
             return None
-        returns = [r.value for r in _returns(fn) if r.value is not None]
-        if len(returns) != 1:
+        found = self.index.returned(fn)
+        if found is None:
             return None
-        builder = _Builder(assignments_before(fn, returns[0]), self.index, self.depth + 1)
+        result, assigned = found
+        builder = _Builder({k: list(v) for k, v in assigned.items()}, self.index, self.depth + 1, self.budget)
+        method = isinstance(func, cst.Attribute)
+        builder.bound = self.bind(fn, call, method=method)
+        builder.collections = self.bind_collections(fn, call, method=method)
+        return self.adopt(builder, result, collection, index)
+
+    def adopt(self, builder: _Builder, result: cst.BaseExpression, collection: bool, index: int | None) -> list[Part] | None:
+        """Evaluate a followed helper's result with `builder`, keeping its notes."""
         builder.class_name = self.class_name
-        if call is not None:
-            builder.bound = self.bind(fn, call, method=isinstance(func, cst.Attribute))
-        parts = builder.parts(returns[0])
+        parts = builder.items(result, index) if collection else builder.parts(result)
         for how in builder.how:
             if how not in self.how:
                 self.how.append(how)
-        if not any(isinstance(p, str) and p.strip() for p in parts):
+        if not collection and not any(isinstance(p, str) and p.strip() for p in parts):
             return None  # not a string builder
         return parts
+
+    def local_lambda(self, func: cst.BaseExpression) -> cst.Lambda | None:
+        """The lambda a local name is assigned (`gen = lambda d: [k + " = ?" for k in d]`)."""
+        if not isinstance(func, cst.Name):
+            return None
+        entries = self.assignments.get(func.value) or []
+        if len(entries) == 1 and entries[0].op == "=" and isinstance(entries[0].value, cst.Lambda):
+            return entries[0].value
+        return None
+
+    def bind_collections(self, fn: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, tuple[_Builder, cst.BaseExpression]]:
+        """The helper's parameters as collections: the expression each is passed, read here."""
+        params = [*fn.params.posonly_params, *fn.params.params]
+        if method and params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        if any(a.star for a in call.args):
+            return {}
+        positional = [a.value for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        out: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
+        for i, param in enumerate(params):
+            value = positional[i] if i < len(positional) else keywords.get(param.name.value)
+            if value is not None:
+                out[param.name.value] = (self, value)
+        return out
 
     def bind(self, fn: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, list[Part]]:
         """The helper's parameters as this call passes them (read in the caller's scope), or
@@ -1250,7 +1668,7 @@ class _Builder:
             if value is not None:
                 out[name] = self.parts(value)
             elif param.default is not None:
-                default = _Builder({}, self.index, self.depth + 1).parts(param.default)
+                default = _Builder({}, self.index, self.depth + 1, self.budget).parts(param.default)
                 if not any(isinstance(p, Dyn) for p in default):
                     out[name] = default
         return out
@@ -1313,8 +1731,11 @@ class _Builder:
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
-                    elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
-                        out = ["item"]  # loop over a constant collection
+                    elif entry.op.startswith("for"):
+                        position = int(entry.op[4:]) if entry.op != "for" else None
+                        out = self.items(entry.value, position)  # an item of what the loop walks
+                    elif entry.op in ("key", "update"):
+                        continue  # a dict's keys: not text
                     elif entry.op == "guard":
                         found = self.guarantee(entry.value)
                         if found is not None and found[0]:
@@ -1416,9 +1837,11 @@ def reconstruct(
     *,
     class_name: str | None = None,
     fragment: str | None = None,
+    budget: int | None = None,
 ) -> Template:
-    """The SQL template `node` builds (see the module docstring)."""
-    builder = _Builder(assignments or {}, index)
+    """The SQL template `node` builds (see the module docstring). `budget`: at most this many
+    steps (followed names, helpers, items); past it the whole text counts as dynamic."""
+    builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
     builder.class_name = class_name
     active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
     builder.guarded = builder.fixed(active)
@@ -1546,6 +1969,27 @@ def _parse(text: str) -> tuple[Any, ...]:
         if trees:
             return tuple(trees)
     return ()
+
+
+def items_of(
+    node: cst.BaseExpression,
+    assignments: Assignments | None = None,
+    index: ModuleIndex | None = None,
+    position: int | None = None,
+    *,
+    class_name: str | None = None,
+    budget: int | None = None,
+) -> tuple[str, ...]:
+    """The sources of what is not safe in one item (its `position`-th value, for tuples) of the
+    collection `node` builds (see `_Builder.items`); empty when every item is constant or
+    sanitized to a safe alphabet. Items of a collection the scope receives are `items of <name>`."""
+    builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
+    builder.class_name = class_name
+    try:
+        parts = builder.items(node, position)
+    except RecursionError:
+        return (_src(node),)
+    return tuple(p.source for p in parts if isinstance(p, Dyn) and not (isinstance(p, Clean) and p.standalone))
 
 
 def template_of_constant(node: cst.BaseExpression, index: ModuleIndex | None = None) -> str | None:
