@@ -35,6 +35,17 @@ _VALUE_POSITION = re.compile(
 _INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
 _REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
 _RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
+# the file holds SQL text at all: only then are calls of other modules' functions read for SQL
+_SQL_WORDS = re.compile(r"(?i)\b(SELECT\b[\s\S]{0,400}?\bFROM|INSERT\s+INTO|UPDATE\b[\s\S]{0,200}?\bSET|DELETE\s+FROM)\b")
+# callees that never run SQL they are given (logging, output, exceptions, containers)
+_NOT_HELPERS = frozenset(
+    {
+        "print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "write", "echo", "secho",
+        "append", "extend", "insert", "add", "format", "join", "replace", "split", "strip", "encode", "get", "setdefault",
+        "update", "put", "set", "dumps", "loads", "str", "repr", "len", "dict", "list", "tuple", "Response", "jsonify",
+        "HttpResponse", "JsonResponse", "render", "render_template", "flash", "abort", "gettext", "_", "assertEqual", "assertIn",
+    }
+)
 _MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
 
 
@@ -147,7 +158,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         "`text(\"... WHERE id = :id\")` with `{\"id\": uid}`; compose identifiers with psycopg `sql.Identifier` "
         "or an allow-list"
     )
-    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_")
+    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_",
+                "SELECT ", "INSERT ", "UPDATE ", "DELETE ")
     references = ["https://owasp.org/www-community/attacks/SQL_Injection", "https://cwe.mitre.org/data/definitions/89.html"]
 
     good = [
@@ -262,6 +274,18 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         self._resolver_ready = False
         self._index: sqlsinks.ModuleIndex | None = None
         self._helpers: dict[str, tuple[int, str, str]] | None = None
+        self._scope_assignments: dict[int, sqlsinks.Assignments] = {}
+        self._sql_file: bool | None = None
+
+    def finish(self) -> None:
+        """Record the functions of this module that run SQL they are given (for BG203)."""
+        if _SQL_WORDS.search(getattr(self.ctx, "source", "")) is None and "execute" not in getattr(self.ctx, "source", ""):
+            return
+        if self._helpers is None:
+            self._helpers = helper_sinks(self.ctx.module)
+        if self._helpers:
+            functions = sqlsinks.module_index(self.ctx.module).functions if self._index is None else self._index.functions
+            self.fact("sql_helpers", {name: [index, param, inner, name in functions] for name, (index, param, inner) in self._helpers.items()})
 
     def helper_sink(self, node: cst.Call, leaf: str) -> tuple[sqlsinks.SinkInfo, str] | None:
         """A project helper that runs the SQL it is given: (sink, confidence)."""
@@ -289,6 +313,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         if sink is None:
             found = self.helper_sink(node, leaf)
             if found is None:
+                self.passed_on(node, leaf)
                 return
             sink, confidence = found
         if self._index is None:
@@ -363,6 +388,69 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 })
                 return
             self.report(node, confidence=confidence, extra=extra, **fmt)
+            return
+
+    def passed_on(self, node: cst.Call, leaf: str) -> None:
+        """A whole SQL statement built with request data or the function's parameters in a value
+        position, passed to a function this module does not define: a `sql_passed` fact, which
+        BG203 reports when that function, in another module, runs the SQL it is given."""
+        if leaf in _NOT_HELPERS or not node.args:
+            return
+        if self._sql_file is None:
+            self._sql_file = _SQL_WORDS.search(getattr(self.ctx, "source", "")) is not None
+        if not self._sql_file:
+            return
+        if self._index is None:
+            self._index = sqlsinks.module_index(self.ctx.module)
+        if self._helpers is None:
+            self._helpers = helper_sinks(self.ctx.module)
+        if isinstance(node.func, cst.Name) and (leaf in self._index.functions or leaf in self._index.methods):
+            return  # this module's own function (a helper that runs SQL is judged by BG201) or class
+        scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
+        position = 0
+        for arg in node.args:
+            if arg.star:
+                return
+            value = arg.value
+            where = [position, None] if arg.keyword is None else [None, arg.keyword.value]
+            if arg.keyword is None:
+                position += 1
+            if not isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.Call, cst.Name, cst.ConcatenatedString)):
+                continue
+            if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute) and value.func.attr.value == "format"):
+                continue
+            if id(scope) not in self._scope_assignments:
+                self._scope_assignments[id(scope)] = sqlsinks.assignments_before(scope, None)
+            assignments = dict(self._scope_assignments[id(scope)])
+            if isinstance(value, cst.Name) and value.value not in assignments:
+                continue
+            template = sqlsinks.reconstruct(value, assignments, self._index, class_name=self.classes[-1] if self.classes else None, budget=400)
+            if template.constant or template.kind is None or " " in template.kind:
+                continue
+            if not _in_value_position(template.text) or not self.from_input(template.dynamic):
+                continue
+            if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
+                continue
+            rng = self.ctx.position(node)
+            line = int(rng.start.line) if rng is not None else self.ctx.line(node)
+            parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
+            self.fact("sql_passed", {
+                "callee": leaf,
+                "attribute": isinstance(node.func, cst.Attribute),
+                "position": where[0],
+                "keyword": where[1],
+                "line": line,
+                "column": int(rng.start.column) + 1 if rng is not None else 1,
+                "end_line": int(rng.end.line) if rng is not None else line,
+                "end_column": int(rng.end.column) + 1 if rng is not None else 1,
+                "fmt": {"kind": f"{template.kind} statement", "how": " and ".join(template.how) or "string building", "parts": parts},
+                "extra": {
+                    "sql_template": redact_text(template.text[:500]),
+                    "statement": template.kind,
+                    "built_at": self.built_at(value, assignments),
+                    "confidence": "high",
+                },
+            })
             return
 
     def parameters_only(self, dynamic: tuple[str, ...]) -> list[list[Any]] | None:

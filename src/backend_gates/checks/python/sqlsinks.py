@@ -804,6 +804,7 @@ class Template:
 
 
 _EMPTY_MODULE = cst.Module(body=[])
+_UUIDS = frozenset({"uuid1", "uuid3", "uuid4", "uuid5", "UUID"})
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
 _QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
 _SAFE_ATTRS = re.compile(
@@ -901,6 +902,10 @@ class _Builder:
             dotted = _dotted(node)
             if dotted and (_SAFE_ATTRS.search(dotted) or _CONST_NAME.match(node.attr.value)):
                 return [_ident(node.attr.value)]
+            if node.attr.value in ("hex", "int") and isinstance(node.value, cst.Call) and _dotted(node.value.func).rsplit(".", 1)[-1] in _UUIDS:
+                return ["0"]  # uuid4().hex: hex digits
+            if node.attr.value in ("value", "name") and isinstance(node.value, cst.Attribute) and _CONST_NAME.match(node.value.attr.value):
+                return [_ident(node.value.attr.value)]  # Status.ACTIVE.value: an enum member's value, written in code
             constant = self.class_constant(node)
             if constant is not None:
                 return constant
@@ -1155,8 +1160,6 @@ class _Builder:
                     self.seen.discard(node.value)
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("list", "tuple", "sorted", "reversed") and node.args:
             return self.sequence(node.args[0].value, sep)
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "map" and len(node.args) == 2:
-            return [Dyn(_src(node))]
         if isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.DictComp)):
             return self.items(node)
         return [Dyn(_src(node))]
@@ -1278,6 +1281,17 @@ class _Builder:
                 return ["item"] if index is None else [Dyn(_src(node))]  # dict(a=1, b=2): keys written in code
             if func.value == "dict" and len(args) == 1:
                 return self.items(args[0], index)
+            if func.value == "map" and len(args) == 2 and index is None:
+                # map(int, xs): numbers; map(str, xs): the items themselves; map(quote, xs): quoted
+                mapper = _dotted(args[0])
+                leaf = mapper.rsplit(".", 1)[-1]
+                if leaf in _NUMERIC_CASTS or _NUMERIC_HELPER.match(leaf):
+                    return ["0"]
+                if mapper == "str":
+                    return self.items(args[1])
+                if mapper and mapper != "re.escape" and (_QUOTING.search(mapper) or _QUOTING_HELPER.match(leaf)):
+                    return ['"ident"']
+                return [Dyn(_src(node))]
             if func.value == "enumerate" and len(args) == 1 and index is not None:
                 return ["0"] if index == 0 else self.items(args[0]) if index == 1 else [Dyn(_src(node))]
         if isinstance(func, cst.Attribute):
@@ -1501,7 +1515,7 @@ class _Builder:
                 return captured
         name = _dotted(func)
         leaf = func.attr.value if isinstance(func, cst.Attribute) else name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal") or _NUMERIC_HELPER.match(leaf):
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal", "token_hex") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
         if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']
@@ -1734,6 +1748,9 @@ class _Builder:
                     elif entry.op.startswith("for"):
                         position = int(entry.op[4:]) if entry.op != "for" else None
                         out = self.items(entry.value, position)  # an item of what the loop walks
+                        raw = [p for p in out if isinstance(p, Dyn) and not isinstance(p, Clean)]
+                        if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                            out = [Dyn(name)]  # a loop over the program's own data: named by the loop variable
                     elif entry.op in ("key", "update"):
                         continue  # a dict's keys: not text
                     elif entry.op == "guard":
