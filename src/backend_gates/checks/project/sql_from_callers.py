@@ -110,6 +110,17 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
             "    cur.execute(f'UPDATE {table} SET {sets} WHERE id = ?', [*fields.values(), key])\n\n"
             "def rename(cur, key, name):\n    update_row(cur, 'users', key, name=name)\n",
         },
+        # a data-tables helper: columns and filter names from the callers' lists, the requested sort
+        # checked against those columns, values as parameters
+        {
+            "app/db.py": "def build_where(filters):\n    where, args = '', []\n    for f in filters:\n"
+            "        where += f[0] + ' = ? AND '\n        args.append(f[1])\n    return where.rstrip(' AND '), args\n\n"
+            "def page(cur, table, columns, filters, sort):\n    clause, args = build_where(filters)\n    order = ''\n"
+            "    if any(c.lower() == sort.lower() for c in columns):\n        order = ' ORDER BY ' + sort\n"
+            "    cur.execute('SELECT ' + ', '.join(columns) + ' FROM ' + table + ' WHERE ' + clause + order, args)\n",
+            "app/views.py": "from flask import request\nfrom .db import page\n\ndef users(cur, user_id):\n"
+            "    filters = [['owner_id', user_id]]\n    return page(cur, 'users', ['id', 'name'], filters, request.args['sort'])\n",
+        },
         # table names from a regex capture of digits, two calls up
         {
             "app/db.py": "import re\n\ndef load(cur, table, rows):\n    cur.execute(f'CREATE TABLE {table} (v)')\n\n"
@@ -154,6 +165,19 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
                 "def edit(cur, key):\n    update_row(cur, 'users', key, **request.args)\n",
             },
             line=3,
+            path="app/db.py",
+        ),
+        Bad(
+            {
+                "app/db.py": "def build_where(filters):\n    where, args = '', []\n    for f in filters:\n"
+            "        where += f[0] + ' = ? AND '\n        args.append(f[1])\n    return where.rstrip(' AND '), args\n\n"
+            "def page(cur, table, columns, filters, sort):\n    clause, args = build_where(filters)\n    order = ''\n"
+            "    if any(c.lower() == sort.lower() for c in columns):\n        order = ' ORDER BY ' + sort\n"
+            "    cur.execute('SELECT ' + ', '.join(columns) + ' FROM ' + table + ' WHERE ' + clause + order, args)\n",
+                "app/views.py": "from flask import request\nfrom .db import page\n\ndef users(cur):\n"
+                "    return page(cur, 'users', request.args.getlist('cols'), [], 'id')\n",
+            },
+            line=13,
             path="app/db.py",
         ),
         Bad(
@@ -244,6 +268,7 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
                 _, caller_fn, index_text, caller_name, caller_default, *rest = kind.split(":")
                 # the argument is the caller's parameter itself (same use), or built from its items
                 next_mode = ":".join(rest) if rest else mode if mode != "kwargs" else "items"
+                next_mode = "" if next_mode == "value" else next_mode
                 why = self.unsafe(index, caller_fn, int(index_text), caller_name, caller_default, depth + 1, seen, next_mode)
                 if why is None:
                     continue

@@ -20,11 +20,12 @@ class SqlBuiltForProjectHelper(S.SecurityRule, ProjectCheck):
     A function or method of the project is a helper when it passes one of its parameters
     unchanged to a SQL sink (`execute`, `text()`, `raw()`, ...). The text passed must be a whole
     statement whose dynamic part stands where a value goes (`= '{name}'`, `IN ({ids})`) and
-    comes from request data or the function's parameters; it is judged by BG201's builder, so
-    its sanitizers (numeric casts, quoting functions, allow-lists) apply.
+    comes from request data; it is judged by BG201's builder, so its sanitizers (numeric casts,
+    quoting functions, allow-lists, regex captures) apply.
     Known limits: helpers are matched by name and argument position (a function named like a
     helper but unrelated would be matched too, when it is given such SQL text); a helper that
-    changes the text before running it is not one; dynamic identifiers alone are not reported here.
+    changes the text before running it is not one; dynamic identifiers alone, and text built from
+    the function's own parameters (the callers would decide), are not reported here.
     """
 
     code = "BG203"
@@ -72,10 +73,10 @@ class SqlBuiltForProjectHelper(S.SecurityRule, ProjectCheck):
         Bad(
             {
                 "app/db.py": _DB,
-                "app/views.py": "from .db import Store\n\n"
-                "def by_owner(store: Store, owner):\n    sql = f\"SELECT * FROM notes WHERE owner = '{owner}'\"\n    return store.rows(sql)\n",
+                "app/views.py": "from flask import request\nfrom .db import Store\n\n"
+                "def by_owner(store: Store):\n    sql = f\"SELECT * FROM notes WHERE owner = '{request.args['o']}'\"\n    return store.rows(sql)\n",
             },
-            line=5,
+            line=6,
             path="app/views.py",
         ),
     ]
@@ -99,7 +100,7 @@ class SqlBuiltForProjectHelper(S.SecurityRule, ProjectCheck):
                 out.append(
                     self.make_finding(
                         loc,
-                        severity=S.severity_for(self.severity, "high"),
+                        severity=S.severity_for(self.severity, str(fact["extra"].get("confidence", "high"))),
                         extra={**fact["extra"], "sink": f"{fact['callee']} ({hpath})"},
                         callee=fact["callee"],
                         where=hpath,

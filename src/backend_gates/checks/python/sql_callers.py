@@ -251,7 +251,7 @@ class CallSiteFacts(FactCollector):
             kinds = [self.classify(template.dynamic, frame, value_mode=True)]
             items = sqlsinks.items_of(value, dict(frame.assigned), self._index, budget=_BUDGET)
             kinds.append(self.classify(items, frame, value_mode=False))
-            if kinds[1] == "r":  # tuples whose other values are safe (`re.findall` with groups)
+            if kinds[1] == "r" or kinds[1].startswith("p:"):  # tuples whose other values are safe (`re.findall` with groups)
                 for i in range(3):
                     at = self.classify(sqlsinks.items_of(value, dict(frame.assigned), self._index, i, budget=_BUDGET), frame, value_mode=False)
                     if at != kinds[1]:
@@ -274,7 +274,8 @@ class CallSiteFacts(FactCollector):
                 return f"p:{frame.name}:-1:{name}:-:kwargs"  # the keyword names its callers pass
             if name in names and name not in frame.literal:
                 i = names.index(name)
-                mode = "" if not found else ":items" if found.group(2) is None else f":items:{found.group(2)}"
+                # an item built from the parameter's value (`[["col", user_id]]`): its value decides
+                mode = (":value" if not value_mode else "") if not found else ":items" if found.group(2) is None else f":items:{found.group(2)}"
                 return f"p:{frame.name}:{i}:{name}:{frame.params[i][1]}{mode}"
         if value_mode:
             return "d"

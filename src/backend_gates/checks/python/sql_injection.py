@@ -32,6 +32,7 @@ _VALUE_POSITION = re.compile(
 )
 
 
+_JOIN_ON = re.compile(r"\bON\s+bg_dyn_\d+\s*$", re.I)
 _INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
 _REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
 _RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
@@ -52,8 +53,13 @@ _MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
 def _in_value_position(text: str) -> bool:
     """Some dynamic part stands where a value goes (`= {x}`, `'{x}'`, `IN ({x})`, `LIKE '%{x}%'`):
     the classic injection. A dynamic identifier or clause alone (`FROM {table}`, `USE {db}`) is
-    usually an internal name: still reported, with medium confidence."""
-    return bool(_VALUE_POSITION.search(text))
+    usually an internal name: still reported, with medium confidence. A join condition between two
+    dynamic names (`JOIN {t} ON {a} = {b}`) compares columns, not values."""
+    for found in _VALUE_POSITION.finditer(text):
+        if found.group(0).startswith("=") and _JOIN_ON.search(text, 0, found.start()):
+            continue
+        return True
+    return False
 
 
 def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
@@ -208,6 +214,9 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         '    cur.execute(f"SELECT * FROM report_{m.group(1)} WHERE owner = {m[1]}")\n',
         'import re\n\ndef merged(cur, request):\n    for table, num in re.findall(r"([a-z_]+):(\\d+)", request.args["q"]):\n'
         '        cur.execute(f"SELECT * FROM {table} WHERE id = {num}")\n',
+        # a value checked equal to one of a fixed list's items (case-insensitively too)
+        'def listing(cur, request):\n    sort = request.args["sort"]\n'
+        '    if any(c.lower() == sort.lower() for c in ("name", "price")):\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -429,6 +438,9 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 continue
             if not _in_value_position(template.text) or not self.from_input(template.dynamic):
                 continue
+            if not any(sqlsinks.REQUEST_SOURCE.search(p) for p in template.dynamic):
+                continue  # only request data: text from the function's parameters is the callers' to judge
+            confidence = "high"
             if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
                 continue
             rng = self.ctx.position(node)
@@ -448,7 +460,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                     "sql_template": redact_text(template.text[:500]),
                     "statement": template.kind,
                     "built_at": self.built_at(value, assignments),
-                    "confidence": "high",
+                    "confidence": confidence,
                 },
             })
             return

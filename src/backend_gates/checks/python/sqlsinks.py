@@ -352,6 +352,9 @@ def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst
         checked = _predicate_of(test)
         if checked:
             return [(checked, VALIDATED)]
+        equal = _equal_to_item(test)
+        if equal is not None:
+            return [equal]
     name = _text_checked(test)
     if name is None:
         return []
@@ -359,6 +362,40 @@ def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst
 
 
 _REGEX_METHODS = frozenset({"fullmatch", "match", "search"})
+_CASE = frozenset({"lower", "upper", "casefold", "strip"})
+
+
+def guard_key(node: cst.BaseExpression) -> str:
+    """How a checked value is named in guards: a name, or `expr:<source>` for an expression
+    (`row["data"]`)."""
+    return node.value if isinstance(node, cst.Name) else "expr:" + _src(node)
+
+
+def _uncased(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`x.lower()` -> `x` (a case change keeps the characters' kind)."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _CASE and not node.args:
+        return node.func.value
+    return node
+
+
+def _equal_to_item(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
+    """`any(d == x for d in C)` (case-insensitive too: `d.lower() == x.lower()`): x equals one of
+    C's items, so it is as safe as they are; (key of x, C)."""
+    if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "any" and len(test.args) == 1):
+        return None
+    gen = test.args[0].value
+    if not isinstance(gen, (cst.GeneratorExp, cst.ListComp)) or gen.for_in.inner_for_in is not None or gen.for_in.ifs:
+        return None
+    if not isinstance(gen.for_in.target, cst.Name) or not isinstance(gen.elt, cst.Comparison) or len(gen.elt.comparisons) != 1:
+        return None
+    if not isinstance(gen.elt.comparisons[0].operator, cst.Equal):
+        return None
+    var = gen.for_in.target.value
+    left, right = _uncased(gen.elt.left), _uncased(gen.elt.comparisons[0].comparator)
+    for mine, other in ((left, right), (right, left)):
+        if isinstance(mine, cst.Name) and mine.value == var and not (isinstance(other, cst.Name) and other.value == var):
+            return guard_key(other), gen.for_in.iter
+    return None
 
 
 def _text_checked(test: cst.BaseExpression) -> str | None:
@@ -492,6 +529,10 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
                     add(t.target.value, "=", node.value)
+                elif isinstance(t.target, (cst.Tuple, cst.List)):
+                    for i, element in enumerate(t.target.elements):
+                        if isinstance(element, cst.Element) and isinstance(element.value, cst.Name):
+                            add(element.value.value, f"unpack:{i}", node.value)  # a, b = helper(...)
                 elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) and len(t.target.slice) == 1:
                     index = t.target.slice[0].slice
                     if isinstance(index, cst.Index):
@@ -804,6 +845,8 @@ class Template:
 
 
 _EMPTY_MODULE = cst.Module(body=[])
+# methods whose result, indexed, is a piece of the text they split
+_PIECES = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
 _UUIDS = frozenset({"uuid1", "uuid3", "uuid4", "uuid5", "UUID"})
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
 _QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
@@ -854,6 +897,10 @@ class _Builder:
         # a followed helper's (or lambda's) parameters as collections: the builder of the calling
         # scope and the expression it passes, so their items are read where they are built
         self.collections: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
+        self.current: dict[str, list[Part]] = {}  # a name's value so far, while its assignments are followed
+        # values checked equal to an item of a collection the program holds (`any(d == x for d in
+        # columns)`): as safe as that collection's items
+        self.allowed_by: dict[str, cst.BaseExpression] = {}
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
@@ -866,9 +913,32 @@ class _Builder:
             if self.budget[0] < 0:
                 raise _OverBudget
 
+    def equal_items(self, guards: tuple[tuple[str, cst.BaseExpression], ...]) -> dict[str, cst.BaseExpression]:
+        """The guards that check a value equal to an item of a collection (`x in columns`,
+        `any(c.lower() == x.lower() for c in columns)`)."""
+        return {name: guard for name, guard in guards
+                if guard is not VALIDATED and isinstance(guard, (cst.Name, cst.Attribute, cst.Subscript, cst.Tuple, cst.List, cst.Set))}
+
+    def allowed(self, node: cst.BaseExpression) -> list[Part] | None:
+        """The items of the collection `node` was checked to be one of, if it was."""
+        key = guard_key(node)
+        collection = self.allowed_by.get(key)
+        if collection is None:
+            return None
+        saved = self.allowed_by
+        self.allowed_by = {k: v for k, v in saved.items() if k != key}
+        try:
+            return self.items(collection)
+        finally:
+            self.allowed_by = saved
+
     # -- entry
     def parts(self, node: cst.BaseExpression) -> list[Part]:
         self.step()
+        if self.allowed_by and isinstance(node, (cst.Name, cst.Subscript, cst.Attribute, cst.Call)):
+            checked = self.allowed(node)
+            if checked is not None:
+                return checked
         if isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             return [value.decode("utf-8", "replace") if isinstance(value, bytes) else value]
@@ -1257,10 +1327,20 @@ class _Builder:
             return self.comprehension_element(cst.SetComp(elt=node.key, for_in=node.for_in))
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             return self.worst(self.items(node.left, index), self.items(node.right, index))
+        if isinstance(node, cst.IfExp):
+            return self.worst(self.items(node.body, index), self.items(node.orelse, index))
+        if isinstance(node, cst.BooleanOperation):
+            return self.worst(self.items(node.left, index), self.items(node.right, index))
         if isinstance(node, cst.Call):
             return self.call_items(node, index)
         if isinstance(node, cst.Name):
             return self.name_items(node, index)
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1:
+            key = node.slice[0].slice
+            if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString):
+                under = self.helper_value(node.value, key.value, collection=True)
+                if under is not None:
+                    return under
         if isinstance(node, cst.Attribute):
             if _CONST_NAME.match(node.attr.value):
                 return ["item"]
@@ -1410,26 +1490,77 @@ class _Builder:
         return regex_part(pattern, group, _src(node))
 
     def subscript_item(self, node: cst.Subscript) -> list[Part] | None:
-        """`row[0]` of a loop variable over a collection (the index-th value of its items), and
-        `m[1]` / `m.groups()[0]` of a regex match."""
+        """`row[0]` of a loop variable over a collection (the index-th value of its items),
+        `m[1]` / `m.groups()[0]` of a regex match, `cols[i]` with a numeric index (an item of
+        `cols`), `x.split(".")[-1]` / `x.rpartition(".")[0]` (a piece of `x`: as safe as `x`) and
+        `result["key"]` of what a same-module helper returns as a dict literal."""
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return None
         key = node.slice[0].slice.value
+        base = node.value
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PIECES:
+            if _dotted(base.func.value) == "re":  # re.split(pattern, text)[i]
+                args = [a.value for a in base.args if a.keyword is None and not a.star]
+                return self.parts(args[1]) if len(args) >= 2 else None
+            return self.parts(base.func.value)
+        if isinstance(key, cst.SimpleString) and isinstance(base, cst.Name):
+            return self.helper_value(base, key, collection=False)
+        if isinstance(key, cst.UnaryOperation) and isinstance(key.expression, cst.Integer):
+            return None
         if not isinstance(key, cst.Integer):
+            if self.index_like(key) and isinstance(base, (cst.Name, cst.Subscript)):
+                return self.items(base) if isinstance(base, cst.Name) else self.nested_item(base)
             return None
         position = int(key.value)
-        base = node.value
         if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "groups" and not base.args:
             pattern = self.match_pattern(base.func.value)
             return regex_part(pattern, position + 1, _src(node)) if pattern is not None else None
+        if isinstance(base, cst.Subscript):
+            inner = base.slice[0].slice if len(base.slice) == 1 else None
+            if isinstance(base.value, cst.Name) and isinstance(inner, cst.Index) and self.index_like(inner.value):
+                return self.items(base.value, position)  # rows[i][0]
+            return None
         if isinstance(base, cst.Name):
             pattern = self.match_pattern(base)
             if pattern is not None:
                 return regex_part(pattern, position, _src(node))
-            entries = self.assignments.get(base.value) or []
-            if len(entries) == 1 and entries[0].op == "for":
-                return self.items(entries[0].value, position)
+            loops = [e for e in self.assignments.get(base.value) or [] if e.op not in ("key", "update")]
+            if len(loops) == 1 and loops[0].op == "for":
+                found = self.items(loops[0].value, position)
+                raw = [p for p in found if isinstance(p, Dyn) and not isinstance(p, Clean)]
+                if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                    return None  # the program's own data: named as written
+                return found
         return None
+
+    def nested_item(self, node: cst.Subscript) -> list[Part] | None:
+        """`rows[i]` where `rows[i]` itself is `matrix[j]`: not followed further."""
+        return None
+
+    def index_like(self, key: cst.BaseExpression) -> bool:
+        """A subscript that is a position: a number, `int(...)`/`len(...)` arithmetic, or a loop
+        counter (`for i, x in enumerate(xs)`, `for i in range(n)`)."""
+        if isinstance(key, cst.Integer):
+            return True
+        if isinstance(key, cst.Call) and _dotted(key.func) in ("int", "len"):
+            return True
+        if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, (cst.Add, cst.Subtract)):
+            return self.index_like(key.left) and self.index_like(key.right)
+        if isinstance(key, cst.Name):
+            entries = self.assignments.get(key.value) or []
+            if len(entries) == 1 and entries[0].op in ("for", "for:0") and isinstance(entries[0].value, cst.Call):
+                it = _dotted(entries[0].value.func)
+                return (it == "enumerate" and entries[0].op == "for:0") or (it == "range" and entries[0].op == "for")
+        return False
+
+    def helper_value(self, base: cst.Name, key: cst.SimpleString, collection: bool) -> list[Part] | None:
+        """`data["key"]` where `data` is assigned what a same-module helper returns, a dict literal
+        (or a name assigned one): the value under that key, read in the helper."""
+        entries = self.assignments.get(base.value) or []
+        if len(entries) != 1 or entries[0].op != "=" or not isinstance(entries[0].value, cst.Call):
+            return None
+        call = entries[0].value
+        return self.called(call.func, call, collection=collection, key=key.evaluated_value if isinstance(key.evaluated_value, str) else None)
 
     def binary(self, node: cst.BinaryOperation) -> list[Part]:
         op = node.operator
@@ -1593,7 +1724,15 @@ class _Builder:
             return None
         return self.called(func, call)
 
-    def called(self, func: cst.BaseExpression, call: cst.Call, collection: bool = False, index: int | None = None) -> list[Part] | None:
+    def called(
+        self,
+        func: cst.BaseExpression,
+        call: cst.Call,
+        collection: bool = False,
+        index: int | None = None,
+        key: str | None = None,
+        element: int | None = None,
+    ) -> list[Part] | None:
         """What a same-module helper function or method, or a lambda assigned in this scope,
         returns for this call, its parameters bound to what the call passes (the items of what it
         returns when `collection`); None when it is not one (or returns no text)."""
@@ -1608,7 +1747,7 @@ class _Builder:
                 if value is not None:
                     sub.bound[name] = self.parts(value)
                     sub.collections[name] = (self, value)
-            return self.adopt(sub, lam.body, collection, index)
+            return self.adopt(sub, lam.body, collection, index, key, element)
         if self.depth >= 2:
             return None
         fn: cst.FunctionDef | None = None
@@ -1627,11 +1766,19 @@ class _Builder:
         method = isinstance(func, cst.Attribute)
         builder.bound = self.bind(fn, call, method=method)
         builder.collections = self.bind_collections(fn, call, method=method)
-        return self.adopt(builder, result, collection, index)
+        return self.adopt(builder, result, collection, index, key, element)
 
-    def adopt(self, builder: _Builder, result: cst.BaseExpression, collection: bool, index: int | None) -> list[Part] | None:
-        """Evaluate a followed helper's result with `builder`, keeping its notes."""
+    def adopt(
+        self, builder: _Builder, result: cst.BaseExpression, collection: bool, index: int | None, key: str | None = None, element: int | None = None
+    ) -> list[Part] | None:
+        """Evaluate a followed helper's result with `builder`, keeping its notes: the value under
+        `key` of a returned dict literal, the `element`-th value of a returned tuple."""
         builder.class_name = self.class_name
+        if key is not None or element is not None:
+            picked = builder.picked(result, key, element)
+            if picked is None:
+                return None
+            result = picked
         parts = builder.items(result, index) if collection else builder.parts(result)
         for how in builder.how:
             if how not in self.how:
@@ -1639,6 +1786,23 @@ class _Builder:
         if not collection and not any(isinstance(p, str) and p.strip() for p in parts):
             return None  # not a string builder
         return parts
+
+    def picked(self, result: cst.BaseExpression, key: str | None, element: int | None) -> cst.BaseExpression | None:
+        """The expression under `key` of a dict literal / at `element` of a tuple that `result`
+        is (or a name assigned exactly one)."""
+        if isinstance(result, cst.Name):
+            entries = self.assignments.get(result.value) or []
+            if len(entries) != 1 or entries[0].op != "=":
+                return None
+            result = entries[0].value
+        if key is not None and isinstance(result, cst.Dict):
+            for entry in result.elements:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) and entry.key.evaluated_value == key:
+                    return entry.value
+        if element is not None and isinstance(result, cst.Tuple) and element < len(result.elements):
+            chosen = result.elements[element]
+            return chosen.value if isinstance(chosen, cst.Element) else None
+        return None
 
     def local_lambda(self, func: cst.BaseExpression) -> cst.Lambda | None:
         """The lambda a local name is assigned (`gen = lambda d: [k + " = ?" for k in d]`)."""
@@ -1733,12 +1897,18 @@ class _Builder:
         """The parts of a name, followed through its assignments and checks in this scope."""
         name = node.value
         entries = self.assignments.get(name)
+        if entries and name in self.seen and name in self.current:
+            return list(self.current[name])  # `x = x.rstrip(", ")`: what x held before
         if entries and name not in self.seen:
             self.seen.add(name)
             saved_guard, saved_unquoted = self.guarded, self.unquoted
+            saved_allowed = self.allowed_by
+            saved_current = self.current.get(name)
             try:
                 out: list[Part] = []
                 for entry in entries:
+                    self.current[name] = out
+                    self.allowed_by = {**saved_allowed, **self.equal_items(entry.guarded)}
                     self.guarded = saved_guard | self.fixed(entry.guarded)
                     self.unquoted = _joined(saved_unquoted, self.quote_free(entry.guarded))
                     if entry.op == "=":
@@ -1753,6 +1923,17 @@ class _Builder:
                             out = [Dyn(name)]  # a loop over the program's own data: named by the loop variable
                     elif entry.op in ("key", "update"):
                         continue  # a dict's keys: not text
+                    elif entry.op.startswith("unpack:") and isinstance(entry.value, (cst.Tuple, cst.List)):
+                        position = int(entry.op[7:])
+                        chosen = entry.value.elements[position] if position < len(entry.value.elements) else None
+                        if not isinstance(chosen, cst.Element):
+                            return [Dyn(name)]
+                        out = self.parts(chosen.value)  # a, b = "", []
+                    elif entry.op.startswith("unpack:") and isinstance(entry.value, cst.Call):
+                        unpacked = self.called(entry.value.func, entry.value, element=int(entry.op[7:]))
+                        if unpacked is None:
+                            return [Dyn(name)]
+                        out = unpacked
                     elif entry.op == "guard":
                         found = self.guarantee(entry.value)
                         if found is not None and found[0]:
@@ -1773,7 +1954,12 @@ class _Builder:
                 return out
             finally:
                 self.guarded, self.unquoted = saved_guard, saved_unquoted
+                self.allowed_by = saved_allowed
                 self.seen.discard(name)
+                if saved_current is None:
+                    self.current.pop(name, None)
+                else:
+                    self.current[name] = saved_current
         if name in self.bound:
             return self.bound[name]  # a helper's parameter: what the call passes (or its default)
         if name in self.index.constants and name not in self.seen and not entries:
