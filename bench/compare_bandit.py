@@ -32,7 +32,7 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
     "bandit": {
         "sqli": frozenset({"B608", "B610", "B611"}),
         "secret": frozenset({"B105", "B106", "B107"}),
-        "crypto": frozenset({"B303", "B304", "B305", "B311", "B323", "B324", "B501", "B502", "B503", "B504", "B505", "B413"}),
+        "crypto": frozenset({"B303", "B304", "B305", "B311", "B323", "B324", "B501", "B502", "B503", "B504", "B505", "B507", "B413"}),
         # hardcoded configuration: Flask debug, and credentials (which count as configuration too)
         "hardcoded-config": frozenset({"B201", "B105", "B106", "B107"}),
         "errors": frozenset({"B110", "B112", "B113"}),
@@ -41,7 +41,7 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
     "ruff": {
         "sqli": frozenset({"S608", "S610", "S611"}),
         "secret": frozenset({"S105", "S106", "S107"}),
-        "crypto": frozenset({"S303", "S304", "S305", "S311", "S323", "S324", "S501", "S502", "S503", "S504", "S505", "S413"}),
+        "crypto": frozenset({"S303", "S304", "S305", "S311", "S323", "S324", "S501", "S502", "S503", "S504", "S505", "S507", "S413"}),
         "hardcoded-config": frozenset({"S201", "S105", "S106", "S107"}),
         "errors": frozenset({"S110", "S112", "S113"}),
         "blocking": frozenset(),
@@ -50,7 +50,7 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
         "sqli": frozenset({"BG201", "BG202"}),
         "secret": frozenset({"BG210", "BG211", "BG212"}),
         "crypto": frozenset({"BG220", "BG221", "BG222", "BG223", "BG224", "BG225", "BG230"}),
-        "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG415"}),
+        "hardcoded-config": frozenset({"BG410", "BG411", "BG412", "BG413", "BG414", "BG415"}),
         "errors": frozenset({"BG401", "BG402", "BG403", "BG404"}),
         "blocking": frozenset({"BG420", "BG421"}),
     },

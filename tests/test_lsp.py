@@ -24,11 +24,11 @@ FIXED = "def handler():\n    try:\n        work()\n    except OSError:\n        
 class Client:
     """Just enough of an LSP client: Content-Length framing, requests, notifications."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, debounce: float = 0.2) -> None:
         exe = Path(sys.executable).parent / "backend-gates"
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend_gates"]
         self.proc = subprocess.Popen(
-            [*cmd, "lsp", "--debounce", "0.2"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*cmd, "lsp", "--debounce", str(debounce)], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.next_id = 0
@@ -205,6 +205,37 @@ def test_lsp_incremental_change_save_and_suppression(workspace: Path) -> None:
         assert [d["code"] for d in published["diagnostics"]] == ["BG401"]
         with pytest.raises(queue.Empty):
             client.messages.get(timeout=0.8)  # nothing more for the earlier versions
+        assert client.request("shutdown", None) is None
+        client.notify("exit", None)
+        assert client.close() == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.close()
+
+
+def test_a_change_after_a_pause_is_checked_at_once_and_a_burst_waits_for_the_pause(workspace: Path) -> None:
+    """The debounce holds back the keystrokes of a burst, not the first change after a pause: with a
+    debounce far longer than any analysis, a lone change is answered long before it would end, and
+    changes typed inside the window are answered once, for the last text, after it."""
+    client = Client(workspace, debounce=20)
+    try:
+        _initialize(client, workspace)
+        uri = (workspace / "app" / "views.py").as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": BAD}})
+        assert [d["code"] for d in client.diagnostics(uri)["diagnostics"]] == ["BG401"]
+        time.sleep(0.1)
+        started = time.monotonic()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": FIXED}]})
+        published = client.diagnostics(uri, timeout=15)  # long before the 20 s debounce would end
+        assert (published["version"], published["diagnostics"]) == (2, [])
+        assert time.monotonic() - started < 15
+        # a burst: the next changes arrive inside the window; only the last text is published, after it
+        for version, text in ((3, BAD), (4, BAD + "\n")):
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]})
+        with pytest.raises(queue.Empty):
+            client.messages.get(timeout=5)  # still typing, as far as the server knows
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
         assert client.request("shutdown", None) is None
         client.notify("exit", None)
         assert client.close() == 0

@@ -249,6 +249,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
     analyzer = Analyzer()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backend-gates-lsp")
     generation: dict[str, int] = {}
+    last_change: dict[str, float] = {}  # event-loop time of each document's latest change
     severity = {
         Severity.ERROR: types.DiagnosticSeverity.Error,
         Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -357,7 +358,15 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
     async def did_change(ls: Any, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         mine = generation[uri] = generation.get(uri, 0) + 1
-        await asyncio.sleep(debounce)
+        now = asyncio.get_running_loop().time()
+        quiet = now - last_change.get(uri, float("-inf")) > debounce
+        last_change[uri] = now
+        if not quiet:
+            # a burst of keystrokes: wait for the typing to pause, then check the last text once.
+            # The first change after a pause is checked at once (leading edge): nothing is queued
+            # for it, and whatever follows within the window supersedes it (its diagnostics are
+            # dropped as stale, see publish)
+            await asyncio.sleep(debounce)
         if generation.get(uri) == mine:
             await publish(uri, deep=False)
 
@@ -378,6 +387,7 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
     def did_close(ls: Any, params: types.DidCloseTextDocumentParams) -> None:
         analyzer.forget(params.text_document.uri)
         generation.pop(params.text_document.uri, None)
+        last_change.pop(params.text_document.uri, None)
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
     @server.feature(

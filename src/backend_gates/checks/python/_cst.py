@@ -7,6 +7,8 @@ from typing import Any, Callable, Hashable, TypeVar, cast
 
 import libcst as cst
 
+from ...sources.nodes import IS_NODE
+
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _SKIP = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "trailing_whitespace", "comma", "semicolon", "colon", "equal", "newline", "dot", "operator", "star", "lbracket", "rbracket", "lbrace", "rbrace", "first_line", "empty_lines"})
@@ -26,12 +28,14 @@ def children(node: Any) -> list[Any]:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIP and not f.name.startswith("whitespace"))
         _CHILD_FIELDS[cls] = names
     out: list[Any] = []
+    is_node = IS_NODE  # a dict lookup by type: `isinstance(x, CSTNode)` goes through the ABC machinery
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        vcls = type(value)
+        if is_node[vcls]:
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(item for item in value if isinstance(item, cst.CSTNode))
+        elif vcls is list or vcls is tuple:
+            out.extend(item for item in value if is_node[type(item)])
     return out
 
 

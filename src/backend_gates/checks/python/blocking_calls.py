@@ -62,10 +62,42 @@ _PYMONGO_METHODS = frozenset(
      "aggregate", "count_documents", "replace_one", "find_one_and_update", "find_one_and_delete",
      "find_one_and_replace", "bulk_write", "distinct", "estimated_document_count", "create_index"}
 )
+# synchronous clients whose every method call does network I/O: handle kind -> constructors
+_SYNC_CLIENTS: dict[str, frozenset[str]] = {
+    "redis": frozenset({"redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis", "redis.StrictRedis.from_url"}),
+    "boto3": frozenset({"boto3.client", "boto3.resource", "boto3.session.Session.client", "boto3.Session.client", "boto3.Session.resource"}),
+}
+_MAIL_MESSAGES = frozenset(
+    {"django.core.mail.EmailMessage", "django.core.mail.EmailMultiAlternatives", "django.core.mail.message.EmailMessage",
+     "django.core.mail.message.EmailMultiAlternatives"}
+)
+_CLIENT_LABEL = {"redis": "redis-py's sync client", "boto3": "boto3 is synchronous"}
+_CLIENT_LOCAL = frozenset({"pipeline", "lock", "pubsub", "register_script", "get_paginator", "get_waiter", "Bucket", "Object", "Table", "meta"})
+# Django ORM calls that run a query now (their async twins start with `a`: `aget`, `acreate` ...)
+_ORM_RUNS = frozenset(
+    {"get", "create", "get_or_create", "update_or_create", "first", "last", "count", "exists", "update", "delete",
+     "bulk_create", "bulk_update", "aggregate", "in_bulk", "earliest", "latest", "iterator", "contains", "explain"}
+)
+# a sync SQLAlchemy session made in the code: `SessionLocal()`, `Session(engine)`, `scoped_session(...)()`
+_SESSION_FACTORY = re.compile(r"^(?!.*[Aa]sync).*(Session|SessionLocal|session_factory|session_maker)$")
 _MAIL_HELPER = re.compile(r"(?i)^_*(send|deliver|dispatch)_?\w*(e?mail|message_to_user|newsletter)\w*$|^_*\w*e?mail_?(send|deliver)\w*$")
 _HELPER_DECORATORS_OK = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "cached_property", "contextmanager", "wraps"})
 _PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
+
+
+def _through_manager(node: cst.BaseExpression) -> bool:
+    """The receiver chain goes through a Django manager: `User.objects`, `Post.objects.filter(...)`,
+    `self.model.objects.select_related(...)`."""
+    while True:
+        if isinstance(node, cst.Call):
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value == "objects":
+                return True
+            node = node.value
+        else:
+            return False
 
 
 def _quote(what: str) -> str:
@@ -109,6 +141,7 @@ class _BlockingWalker(PythonCheck):
         self.awaited: set[int] = set()
         source = ctx.source
         self.pymongo = ("pymongo" in source or "flask_pymongo" in source or "MongoClient" in source) and "motor" not in source
+        self.django = "django" in source or ".objects." in source
 
     # ------------------------------------------------------------------ structure
     def visit_Import(self, node: cst.Import) -> None:
@@ -186,6 +219,15 @@ class _BlockingWalker(PythonCheck):
             return "db"
         if qualified in _HASHER_CTORS:
             return "hasher"
+        for kind, ctors in _SYNC_CLIENTS.items():
+            if qualified in ctors:
+                return kind
+        if qualified in _MAIL_MESSAGES:
+            return "mail"
+        leaf = (dotted(value.func) or "").rsplit(".", 1)[-1]
+        factory = leaf != "Session" and _SESSION_FACTORY.match(leaf) is not None
+        if qualified in _SYNC_SESSIONS or (factory and (leaf.endswith("SessionLocal") or "sqlalchemy" in self.ctx.source)):
+            return "session"  # `db = SessionLocal()`, `with Session(engine) as s:`
         func = value.func
         if isinstance(func, cst.Attribute) and func.attr.value == "cursor":
             if self.handles.get(dotted(func.value) or "") == "db":
@@ -257,8 +299,25 @@ class _BlockingWalker(PythonCheck):
             if kind == "db" and func.attr.value not in ("close",):
                 return f"{receiver}.{func.attr.value}() (a synchronous DB driver)"
             frame = self.frames[-1]
-            if receiver in frame.sessions and func.attr.value in _SESSION_IO:
+            if (receiver in frame.sessions or kind == "session") and func.attr.value in _SESSION_IO and id(node) not in self.awaited:
                 return f"{receiver}.{func.attr.value}() on a synchronous SQLAlchemy Session"
+            if func.attr.value == "send" and (kind == "mail" or self._handle_kind(func.value) == "mail"):
+                return "EmailMessage.send() (synchronous mail)"
+            if id(node) not in self.awaited and func.attr.value not in _CLIENT_LOCAL:
+                client = kind if kind in _SYNC_CLIENTS else self._client_call(func.value)
+                if client is not None:
+                    return f"{receiver or func.attr.value}.{func.attr.value}() ({_CLIENT_LABEL[client]})" if receiver else f"{func.attr.value}() ({_CLIENT_LABEL[client]})"
+            if self.django and id(node) not in self.awaited and func.attr.value in _ORM_RUNS and _through_manager(func.value):
+                return f"{func.attr.value}() (a Django ORM query, synchronous)"
+        return None
+
+    def _client_call(self, node: cst.BaseExpression) -> str | None:
+        """`boto3.client("s3")` used in place: `boto3.client("s3").upload_file(...)`."""
+        if isinstance(node, cst.Call):
+            qualified = self.imports.resolve(node.func) or ""
+            for kind, ctors in _SYNC_CLIENTS.items():
+                if qualified in ctors:
+                    return kind
         return None
 
 
@@ -281,7 +340,11 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     `requests.Session()`/`httpx.Client()` created in the file; `urlopen`; `sqlite3`, `psycopg2`,
     `psycopg` (sync), `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `oracledb` connections and
     their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
-    annotated with a sync SQLAlchemy/SQLModel `Session` (one finding per function);
+    annotated with a sync SQLAlchemy/SQLModel `Session`, or made in the code (`db = SessionLocal()`,
+    `with Session(engine) as s:`), that are not awaited (one finding per function); Django ORM
+    calls that run a query (`Model.objects....get()/create()/count()/first()` ..., not the async
+    `aget()` family); method calls on sync redis-py clients (`redis.Redis()`, `redis.from_url()`)
+    and boto3 clients and resources;
     `subprocess.run/call/check_call/check_output`, `os.system`, `os.popen`; `smtplib.SMTP`,
     Django `send_mail`; the builtin `open()` and `Path(...).read_text()`-style calls; and a call to a sync function or method
     (`self.helper()`) of the same module that does any of these, directly or through other
@@ -313,6 +376,11 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         "import asyncio, time\nasync def handler(loop):\n    await loop.run_in_executor(None, lambda: time.sleep(1))\n",
         "from sqlalchemy.ext.asyncio import AsyncSession\nasync def handler(db: AsyncSession):\n    await db.commit()\n",
         "import aiofiles\nasync def read(path):\n    async with aiofiles.open(path) as f:\n        return await f.read()\n",
+        "from .models import Order\n\nasync def order(pk):\n    return await Order.objects.aget(pk=pk)\n",
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\nfrom .db import AsyncSessionLocal\n\nasync def users():\n"
+        "    async with AsyncSessionLocal() as db:\n        return (await db.execute(q)).all()\n",
+        "import redis.asyncio as redis\n\ncache = redis.Redis(host='cache')\n\nasync def hits():\n    return await cache.incr('hits')\n",
+        "import redis\n\ncache = redis.Redis(host='cache')\n\ndef hits():\n    return cache.incr('hits')\n",
     ]
     bad = [
         Bad("import time\n\nasync def handler():\n    time.sleep(0.5)\n", line=4),
@@ -333,6 +401,12 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         Bad("from passlib.context import CryptContext\n\npwd = CryptContext(schemes=['bcrypt'])\n\nasync def login(pw, user):\n    return pwd.verify(pw, user.hashed)\n", line=6),
         Bad("from app.security import verify_password\n\nasync def login(form, user):\n    if not verify_password(form.password, user.hashed_password):\n        raise Unauthorized()\n", line=4),
         Bad("from pymongo import MongoClient\n\ndb = MongoClient()['shop']\n\nasync def item(item_id):\n    return db.items.find_one({'_id': item_id})\n", line=6),
+        Bad("from django.http import JsonResponse\nfrom .models import Order\n\nasync def order(request, pk):\n"
+            "    o = Order.objects.select_related('user').get(pk=pk)\n    return JsonResponse({'id': o.pk})\n", line=5),
+        Bad("from .db import SessionLocal\n\nasync def users():\n    db = SessionLocal()\n"
+            "    return db.query(User).all()\n", line=5),
+        Bad("import redis\n\ncache = redis.Redis(host='cache')\n\nasync def hits():\n    return cache.incr('hits')\n", line=6),
+        Bad("import boto3\n\nasync def upload(path):\n    boto3.client('s3').upload_file(path, 'bucket', 'key')\n", line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -430,7 +504,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     `mail_admins`; and `requests`/`httpx` calls (module functions or sessions created in the file)
     and `urlopen` inside a `for`/`while` loop.
 
-    Also: Flask-Mail `mail.send(msg)`; a function of the same module that sends mail (one level of
+    Also: Flask-Mail `mail.send(msg)`; Django `EmailMessage(...).send()` (and
+    `EmailMultiAlternatives`, also through a variable); a function of the same module that sends mail (one level of
     helper); and helpers of other modules named for sending mail (`send_email`,
     `send_welcome_email`, `send_reset_mail`), unless queued (`.delay()`, `add_task`). Django
     function views (`def view(request, ...)` in a `views` module) count as handlers.
@@ -479,6 +554,13 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
             "from flask import Blueprint\nfrom .emails import send_password_reset_email\nbp = Blueprint('auth', __name__)\n\n"
             "@bp.route('/reset', methods=['POST'])\ndef reset():\n    send_password_reset_email(user)\n    return '', 204\n",
             line=7,
+        ),
+        Bad(
+            {"shop/views.py": "from django.core.mail import EmailMultiAlternatives\nfrom django.http import JsonResponse\n\n"
+             "def contact(request):\n    msg = EmailMultiAlternatives('Hi', 'body', to=['ops@example.com'])\n    msg.send()\n"
+             "    return JsonResponse({'ok': True})\n"},
+            line=6,
+            path="shop/views.py",
         ),
     ]
 
@@ -535,6 +617,9 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
             return
         if self.flask_mail and _flask_mail_send(node) and id(node) not in self.awaited:
             self.report(node, what=f"`{dotted(node.func)}()` (Flask-Mail) sends mail", func=frame.name)
+            return
+        if not frame.is_async and (self.blocking(node) or "").endswith("(synchronous mail)"):
+            self.report(node, what="`EmailMessage(...).send()` sends mail", func=frame.name)
             return
         leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
         if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):

@@ -316,17 +316,27 @@ def _collects_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
 
 
 def _parses(body: cst.BaseSuite) -> bool:
-    """The try body converts or parses input (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse(...)`)."""
+    """The try body converts or parses input (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse(...)`).
+
+    A project function only named like a parser (`parse_...`, `load_...`, `to_...`) counts when
+    the body calls nothing else: `load_config(text)` reads input, but `jsonify(load_item(id))`
+    is a lookup and a response, whose failures are not the expected one."""
+    by_name = False
+    other = False
     stack: list[cst.CSTNode] = list(_children(body))
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Call):
             func = node.func
             last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-            if last in _PARSE_CALLS or last.startswith(("parse_", "decode_", "to_", "from_", "load_", "validate_", "deserialize")):
+            if last in _PARSE_CALLS:
                 return True
+            if last.startswith(("parse_", "decode_", "to_", "from_", "load_", "validate_", "deserialize")):
+                by_name = True
+            elif last not in _PURE_CALLS:
+                other = True
         stack.extend(_children(node))
-    return False
+    return by_name and not other
 
 
 def _sentinel(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -459,7 +469,8 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
     (`errors.append(...)`, `self.add_error(...)`, `errors[field] = ...`, a status flag on an object
     such as `theme.loads = False`), and a handler that gives a
     sentinel (`return None`, `value = None`) when the `try` body parses or converts input
-    (`int(x)`, `json.loads(s)`, `UUID(v)`, `parse_...()`): an expected parse failure; and a handler
+    (`int(x)`, `json.loads(s)`, `UUID(v)`; a project `parse_...()`/`load_...()` only when the body
+    calls nothing else): an expected parse failure; and a handler
     that a `try` body jumps to with its own `raise`, when nothing else in that body can fail (type
     and size tests, assignments of names): a branch written as an exception, not a lost failure.
 
@@ -490,6 +501,7 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         "try:\n    cache.get(key)\nexcept KeyError:\n    value = None\n",
         "def clean(self, data, errors):\n    for field in data:\n        try:\n            check(field)\n        except Exception:\n            errors.append(field)\n",
         "def to_int(value):\n    try:\n        return int(value)\n    except Exception:\n        return None\n",
+        "def settings(text):\n    try:\n        conf = load_settings(text)\n    except Exception:\n        conf = None\n    return conf\n",
         "import re\n\ndef pr_number(subject):\n    try:\n        number = re.match(r'#(\\d+)', subject).groups()[0]\n    except Exception:\n        number = ''\n    return number\n",
         "def scanned(stats):\n    try:\n        total = stats['cache']['hits'] + stats['cache']['misses']\n    except Exception:\n        total = 0\n    return total\n",
         "import json\nfrom urllib.parse import parse_qs\n\ndef params(query):\n    try:\n        out = json.loads(query)\n"
@@ -504,6 +516,7 @@ class BroadExceptUnhandled(S.SecurityRule, PythonCheck):
         Bad("def load():\n    try:\n        return fetch()\n    except (ValueError, Exception):\n        cleanup()\n        return None\n", line=4),
         Bad("def user(request):\n    try:\n        token = request.headers['X-Token']\n        found = db.lookup(token)\n    except Exception:\n        found = None\n    return found\n", line=5),
         Bad("def total(order):\n    try:\n        if order.lines is None:\n            raise Exception\n        n = len(order.lines)\n    except Exception:\n        n = 0\n    return n\n", line=6),
+        Bad("def item(item_id):\n    try:\n        return jsonify(load_item(item_id))\n    except Exception:\n        return None\n", line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -566,6 +579,10 @@ _SOCKET_DEFAULT = frozenset(
 )
 
 
+_MOUNTED = re.compile(r"([A-Za-z_][\w.]*)\.mount\(\s*[^,()]+,\s*([A-Za-z_][\w.]*)\(")
+_WRAPPED_REQUEST = re.compile(r"(?m)^\s*([A-Za-z_][\w.]*)\.request\s*=\s*\S")
+
+
 def _target_key(node: cst.BaseExpression) -> str | None:
     return dotted(node)
 
@@ -587,7 +604,10 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
 
     Known limits: sessions are recognised when created in the same file with `requests.Session()`
     (variable, `self.x` attribute or `with ... as s`); subclasses and sessions passed in are not
-    followed. Calls that pass `**kwargs` are assumed to carry a timeout. Test files are skipped.
+    followed. Calls that pass `**kwargs` are assumed to carry a timeout. A session given a
+    project adapter (`s.mount("https://", TimeoutAdapter())`) or a wrapped `request`
+    (`s.request = partial(s.request, timeout=5)`) is assumed to set its timeout there; a plain
+    `HTTPAdapter(max_retries=...)` sets none, and its session is still checked. Test files are skipped.
     """
 
     code = "BG404"
@@ -610,6 +630,8 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         "session = make_session()\nsession.get(url)\n",
         "import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))\n",
         "import http.client\nconn = http.client.HTTPSConnection('api.example.com', timeout=10)\n",
+        "import requests\nfrom .http import TimeoutAdapter\n\nsession = requests.Session()\nsession.mount('https://', TimeoutAdapter(timeout=10))\n\n"
+        "def sync():\n    return session.get('https://partner.example/sync')\n",
     ]
     bad = [
         Bad("import requests\nrequests.get('https://api.example.com/x')\n", line=2),
@@ -621,12 +643,20 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         Bad("import requests\n\ndef call(req):\n    s = requests.Session()\n    return s.send(req.prepare())\n", line=5),
         Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as session:\n        return await session.get(url)\n", line=4),
         Bad("import http.client\n\nconn = http.client.HTTPSConnection('api.example.com')\n", line=3),
+        Bad("import requests\nfrom requests.adapters import HTTPAdapter\n\nsession = requests.Session()\nsession.mount('https://', HTTPAdapter(max_retries=3))\n"
+            "resp = session.get('https://partner.example/sync')\n", line=6),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         self.imports = Imports()
         self.sessions: set[str] = set()
+        # sessions given a project adapter (`s.mount("https://", TimeoutAdapter())`) or a wrapped
+        # `request` (`s.request = partial(s.request, timeout=5)`): the transport sets the timeout
+        source = getattr(ctx, "source", "") or ""
+        self.configured = {
+            m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"
+        } | {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.visit_import(node)
@@ -690,4 +720,5 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in (*_HTTP_METHODS, "send"):
             return False
-        return (dotted(func.value) or "") in self.sessions or self._is_session_ctor(func.value)
+        key = dotted(func.value) or ""
+        return (key in self.sessions and key not in self.configured) or self._is_session_ctor(func.value)

@@ -18,7 +18,7 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
-from ._cst import children as _fast_children
+from ._cst import children as _fast_children, descendants
 
 # a path part (file stem or directory) naming a development/test configuration
 _DEV_PART = re.compile(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
@@ -46,9 +46,21 @@ _SETTINGS_NAMES = re.compile(
 )
 
 
+# a Flask module that loads its own upper-case names as configuration (the flaskr idiom)
+_OWN_CONFIG = re.compile(r"\.(from_object|from_module)\(\s*__name__\s*\)")
+
+
 def settings_content(source: str) -> bool:
-    """The module reads like a settings module: it assigns framework settings at top level."""
-    return _SETTINGS_NAMES.search(source) is not None
+    """The module reads like a settings module: it assigns framework settings at top level, or
+    loads its own names as configuration (`app.config.from_object(__name__)`)."""
+    return _SETTINGS_NAMES.search(source) is not None or _OWN_CONFIG.search(source) is not None
+
+
+def settings_class(node: cst.ClassDef) -> bool:
+    """A class that holds configuration: a pydantic `BaseSettings` (or any `*Settings`/`*Config`
+    base), or a class named `...Settings`/`...Config`."""
+    names = [node.name.value] + [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases]
+    return any(n.endswith(("Settings", "Config", "Configuration")) for n in names if n)
 
 
 def is_dev_module(path: str) -> bool:
@@ -108,7 +120,7 @@ class DebugEnabled(S.SecurityRule, _Scopes):
     environment and default to off.
 
     Reported: `DEBUG = True` at module level of a settings module (`settings.py`, `config.py`,
-    `settings/*.py` ...) and in the body of a config class (`class Config: DEBUG = True`);
+    `settings/*.py` ..., or a module that loads itself with `app.config.from_object(__name__)`) and in the body of a config class (`class Config: DEBUG = True`);
     `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
     `FastAPI(debug=True)` / `Starlette(debug=True)`.
 
@@ -144,6 +156,8 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         "app.run(debug=False)\n",
         {"myproj/settings/dev.py": "DEBUG = True\n"},
         "import os\nDEBUG = os.getenv('DEBUG', 'False') == 'True'\n",
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = False\n",
+        "class Widget:\n    debug = True\n",
     ]
     bad = [
         Bad("DEBUG = True\n", line=1),
@@ -153,6 +167,8 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         Bad({"main.py": "from aiohttp import web\napp = web.Application(debug=True)\n"}, line=2),
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
+        Bad({"app/core/config.py": "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = True\n"}, line=4, path="app/core/config.py"),
+        Bad({"blog.py": "from flask import Flask\n\nDEBUG = True\nDATABASE = '/tmp/blog.db'\n\napp = Flask(__name__)\napp.config.from_object(__name__)\n"}, line=3, path="blog.py"),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -160,6 +176,15 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         self.main_guard = 0
         self.main_ifs: set[int] = set()
         self.settings = is_settings_module(ctx.path) or settings_content(getattr(ctx, "source", "") or "")
+        self.settings_classes: list[bool] = []  # per class on the stack: a settings/config class
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        self.settings_classes.append(settings_class(node))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        super().leave_ClassDef(node)
+        self.settings_classes.pop()
 
     @classmethod
     def wants(cls, ctx):  # type: ignore[no-untyped-def]
@@ -189,7 +214,11 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.report(node, what=f"`DEBUG` in `{self.classes[-1]}` defaulting to on when the environment does not set it,")
 
     def _target(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name) and target.value == "DEBUG":
+        if isinstance(target, cst.Name) and target.value == "debug" and self.class_level and self.settings_classes[-1]:
+            if not _DEV_CLASS.search(self.classes[-1]):
+                # pydantic BaseSettings / a config class: `debug: bool = True` is what runs unless the env says otherwise
+                self.report(node, what=f"`debug = True` in settings class `{self.classes[-1]}`")
+        elif isinstance(target, cst.Name) and target.value == "DEBUG":
             if self.module_level and self.settings:
                 self.report(node, what="`DEBUG = True`")
             elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
@@ -315,8 +344,13 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     joins the two when the settings class lives in another module): production allows any
     origin unless the environment overrides it.
 
+    Also reported (error): response headers set by hand in the same module, with
+    `Access-Control-Allow-Origin` set to `*` or to the request's own `Origin` (reflected) and
+    `Access-Control-Allow-Credentials` set to `true`.
+
     Known limits: origin lists are followed through module-level constants and settings-class
-    defaults; values read from the environment are trusted.
+    defaults; values read from the environment are trusted; a reflected origin set inside an `if`
+    that tests the origin (`if origin in ALLOWED:`) is the allow-list idiom and is not reported.
     """
 
     code = "BG411"
@@ -327,7 +361,7 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     external_ids = ("sonar:S5122", "semgrep:wildcard-cors", "semgrep:cors-allow-credentials-with-wildcard")
     message = "{what} allows any origin together with credentials; list the trusted origins instead"
     fix = "allow_origins=[\"https://app.example.com\"] (from settings), or drop credentials"
-    triggers = ("CORS", "cross_origin", "origin", "ORIGIN")
+    triggers = ("CORS", "cross_origin", "origin", "ORIGIN", "Origin")
     skip_tests = True
 
     good = [
@@ -335,6 +369,13 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=settings.ORIGINS, allow_credentials=True)\n",
         "from flask_cors import CORS\nCORS(app, origins=['https://app.example.com'], supports_credentials=True)\n",
         "CORS_ALLOW_ALL_ORIGINS = True\n",
+        "def add_cors(response):\n    response.headers['Access-Control-Allow-Origin'] = '*'\n    return response\n",
+        "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    if request.headers.get('Origin') in ALLOWED:\n"
+        "        response.headers['Access-Control-Allow-Origin'] = 'https://app.example.com'\n"
+        "        response.headers['Access-Control-Allow-Credentials'] = 'true'\n    return response\n",
+        "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    origin = request.headers.get('Origin')\n"
+        "    if origin in ALLOWED:\n        response.headers['Access-Control-Allow-Origin'] = origin\n"
+        "        response.headers['Access-Control-Allow-Credentials'] = 'true'\n    return response\n",
     ]
     bad = [
         Bad(
@@ -351,6 +392,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)\n",
             line=8,
         ),
+        Bad(
+            "from flask import request\n\n@app.after_request\ndef add_cors(resp):\n"
+            "    resp.headers['Access-Control-Allow-Origin'] = request.headers.get('Origin', '*')\n"
+            "    resp.headers['Access-Control-Allow-Credentials'] = 'true'\n    return resp\n",
+            line=5,
+        ),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -360,6 +407,21 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         self.django_credentials = False
         self.settings_any: set[str] = set()  # settings fields defaulting to any origin (this file)
         self.from_settings: list[tuple[cst.Call, str]] = []  # credentialed CORS reading a setting
+        # headers set by hand: `resp.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]`
+        self.headers_any: list[tuple[cst.CSTNode, str]] = []
+        self.headers_credentials = False
+        self.origin_tests: list[bool] = []  # per enclosing `if`: its test looks at the origin
+
+    def visit_If(self, node: cst.If) -> None:
+        self.origin_tests.append(_reads_origin(node.test))
+
+    def leave_If(self, node: cst.If) -> None:
+        self.origin_tests.pop()
+
+    @property
+    def origin_checked(self) -> bool:
+        """Inside `if origin in ALLOWED:` (or any test of the origin): reflecting it is the allow-list idiom."""
+        return any(self.origin_tests)
 
     def _settings_default(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         """A settings field (class attribute) whose default allows any origin: `CORS_ORIGINS = ["*"]`."""
@@ -372,6 +434,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             self._settings_default(node.target.value, node.value, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            header = _header_key(target.target)
+            if header == "access-control-allow-origin" and (self._star(node.value) or (_reads_origin(node.value) and not self.origin_checked)):
+                self.headers_any.append((node, "`*`" if self._star(node.value) else "the request's own `Origin`"))
+            elif header == "access-control-allow-credentials" and _truthy_header(node.value):
+                self.headers_credentials = True
         if self.class_level:
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
@@ -459,12 +527,41 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         if self.django_credentials:
             for node, name in self.django_any:
                 self.report(node, what=f"`{name}` with `CORS_ALLOW_CREDENTIALS = True`")
+        if self.headers_credentials:
+            for node, what in self.headers_any:
+                self.report(node, what=f"`Access-Control-Allow-Origin` set to {what} with `Access-Control-Allow-Credentials: true`")
         for node, setting in self.from_settings:
             if setting in self.settings_any:
                 self.report(node, confidence="medium",
                             what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
             else:  # the settings class may live in another module: judged by BG415
                 self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
+
+
+def _header_key(node: cst.BaseExpression) -> str | None:
+    """`resp.headers["Access-Control-Allow-Origin"]`, `response["Access-Control-Allow-Origin"]` (Django)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = string_value(node.slice[0].slice.value)
+        return key.lower() if key else None
+    return None
+
+
+def _reads_origin(node: cst.BaseExpression | None) -> bool:
+    """The value echoes the request's Origin: `request.headers.get("Origin")`, `request.headers["Origin"]`,
+    `request.META["HTTP_ORIGIN"]`, or a name called `origin`."""
+    if node is None:
+        return False
+    for item in descendants(node, (cst.SimpleString, cst.Name)):
+        if isinstance(item, cst.SimpleString) and (string_value(item) or "").lower() in ("origin", "http_origin"):
+            return True
+        if isinstance(item, cst.Name) and item.value.lower() in ("origin", "request_origin"):
+            return True
+    return False
+
+
+def _truthy_header(node: cst.BaseExpression) -> bool:
+    value = string_value(node)
+    return is_true(node) or (value is not None and value.strip().lower() == "true")
 
 
 def _setting_attr(node: cst.BaseExpression) -> str | None:
@@ -819,3 +916,97 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         parsed = _host(value)
         if parsed and _DSN_SCHEMES.match(parsed[0]) and not is_loopback(parsed[1]):
             self.report(node, what="connection URL", shown=f"{parsed[0]}://{parsed[1]}")
+
+
+# ----------------------------------------------------------------------------- BG414
+
+
+def _any_host(node: cst.BaseExpression | None) -> bool:
+    """A host list that admits every host: `["*"]`, `("*",)`, `"*"`, `".*"` or such a list as the
+    default of an environment lookup (`env.list("ALLOWED_HOSTS", default=["*"])`, `os.getenv(
+    "ALLOWED_HOSTS", "*").split(",")`)."""
+    if node is None:
+        return False
+    value = string_value(node)
+    if value is not None:
+        return "*" in [v.strip() for v in value.split(",")]
+    elements = _elements(node)
+    if elements is not None:
+        return any(string_value(e) == "*" for e in elements)
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "split":
+            return _any_host(node.func.value)  # `os.getenv("ALLOWED_HOSTS", "*").split(",")`
+        leaf = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if leaf in _ENV_LEAVES or leaf in ("list", "tuple", "get_list", "env_list", "getlist"):
+            for i, arg in enumerate(node.args):
+                if (arg.keyword is not None and arg.keyword.value == "default") or (arg.keyword is None and i == 1):
+                    return _any_host(arg.value)
+                if arg.keyword is None and i == 0 and leaf in ("list", "tuple", "get_list") and string_value(arg.value) is None:
+                    return _any_host(arg.value)  # `get_list(os.environ.get("ALLOWED_HOSTS", "*"))`
+    return False
+
+
+class AllowedHostsAny(S.SecurityRule, _Scopes):
+    """Django `ALLOWED_HOSTS` that admits every host (`["*"]`), written in code or as the default of an environment lookup.
+
+    Why it matters: Django builds absolute URLs (password-reset links, redirects, `build_absolute_uri`)
+    from the request's `Host` header; with any host allowed, an attacker who sends a forged `Host`
+    gets those links pointing at a site they control (password-reset poisoning, cache poisoning).
+    List the domains the site is served on, from the environment.
+
+    Reported: `ALLOWED_HOSTS = ["*"]` at module level of a settings module or in a config class,
+    and an environment lookup whose fallback is `"*"` (`env.list("ALLOWED_HOSTS", default=["*"])`):
+    production admits every host unless someone sets the variable.
+
+    Known limits: files and classes named for development, tests or examples
+    (`settings/dev.py`, `configuration_testing.py`, `class TestConfig`) are exempt; a wildcard
+    subdomain (`".example.com"`) is a list of the site's own hosts and is not reported.
+    """
+
+    code = "BG414"
+    name = "allowed-hosts-any"
+    gate = "AP-HARDCODED-CONFIG"
+    severity = Severity.WARNING
+    confidence = "high"
+    message = "{what} accepts any Host header (host-header poisoning of reset links and redirects); list the site's domains"
+    fix = "ALLOWED_HOSTS = os.environ[\"ALLOWED_HOSTS\"].split(\",\")"
+    triggers = ("ALLOWED_HOSTS",)
+    skip_tests = True
+    example_path = "settings.py"
+
+    good = [
+        'import os\nALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")\n',
+        'ALLOWED_HOSTS = [".example.com", "localhost"]\n',
+        {"proj/settings/dev.py": 'ALLOWED_HOSTS = ["*"]\n'},
+        'import os\nALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")\n',
+    ]
+    bad = [
+        Bad('ALLOWED_HOSTS = ["*"]\n', line=1),
+        Bad({"proj/settings/base.py": 'import environ\nenv = environ.Env()\nALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])\n'}, line=3, path="proj/settings/base.py"),
+        Bad({"config.py": 'import os\nclass ProductionConfig:\n    ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "*").split(",")\n'}, line=3, path="config.py"),
+    ]
+
+    def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self.settings = is_settings_module(ctx.path) or settings_content(getattr(ctx, "source", "") or "")
+
+    @classmethod
+    def wants(cls, ctx):  # type: ignore[no-untyped-def]
+        # the file's own name by the wider development vocabulary too (`smoketest_configuration.py`)
+        return super().wants(ctx) and not is_dev_module(ctx.path) and not S.dev_path(PurePosixPath(ctx.path).name)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._judge(target.target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._judge(node.target, node.value, node)
+
+    def _judge(self, target: cst.BaseExpression, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        if not (isinstance(target, cst.Name) and target.value.upper() == "ALLOWED_HOSTS") or not _any_host(value):
+            return
+        if self.module_level and self.settings:
+            literal = string_value(value) is not None or _elements(value) is not None
+            self.report(node, what="`ALLOWED_HOSTS = [\"*\"]`" if literal else "`ALLOWED_HOSTS` defaulting to `*` when the environment does not set it,")
+        elif self.class_level and not _DEV_CLASS.search(self.classes[-1]):
+            self.report(node, what=f"`ALLOWED_HOSTS` in `{self.classes[-1]}`")

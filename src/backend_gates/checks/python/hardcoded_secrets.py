@@ -91,6 +91,11 @@ _STATE_WORDS = frozenset(
     {"temp", "pending", "waiting", "expired", "invalid", "revoked", "disabled", "unknown", "missing", "anonymous",
      "guest", "none", "null", "false", "true", "off", "on", "n/a", "na"}
 )
+# keys that are public by design (Stripe publishable keys, reCAPTCHA/Turnstile site keys, VAPID public keys)
+_PUBLIC_WORDS = frozenset({"public", "publishable", "pub", "site"})
+_FILLER = frozenset("xX*-_.#?0 ")
+# names of a (user, password) pair: `BASIC_AUTH`, `ADMIN_CREDENTIALS`, `login_creds`
+_PAIR_WORDS = frozenset({"auth", "credentials", "credential", "creds", "login", "basicauth"})
 _DEV_WORDS = frozenset({"dummy", "fake", "test", "testing", "example", "sample", "demo", "mock", "dev", "debug", "local"})
 
 
@@ -99,8 +104,8 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _string_value(node.left), _string_value(node.right)
+    if isinstance(node, cst.ConcatenatedString) or (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
+        left, right = _string_value(node.left), _string_value(node.right)  # "sk_live_" "..." or "sk_live_" + "..."
         if left is not None and right is not None:
             return left + right
     return None
@@ -144,6 +149,14 @@ def _field_default(value: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
+def _looked_up_name(node: cst.BaseExpression) -> str | None:
+    """The key a mapping lookup reads: `request.headers.get("X-Admin-Token")` -> "X-Admin-Token"."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("get", "getenv"):
+        if node.args and node.args[0].keyword is None:
+            return _string_value(node.args[0].value)
+    return None
+
+
 def masked_evidence(name: str, op: str, value: str) -> str:
     return f"{name}{op}\"{mask(value)}\""
 
@@ -154,13 +167,16 @@ def lookup_key_name(name: str) -> bool:
     return len(ws) >= 2 and ws[-1] == "key" and ws[-2] in _LOOKUP_KEY_WORDS
 
 
-def strict_placeholder(value: str) -> bool:
+def strict_placeholder(value: str, signing: bool = False) -> bool:
     """Template placeholders and "not set" markers; weak real values ("dev", "secret") are not.
     Also a `name=label` parameter (`target=app-watch_files`) and the base64 of an empty value
     (`"e30="` is `{}`): they stand where a token goes but carry nothing secret."""
     v = value.strip()
-    if len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)) or len(set(v)) <= 1:
+    if len(v) < 2 or bool(_STRICT_PLACEHOLDER.search(v)):
         return True
+    if len(set(v)) <= 1:
+        # "xxxxxxxx", "********": filler; but a signing key of one repeated letter ("aaaaaaa") is a weak key
+        return not (signing and len(v) >= 6 and v[0] not in _FILLER)
     if re.fullmatch(r"[a-z]+=[a-z][a-z_\-.]*", v):
         return True
     if len(v) <= 8 and len(v) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]+=*", v):
@@ -194,8 +210,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     `app.config.update(SECRET_KEY=...)`), dict entries (`{"PASSWORD": "..."}`), parameter defaults,
     comparisons (`if password == "..."`), passwords passed by position (`smtp.login(user, "...")`,
     `HTTPBasicAuth(user, "...")`, `pymysql.connect(host, user, "...")`, `create_superuser(name,
-    email, "...")`), signing and encryption keys given as literals or module constants (`jwt.encode(
-    payload, "secret")`, `Fernet(b"...")`, `hmac.new(b"...")`, itsdangerous serializers) and
+    email, "...")`), a pair of literals under an auth name (`BASIC_AUTH = ("admin", "...")`),
+    a secret compared with a looked-up credential (`request.headers.get("X-Admin-Token") == "..."`),
+    signing and encryption keys given as literals, module constants or locals of the same function
+    (`jwt.encode(payload, "secret")`, `Fernet(b"...")`, `hmac.new(b"...")`, `key = b"..."; AES.new(key,
+    ...)`, itsdangerous serializers; a literal in the key position is the key however much it reads
+    like a label, e.g. `"jwt-signing-key"`) and
     environment lookups whose literal fallback is what runs when the variable is unset
     (`os.environ.get("SECRET_KEY", "dev")`, `config("SECRET_KEY", default=...)`, pydantic settings
     defaults).
@@ -205,8 +225,10 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     class inherits the fallback); low (info) in modules and config classes named for development,
     examples or docs.
     Known limits: names that describe a secret rather than hold one (`password_field`, `TOKEN_URL`,
-    `token_type`, `SESSION_KEY`) need a machine-made value; template placeholders (`""`,
-    `"<your-key>"`, `"${SECRET}"`, `"change-me"`) are ignored; test files are skipped unless
+    `token_type`, `SESSION_KEY`) need a machine-made value; keys public by design
+    (`STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`, `VAPID_PUBLIC_KEY`) are not secrets; template placeholders (`""`,
+    `"<your-key>"`, `"${SECRET}"`, `"change-me"`, filler such as `"xxxxxxxx"`) are ignored, while a
+    signing key of one repeated letter (`app.secret_key = "aaaaaaa"`) is a weak key and reported; test files are skipped unless
     `check_tests` is set; module constants are followed into signing calls within the same file only.
     """
 
@@ -236,6 +258,14 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         'import jwt\nfrom django.conf import settings\n\ndef token(uid):\n    return jwt.encode({"uid": uid}, settings.SECRET_KEY, algorithm="HS256")\n',
         'import os, smtplib\n\ndef send():\n    s = smtplib.SMTP(os.environ["SMTP_HOST"])\n    s.login(os.environ["SMTP_USER"], os.environ["SMTP_PASSWORD"])\n',
         'WIDGET_ATTRS = {"password": "password", "class": "form-control"}\n',
+        'AUTH_HEADER = ("Authorization", "Bearer")\nAUTH_TIMEOUT = (3, 10)\n',
+        'import os\n\nauth = (os.environ["GITHUB_TOKEN"], "x-oauth-basic")\n',
+        'def render(token):\n    if token == "YYYY":\n        return "year"\n    if token == "MM":\n        return "month"\n',
+        'SECRET_KEY = "xxxxxxxxxxxxxxxx"\n',
+        'def validate(data, errors):\n    errors.setdefault("password", "is required")\n    data.setdefault("token_type", "bearer")\n',
+        'STRIPE_PUBLISHABLE_KEY = "pk_live_51HqLyjWDarjtT1zdp7dcQw8Zr"\nRECAPTCHA_SITE_KEY = "6LcQ2vLm9xTp4wRbAAAAAK8Zq2vLm9xTp4wRb"\n',
+        'def is_json(request):\n    return request.headers.get("Content-Type") == "application/json"\n',
+        'import os\nfrom Crypto.Cipher import AES\n\ndef seal(data):\n    key = "placeholder"\n    key = os.environ["SEAL_KEY"].encode()\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n',
     ]
     bad = [
         Bad('SECRET_KEY = "k3J9xq2LmP8vR4tW7yZ1bN6cF0gH5jD2"\n', line=1),
@@ -254,6 +284,13 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         Bad('import os\n\nclass Config:\n    SECRET_KEY = os.environ.get("APP_SECRET", "secret-key")\n\nclass ProductionConfig(Config):\n    DEBUG = False\n', line=4),
         Bad('from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    jwt_secret: str = "s3cr3t-jwt"\n', line=4),
         Bad('from cryptography.fernet import Fernet\n\nf = Fernet(b"ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")\n', line=3),
+        # a literal used as the signing key is the key, however much it reads like a label
+        Bad('import jwt\n\ndef token(uid):\n    return jwt.encode({"uid": uid}, "app-signing-key", algorithm="HS256")\n', line=4),
+        Bad('ADMIN_AUTH = ("admin", "adm1n-Pw!")\n', line=1),
+        Bad('from flask import Flask\n\napp = Flask(__name__)\napp.config.setdefault("SECRET_KEY", "dev-key-77")\n', line=4),
+        Bad('from flask import Flask\n\napp = Flask(__name__)\napp.secret_key = "aaaaaaaa"\n', line=4),
+        Bad('from Crypto.Cipher import AES\n\ndef seal(data):\n    key = b"0123456789abcdef"\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n', line=4),
+        Bad('def is_admin(request):\n    return request.headers.get("X-Admin-Token") == "adm-7f3a9c1e5b"\n', line=2),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -266,6 +303,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         self.functions = 0
         self.reported: set[int] = set()
         self.constants: dict[str, _Const] = {}  # module/class-level NAME = "literal"
+        self.local_constants: list[dict[str, _Const]] = []  # per function: `key = b"..."` before `AES.new(key, ...)`
         self.key_uses: list[tuple[str, cst.CSTNode, str]] = []  # (constant name, use, what)
         self.class_bases: dict[str, list[str]] = {}
         self.class_attrs: dict[str, set[str]] = {}
@@ -284,9 +322,11 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1
+        self.local_constants.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions -= 1
+        self.local_constants.pop()
 
     @property
     def dev_context(self) -> bool:
@@ -300,6 +340,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     def _kind(self, name: str) -> tuple[str | None, bool]:
         """(what the name holds, whether the name alone says so): weak names need a machine-made value."""
         kind = S.secret_kind(name)
+        if kind in (None, "key", "API key") and set(S.words(name)) & _PUBLIC_WORDS:
+            return None, False  # STRIPE_PUBLISHABLE_KEY, RECAPTCHA_SITE_KEY: made to be shipped to browsers
         if kind is None:
             ws = S.words(name)
             if len(ws) >= 2 and ws[-1] == "key" and name.isupper() and not lookup_key_name(name):
@@ -383,10 +425,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             if re.fullmatch(r"[_a-z][a-z_\-.:/]*", value):
                 return False  # a lowercase identifier: a label or lookup key
             return S.looks_random(value, self.min_entropy) and not S.is_placeholder(value, name)
-        if strict_placeholder(value):
+        if strict_placeholder(value, signing=self._signing_name(name) or context == "signer"):
             return False
         if S._URLISH.match(value) or S._FILEISH.search(value):
             return False  # a URL, path or key file name
+        if context == "signer":
+            return True  # the literal is the key material itself, whatever it reads like ("jwt-signing-key")
         low = value.lower()
         norm_v = re.sub(r"[^a-z0-9]", "", low)
         if context in ("keyed", "kwarg", "param", "compare"):
@@ -447,6 +491,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
                 secret = node.value.elements[1].value  # session.auth = (user, password)
                 self.judge("password", secret, secret, " = ", "positional")
                 continue
+            if name and isinstance(node.value, cst.Tuple) and self._credential_pair(name, node.value):
+                continue
             context = "keyed" if self._subscript_is_mapping_label(tgt) else "assign"
             if name and not self.judge(name, node.value, node.value, " = ", context):
                 self._remember_constant(tgt, node.value)
@@ -466,9 +512,38 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
                 self.class_attrs.setdefault(self.classes[-1][0], set()).add(node.target.value)
             self._env_fallback(name, node.value)
 
+    def _credential_pair(self, name: str, value: cst.Tuple) -> bool:
+        """`BASIC_AUTH = ("admin", "s3cret")`: a (user, password) pair of literals held by a name
+        that says it authenticates; the second element is the password."""
+        if len(value.elements) != 2 or not set(S.words(name)) & _PAIR_WORDS or S.words(name)[-1] in S.META_SUFFIX:
+            return False
+        user, secret = value.elements[0].value, value.elements[1].value
+        if _string_value(secret) is None or _string_value(user) is None:
+            return False  # `(github_token, "x-oauth-basic")`: the credential is the variable, the literal a fixed word
+        self.judge("password", secret, secret, " = ", "positional")
+        return True
+
     def _remember_constant(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name) and not self.functions and _string_value(value) is not None:
-            self.constants[target.value] = _Const(value, _string_value(value) or "", target.value, self.dev_context)
+        if not isinstance(target, cst.Name):
+            return
+        literal = _string_value(value)
+        if self.local_constants:
+            scope = self.local_constants[-1]
+            if literal is not None:
+                scope[target.value] = _Const(value, literal, target.value, self.dev_context)
+            else:
+                scope.pop(target.value, None)  # rebound to something else
+        elif literal is not None:
+            self.constants[target.value] = _Const(value, literal, target.value, self.dev_context)
+
+    def _use(self, name: cst.Name, what: str) -> None:
+        """A name passed where a password or key goes: a local literal is judged now, a module
+        constant when the file is done (it may be assigned after the function)."""
+        local = self.local_constants[-1].get(name.value) if self.local_constants else None
+        if local is not None:
+            self.judge(local.name, local.node, local.node, " = ", "signer" if what == "signing key" else "positional")
+        else:
+            self.key_uses.append((name.value, name, what))
 
     def _env_fallback(self, target: str | None, value: cst.BaseExpression) -> None:
         """`X = os.environ.get("X", "fallback")`, `X = env("X", default=...)`, `X = getenv("X") or "..."`."""
@@ -513,6 +588,12 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return
         terminal = func.rsplit(".", 1)[-1]
         positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if terminal == "setdefault" and len(positional) >= 2:
+            # `app.config.setdefault("SECRET_KEY", "dev")`: the default is what runs
+            key = _string_value(positional[0].value)
+            if key:
+                value = positional[1].value
+                self.judge(key, value, value, ", ", "assign" if key.isupper() else "keyed")
         for arg in node.args:
             if arg.keyword is not None:
                 self.judge(arg.keyword.value, arg.value, arg.value, "=", "kwarg")
@@ -536,7 +617,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         if _string_value(value) is not None:
             self.judge("password", value, value, "=", "positional")
         elif isinstance(value, cst.Name):
-            self.key_uses.append((value.value, value, "password"))
+            self._use(value, "password")
 
     def _signing_key(self, node: cst.Call, func: str, positional: list[cst.Arg]) -> None:
         for pattern, index, keyword in _SIGNERS:
@@ -553,13 +634,13 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             if _string_value(key) is not None:
                 self.judge(keyword if S.secret_kind(keyword) else "key", key, key, "=", "signer")
             elif isinstance(key, cst.Name):
-                self.key_uses.append((key.value, key, "signing key"))
+                self._use(key, "signing key")
             elif isinstance(key, cst.Call) and _dotted(key.func).endswith(".encode") and isinstance(key.func, cst.Attribute):
                 inner = key.func.value
                 if _string_value(inner) is not None:  # "secret".encode()
                     self.judge("key", inner, inner, "=", "signer")
                 elif isinstance(inner, cst.Name):
-                    self.key_uses.append((inner.value, inner, "signing key"))
+                    self._use(inner, "signing key")
             return
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
@@ -578,7 +659,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return
         left, right = node.left, node.comparisons[0].comparator
         for a, b in ((left, right), (right, left)):
-            name = _target_name(a) if isinstance(a, (cst.Name, cst.Attribute, cst.Subscript)) else None
+            name = _target_name(a) if isinstance(a, (cst.Name, cst.Attribute, cst.Subscript)) else _looked_up_name(a)
             if name and S.secret_kind(name) in ("password", "secret", "token", "API key"):
                 self.judge(name, b, node, " == ", "compare")
 
@@ -644,7 +725,8 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     Known limits: only formats with a recognisable prefix are known (see `backend_gates.redact`);
     documented example values (`AKIAIOSFODNN7EXAMPLE`, `xxxx`) are ignored; docstrings are skipped;
     test files are checked for cloud/API key formats (unless `ignore_tests` is set) but not for
-    PEM private keys and JWTs, which tests generate and sign with all the time.
+    PEM private keys, JWTs and test-mode keys (Stripe `sk_test_...`), which tests generate, sign
+    with and call sandboxes with all the time.
     """
 
     code = "BG211"
@@ -664,11 +746,14 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         'AWS_EXAMPLE = "AKIAIOSFODNN7EXAMPLE"\n',
         'PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----"\n',
         'import os\n\nGITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n',
+        {"tests/test_billing.py": 'STRIPE_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dcQw8Zr"\n'},
     ]
     bad = [
         Bad('import boto3\n\ns3 = boto3.client("s3", aws_access_key_id="AKIAQYLPMN5HHHFPZAM2")\n', line=3),
         Bad('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq9xQ1n1vU5mYk3h2s8dP0fL6rT9wZcJ4gH2kN8mQ5vX1yB\n-----END RSA PRIVATE KEY-----"""\n', line=1),
         Bad('def client():\n    return Github("ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R")\n', line=2),
+        Bad('STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcQw"\n', line=1),
+        Bad({"tests/test_billing.py": 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dcQw8Zr"\n'}, line=1, path="tests/test_billing.py"),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -686,6 +771,10 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
         self.check(node)
 
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add) and id(node) not in self.docstrings and _string_value(node) is not None:
+            self.check(node)  # "sk_live_" + "4eC3...": a key split in two is still the key
+
     def check(self, node: cst.BaseExpression) -> None:
         if self.off or id(node) in self.docstrings:
             return
@@ -696,14 +785,18 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         if found is None:
             return
         what, secret = found
-        if self.ctx.is_test_file and what in ("private key", "jwt"):
-            return  # generated signing keys and sample tokens are everyday test fixtures
+        if self.ctx.is_test_file and (what in ("private key", "jwt") or re.match(r"[a-z]{2}_test_", secret)):
+            return  # generated signing keys, sample tokens and test-mode keys (Stripe `sk_test_`) are everyday test fixtures
         shown = secret if what == "private key" else mask(secret)
         self.report(node, what=what, masked=shown, evidence=f"\"{shown}\"")
         # a concatenation is reported once, not once per piece
-        if isinstance(node, cst.ConcatenatedString):
-            for part in (node.left, node.right):
+        if isinstance(node, (cst.ConcatenatedString, cst.BinaryOperation)):
+            stack: list[cst.BaseExpression] = [node.left, node.right]
+            while stack:
+                part = stack.pop()
                 self.docstrings.add(id(part))
+                if isinstance(part, (cst.ConcatenatedString, cst.BinaryOperation)):
+                    stack.extend((part.left, part.right))
 
     @staticmethod
     def classify(value: str) -> tuple[str, str] | None:

@@ -91,6 +91,9 @@ class UnstatedHashPurpose(WeakPasswordHash):
     def password_hash(self, node: cst.Call, algo: str, salted: bool) -> None:
         self.empty[-1].pop(self.feeding, None)  # a password goes in: BG220 reports it, not this rule
 
+    def weak_scheme(self, node: cst.CSTNode, what: str) -> None:
+        """A weak password scheme chosen by name: BG220's."""
+
     def other_use(self, node: cst.Call, algo: str) -> None:
         if algo not in _BROKEN or not self._from_hashlib(node):
             return

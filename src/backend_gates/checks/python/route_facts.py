@@ -1986,8 +1986,11 @@ class RouteFacts(FactCollector):
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
-        # package __init__ files re-export routers, blueprints and view base classes
-        return ctx.path.endswith("__init__.py") or super().wants(ctx)
+        # package __init__ files re-export routers, blueprints and view base classes (not those of
+        # test packages: skip_tests holds for them too)
+        if ctx.path.endswith("__init__.py") and not ctx.is_test_file:
+            return True
+        return super().wants(ctx)
 
     def visit_Module(self, node: cst.Module) -> None:
         collector = FileRoutes(self.ctx.path, self.ctx.source, self.ctx.lines)

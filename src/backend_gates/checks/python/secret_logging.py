@@ -70,7 +70,11 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
     (`body["password"]`, `headers["Authorization"]`), inside f-strings, `%`/`.format()` arguments,
     `+` concatenations and keyword arguments (`log.info("login", password=pw)`). A mention in the
-    constant message text ("password changed") is not a finding.
+    constant message text ("password changed") is not a finding. A local bound in the same
+    function to a freshly made secret (`key = secrets.token_urlsafe(32)`, `tok =
+    create_access_token(user)`, `Fernet.generate_key()`) counts whatever it is called (medium);
+    so does the whole request body or form (`request.get_json()`, `request.form`, `request.POST`,
+    or a local bound to it) logged in a function that reads a password from it (medium).
     Known limits: values renamed before logging (`x = password`) and whole objects that contain a
     secret (`log.info(request.json)`) are not followed; wrapped values (`mask(token)`, `len(pw)`)
     and slices (`token[:6]`) count as safe; a bare `.token` attribute is reported only on objects
@@ -105,6 +109,9 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token):\n'
         '    zone.add_record(name, record_type="TXT", txtdata=f\'"{token}"\')\n'
         '    log.debug("TXT record created: %s, token: %s", name, token)\n',
+        'import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
+        '    key = key[:6]\n    log.info("issued %s... to %s", key, user.id)\n',
+        'import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n\ndef search():\n    log.info("search %s", request.get_json())\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -117,6 +124,10 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_record(zone, name, token):\n'
             '    zone.add_record(name, record_type="A", address="10.0.0.1", auth=token)\n'
             '    log.debug("record created: %s, token: %s", name, token)\n', line=7),
+        Bad('import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n\ndef login():\n    data = request.get_json()\n'
+            '    log.info("login attempt %s", data)\n    return check(data["email"], data["password"])\n', line=8),
+        Bad('import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
+            '    log.info("issued %s to %s", key, user.id)\n    return key\n', line=8),
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_txt_record(zone, name, token, password):\n'
             '    zone.add_record(name, record_type="TXT", txtdata=token)\n'
             '    log.debug("TXT record %s: token %s, account password %s", name, token, password)\n', line=7),
@@ -126,12 +137,46 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         super().__init__(ctx, options)
         self.functions: list[cst.FunctionDef] = []
         self._published: dict[int, bool] = {}
+        self.generated: list[dict[str, str]] = []  # per function: local name -> the secret a call made for it
+        self._password_fns: dict[int, bool] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
+        self.generated.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.generated.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`key = secrets.token_urlsafe(32)`, `tok = create_access_token(user)`: whatever the local
+        is called, it holds a secret made here; `data = request.get_json()`: the request body."""
+        if not self.generated:
+            return
+        kind = _generated_secret(node.value) if isinstance(node.value, cst.Call) else None
+        if kind is None and _request_body(node.value):
+            kind = _BODY
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if kind is not None:
+                    self.generated[-1][target.target.value] = kind
+                else:
+                    self.generated[-1].pop(target.target.value, None)
+
+    def _reads_password(self) -> bool:
+        """The function reads a password from the request (`data["password"]`, `form.get("passwd")`,
+        a `password` parameter): a whole body or form it logs carries it."""
+        if not self.functions:
+            return False
+        fn = self.functions[-1]
+        known = self._password_fns.get(id(fn))
+        if known is None:
+            params = [p.name.value for p in (*fn.params.params, *fn.params.kwonly_params)]
+            keys = [v for n in descendants(fn.body, cst.SimpleString, prune=(cst.FunctionDef, cst.ClassDef))
+                    if isinstance(v := n.evaluated_value, str)]
+            known = any(S.secret_kind(x) == "password" for x in (*params, *keys) if len(x) < 40)
+            self._password_fns[id(fn)] = known
+        return known
 
     def _published_token(self, name: str) -> bool:
         """A `token` logged in a function that writes a DNS TXT record (`record_type="TXT"`,
@@ -184,7 +229,13 @@ class SecretLogged(S.SecurityRule, PythonCheck):
             kind = _sensitive_name(node.value)
             if kind and self._published_token(node.value):
                 return None
+            if kind is None and self.generated:
+                kind = self.generated[-1].get(node.value)
+            if kind == _BODY:
+                return (_BODY, node.value) if self._reads_password() else None
             return (kind, node.value) if kind else None
+        if _request_body(node):
+            return (_BODY, S.dotted_name(node) or "request body") if self._reads_password() else None
         if isinstance(node, cst.Attribute):
             if _session_cookie(node):
                 return "session id", S.dotted_name(node) or "session.session_key"
@@ -230,6 +281,43 @@ class SecretLogged(S.SecurityRule, PythonCheck):
                 return self.find(node.args[0].value)
             return None
         return None
+
+
+_BODY = "request body that carries a password"
+_BODY_ATTRS = frozenset({"form", "json", "data", "values", "POST", "body"})
+_BODY_CALLS = frozenset({"get_json", "json", "form"})
+
+
+def _request_body(node: cst.BaseExpression) -> bool:
+    """The whole request body or form: `request.form`, `request.json`, `request.get_json()`,
+    `request.POST`, `request.data`, `await request.json()`, `request.form.to_dict()`."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ("to_dict", "dict", "copy") and not node.args:
+            return _request_body(node.func.value)
+        if node.func.attr.value in _BODY_CALLS:
+            return S.dotted_name(node.func.value).rsplit(".", 1)[-1] in ("request", "req")
+        return False
+    if isinstance(node, cst.Attribute) and node.attr.value in _BODY_ATTRS:
+        return S.dotted_name(node.value).rsplit(".", 1)[-1] in ("request", "req")
+    return False
+
+
+_SECRET_MAKERS = re.compile(r"(^|\.)(secrets\.token_(urlsafe|hex|bytes)|Fernet\.generate_key|generate_private_key|token_urlsafe|token_hex)$")
+_MAKER_PREFIX = re.compile(r"^_*(create|generate|gen|make|new|issue|mint|sign)_(.+)$")
+
+
+def _generated_secret(call: cst.Call) -> str | None:
+    """What secret a call makes: `secrets.token_urlsafe()` (a token), `create_access_token()` (a
+    token), `generate_api_key()` (an API key); None for anything else."""
+    func = S.dotted_name(call.func)
+    if not func:
+        return None
+    if _SECRET_MAKERS.search(func):
+        return "private key" if func.endswith("generate_private_key") else "generated secret"
+    m = _MAKER_PREFIX.match(func.rsplit(".", 1)[-1])
+    return S.secret_kind(m.group(2)) if m else None
 
 
 _TOKEN_OWNERS = frozenset(

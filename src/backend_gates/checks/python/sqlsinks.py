@@ -56,6 +56,7 @@ from typing import Any, Callable, Collection, Iterable, Iterator
 
 import libcst as cst
 from ._cst import children as _fast_children
+from ._cst import remember as _remember
 
 Resolver = Callable[[cst.CSTNode], Collection[str]]
 
@@ -491,6 +492,14 @@ def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assignments:
+    """Assignments to plain names in `scope` (a FunctionDef or Module) before `target`: see
+    `_assignments_before`. In the editor, remembered per unchanged `scope` object (the re-parse
+    reuses unchanged functions, and `target`, alive inside it, keeps its id); callers must not
+    change the answer."""
+    return _remember(scope, ("assignments_before", id(target)), lambda: _assignments_before(scope, target))
+
+
+def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assignments:
     """Assignments to plain names in `scope` (a FunctionDef or Module) before `target`.
 
     Also records list building: `parts.append(x)` / `parts.extend([...])` / `parts += [...]` on a

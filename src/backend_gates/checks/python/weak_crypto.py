@@ -71,6 +71,12 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     A call counts as password hashing when its input mentions a password (`password`,
     `user.passwd`, `body["password"]`), its result is stored under a password name, or it sits in a
     function named like `hash_password`. md5/sha1 for checksums, ETags or cache keys is not reported.
+    Also reported: a weak scheme chosen by name: Django `make_password(pw, hasher="md5")` (md5,
+    unsalted_md5, sha1, unsalted_sha1, crypt), a `PASSWORD_HASHERS` setting whose first (preferred)
+    hasher is one of those (not in development, test or benchmark settings), werkzeug
+    `generate_password_hash(pw, method="plain"|"md5"|"sha256"...)`, passlib's fast or broken schemes
+    (`md5_crypt.hash()`, `ldap_sha1`, `hex_md5`, `plaintext` ..., or first in a `CryptContext`), and
+    `crypt.crypt(pw, "ab")` with a DES or MD5 salt.
     Known limits: sha256/sha512 with a `salt` among its inputs or the function's parameters counts as
     salted and is not reported (it is still a fast hash); hashing through a helper in another module is not followed.
     """
@@ -84,18 +90,28 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
                     "semgrep:md5-used-as-password", "semgrep:insecure-hash-algorithm-md5", "semgrep:insecure-hash-algorithm-sha1")
     message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
-    triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2")
+    triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2", "crypt", "plain", "hasher")
     references = ["https://cwe.mitre.org/data/definitions/916.html", "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html"]
 
     good = [
         'import hashlib\n\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n',
         'import bcrypt\n\ndef hash_password(password):\n    return bcrypt.hashpw(password.encode(), bcrypt.gensalt())\n',
         'import hashlib\n\ndef derive(password, salt):\n    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 600_000)\n',
+        'from werkzeug.security import generate_password_hash\n\ndef store(user, raw):\n    user.pw = generate_password_hash(raw, method="scrypt")\n',
+        'from passlib.context import CryptContext\n\npwd = CryptContext(schemes=["argon2", "md5_crypt"], deprecated="auto")\n',
+        {"hc/bench_settings.py": 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n'},
+        {"shop/settings.py": 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.MD5PasswordHasher"]\n'},
     ]
     bad = [
         Bad('import hashlib\n\ndef create(body):\n    digest = hashlib.md5(body["password"].encode()).hexdigest()\n    return digest\n', line=4),
         Bad('from hashlib import sha256 as h\n\ndef hash_password(pw):\n    return h(pw.encode()).hexdigest()\n', line=4),
         Bad('import hashlib\n\nclass User:\n    def set(self, raw):\n        self.password_hash = hashlib.sha1(raw.encode()).hexdigest()\n', line=5),
+        # a weak scheme chosen by name
+        Bad('from django.contrib.auth.hashers import make_password\n\ndef store(user, raw):\n    user.password = make_password(raw, hasher="unsalted_md5")\n', line=4),
+        Bad('from werkzeug.security import generate_password_hash\n\ndef store(user, raw):\n    user.pw = generate_password_hash(raw, method="plain")\n', line=4),
+        Bad('from passlib.hash import md5_crypt\n\ndef store(user, raw):\n    user.pw = md5_crypt.hash(raw)\n', line=4),
+        Bad('import crypt\n\ndef store(user, raw):\n    user.pw = crypt.crypt(raw, "ab")\n', line=4),
+        Bad({"shop/settings.py": 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n'}, line=1, path="shop/settings.py"),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -180,6 +196,10 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     def visit_Call(self, node: cst.Call) -> None:
         if len(self.objects[-1]) and isinstance(node.func, cst.Attribute):
             self.hash_update(node)
+        weak = _weak_scheme(node)
+        if weak is not None:
+            self.weak_scheme(node, weak)
+            return
         algo = self.algorithm(node)
         if algo is None:
             return
@@ -205,9 +225,83 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     def password_hash(self, node: cst.Call, algo: str, salted: bool) -> None:
         self.report(node, algo=algo, salted="" if algo in _BROKEN else " without a salt")
 
+    def weak_scheme(self, node: cst.CSTNode, what: str) -> None:
+        """A password hasher chosen by name that is a fast or broken hash (`make_password(pw,
+        hasher="unsalted_md5")`, `PASSWORD_HASHERS = ["...MD5PasswordHasher"]`, passlib `md5_crypt`)."""
+        self.report(node, algo=what, salted="")
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        """Django `PASSWORD_HASHERS` whose first (preferred) hasher is a fast or broken hash."""
+        for small in node.body:
+            if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                continue
+            target = small.targets[0].target
+            if not (isinstance(target, cst.Name) and target.value == "PASSWORD_HASHERS") or self.functions:
+                continue
+            if not isinstance(small.value, (cst.List, cst.Tuple)) or not small.value.elements:
+                continue
+            first = small.value.elements[0].value
+            value = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+            leaf = (value if isinstance(value, str) else "").rsplit(".", 1)[-1]
+            if leaf in _WEAK_DJANGO_HASHER_CLASSES and not S.dev_path(self.ctx.path) and not _BENCH.search(self.ctx.path):
+                self.weak_scheme(small, f"Django's {leaf} (the first of PASSWORD_HASHERS)")
+
     def other_use(self, node: cst.Call, algo: str) -> None:
         """A hash call that is not password hashing (checksums, ETags, cache keys): not reported
         here; `hash_purpose.UnstatedHashPurpose` (BG226) asks for `usedforsecurity=False`."""
+
+
+# password hashers chosen by name that are a fast or broken hash
+_WEAK_DJANGO_HASHERS = frozenset({"md5", "unsalted_md5", "sha1", "unsalted_sha1", "crypt"})
+_WEAK_DJANGO_HASHER_CLASSES = frozenset(
+    {"MD5PasswordHasher", "UnsaltedMD5PasswordHasher", "SHA1PasswordHasher", "UnsaltedSHA1PasswordHasher", "CryptPasswordHasher"}
+)
+_WEAK_PASSLIB = frozenset(
+    {"md5_crypt", "apr_md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16", "ldap_md5", "ldap_sha1",
+     "ldap_salted_md5", "ldap_salted_sha1", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512", "plaintext",
+     "ldap_plaintext", "lmhash", "nthash", "mysql323", "mysql41", "postgres_md5", "oracle10", "msdcc", "sun_md5_crypt"}
+)
+_BENCH = re.compile(r"(?i)(^|[/_\-.])bench(mark)?s?([/_\-.]|$)")
+
+
+def _literal(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return None
+
+
+def _weak_scheme(node: cst.Call) -> str | None:
+    """A password hashing call that picks a weak scheme by name, or None."""
+    func = node.func
+    leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    positional = [a.value for a in node.args if a.keyword is None]
+    if leaf == "make_password":  # Django make_password(password, salt=None, hasher="default")
+        hasher = keywords.get("hasher", positional[2] if len(positional) > 2 else None)
+        name = _literal(hasher) if hasher is not None else None
+        return f"Django's {name} hasher" if name in _WEAK_DJANGO_HASHERS else None
+    if leaf == "generate_password_hash":  # werkzeug: method="plain" / "md5" / "sha1" (one salted round)
+        method = keywords.get("method", positional[1] if len(positional) > 1 else None)
+        name = (_literal(method) or "") if method is not None else ""
+        base = name.split(":", 1)[0].lower()
+        return f"werkzeug's `{name}` method" if base in ("plain", "md5", "sha1", "sha224", "sha256", "sha384", "sha512") else None
+    if leaf == "crypt" and isinstance(func, cst.Attribute) and (dotted_name := S.dotted_name(func)) == "crypt.crypt" and len(positional) > 1:
+        salt = _literal(positional[1])
+        if salt is not None and not salt.startswith(("$5$", "$6$", "$2", "$y$", "$7$")):
+            return f"{dotted_name}() with a DES/MD5 salt"
+        return None
+    if leaf in ("hash", "encrypt", "using") and isinstance(func, cst.Attribute):
+        scheme = S.dotted_name(func.value).rsplit(".", 1)[-1]
+        if scheme in _WEAK_PASSLIB:
+            return f"passlib's {scheme}"
+    if leaf == "CryptContext":
+        schemes = keywords.get("schemes")
+        if isinstance(schemes, (cst.List, cst.Tuple)) and schemes.elements:
+            first = _literal(schemes.elements[0].value)
+            if first in _WEAK_PASSLIB:
+                return f"passlib's {first} (the first scheme of the CryptContext)"
+    return None
 
 
 def _target_names(node: cst.BaseExpression) -> list[str]:
@@ -240,7 +334,9 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     server and read or change the traffic, including credentials and tokens sent with it. Fix the
     trust store instead: pass `verify="/path/to/ca.pem"` or install the internal CA.
     Reports `verify=False` on requests/httpx calls, sessions and clients, `session.verify = False`,
-    aiohttp `ssl=False`, and `ssl._create_unverified_context()`.
+    aiohttp `ssl=False`, and `ssl._create_unverified_context()`; and the SSH equivalent, paramiko's
+    `set_missing_host_key_policy(AutoAddPolicy())` (or `WarningPolicy`), which accepts whatever host
+    key a server presents.
     Not reported: a function that turns verification off to read the certificate the peer
     presents (`getpeercert()`, `get_peer_certificate()`) and sends no data over the connection:
     inspecting an unknown or self-signed certificate is what it is for.
@@ -255,10 +351,10 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     confidence = "high"
     external_ids = ("ruff:S501", "bandit:B501", "ruff:S502", "bandit:B502", "ruff:S503", "bandit:B503", "ruff:S504", "bandit:B504",
                     "ruff:S323", "bandit:B323", "sonar:S4830", "sonar:S5527", "sonar:S4423",
-                    "semgrep:disabled-cert-validation", "semgrep:unverified-ssl-context")
-    message = "TLS certificate verification disabled ({how}); traffic can be intercepted and altered"
+                    "semgrep:disabled-cert-validation", "semgrep:unverified-ssl-context", "ruff:S507", "bandit:B507")
+    message = "{what} verification disabled ({how}); traffic can be intercepted and altered"
     fix = "keep verification on; point `verify=` at a CA bundle for internal certificates"
-    triggers = ("verify", "ssl", "_create_unverified_context", "CERT_NONE", "check_hostname", "SSL", "TLSv1")
+    triggers = ("verify", "ssl", "_create_unverified_context", "CERT_NONE", "check_hostname", "SSL", "TLSv1", "host_key_policy")
     skip_tests = True
     references = ["https://cwe.mitre.org/data/definitions/295.html"]
 
@@ -267,6 +363,8 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         'import httpx\n\nclient = httpx.Client(verify="/etc/ssl/internal-ca.pem")\n',
         'def check(token, verify=False):\n    return validate(token, verify=verify)\n',
         'import requests\n\nrequests.get("http://127.0.0.1:8080/health", verify=False, timeout=1)\n',
+        'import paramiko\n\ndef connect(host):\n    client = paramiko.SSHClient()\n    client.load_system_host_keys()\n'
+        '    client.set_missing_host_key_policy(paramiko.RejectPolicy())\n    return client\n',
         # reading the certificate a host presents (self-signed included) needs verification off
         'import socket, ssl\n\ndef presented_certificate(host, port=443):\n    ctx = ssl.create_default_context()\n'
         '    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n'
@@ -284,6 +382,8 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
             '    print(sock.getpeercert(True))\n    sock.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")\n',
             line=5,
         ),
+        Bad('import paramiko\n\ndef connect(host):\n    client = paramiko.SSHClient()\n    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n'
+            '    client.connect(host, username="deploy", key_filename="/keys/deploy")\n    return client\n', line=5),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -302,6 +402,7 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
     def report(self, node: Any, **kwargs: Any) -> None:
         if self.inspects and self.functions and _reads_peer_certificate(self.ctx.module.code_for_node(self.functions[-1])):
             return  # turning verification off to look at whatever certificate the peer presents
+        kwargs.setdefault("what", "TLS certificate")
         super().report(node, **kwargs)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -309,6 +410,12 @@ class TlsVerificationDisabled(S.SecurityRule, PythonCheck):
         leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if leaf == "_create_unverified_context":
             self.report(node, how="ssl._create_unverified_context()")
+            return
+        if leaf == "set_missing_host_key_policy" and node.args:
+            policy = node.args[0].value
+            name = S.dotted_name(policy.func if isinstance(policy, cst.Call) else policy).rsplit(".", 1)[-1]
+            if name in ("AutoAddPolicy", "WarningPolicy"):
+                self.report(node, what="SSH host key", how=f"paramiko `{name}` accepts any host key")
             return
         if any(_plain_or_loopback(a.value) for a in node.args):
             return  # `http://...` or a loopback address in the same call: no TLS to verify, or no network
@@ -638,6 +745,7 @@ class InsecureRandomToken(S.SecurityRule, PythonCheck):
     def visit_Return(self, node: cst.Return) -> None:
         if self.functions:
             name = re.sub(r"^(_*)(generate|gen|make|create|new|build|random|get|issue)_?", "", self.functions[-1])
+            name = re.sub(r"_?v?\d+$", "", name)  # `reset_token2`, `make_otp_v2`: versions of the same function
             self.judge(name, node.value, node)
 
     def visit_Arg(self, node: cst.Arg) -> None:
