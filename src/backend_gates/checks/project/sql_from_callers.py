@@ -48,11 +48,23 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
     literals, text built from those) or leaves a parameter whose default is constant. A caller that
     passes its own parameter on is followed up to three calls.
     Callers in test files (`test-paths`) are not read: the application's callers decide.
+    A caller's argument is read with BG201's text builder in the caller's scope, so what makes
+    text safe there makes it fixed here: `"query_{}".format(n)` with `n` a number, an `int()`, a
+    regex capture of digits or an identifier alphabet (`re.findall(r"query_(\d+)", text)`), a
+    quoting function, an allow-list. Text built from the items of the caller's own parameter
+    (`for qid in query_ids: load("query_%s" % qid)`) is followed to that caller's callers.
+    Identifiers built from the items of a parameter (dict keys: `", ".join(values)`,
+    `values.keys()`, `[k + " = ?" for k in values]`; the keyword names of `**fields`) are judged
+    by what the callers' collections hold, not their values (values go as parameters): keys
+    written in code (dict literals, `d["col"] = v`, keyword arguments), constants, regex
+    captures of an identifier alphabet and the program's own data (rows, objects it built)
+    clear it; request data (`request.json`, `**request.args`) or text derived from the caller's
+    own input does not.
     Known limits: callers are found by the function's name (a function named like another one is
-    judged by both functions' callers); values sanitized by the caller (`quote(x)`) count as
-    dynamic; a function no code calls (an API, a task) keeps its finding; dict keys
-    (`upsert(table, {"col": v})`) are not followed. Values in value positions (`WHERE id =
-    {x}`) stay with BG201 whatever the callers pass.
+    judged by both functions' callers, and names of dict methods such as `update` are not
+    recorded); a function no code calls (an API, a task) keeps its finding; the keys of a dict
+    read from an outside service count as the program's own. Values in value positions (`WHERE
+    id = {x}`) stay with BG201 whatever the callers pass.
     """
 
     code = "BG202"
@@ -83,6 +95,38 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
             "def count_rows(cur, table):\n    return count(cur, table)\n\n"
             "def stats(cur):\n    return [count_rows(cur, 'users'), count_rows(cur, 'items')]\n",
         },
+        # column names from the keys of a dict parameter: the callers' dicts have keys written in code
+        {
+            "app/db.py": "def upsert(cur, table, values):\n    cols = ', '.join(values.keys())\n"
+            "    marks = ', '.join(['?'] * len(values))\n"
+            "    cur.execute(f'INSERT INTO {table} ({cols}) VALUES ({marks})', list(values.values()))\n",
+            "app/users.py": "from .db import upsert\n\ndef save(cur, user_id, name):\n    row = {'user_id': user_id}\n"
+            "    row['name'] = name\n    upsert(cur, 'users', row)\n\n"
+            "def refresh(cur, api):\n    for item in api.users():\n        upsert(cur, 'users', item)\n",
+        },
+        # column names from `**fields`: the keyword names the callers write
+        {
+            "app/db.py": "def update_row(cur, table, key, **fields):\n    sets = ', '.join(f'{k} = ?' for k in fields)\n"
+            "    cur.execute(f'UPDATE {table} SET {sets} WHERE id = ?', [*fields.values(), key])\n\n"
+            "def rename(cur, key, name):\n    update_row(cur, 'users', key, name=name)\n",
+        },
+        # a data-tables helper: columns and filter names from the callers' lists, the requested sort
+        # checked against those columns, values as parameters
+        {
+            "app/db.py": "def build_where(filters):\n    where, args = '', []\n    for f in filters:\n"
+            "        where += f[0] + ' = ? AND '\n        args.append(f[1])\n    return where.rstrip(' AND '), args\n\n"
+            "def page(cur, table, columns, filters, sort):\n    clause, args = build_where(filters)\n    order = ''\n"
+            "    if any(c.lower() == sort.lower() for c in columns):\n        order = ' ORDER BY ' + sort\n"
+            "    cur.execute('SELECT ' + ', '.join(columns) + ' FROM ' + table + ' WHERE ' + clause + order, args)\n",
+            "app/views.py": "from flask import request\nfrom .db import page\n\ndef users(cur, user_id):\n"
+            "    filters = [['owner_id', user_id]]\n    return page(cur, 'users', ['id', 'name'], filters, request.args['sort'])\n",
+        },
+        # table names from a regex capture of digits, two calls up
+        {
+            "app/db.py": "import re\n\ndef load(cur, table, rows):\n    cur.execute(f'CREATE TABLE {table} (v)')\n\n"
+            "def load_all(cur, ids, rows):\n    for qid in set(ids):\n        load(cur, 'query_{}'.format(qid), rows)\n\n"
+            "def run(cur, text, rows):\n    ids = re.findall(r'from query_(\\d+)', text)\n    load_all(cur, ids, rows)\n",
+        },
     ]
     bad = [
         Bad(
@@ -103,6 +147,48 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
             path="app/db.py",
         ),
         Bad({"app/db.py": "def dump(cur, table):\n    cur.execute(f'SELECT * FROM {table}')\n"}, line=2, path="app/db.py"),
+        Bad(
+            {
+                "app/db.py": "def upsert(cur, table, values):\n    cols = ', '.join(values.keys())\n"
+                "    marks = ', '.join(['?'] * len(values))\n"
+                "    cur.execute(f'INSERT INTO {table} ({cols}) VALUES ({marks})', list(values.values()))\n",
+                "app/views.py": "from flask import request\nfrom .db import upsert\n\ndef save(cur):\n    upsert(cur, 'users', request.json)\n",
+            },
+            line=4,
+            path="app/db.py",
+        ),
+        Bad(
+            {
+                "app/db.py": "def update_row(cur, table, key, **fields):\n    sets = ', '.join(f'{k} = ?' for k in fields)\n"
+                "    cur.execute(f'UPDATE {table} SET {sets} WHERE id = ?', [*fields.values(), key])\n",
+                "app/views.py": "from flask import request\nfrom .db import update_row\n\n"
+                "def edit(cur, key):\n    update_row(cur, 'users', key, **request.args)\n",
+            },
+            line=3,
+            path="app/db.py",
+        ),
+        Bad(
+            {
+                "app/db.py": "def build_where(filters):\n    where, args = '', []\n    for f in filters:\n"
+            "        where += f[0] + ' = ? AND '\n        args.append(f[1])\n    return where.rstrip(' AND '), args\n\n"
+            "def page(cur, table, columns, filters, sort):\n    clause, args = build_where(filters)\n    order = ''\n"
+            "    if any(c.lower() == sort.lower() for c in columns):\n        order = ' ORDER BY ' + sort\n"
+            "    cur.execute('SELECT ' + ', '.join(columns) + ' FROM ' + table + ' WHERE ' + clause + order, args)\n",
+                "app/views.py": "from flask import request\nfrom .db import page\n\ndef users(cur):\n"
+                "    return page(cur, 'users', request.args.getlist('cols'), [], 'id')\n",
+            },
+            line=13,
+            path="app/db.py",
+        ),
+        Bad(
+            {
+                "app/db.py": "import re\n\ndef load(cur, table, rows):\n    cur.execute(f'CREATE TABLE {table} (v)')\n\n"
+                "def load_all(cur, names, rows):\n    for name in names:\n        load(cur, 'query_{}'.format(name), rows)\n\n"
+                "def run(cur, text, rows):\n    names = re.findall(r'from query_(.+)', text)\n    load_all(cur, names, rows)\n",
+            },
+            line=4,
+            path="app/db.py",
+        ),
     ]
 
     def run(self, project: Any) -> list[Finding]:
@@ -112,8 +198,10 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
             if index is None:
                 index = CallIndex.of(project)
             why = None
-            for name, position, default in fact["params"]:
-                why = self.unsafe(index, fact["function"], int(position), str(name), str(default), 0, set())
+            for entry in fact["params"]:
+                name, position, default = entry[:3]
+                mode = str(entry[3]) if len(entry) > 3 else ""
+                why = self.unsafe(index, fact["function"], int(position), str(name), str(default), 0, set(), mode)
                 if why is not None:
                     break
             if why is None:
@@ -130,32 +218,64 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
             )
         return out
 
-    def unsafe(self, index: CallIndex, function: str, position: int, name: str, default: str, depth: int, seen: set[str]) -> str | None:
-        """Why the parameter may hold a value the code does not fix (None: every caller fixes it)."""
-        key = f"{function}:{position}"
+    @staticmethod
+    def kind_in(kind: str, mode: str) -> str:
+        """The kind of an argument as the callee uses it: its value (mode ""), its items
+        ("items", "kwargs") or the i-th value of its items ("items:<i>")."""
+        pieces = kind.split("|")
+        if not mode:
+            return pieces[0]
+        items = pieces[1] if len(pieces) > 1 else pieces[0]
+        if mode.startswith("items:"):
+            at = mode.split(":", 1)[1] + "="
+            return next((p[len(at):] for p in pieces[2:] if p.startswith(at)), items)
+        return items
+
+    def unsafe(
+        self, index: CallIndex, function: str, position: int, name: str, default: str, depth: int, seen: set[str], mode: str = ""
+    ) -> str | None:
+        """Why the parameter may hold a value the code does not fix (None: every caller fixes it).
+        `mode` "": the parameter's value is the identifier; "items" / "items:<i>": the items (dict
+        keys) of the collection it holds; "kwargs": the keyword names passed into `**name`."""
+        key = f"{function}:{position}:{mode}"
         if key in seen:
             return None  # recursion: the other callers decide
         seen = seen | {key}
         matched = 0
+        what = f"`{name}`" if not mode else f"the keys of `{name}`" if mode == "kwargs" else f"the items of `{name}`"
         for path, positional, keywords, caller in index.calls.get(function, []):
             where = f"`{caller}()` in {path}" if caller else path
-            kind = positional[position] if position < len(positional) else keywords.get(name)
-            if kind is None:
-                if default == "-":
-                    continue  # the parameter is required: a call without it is another function's
-                if default != "c":
-                    return f"`{name}` is left to its computed default in `{function}()` (called from {where})"
-                kind = "c"  # left out: the constant default
-            matched += 1
-            if kind == "c":
-                continue
+            if mode == "kwargs":
+                raw = keywords.get("**")
+                matched += 1
+                if raw is None:
+                    continue  # keyword names written at the call
+            else:
+                raw = positional[position] if 0 <= position < len(positional) else keywords.get(name)
+                if raw is None and "**" in keywords:
+                    raw = "d|" + self.kind_in(keywords["**"], "items")  # `**opts` may pass it
+                if raw is None:
+                    if default == "-":
+                        continue  # the parameter is required: a call without it is another function's
+                    if default != "c" and not mode:
+                        return f"`{name}` is left to its computed default in `{function}()` (called from {where})"
+                    raw = "c"  # left out: the constant default (or, for items, one the code computes)
+                matched += 1
+            kind = self.kind_in(raw, mode or "")
+            if kind == "c" or (kind == "d" and mode):
+                continue  # items of the program's own data (rows, objects it built): keys written in code
             if kind.startswith("p:") and depth < _DEPTH:
-                _, caller, index_text, caller_name, caller_default = kind.split(":", 4)
-                why = self.unsafe(index, caller, int(index_text), caller_name, caller_default, depth + 1, seen)
+                _, caller_fn, index_text, caller_name, caller_default, *rest = kind.split(":")
+                # the argument is the caller's parameter itself (same use), or built from its items
+                next_mode = ":".join(rest) if rest else mode if mode != "kwargs" else "items"
+                next_mode = "" if next_mode == "value" else next_mode
+                why = self.unsafe(index, caller_fn, int(index_text), caller_name, caller_default, depth + 1, seen, next_mode)
                 if why is None:
                     continue
                 return why
-            return f"{where} passes a computed `{name}`"
+            if kind == "r":
+                return f"{where} passes {what} from request data or its own input"
+            return f"{where} passes a computed {what}"
         if not matched:
-            return f"no call of `{function}()` in the project fixes `{name}`"
+            return f"no call of `{function}()` in the project fixes {what}"
         return None

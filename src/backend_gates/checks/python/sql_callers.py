@@ -10,6 +10,17 @@ Each call whose callee is a plain name or an attribute (`clear_table(...)`, `db.
   signature, so a project check can follow it one more call up;
 - `d`: anything else (a value the caller computes or receives from elsewhere).
 
+A non-constant argument is then read with the SQL-text builder of sqlsinks.py in the caller's
+scope, so what makes text safe there makes it constant here (`"query_%d" % n`, `int(x)`, a
+regex capture of digits, `quote_name(x)`, an allow-list); a `p` built from the items of the
+caller's parameter (`"query_{}".format(qid)` in `for qid in query_ids`) says so (`:items`,
+`:items:<i>` for `row[i]`). Each argument also gets an items kind after `|`, for a callee that
+uses the items (dict keys) of the parameter: `c` (items written in code: a dict literal's keys, a
+list of constants, a regex capture of an identifier alphabet), `p:...` (the items of the caller's
+parameter), `r` (request data or text derived from the caller's own parameters: keys from outside
+the code), `d` (the program's own data: database rows, objects it built); `|<i>=<kind>` for the
+i-th value of tuple items (`re.findall` with several groups).
+
 Calls whose arguments are all `d` are recorded by their shape only (how many positional
 arguments, which keywords): such a call keeps a finding when it passes the parameter. Calls of a few builtins and container methods are not recorded (no project
 function a finding depends on is found through them; a function named like one keeps its finding
@@ -40,6 +51,8 @@ _SKIP = frozenset(
     }
 )
 _MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
+# steps the text builder may take to judge one argument (names followed, helpers, items)
+_BUDGET = 200
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
@@ -93,6 +106,10 @@ class _Frame:
 
     name: str
     params: list[tuple[str, str]]
+    node: cst.CSTNode | None = None
+    stars: frozenset[str] = frozenset()  # the function's `*args` / `**kwargs` names
+    kwargs: str | None = None  # the `**kwargs` name
+    assigned: sqlsinks.Assignments | None = None  # its assignments, read once when an argument needs them
     literal: dict[str, bool] = field(default_factory=dict)  # name -> assigned only literals so far
     dict_keys: dict[str, set[str] | None] = field(default_factory=dict)  # name -> keys of the dict literals it is assigned
     calls: list[tuple[str, list[cst.BaseExpression], dict[str, cst.BaseExpression]]] = field(default_factory=list)
@@ -119,12 +136,15 @@ class CallSiteFacts(FactCollector):
 
     # -- names and their assignments
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.frames.append(_Frame(node.name.value, signature(node)))
+        stars = {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
+        kwargs = node.params.star_kwarg.name.value if isinstance(node.params.star_kwarg, cst.Param) else None
+        self.frames.append(_Frame(node.name.value, signature(node), node, frozenset(stars), kwargs))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.settle(self.frames.pop())
 
     def leave_Module(self, node: cst.Module) -> None:
+        self.frames[0].node = node
         self.settle(self.frames[0])
 
     def assign(self, target: cst.BaseExpression, literal: bool) -> None:
@@ -184,7 +204,8 @@ class CallSiteFacts(FactCollector):
         for spread in (a.value for a in node.args if a.star == "**"):
             keys = self.frames[-1].dict_keys.get(spread.value) if isinstance(spread, cst.Name) else _literal_keys(spread)
             if keys is None:
-                return self.any_argument(leaf)  # `**kwargs` of unknown keys: any parameter may be passed
+                keywords["**"] = spread  # `**kwargs` of unknown keys: any parameter not given may be passed
+                continue
             keywords.update({key: spread for key in keys})  # `**{"img": img}`: exactly these keys, values computed
         self.frames[-1].calls.append((leaf, positional, keywords))
         return None
@@ -211,6 +232,60 @@ class CallSiteFacts(FactCollector):
         frame.calls.clear()
 
     def argument_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
+        kind = self.plain_kind(value, frame)
+        if kind != "d" or isinstance(value, (cst.Lambda, cst.Integer, cst.Float, cst.Imaginary)):
+            return kind
+        return self.built_kind(value, frame)
+
+    def built_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
+        """The kinds of a computed argument, read with the SQL-text builder in the caller's scope:
+        `<value kind>|<items kind>[|<i>=<kind of the i-th value of each item>]`."""
+        if frame.node is None:
+            return "d"
+        if frame.assigned is None:
+            frame.assigned = sqlsinks.assignments_before(frame.node, None)
+        if self._index is None:
+            self._index = sqlsinks.module_index(self.ctx.module)
+        try:
+            template = sqlsinks.reconstruct(value, dict(frame.assigned), self._index, budget=_BUDGET)
+            kinds = [self.classify(template.dynamic, frame, value_mode=True)]
+            items = sqlsinks.items_of(value, dict(frame.assigned), self._index, budget=_BUDGET)
+            kinds.append(self.classify(items, frame, value_mode=False))
+            if kinds[1] == "r" or kinds[1].startswith("p:"):  # tuples whose other values are safe (`re.findall` with groups)
+                for i in range(3):
+                    at = self.classify(sqlsinks.items_of(value, dict(frame.assigned), self._index, i, budget=_BUDGET), frame, value_mode=False)
+                    if at != kinds[1]:
+                        kinds.append(f"{i}={at}")
+        except RecursionError:
+            return "d"
+        return "|".join(kinds) if kinds != ["d", "d"] else "d"
+
+    def classify(self, dynamic: tuple[str, ...], frame: _Frame, value_mode: bool) -> str:
+        """The kind of an argument from the sources of its non-constant parts."""
+        if not dynamic:
+            return "c"
+        names = [n for n, _ in frame.params]
+        sources = set(dynamic)
+        if len(sources) == 1:
+            source = next(iter(sources))
+            found = sqlsinks.ITEM_SOURCE.match(source)
+            name = found.group(1) if found else source
+            if found and found.group(2) is None and name == frame.kwargs and name not in frame.literal:
+                return f"p:{frame.name}:-1:{name}:-:kwargs"  # the keyword names its callers pass
+            if name in names and name not in frame.literal:
+                i = names.index(name)
+                # an item built from the parameter's value (`[["col", user_id]]`): its value decides
+                mode = (":value" if not value_mode else "") if not found else ":items" if found.group(2) is None else f":items:{found.group(2)}"
+                return f"p:{frame.name}:{i}:{name}:{frame.params[i][1]}{mode}"
+        if value_mode:
+            return "d"
+        inputs = set(names) | frame.stars
+        for source in sources:
+            if sqlsinks.REQUEST_SOURCE.search(source) or inputs & set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", source)):
+                return "r"
+        return "d"
+
+    def plain_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
         if _constant_value(value):
             return "c"
         if isinstance(value, cst.Name):
@@ -226,10 +301,10 @@ class CallSiteFacts(FactCollector):
             return "d"
         if isinstance(value, cst.FormattedString):
             parts = [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
-            return "c" if all(self.argument_kind(p, frame) == "c" for p in parts) else "d"
+            return "c" if all(self.plain_kind(p, frame) == "c" for p in parts) else "d"
         if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Modulo)):
             sides = [value.left, *(e.value for e in value.right.elements)] if isinstance(value.right, cst.Tuple) else [value.left, value.right]
-            return "c" if all(self.argument_kind(p, frame) == "c" for p in sides) else "d"
+            return "c" if all(self.plain_kind(p, frame) == "c" for p in sides) else "d"
         return "d"
 
     def finish(self) -> None:

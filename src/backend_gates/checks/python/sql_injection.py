@@ -32,17 +32,34 @@ _VALUE_POSITION = re.compile(
 )
 
 
+_JOIN_ON = re.compile(r"\bON\s+bg_dyn_\d+\s*$", re.I)
 _INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
 _REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
 _RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
+# the file holds SQL text at all: only then are calls of other modules' functions read for SQL
+_SQL_WORDS = re.compile(r"(?i)\b(SELECT\b[\s\S]{0,400}?\bFROM|INSERT\s+INTO|UPDATE\b[\s\S]{0,200}?\bSET|DELETE\s+FROM)\b")
+# callees that never run SQL they are given (logging, output, exceptions, containers)
+_NOT_HELPERS = frozenset(
+    {
+        "print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "write", "echo", "secho",
+        "append", "extend", "insert", "add", "format", "join", "replace", "split", "strip", "encode", "get", "setdefault",
+        "update", "put", "set", "dumps", "loads", "str", "repr", "len", "dict", "list", "tuple", "Response", "jsonify",
+        "HttpResponse", "JsonResponse", "render", "render_template", "flash", "abort", "gettext", "_", "assertEqual", "assertIn",
+    }
+)
 _MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
 
 
 def _in_value_position(text: str) -> bool:
     """Some dynamic part stands where a value goes (`= {x}`, `'{x}'`, `IN ({x})`, `LIKE '%{x}%'`):
     the classic injection. A dynamic identifier or clause alone (`FROM {table}`, `USE {db}`) is
-    usually an internal name: still reported, with medium confidence."""
-    return bool(_VALUE_POSITION.search(text))
+    usually an internal name: still reported, with medium confidence. A join condition between two
+    dynamic names (`JOIN {t} ON {a} = {b}`) compares columns, not values."""
+    for found in _VALUE_POSITION.finditer(text):
+        if found.group(0).startswith("=") and _JOIN_ON.search(text, 0, found.start()):
+            continue
+        return True
+    return False
 
 
 def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
@@ -107,13 +124,16 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     them (`if '"' not in x and "'" not in x:`, `if re.search(r"['\\\\]", x): raise`, `not any(q in x
     for q in QUOTES)`), text matched in full by a pattern whose alphabet holds no quote or SQL
     punctuation (`re.fullmatch(r"[A-Za-z_]\\w*", x)`, `PATTERN.match(x)` anchored with `$`: an
-    identifier), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
+    identifier), regex captures whose group matches only an identifier or number alphabet
+    (`m.group(1)` of `re.match(r"report_(\d+)", x)`, the items of `re.findall`, one group of a
+    tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     Known limits: values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
-    A dynamic identifier that comes only from the enclosing function's parameters is judged by
-    what the project's callers pass (BG202), not here.
+    A dynamic identifier that comes only from the enclosing function's parameters, or from their
+    items (the keys of a dict parameter, `**fields`), is judged by what the project's callers
+    pass (BG202), not here.
     Confidence: high when a dynamic part stands where a value goes (`WHERE id = {uid}`,
     `'{name}'`, `IN ({ids})`, `LIMIT {n}`); medium (warning) when only identifiers or clauses are
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
@@ -144,7 +164,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         "`text(\"... WHERE id = :id\")` with `{\"id\": uid}`; compose identifiers with psycopg `sql.Identifier` "
         "or an allow-list"
     )
-    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_")
+    triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_",
+                "SELECT ", "INSERT ", "UPDATE ", "DELETE ")
     references = ["https://owasp.org/www-community/attacks/SQL_Injection", "https://cwe.mitre.org/data/definitions/89.html"]
 
     good = [
@@ -188,6 +209,14 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         '    if not NAME.fullmatch(table):\n        raise ValueError(table)\n    cur.execute(f"SELECT * FROM {table} WHERE id > 0")\n',
         'import re\n\ndef find(cur, request):\n    name = request.args["q"]\n    if re.search(r"[\'\\\\]", name):\n        raise ValueError(name)\n'
         '    cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n',
+        # a regex capture whose group holds only an identifier or number alphabet
+        'import re\n\ndef report(cur, request):\n    m = re.fullmatch(r"report_(\\d+)", request.args["name"])\n'
+        '    cur.execute(f"SELECT * FROM report_{m.group(1)} WHERE owner = {m[1]}")\n',
+        'import re\n\ndef merged(cur, request):\n    for table, num in re.findall(r"([a-z_]+):(\\d+)", request.args["q"]):\n'
+        '        cur.execute(f"SELECT * FROM {table} WHERE id = {num}")\n',
+        # a value checked equal to one of a fixed list's items (case-insensitively too)
+        'def listing(cur, request):\n    sort = request.args["sort"]\n'
+        '    if any(c.lower() == sort.lower() for c in ("name", "price")):\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n',
     ]
     bad = [
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
@@ -221,7 +250,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         # a sanitizer that does not fit where the value goes
         Bad('def find(cur, request):\n    name = request.args["q"].replace("\'", "\'\'")\n    cur.execute(f"SELECT * FROM items WHERE id = {name}")\n', line=3),
         Bad('import re\n\ndef find(cur, request):\n    cur.execute("SELECT * FROM items WHERE name = \'%s\'" % re.escape(request.args["q"]))\n', line=4),
-        Bad('def create(cur, columns):\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n    cur.execute(f"CREATE TABLE results ({cols})")\n', line=3),
+        Bad('def create(cur, request):\n    columns = request.json["columns"]\n    cols = ", ".join([\'"{}"\'.format(c) for c in columns])\n'
+            '    cur.execute(f"CREATE TABLE results ({cols})")\n', line=4),
         Bad('def recent(cur, request):\n    ids = request.args["ids"].split(",")\n    if all(i.isdigit() for i in ids):\n        pass\n'
             '    cur.execute("SELECT * FROM items WHERE id IN (%s)" % ",".join(ids))\n', line=5),
         Bad(
@@ -235,6 +265,14 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             '        cur.execute(f"SELECT * FROM items WHERE name = \'{name}\'")\n', line=4),
         Bad('import re\n\ndef dump(cur, request):\n    table = request.args["t"]\n    if not re.match(r"\\w+", table):\n        raise ValueError(table)\n'
             '    cur.execute(f"SELECT * FROM items WHERE kind = \'{table}\'")\n', line=7),
+        # a capture that can hold anything; a group other than the safe one
+        Bad('import re\n\ndef report(cur, request):\n    m = re.match(r"report_(.+)", request.args["name"])\n'
+            '    cur.execute(f"SELECT * FROM items WHERE kind = \'{m.group(1)}\'")\n', line=5),
+        Bad('import re\n\ndef merged(cur, request):\n    for num, name in re.findall(r"(\\d+):(.+)", request.args["q"]):\n'
+            '        cur.execute(f"SELECT * FROM items WHERE id = {num} AND name = \'{name}\'")\n', line=5),
+        # the keys of a request body as column names
+        Bad('def update(cur, request):\n    data = request.get_json()\n    sets = ", ".join(f"{k} = %s" for k in data)\n'
+            '    cur.execute(f"UPDATE items SET {sets}", list(data.values()))\n', line=4),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -245,6 +283,18 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         self._resolver_ready = False
         self._index: sqlsinks.ModuleIndex | None = None
         self._helpers: dict[str, tuple[int, str, str]] | None = None
+        self._scope_assignments: dict[int, sqlsinks.Assignments] = {}
+        self._sql_file: bool | None = None
+
+    def finish(self) -> None:
+        """Record the functions of this module that run SQL they are given (for BG203)."""
+        if _SQL_WORDS.search(getattr(self.ctx, "source", "")) is None and "execute" not in getattr(self.ctx, "source", ""):
+            return
+        if self._helpers is None:
+            self._helpers = helper_sinks(self.ctx.module)
+        if self._helpers:
+            functions = sqlsinks.module_index(self.ctx.module).functions if self._index is None else self._index.functions
+            self.fact("sql_helpers", {name: [index, param, inner, name in functions] for name, (index, param, inner) in self._helpers.items()})
 
     def helper_sink(self, node: cst.Call, leaf: str) -> tuple[sqlsinks.SinkInfo, str] | None:
         """A project helper that runs the SQL it is given: (sink, confidence)."""
@@ -272,6 +322,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         if sink is None:
             found = self.helper_sink(node, leaf)
             if found is None:
+                self.passed_on(node, leaf)
                 return
             sink, confidence = found
         if self._index is None:
@@ -348,6 +399,72 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             self.report(node, confidence=confidence, extra=extra, **fmt)
             return
 
+    def passed_on(self, node: cst.Call, leaf: str) -> None:
+        """A whole SQL statement built with request data or the function's parameters in a value
+        position, passed to a function this module does not define: a `sql_passed` fact, which
+        BG203 reports when that function, in another module, runs the SQL it is given."""
+        if leaf in _NOT_HELPERS or not node.args:
+            return
+        if self._sql_file is None:
+            self._sql_file = _SQL_WORDS.search(getattr(self.ctx, "source", "")) is not None
+        if not self._sql_file:
+            return
+        if self._index is None:
+            self._index = sqlsinks.module_index(self.ctx.module)
+        if self._helpers is None:
+            self._helpers = helper_sinks(self.ctx.module)
+        if isinstance(node.func, cst.Name) and (leaf in self._index.functions or leaf in self._index.methods):
+            return  # this module's own function (a helper that runs SQL is judged by BG201) or class
+        scope: cst.CSTNode = self.functions[-1] if self.functions else self.ctx.module
+        position = 0
+        for arg in node.args:
+            if arg.star:
+                return
+            value = arg.value
+            where = [position, None] if arg.keyword is None else [None, arg.keyword.value]
+            if arg.keyword is None:
+                position += 1
+            if not isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.Call, cst.Name, cst.ConcatenatedString)):
+                continue
+            if isinstance(value, cst.Call) and not (isinstance(value.func, cst.Attribute) and value.func.attr.value == "format"):
+                continue
+            if id(scope) not in self._scope_assignments:
+                self._scope_assignments[id(scope)] = sqlsinks.assignments_before(scope, None)
+            assignments = dict(self._scope_assignments[id(scope)])
+            if isinstance(value, cst.Name) and value.value not in assignments:
+                continue
+            template = sqlsinks.reconstruct(value, assignments, self._index, class_name=self.classes[-1] if self.classes else None, budget=400)
+            if template.constant or template.kind is None or " " in template.kind:
+                continue
+            if not _in_value_position(template.text) or not self.from_input(template.dynamic):
+                continue
+            if not any(sqlsinks.REQUEST_SOURCE.search(p) for p in template.dynamic):
+                continue  # only request data: text from the function's parameters is the callers' to judge
+            confidence = "high"
+            if _MIGRATION_PATH.search(self.ctx.path) or all(_INTERNAL.match(p) for p in template.dynamic):
+                continue
+            rng = self.ctx.position(node)
+            line = int(rng.start.line) if rng is not None else self.ctx.line(node)
+            parts = ", ".join(f"`{p}`" for p in template.dynamic[:3]) + (" ..." if len(template.dynamic) > 3 else "")
+            self.fact("sql_passed", {
+                "callee": leaf,
+                "attribute": isinstance(node.func, cst.Attribute),
+                "position": where[0],
+                "keyword": where[1],
+                "line": line,
+                "column": int(rng.start.column) + 1 if rng is not None else 1,
+                "end_line": int(rng.end.line) if rng is not None else line,
+                "end_column": int(rng.end.column) + 1 if rng is not None else 1,
+                "fmt": {"kind": f"{template.kind} statement", "how": " and ".join(template.how) or "string building", "parts": parts},
+                "extra": {
+                    "sql_template": redact_text(template.text[:500]),
+                    "statement": template.kind,
+                    "built_at": self.built_at(value, assignments),
+                    "confidence": confidence,
+                },
+            })
+            return
+
     def parameters_only(self, dynamic: tuple[str, ...]) -> list[list[Any]] | None:
         """[name, position, default kind] of the parameters of the enclosing function that are
         the only dynamic parts, when every dynamic part is one of them, passed on unchanged (the
@@ -362,14 +479,26 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
 
         params = signature(fn)
         names = [n for n, _ in params]
+        kwargs = fn.params.star_kwarg.name.value if isinstance(fn.params.star_kwarg, cst.Param) else None
         out: list[list[Any]] = []
         for part in dynamic:
             name = part.strip()
+            items = sqlsinks.ITEM_SOURCE.match(name)
+            mode = ""
+            if items:  # the items (dict keys) of a parameter: the callers' collections decide
+                name = items.group(1)
+                mode = "items" if items.group(2) is None else f"items:{items.group(2)}"
+                if name == kwargs:  # `**fields`: the keyword names the callers write
+                    entry: list[Any] = [name, -1, "-", "kwargs"]
+                    if entry not in out:
+                        out.append(entry)
+                    continue
             if name not in names:
                 return None
             index = names.index(name)
-            if [name, index, params[index][1]] not in out:
-                out.append([name, index, params[index][1]])
+            entry = [name, index, params[index][1]] + ([mode] if mode else [])
+            if entry not in out:
+                out.append(entry)
         return out or None
 
     def built_at(self, arg: cst.BaseExpression, assignments: sqlsinks.Assignments) -> list[list[int]]:
@@ -394,6 +523,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         if self.functions:
             fn = self.functions[-1]
             params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)} - {"self", "cls"}
+            params |= {p.name.value for p in (fn.params.star_arg, fn.params.star_kwarg) if isinstance(p, cst.Param)}
         for part in dynamic:
             code = re.sub(r"'[^']*'|\"[^\"]*\"", "''", part)  # names inside string literals do not count
             names = set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", code))

@@ -353,6 +353,9 @@ def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst
         checked = _predicate_of(test)
         if checked:
             return [(checked, VALIDATED)]
+        equal = _equal_to_item(test)
+        if equal is not None:
+            return [equal]
     name = _text_checked(test)
     if name is None:
         return []
@@ -360,6 +363,40 @@ def _membership(test: cst.BaseExpression, positive: bool) -> list[tuple[str, cst
 
 
 _REGEX_METHODS = frozenset({"fullmatch", "match", "search"})
+_CASE = frozenset({"lower", "upper", "casefold", "strip"})
+
+
+def guard_key(node: cst.BaseExpression) -> str:
+    """How a checked value is named in guards: a name, or `expr:<source>` for an expression
+    (`row["data"]`)."""
+    return node.value if isinstance(node, cst.Name) else "expr:" + _src(node)
+
+
+def _uncased(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`x.lower()` -> `x` (a case change keeps the characters' kind)."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _CASE and not node.args:
+        return node.func.value
+    return node
+
+
+def _equal_to_item(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
+    """`any(d == x for d in C)` (case-insensitive too: `d.lower() == x.lower()`): x equals one of
+    C's items, so it is as safe as they are; (key of x, C)."""
+    if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "any" and len(test.args) == 1):
+        return None
+    gen = test.args[0].value
+    if not isinstance(gen, (cst.GeneratorExp, cst.ListComp)) or gen.for_in.inner_for_in is not None or gen.for_in.ifs:
+        return None
+    if not isinstance(gen.for_in.target, cst.Name) or not isinstance(gen.elt, cst.Comparison) or len(gen.elt.comparisons) != 1:
+        return None
+    if not isinstance(gen.elt.comparisons[0].operator, cst.Equal):
+        return None
+    var = gen.for_in.target.value
+    left, right = _uncased(gen.elt.left), _uncased(gen.elt.comparisons[0].comparator)
+    for mine, other in ((left, right), (right, left)):
+        if isinstance(mine, cst.Name) and mine.value == var and not (isinstance(other, cst.Name) and other.value == var):
+            return guard_key(other), gen.for_in.iter
+    return None
 
 
 def _text_checked(test: cst.BaseExpression) -> str | None:
@@ -426,6 +463,25 @@ def _leaves(body: cst.BaseSuite) -> bool:
 
 Assignments = dict[str, list[Assigned]]
 
+# request data or parsed input at a call site: its keys and items come from outside the code
+REQUEST_SOURCE = re.compile(
+    r"\b(request|req|flask\.request)\b|\.(json|get_json|args|form|GET|POST|query_params|body|files|cookies|headers)\b|\bjson\.loads?\(|\bloads\("
+)
+
+
+def _loop_targets(target: cst.BaseExpression) -> list[tuple[str, int | None]] | None:
+    """The names a loop binds, with their position in each item (None: the whole item)."""
+    if isinstance(target, cst.Name):
+        return [(target.value, None)]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [(e.value.value, i) for i, e in enumerate(target.elements) if isinstance(e, cst.Element) and isinstance(e.value, cst.Name)]
+    return None
+
+
+def _for_op(position: int | None) -> str:
+    """The assignment op of a loop variable: "for" for the whole item, "for:<i>" for a position."""
+    return "for" if position is None else f"for:{position}"
+
 
 class _Stop(Exception):
     pass
@@ -482,6 +538,14 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
                     add(t.target.value, "=", node.value)
+                elif isinstance(t.target, (cst.Tuple, cst.List)):
+                    for i, element in enumerate(t.target.elements):
+                        if isinstance(element, cst.Element) and isinstance(element.value, cst.Name):
+                            add(element.value.value, f"unpack:{i}", node.value)  # a, b = helper(...)
+                elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) and len(t.target.slice) == 1:
+                    index = t.target.slice[0].slice
+                    if isinstance(index, cst.Index):
+                        add(t.target.value.value, "key", index.value)  # d[key] = v: a key of d
         elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
         elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
@@ -491,8 +555,9 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
                 add(node.target.value, "?=", node.value)
         elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
-        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name):
-            add(node.target.value, "for", node.iter)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            for name, position in _loop_targets(node.target) or ():
+                add(name, _for_op(position), node.iter)
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
             method = node.func.attr.value
             if method in ("append", "extend", "insert") and node.args:
@@ -501,6 +566,11 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
                     add(node.func.value.value, "+=", value)
                 else:
                     add(node.func.value.value, "+=", cst.List([cst.Element(value)]))
+            elif method in ("update", "setdefault") and node.args and not node.args[0].star and node.args[0].keyword is None:
+                value = node.args[0].value
+                add(node.func.value.value, "update" if method == "update" else "key", value)
+            elif method == "update" and node.args:
+                add(node.func.value.value, "update", cst.Dict([]) if all(a.keyword for a in node.args) else node.args[-1].value)
         for child in _children(node):
             visit(child, False)
 
@@ -525,6 +595,17 @@ class ModuleIndex:
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     methods: dict[str, dict[str, cst.FunctionDef]] = field(default_factory=dict)  # class -> name -> def
     class_constants: dict[str, dict[str, cst.BaseExpression]] = field(default_factory=dict)  # class -> name -> value
+    # a helper's single returned expression and the assignments before it, read once per function
+    followed: dict[int, tuple[cst.BaseExpression, Assignments] | None] = field(default_factory=dict)
+
+    def returned(self, fn: cst.FunctionDef) -> tuple[cst.BaseExpression, Assignments] | None:
+        """The expression `fn` returns when it has exactly one `return <value>`, with the
+        assignments before it (memoised: helpers are followed from many calls)."""
+        key = id(fn)
+        if key not in self.followed:
+            returns = [r.value for r in _returns(fn) if r.value is not None]
+            self.followed[key] = (returns[0], assignments_before(fn, returns[0])) if len(returns) == 1 else None
+        return self.followed[key]
 
 
 def module_index(module: cst.Module) -> ModuleIndex:
@@ -580,6 +661,24 @@ class Clean(Dyn):
 
     standalone: bool = False
     quoted_in: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOf(Dyn):
+    """An item (a key, for a dict) of a collection the function receives (`for k in fields`,
+    `", ".join(d.keys())`, `row[0] for row in rows`): as safe as what the callers pass. `index`:
+    the position taken out of each item (`row[0]`)."""
+
+    collection: str = ""
+    index: int | None = None
+
+
+def item_source(collection: str, index: int | None = None) -> str:
+    """How an item of `collection` is named in templates and facts: "items of d", "items of rows[0]"."""
+    return f"items of {collection}" + (f"[{index}]" if index is not None else "")
+
+
+ITEM_SOURCE = re.compile(r"^items of (\w+)(?:\[(\d+)\])?$")
 
 
 Part = str | Dyn
@@ -674,6 +773,74 @@ def _regex_alphabet(pattern: str, method: str) -> tuple[bool, frozenset[str]] | 
     return (False, quotes) if quotes else None
 
 
+@lru_cache(maxsize=512)
+def regex_groups(pattern: str) -> tuple[tuple[str | None, str], ...] | None:
+    """The capturing groups of a regex, in order: (name or None, the group's own pattern).
+    None when the pattern does not compile."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    found: list[tuple[str | None, int]] = []  # (name, start of the group's body)
+    open_groups: list[int | None] = []  # index into `found`, None for a non-capturing group
+    bodies: dict[int, str] = {}
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "(":
+            named = re.match(r"\(\?P<(\w+)>", pattern[i:])
+            if named:
+                found.append((named.group(1), i + named.end()))
+                open_groups.append(len(found) - 1)
+                i += named.end()
+                continue
+            if pattern.startswith("(?", i):
+                open_groups.append(None)
+            else:
+                found.append((None, i + 1))
+                open_groups.append(len(found) - 1)
+            i += 1
+            continue
+        if ch == ")" and open_groups:
+            index = open_groups.pop()
+            if index is not None:
+                bodies[index] = pattern[found[index][1] : i]
+        i += 1
+    return tuple((name, bodies.get(k, ".*")) for k, (name, _) in enumerate(found))
+
+
+def regex_part(pattern: str | None, group: int | str | None, source: str) -> list[Part]:
+    """What a capture (`group` 0 or None: the whole match) of `pattern` can hold, as a part: safe
+    standalone when its alphabet holds no quote or SQL punctuation (`(\\d+)`, `([a-z_]+)`), free
+    of some quotes, or raw (`(.+)`)."""
+    if pattern is None:
+        return [Dyn(source)]
+    body: str | None = pattern
+    if group not in (None, 0):
+        groups = regex_groups(pattern) or ()
+        if isinstance(group, int):
+            body = groups[group - 1][1] if 0 < group <= len(groups) else None
+        else:
+            body = next((b for n, b in groups if n == group), None)
+    found = _regex_alphabet(body, "fullmatch") if body is not None else None
+    if found is None:
+        return [Dyn(source)]
+    return [Clean(source, True)] if found[0] else [Clean(source, False, found[1])]
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     text: str
@@ -687,6 +854,9 @@ class Template:
 
 
 _EMPTY_MODULE = cst.Module(body=[])
+# methods whose result, indexed, is a piece of the text they split
+_PIECES = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
+_UUIDS = frozenset({"uuid1", "uuid3", "uuid4", "uuid5", "UUID"})
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
 _QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
 _SAFE_ATTRS = re.compile(
@@ -716,8 +886,14 @@ def _src(node: cst.CSTNode) -> str:
         return type(node).__name__
 
 
+class _OverBudget(RecursionError):
+    """The builder took more steps than its caller allowed: the text counts as dynamic."""
+
+
 class _Builder:
-    def __init__(self, assignments: Assignments, index: ModuleIndex | None, depth: int = 0) -> None:
+    def __init__(self, assignments: Assignments, index: ModuleIndex | None, depth: int = 0, budget: list[int] | None = None) -> None:
+        # steps left, shared with the builders of followed helpers (None: no limit)
+        self.budget = budget
         self.assignments = assignments
         self.index = index or ModuleIndex()
         self.how: list[str] = []
@@ -727,14 +903,51 @@ class _Builder:
         self.guarded: frozenset[str] = frozenset()  # names checked against an allow-list here
         self.unquoted: dict[str, frozenset[str]] = {}  # names checked free of these quote characters here
         self.bound: dict[str, list[Part]] = {}  # a followed helper's parameters: what the call passes
+        # a followed helper's (or lambda's) parameters as collections: the builder of the calling
+        # scope and the expression it passes, so their items are read where they are built
+        self.collections: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
+        self.current: dict[str, list[Part]] = {}  # a name's value so far, while its assignments are followed
+        # values checked equal to an item of a collection the program holds (`any(d == x for d in
+        # columns)`): as safe as that collection's items
+        self.allowed_by: dict[str, cst.BaseExpression] = {}
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
             self.how.append(how)
         return parts
 
+    def step(self) -> None:
+        if self.budget is not None:
+            self.budget[0] -= 1
+            if self.budget[0] < 0:
+                raise _OverBudget
+
+    def equal_items(self, guards: tuple[tuple[str, cst.BaseExpression], ...]) -> dict[str, cst.BaseExpression]:
+        """The guards that check a value equal to an item of a collection (`x in columns`,
+        `any(c.lower() == x.lower() for c in columns)`)."""
+        return {name: guard for name, guard in guards
+                if guard is not VALIDATED and isinstance(guard, (cst.Name, cst.Attribute, cst.Subscript, cst.Tuple, cst.List, cst.Set))}
+
+    def allowed(self, node: cst.BaseExpression) -> list[Part] | None:
+        """The items of the collection `node` was checked to be one of, if it was."""
+        key = guard_key(node)
+        collection = self.allowed_by.get(key)
+        if collection is None:
+            return None
+        saved = self.allowed_by
+        self.allowed_by = {k: v for k, v in saved.items() if k != key}
+        try:
+            return self.items(collection)
+        finally:
+            self.allowed_by = saved
+
     # -- entry
     def parts(self, node: cst.BaseExpression) -> list[Part]:
+        self.step()
+        if self.allowed_by and isinstance(node, (cst.Name, cst.Subscript, cst.Attribute, cst.Call)):
+            checked = self.allowed(node)
+            if checked is not None:
+                return checked
         if isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             return [value.decode("utf-8", "replace") if isinstance(value, bytes) else value]
@@ -768,6 +981,10 @@ class _Builder:
             dotted = _dotted(node)
             if dotted and (_SAFE_ATTRS.search(dotted) or _CONST_NAME.match(node.attr.value)):
                 return [_ident(node.attr.value)]
+            if node.attr.value in ("hex", "int") and isinstance(node.value, cst.Call) and _dotted(node.value.func).rsplit(".", 1)[-1] in _UUIDS:
+                return ["0"]  # uuid4().hex: hex digits
+            if node.attr.value in ("value", "name") and isinstance(node.value, cst.Attribute) and _CONST_NAME.match(node.value.attr.value):
+                return [_ident(node.value.attr.value)]  # Status.ACTIVE.value: an enum member's value, written in code
             constant = self.class_constant(node)
             if constant is not None:
                 return constant
@@ -787,6 +1004,9 @@ class _Builder:
             looked_up = self.lookup(node.value, [node.slice[0].slice] if len(node.slice) == 1 else [])
             if looked_up is not None:
                 return looked_up
+            item = self.subscript_item(node)
+            if item is not None:
+                return item
             return [Dyn(_src(node))]
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             # a bare sequence used as text only through join(); render as comma list
@@ -983,10 +1203,15 @@ class _Builder:
                         found.append(sep)
                     found.extend(self.parts(pair.key if want_keys else pair.value))
                 return found
-            return [Dyn(_src(node))]
+            return self.items(node) if node.func.attr.value == "keys" else [Dyn(_src(node))]
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             produced = self.comprehension_element(node)
-            return produced if not _raw(produced) else [Dyn(_src(node))]
+            raw = [p for p in produced if isinstance(p, Dyn) and not isinstance(p, Clean)]
+            if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                return [Dyn(_src(node))]  # named by the comprehension: what the items come from
+            return produced
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return [*self.sequence(node.left, sep), sep, *self.sequence(node.right, sep)]
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
             for side in (node.left, node.right):
                 if isinstance(side, (cst.List, cst.Tuple)):
@@ -1014,8 +1239,8 @@ class _Builder:
                     self.seen.discard(node.value)
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("list", "tuple", "sorted", "reversed") and node.args:
             return self.sequence(node.args[0].value, sep)
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "map" and len(node.args) == 2:
-            return [Dyn(_src(node))]
+        if isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.DictComp)):
+            return self.items(node)
         return [Dyn(_src(node))]
 
     def resolve_dict(self, node: cst.BaseExpression) -> cst.Dict | None:
@@ -1032,35 +1257,319 @@ class _Builder:
             return value
         return None
 
-    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> list[Part]:
-        """The element of a one-loop comprehension, loop variable bound: to a constant when the
-        iterable is constant, else to a dynamic value (the element may still sanitize it:
-        `[quote(c) for c in columns]`). An `if c in ALLOWED` filter allow-lists the variable."""
+    def comprehension_element(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, index: int | None = None) -> list[Part]:
+        """The element (its `index`-th value, for tuples) of a one-loop comprehension, the loop
+        variables bound to the items of the iterable (`items`): constants for a constant
+        iterable, sanitized or regex-captured text, the items of a parameter, or dynamic values
+        (the element may still sanitize them: `[quote(c) for c in columns]`). An `if c in
+        ALLOWED` filter allow-lists the variable."""
         loop = node.for_in
-        if loop.inner_for_in is None and isinstance(loop.target, cst.Name):
-            name = loop.target.value
-            iterable = self.sequence(loop.iter, ",")
-            constant = not any(isinstance(p, Dyn) for p in iterable)
-            saved = self.assignments.get(name)
-            saved_guard = self.guarded
-            if constant:
-                self.assignments[name] = [Assigned("=", cst.SimpleString('"item"'))]
-            elif all(p.standalone for p in iterable if isinstance(p, Clean)) and not _raw(iterable):
-                self.assignments[name] = [Assigned("loop", loop.iter)]
-                self.guarded = self.guarded | {name}  # every item passed a sanitizer
-            else:
-                self.assignments[name] = [Assigned("loop", loop.iter)]
-                for condition in loop.ifs:
-                    self.guarded = self.guarded | self.allow_listed(condition.test, positive=True)
-            try:
-                return self.parts(node.elt)
-            finally:
-                self.guarded = saved_guard
-                if saved is None:
+        elt: cst.BaseExpression = node.elt
+        if index is not None:
+            if not isinstance(elt, (cst.Tuple, cst.List)) or index >= len(elt.elements) or not isinstance(elt.elements[index], cst.Element):
+                return [Dyn(_src(node))]
+            elt = elt.elements[index].value
+        targets = _loop_targets(loop.target)
+        if loop.inner_for_in is not None or targets is None:
+            return self.parts(elt)
+        saved = {name: self.assignments.get(name) for name, _ in targets}
+        saved_guard = self.guarded
+        for name, position in targets:
+            self.assignments[name] = [Assigned(_for_op(position), loop.iter)]
+        for condition in loop.ifs:
+            self.guarded = self.guarded | self.allow_listed(condition.test, positive=True)
+        try:
+            return self.parts(elt)
+        finally:
+            self.guarded = saved_guard
+            for name, entries in saved.items():
+                if entries is None:
                     self.assignments.pop(name, None)
                 else:
-                    self.assignments[name] = saved
-        return self.parts(node.elt)
+                    self.assignments[name] = entries
+
+    # -- items of collections
+    def items(self, node: cst.BaseExpression, index: int | None = None) -> list[Part]:
+        """The parts of one item of the collection `node` (of its `index`-th value when items are
+        tuples), the worst over the items: a literal's elements, a dict's keys, a comprehension's
+        element, the captures of `re.findall`, what a same-module helper or local lambda
+        returns, `a + b`, `set(x)`/`sorted(x)`/`x.keys()`; a collection the function receives
+        (a parameter) gives `ItemOf`, for the callers to decide."""
+        self.step()
+        key = f"[items]{id(node)}[{index}]"
+        if key in self.seen or len(self.seen) > 40:
+            return [Dyn(_src(node))]
+        self.seen.add(key)
+        try:
+            return self._items(node, index)
+        finally:
+            self.seen.discard(key)
+
+    def _items(self, node: cst.BaseExpression, index: int | None) -> list[Part]:
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out: list[Part] | None = None
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    found = self.items(element.value, index)
+                else:
+                    value = element.value
+                    if index is not None:
+                        if not isinstance(value, (cst.Tuple, cst.List)) or index >= len(value.elements) or isinstance(value.elements[index], cst.StarredElement):
+                            return [Dyn(_src(node))]
+                        value = value.elements[index].value
+                    found = self.parts(value)
+                out = found if out is None else self.worst(out, found)
+            return out if out is not None else ["item"]
+        if isinstance(node, cst.Dict):
+            if index is not None:
+                return [Dyn(_src(node))]
+            out = None
+            for entry in node.elements:
+                found = self.parts(entry.key) if isinstance(entry, cst.DictElement) else self.items(entry.value)
+                out = found if out is None else self.worst(out, found)
+            return out if out is not None else ["item"]
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.comprehension_element(node, index)
+        if isinstance(node, cst.DictComp):
+            if index is not None:
+                return [Dyn(_src(node))]
+            return self.comprehension_element(cst.SetComp(elt=node.key, for_in=node.for_in))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self.worst(self.items(node.left, index), self.items(node.right, index))
+        if isinstance(node, cst.IfExp):
+            return self.worst(self.items(node.body, index), self.items(node.orelse, index))
+        if isinstance(node, cst.BooleanOperation):
+            return self.worst(self.items(node.left, index), self.items(node.right, index))
+        if isinstance(node, cst.Call):
+            return self.call_items(node, index)
+        if isinstance(node, cst.Name):
+            return self.name_items(node, index)
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1:
+            key = node.slice[0].slice
+            if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString):
+                under = self.helper_value(node.value, key.value, collection=True)
+                if under is not None:
+                    return under
+        if isinstance(node, cst.Attribute):
+            if _CONST_NAME.match(node.attr.value):
+                return ["item"]
+            if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+                for cls_name in [self.class_name] if self.class_name else list(self.index.class_constants):
+                    constant = self.index.class_constants.get(cls_name or "", {}).get(node.attr.value)
+                    if constant is not None:
+                        return self.items(constant, index)
+        return [Dyn(_src(node))]
+
+    def call_items(self, node: cst.Call, index: int | None) -> list[Part]:
+        func = node.func
+        args = [a.value for a in node.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Name):
+            if func.value in ("set", "frozenset", "list", "tuple", "sorted", "reversed", "iter") and len(args) == 1:
+                return self.items(args[0], index)
+            if func.value == "dict" and not args and not any(a.star for a in node.args):
+                return ["item"] if index is None else [Dyn(_src(node))]  # dict(a=1, b=2): keys written in code
+            if func.value == "dict" and len(args) == 1:
+                return self.items(args[0], index)
+            if func.value == "map" and len(args) == 2 and index is None:
+                # map(int, xs): numbers; map(str, xs): the items themselves; map(quote, xs): quoted
+                mapper = _dotted(args[0])
+                leaf = mapper.rsplit(".", 1)[-1]
+                if leaf in _NUMERIC_CASTS or _NUMERIC_HELPER.match(leaf):
+                    return ["0"]
+                if mapper == "str":
+                    return self.items(args[1])
+                if mapper and mapper != "re.escape" and (_QUOTING.search(mapper) or _QUOTING_HELPER.match(leaf)):
+                    return ['"ident"']
+                return [Dyn(_src(node))]
+            if func.value == "enumerate" and len(args) == 1 and index is not None:
+                return ["0"] if index == 0 else self.items(args[0]) if index == 1 else [Dyn(_src(node))]
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in ("keys", "copy") and not node.args:
+                return self.items(func.value, index)
+            if method == "items" and not node.args and index in (0, 1):
+                if index == 0:
+                    return self.items(func.value)
+                target = self.resolve_dict(func.value)
+                if target is not None:
+                    out: list[Part] = ["item"]
+                    for entry in target.elements:
+                        if isinstance(entry, cst.DictElement):
+                            out = self.worst(out, self.parts(entry.value))
+                    return out
+                return [Dyn(_src(node))]
+            if method == "findall":
+                pattern = self.regex_pattern(node)
+                groups = regex_groups(pattern) if pattern is not None else None
+                if pattern is None or groups is None:
+                    return [Dyn(_src(node))]
+                if len(groups) <= 1:
+                    return regex_part(pattern, len(groups), _src(node)) if index is None else [Dyn(_src(node))]
+                if index is not None:
+                    return regex_part(pattern, index + 1, _src(node))
+                out = []
+                for i in range(len(groups)):
+                    out = self.worst(out, regex_part(pattern, i + 1, _src(node))) if out else regex_part(pattern, i + 1, _src(node))
+                return out
+        called = self.called(func, node, collection=True, index=index)
+        if called is not None:
+            return called
+        return [Dyn(_src(node))]
+
+    def name_items(self, node: cst.Name, index: int | None) -> list[Part]:
+        name = node.value
+        if name in self.guarded:
+            return [Clean(name, True)]
+        entries = self.assignments.get(name)
+        if entries:
+            assigns = [i for i, e in enumerate(entries) if e.op == "="]
+            if not assigns:
+                return [Dyn(name)]
+            last = assigns[-1]
+            out = self.items(entries[last].value, index)
+            for entry in entries[last + 1 :]:
+                if entry.op in ("+=", "update"):
+                    out = self.worst(out, self.items(entry.value, index))
+                elif entry.op == "key" and index is None:
+                    out = self.worst(out, self.parts(entry.value))
+                elif entry.op == "key":
+                    continue
+                elif entry.op == "=":
+                    continue
+                else:
+                    return [Dyn(name)]
+            for i in assigns[:-1]:  # an earlier assignment in another branch that holds request data
+                earlier = self.items(entries[i].value, index)
+                if _raw(earlier) and any(isinstance(p, Dyn) and REQUEST_SOURCE.search(p.source) for p in earlier):
+                    return earlier
+            return out
+        if name in self.collections:
+            outer, value = self.collections[name]
+            return outer.items(value, index)
+        if name in self.index.constants:
+            return self.items(self.index.constants[name], index)
+        if _CONST_NAME.match(name):
+            return ["item"]
+        return [ItemOf(item_source(name, index), collection=name, index=index)]
+
+    def regex_pattern(self, call: cst.Call) -> str | None:
+        """The pattern of a regex call: `re.findall(P, s)`, `re.match(P, s)`, `PATTERN.search(s)`."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        args = [a.value for a in call.args if a.keyword is None and not a.star]
+        if _dotted(func.value) == "re":
+            return self.literal(args[0]) if args else None
+        return self.compiled_pattern(func.value)
+
+    def match_pattern(self, node: cst.BaseExpression) -> str | None:
+        """The pattern of the match object `node` is: `re.match(P, s)`, `PATTERN.fullmatch(s)`, a
+        name assigned one, or the loop variable over `re.finditer(P, s)`."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _REGEX_METHODS:
+            return self.regex_pattern(node)
+        if isinstance(node, cst.Name):
+            entries = self.assignments.get(node.value) or []
+            if len(entries) == 1 and entries[0].op == "=":
+                return self.match_pattern(entries[0].value)
+            if len(entries) == 1 and entries[0].op == "for":
+                it = entries[0].value
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "finditer":
+                    return self.regex_pattern(it)
+        return None
+
+    def match_group(self, node: cst.Call, method: str) -> list[Part] | None:
+        """`m.group(1)`, `m.group("name")`, `m.group()` of a regex match: what the capture can hold."""
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        if method != "group" or len(node.args) > 1:
+            return None
+        pattern = self.match_pattern(func.value)
+        if pattern is None:
+            return None
+        group: int | str | None = None
+        if node.args:
+            arg = node.args[0].value
+            if isinstance(arg, cst.Integer):
+                group = int(arg.value)
+            else:
+                text = self.literal(arg)
+                if text is None:
+                    return [Dyn(_src(node))]
+                group = text
+        return regex_part(pattern, group, _src(node))
+
+    def subscript_item(self, node: cst.Subscript) -> list[Part] | None:
+        """`row[0]` of a loop variable over a collection (the index-th value of its items),
+        `m[1]` / `m.groups()[0]` of a regex match, `cols[i]` with a numeric index (an item of
+        `cols`), `x.split(".")[-1]` / `x.rpartition(".")[0]` (a piece of `x`: as safe as `x`) and
+        `result["key"]` of what a same-module helper returns as a dict literal."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        key = node.slice[0].slice.value
+        base = node.value
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PIECES:
+            if _dotted(base.func.value) == "re":  # re.split(pattern, text)[i]
+                args = [a.value for a in base.args if a.keyword is None and not a.star]
+                return self.parts(args[1]) if len(args) >= 2 else None
+            return self.parts(base.func.value)
+        if isinstance(key, cst.SimpleString) and isinstance(base, cst.Name):
+            return self.helper_value(base, key, collection=False)
+        if isinstance(key, cst.UnaryOperation) and isinstance(key.expression, cst.Integer):
+            return None
+        if not isinstance(key, cst.Integer):
+            if self.index_like(key) and isinstance(base, (cst.Name, cst.Subscript)):
+                return self.items(base) if isinstance(base, cst.Name) else self.nested_item(base)
+            return None
+        position = int(key.value)
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "groups" and not base.args:
+            pattern = self.match_pattern(base.func.value)
+            return regex_part(pattern, position + 1, _src(node)) if pattern is not None else None
+        if isinstance(base, cst.Subscript):
+            inner = base.slice[0].slice if len(base.slice) == 1 else None
+            if isinstance(base.value, cst.Name) and isinstance(inner, cst.Index) and self.index_like(inner.value):
+                return self.items(base.value, position)  # rows[i][0]
+            return None
+        if isinstance(base, cst.Name):
+            pattern = self.match_pattern(base)
+            if pattern is not None:
+                return regex_part(pattern, position, _src(node))
+            loops = [e for e in self.assignments.get(base.value) or [] if e.op not in ("key", "update")]
+            if len(loops) == 1 and loops[0].op == "for":
+                found = self.items(loops[0].value, position)
+                raw = [p for p in found if isinstance(p, Dyn) and not isinstance(p, Clean)]
+                if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                    return None  # the program's own data: named as written
+                return found
+        return None
+
+    def nested_item(self, node: cst.Subscript) -> list[Part] | None:
+        """`rows[i]` where `rows[i]` itself is `matrix[j]`: not followed further."""
+        return None
+
+    def index_like(self, key: cst.BaseExpression) -> bool:
+        """A subscript that is a position: a number, `int(...)`/`len(...)` arithmetic, or a loop
+        counter (`for i, x in enumerate(xs)`, `for i in range(n)`)."""
+        if isinstance(key, cst.Integer):
+            return True
+        if isinstance(key, cst.Call) and _dotted(key.func) in ("int", "len"):
+            return True
+        if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, (cst.Add, cst.Subtract)):
+            return self.index_like(key.left) and self.index_like(key.right)
+        if isinstance(key, cst.Name):
+            entries = self.assignments.get(key.value) or []
+            if len(entries) == 1 and entries[0].op in ("for", "for:0") and isinstance(entries[0].value, cst.Call):
+                it = _dotted(entries[0].value.func)
+                return (it == "enumerate" and entries[0].op == "for:0") or (it == "range" and entries[0].op == "for")
+        return False
+
+    def helper_value(self, base: cst.Name, key: cst.SimpleString, collection: bool) -> list[Part] | None:
+        """`data["key"]` where `data` is assigned what a same-module helper returns, a dict literal
+        (or a name assigned one): the value under that key, read in the helper."""
+        entries = self.assignments.get(base.value) or []
+        if len(entries) != 1 or entries[0].op != "=" or not isinstance(entries[0].value, cst.Call):
+            return None
+        call = entries[0].value
+        return self.called(call.func, call, collection=collection, key=key.evaluated_value if isinstance(key.evaluated_value, str) else None)
 
     def binary(self, node: cst.BinaryOperation) -> list[Part]:
         op = node.operator
@@ -1141,9 +1650,12 @@ class _Builder:
             sanitized = self.sanitizer(node, method)
             if sanitized is not None:
                 return sanitized
+            captured = self.match_group(node, method)
+            if captured is not None:
+                return captured
         name = _dotted(func)
         leaf = func.attr.value if isinstance(func, cst.Attribute) else name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal") or _NUMERIC_HELPER.match(leaf):
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal", "token_hex") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
         if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']
@@ -1217,6 +1729,34 @@ class _Builder:
         return None
 
     def helper(self, func: cst.BaseExpression, call: cst.Call | None = None) -> list[Part] | None:
+        if call is None:
+            return None
+        return self.called(func, call)
+
+    def called(
+        self,
+        func: cst.BaseExpression,
+        call: cst.Call,
+        collection: bool = False,
+        index: int | None = None,
+        key: str | None = None,
+        element: int | None = None,
+    ) -> list[Part] | None:
+        """What a same-module helper function or method, or a lambda assigned in this scope,
+        returns for this call, its parameters bound to what the call passes (the items of what it
+        returns when `collection`); None when it is not one (or returns no text)."""
+        lam = self.local_lambda(func)
+        if lam is not None:
+            params = [p.name.value for p in lam.params.params]
+            sub = _Builder({k: v for k, v in self.assignments.items() if k not in params}, self.index, self.depth + 1, self.budget)
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+            for i, name in enumerate(params):
+                value = positional[i] if i < len(positional) else keywords.get(name)
+                if value is not None:
+                    sub.bound[name] = self.parts(value)
+                    sub.collections[name] = (self, value)
+            return self.adopt(sub, lam.body, collection, index, key, element)
         if self.depth >= 2:
             return None
         fn: cst.FunctionDef | None = None
@@ -1227,20 +1767,76 @@ class _Builder:
                 fn = methods.get(func.attr.value) or fn
         if fn is None:
             return None
-        returns = [r.value for r in _returns(fn) if r.value is not None]
-        if len(returns) != 1:
+        found = self.index.returned(fn)
+        if found is None:
             return None
-        builder = _Builder(assignments_before(fn, returns[0]), self.index, self.depth + 1)
+        result, assigned = found
+        builder = _Builder({k: list(v) for k, v in assigned.items()}, self.index, self.depth + 1, self.budget)
+        method = isinstance(func, cst.Attribute)
+        builder.bound = self.bind(fn, call, method=method)
+        builder.collections = self.bind_collections(fn, call, method=method)
+        return self.adopt(builder, result, collection, index, key, element)
+
+    def adopt(
+        self, builder: _Builder, result: cst.BaseExpression, collection: bool, index: int | None, key: str | None = None, element: int | None = None
+    ) -> list[Part] | None:
+        """Evaluate a followed helper's result with `builder`, keeping its notes: the value under
+        `key` of a returned dict literal, the `element`-th value of a returned tuple."""
         builder.class_name = self.class_name
-        if call is not None:
-            builder.bound = self.bind(fn, call, method=isinstance(func, cst.Attribute))
-        parts = builder.parts(returns[0])
+        if key is not None or element is not None:
+            picked = builder.picked(result, key, element)
+            if picked is None:
+                return None
+            result = picked
+        parts = builder.items(result, index) if collection else builder.parts(result)
         for how in builder.how:
             if how not in self.how:
                 self.how.append(how)
-        if not any(isinstance(p, str) and p.strip() for p in parts):
+        if not collection and not any(isinstance(p, str) and p.strip() for p in parts):
             return None  # not a string builder
         return parts
+
+    def picked(self, result: cst.BaseExpression, key: str | None, element: int | None) -> cst.BaseExpression | None:
+        """The expression under `key` of a dict literal / at `element` of a tuple that `result`
+        is (or a name assigned exactly one)."""
+        if isinstance(result, cst.Name):
+            entries = self.assignments.get(result.value) or []
+            if len(entries) != 1 or entries[0].op != "=":
+                return None
+            result = entries[0].value
+        if key is not None and isinstance(result, cst.Dict):
+            for entry in result.elements:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) and entry.key.evaluated_value == key:
+                    return entry.value
+        if element is not None and isinstance(result, cst.Tuple) and element < len(result.elements):
+            chosen = result.elements[element]
+            return chosen.value if isinstance(chosen, cst.Element) else None
+        return None
+
+    def local_lambda(self, func: cst.BaseExpression) -> cst.Lambda | None:
+        """The lambda a local name is assigned (`gen = lambda d: [k + " = ?" for k in d]`)."""
+        if not isinstance(func, cst.Name):
+            return None
+        entries = self.assignments.get(func.value) or []
+        if len(entries) == 1 and entries[0].op == "=" and isinstance(entries[0].value, cst.Lambda):
+            return entries[0].value
+        return None
+
+    def bind_collections(self, fn: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, tuple[_Builder, cst.BaseExpression]]:
+        """The helper's parameters as collections: the expression each is passed, read here."""
+        params = [*fn.params.posonly_params, *fn.params.params]
+        if method and params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        if any(a.star for a in call.args):
+            return {}
+        positional = [a.value for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        out: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
+        for i, param in enumerate(params):
+            value = positional[i] if i < len(positional) else keywords.get(param.name.value)
+            if value is not None:
+                out[param.name.value] = (self, value)
+        return out
 
     def bind(self, fn: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, list[Part]]:
         """The helper's parameters as this call passes them (read in the caller's scope), or
@@ -1259,7 +1855,7 @@ class _Builder:
             if value is not None:
                 out[name] = self.parts(value)
             elif param.default is not None:
-                default = _Builder({}, self.index, self.depth + 1).parts(param.default)
+                default = _Builder({}, self.index, self.depth + 1, self.budget).parts(param.default)
                 if not any(isinstance(p, Dyn) for p in default):
                     out[name] = default
         return out
@@ -1310,20 +1906,43 @@ class _Builder:
         """The parts of a name, followed through its assignments and checks in this scope."""
         name = node.value
         entries = self.assignments.get(name)
+        if entries and name in self.seen and name in self.current:
+            return list(self.current[name])  # `x = x.rstrip(", ")`: what x held before
         if entries and name not in self.seen:
             self.seen.add(name)
             saved_guard, saved_unquoted = self.guarded, self.unquoted
+            saved_allowed = self.allowed_by
+            saved_current = self.current.get(name)
             try:
                 out: list[Part] = []
                 for entry in entries:
+                    self.current[name] = out
+                    self.allowed_by = {**saved_allowed, **self.equal_items(entry.guarded)}
                     self.guarded = saved_guard | self.fixed(entry.guarded)
                     self.unquoted = _joined(saved_unquoted, self.quote_free(entry.guarded))
                     if entry.op == "=":
                         out = self.parts(entry.value)
                     elif entry.op == "+=":
                         out = self.note("+", out + self.parts(entry.value))
-                    elif entry.op == "for" and not any(isinstance(p, Dyn) for p in self.sequence(entry.value, ",")):
-                        out = ["item"]  # loop over a constant collection
+                    elif entry.op.startswith("for"):
+                        position = int(entry.op[4:]) if entry.op != "for" else None
+                        out = self.items(entry.value, position)  # an item of what the loop walks
+                        raw = [p for p in out if isinstance(p, Dyn) and not isinstance(p, Clean)]
+                        if raw and not all(isinstance(p, ItemOf) or REQUEST_SOURCE.search(p.source) for p in raw):
+                            out = [Dyn(name)]  # a loop over the program's own data: named by the loop variable
+                    elif entry.op in ("key", "update"):
+                        continue  # a dict's keys: not text
+                    elif entry.op.startswith("unpack:") and isinstance(entry.value, (cst.Tuple, cst.List)):
+                        position = int(entry.op[7:])
+                        chosen = entry.value.elements[position] if position < len(entry.value.elements) else None
+                        if not isinstance(chosen, cst.Element):
+                            return [Dyn(name)]
+                        out = self.parts(chosen.value)  # a, b = "", []
+                    elif entry.op.startswith("unpack:") and isinstance(entry.value, cst.Call):
+                        unpacked = self.called(entry.value.func, entry.value, element=int(entry.op[7:]))
+                        if unpacked is None:
+                            return [Dyn(name)]
+                        out = unpacked
                     elif entry.op == "guard":
                         found = self.guarantee(entry.value)
                         if found is not None and found[0]:
@@ -1344,7 +1963,12 @@ class _Builder:
                 return out
             finally:
                 self.guarded, self.unquoted = saved_guard, saved_unquoted
+                self.allowed_by = saved_allowed
                 self.seen.discard(name)
+                if saved_current is None:
+                    self.current.pop(name, None)
+                else:
+                    self.current[name] = saved_current
         if name in self.bound:
             return self.bound[name]  # a helper's parameter: what the call passes (or its default)
         if name in self.index.constants and name not in self.seen and not entries:
@@ -1425,9 +2049,11 @@ def reconstruct(
     *,
     class_name: str | None = None,
     fragment: str | None = None,
+    budget: int | None = None,
 ) -> Template:
-    """The SQL template `node` builds (see the module docstring)."""
-    builder = _Builder(assignments or {}, index)
+    """The SQL template `node` builds (see the module docstring). `budget`: at most this many
+    steps (followed names, helpers, items); past it the whole text counts as dynamic."""
+    builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
     builder.class_name = class_name
     active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
     builder.guarded = builder.fixed(active)
@@ -1555,6 +2181,27 @@ def _parse(text: str) -> tuple[Any, ...]:
         if trees:
             return tuple(trees)
     return ()
+
+
+def items_of(
+    node: cst.BaseExpression,
+    assignments: Assignments | None = None,
+    index: ModuleIndex | None = None,
+    position: int | None = None,
+    *,
+    class_name: str | None = None,
+    budget: int | None = None,
+) -> tuple[str, ...]:
+    """The sources of what is not safe in one item (its `position`-th value, for tuples) of the
+    collection `node` builds (see `_Builder.items`); empty when every item is constant or
+    sanitized to a safe alphabet. Items of a collection the scope receives are `items of <name>`."""
+    builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
+    builder.class_name = class_name
+    try:
+        parts = builder.items(node, position)
+    except RecursionError:
+        return (_src(node),)
+    return tuple(p.source for p in parts if isinstance(p, Dyn) and not (isinstance(p, Clean) and p.standalone))
 
 
 def template_of_constant(node: cst.BaseExpression, index: ModuleIndex | None = None) -> str | None:
