@@ -752,7 +752,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
     external_ids = ("sonar:S1313", "sonar:S1075")
     message = "hardcoded {what} `{shown}`; read it from settings or the environment"
     fix = "DATABASE_URL = os.environ['DATABASE_URL'] (or a settings object populated from the environment)"
-    triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters", "bootstrap_servers", "Kafka", "SMTP", "FTP", "IMAP4", "POP3", "Connection")
+    triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters", "bootstrap_servers", "Kafka", "SMTP", "FTP", "IMAP4", "POP3", "HTTPConnection", "HTTPSConnection")
     skip_tests = True
 
     good = [

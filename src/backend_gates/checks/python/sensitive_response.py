@@ -98,7 +98,7 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
     external_ids = ("sonar:S6757",)
     message = "{model} returns `{field}`, which looks like {what}; keep it out of responses or make it write-only"
     fix = "drop the field from the response model (pydantic), or mark it `write_only=True` (DRF) / `load_only=True` (marshmallow)"
-    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model", "password", "secret", "ssn", "card", "cvv")
+    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model", "jsonify", "JsonResponse", "JSONResponse", "APIRouter", "FastAPI", "api_view")
     references = ["https://cwe.mitre.org/data/definitions/200.html", "https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/"]
 
     good = [
