@@ -132,11 +132,10 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     (`m.group(1)` of `re.match(r"report_(\d+)", x)`, the items of `re.findall`, one group of a
     tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
-    Parameters annotated with a scalar type (`days: int`, `obj_id: UUID`, `d: date | None`,
-    `Annotated[int, Query()]`) are numbers or dates: FastAPI and pydantic validate them, and the
-    type says so elsewhere. A same-module helper that wraps its parameter in `text()` /
+    A same-module helper that wraps its parameter in `text()` /
     `sql.SQL()` before running it (`self.db.execute(text(query))`) is a sink too.
-    Known limits: values from other modules are treated as dynamic unless their name is
+    Known limits: a parameter annotated `int` (a FastAPI path parameter) is still text here: the
+    annotation is not a cast. Values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
     A dynamic identifier that comes only from the enclosing function's parameters, or from their
@@ -222,9 +221,6 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         '    cur.execute(f"SELECT * FROM report_{m.group(1)} WHERE owner = {m[1]}")\n',
         'import re\n\ndef merged(cur, request):\n    for table, num in re.findall(r"([a-z_]+):(\\d+)", request.args["q"]):\n'
         '        cur.execute(f"SELECT * FROM {table} WHERE id = {num}")\n',
-        # parameters annotated with a scalar type (validated by FastAPI/pydantic, or by contract)
-        'def recent(conn, days: int, since: date | None = None):\n'
-        '    conn.execute(f"SELECT * FROM events WHERE created > NOW() - INTERVAL \'{days} days\' AND day >= \'{since}\'")\n',
         # a value checked equal to one of a fixed list's items (case-insensitively too)
         'def listing(cur, request):\n    sort = request.args["sort"]\n'
         '    if any(c.lower() == sort.lower() for c in ("name", "price")):\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n',
@@ -360,7 +356,6 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 self._index,
                 class_name=self.classes[-1] if self.classes else None,
                 fragment=sink.fragment,
-                typed=sqlsinks.typed_parameters(self.functions[-1]) if self.functions else frozenset(),
             )
             if template.constant:
                 continue

@@ -923,7 +923,6 @@ class _Builder:
         # scope and the expression it passes, so their items are read where they are built
         self.collections: dict[str, tuple[_Builder, cst.BaseExpression]] = {}
         self.current: dict[str, list[Part]] = {}  # a name's value so far, while its assignments are followed
-        self.typed: frozenset[str] = frozenset()  # parameters annotated with a scalar type (`days: int`)
         # values checked equal to an item of a collection the program holds (`any(d == x for d in
         # columns)`): as safe as that collection's items
         self.allowed_by: dict[str, cst.BaseExpression] = {}
@@ -1988,8 +1987,6 @@ class _Builder:
                     self.current[name] = saved_current
         if name in self.bound:
             return self.bound[name]  # a helper's parameter: what the call passes (or its default)
-        if name in self.typed and not entries:
-            return ["0"]  # a parameter annotated int, UUID, date ...: its text cannot carry SQL
         if name in self.index.constants and name not in self.seen and not entries:
             self.seen.add(name)
             try:
@@ -2069,13 +2066,11 @@ def reconstruct(
     class_name: str | None = None,
     fragment: str | None = None,
     budget: int | None = None,
-    typed: frozenset[str] = frozenset(),
 ) -> Template:
     """The SQL template `node` builds (see the module docstring). `budget`: at most this many
     steps (followed names, helpers, items); past it the whole text counts as dynamic."""
     builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
     builder.class_name = class_name
-    builder.typed = typed
     active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
     builder.guarded = builder.fixed(active)
     builder.unquoted = builder.quote_free(active)
@@ -2202,38 +2197,6 @@ def _parse(text: str) -> tuple[Any, ...]:
         if trees:
             return tuple(trees)
     return ()
-
-
-# annotations whose values print without quotes or SQL punctuation (numbers, UUIDs, dates)
-_SCALAR_TYPES = frozenset(
-    {"int", "float", "bool", "Decimal", "UUID", "UUID4", "UUID1", "date", "datetime", "time", "timedelta", "PositiveInt",
-     "NonNegativeInt", "NegativeInt", "PositiveFloat", "conint", "confloat", "StrictInt", "StrictFloat", "StrictBool"}
-)
-
-
-def _scalar_annotation(node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):  # int | None
-        return all(_scalar_annotation(side) or (isinstance(side, cst.Name) and side.value == "None") for side in (node.left, node.right))
-    if isinstance(node, cst.Subscript):  # Optional[int], Annotated[int, Query(...)]
-        outer = _dotted(node.value).rsplit(".", 1)[-1]
-        first = node.slice[0].slice if node.slice else None
-        if outer in ("Optional", "Annotated") and isinstance(first, cst.Index):
-            return _scalar_annotation(first.value)
-        return False
-    if isinstance(node, cst.Call):  # conint(gt=0)
-        return _dotted(node.func).rsplit(".", 1)[-1] in _SCALAR_TYPES
-    return _dotted(node).rsplit(".", 1)[-1] in _SCALAR_TYPES
-
-
-def typed_parameters(fn: cst.FunctionDef) -> frozenset[str]:
-    """Parameters annotated with a scalar type (`days: int`, `obj_id: UUID`, `d: date | None`):
-    the framework validates them (FastAPI, pydantic) or the type contract says so; their text
-    cannot end a literal or start new SQL."""
-    out = set()
-    for param in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params):
-        if param.annotation is not None and _scalar_annotation(param.annotation.annotation):
-            out.add(param.name.value)
-    return frozenset(out)
 
 
 def items_of(
