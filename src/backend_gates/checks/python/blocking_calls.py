@@ -86,6 +86,18 @@ _PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
 
 
+# class-based views: Django `View`/generic views, DRF `APIView`/`ViewSet`, Flask `MethodView`,
+# Flask-RESTful `Resource`, Tornado `RequestHandler`, Starlette `HTTPEndpoint`
+_VIEW_BASE = re.compile(r"(View|ViewSet|APIView|Resource|RequestHandler|HTTPEndpoint)$")
+_VIEW_METHOD = re.compile(
+    r"^(get|post|put|patch|delete|head|on_get|on_post|on_put|on_patch|on_delete|create|update|partial_update|destroy|"
+    r"list|retrieve|perform_create|perform_update|perform_destroy|form_valid|dispatch)$"
+)
+
+
+_FALCON_RESPONDER = re.compile(r"^on_(get|post|put|patch|delete|head|options)(_\w+)?$")
+
+
 def _through_manager(node: cst.BaseExpression) -> bool:
     """The receiver chain goes through a Django manager: `User.objects`, `Post.objects.filter(...)`,
     `self.model.objects.select_related(...)`."""
@@ -136,6 +148,7 @@ class _BlockingWalker(PythonCheck):
         self.imports = Imports()
         self.frames: list[_Frame] = [_Frame(None, "<module>", False)]
         self.classes: list[str] = []
+        self.view_classes: list[bool] = []  # per class on the stack: a class-based view (Django, DRF, Flask, Falcon ...)
         self.handles: dict[str, str] = {}  # variable -> "http" | "db" | "hasher"
         self.local_defs: set[str] = set()
         self.awaited: set[int] = set()
@@ -152,9 +165,12 @@ class _BlockingWalker(PythonCheck):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node.name.value)
+        bases = [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases]
+        self.view_classes.append(any(_VIEW_BASE.search(b) for b in bases if b))
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.pop()
+        self.view_classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
@@ -196,6 +212,10 @@ class _BlockingWalker(PythonCheck):
         """Hook for subclasses."""
 
     def _is_route(self, node: cst.FunctionDef) -> bool:
+        if self.view_classes and self.view_classes[-1] and len(self.frames) == 1 and _VIEW_METHOD.match(node.name.value):
+            return True  # `class ContactView(View): def post(self, request)`, DRF `create`
+        if self.classes and len(self.frames) == 1 and _FALCON_RESPONDER.match(node.name.value) and len(node.params.params) >= 3:
+            return True  # Falcon resources are plain classes: `def on_post(self, req, resp)`
         for decorator in node.decorators:
             expr = decorator.decorator
             if isinstance(expr, cst.Call):
@@ -510,8 +530,14 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     `send_welcome_email`, `send_reset_mail`), unless queued (`.delay()`, `add_task`). Django
     function views (`def view(request, ...)` in a `views` module) count as handlers.
 
-    Known limits: decorated route functions and Django function views only (not class-based
-    views); calls already reported by BG420 (blocking inside `async def`) are not repeated here;
+    Class-based views count too: the HTTP-verb methods (`get`, `post` ...), Falcon responders
+    (`on_post(self, req, resp)`, whatever the class's bases), DRF
+    actions (`create`, `perform_create` ...) and `form_valid` of classes based on a `View`,
+    `ViewSet`, `APIView`, `MethodView`, `Resource`, `RequestHandler` or `HTTPEndpoint`; there
+    only direct mail calls and helpers of the same module are read (imported `send_..._email`
+    helpers of such projects often just queue the mail).
+
+    Known limits: calls already reported by BG420 (blocking inside `async def`) are not repeated here;
     awaited calls (async mail clients) are not reported.
     """
 
@@ -533,6 +559,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         "import requests\n\ndef sync_all(urls):\n    for url in urls:\n        requests.get(url, timeout=5)\n",
         "import requests\nfrom flask import Blueprint\nbp = Blueprint('x', __name__)\n\n@bp.get('/x')\ndef x():\n    return requests.get(URL, timeout=5).json()\n",
         "from flask import Blueprint\nfrom .tasks import send_welcome_email\nbp = Blueprint('x', __name__)\n\n@bp.post('/x')\ndef x():\n    send_welcome_email.delay(7)\n    return '', 202\n",
+        "from django.core.mail import send_mail\n\nclass Notifier:\n    def post(self, user):\n        send_mail('Hi', 'body', 'noreply@example.com', [user.email])\n",
     ]
     bad = [
         Bad(
@@ -553,6 +580,12 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         Bad(
             "from flask import Blueprint\nfrom .emails import send_password_reset_email\nbp = Blueprint('auth', __name__)\n\n"
             "@bp.route('/reset', methods=['POST'])\ndef reset():\n    send_password_reset_email(user)\n    return '', 204\n",
+            line=7,
+        ),
+        Bad(
+            "from django.core.mail import send_mail\nfrom django.views import View\nfrom django.http import JsonResponse\n\n"
+            "class ContactView(View):\n    def post(self, request):\n        send_mail('Hi', 'body', 'noreply@example.com', ['ops@example.com'])\n"
+            "        return JsonResponse({'ok': True})\n",
             line=7,
         ),
         Bad(
@@ -625,8 +658,11 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):
             if isinstance(node.func, cst.Name) and (
                 (leaf in self.mail_helpers() and leaf != frame.name)
-                # an imported function named for sending mail (methods of models may queue it)
-                or (_MAIL_HELPER.match(leaf) and leaf not in self.local_defs and leaf in self.imported_names)
+                # an imported function named for sending mail (methods of models may queue it); not
+                # in class-based views, whose helpers are as often queueing wrappers (`send_x` ->
+                # `send_mail.delay(...)`, redash) as senders
+                or (_MAIL_HELPER.match(leaf) and leaf not in self.local_defs and leaf in self.imported_names
+                    and not (self.view_classes and self.view_classes[-1]))
             ):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)

@@ -656,6 +656,17 @@ _FILE_NAME = re.compile(
 )
 
 
+_HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+):\d{2,5}$")
+
+
+def _host_part(value: str) -> str:
+    """`kafka-1.prod.acme.net:9092,kafka-2...` -> `kafka-1.prod.acme.net`: the first host of a
+    `host:port` list (Kafka bootstrap servers, memcached, Elasticsearch hosts)."""
+    first = value.split(",", 1)[0].strip()
+    m = _HOST_PORT.match(first)
+    return m.group(1) if m else first
+
+
 def _looks_like_host(value: str) -> bool:
     if any(c.isspace() for c in value) or "/" in value or not value or _FILE_NAME.search(value):
         return False  # `"dev.db"`, `"settings.json"`: file names, not hosts
@@ -667,7 +678,9 @@ def _looks_like_host(value: str) -> bool:
 
 
 _SQLITE_NAME = re.compile(r"(?i)\.(db|sqlite3?|sqlite)$|^:memory:$")
-_CLIENT_HOST_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "Redis", "StrictRedis", "ConnectionParameters", "Elasticsearch", "Memcached", "Client", "KafkaProducer", "KafkaConsumer"})
+_CLIENT_HOST_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "Redis", "StrictRedis", "ConnectionParameters", "Elasticsearch", "Memcached", "Client", "KafkaProducer", "KafkaConsumer",
+                                "SMTP", "SMTP_SSL", "LMTP", "FTP", "FTP_TLS", "HTTPConnection", "HTTPSConnection", "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL"})
+_MAIL_FTP_CALLS = frozenset({"SMTP", "SMTP_SSL", "LMTP", "FTP", "FTP_TLS", "HTTPConnection", "HTTPSConnection", "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL"})
 _RESOURCE_KEYWORDS = {"Bucket": "S3 bucket", "bucket_name": "bucket", "QueueUrl": "queue URL", "QueueName": "queue", "TopicArn": "topic ARN", "queue_url": "queue URL", "topic_arn": "topic ARN"}
 _RESOURCE_NAME = re.compile(r"(^|_)(BUCKET|QUEUE|TOPIC|STREAM|EXCHANGE)(_NAME|_URL|_ARN)?$")
 _API_BASE_NAME = re.compile(r"(^|_)(API|BASE|SERVICE|BACKEND|ENDPOINT|SERVER|GATEWAY|WEBHOOK)(_[A-Z0-9]+)*_(URL|URI|ENDPOINT|HOST)$|^(API|BASE)_(URL|URI)$")
@@ -723,7 +736,11 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
     (`os.environ.get("DATABASE_URL", "...")`, `os.getenv`, `env("X", default=...)`,
     `config("X", default=...)`), fields of pydantic `BaseSettings` classes (the environment
     overrides them), docstrings. Credentials inside a DSN are never shown (SEC-CRYPTO judges
-    them). Known limits: port numbers on their own are not reported; your own service on a public
+    them). `host:port` values and lists (`bootstrap_servers="kafka-1.prod:9092,..."`, a module
+    constant `"cache.internal:11211"`) are judged by their first host; `bootstrap_servers=`,
+    `hosts=` and `server=` count as `host=`; the first argument of `smtplib.SMTP`, `ftplib.FTP`,
+    `http.client.HTTPSConnection` and the IMAP/POP clients is judged as a host (reported when
+    deployment-specific). Known limits: port numbers on their own are not reported; your own service on a public
     domain (`https://api.mycompany.com`) looks like a fixed public endpoint and is not reported.
     """
 
@@ -735,7 +752,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
     external_ids = ("sonar:S1313", "sonar:S1075")
     message = "hardcoded {what} `{shown}`; read it from settings or the environment"
     fix = "DATABASE_URL = os.environ['DATABASE_URL'] (or a settings object populated from the environment)"
-    triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters")
+    triggers = ("://", "host", "HOST", "BUCKET", "QUEUE", "TOPIC", "STREAM", "EXCHANGE", "Bucket", "QueueUrl", "TopicArn", "bucket_name", "Client", "Redis", "ConnectionParameters", "bootstrap_servers", "Kafka", "SMTP", "FTP", "IMAP4", "POP3", "Connection")
     skip_tests = True
 
     good = [
@@ -757,6 +774,8 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
         Bad("import requests\n\ndef notify(data):\n    requests.post('https://hooks.example.com/notify', json=data, timeout=5)\n", line=4),
         Bad("import requests\nresp = requests.get('http://10.0.4.12:8080/v1/stock', timeout=5)\n", line=2),
         Bad("import psycopg2\nconn = psycopg2.connect(host='10.0.3.7', dbname='shop')\n", line=2),
+        Bad("from kafka import KafkaProducer\nproducer = KafkaProducer(bootstrap_servers='kafka-1.prod.acme.net:9092,kafka-2.prod.acme.net:9092')\n", line=2),
+        Bad("import smtplib\n\ndef relay():\n    return smtplib.SMTP('mail.corp.internal', 25, timeout=5)\n", line=4),
         Bad("BILLING_API = 'https://billing.staging.acme.com/v1'\n", line=1),
         Bad({"proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'HOST': 'pg1.acme-prod.net'}}\n"}, line=1, path="proj/settings.py"),
         Bad({"app/storage.py": "import boto3\n\nUPLOAD_BUCKET = 'acme-prod-uploads'\n"}, line=3, path="app/storage.py"),
@@ -805,9 +824,11 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
             return
         last = qualified.rsplit(".", 1)[-1]
         if last in _CLIENT_HOST_CALLS and first and id(args[0].value) not in self.exempt and not self.settings_classes:
-            if "://" not in first and _looks_like_host(first) and not is_loopback(first) and not _SQLITE_NAME.search(first):
+            host_part = _host_part(first)
+            known_client = last not in _MAIL_FTP_CALLS  # a database/cache/queue client: any real host is deployment config
+            if "://" not in first and _looks_like_host(host_part) and not is_loopback(host_part) and not _SQLITE_NAME.search(first) and (known_client or is_deployment_specific(host_part)):
                 self._exempt(args[0].value)
-                self.report(args[0].value, what=f"{last} host", shown=first)
+                self.report(args[0].value, what=f"{last} host", shown=host_part)
             elif "://" in first and not self.settings_module:
                 self._url(args[0].value, f"{last} URL")  # `Elasticsearch("http://10.0.0.5:9200")`
         for arg in node.args:
@@ -830,9 +851,10 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
             base = keyword(node, "base_url")
             if base is not None:
                 self._url(base.value, "base URL")
-        host = keyword(node, "host")
-        if host is not None and last not in _BIND_CALLS:
+        host = keyword(node, "host") or keyword(node, "bootstrap_servers") or keyword(node, "hosts") or keyword(node, "server")
+        if host is not None and last not in _BIND_CALLS and id(host.value) not in self.exempt:
             value = string_value(host.value)
+            value = _host_part(value) if value else value
             if value and _looks_like_host(value) and not is_loopback(value) and is_deployment_specific(value):
                 self.exempt.add(id(host.value))
                 self.report(host.value, what="host", shown=value)
@@ -878,7 +900,7 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
                 self.report(node.value, what=f"{_resource_kind(names)} name", shown=value)
                 return
         parsed = _host(value)
-        host = parsed[1] if parsed else value if _looks_like_host(value) else None
+        host = parsed[1] if parsed else _host_part(value) if _looks_like_host(_host_part(value)) else None
         if host is None or (parsed and _DSN_SCHEMES.match(parsed[0])):
             return  # DSNs are reported where the string is visited
         if parsed and parsed[0] in ("http", "https") and any(_LINK_NAME.search(n) for n in names):

@@ -93,6 +93,13 @@ _STATE_WORDS = frozenset(
 )
 # keys that are public by design (Stripe publishable keys, reCAPTCHA/Turnstile site keys, VAPID public keys)
 _PUBLIC_WORDS = frozenset({"public", "publishable", "pub", "site"})
+_APP_PASSWORD = re.compile(r"[a-z]{4}( [a-z]{4}){3}")
+# URLs whose path is the credential (whoever has it can post as the integration)
+_SECRET_URLS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("slack webhook", re.compile(r"https://hooks\.slack\.com/(services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}")),
+    ("discord webhook", re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d{10,}/[A-Za-z0-9_-]{40,}")),
+    ("teams webhook", re.compile(r"https://[\w.-]+\.webhook\.office\.com/webhookb2/[\w@-]{20,}/IncomingWebhook/[0-9a-f]{20,}/[\w-]{20,}")),
+)
 _FILLER = frozenset("xX*-_.#?0 ")
 # names of a (user, password) pair: `BASIC_AUTH`, `ADMIN_CREDENTIALS`, `login_creds`
 _PAIR_WORDS = frozenset({"auth", "credentials", "credential", "creds", "login", "basicauth"})
@@ -288,6 +295,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         Bad('import jwt\n\ndef token(uid):\n    return jwt.encode({"uid": uid}, "app-signing-key", algorithm="HS256")\n', line=4),
         Bad('ADMIN_AUTH = ("admin", "adm1n-Pw!")\n', line=1),
         Bad('from flask import Flask\n\napp = Flask(__name__)\napp.config.setdefault("SECRET_KEY", "dev-key-77")\n', line=4),
+        Bad('EMAIL_HOST_PASSWORD = "qwer tyui opas dfgh"\n', line=1),
+        Bad('def configure(settings):\n    setattr(settings, "SECRET_KEY", "s3tattr-k3y-99")\n', line=2),
         Bad('from flask import Flask\n\napp = Flask(__name__)\napp.secret_key = "aaaaaaaa"\n', line=4),
         Bad('from Crypto.Cipher import AES\n\ndef seal(data):\n    key = b"0123456789abcdef"\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n', line=4),
         Bad('def is_admin(request):\n    return request.headers.get("X-Admin-Token") == "adm-7f3a9c1e5b"\n', line=2),
@@ -449,8 +458,9 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return True
         if context == "fallback" and S._ENV_NAME.match(value):
             return False
-        # assignments: a message ("Enter your password") or a format string is not a secret
-        if " " in value and (
+        # assignments: a message ("Enter your password") or a format string is not a secret;
+        # but a Google app password is four groups of four letters ("abcd efgh ijkl mnop")
+        if " " in value and not (kind == "password" and _APP_PASSWORD.fullmatch(value)) and (
             not self._signing_name(name) or len(value.split()) > 5 or re.search(r"[.,;:!?\n]", value)
         ):
             return False  # a message ("Invalid password, try again"); only signing keys are phrases
@@ -588,6 +598,11 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             return
         terminal = func.rsplit(".", 1)[-1]
         positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if func == "setattr" and len(positional) == 3:
+            key = _string_value(positional[1].value)  # `setattr(settings, "SECRET_KEY", "...")`
+            if key:
+                self.judge(key, positional[2].value, positional[2].value, " = ", "assign")
+            return
         if terminal == "setdefault" and len(positional) >= 2:
             # `app.config.setdefault("SECRET_KEY", "dev")`: the default is what runs
             key = _string_value(positional[0].value)
@@ -722,6 +737,8 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     keys, GitHub/Slack/Stripe/Google/OpenAI/SendGrid keys, signed JWTs, PEM private keys); scanners
     in the wild harvest them from public code within minutes. Revoke the key, then load it from the
     environment or a secret manager.
+    Also: webhook URLs whose path is the credential (Slack `hooks.slack.com/services/T.../B.../...`,
+    Discord `api/webhooks/<id>/<token>`, Microsoft Teams incoming webhooks).
     Known limits: only formats with a recognisable prefix are known (see `backend_gates.redact`);
     documented example values (`AKIAIOSFODNN7EXAMPLE`, `xxxx`) are ignored; docstrings are skipped;
     test files are checked for cloud/API key formats (unless `ignore_tests` is set) but not for
@@ -739,7 +756,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     message = "{what} literal in source ({masked}); revoke it and load it from the environment or a secret manager"
     fix = "revoke the credential, remove it from the code (and history), read it from the environment"
     options = {"ignore_tests": Option(bool, False, "Do not report key formats in test files (matching `test-paths`).")}
-    triggers = ("AKIA", "ASIA", "gh", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.", "PRIVATE KEY")
+    triggers = ("AKIA", "ASIA", "gh", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.", "PRIVATE KEY", "hooks.slack", "discord", "webhook.office")
     references = ["https://cwe.mitre.org/data/definitions/798.html"]
 
     good = [
@@ -753,6 +770,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
         Bad('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq9xQ1n1vU5mYk3h2s8dP0fL6rT9wZcJ4gH2kN8mQ5vX1yB\n-----END RSA PRIVATE KEY-----"""\n', line=1),
         Bad('def client():\n    return Github("ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R")\n', line=2),
         Bad('STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcQw"\n', line=1),
+        Bad('ALERTS = "https://hooks.slack.com/services/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"\n', line=1),
         Bad({"tests/test_billing.py": 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dcQw8Zr"\n'}, line=1, path="tests/test_billing.py"),
     ]
 
@@ -806,7 +824,7 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
             if len(body) >= 40 and not _FORMAT_PLACEHOLDER.search(body[:64]) and "..." not in body:
                 return "private key", "PEM block"
             return None
-        for label, pattern in KEY_FORMATS:
+        for label, pattern in (*KEY_FORMATS, *_SECRET_URLS):
             hit = pattern.search(value)
             if hit is None:
                 continue

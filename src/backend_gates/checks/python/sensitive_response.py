@@ -20,6 +20,23 @@ _INPUT_NAME = re.compile(r"(?i)(In|Create|Update|Input|Request|Login|Register|Re
 _TOKEN_OK = re.compile(r"(?i)token|auth|login|session|credential|oauth|jwt|key")
 
 
+_RESPONDERS = frozenset({"jsonify", "JsonResponse", "JSONResponse", "ORJSONResponse", "make_response", "Response", "json_response", "dict"})
+_ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "websocket"})
+
+
+def _is_handler(node: cst.FunctionDef) -> bool:
+    """A route handler: decorated as a route (`@app.get`, `@bp.route`, `@api_view`) or a Django
+    function view (first parameter `request`)."""
+    for decorator in node.decorators:
+        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if isinstance(expr, cst.Attribute) and expr.attr.value in _ROUTE_DECORATORS:
+            return True
+        if isinstance(expr, cst.Name) and expr.value == "api_view":
+            return True
+    params = node.params.params
+    return bool(params) and params[0].name.value == "request"
+
+
 def _dotted(node: cst.BaseExpression) -> str:
     return S.dotted_name(node)
 
@@ -65,6 +82,8 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
     (declared fields without `write_only=True`, `Meta.fields` entries not made write-only through
     `extra_kwargs`) and marshmallow schemas (fields without `load_only=True`). Fields inherited from
     models of the same file count. `SecretStr` fields and `Field(exclude=True)` are exempt.
+    Also: a dict literal a route handler returns (`return {...}`, `jsonify({...})`,
+    `JsonResponse({...})`, `jsonify(password=...)`) with such a key and a computed value.
     Known limits: models named like input (`UserCreate`, `LoginIn`) are judged only when a route of
     the same file uses them as `response_model`; serializers are used for input too, so this is a
     warning (medium confidence); tokens and API keys are not judged (login and key-issuing
@@ -79,7 +98,7 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
     external_ids = ("sonar:S6757",)
     message = "{model} returns `{field}`, which looks like {what}; keep it out of responses or make it write-only"
     fix = "drop the field from the response model (pydantic), or mark it `write_only=True` (DRF) / `load_only=True` (marshmallow)"
-    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model")
+    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model", "password", "secret", "ssn", "card", "cvv")
     references = ["https://cwe.mitre.org/data/definitions/200.html", "https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/"]
 
     good = [
@@ -88,6 +107,9 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         '        fields = ("id", "username", "password")\n        extra_kwargs = {"password": {"write_only": True}}\n',
         'from rest_framework import serializers\n\nclass Signup(serializers.Serializer):\n    password = serializers.CharField(write_only=True)\n',
         'from pydantic import BaseModel\n\nclass Token(BaseModel):\n    access_token: str\n    token_type: str\n',
+        'from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n@app.post("/login")\ndef login():\n    token = issue()\n'
+        '    return jsonify({"access_token": token, "password": "********"})\n',
+        'def user_row(u):\n    return {"id": u.id, "password": u.password}\n',
     ]
     bad = [
         Bad('from pydantic import BaseModel\n\nclass UserOut(BaseModel):\n    id: int\n    hashed_password: str\n', line=5),
@@ -98,6 +120,8 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         ),
         Bad('from rest_framework import serializers\n\nclass UserSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = User\n        fields = ("id", "username", "password")\n', line=6),
         Bad('from marshmallow import Schema, fields\n\nclass CardSchema(Schema):\n    card_number = fields.Str()\n', line=4),
+        Bad('from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n@app.get("/users/<int:uid>")\ndef user(uid):\n    u = load(uid)\n'
+            '    return jsonify({"id": u.id, "email": u.email, "password_hash": u.password_hash})\n', line=8),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -107,6 +131,7 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         self.in_meta = 0
         self.response_models: set[str] = set()
         self.marshmallow = "marshmallow" in ctx.source
+        self.handlers: list[bool] = []  # per function: a route handler
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if self.stack and self.stack[-1] is not None and node.name.value == "Meta":
@@ -178,6 +203,39 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         if model.flavour in ("drf", "marshmallow") and isinstance(node.value, cst.Call):
             hidden = _kw_true(node.value, "write_only", "load_only")
             model.fields.append((name, node.targets[0].target, hidden))
+
+    # ----------------------------------------------------------------- handlers returning dicts
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.handlers.append(_is_handler(node))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.handlers.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """`return jsonify({"email": u.email, "password": u.password})` in a route handler."""
+        if not self.handlers or not self.handlers[-1] or node.value is None or self.ctx.is_test_file:
+            return
+        value: cst.BaseExpression = node.value
+        if isinstance(value, cst.Tuple) and value.elements:  # `return {...}, 200`
+            value = value.elements[0].value
+        entries: list[tuple[str, cst.BaseExpression, cst.CSTNode]] = []
+        if isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in _RESPONDERS:
+            for arg in value.args:
+                if arg.keyword is not None:
+                    entries.append((arg.keyword.value, arg.value, arg))
+                elif isinstance(arg.value, cst.Dict) and not arg.star:
+                    value = arg.value
+                    break
+        if isinstance(value, cst.Dict):
+            for element in value.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                    key = element.key.evaluated_value
+                    entries.append((key if isinstance(key, str) else key.decode("utf-8", "replace"), element.value, element))
+        for key, val, where in entries:
+            what = sensitive(key, True)
+            if what and not isinstance(val, (cst.SimpleString, cst.Integer, cst.Float)) and not (isinstance(val, cst.Name) and val.value in ("None", "True", "False")):
+                self.report(where, model="the handler's response", field=key, what=what)
+                return
 
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None and node.keyword.value == "response_model":
