@@ -51,6 +51,8 @@ _SKIP = frozenset(
     }
 )
 _MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
+# calls whose result the text builder reads (text formatting, collections, regex captures)
+_BUILDING_CALLS = frozenset({"format", "join", "dict", "list", "tuple", "set", "sorted", "findall", "str", "get_json", "to_dict"})
 # steps the text builder may take to judge one argument (names followed, helpers, items)
 _BUDGET = 200
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
@@ -93,6 +95,19 @@ def _literal_keys(node: cst.BaseExpression) -> set[str] | None:
     return keys
 
 
+def _buildable(value: cst.BaseExpression) -> bool:
+    """An assigned value the text builder can judge: text built in place, collections, calls
+    that build text or collections (or a same-module helper's result), request data."""
+    if isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Dict, cst.List, cst.Tuple, cst.Set,
+                          cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.IfExp, cst.SimpleString)):
+        return True
+    if isinstance(value, cst.Call):
+        return isinstance(value.func, cst.Name) or (isinstance(value.func, cst.Attribute) and value.func.attr.value in _BUILDING_CALLS)
+    if isinstance(value, cst.Attribute):
+        return sqlsinks._dotted(value).split(".")[0] in ("request", "req")
+    return False
+
+
 def _constant_items(node: cst.BaseExpression) -> bool:
     """A literal collection of constants: a loop over it binds only constants."""
     return isinstance(node, (cst.Tuple, cst.List, cst.Set)) and all(
@@ -109,6 +124,7 @@ class _Frame:
     node: cst.CSTNode | None = None
     stars: frozenset[str] = frozenset()  # the function's `*args` / `**kwargs` names
     kwargs: str | None = None  # the `**kwargs` name
+    buildable: set[str] = field(default_factory=set)  # names assigned text, collections or loop items
     assigned: sqlsinks.Assignments | None = None  # its assignments, read once when an argument needs them
     literal: dict[str, bool] = field(default_factory=dict)  # name -> assigned only literals so far
     dict_keys: dict[str, set[str] | None] = field(default_factory=dict)  # name -> keys of the dict literals it is assigned
@@ -147,17 +163,19 @@ class CallSiteFacts(FactCollector):
         self.frames[0].node = node
         self.settle(self.frames[0])
 
-    def assign(self, target: cst.BaseExpression, literal: bool) -> None:
+    def assign(self, target: cst.BaseExpression, literal: bool, value: cst.BaseExpression | None = None) -> None:
         frame = self.frames[-1]
         if isinstance(target, cst.Name):
             frame.literal[target.value] = frame.literal.get(target.value, True) and literal
+            if value is None or _buildable(value):
+                frame.buildable.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.assign(element.value, False)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
-            self.assign(t.target, _constant_value(node.value))
+            self.assign(t.target, _constant_value(node.value), node.value)
             if isinstance(t.target, cst.Name):
                 keys = _literal_keys(node.value)
                 known = self.frames[-1].dict_keys
@@ -165,13 +183,13 @@ class CallSiteFacts(FactCollector):
                 known[t.target.value] = None if keys is None or previous is None else previous | keys
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.assign(node.target, node.value is not None and _constant_value(node.value))
+        self.assign(node.target, node.value is not None and _constant_value(node.value), node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.assign(node.target, False)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.assign(node.target, _constant_value(node.value))
+        self.assign(node.target, _constant_value(node.value), node.value)
 
     def visit_For(self, node: cst.For) -> None:
         self.assign(node.target, _constant_items(node.iter))
@@ -233,9 +251,28 @@ class CallSiteFacts(FactCollector):
 
     def argument_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
         kind = self.plain_kind(value, frame)
-        if kind != "d" or isinstance(value, (cst.Lambda, cst.Integer, cst.Float, cst.Imaginary)):
+        if kind != "d" or not self.worth_building(value, frame):
             return kind
         return self.built_kind(value, frame)
+
+    @staticmethod
+    def worth_building(value: cst.BaseExpression, frame: _Frame) -> bool:
+        """Arguments the text builder can say more about than `d`: text built in place, literal
+        collections and comprehensions, names the function assigns (or loops over), request
+        data, and calls that build text or collections. Attributes, subscripts and other calls
+        stay `d` without the cost of building (most arguments are these)."""
+        if isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Dict, cst.List, cst.Tuple, cst.Set,
+                              cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.IfExp)):
+            return True
+        if isinstance(value, cst.Name):
+            return value.value in frame.buildable or value.value in frame.stars
+        if isinstance(value, cst.Attribute):
+            return sqlsinks._dotted(value).split(".")[0] in ("request", "req")
+        if isinstance(value, cst.Call):
+            func = value.func
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            return leaf in _BUILDING_CALLS or sqlsinks._dotted(func).split(".")[0] in ("request", "req")
+        return False
 
     def built_kind(self, value: cst.BaseExpression, frame: _Frame) -> str:
         """The kinds of a computed argument, read with the SQL-text builder in the caller's scope:
@@ -249,6 +286,8 @@ class CallSiteFacts(FactCollector):
         try:
             template = sqlsinks.reconstruct(value, dict(frame.assigned), self._index, budget=_BUDGET)
             kinds = [self.classify(template.dynamic, frame, value_mode=True)]
+            if kinds[0] == "c" and not isinstance(value, (cst.Name, cst.Dict, cst.List, cst.Tuple, cst.Set)):
+                return "c"  # text built only from safe parts
             items = sqlsinks.items_of(value, dict(frame.assigned), self._index, budget=_BUDGET)
             kinds.append(self.classify(items, frame, value_mode=False))
             if kinds[1] == "r" or kinds[1].startswith("p:"):  # tuples whose other values are safe (`re.findall` with groups)

@@ -32,6 +32,8 @@ _VALUE_POSITION = re.compile(
 )
 
 
+# wrappers that turn SQL text into a statement object for the sink (`execute(text(sql))`)
+_WRAPPERS = re.compile(r"^(?:\w+\.)*(text|TextClause|SQL|RawSQL)$")
 _JOIN_ON = re.compile(r"\bON\s+bg_dyn_\d+\s*$", re.I)
 _INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
 _REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
@@ -82,6 +84,8 @@ def helper_sinks(module: cst.Module) -> dict[str, tuple[int, str, str]]:
             if sink is None:
                 continue
             for arg in sqlsinks.sql_arguments(node, sink):
+                if isinstance(arg, cst.Call) and _WRAPPERS.match(sqlsinks._dotted(arg.func)) and len(arg.args) == 1:
+                    arg = arg.args[0].value  # execute(text(sql)): the text the wrapper is given
                 if isinstance(arg, cst.Name) and arg.value in params:
                     found.append((arg.value, sink.name))
         if found:
@@ -128,7 +132,10 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     (`m.group(1)` of `re.match(r"report_(\d+)", x)`, the items of `re.findall`, one group of a
     tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
-    Known limits: values from other modules are treated as dynamic unless their name is
+    A same-module helper that wraps its parameter in `text()` /
+    `sql.SQL()` before running it (`self.db.execute(text(query))`) is a sink too.
+    Known limits: a parameter annotated `int` (a FastAPI path parameter) is still text here: the
+    annotation is not a cast. Values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
     A dynamic identifier that comes only from the enclosing function's parameters, or from their
@@ -270,6 +277,13 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
             '    cur.execute(f"SELECT * FROM items WHERE kind = \'{m.group(1)}\'")\n', line=5),
         Bad('import re\n\ndef merged(cur, request):\n    for num, name in re.findall(r"(\\d+):(.+)", request.args["q"]):\n'
             '        cur.execute(f"SELECT * FROM items WHERE id = {num} AND name = \'{name}\'")\n', line=5),
+        # a method of the module that wraps the text it is given in text() and runs it
+        Bad(
+            'from sqlalchemy import text\n\nclass Repo:\n    def __init__(self, db):\n        self.db = db\n\n'
+            '    def _run(self, query):\n        return self.db.execute(text(query)).all()\n\n'
+            '    def by_owner(self, owner):\n        return self._run("SELECT * FROM items WHERE owner = \'" + owner + "\'")\n',
+            line=11,
+        ),
         # the keys of a request body as column names
         Bad('def update(cur, request):\n    data = request.get_json()\n    sets = ", ".join(f"{k} = %s" for k in data)\n'
             '    cur.execute(f"UPDATE items SET {sets}", list(data.values()))\n', line=4),

@@ -879,11 +879,27 @@ _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust"
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
+# node id -> (node, its source): code generation is the builder's main cost when the same
+# expressions are rendered again (helpers followed from many calls); the node is kept so its id
+# cannot be reused while remembered
+_SRC_MEMO: dict[int, tuple[cst.CSTNode, str]] = {}
+
+
 def _src(node: cst.CSTNode) -> str:
-    try:
-        return " ".join(_EMPTY_MODULE.code_for_node(node).split())[:80]
-    except Exception:
-        return type(node).__name__
+    found = _SRC_MEMO.get(id(node))
+    if found is not None and found[0] is node:
+        return found[1]
+    if isinstance(node, cst.Name):
+        text = node.value
+    else:
+        try:
+            text = " ".join(_EMPTY_MODULE.code_for_node(node).split())[:80]
+        except Exception:
+            text = type(node).__name__
+    if len(_SRC_MEMO) > 4096:
+        _SRC_MEMO.clear()
+    _SRC_MEMO[id(node)] = (node, text)
+    return text
 
 
 class _OverBudget(RecursionError):
@@ -1655,7 +1671,7 @@ class _Builder:
                 return captured
         name = _dotted(func)
         leaf = func.attr.value if isinstance(func, cst.Attribute) else name.rsplit(".", 1)[-1]
-        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal", "token_hex") or _NUMERIC_HELPER.match(leaf):
+        if leaf in _NUMERIC_CASTS or leaf in ("uuid4", "count", "hexdigest", "hex", "timestamp", "total_seconds", "toordinal", "token_hex", "isoformat") or _NUMERIC_HELPER.match(leaf):
             return ["0"]
         if name and name != "re.escape" and (_QUOTING.search(name) or _QUOTING_HELPER.match(leaf)):
             return ['"ident"']
