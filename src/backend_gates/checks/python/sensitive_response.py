@@ -98,7 +98,8 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
     external_ids = ("sonar:S6757",)
     message = "{model} returns `{field}`, which looks like {what}; keep it out of responses or make it write-only"
     fix = "drop the field from the response model (pydantic), or mark it `write_only=True` (DRF) / `load_only=True` (marshmallow)"
-    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model", "jsonify", "JsonResponse", "JSONResponse", "APIRouter", "FastAPI", "api_view")
+    triggers = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model", "password", "secret", "ssn", "card", "cvv")
+    _MODEL_TRIGGERS = ("BaseModel", "SQLModel", "Serializer", "Schema", "response_model")
     references = ["https://cwe.mitre.org/data/definitions/200.html", "https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/"]
 
     good = [
@@ -123,6 +124,15 @@ class SensitiveFieldInResponseModel(S.SecurityRule, PythonCheck):
         Bad('from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n@app.get("/users/<int:uid>")\ndef user(uid):\n    u = load(uid)\n'
             '    return jsonify({"id": u.id, "email": u.email, "password_hash": u.password_hash})\n', line=8),
     ]
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        """Models and serializers are judged in every file; a handler's returned dict only outside
+        tests (`visit_Return`), so a test file that merely mentions a password is not parsed for it."""
+        text = ctx.source
+        if any(word in text for word in cls._MODEL_TRIGGERS):
+            return True
+        return not ctx.is_test_file and super().wants(ctx)
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)

@@ -90,8 +90,10 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
                     "semgrep:md5-used-as-password", "semgrep:insecure-hash-algorithm-md5", "semgrep:insecure-hash-algorithm-sha1")
     message = "password hashed with {algo}{salted}; use argon2, bcrypt, scrypt or pbkdf2"
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
-    triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2", "crypt.crypt", "_crypt", "crypt16", "ldap_", "hex_", "plaintext",
-                "lmhash", "nthash", "mysql323", "mysql41", "oracle10", "msdcc", '"plain"', "'plain'", "hasher", "HASHER")
+    # "generate_password_hash" (werkzeug's method="plain"), "plaintext" (passlib): not "plain", which
+    # every file serving text/plain holds
+    triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2", "crypt", "generate_password_hash", "plaintext", "hasher",
+                "lmhash", "nthash", "mysql323", "mysql41", "oracle10", "msdcc")
     references = ["https://cwe.mitre.org/data/definitions/916.html", "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html"]
 
     good = [
