@@ -499,6 +499,11 @@ def assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assign
     return _remember(scope, ("assignments_before", id(target)), lambda: _assignments_before(scope, target))
 
 
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+# the node types `_assignments_before` looks at; every other node is only walked through
+_ASSIGNING = _NESTED_SCOPES | {cst.If, cst.Assert, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor, cst.Call}
+
+
 def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assignments:
     """Assignments to plain names in `scope` (a FunctionDef or Module) before `target`.
 
@@ -511,13 +516,22 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
     def add(name: str, op: str, value: cst.BaseExpression) -> None:
         out.setdefault(name, []).append(Assigned(op, value, tuple(active)))
 
-    def visit(node: cst.CSTNode, top: bool) -> None:
+    def visit(node: Any, top: bool) -> None:  # Any: narrowed by `type(node) is ...` below, which mypy does not follow through `kind`
         if node is target:
             out[ACTIVE_GUARDS] = [Assigned(name, collection) for name, collection in active]
             raise _Stop
-        if not top and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        # dispatch on the exact type: parser-built nodes are of libcst's concrete classes, and an
+        # `isinstance` against a libcst class that does not match goes through the ABC machinery
+        # (this walk runs over every function whose calls are read, so a dozen such checks per node
+        # were most of its cost)
+        kind = type(node)
+        if kind not in _ASSIGNING:
+            for child in _children(node):
+                visit(child, False)
             return
-        if isinstance(node, cst.If):
+        if not top and kind in _NESTED_SCOPES:
+            return
+        if kind is cst.If:
             visit(node.test, False)
             allowed = _membership(node.test, True)
             active.extend(allowed)
@@ -531,10 +545,10 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
                 for name, collection in _membership(node.test, False):
                     add(name, "guard", collection)  # `if x not in ALLOWED: raise`
             return
-        if isinstance(node, cst.Assert):
+        if kind is cst.Assert:
             for name, collection in _membership(node.test, True):
                 add(name, "guard", collection)
-        elif isinstance(node, cst.Assign):
+        elif kind is cst.Assign:
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
                     add(t.target.value, "=", node.value)
@@ -546,19 +560,19 @@ def _assignments_before(scope: cst.CSTNode, target: cst.CSTNode | None) -> Assig
                     index = t.target.slice[0].slice
                     if isinstance(index, cst.Index):
                         add(t.target.value.value, "key", index.value)  # d[key] = v: a key of d
-        elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name):
+        elif kind is cst.AnnAssign and node.value is not None and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
-        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+        elif kind is cst.AugAssign and isinstance(node.target, cst.Name):
             if isinstance(node.operator, cst.AddAssign):
                 add(node.target.value, "+=", node.value)
             else:
                 add(node.target.value, "?=", node.value)
-        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+        elif kind is cst.NamedExpr and isinstance(node.target, cst.Name):
             add(node.target.value, "=", node.value)
-        elif isinstance(node, (cst.For, cst.CompFor)):
+        elif kind is cst.For or kind is cst.CompFor:
             for name, position in _loop_targets(node.target) or ():
                 add(name, _for_op(position), node.iter)
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+        elif kind is cst.Call and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
             method = node.func.attr.value
             if method in ("append", "extend", "insert") and node.args:
                 value = node.args[-1].value
