@@ -284,7 +284,7 @@ class CallSiteFacts(FactCollector):
         if self._index is None:
             self._index = sqlsinks.module_index(self.ctx.module)
         try:
-            template = sqlsinks.reconstruct(value, dict(frame.assigned), self._index, budget=_BUDGET)
+            template = sqlsinks.reconstruct(value, dict(frame.assigned), self._index, budget=_BUDGET, with_kind=False)
             kinds = [self.classify(template.dynamic, frame, value_mode=True)]
             if kinds[0] == "c" and not isinstance(value, (cst.Name, cst.Dict, cst.List, cst.Tuple, cst.Set)):
                 return "c"  # text built only from safe parts

@@ -163,6 +163,15 @@ def metadata_resolver(ctx: Any) -> Resolver | None:
     return resolve
 
 
+class _IsExpression(dict[type, bool]):
+    def __missing__(self, kind: type) -> bool:
+        answer = self[kind] = issubclass(kind, cst.BaseExpression)
+        return answer
+
+
+_IS_EXPRESSION = _IsExpression()
+
+
 def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
     """Local names bound by imports to sink functions, and to sink libraries (any nesting)."""
     functions: set[str] = set()
@@ -170,15 +179,22 @@ def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
     if module is None:
         return functions, modules
 
-    def visit(node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Import):
+    def visit(node: Any) -> None:
+        kind = type(node)
+        if kind is not cst.Import and kind is not cst.ImportFrom:
+            if _IS_EXPRESSION[kind]:  # `isinstance(node, BaseExpression)`, without the ABC check per node
+                return
+            for child in _fast_children(node):
+                visit(child)
+            return
+        if kind is cst.Import:
             for alias in node.names:
                 top = _dotted(alias.name).split(".")[0]
                 if top in SINK_MODULES:
                     named = alias.asname.name if alias.asname else None
                     modules.add(named.value if isinstance(named, cst.Name) else top)
             return
-        if isinstance(node, cst.ImportFrom):
+        if kind is cst.ImportFrom:
             base = _dotted(node.module) if node.module is not None else ""
             if base.split(".")[0] not in SINK_MODULES or isinstance(node.names, cst.ImportStar):
                 return
@@ -191,10 +207,6 @@ def _sink_bindings(module: Any) -> tuple[set[str], set[str]]:
                 else:
                     modules.add(local)
             return
-        if isinstance(node, (cst.BaseExpression,)):
-            return
-        for child in _fast_children(node):
-            visit(child)
 
     try:
         visit(module)
@@ -2080,9 +2092,12 @@ def reconstruct(
     class_name: str | None = None,
     fragment: str | None = None,
     budget: int | None = None,
+    with_kind: bool = True,
 ) -> Template:
     """The SQL template `node` builds (see the module docstring). `budget`: at most this many
-    steps (followed names, helpers, items); past it the whole text counts as dynamic."""
+    steps (followed names, helpers, items); past it the whole text counts as dynamic.
+    `with_kind=False`: the template's `kind` is left None (a caller that reads only the dynamic
+    parts need not have the text parsed as SQL)."""
     builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
     builder.class_name = class_name
     active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
@@ -2103,7 +2118,7 @@ def reconstruct(
         else:
             text_parts.append(part)
     text = "".join(text_parts)
-    return Template(text, tuple(dynamic), tuple(builder.how), statement_kind(text, fragment))
+    return Template(text, tuple(dynamic), tuple(builder.how), statement_kind(text, fragment) if with_kind else None)
 
 
 # ----------------------------------------------------------------------------- sqlglot
