@@ -50,7 +50,7 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
     Callers in test files (`test-paths`) are not read: the application's callers decide.
     A caller's argument is read with BG201's text builder in the caller's scope, so what makes
     text safe there makes it fixed here: `"query_{}".format(n)` with `n` a number, an `int()`, a
-    regex capture of digits or an identifier alphabet (`re.findall(r"query_(\d+)", text)`), a
+    regex capture of digits or an identifier alphabet (`re.findall(r"query_(\\d+)", text)`), a
     quoting function, an allow-list. Text built from the items of the caller's own parameter
     (`for qid in query_ids: load("query_%s" % qid)`) is followed to that caller's callers.
     Identifiers built from the items of a parameter (dict keys: `", ".join(values)`,

@@ -129,7 +129,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     for q in QUOTES)`), text matched in full by a pattern whose alphabet holds no quote or SQL
     punctuation (`re.fullmatch(r"[A-Za-z_]\\w*", x)`, `PATTERN.match(x)` anchored with `$`: an
     identifier), regex captures whose group matches only an identifier or number alphabet
-    (`m.group(1)` of `re.match(r"report_(\d+)", x)`, the items of `re.findall`, one group of a
+    (`m.group(1)` of `re.match(r"report_(\\d+)", x)`, the items of `re.findall`, one group of a
     tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     A same-module helper that wraps its parameter in `text()` /
