@@ -7,36 +7,17 @@ from typing import Any, Callable, Hashable, TypeVar, cast
 
 import libcst as cst
 
-from ...sources.nodes import IS_NODE
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_SKIP = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "trailing_whitespace", "comma", "semicolon", "colon", "equal", "newline", "dot", "operator", "star", "lbracket", "rbracket", "lbrace", "rbrace", "first_line", "empty_lines"})
+from ...sources.nodes import child_nodes
 
 
 def children(node: Any) -> list[Any]:
-    """The syntax child nodes of `node` (whitespace and punctuation left out).
+    """The syntax child nodes of `node` (whitespace and punctuation left out): the walk's own
+    `sources.nodes.child_nodes`.
 
     Use this instead of libcst's `node.children`, which runs a visitor over the node on every call
     and made child-walking helpers cost more than parsing the file.
     """
-    cls = type(node)
-    names = _CHILD_FIELDS.get(cls)
-    if names is None:
-        import dataclasses
-
-        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIP and not f.name.startswith("whitespace"))
-        _CHILD_FIELDS[cls] = names
-    out: list[Any] = []
-    is_node = IS_NODE  # a dict lookup by type: `isinstance(x, CSTNode)` goes through the ABC machinery
-    for name in names:
-        value = getattr(node, name)
-        vcls = type(value)
-        if is_node[vcls]:
-            out.append(value)
-        elif vcls is list or vcls is tuple:
-            out.extend(item for item in value if is_node[type(item)])
-    return out
+    return child_nodes(node)
 
 
 def descendants(node: Any, kinds: type | tuple[type, ...], prune: type | tuple[type, ...] = ()) -> list[Any]:
