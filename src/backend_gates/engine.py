@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import logging
@@ -307,6 +308,16 @@ class Cache:
         self.all_facts()[key] = facts
         self.dirty = self.facts_dirty = True
 
+    def update_facts(self, key: str, digest: str, facts: dict[str, Any]) -> None:
+        """Replace the stored facts of a file whose entry is for `digest` (Project.complete)."""
+        entry = self.files.get(key)
+        if not self.enabled or not isinstance(entry, dict) or entry.get("hash") != digest:
+            return
+        entry["fact_kinds"] = sorted(k for k, v in facts.items() if v)
+        entry["deps"] = _depends_of(facts)
+        self.all_facts()[key] = facts
+        self.dirty = self.facts_dirty = True
+
     def known_digest(self, key: str, signature: list[int] | None) -> str | None:
         """The stored digest of a file whose stat signature is the one recorded with it."""
         entry = self.files.get(key) if signature is not None else None
@@ -565,6 +576,17 @@ class Project:
     load_facts: Callable[[], None] | None = None  # fills cached results' facts on first need
     texts: dict[str, list[str]] = field(default_factory=dict)  # path -> lines, read once
     fact_kinds: frozenset[str] | None = None  # kinds some file produced (None: unknown): others need no load
+    # reads files again for what their collectors deferred (see `complete`); None: not possible here
+    completer: Callable[[str, set[str]], bool] | None = None
+
+    def complete(self, kind: str, paths: set[str]) -> bool:
+        """Have the collectors of fact `kind` judge, in `paths`, what the main pass deferred
+        (`FactCollector.deferred_option`); the files' facts of that kind are replaced. False when
+        this run cannot read files again (its facts stay as they are)."""
+        if self.completer is None:
+            return False
+        self.facts(kind)  # cached facts loaded first: the fresh ones replace them
+        return self.completer(kind, paths)
 
     def facts(self, kind: str) -> list[tuple[str, Any]]:
         if self.fact_kinds is not None and kind not in self.fact_kinds:
@@ -634,6 +656,7 @@ class Run:
         self._checks: dict[str, Selected] | None = None
         self._cache: Cache | None = None
         self._memo: dict[str, tuple[str, FileResult]] = {}  # key -> (digest, result): files seen by this run
+        self._buffers: dict[str, str] = {}  # key -> text: the editor's document of the last `source()`
 
     # ------------------------------------------------------------------ stages
     def static(self, paths: Iterable[str | Path] = ()) -> Evidence:
@@ -674,6 +697,7 @@ class Run:
             everything = self._whole_project([config.root / p for p in config["paths"]]) or []
             others = [f for f in everything if f.key != key]
         state = self._file_results(others, cache)
+        self._buffers = {key: text}
         module = _modules((kind,))[kind]
         result = module.analyze(key, str(path), text, self._file_checks().get(kind, []), config)
         state.results[key] = result
@@ -831,6 +855,7 @@ class Run:
                 errors.extend(result.errors)
 
         project = Project(config.root, config, results, counts, load_cached_facts, dict(texts), frozenset(state.fact_kinds))
+        project.completer = functools.partial(self._complete, state, cache)
         self.project = project
         out = EvidenceBuilder("static")
         out.findings.extend(f for r in results.values() if mine(r.path) for f in r.findings)
@@ -875,6 +900,42 @@ class Run:
         out.errors.extend(errors)
         out.findings[:] = _shipped_migrations_as_info(out.findings, project)
         return out.build()
+
+    def _complete(self, state: _Files, cache: Cache, kind: str, paths: set[str]) -> bool:
+        """Project.complete for this run: the collectors of `kind` with their deferred option on,
+        over `paths` (an editor buffer's own text, the others from disk); the fresh facts of that
+        kind replace the file's, in this run and in the cache. A file changed on disk since the
+        run hashed it keeps its facts."""
+        collectors = [
+            (cls, {**opts, cls.deferred_option: True})
+            for cls, opts in self._file_checks().get("python", [])
+            if kind in getattr(cls, "produces", ()) and getattr(cls, "deferred_option", None)
+        ]
+        if not collectors:
+            return False
+        results = state.results
+        wanted = sorted(p for p in paths if p in results and results[p].kind == "python")
+        fresh: list[tuple[str, FileResult]] = []
+        module = _modules(("python",))["python"]
+        for key in [k for k in wanted if k in self._buffers]:
+            fresh.append((state.digests.get(key, ""), module.analyze(key, str(self.config.root / key), self._buffers[key], collectors, self.config)))
+        disk = [SourceFile(str(self.config.root / k), k, "python") for k in wanted if k not in self._buffers]
+        keep = dict(_WORKER)
+        try:
+            fresh.extend(analyze_files(disk, self.config, {"python": collectors}, self.jobs))
+        finally:
+            _WORKER.clear()
+            _WORKER.update(keep)
+        for digest, result in fresh:
+            target = results.get(result.path)
+            if target is None or result.errors or (result.path not in self._buffers and digest != state.digests.get(result.path)):
+                continue
+            target.facts = {k: v for k, v in target.facts.items() if k != kind}
+            if result.facts.get(kind):
+                target.facts[kind] = result.facts[kind]
+            if result.path not in self._buffers and digest:
+                cache.update_facts(result.path, digest, target.facts)
+        return True
 
     def _semgrep(self, files: list[SourceFile], out: EvidenceBuilder, project: Project) -> list[Finding]:
         """The semgrep rule pack (sources/semgrep.py): one process, only when enabled or selected."""

@@ -336,6 +336,12 @@ class FactCollector(PythonCheck):
     """
 
     abstract = True
+    # the fact kinds it records (for `Project.complete`)
+    produces: ClassVar[tuple[str, ...]] = ()
+    # a bool option that makes the collector judge what it otherwise defers: an expensive part of
+    # a fact that few projects use is recorded as `?` in the main pass, and a project check that
+    # meets a `?` it needs asks `Project.complete(kind, paths)` for those files with this option on
+    deferred_option: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

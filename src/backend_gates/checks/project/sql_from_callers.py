@@ -10,6 +10,7 @@ from typing import Any
 from ...model import Finding, Location, Severity
 from ..base import Bad, ProjectCheck
 from ..python import _sensitive as S
+from ..python.sql_callers import DEFERRED
 
 _DEPTH = 3  # callers followed up from the function that builds the SQL
 
@@ -192,11 +193,11 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
     ]
 
     def run(self, project: Any) -> list[Finding]:
-        index: CallIndex | None = None
         out: list[Finding] = []
-        for path, fact in project.facts("sql_from_parameters"):
-            if index is None:
-                index = CallIndex.of(project)
+        built = project.facts("sql_from_parameters")
+        index = self.complete_index(project, {str(fact["function"]) for _path, fact in built}) if built else None
+        for path, fact in built:
+            assert index is not None
             why = None
             for entry in fact["params"]:
                 name, position, default = entry[:3]
@@ -217,6 +218,38 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
                 )
             )
         return out
+
+    @staticmethod
+    def complete_index(project: Any, functions: set[str]) -> CallIndex:
+        """The call sites of `functions` and of every caller they lead to (a caller passing its
+        own parameter on), with each computed argument judged: the main pass records those as
+        `?` (sql_callers.DEFERRED), and the files holding such calls are read again once
+        (`project.complete`). A file that cannot be read again keeps `?`, judged as computed."""
+        asked: set[str] = set()
+        while True:
+            index = CallIndex.of(project)
+            need: set[str] = set()
+            seen: set[str] = set()
+            stack = list(functions)
+            while stack:
+                name = stack.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                for path, positional, keywords, _caller in index.calls.get(name, []):
+                    for kind in (*positional, *keywords.values()):
+                        for piece in kind.split("|"):
+                            piece = piece.split("=", 1)[1] if piece[:1].isdigit() and "=" in piece else piece
+                            if piece == DEFERRED:
+                                need.add(path)
+                            elif piece.startswith("p:"):
+                                stack.append(piece.split(":")[1])
+            need -= asked
+            if not need:
+                return index
+            asked |= need
+            if not project.complete("call_sites", need):
+                return index
 
     @staticmethod
     def kind_in(kind: str, mode: str) -> str:

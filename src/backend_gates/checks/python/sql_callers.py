@@ -21,6 +21,11 @@ parameter), `r` (request data or text derived from the caller's own parameters: 
 the code), `d` (the program's own data: database rows, objects it built); `|<i>=<kind>` for the
 i-th value of tuple items (`re.findall` with several groups).
 
+A computed argument is read with the text builder only where a project check needs it: the main
+pass records `?` for it (most projects have no function whose parameters reach SQL identifiers,
+and the builder is most of this collector's cost), and BG202 asks for the files whose calls it
+reads (`Project.complete`), which are then read again with the `build` option on.
+
 Calls whose arguments are all `d` are recorded by their shape only (how many positional
 arguments, which keywords): such a call keeps a finding when it passes the parameter. Calls of a few builtins and container methods are not recorded (no project
 function a finding depends on is found through them; a function named like one keeps its finding
@@ -55,6 +60,8 @@ _MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
 _BUILDING_CALLS = frozenset({"format", "join", "dict", "list", "tuple", "set", "sorted", "findall", "str", "get_json", "to_dict"})
 # steps the text builder may take to judge one argument (names followed, helpers, items)
 _BUDGET = 200
+# the kind of a computed argument the main pass did not read (see the module doc)
+DEFERRED = "?"
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
@@ -138,6 +145,8 @@ class CallSiteFacts(FactCollector):
     assigned anywhere in it (one pass: no per-call scan of the function)."""
 
     skip_tests = True  # a function only tests call keeps its finding: no caller fixes it
+    produces = ("call_sites",)
+    deferred_option = "build"
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
@@ -253,7 +262,7 @@ class CallSiteFacts(FactCollector):
         kind = self.plain_kind(value, frame)
         if kind != "d" or not self.worth_building(value, frame):
             return kind
-        return self.built_kind(value, frame)
+        return self.built_kind(value, frame) if self.opts.get("build") else DEFERRED
 
     @staticmethod
     def worth_building(value: cst.BaseExpression, frame: _Frame) -> bool:
