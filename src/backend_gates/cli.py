@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from .version import __version__
 from .errors import BackendGatesError, ConfigError, UsageError
@@ -561,7 +562,32 @@ def add_global_options(p: argparse.ArgumentParser, *, in_subcommand: bool = Fals
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything it prints goes through the redacting streams (the language
-    server speaks JSON-RPC on stdout and redacts its messages itself)."""
+    server speaks JSON-RPC on stdout and redacts its messages itself).
+
+    As the process's entry point (`argv` None: the `backend-gates` script, `python -m
+    backend_gates`) it leaves without the interpreter's teardown, as mypy does: freeing every
+    object a run made (trees, facts, findings, modules) took 0.1-0.2 s after a cold run of a
+    45 k-line project. Exit handlers still run and the output is flushed; with other threads
+    alive the process exits as usual."""
+    code = _run(argv)
+    if argv is None and threading.active_count() == 1:
+        _leave(code)
+    return code
+
+
+def _leave(code: int) -> NoReturn:
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     from .redact import RedactingStream
 
     streams = sys.stdout, sys.stderr

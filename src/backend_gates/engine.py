@@ -906,11 +906,11 @@ class Run:
         over `paths` (an editor buffer's own text, the others from disk); the fresh facts of that
         kind replace the file's, in this run and in the cache. A file changed on disk since the
         run hashed it keeps its facts."""
-        collectors = [
-            (cls, {**opts, cls.deferred_option: True})
-            for cls, opts in self._file_checks().get("python", [])
-            if kind in getattr(cls, "produces", ()) and getattr(cls, "deferred_option", None)
-        ]
+        collectors: Selected = []
+        for cls, opts in self._file_checks().get("python", []):
+            option = getattr(cls, "deferred_option", None)
+            if option and kind in getattr(cls, "produces", ()):
+                collectors.append((cls, {**opts, option: True}))
         if not collectors:
             return False
         results = state.results
