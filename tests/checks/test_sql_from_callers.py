@@ -69,3 +69,27 @@ def test_a_decorated_function_is_called_by_its_framework(tmp_path: Path) -> None
         "def dump(table):\n    cur.execute(f'SELECT * FROM {table}')\n\ndef nightly():\n    dump('sessions')\n",
     })
     assert [f["rule"] for f in _sqli(tmp_path)] == ["BG201"]
+
+
+@pytest.mark.parametrize(
+    "argument,reported",
+    [("'query_{}'.format(int(n))", False), ("'query_%d' % n", False), ("'t_' + request.args['x']", True), ("f't_{request.form[\"x\"]}'", True)],
+)
+def test_computed_arguments_are_read_where_needed_and_kept_in_the_cache(tmp_path: Path, argument: str, reported: bool) -> None:
+    """Computed arguments are judged only for the callers BG202 reads (the main pass defers them):
+    the verdict is the same in a cold run, in a run whose cache holds the deferred facts, and in a
+    run where only an unrelated file changed (the caller's completed facts come from the cache)."""
+    caller = f"from .db import clear_table\n\ndef nightly(cur, n, request):\n    clear_table(cur, {argument})\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/jobs.py": caller, "app/other.py": "X = 1\n"})
+    expected = [("BG202", "app/db.py", 2)] if reported else []
+
+    def run(*extra: str) -> list[tuple[str, str, int]]:
+        result = run_cli("check", "-f", "json", "--select", "SEC-SQLI", "--no-report", *extra, cwd=tmp_path)
+        assert result.returncode in (0, 1), result.stderr
+        return [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"] if f["rule"] in ("BG201", "BG202")]
+
+    assert run("--no-cache") == expected
+    assert run() == expected  # cold cache: completed and stored
+    write_tree(tmp_path, {"app/other.py": "X = 2\n"})
+    assert run() == expected  # the project checks run again on the stored facts
+    assert run("app/db.py") == expected  # a one-file run over the cached project
