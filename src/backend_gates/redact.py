@@ -73,12 +73,12 @@ def redact_text(text: str) -> str:
     text = _ANY_KEY_FORMAT.sub(lambda m: mask(m.group(0)), text)
     if "://" in text:
         text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
-    text = NAMED_VALUE.sub(_mask_named, text)
+    text = _sub_at_secret_words(NAMED_VALUE, _mask_named, text)
     text = _QUOTED.sub(_mask_connection_string, text)
     text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
     text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     text = KV_ANY.sub(_mask_kv, text)
-    text = SPEC_EXAMPLE.sub(lambda m: m.group("head") + m.group("q") + mask(m.group("value")) + m.group("q"), text)
+    text = _sub_at_secret_words(SPEC_EXAMPLE, _mask_spec_example, text)
     if "://" in text:
         text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
@@ -89,6 +89,53 @@ SPEC_EXAMPLE = re.compile(
     r"(?<![\w\-])(?P<head>[\w\-]*" + SECRET_NAME.pattern[4:] + r"[\w\-]*['\"]?\s*:\s*\{[^}\n]*?\b(?:example|default|const|x-example)['\"]?\s*:\s*)"
     r"(?P<q>['\"]?)(?P<value>[^,}'\"\n\\]{3,}?)(?P=q)(?=\s*[,}])"
 )
+
+
+def _mask_spec_example(match: re.Match[str]) -> str:
+    return match.group("head") + match.group("q") + mask(match.group("value")) + match.group("q")
+
+
+# the fixed starts of SECRET_NAME's alternatives (lowercase): a secret name holds one of them
+_SECRET_WORD_HEADS = ("pass", "pwd", "secret", "token", "api", "access", "private", "client", "auth", "credential", "signing",
+                      "encryption", "session", "salt", "dsn")
+_WORD_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _sub_at_secret_words(pattern: re.Pattern[str], repl: Any, text: str) -> str:
+    """`pattern.sub(repl, text)` for NAMED_VALUE and SPEC_EXAMPLE, tried only where a match can
+    start: the first character of a word (`[\w-]+`) holding a secret name. Those patterns begin
+    with `(?<![\w-])[\w-]*` and a SECRET_NAME word, so no match starts anywhere else; on a large
+    output (a 200 kB report) trying them at every character was most of the redaction. Text that
+    is not ASCII takes `pattern.sub` (case folding and `\w` reach beyond ASCII there)."""
+    if not text.isascii():
+        return pattern.sub(repl, text)
+    lowered = text.lower()
+    starts: set[int] = set()
+    for head in _SECRET_WORD_HEADS:
+        at = lowered.find(head)
+        while at >= 0:
+            start = at
+            while start > 0 and text[start - 1] in _WORD_CHAR:
+                start -= 1
+            starts.add(start)
+            at = lowered.find(head, at + 1)
+    if not starts:
+        return text
+    out: list[str] = []
+    done = 0
+    for start in sorted(starts):
+        if start < done:
+            continue
+        found = pattern.match(text, start)
+        if found is None:
+            continue
+        out.append(text[done:start])
+        out.append(repl(found))
+        done = found.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _mask_kv(match: re.Match[str]) -> str:
