@@ -756,7 +756,8 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
     message = "{what} literal in source ({masked}); revoke it and load it from the environment or a secret manager"
     fix = "revoke the credential, remove it from the code (and history), read it from the environment"
     options = {"ignore_tests": Option(bool, False, "Do not report key formats in test files (matching `test-paths`).")}
-    triggers = ("AKIA", "ASIA", "gh", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.", "PRIVATE KEY", "hooks.slack", "discord", "webhook.office")
+    # GitHub tokens by their prefixes (`gh` alone is in "high", "right", "though": most files)
+    triggers = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.", "PRIVATE KEY", "hooks.slack", "discord", "webhook.office")
     references = ["https://cwe.mitre.org/data/definitions/798.html"]
 
     good = [
