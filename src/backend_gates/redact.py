@@ -117,10 +117,10 @@ _WORD_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 def _sub_at_secret_words(pattern: re.Pattern[str], repl: Any, text: str) -> str:
     """`pattern.sub(repl, text)` for NAMED_VALUE and SPEC_EXAMPLE, tried only where a match can
-    start: the first character of a word (`[\w-]+`) holding a secret name. Those patterns begin
-    with `(?<![\w-])[\w-]*` and a SECRET_NAME word, so no match starts anywhere else; on a large
+    start: the first character of a word (`[\\w-]+`) holding a secret name. Those patterns begin
+    with `(?<![\\w-])[\\w-]*` and a SECRET_NAME word, so no match starts anywhere else; on a large
     output (a 200 kB report) trying them at every character was most of the redaction. Text that
-    is not ASCII takes `pattern.sub` (case folding and `\w` reach beyond ASCII there)."""
+    is not ASCII takes `pattern.sub` (case folding and `\\w` reach beyond ASCII there)."""
     if not text.isascii():
         return pattern.sub(repl, text)
     lowered = text.lower()
