@@ -358,3 +358,21 @@ def test_a_test_file_no_check_reads_is_still_checked_for_syntax_and_its_option_t
     (tmp_path / "pyproject.toml").write_text("[tool.backend-gates]\n[tool.backend-gates.checks.BG210]\ncheck_tests = true\n")
     _rc, report, _err = check_json(tmp_path, ".")
     assert "BG210" in codes_by_path(report)["tests/test_secret.py"]
+
+
+def test_sql_and_password_hash_rules_skip_test_files_unless_asked(tmp_path: Path) -> None:
+    """BG201 and BG220 judge application code: test files (`test-paths`) build SQL from fixtures
+    and hash fixture passwords. `check_tests` brings each back; the same code outside the tests
+    is reported either way."""
+    sql = 'def test_x(cur, name):\n    cur.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n'
+    digest = 'import hashlib\n\ndef test_y(user, password):\n    user.password = hashlib.md5(password.encode()).hexdigest()\n'
+    write_tree(tmp_path, {"pyproject.toml": "[tool.backend-gates]\n", "tests/test_db.py": sql + digest, "app/db.py": sql + digest})
+    _rc, report, _err = check_json(tmp_path, ".")
+    by_path = codes_by_path(report)
+    assert {"BG201", "BG220"} <= set(by_path["app/db.py"])
+    assert not {"BG201", "BG220"} & set(by_path.get("tests/test_db.py", ()))
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.backend-gates]\n[tool.backend-gates.checks.BG201]\ncheck_tests = true\n[tool.backend-gates.checks.BG220]\ncheck_tests = true\n"
+    )
+    _rc, report, _err = check_json(tmp_path, ".")
+    assert {"BG201", "BG220"} <= set(codes_by_path(report)["tests/test_db.py"])

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from ...model import Severity
-from ..base import Bad
+from ..base import Bad, Option
 from . import _sensitive as S
 from .weak_crypto import _BROKEN, WeakPasswordHash, _names_in
 
@@ -41,6 +41,8 @@ class UnstatedHashPurpose(WeakPasswordHash):
     message = "`{algo}` is called without `usedforsecurity=False`; if this is a checksum, ETag or cache key, say so"
     fix = "`hashlib.md5(data, usedforsecurity=False)` (Python 3.9+); for security uses pick sha256 or a password hash"
     references = ["https://docs.python.org/3/library/hashlib.html#hashlib.new"]
+    options: ClassVar[dict[str, Option]] = {}
+    tests_option = None  # parity with bandit B324 / ruff S324: test files too (BG220 skips them)
 
     good = [
         'import hashlib\n\ndef etag(body):\n    return hashlib.md5(body, usedforsecurity=False).hexdigest()\n',

@@ -9,7 +9,7 @@ import libcst as cst
 
 from ...model import Severity
 from ...redact import redact_text
-from ..base import Bad, PythonCheck
+from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
 from . import sqlsinks
 from ._cst import descendants
@@ -146,7 +146,9 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     dynamic and come from the function's parameters or request data (`ORDER BY {sort}`).
     Not reported: identifiers read from catalog rows or loops (`row["table_name"]`), values from
     the object's own configuration (`self.configuration["db"]`, `cls._threshold`, UPPER_CASE
-    constants) and migrations (names come from the models; shipped history).
+    constants) and migrations (names come from the models; shipped history). Test files
+    (`test-paths`) are not checked unless `check_tests` is set: test code builds SQL from its own
+    fixtures, not from an attacker's input (SonarQube raises no vulnerability in test code either).
     A same-module helper that builds text is followed with its parameters bound to what the call
     passes (or their constant defaults). One level of project helper is followed: a function or method of the same module that passes
     a parameter straight to a sink (`def run(cur, sql): cur.execute(sql)`) is a sink itself (high
@@ -171,12 +173,15 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         "`text(\"... WHERE id = :id\")` with `{\"id\": uid}`; compose identifiers with psycopg `sql.Identifier` "
         "or an allow-list"
     )
+    options = {"check_tests": Option(bool, False, "Also check test files (matching `test-paths`).")}
+    tests_option = "check_tests"
     triggers = ("execute", "exec_driver_sql", ".raw(", ".extra(", "RawSQL", "read_sql", ".fetch", "text(", "SQL(", "sql", "query", "fetch_",
                 "SELECT ", "INSERT ", "UPDATE ", "DELETE ")
     references = ["https://owasp.org/www-community/attacks/SQL_Injection", "https://cwe.mitre.org/data/definitions/89.html"]
 
     good = [
         'def get(cur, uid):\n    cur.execute("SELECT * FROM users WHERE id = %s", (uid,))\n',
+        {"tests/test_reports.py": 'def test_report(cur):\n    for table in ("users", "orders"):\n        cur.execute(f"DELETE FROM {table}")\n'},
         'from sqlalchemy import text\n\ndef get(db, uid):\n    return db.execute(text("SELECT * FROM users WHERE id = :id"), {"id": uid})\n',
         'def get(cur):\n    cur.execute("SELECT * FROM users " + "WHERE active = 1")\n',
         'from psycopg import sql\n\ndef get(cur, table, uid):\n    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.Identifier(table)), (uid,))\n',

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from ...model import Severity
-from ..base import Bad, PythonCheck
+from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
 from ._cst import children as _fast_children
 
@@ -79,6 +79,8 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     `crypt.crypt(pw, "ab")` with a DES or MD5 salt.
     Known limits: sha256/sha512 with a `salt` among its inputs or the function's parameters counts as
     salted and is not reported (it is still a fast hash); hashing through a helper in another module is not followed.
+    Test files (`test-paths`) are not checked unless `check_tests` is set: a test hashes fixture
+    passwords (often with the weak scheme a migration replaces), it stores no user's password.
     """
 
     code = "BG220"
@@ -92,6 +94,8 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
     fix = "e.g. `argon2.PasswordHasher().hash(password)`, `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `make_password`"
     # "generate_password_hash" (werkzeug's method="plain"), "plaintext" (passlib): not "plain", which
     # every file serving text/plain holds
+    options = {"check_tests": Option(bool, False, "Also check test files (matching `test-paths`).")}
+    tests_option: ClassVar[str | None] = "check_tests"
     triggers = ("hashlib", "md5", "sha1", "sha2", "sha3", "sha5", "blake2", "crypt", "generate_password_hash", "plaintext", "hasher",
                 "lmhash", "nthash", "mysql323", "mysql41", "oracle10", "msdcc")
     references = ["https://cwe.mitre.org/data/definitions/916.html", "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html"]
@@ -103,6 +107,7 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         'from werkzeug.security import generate_password_hash\n\ndef store(user, raw):\n    user.pw = generate_password_hash(raw, method="scrypt")\n',
         'from passlib.context import CryptContext\n\npwd = CryptContext(schemes=["argon2", "md5_crypt"], deprecated="auto")\n',
         {"hc/bench_settings.py": 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n'},
+        {"tests/test_legacy_login.py": 'import hashlib\n\ndef test_md5_password_is_upgraded(user):\n    user.password = hashlib.md5(b"secret").hexdigest()\n'},
         {"shop/settings.py": 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.MD5PasswordHasher"]\n'},
     ]
     bad = [
