@@ -19,13 +19,22 @@ from .db_migration_facts import is_alembic, is_django_migration
 from .db_schema_facts import _line_of
 
 _BRACES = re.compile(r"\{(\w*)\}")
-_TRIGGERS = ("execute", "text(", ".raw(", "fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
+# the sinks' names as they are called (asyncpg's fetch* are methods: `.fetch`, not "prefetch" or
+# Django's `fetch_redirect_response=`)
+_TRIGGERS = ("execute", ".raw(", ".fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
+# SQLAlchemy's `text(...)` (or an alias of it: `sa_text(`, `import text as t`), not `gettext(`,
+# `html2text(`, `plaintext(`
+_TEXT_CALL = re.compile(r"(?<![A-Za-z0-9])text\(|\btext as\b")
 
 
 class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):
     """Every statement passed to a SQL sink, with its summary (kind, tables, parameters, smells)."""
 
     triggers = _TRIGGERS
+
+    @classmethod
+    def wants(cls, ctx: Any) -> bool:
+        return super().wants(ctx) or ("text" in ctx.source and _TEXT_CALL.search(ctx.source) is not None)
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
