@@ -328,6 +328,10 @@ class SqlCheck(Check):
         self.ctx.findings.append(self.make_finding(loc, message=message, **kwargs))
 
 
+# what a collector records for a part it deferred (see FactCollector.deferred_option)
+DEFERRED = "?"
+
+
 class FactCollector(PythonCheck):
     """A walk participant that only records facts for project checks (no code, never reports).
 
@@ -339,8 +343,8 @@ class FactCollector(PythonCheck):
     # the fact kinds it records (for `Project.complete`)
     produces: ClassVar[tuple[str, ...]] = ()
     # a bool option that makes the collector judge what it otherwise defers: an expensive part of
-    # a fact that few projects use is recorded as `?` in the main pass, and a project check that
-    # meets a `?` it needs asks `Project.complete(kind, paths)` for those files with this option on
+    # a fact that few projects use is recorded as DEFERRED in the main pass, and a project check
+    # that meets one it needs asks `Project.complete(kind, paths)` for those files with this option on
     deferred_option: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model import Finding, Location, Severity
-from ..base import Bad, ProjectCheck
+from ..base import DEFERRED, Bad, ProjectCheck
 from ..python import _sensitive as S
-from ..python.sql_callers import DEFERRED
 
 _DEPTH = 3  # callers followed up from the function that builds the SQL
 
@@ -223,7 +222,7 @@ class SqlBuiltFromCallerValues(S.SecurityRule, ProjectCheck):
     def complete_index(project: Any, functions: set[str]) -> CallIndex:
         """The call sites of `functions` and of every caller they lead to (a caller passing its
         own parameter on), with each computed argument judged: the main pass records those as
-        `?` (sql_callers.DEFERRED), and the files holding such calls are read again once
+        `?` (base.DEFERRED), and the files holding such calls are read again once
         (`project.complete`). A file that cannot be read again keeps `?`, judged as computed."""
         asked: set[str] = set()
         while True:

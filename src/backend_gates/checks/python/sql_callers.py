@@ -41,7 +41,7 @@ from typing import Any
 
 import libcst as cst
 
-from ..base import FactCollector
+from ..base import DEFERRED, FactCollector
 from . import sqlsinks
 
 # callee names never recorded: builtins and container/str methods (performance only)
@@ -60,8 +60,6 @@ _MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
 _BUILDING_CALLS = frozenset({"format", "join", "dict", "list", "tuple", "set", "sorted", "findall", "str", "get_json", "to_dict"})
 # steps the text builder may take to judge one argument (names followed, helpers, items)
 _BUDGET = 200
-# the kind of a computed argument the main pass did not read (see the module doc)
-DEFERRED = "?"
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
