@@ -143,10 +143,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
         except ValueError:
             return path.as_posix()
 
-    def add(abs_path: str, key: str, explicit: bool) -> None:
+    def add(abs_path: str, key: str, explicit: bool, kind: str | None = None) -> None:
         if key in seen:
             return
-        kind = kind_of(key, config)
+        kind = kind or kind_of(key, config)
         if kind is None:
             if explicit:
                 errors.append(ToolError(key, "not a file backend-gates reads (skipped)", "discover"))
@@ -220,7 +220,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             dirnames[:] = keep
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                if kind_of(rel, config) is None:
+                file_kind = kind_of(rel, config)
+                if file_kind is None:
                     continue
                 if exclude.match(name) or exclude.match(rel):
                     continue
@@ -229,7 +230,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                         continue
                 elif use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
-                add(os.path.join(dirpath, name), rel, explicit=False)
+                add(os.path.join(dirpath, name), rel, explicit=False, kind=file_kind)
     if given_dirs_only:
         _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)

@@ -45,6 +45,8 @@ def special_reason(abs_path: str | os.PathLike[str], root: str | os.PathLike[str
         link = os.lstat(abs_path)
     except (OSError, ValueError) as exc:
         return f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+    if stat.S_ISREG(link.st_mode):
+        return None  # a regular file itself (not a link): what stat would say too
     if stat.S_ISLNK(link.st_mode) and root is not None:
         real = os.path.realpath(abs_path)
         base = os.path.realpath(root)
