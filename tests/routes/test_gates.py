@@ -134,20 +134,6 @@ def test_warm_run_replays_route_facts(tmp_path: Path) -> None:
     assert {f.fingerprint for f in warm.findings} == {f.fingerprint for f in cold.findings}
 
 
-def test_route_project_modules_do_not_import_libcst() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\n"
-        "import backend_gates.checks.project.route_api, backend_gates.checks.project.route_security\n"
-        "import backend_gates.checks.project.route_antipatterns, backend_gates.routes.discover, backend_gates.routes.judge\n"
-        "assert 'libcst' not in sys.modules, 'libcst imported'\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-
-
 def test_a_star_import_of_one_module_next_to_handlers_is_read_not_a_crash(tmp_path: Path) -> None:
     """`from app.models import *` is recorded as a list of modules: the service-layer question of
     BG450 reads it as an import of those modules (netbox has one-module star imports, and BG450
