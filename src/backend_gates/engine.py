@@ -700,7 +700,10 @@ class Run:
         state = self._file_results(others, cache)
         self._buffers = {key: text}
         module = _modules((kind,))[kind]
-        result = module.analyze(key, str(path), text, self._file_checks().get(kind, []), config)
+        checks = self._file_checks().get(kind, [])
+        if project:  # the project checks run: what a collector defers would be read again at once
+            checks = _judging_deferred(checks)
+        result = module.analyze(key, str(path), text, checks, config)
         state.results[key] = result
         state.fact_kinds.update(k for k, v in result.facts.items() if v)
         texts = {key: text.splitlines()}
@@ -907,11 +910,11 @@ class Run:
         over `paths` (an editor buffer's own text, the others from disk); the fresh facts of that
         kind replace the file's, in this run and in the cache. A file changed on disk since the
         run hashed it keeps its facts."""
-        collectors: Selected = []
-        for cls, opts in self._file_checks().get("python", []):
-            option = getattr(cls, "deferred_option", None)
-            if option and kind in getattr(cls, "produces", ()):
-                collectors.append((cls, {**opts, option: True}))
+        collectors = [
+            (cls, opts)
+            for cls, opts in _judging_deferred(self._file_checks().get("python", []))
+            if getattr(cls, "deferred_option", None) and kind in getattr(cls, "produces", ())
+        ]
         if not collectors:
             return False
         results = state.results
@@ -969,6 +972,15 @@ class Run:
             seconds=time.perf_counter() - t0,
         )
         return dataclasses.replace(evidence, sources=sources)
+
+
+def _judging_deferred(checks: Selected) -> Selected:
+    """`checks` with every collector's deferred option on (FactCollector.deferred_option)."""
+    out: Selected = []
+    for cls, opts in checks:
+        option = getattr(cls, "deferred_option", None)
+        out.append((cls, {**opts, option: True}) if option else (cls, opts))
+    return out
 
 
 _RACY_SECONDS = 2.0
