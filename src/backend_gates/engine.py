@@ -657,7 +657,6 @@ class Run:
         self._checks: dict[str, Selected] | None = None
         self._cache: Cache | None = None
         self._memo: dict[str, tuple[str, FileResult]] = {}  # key -> (digest, result): files seen by this run
-        self._buffers: dict[str, str] = {}  # key -> text: the editor's document of the last `source()`
 
     # ------------------------------------------------------------------ stages
     def static(self, paths: Iterable[str | Path] = ()) -> Evidence:
@@ -698,7 +697,6 @@ class Run:
             everything = self._whole_project([config.root / p for p in config["paths"]]) or []
             others = [f for f in everything if f.key != key]
         state = self._file_results(others, cache)
-        self._buffers = {key: text}
         module = _modules((kind,))[kind]
         checks = self._file_checks().get(kind, [])
         if project:  # the project checks run: what a collector defers would be read again at once
@@ -907,9 +905,10 @@ class Run:
 
     def _complete(self, state: _Files, cache: Cache, kind: str, paths: set[str]) -> bool:
         """Project.complete for this run: the collectors of `kind` with their deferred option on,
-        over `paths` (an editor buffer's own text, the others from disk); the fresh facts of that
-        kind replace the file's, in this run and in the cache. A file changed on disk since the
-        run hashed it keeps its facts."""
+        over `paths` read from disk; the fresh facts of that kind replace the file's, in this run
+        and in the cache. A file whose digest is not the one this run hashed keeps its facts: one
+        changed on disk since, and an editor's document (`source()` reads its deferred parts in
+        its own pass, and has no digest here)."""
         collectors = [
             (cls, opts)
             for cls, opts in _judging_deferred(self._file_checks().get("python", []))
@@ -919,26 +918,21 @@ class Run:
             return False
         results = state.results
         wanted = sorted(p for p in paths if p in results and results[p].kind == "python")
-        fresh: list[tuple[str, FileResult]] = []
-        module = _modules(("python",))["python"]
-        for key in [k for k in wanted if k in self._buffers]:
-            fresh.append((state.digests.get(key, ""), module.analyze(key, str(self.config.root / key), self._buffers[key], collectors, self.config)))
-        disk = [SourceFile(str(self.config.root / k), k, "python") for k in wanted if k not in self._buffers]
+        disk = [SourceFile(str(self.config.root / k), k, "python") for k in wanted if k in state.digests]
         keep = dict(_WORKER)
         try:
-            fresh.extend(analyze_files(disk, self.config, {"python": collectors}, self.jobs))
+            fresh = analyze_files(disk, self.config, {"python": collectors}, self.jobs)
         finally:
             _WORKER.clear()
             _WORKER.update(keep)
         for digest, result in fresh:
             target = results.get(result.path)
-            if target is None or result.errors or (result.path not in self._buffers and digest != state.digests.get(result.path)):
+            if target is None or result.errors or not digest or digest != state.digests.get(result.path):
                 continue
             target.facts = {k: v for k, v in target.facts.items() if k != kind}
             if result.facts.get(kind):
                 target.facts[kind] = result.facts[kind]
-            if result.path not in self._buffers and digest:
-                cache.update_facts(result.path, digest, target.facts)
+            cache.update_facts(result.path, digest, target.facts)
         return True
 
     def _semgrep(self, files: list[SourceFile], out: EvidenceBuilder, project: Project) -> list[Finding]:
