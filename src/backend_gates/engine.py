@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import json
 import logging
 import os
 import time
@@ -269,7 +270,7 @@ def ruleset_key() -> str:
 
 
 class Cache:
-    FORMAT = 3
+    FORMAT = 4
 
     def __init__(self, config: Config, enabled: bool) -> None:
         self.enabled = enabled
@@ -300,17 +301,20 @@ class Cache:
             return entry
         return None
 
-    def put(self, key: str, digest: str, result: FileResult, signature: list[int] | None = None) -> None:
+    def put(self, key: str, digest: str, result: FileResult, signature: list[int] | None = None, view: str = "") -> None:
         data = result.to_dict()
         facts = data.pop("facts")
         self.files[key] = {"hash": digest, "result": data, "fact_kinds": sorted(k for k, v in facts.items() if v), "deps": _depends_of(facts)}
+        if view:
+            self.files[key]["view"] = view
         if signature is not None:
             self.files[key]["stat"] = signature
         self.all_facts()[key] = facts
         self.dirty = self.facts_dirty = True
 
     def update_facts(self, key: str, digest: str, facts: dict[str, Any]) -> None:
-        """Replace the stored facts of a file whose entry is for `digest` (Project.complete)."""
+        """Replace the stored facts of a file whose entry is for `digest` (Project.complete). Its
+        `view` stays the main pass's (see `_view_of`), so equal files keep equal views."""
         entry = self.files.get(key)
         if not self.enabled or not isinstance(entry, dict) or entry.get("hash") != digest:
             return
@@ -579,6 +583,7 @@ class Project:
     fact_kinds: frozenset[str] | None = None  # kinds some file produced (None: unknown): others need no load
     # reads files again for what their collectors deferred (see `complete`); None: not possible here
     completer: Callable[[str, set[str]], bool] | None = None
+    reads: set[str] = field(default_factory=set)  # files `complete` read again for the running check
 
     def complete(self, kind: str, paths: set[str]) -> bool:
         """Have the collectors of fact `kind` judge, in `paths`, what the main pass deferred
@@ -586,6 +591,7 @@ class Project:
         this run cannot read files again (its facts stay as they are)."""
         if self.completer is None:
             return False
+        self.reads.update(paths)
         self.facts(kind)  # cached facts loaded first: the fresh ones replace them
         return self.completer(kind, paths)
 
@@ -627,6 +633,7 @@ class _Files:
     fact_kinds: set[str]  # fact kinds any file produced (for rules that `require` some)
     rules: list[RuleInfo]  # the file-kind rules that ran
     analyzed: int
+    views: dict[str, str] = field(default_factory=dict)  # path -> digest of what project checks see of it (_view_of)
 
 
 class Run:
@@ -656,7 +663,7 @@ class Run:
         self.project: Project | None = None  # after static()/source(): every file's facts
         self._checks: dict[str, Selected] | None = None
         self._cache: Cache | None = None
-        self._memo: dict[str, tuple[str, FileResult]] = {}  # key -> (digest, result): files seen by this run
+        self._memo: dict[str, tuple[str, FileResult, str]] = {}  # key -> (digest, result, view): files seen by this run
 
     # ------------------------------------------------------------------ stages
     def static(self, paths: Iterable[str | Path] = ()) -> Evidence:
@@ -774,6 +781,7 @@ class Run:
         results: dict[str, FileResult] = {}
         misses: list[SourceFile] = []
         digests: dict[str, str] = {}
+        views: dict[str, str] = {}
         fact_kinds: set[str] = set()
         signatures: dict[str, list[int]] = {}
         for sf in files:
@@ -790,10 +798,12 @@ class Run:
                     continue
                 digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
             digests[sf.key] = digest
-            seen = self._memo.get(sf.key)
-            if seen is not None and seen[0] == digest:
-                results[sf.key] = seen[1]
-                fact_kinds.update(k for k, v in seen[1].facts.items() if v)
+            memo = self._memo.get(sf.key)
+            if memo is not None and memo[0] == digest:
+                results[sf.key] = memo[1]
+                fact_kinds.update(k for k, v in memo[1].facts.items() if v)
+                if memo[2]:
+                    views[sf.key] = memo[2]
                 continue
             hit = cache.get(sf.key, digest)
             if hit is not None and cache_guard.stale_depends(hit, self.config.root):
@@ -807,6 +817,8 @@ class Run:
             if replayed is not None and hit is not None and replayed.path == sf.key:
                 results[sf.key] = replayed
                 fact_kinds.update(hit.get("fact_kinds", ()))
+                if isinstance(hit.get("view"), str):
+                    views[sf.key] = hit["view"]
             else:
                 misses.append(sf)
         if misses or "rules" not in cache.meta:
@@ -817,10 +829,13 @@ class Run:
                 results[result.path] = result
                 fact_kinds.update(k for k, v in result.facts.items() if v)
                 if digest and not cache_guard.transient(result.errors):  # never replay a transient failure
-                    cache.put(result.path, digest, result, signatures.get(result.path))
-                    self._memo[result.path] = (digest, result)
+                    view = _view_of(result) if cache.enabled else ""
+                    if view:
+                        views[result.path] = view
+                    cache.put(result.path, digest, result, signatures.get(result.path), view)
+                    self._memo[result.path] = (digest, result, view)
         rules = [RuleInfo.from_dict(r) for r in cache.meta["rules"]]
-        return _Files(results, digests, fact_kinds, rules, len(misses))
+        return _Files(results, digests, fact_kinds, rules, len(misses), views)
 
     def _evidence(
         self,
@@ -870,10 +885,21 @@ class Run:
                 out.not_judged(info.code, info.gate, f"no {info.kind} files {'parsed' if counts.get(info.kind) else 'found'}")
 
         # Project checks read only the facts, so their outcome is cached under the digest of every
-        # file: an unchanged tree replays it. Checks with outside inputs (`cacheable = False`) rerun.
+        # file: an unchanged tree replays it. An edit that leaves every file's facts as they were
+        # (a body, a comment, a docstring) replays it too, when the lines its findings point at
+        # are unchanged (their evidence and fingerprints). Checks with outside inputs
+        # (`cacheable = False`) rerun.
         project_key = hashlib.sha256("\n".join(f"{k}:{state.digests.get(k, '')}" for k in sorted(results)).encode()).hexdigest()
+        facts_key = _facts_key(results, state.views)
         stored = cache.meta.get("project") if cache.enabled and project_cache else None
-        replay: dict[str, Any] = stored["checks"] if stored and stored.get("key") == project_key else {}
+        replay: dict[str, Any] = {}
+        anchors: dict[str, list[str]] = {}
+        if stored and stored.get("key") == project_key:
+            replay = stored["checks"]
+            anchors = stored.get("anchors") or {}
+        elif stored and facts_key and stored.get("facts_key") == facts_key:
+            anchors = _anchors_now(stored, state.digests, project)
+            replay = _replayable(stored["checks"], state.digests) if anchors is not None else {}
         outcomes: dict[str, Any] = {}
         uncached: set[str] = set()  # checks with outside inputs: rerun every time, never make the cache dirty
         project_rules: list[RuleInfo] = []
@@ -883,7 +909,10 @@ class Run:
                 uncached.add(cls.code)
             outcome = replay.get(cls.code) if cls.code not in uncached else None
             if outcome is None:
+                project.reads = set()
                 outcome = _run_project_check(cls, opts, project)
+                if project.reads:  # its outcome holds more than facts: these files' contents
+                    outcome["reads"] = {p: state.digests.get(p, "") for p in sorted(project.reads)}
             outcomes[cls.code] = outcome
             if outcome["error"]:
                 errors.append(ToolError("", outcome["error"], "internal"))
@@ -894,8 +923,13 @@ class Run:
                 out.ran(cls.code, cls.gate)
                 out.findings.extend(f for f in map(Finding.from_dict, outcome["findings"]) if mine(f.location.path))
         fresh_outcomes = {c for c, o in outcomes.items() if o is not replay.get(c) and c not in uncached}
-        if cache.enabled and project_cache and (fresh_outcomes or replay.keys() != outcomes.keys()):
-            cache.meta["project"] = {"key": project_key, "checks": outcomes}
+        if cache.enabled and project_cache and (fresh_outcomes or replay.keys() != outcomes.keys() or (stored or {}).get("key") != project_key):
+            cache.meta["project"] = {
+                "key": project_key,
+                "facts_key": facts_key,
+                "checks": outcomes,
+                "anchors": _anchors(outcomes, state.digests, project, anchors if not fresh_outcomes else {}),
+            }
             cache.dirty = True
         out.findings.extend(self._semgrep(files if scope is None else [f for f in files if f.key in scope], out, project))
         out.rules.extend(state.rules + project_rules + _tool_rules())
@@ -966,6 +1000,87 @@ class Run:
             seconds=time.perf_counter() - t0,
         )
         return dataclasses.replace(evidence, sources=sources)
+
+
+def _view_of(result: FileResult) -> str:
+    """A digest of what project checks see of one file: its kind, whether it parsed, and its
+    facts as the main pass made them (what a check reads again with `Project.complete` is
+    recorded with its outcome: `_replayable`). Empty when the facts are not JSON (no replay)."""
+    try:
+        facts = json.dumps(result.facts, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return ""
+    seen = f"{result.kind}:{int(result.parsed)}:{facts}"
+    return hashlib.blake2b(seen.encode(), digest_size=16).hexdigest()
+
+
+def _facts_key(results: Mapping[str, FileResult], views: Mapping[str, str]) -> str:
+    """What every project check reads, as one digest (empty when a file's view is unknown)."""
+    if any(k not in views for k in results):
+        return ""
+    return hashlib.sha256("\n".join(f"{k}:{views[k]}" for k in sorted(results)).encode()).hexdigest()
+
+
+def _finding_lines(outcomes: Mapping[str, Any]) -> dict[str, list[int]]:
+    """path -> the lines project findings point at (their evidence and fingerprints read them)."""
+    out: dict[str, set[int]] = {}
+    for outcome in outcomes.values():
+        for f in outcome.get("findings", ()):
+            out.setdefault(f["path"], set()).add(f["line"])
+    return {path: sorted(lines) for path, lines in out.items()}
+
+
+def _lines_digest(project: Project, path: str, lines: list[int]) -> str:
+    text = "\n".join(project.line(path, n) for n in lines)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _anchors(outcomes: Mapping[str, Any], digests: Mapping[str, str], project: Project, known: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """path -> [file digest, digest of the lines findings point at]; `known` entries for a file
+    whose digest is unchanged are kept without reading it."""
+    out: dict[str, list[str]] = {}
+    for path, lines in _finding_lines(outcomes).items():
+        have = known.get(path)
+        digest = digests.get(path, "")
+        out[path] = list(have) if have and digest and have[0] == digest else [digest, _lines_digest(project, path, lines)]
+    return out
+
+
+def _replayable(outcomes: Mapping[str, Any], digests: Mapping[str, str]) -> dict[str, Any]:
+    """The outcomes still true of equal facts: a check that read files again (`reads`) is run
+    again when one of them has changed."""
+    out: dict[str, Any] = {}
+    for code, outcome in outcomes.items():
+        reads = outcome.get("reads") or {}
+        if all(digest and digests.get(path) == digest for path, digest in reads.items()):
+            out[code] = outcome
+    return out
+
+
+def _anchors_now(stored: Mapping[str, Any], digests: Mapping[str, str], project: Project) -> dict[str, list[str]] | None:
+    """The stored anchors brought up to date, or None when a line a stored finding points at has
+    changed (its evidence or fingerprint would: the checks run again)."""
+    anchors = stored.get("anchors")
+    checks = stored.get("checks")
+    if not isinstance(anchors, dict) or not isinstance(checks, dict):
+        return None
+    try:
+        wanted = _finding_lines(checks)
+    except (KeyError, TypeError, AttributeError):
+        return None
+    out: dict[str, list[str]] = {}
+    for path, lines in wanted.items():
+        have = anchors.get(path)
+        if not isinstance(have, list) or len(have) != 2:
+            return None
+        digest = digests.get(path, "")
+        if not (digest and have[0] == digest):
+            now = _lines_digest(project, path, lines)
+            if now != have[1]:
+                return None
+            have = [digest, now]
+        out[path] = have
+    return out
 
 
 def _judging_deferred(checks: Selected) -> Selected:

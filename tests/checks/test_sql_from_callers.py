@@ -93,3 +93,22 @@ def test_computed_arguments_are_read_where_needed_and_kept_in_the_cache(tmp_path
     write_tree(tmp_path, {"app/other.py": "X = 2\n"})
     assert run() == expected  # the project checks run again on the stored facts
     assert run("app/db.py") == expected  # a one-file run over the cached project
+
+
+def test_a_changed_computed_argument_is_judged_again_from_a_warm_cache(tmp_path: Path) -> None:
+    """The caller's facts are the same before and after (its argument is computed: deferred), so
+    the project checks' stored outcome holds for every check but BG202, which read that file."""
+    caller = "from .db import clear_table\n\ndef nightly(cur, n, request):\n    clear_table(cur, {})\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/jobs.py": caller.format("'query_%d' % n")})
+
+    def run(*extra: str) -> list[tuple[str, str, int]]:
+        result = run_cli("check", "-f", "json", "--select", "SEC-SQLI", "--no-report", *extra, cwd=tmp_path)
+        assert result.returncode in (0, 1), result.stderr
+        return [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"] if f["rule"] == "BG202"]
+
+    assert run() == []
+    write_tree(tmp_path, {"app/jobs.py": caller.format("'t_' + request.args['x']")})
+    assert run("app/db.py") == [("BG202", "app/db.py", 2)]
+    assert run() == [("BG202", "app/db.py", 2)]
+    write_tree(tmp_path, {"app/jobs.py": caller.format("'query_%d' % n")})
+    assert run() == []

@@ -1,0 +1,69 @@
+"""Project checks read only facts, so an edit that leaves every file's facts as they were replays
+their cached outcome. Whatever is replayed, a cached run reports exactly what a `--no-cache` run
+reports: findings, their evidence lines and their fingerprints, in whole-project and one-file runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support import run_cli, write_tree
+
+VIEWS = '''from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/items/<int:item_id>", methods=["DELETE"])
+def delete_item(item_id):
+    db.delete(item_id)
+    return ""
+
+
+@app.route("/items", methods=["POST"])
+def create_item():
+    return {"name": request.json["name"]}
+'''
+
+EDITS = {
+    # facts unchanged
+    "comment at the end": lambda text: text + "# reviewed\n",
+    "handler body": lambda text: text.replace('return ""', 'return "", 204'),
+    # facts unchanged, but a line a project finding points at (its evidence) is not
+    "comment on a reported line": lambda text: text.replace("app = Flask(__name__)", "app = Flask(__name__)  # the one app"),
+    "reported decorator reworded": lambda text: text.replace('methods=["DELETE"])', "methods=['DELETE'])"),
+    # facts changed
+    "a route added": lambda text: text + '\n\n@app.route("/items/<int:item_id>", methods=["PUT"])\ndef put_item(item_id):\n    db.save(item_id)\n    return ""\n',
+    "a route removed": lambda text: text.split('\n\n@app.route("/items", methods=["POST"])')[0] + "\n",
+    "lines shifted": lambda text: "import os\n" + text,
+}
+
+
+def _report(root: Path, *args: str) -> list[dict]:
+    done = run_cli("check", "-f", "json", "--no-report", *args, cwd=root)
+    assert done.returncode in (0, 1), done.stderr
+    return sorted(json.loads(done.stdout)["findings"], key=lambda f: (f["path"], f["line"], f["rule"], f["column"]))
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_cached_run_after_an_edit_reports_what_a_fresh_run_does(tmp_path: Path, edit: str) -> None:
+    write_tree(tmp_path, {"app/__init__.py": "", "app/views.py": VIEWS, "app/other.py": "def helper():\n    return 1\n"})
+    before = _report(tmp_path)
+    assert {f["rule"] for f in before} >= {"BG108", "BG240", "BG245"}  # project checks do report here
+    views = tmp_path / "app" / "views.py"
+    views.write_text(EDITS[edit](VIEWS))
+    fresh = _report(tmp_path, "--no-cache")
+    assert _report(tmp_path, "app/views.py") == fresh  # one-file run over the cached project
+    assert _report(tmp_path) == fresh
+    assert _report(tmp_path) == fresh  # and the outcome it stored
+    if edit.startswith("comment on"):
+        assert any("# the one app" in (f["evidence"] or "") for f in fresh)
+
+
+def test_an_edit_in_another_file_replays_without_changing_anything(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/__init__.py": "", "app/views.py": VIEWS, "app/other.py": "def helper():\n    return 1\n"})
+    before = _report(tmp_path)
+    (tmp_path / "app" / "other.py").write_text("def helper():\n    return 2\n")
+    assert _report(tmp_path) == before == _report(tmp_path, "--no-cache")
