@@ -45,9 +45,10 @@ def dump(path: Path, key: str, fmt: int, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path, key: str, fmt: int) -> dict[str, Any] | None:
+def load(path: Path, key: str, fmt: int, seen: dict[str, str] | None = None) -> dict[str, Any] | None:
     """The body of a cache file written by this tool version for this key, or None (absent,
-    unreadable, truncated, edited, another version or format, not a JSON object)."""
+    unreadable, truncated, edited, another version or format, not a JSON object). `seen`, when
+    given, receives the verified body digest under "digest" (what a delta file names: `body_digest`)."""
     try:
         raw = read_bounded(path, 1 << 30)
     except (OSError, LimitExceeded):
@@ -64,7 +65,23 @@ def load(path: Path, key: str, fmt: int) -> dict[str, Any] | None:
         data = json.loads(body)
     except ValueError:
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    if seen is not None:
+        seen["digest"] = str(head["digest"])
+    return data
+
+
+def body_digest(path: Path) -> str | None:
+    """The body digest a cache file's header names, read from its header line alone (a delta
+    written against it names it; `load` verifies the body when the file is read)."""
+    try:
+        with open(path, "rb") as handle:
+            head = json.loads(handle.readline(4096))
+    except (OSError, ValueError):
+        return None
+    digest = head.get("digest") if isinstance(head, dict) else None
+    return digest if isinstance(digest, str) else None
 
 
 def valid_entry(entry: Any) -> bool:

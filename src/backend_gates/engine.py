@@ -269,6 +269,9 @@ def ruleset_key() -> str:
     return digest.hexdigest()[:16]
 
 
+_DELTA_FILES = 256  # past this many files' facts in the delta, the whole facts file is written
+
+
 class Cache:
     FORMAT = 4
 
@@ -279,9 +282,13 @@ class Cache:
         self.key = f"{ruleset_key()}-{config.analysis_key()}"
         self.path = self.dir / f"cache-{self.key}.json"
         self.facts_path = self.dir / f"facts-{self.key}.json"
+        # the facts of files analysed since facts_path was written, against that file's digest:
+        # a run that changed a few files writes them alone, without reading every file's facts
+        self.delta_path = self.dir / f"delta-{self.key}.json"
         self.files: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {}
         self._facts: dict[str, dict[str, Any]] | None = None  # loaded on first need (warm runs rarely)
+        self._new_facts: dict[str, dict[str, Any]] = {}  # facts this run stored
         self.dirty = False
         self.facts_dirty = False
         if enabled:
@@ -309,8 +316,7 @@ class Cache:
             self.files[key]["view"] = view
         if signature is not None:
             self.files[key]["stat"] = signature
-        self.all_facts()[key] = facts
-        self.dirty = self.facts_dirty = True
+        self._store_facts(key, facts)
 
     def update_facts(self, key: str, digest: str, facts: dict[str, Any]) -> None:
         """Replace the stored facts of a file whose entry is for `digest` (Project.complete). Its
@@ -320,7 +326,12 @@ class Cache:
             return
         entry["fact_kinds"] = sorted(k for k, v in facts.items() if v)
         entry["deps"] = _depends_of(facts)
-        self.all_facts()[key] = facts
+        self._store_facts(key, facts)
+
+    def _store_facts(self, key: str, facts: dict[str, Any]) -> None:
+        self._new_facts[key] = facts
+        if self._facts is not None:
+            self._facts[key] = facts
         self.dirty = self.facts_dirty = True
 
     def known_digest(self, key: str, signature: list[int] | None) -> str | None:
@@ -334,10 +345,36 @@ class Cache:
         if self._facts is None:
             self._facts = {}
             if self.enabled:
-                stored = cache_guard.load(self.facts_path, self.key, self.FORMAT)
+                seen: dict[str, str] = {}
+                stored = cache_guard.load(self.facts_path, self.key, self.FORMAT, seen)
                 if stored is not None and all(isinstance(v, dict) for v in stored.values()):
                     self._facts = stored
+                    self._facts.update(self._delta(seen.get("digest")))
+            self._facts.update(self._new_facts)
         return self._facts
+
+    def _delta(self, base: str | None) -> dict[str, dict[str, Any]]:
+        """The stored delta's facts when it was written against the facts file `base` names."""
+        data = cache_guard.load(self.delta_path, self.key, self.FORMAT) if base else None
+        facts = data.get("facts") if data is not None and data.get("base") == base else None
+        if not isinstance(facts, dict) or not all(isinstance(v, dict) for v in facts.values()):
+            return {}
+        return facts
+
+    def _save_facts(self) -> None:
+        """A delta when this run stored few files' facts and never needed the others; else the
+        whole facts file (the delta then goes: it names the digest of a file that is gone)."""
+        base = cache_guard.body_digest(self.facts_path) if self._facts is None else None
+        if base is not None:
+            delta = {**self._delta(base), **self._new_facts}
+            if len(delta) <= _DELTA_FILES:
+                cache_guard.dump(self.delta_path, self.key, self.FORMAT, {"base": base, "facts": delta})
+                return
+        facts = self.all_facts()
+        for key in [k for k in facts if k not in self.files]:
+            del facts[key]
+        cache_guard.dump(self.facts_path, self.key, self.FORMAT, facts)
+        self.delta_path.unlink(missing_ok=True)
 
     def save(self, keep: set[str]) -> None:
         if not self.enabled:
@@ -354,14 +391,11 @@ class Cache:
             gitignore = self.dir / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n")
-            if self.facts_dirty or stale:
-                facts = self.all_facts()
-                for key in [k for k in facts if k not in self.files]:
-                    del facts[key]
-                cache_guard.dump(self.facts_path, self.key, self.FORMAT, facts)
+            if self.facts_dirty or (stale and self._facts is not None):
+                self._save_facts()
             cache_guard.dump(self.path, self.key, self.FORMAT, {"meta": self.meta, "files": self.files})
             cache_guard.sweep_temporaries(self.dir)
-            for pattern in ("cache-*.json", "facts-*.json"):
+            for pattern in ("cache-*.json", "facts-*.json", "delta-*.json"):
                 others = sorted(self.dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
                 for old in others[4:]:
                     old.unlink(missing_ok=True)

@@ -67,3 +67,25 @@ def test_an_edit_in_another_file_replays_without_changing_anything(tmp_path: Pat
     before = _report(tmp_path)
     (tmp_path / "app" / "other.py").write_text("def helper():\n    return 2\n")
     assert _report(tmp_path) == before == _report(tmp_path, "--no-cache")
+
+
+def test_a_sequence_of_edits_keeps_every_cached_run_equal_to_a_fresh_one(tmp_path: Path) -> None:
+    """Runs that leave the facts as they were store only the files they read again (a delta of
+    the stored facts); the run after them reads the stored facts with every delta applied."""
+    other = "def helper():\n    return 1\n"
+    write_tree(tmp_path, {
+        "app/__init__.py": "", "app/views.py": VIEWS, "app/other.py": other, "app/more.py": VIEWS.replace("/items", "/things"),
+    })
+    _report(tmp_path)
+    steps = [
+        ("app/views.py", VIEWS + "# one\n", "app/views.py"),
+        ("app/other.py", other + "# two\n", "app/other.py"),
+        ("app/more.py", VIEWS.replace("/items", "/things") + "# three\n", "."),
+        ("app/other.py", other + '\n\n@app.route("/late", methods=["DELETE"])\ndef late():\n    db.drop()\n    return ""\n', "app/views.py"),
+        ("app/views.py", EDITS["a route removed"](VIEWS), "."),
+        ("app/views.py", EDITS["a route added"](VIEWS), "app/more.py"),
+    ]
+    for path, text, checked in steps:
+        (tmp_path / path).write_text(text)
+        assert _report(tmp_path, checked) == _report(tmp_path, checked, "--no-cache"), (path, checked)
+    assert _report(tmp_path) == _report(tmp_path, "--no-cache")
