@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from .evidence import Evidence, EvidenceBuilder, Sources
 from .model import Finding, GateNote, Location, Report, RuleInfo, Severity, ToolError
 from .pipeline import finalize, finish, now
 from .selection import Selected, selected
+from .sources import memo
 from .sources.context import FileResult
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class SourceFile:
     abs: str
     key: str  # path relative to the project root, '/'-separated: cache key, fingerprints, output
     kind: str
+    memo: dict[str, str] | None = None  # what its last analysis remembered (sources/memo.py)
 
 
 # kind -> (module with `analyze(path, abs_path, source, checks, config) -> FileResult`, matcher)
@@ -258,9 +261,18 @@ def _add_configured_specs(root: Path, config: Config, add: Callable[[str, str, b
 
 
 def ruleset_key() -> str:
-    """Tool version plus the stat of every source file of the package (changes invalidate)."""
+    """Tool version plus the stat of every source file of the package and of the parsers whose
+    answers are cached (changes, an upgrade of libcst or sqlglot included, invalidate)."""
     base = Path(__file__).parent
     digest = hashlib.sha256(__version__.encode())
+    for name in _PARSERS:
+        spec = importlib.util.find_spec(name)  # locates the package without importing it
+        origin = spec.origin if spec is not None else None
+        try:
+            st = os.stat(origin) if origin else None
+        except OSError:
+            st = None
+        digest.update(f"{name}:{origin}:{st.st_size if st else ''}:{st.st_mtime_ns if st else ''}".encode())
     for dirpath, _dirs, files in os.walk(base):
         for name in sorted(files):
             if name.endswith((".py", ".yaml", ".yml", ".json")):
@@ -269,6 +281,7 @@ def ruleset_key() -> str:
     return digest.hexdigest()[:16]
 
 
+_PARSERS = ("libcst", "sqlglot", "yaml")
 _DELTA_FILES = 256  # past this many files' facts in the delta, the whole facts file is written
 
 
@@ -333,6 +346,12 @@ class Cache:
         if self._facts is not None:
             self._facts[key] = facts
         self.dirty = self.facts_dirty = True
+
+    def memo_of(self, key: str) -> dict[str, str]:
+        """What the last analysis of `key` remembered (its entry for another version included)."""
+        entry = self.files.get(key)
+        result = entry.get("result") if isinstance(entry, dict) else None
+        return memo.valid(result.get("memo")) if isinstance(result, dict) else {}
 
     def known_digest(self, key: str, signature: list[int] | None) -> str | None:
         """The stored digest of a file whose stat signature is the one recorded with it."""
@@ -426,8 +445,9 @@ def _analyze_file(sf: SourceFile) -> tuple[str, FileResult]:
         return digest, _unreadable(sf, f"cannot decode: {exc}")
     module = _modules((sf.kind,))[sf.kind]
     try:
-        with time_budget():
+        with time_budget(), memo.analysing(sf.memo or {}) as used:
             result = module.analyze(sf.key, sf.abs, source, checks, config)
+        result.memo = used
     except LimitExceeded as exc:  # over the time budget: one finding naming it; the run goes on
         return digest, _unreadable(sf, str(exc))
     except Exception as exc:  # a bug of ours must not lose the other files
@@ -854,7 +874,7 @@ class Run:
                 if isinstance(hit.get("view"), str):
                     views[sf.key] = hit["view"]
             else:
-                misses.append(sf)
+                misses.append(dataclasses.replace(sf, memo=cache.memo_of(sf.key)))
         if misses or "rules" not in cache.meta:
             checks = self._file_checks()
             cache.meta["rules"] = [cls.info().to_dict() for kind in FILE_KINDS for cls, _o in checks[kind] if cls.code]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..model import Finding, SuppressionComment, ToolError, fingerprint
 from ..redact import redact_text
+from . import memo
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.base import Pending
@@ -29,9 +30,10 @@ class FileResult:
     suppressions: list[SuppressionComment] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
     parsed: bool = True
+    memo: dict[str, str] = field(default_factory=dict)  # answers its analysis used (sources/memo.py)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.path,
             "kind": self.kind,
             "lines": self.lines,
@@ -41,6 +43,9 @@ class FileResult:
             "errors": [e.to_dict() for e in self.errors],
             "parsed": self.parsed,
         }
+        if self.memo:
+            data["memo"] = self.memo
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FileResult":
@@ -53,6 +58,7 @@ class FileResult:
             suppressions=[SuppressionComment.from_dict(s) for s in data["suppressions"]],
             errors=[ToolError(**e) for e in data["errors"]],
             parsed=data.get("parsed", True),
+            memo=memo.valid(data.get("memo")),
         )
 
 

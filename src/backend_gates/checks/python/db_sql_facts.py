@@ -8,11 +8,14 @@ query rules (text with run-time parts is listed in the inventory as dynamic).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import libcst as cst
 
+from ...redact import redact_data
+from ...sources import memo
 from ..base import FactCollector
 from . import sqlsinks
 from .db_migration_facts import is_alembic, is_django_migration
@@ -67,23 +70,12 @@ class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):
             self._record(node, sink, template)
 
     def _record(self, node: cst.Call, sink: Any, template: Any) -> None:
-        from ...sql import analysis
-
         line = _line_of(self.ctx, node)
         dialect = self.ctx.config["db.dialect"] or None
         text = template.text
         if sink.family == "psycopg":  # sql.SQL("... {} ...") composes identifiers into the braces
             text = _BRACES.sub(lambda m: f"bg_ident_{m.group(1) or 0}", text)
-        if template.constant:
-            stmt = analysis.parse_one(text, dialect)
-            fact = analysis.summarize(stmt, line, where=self.where)
-        else:
-            tree = analysis.parse_one(text, dialect).tree
-            fact = {
-                "line": line, "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": analysis.tables_of(tree),
-                "parameterised": False, "filters": [], "issues": [], "error": "", "where": self.where,
-                "dynamic": list(template.dynamic)[:5],
-            }
+        fact = {"line": line, **_summary(text, dialect, template, self.where)}
         fact["sink"] = sink.name
         if self.functions:
             fact["function"] = self.functions[-1].name.value
@@ -92,6 +84,32 @@ class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):
         if sinks_params(node, sink):
             fact["parameterised"] = True
         self.fact("sql_statement", fact)
+
+
+def _summary(text: str, dialect: str | None, template: Any, where: str) -> dict[str, Any]:
+    """What sqlglot reads of the statement (kind, tables, parameters, smells), as a fact without
+    its line. The file's last analysis's answer is taken when it has one (sources/memo.py: an
+    edited file need not import sqlglot for its unchanged SQL); it is kept redacted, as facts are."""
+    question = json.dumps([text, dialect, where, template.constant, template.kind, template.text, list(template.dynamic)[:5]])
+    digest = memo.key(f"sql-summary\0{question}")
+    known = memo.recall(digest)
+    if known is not None:
+        remembered: dict[str, Any] = json.loads(known)
+        return remembered
+    from ...sql import analysis
+
+    if template.constant:
+        fact = analysis.summarize(analysis.parse_one(text, dialect), 0, where=where)
+        del fact["line"]
+    else:
+        tree = analysis.parse_one(text, dialect).tree
+        fact = {
+            "sql": " ".join(template.text.split())[:500], "kind": template.kind, "tables": analysis.tables_of(tree),
+            "parameterised": False, "filters": [], "issues": [], "error": "", "where": where,
+            "dynamic": list(template.dynamic)[:5],
+        }
+    memo.record(digest, json.dumps(redact_data(fact)))
+    return fact
 
 
 def sinks_params(node: cst.Call, sink: Any) -> bool:

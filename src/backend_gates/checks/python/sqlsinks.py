@@ -55,6 +55,7 @@ from functools import lru_cache
 from typing import Any, Callable, Collection, Iterable, Iterator
 
 import libcst as cst
+from ...sources import memo
 from ._cst import children as _fast_children
 from ._cst import remember as _remember
 
@@ -2164,9 +2165,8 @@ def statement_kind(text: str, fragment: str | None = None) -> str | None:
     keyword = head.group(1).upper()
     if not re.search(r"\s", text.strip()) and keyword not in ("VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "ANALYZE"):
         return None  # a single word ("select", "update") is a label, not a statement
-    trees = _parse(text)
-    if trees:
-        name = type(trees[0]).__name__
+    name = _head(text)
+    if name:
         kind = _KINDS.get(name)
         if kind == "":
             return keyword
@@ -2205,10 +2205,21 @@ def _fragment_kind(text: str, fragment: str) -> str | None:
     if not text.strip():
         return None
     wrapped = f"SELECT * FROM t WHERE {text}" if fragment == "where" else f"SELECT {text} FROM t"
-    trees = _parse(wrapped)
-    if trees and type(trees[0]).__name__ == "Select":
+    if _head(wrapped) == "Select":
         return "WHERE condition" if fragment == "where" else "SQL expression"
     return None
+
+
+def _head(text: str) -> str:
+    """The class of sqlglot's first tree for `text` ("" when it cannot read it); an answer the
+    file's last analysis used is taken from it (sources/memo.py) without importing sqlglot."""
+    digest = memo.key(f"sqlglot-head\0{text}")
+    head = memo.recall(digest)
+    if head is None:
+        trees = _parse(text)
+        head = type(trees[0]).__name__ if trees else ""
+        memo.record(digest, head)
+    return head
 
 
 @lru_cache(maxsize=4096)
