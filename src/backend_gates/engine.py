@@ -952,8 +952,9 @@ class Run:
             replay = stored["checks"]
             anchors = stored.get("anchors") or {}
         elif stored and facts_key and stored.get("facts_key") == facts_key:
-            anchors = _anchors_now(stored, state.digests, project)
-            replay = _replayable(stored["checks"], state.digests) if anchors is not None else {}
+            held = _anchors_now(stored, state.digests, project)
+            if held is not None:
+                anchors, replay = held, _replayable(stored["checks"], state.digests)
         outcomes: dict[str, Any] = {}
         uncached: set[str] = set()  # checks with outside inputs: rerun every time, never make the cache dirty
         project_rules: list[RuleInfo] = []
