@@ -76,6 +76,20 @@ def redact_text(text: str) -> str:
     """Mask every secret-looking value in a line of source, SQL or a body."""
     if not text:
         return text
+    if len(text) > _LARGE:  # a run writes the same report to stdout or -o and to the event file
+        if _LAST_LARGE and _LAST_LARGE[0] == text:
+            return _LAST_LARGE[1]
+        redacted = _redact(text)
+        _LAST_LARGE[:] = [text, redacted]
+        return redacted
+    return _redact(text)
+
+
+_LARGE = 20_000
+_LAST_LARGE: list[str] = []  # [text, redacted] of the last large text
+
+
+def _redact(text: str) -> str:
     if text.isascii():
         lowered = text.lower()
         for word in _MAY_HOLD:
