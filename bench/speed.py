@@ -101,8 +101,11 @@ def cold(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
 def one_file(root: Path, rel: str, repeat: int) -> dict[str, Any]:
     """What pre-commit does: the project's cache is warm (an earlier run), the named file has just
     been edited (a new comment line before every run, so its own result cannot come from the
-    cache) and is checked alone. `no_cache` is the same file with `--no-cache`, where a partial
-    run must first compute every other file's facts for the project-level rules."""
+    cache) and is checked alone. The main figure appends the comment at the end (the file's facts
+    stay as they were: the project rules' stored outcome holds); `edited_mid_file` inserts it
+    before a top-level statement in the middle, which moves the lines of every fact after it, so
+    the project rules run again, as after most real edits. `no_cache` is the same file with
+    `--no-cache`, where a partial run must first compute every other file's facts."""
     cache = Path(tempfile.mkdtemp(prefix="bg-speed-cache-"))
     env = {"BACKEND_GATES_CACHE_DIR": str(cache / "cache")}
     target = root / rel
@@ -110,20 +113,42 @@ def one_file(root: Path, rel: str, repeat: int) -> dict[str, Any]:
     ours = [_exe("backend-gates"), "check", rel, "--exit-zero", "-f", "json", "-o", os.devnull]
     theirs = [_exe("bandit"), "-q", "-f", "json", "-o", os.devnull, rel]
     edits = iter(range(1_000_000))
+    middle = _middle_statement(original)
 
     def edited() -> tuple[float, float]:
         with open(target, "ab") as handle:
             handle.write(b"# edited %d\n" % next(edits))
         return run(ours, root, env)
 
+    def edited_mid_file() -> tuple[float, float]:
+        lines = target.read_bytes().splitlines(keepends=True)
+        lines.insert(middle, b"# edited %d\n" % next(edits))
+        target.write_bytes(b"".join(lines))
+        return run(ours, root, env)
+
     try:
         run([_exe("backend-gates"), "check", ".", "--exit-zero", "-f", "json", "-o", os.devnull], root, env)  # the warm project cache
         warm_cache = interleaved(edited, lambda: run(theirs, root), repeat)
+        mid_file = interleaved(edited_mid_file, lambda: run(theirs, root), repeat)
         no_cache = interleaved(lambda: run(ours + ["--no-cache"], root), lambda: run(theirs, root), max(1, repeat // 2))
     finally:
         target.write_bytes(original)
         shutil.rmtree(cache, ignore_errors=True)
-    return {"file": rel, "lines": original.count(b"\n"), **warm_cache, "no_cache": no_cache}
+    return {"file": rel, "lines": original.count(b"\n"), **warm_cache, "edited_mid_file": mid_file, "no_cache": no_cache}
+
+
+def _middle_statement(source: bytes) -> int:
+    """The 0-based line of the first top-level statement starting after the file's middle line
+    (a comment line inserted there is valid Python); the end of the file if there is none."""
+    import ast
+
+    lines = source.count(b"\n")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return lines
+    starts = [min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])]) for n in tree.body]
+    return next((s - 1 for s in starts if s > lines // 2), lines)
 
 
 def warm(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
