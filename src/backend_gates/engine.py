@@ -1106,8 +1106,10 @@ def _replayable(outcomes: Mapping[str, Any], digests: Mapping[str, str]) -> dict
     again when one of them has changed."""
     out: dict[str, Any] = {}
     for code, outcome in outcomes.items():
-        reads = outcome.get("reads") or {}
-        if all(digest and digests.get(path) == digest for path, digest in reads.items()):
+        reads = outcome.get("reads") if isinstance(outcome, dict) else None
+        if isinstance(outcome, dict) and (reads is None or (isinstance(reads, dict) and all(
+            isinstance(digest, str) and digest and digests.get(path) == digest for path, digest in reads.items()
+        ))):
             out[code] = outcome
     return out
 

@@ -94,8 +94,12 @@ def _summary(text: str, dialect: str | None, template: Any, where: str) -> dict[
     digest = memo.key(f"sql-summary\0{question}")
     known = memo.recall(digest)
     if known is not None:
-        remembered: dict[str, Any] = json.loads(known)
-        return remembered
+        try:
+            remembered = json.loads(known)
+        except ValueError:
+            remembered = None
+        if isinstance(remembered, dict):
+            return remembered
     from ...sql import analysis
 
     if template.constant:
