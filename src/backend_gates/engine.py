@@ -765,8 +765,11 @@ class Run:
         result = module.analyze(key, str(path), text, checks, config)
         state.results[key] = result
         state.fact_kinds.update(k for k, v in result.facts.items() if v)
+        if project and cache.enabled:  # the document as if saved: its content and its (redacted) facts
+            state.digests[key] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            state.views[key] = _view_of(dataclasses.replace(result, facts=redact_data(result.facts)))
         texts = {key: text.splitlines()}
-        evidence = self._evidence(state, cache, [], [], {key}, texts, project_cache=False, project_checks=project)
+        evidence = self._evidence(state, cache, [], [], {key}, texts, project_checks=project)
         if project:
             cache.save(set(state.results))
         return self._with_sources(evidence, state, {key}, t0, texts)
@@ -900,7 +903,6 @@ class Run:
         scope: set[str] | None,
         texts: dict[str, list[str]],
         *,
-        project_cache: bool = True,
         project_checks: bool = True,
     ) -> Evidence:
         config = self.config
@@ -945,7 +947,7 @@ class Run:
         # (`cacheable = False`) rerun.
         project_key = hashlib.sha256("\n".join(f"{k}:{state.digests.get(k, '')}" for k in sorted(results)).encode()).hexdigest()
         facts_key = _facts_key(results, state.views)
-        stored = cache.meta.get("project") if cache.enabled and project_cache else None
+        stored = cache.meta.get("project") if cache.enabled and project_checks else None
         replay: dict[str, Any] = {}
         anchors: dict[str, list[str]] = {}
         if stored and stored.get("key") == project_key:
@@ -978,7 +980,7 @@ class Run:
                 out.ran(cls.code, cls.gate)
                 out.findings.extend(f for f in map(Finding.from_dict, outcome["findings"]) if mine(f.location.path))
         fresh_outcomes = {c for c, o in outcomes.items() if o is not replay.get(c) and c not in uncached}
-        if cache.enabled and project_cache and (fresh_outcomes or replay.keys() != outcomes.keys() or (stored or {}).get("key") != project_key):
+        if cache.enabled and project_checks and (fresh_outcomes or replay.keys() != outcomes.keys() or (stored or {}).get("key") != project_key):
             cache.meta["project"] = {
                 "key": project_key,
                 "facts_key": facts_key,
@@ -996,8 +998,8 @@ class Run:
         """Project.complete for this run: the collectors of `kind` with their deferred option on,
         over `paths` read from disk; the fresh facts of that kind replace the file's, in this run
         and in the cache. A file whose digest is not the one this run hashed keeps its facts: one
-        changed on disk since, and an editor's document (`source()` reads its deferred parts in
-        its own pass, and has no digest here)."""
+        changed on disk since, and an editor's document that differs from the disk (`source()`
+        reads the document's deferred parts in its own pass)."""
         collectors = [
             (cls, opts)
             for cls, opts in _judging_deferred(self._file_checks().get("python", []))
