@@ -93,13 +93,15 @@ def valid_entry(entry: Any) -> bool:
         return False
     if not isinstance(result["findings"], list) or not isinstance(result["errors"], list) or not isinstance(result["suppressions"], list):
         return False
-    if not all(isinstance(f, dict) and _FINDING_KEYS <= f.keys() for f in result["findings"]):
+    # (most lists are empty: no generator is made for them; a warm run checks every entry)
+    findings, errors, deps = result["findings"], result["errors"], entry["deps"]
+    if findings and not all(isinstance(f, dict) and _FINDING_KEYS <= f.keys() for f in findings):
         return False
-    if not all(isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("message"), str) for e in result["errors"]):
+    if errors and not all(isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("message"), str) for e in errors):
         return False
-    if not isinstance(entry["fact_kinds"], list) or not isinstance(entry["deps"], list):
+    if not isinstance(entry["fact_kinds"], list) or not isinstance(deps, list):
         return False
-    return all(isinstance(d, dict) and isinstance(d.get("path"), str) for d in entry["deps"])
+    return not deps or all(isinstance(d, dict) and isinstance(d.get("path"), str) for d in deps)
 
 
 def stale_depends(hit: dict[str, Any], root: Path) -> bool:
