@@ -855,12 +855,12 @@ class Run:
                     continue
                 digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
             digests[sf.key] = digest
-            memo = self._memo.get(sf.key)
-            if memo is not None and memo[0] == digest:
-                results[sf.key] = memo[1]
-                fact_kinds.update(k for k, v in memo[1].facts.items() if v)
-                if memo[2]:
-                    views[sf.key] = memo[2]
+            seen = self._memo.get(sf.key)
+            if seen is not None and seen[0] == digest:
+                results[sf.key] = seen[1]
+                fact_kinds.update(k for k, v in seen[1].facts.items() if v)
+                if seen[2]:
+                    views[sf.key] = seen[2]
                 continue
             hit = cache.get(sf.key, digest)
             if hit is not None and cache_guard.stale_depends(hit, self.config.root):
