@@ -41,15 +41,28 @@ _CSTNode = cst.CSTNode
 
 
 def _fields(cls: type) -> tuple[str, ...]:
+    """The fields of `cls` that can hold a node: whitespace, punctuation and plain `str` fields
+    (a Name's value, a literal's text) are left out."""
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace") and f.type is not str
         )
         _FIELDS[cls] = names
     return names
+
+
+class _Backwards(dict[type, tuple[str, ...]]):
+    """type -> the fields the walk visits, last first (the walk pushes children on a stack)."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        answer = self[cls] = tuple(reversed(_fields(cls)))
+        return answer
+
+
+_BACKWARDS = _Backwards()
 
 
 class _IsNode(dict[type, bool]):
