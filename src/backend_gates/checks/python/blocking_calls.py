@@ -112,6 +112,15 @@ def _through_manager(node: cst.BaseExpression) -> bool:
             return False
 
 
+def _leaf(func: cst.BaseExpression) -> str:
+    """The called name: `b` of `a.b(...)`, `f` of `f(...)`, else ''."""
+    if type(func) is cst.Attribute:
+        return func.attr.value
+    if type(func) is cst.Name:
+        return func.value
+    return ""
+
+
 def _quote(what: str) -> str:
     """`time.sleep()` (note) from "time.sleep() (note)"."""
     call, _, note = what.partition(" ")
@@ -280,7 +289,9 @@ class _BlockingWalker(PythonCheck):
             return "time.sleep()"
         if qualified in _HASHING:
             return f"{qualified.rsplit('.', 1)[-1]}() (CPU-heavy password hashing)"
-        if isinstance(func, cst.Attribute) and func.attr.value in _HASHER_METHODS:
+        # exact type tests where the answer is often no: an isinstance miss against a libcst class
+        # goes through the ABC machinery (parsed nodes are of libcst's own final classes)
+        if type(func) is cst.Attribute and func.attr.value in _HASHER_METHODS:
             if self.handles.get(dotted(func.value) or "") == "hasher":
                 return f"{dotted(func)}() (CPU-heavy password hashing)"
         if (
@@ -302,8 +313,10 @@ class _BlockingWalker(PythonCheck):
             return f"{qualified}() (a synchronous DB driver)"
         if qualified in _MAIL:
             return f"{qualified.rsplit('.', 1)[-1]}() (synchronous mail)"
-        if isinstance(func, cst.Name) and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
+        if type(func) is cst.Name and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
             return "open() (blocking file I/O)"
+        if type(func) is not cst.Attribute:
+            return None
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value in _PATH_IO
@@ -448,26 +461,26 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
 
     def _callee_key(self, node: cst.Call) -> str | None:
         func = node.func
-        if isinstance(func, cst.Name) and func.value in self.local_defs:
+        if type(func) is cst.Name and func.value in self.local_defs:
             return func.value
         if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
+            type(func) is cst.Attribute
+            and type(func.value) is cst.Name
             and func.value.value in ("self", "cls")
             and self.classes
         ):
             return f"{self.classes[-1]}.{func.attr.value}"
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             return func.value  # may be defined later in the module; resolved in finish()
         return None
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self.frames[-1]
-        if frame.node is None or isinstance(frame.node, cst.Lambda):
+        if frame.node is None or type(frame.node) is cst.Lambda:
             return
         what = self.blocking(node)
         if frame.is_async and what is None and id(node) not in self.awaited:
-            leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+            leaf = _leaf(node.func)
             if _PASSWORD_HELPER.match(leaf) and self._callee_key(node) not in self.helpers and leaf not in self.local_defs:
                 self.report(node, confidence="medium", what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
                 return
@@ -654,7 +667,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         if not frame.is_async and (self.blocking(node) or "").endswith("(synchronous mail)"):
             self.report(node, what="`EmailMessage(...).send()` sends mail", func=frame.name)
             return
-        leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+        leaf = _leaf(node.func)
         if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):
             if isinstance(node.func, cst.Name) and (
                 (leaf in self.mail_helpers() and leaf != frame.name)

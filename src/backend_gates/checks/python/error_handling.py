@@ -654,9 +654,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         # sessions given a project adapter (`s.mount("https://", TimeoutAdapter())`) or a wrapped
         # `request` (`s.request = partial(s.request, timeout=5)`): the transport sets the timeout
         source = getattr(ctx, "source", "") or ""
-        self.configured = {
-            m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"
-        } | {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
+        self.configured: set[str] = set()
+        if ".mount(" in source:  # both patterns need their literal text: skip the scans without it
+            self.configured |= {m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"}
+        if ".request" in source:
+            self.configured |= {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.visit_import(node)
