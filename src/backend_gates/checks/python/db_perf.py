@@ -21,7 +21,7 @@ from ._cst import call_name, dotted, positional
 from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
 from ._cst import children as _fast_children
-from ...sources.nodes import subtree
+from ...sources.nodes import node_types, subtree
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -52,6 +52,7 @@ def _subnodes(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 # Exact type tests below (`type(n) is cst.Name`) where most nodes are not of the type: an
 # isinstance miss against a libcst class goes through the ABC machinery (see sources.nodes.node_types).
+_BINDS = node_types(cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
@@ -260,13 +261,17 @@ class QueryInLoop(PythonCheck):
         name = iterable.value
         bound: list[cst.BaseExpression] = []
         for node in _subnodes(self.functions[-1].body):
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
-                bound.append(node.value)
-            elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)) and name in _loop_names(cast(Any, node).target):
-                return False
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWS \
-                    and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
-                return False
+            cls = type(node)
+            if cls is cst.Assign:
+                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in cast(cst.Assign, node).targets):
+                    bound.append(cast(cst.Assign, node).value)
+            elif cls in _BINDS:
+                if name in _loop_names(cast(Any, node).target):
+                    return False
+            elif cls is cst.Call:
+                func: Any = cast(cst.Call, node).func
+                if type(func) is cst.Attribute and func.attr.value in _GROWS and type(func.value) is cst.Name and func.value.value == name:
+                    return False
         return len(bound) == 1 and isinstance(bound[0], (cst.List, cst.Tuple, cst.Set)) and _bounded_iterable(bound[0])
 
     def _carried_names(self, body: cst.CSTNode) -> set[str]:

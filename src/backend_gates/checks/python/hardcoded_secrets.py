@@ -108,9 +108,12 @@ _DEV_WORDS = frozenset({"dummy", "fake", "test", "testing", "example", "sample",
 
 def _string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain (non-f) string literal or an implicit concatenation of them."""
-    if isinstance(node, cst.SimpleString):
+    # exact type tests: an isinstance miss against a libcst class goes through ABCMeta
+    if type(node) is cst.SimpleString:
         value = node.evaluated_value
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if type(node) is not cst.ConcatenatedString and type(node) is not cst.BinaryOperation:
+        return None
     if isinstance(node, cst.ConcatenatedString) or (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
         left, right = _string_value(node.left), _string_value(node.right)  # "sk_live_" "..." or "sk_live_" + "..."
         if left is not None and right is not None:
@@ -133,12 +136,12 @@ def _target_name(node: cst.BaseExpression) -> str | None:
 
 
 def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         inner = _dotted(node.value)
         return f"{inner}.{node.attr.value}" if inner else node.attr.value
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         return _dotted(node.func) + "()"
     return ""
 

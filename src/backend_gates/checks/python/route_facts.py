@@ -143,23 +143,24 @@ def dotted(node: Any) -> str | None:
     """`a.b.c` for Name/Attribute chains (calls in the chain are written `f()`), else None."""
     parts: list[str] = []
     while True:
-        if isinstance(node, cst.Name):
+        cls = type(node)  # exact type tests: an isinstance miss against a libcst class goes through ABCMeta
+        if cls is cst.Name:
             parts.append(node.value)
             break
-        if isinstance(node, cst.Attribute):
+        if cls is cst.Attribute:
             parts.append(node.attr.value)
             node = node.value
             continue
-        if isinstance(node, cst.Call):
+        if cls is cst.Call:
             inner = dotted(node.func)
             if inner is None:
                 return None
             parts.append(inner + "()")
             break
-        if isinstance(node, cst.Subscript):
+        if cls is cst.Subscript:
             node = node.value
             continue
-        if isinstance(node, cst.Await):
+        if cls is cst.Await:
             node = node.expression
             continue
         return None
