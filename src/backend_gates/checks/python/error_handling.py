@@ -720,7 +720,7 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in (*_HTTP_METHODS, "send"):
+        if type(func) is not cst.Attribute or func.attr.value not in (*_HTTP_METHODS, "send"):
             return False
         key = dotted(func.value) or ""
         return (key in self.sessions and key not in self.configured) or self._is_session_ctor(func.value)

@@ -339,7 +339,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        leaf = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
         if not leaf:
             return
         sink = sqlsinks.sink_of(node, self.resolver())
