@@ -478,28 +478,35 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         frame = self.frames[-1]
         if frame.node is None or type(frame.node) is cst.Lambda:
             return
+        if not frame.is_async:
+            self._in_sync_function(frame, node)
+            return
         what = self.blocking(node)
-        if frame.is_async and what is None and id(node) not in self.awaited:
+        if what is None and id(node) not in self.awaited:
             leaf = _leaf(node.func)
             if _PASSWORD_HELPER.match(leaf) and self._callee_key(node) not in self.helpers and leaf not in self.local_defs:
                 self.report(node, confidence="medium", what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
                 return
-        if frame.is_async:
-            if what is not None:
-                if "SQLAlchemy Session" in what:
-                    if frame.session_reported:
-                        return
-                    frame.session_reported = True
-                self.report(node, what=_quote(what), func=frame.name)
-                return
-            key = self._callee_key(node)
-            if key is not None:
-                self.helper_calls.append((key, node, frame.name))
+        if what is not None:
+            if "SQLAlchemy Session" in what:
+                if frame.session_reported:
+                    return
+                frame.session_reported = True
+            self.report(node, what=_quote(what), func=frame.name)
             return
+        key = self._callee_key(node)
+        if key is not None:
+            self.helper_calls.append((key, node, frame.name))
+
+    def _in_sync_function(self, frame: _Frame, node: cst.Call) -> None:
+        """A call in a sync helper of the module: what it blocks on (the helper's first such call
+        is all that is kept, so later calls are not classified) and which helpers it calls."""
         if frame.key is not None and frame.key in self.helpers:
             helper = self.helpers[frame.key]
-            if what is not None and not helper.blocking:
-                helper.blocking = what.partition(" ")[0]
+            if not helper.blocking:
+                what = self.blocking(node)
+                if what is not None:
+                    helper.blocking = what.partition(" ")[0]
             key = self._callee_key(node)
             if key is not None:
                 helper.callees.add(key)
@@ -664,7 +671,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         if self.flask_mail and _flask_mail_send(node) and id(node) not in self.awaited:
             self.report(node, what=f"`{dotted(node.func)}()` (Flask-Mail) sends mail", func=frame.name)
             return
-        if not frame.is_async and (self.blocking(node) or "").endswith("(synchronous mail)"):
+        what = None if frame.is_async else self.blocking(node)  # (blocking() only reads the walk's state)
+        if (what or "").endswith("(synchronous mail)"):
             self.report(node, what="`EmailMessage(...).send()` sends mail", func=frame.name)
             return
         leaf = _leaf(node.func)
@@ -680,13 +688,10 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
                 return
-        if not frame.loops:
-            return
-        what = self.blocking(node)
+        if not frame.loops or frame.is_async:
+            return  # (in `async def`: BG420 reports it)
         if what is None or not ("requests." in what or "httpx." in what or "urlopen" in what or "HTTP client" in what):
             return
-        if frame.is_async:
-            return  # BG420 reports it
         self.report(node, what=f"outbound HTTP call `{what.partition(' ')[0]}` inside a loop", func=frame.name)
 
 
