@@ -67,6 +67,8 @@ _SIGNERS: tuple[tuple[re.Pattern[str], int, str], ...] = (
     (re.compile(r"(^|\.)(signing\.dumps|signing\.loads)$"), -1, "key"),
     (re.compile(r"(^|\.)(JWTStrategy|JWTAuthentication|CookieTransport|AuthJWT|JWTManager)$"), -1, "secret"),
 )
+# any of the signers (same flags): most calls are none, and one search says so
+_ANY_SIGNER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _SIGNERS))
 # `<word>_key` names that hold a lookup key (session/cache/storage keys), not a cryptographic key
 _LOOKUP_KEY_WORDS = frozenset(
     {"token", "password", "session", "cache", "user", "cookie", "storage", "lookup", "sort", "field", "header",
@@ -638,6 +640,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             self._use(value, "password")
 
     def _signing_key(self, node: cst.Call, func: str, positional: list[cst.Arg]) -> None:
+        if not _ANY_SIGNER.search(func):
+            return
         for pattern, index, keyword in _SIGNERS:
             if not pattern.search(func):
                 continue
