@@ -41,15 +41,28 @@ _CSTNode = cst.CSTNode
 
 
 def _fields(cls: type) -> tuple[str, ...]:
+    """The fields of `cls` that can hold a node: whitespace, punctuation and plain `str` fields
+    (a Name's value, a literal's text) are left out."""
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace") and f.type is not str
         )
         _FIELDS[cls] = names
     return names
+
+
+class _Backwards(dict[type, tuple[str, ...]]):
+    """type -> the fields the walk visits, last first (the walk pushes children on a stack)."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        answer = self[cls] = tuple(reversed(_fields(cls)))
+        return answer
+
+
+_BACKWARDS = _Backwards()
 
 
 class _IsNode(dict[type, bool]):
@@ -75,4 +88,43 @@ def child_nodes(node: Any) -> list[Any]:
             out.append(value)
         elif vcls is list or vcls is tuple:
             out.extend(v for v in value if is_node[type(v)])
+    return out
+
+
+def node_types(*classes: type) -> frozenset[type]:
+    """`classes` and all their subclasses: `type(node) in node_types(A, B)` answers
+    `isinstance(node, (A, B))` for libcst nodes without the ABC machinery that every
+    `isinstance` miss against a libcst class goes through (libcst registers no virtual
+    subclasses, and defines all its node classes when imported)."""
+    out: set[type] = set()
+    stack = list(classes)
+    while stack:
+        cls = stack.pop()
+        if cls not in out:
+            out.add(cls)
+            stack.extend(cls.__subclasses__())
+    return frozenset(out)
+
+
+def subtree(node: Any) -> list[Any]:
+    """`node` and every node under it that the walk visits, in source (pre-)order."""
+    out: list[Any] = []
+    stack = [node]
+    pop = stack.pop
+    push = stack.append
+    keep = out.append
+    is_node = IS_NODE
+    backwards = _BACKWARDS
+    while stack:
+        current = pop()
+        keep(current)
+        for name in backwards[type(current)]:
+            value = getattr(current, name)
+            vcls = type(value)
+            if is_node[vcls]:
+                push(value)
+            elif vcls is list or vcls is tuple:
+                for item in reversed(value):
+                    if is_node[type(item)]:
+                        push(item)
     return out

@@ -20,7 +20,7 @@ from ..redact import redact_text
 from ..suppress import parse_suppressions
 from .context import FileContext, FileResult, finalize_findings
 from .limits import python_too_deep
-from .nodes import _FIELDS, IS_NODE, _CSTNode, _fields, child_nodes  # noqa: F401  (child_nodes: re-exported)
+from .nodes import _BACKWARDS, IS_NODE, _fields, child_nodes  # noqa: F401  (child_nodes: re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .chunks import PieceCache
@@ -34,36 +34,41 @@ def walk(
     visit: dict[type, list[Callable[[Any], Any]]],
     leave: dict[type, list[Callable[[Any], Any]]],
 ) -> None:
-    """Depth-first, source-ordered walk calling visit_<Node> before children, leave_<Node> after."""
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    """Depth-first, source-ordered walk calling visit_<Node> before children, leave_<Node> after.
+
+    The stack holds nodes, and `(handlers, node)` tuples for the leave calls still due (a tuple is
+    never a node). Children are pushed straight from the fields, last field and last item first,
+    so they are popped in source order."""
+    stack: list[Any] = [root]
     pop = stack.pop
     push = stack.append
     is_node = IS_NODE
+    backwards = _BACKWARDS
+    visit_get = visit.get
+    leave_get = leave.get
     while stack:
-        node, leaving = pop()
+        node = pop()
         cls = type(node)
-        if leaving:
-            for fn in leave[cls]:
-                fn(node)
+        if cls is tuple:
+            for fn in node[0]:
+                fn(node[1])
             continue
-        handlers = visit.get(cls)
+        handlers = visit_get(cls)
         if handlers:
             for fn in handlers:
                 fn(node)
-        if cls in leave:
-            push((node, True))
-        children: list[Any] = []
-        for name in _FIELDS.get(cls) or _fields(cls):
+        handlers = leave_get(cls)
+        if handlers:
+            push((handlers, node))
+        for name in backwards[cls]:
             value = getattr(node, name)
             vcls = type(value)
             if is_node[vcls]:
-                children.append(value)
+                push(value)
             elif vcls is list or vcls is tuple:
-                for item in value:
+                for item in reversed(value):
                     if is_node[type(item)]:
-                        children.append(item)
-        for child in reversed(children):
-            push((child, False))
+                        push(item)
 
 
 def _memoize_literals() -> None:
@@ -340,16 +345,18 @@ def find_statement(module: cst.Module, node: Any) -> int | None:
 
 def contains_node(root: Any, node: Any) -> bool:
     stack = [root]
+    is_node = IS_NODE
     while stack:
         current = stack.pop()
         if current is node:
             return True
         for name in _fields(type(current)):
             value = getattr(current, name)
-            if isinstance(value, _CSTNode):
+            vcls = type(value)
+            if is_node[vcls]:
                 stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, _CSTNode))
+            elif vcls is list or vcls is tuple:
+                stack.extend(v for v in value if is_node[type(v)])
     return False
 
 

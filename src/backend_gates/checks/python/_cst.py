@@ -7,7 +7,10 @@ from typing import Any, Callable, Hashable, TypeVar, cast
 
 import libcst as cst
 
-from ...sources.nodes import child_nodes
+from ...sources.nodes import _BACKWARDS, IS_NODE, child_nodes, node_types
+
+_Name = cst.Name
+_Attribute = cst.Attribute
 
 
 def children(node: Any) -> list[Any]:
@@ -69,24 +72,52 @@ def remember(node: Any, what: Hashable, compute: Callable[[], _T]) -> _T:
     return value
 
 
+_TYPES: dict[Any, frozenset[type]] = {}
+
+
+def _types(kinds: type | tuple[type, ...]) -> frozenset[type]:
+    """`kinds` as a set of exact types (see `sources.nodes.node_types`), remembered."""
+    found = _TYPES.get(kinds)
+    if found is None:
+        found = _TYPES[kinds] = node_types(*(kinds if isinstance(kinds, tuple) else (kinds,)))
+    return found
+
+
 def _collect(node: Any, kinds: Any, prune: Any, root: Any) -> list[Any]:
     out: list[Any] = []
     stack = [node]
+    pop = stack.pop
+    push = stack.append
+    wanted = _types(kinds)
+    pruned = _types(prune) if prune else frozenset()
+    is_node = IS_NODE
+    backwards = _BACKWARDS
     while stack:
-        current = stack.pop()
-        if isinstance(current, kinds):
+        current = pop()
+        cls = type(current)
+        if cls in wanted:
             out.append(current)
-        if prune and current is not root and isinstance(current, prune):
+        if cls in pruned and current is not root:
             continue
-        stack.extend(reversed(children(current)))
+        # the children, last first (as `sources.nodes.subtree` reads them)
+        for name in backwards[cls]:
+            value = getattr(current, name)
+            vcls = type(value)
+            if is_node[vcls]:
+                push(value)
+            elif vcls is list or vcls is tuple:
+                for item in reversed(value):
+                    if is_node[type(item)]:
+                        push(item)
     return out
 
 
 def dotted(node: Any) -> str:
     """`a.b.c` for Name/Attribute chains, '' otherwise."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
+    cls = type(node)
+    if cls is _Name:
+        return node.value  # type: ignore[no-any-return]
+    if cls is _Attribute:
         base = dotted(node.value)
         return f"{base}.{node.attr.value}" if base else ""
     return ""
@@ -94,11 +125,12 @@ def dotted(node: Any) -> str:
 
 def call_name(call: cst.Call) -> str:
     """Last name of the called thing: `sa.Column(...)` -> 'Column'."""
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
+    func: Any = call.func
+    cls = type(func)
+    if cls is _Name:
+        return func.value  # type: ignore[no-any-return]
+    if cls is _Attribute:
+        return func.attr.value  # type: ignore[no-any-return]
     return ""
 
 

@@ -9,18 +9,37 @@ the file does not rebind them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import libcst as cst
 
 
+_Name = cst.Name
+_Attribute = cst.Attribute
+
+
 def dotted(node: cst.BaseExpression) -> str | None:
-    """`a.b.c` for Name/Attribute chains, else None."""
+    """`a.b.c` for Name/Attribute chains, else None.
+
+    Exact type tests: parsed nodes are instances of libcst's own (final) classes, and an
+    `isinstance` miss against a libcst class goes through the ABC machinery (this is called for
+    most calls, by most checks)."""
+    current: Any = node
+    cls = type(current)
+    if cls is _Name:
+        name: str = current.value
+        return name
+    if cls is not _Attribute:
+        return None
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
+    while cls is _Attribute:
+        parts.append(current.attr.value)
+        current = current.value
+        cls = type(current)
+    if cls is _Name:
+        parts.append(current.value)
+        parts.reverse()
+        return ".".join(parts)
     return None
 
 

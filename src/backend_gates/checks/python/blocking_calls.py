@@ -112,6 +112,15 @@ def _through_manager(node: cst.BaseExpression) -> bool:
             return False
 
 
+def _leaf(func: cst.BaseExpression) -> str:
+    """The called name: `b` of `a.b(...)`, `f` of `f(...)`, else ''."""
+    if type(func) is cst.Attribute:
+        return func.attr.value
+    if type(func) is cst.Name:
+        return func.value
+    return ""
+
+
 def _quote(what: str) -> str:
     """`time.sleep()` (note) from "time.sleep() (note)"."""
     call, _, note = what.partition(" ")
@@ -280,7 +289,9 @@ class _BlockingWalker(PythonCheck):
             return "time.sleep()"
         if qualified in _HASHING:
             return f"{qualified.rsplit('.', 1)[-1]}() (CPU-heavy password hashing)"
-        if isinstance(func, cst.Attribute) and func.attr.value in _HASHER_METHODS:
+        # exact type tests where the answer is often no: an isinstance miss against a libcst class
+        # goes through the ABC machinery (parsed nodes are of libcst's own final classes)
+        if type(func) is cst.Attribute and func.attr.value in _HASHER_METHODS:
             if self.handles.get(dotted(func.value) or "") == "hasher":
                 return f"{dotted(func)}() (CPU-heavy password hashing)"
         if (
@@ -302,8 +313,10 @@ class _BlockingWalker(PythonCheck):
             return f"{qualified}() (a synchronous DB driver)"
         if qualified in _MAIL:
             return f"{qualified.rsplit('.', 1)[-1]}() (synchronous mail)"
-        if isinstance(func, cst.Name) and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
+        if type(func) is cst.Name and func.value == "open" and not self.imports.is_imported("open") and "open" not in self.local_defs:
             return "open() (blocking file I/O)"
+        if type(func) is not cst.Attribute:
+            return None
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value in _PATH_IO
@@ -448,45 +461,52 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
 
     def _callee_key(self, node: cst.Call) -> str | None:
         func = node.func
-        if isinstance(func, cst.Name) and func.value in self.local_defs:
+        if type(func) is cst.Name and func.value in self.local_defs:
             return func.value
         if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
+            type(func) is cst.Attribute
+            and type(func.value) is cst.Name
             and func.value.value in ("self", "cls")
             and self.classes
         ):
             return f"{self.classes[-1]}.{func.attr.value}"
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             return func.value  # may be defined later in the module; resolved in finish()
         return None
 
     def visit_Call(self, node: cst.Call) -> None:
         frame = self.frames[-1]
-        if frame.node is None or isinstance(frame.node, cst.Lambda):
+        if frame.node is None or type(frame.node) is cst.Lambda:
+            return
+        if not frame.is_async:
+            self._in_sync_function(frame, node)
             return
         what = self.blocking(node)
-        if frame.is_async and what is None and id(node) not in self.awaited:
-            leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+        if what is None and id(node) not in self.awaited:
+            leaf = _leaf(node.func)
             if _PASSWORD_HELPER.match(leaf) and self._callee_key(node) not in self.helpers and leaf not in self.local_defs:
                 self.report(node, confidence="medium", what=f"`{leaf}()` (password hashing is CPU-heavy by design)", func=frame.name)
                 return
-        if frame.is_async:
-            if what is not None:
-                if "SQLAlchemy Session" in what:
-                    if frame.session_reported:
-                        return
-                    frame.session_reported = True
-                self.report(node, what=_quote(what), func=frame.name)
-                return
-            key = self._callee_key(node)
-            if key is not None:
-                self.helper_calls.append((key, node, frame.name))
+        if what is not None:
+            if "SQLAlchemy Session" in what:
+                if frame.session_reported:
+                    return
+                frame.session_reported = True
+            self.report(node, what=_quote(what), func=frame.name)
             return
+        key = self._callee_key(node)
+        if key is not None:
+            self.helper_calls.append((key, node, frame.name))
+
+    def _in_sync_function(self, frame: _Frame, node: cst.Call) -> None:
+        """A call in a sync helper of the module: what it blocks on (the helper's first such call
+        is all that is kept, so later calls are not classified) and which helpers it calls."""
         if frame.key is not None and frame.key in self.helpers:
             helper = self.helpers[frame.key]
-            if what is not None and not helper.blocking:
-                helper.blocking = what.partition(" ")[0]
+            if not helper.blocking:
+                what = self.blocking(node)
+                if what is not None:
+                    helper.blocking = what.partition(" ")[0]
             key = self._callee_key(node)
             if key is not None:
                 helper.callees.add(key)
@@ -651,10 +671,11 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         if self.flask_mail and _flask_mail_send(node) and id(node) not in self.awaited:
             self.report(node, what=f"`{dotted(node.func)}()` (Flask-Mail) sends mail", func=frame.name)
             return
-        if not frame.is_async and (self.blocking(node) or "").endswith("(synchronous mail)"):
+        what = None if frame.is_async else self.blocking(node)  # (blocking() only reads the walk's state)
+        if (what or "").endswith("(synchronous mail)"):
             self.report(node, what="`EmailMessage(...).send()` sends mail", func=frame.name)
             return
-        leaf = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else ""
+        leaf = _leaf(node.func)
         if leaf and id(node) not in self.awaited and leaf not in ("delay", "apply_async", "add_task", "send_task"):
             if isinstance(node.func, cst.Name) and (
                 (leaf in self.mail_helpers() and leaf != frame.name)
@@ -667,13 +688,10 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
                 return
-        if not frame.loops:
-            return
-        what = self.blocking(node)
+        if not frame.loops or frame.is_async:
+            return  # (in `async def`: BG420 reports it)
         if what is None or not ("requests." in what or "httpx." in what or "urlopen" in what or "HTTP client" in what):
             return
-        if frame.is_async:
-            return  # BG420 reports it
         self.report(node, what=f"outbound HTTP call `{what.partition(' ')[0]}` inside a loop", func=frame.name)
 
 

@@ -21,6 +21,7 @@ from ._cst import call_name, dotted, positional
 from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
 from ._cst import children as _fast_children
+from ...sources.nodes import node_types, subtree
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -44,16 +45,18 @@ def _loop_names(target: cst.BaseExpression) -> set[str]:
     return out
 
 
-def _subnodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(_fast_children(current)))
+def _subnodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node` and the nodes under it, in source order."""
+    return subtree(node)
+
+
+# Exact type tests below (`type(n) is cst.Name`) where most nodes are not of the type: an
+# isinstance miss against a libcst class goes through the ABC machinery (see sources.nodes.node_types).
+_BINDS = node_types(cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    return {n.value for n in _subnodes(node) if isinstance(n, cst.Name)}
+    return {n.value for n in _subnodes(node) if type(n) is cst.Name}
 
 
 def _chain_calls(node: cst.BaseExpression) -> list[cst.Call]:
@@ -258,13 +261,17 @@ class QueryInLoop(PythonCheck):
         name = iterable.value
         bound: list[cst.BaseExpression] = []
         for node in _subnodes(self.functions[-1].body):
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
-                bound.append(node.value)
-            elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)) and name in _loop_names(cast(Any, node).target):
-                return False
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWS \
-                    and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
-                return False
+            cls = type(node)
+            if cls is cst.Assign:
+                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in cast(cst.Assign, node).targets):
+                    bound.append(cast(cst.Assign, node).value)
+            elif cls in _BINDS:
+                if name in _loop_names(cast(Any, node).target):
+                    return False
+            elif cls is cst.Call:
+                func: Any = cast(cst.Call, node).func
+                if type(func) is cst.Attribute and func.attr.value in _GROWS and type(func.value) is cst.Name and func.value.value == name:
+                    return False
         return len(bound) == 1 and isinstance(bound[0], (cst.List, cst.Tuple, cst.Set)) and _bounded_iterable(bound[0])
 
     def _carried_names(self, body: cst.CSTNode) -> set[str]:
@@ -309,9 +316,7 @@ class QueryInLoop(PythonCheck):
         loop_vars = _derived_names(body, loop_vars)  # `elem_id = elem["id"]; stmt = select(X).filter_by(id=elem_id)`
         flow: _Flow | None = None
         for node in _subnodes(body):
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                continue
-            if not isinstance(node, cst.Call) or id(node) in self.seen:
+            if type(node) is not cst.Call or id(node) in self.seen:
                 continue
             label = self._query_label(node)
             if not label:
@@ -606,7 +611,7 @@ def _writes(chain: cst.CSTNode) -> bool:
 def _bounded_iterable(node: cst.BaseExpression) -> bool:
     """A literal list/tuple/set of names or constants, `range(<literal>)`, an UPPER_CASE constant,
     or model metadata (`Model._meta.get_fields()`: a handful of fields, not rows)."""
-    if any(isinstance(n, cst.Attribute) and n.attr.value in ("_meta", "__table__", "__mapper__") for n in _subnodes(node)):
+    if any(type(n) is cst.Attribute and n.attr.value in ("_meta", "__table__", "__mapper__") for n in _subnodes(node)):
         return True
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         return all(isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Tuple)) for e in node.elements)
@@ -872,7 +877,7 @@ def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
 def _derived_names(body: cst.CSTNode, loop_vars: set[str]) -> set[str]:
     """Loop variables plus names the body assigns from them (two steps: `a = row.x; b = f(a)`)."""
     out = set(loop_vars)
-    assigns = [n for n in _subnodes(body) if isinstance(n, cst.Assign)]
+    assigns = [n for n in _subnodes(body) if type(n) is cst.Assign]
     for _round in range(2):
         for node in assigns:
             if _names_in(node.value) & out:
@@ -1016,7 +1021,7 @@ class LoopRowAccess(FactCollector):
         seen: set[str] = set()
         writes = _written_attributes(body, var)
         for node in _subnodes(body):
-            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == var:
+            if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == var:
                 attr = node.attr.value
                 if attr in seen or id(node) in writes:
                     continue
@@ -1031,16 +1036,15 @@ def _written_attributes(body: cst.CSTNode, var: str) -> set[int]:
     """`row.rel = x`, `row.rel += x`, `row.tags.add(t)`: writes to a relation, not lazy loads (node ids)."""
     out: set[int] = set()
     for node in _subnodes(body):
-        targets: list[cst.BaseExpression] = []
-        if isinstance(node, cst.AssignTarget):
-            targets.append(node.target)
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
-            targets.append(node.target)
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _WRITES:
-            targets.append(node.func.value)
-        for target in targets:
-            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == var:
-                out.add(id(target))
+        cls = type(node)
+        if cls is cst.AssignTarget or cls is cst.AugAssign or cls is cst.AnnAssign:
+            target = cast(Any, node).target
+        elif cls is cst.Call and type(cast(Any, node).func) is cst.Attribute and cast(Any, node).func.attr.value in _WRITES:
+            target = cast(Any, node).func.value
+        else:
+            continue
+        if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == var:
+            out.add(id(target))
     return out
 
 

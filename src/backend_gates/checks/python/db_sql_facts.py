@@ -37,7 +37,8 @@ class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
-        return super().wants(ctx) or ("text" in ctx.source and _TEXT_CALL.search(ctx.source) is not None)
+        source = ctx.source  # both alternatives need "text(" or "text as": skip the slow scan without them
+        return super().wants(ctx) or (("text(" in source or "text as" in source) and _TEXT_CALL.search(source) is not None)
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)

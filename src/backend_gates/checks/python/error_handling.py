@@ -654,9 +654,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         # sessions given a project adapter (`s.mount("https://", TimeoutAdapter())`) or a wrapped
         # `request` (`s.request = partial(s.request, timeout=5)`): the transport sets the timeout
         source = getattr(ctx, "source", "") or ""
-        self.configured = {
-            m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"
-        } | {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
+        self.configured: set[str] = set()
+        if ".mount(" in source:  # both patterns need their literal text: skip the scans without it
+            self.configured |= {m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"}
+        if ".request" in source:
+            self.configured |= {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.visit_import(node)
@@ -718,7 +720,7 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in (*_HTTP_METHODS, "send"):
+        if type(func) is not cst.Attribute or func.attr.value not in (*_HTTP_METHODS, "send"):
             return False
         key = dotted(func.value) or ""
         return (key in self.sessions and key not in self.configured) or self._is_session_ctor(func.value)

@@ -837,8 +837,12 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
                 if value and id(arg.value) not in self.exempt and not any(m in value for m in _TEMPLATE_MARKS):
                     self._exempt(arg.value)
                     self.report(arg.value, what=_RESOURCE_KEYWORDS[arg.keyword.value], shown=value)
+        named: dict[str, cst.Arg] = {}  # keyword -> its (first) argument: one pass instead of one per name
+        for arg in node.args:
+            if arg.keyword is not None:
+                named.setdefault(arg.keyword.value, arg)
         if not self.settings_module:
-            url_arg = keyword(node, "url")
+            url_arg = named.get("url")
             if qualified in _HTTP_CALLS or (
                 isinstance(node.func, cst.Attribute)
                 and last in ("get", "post", "put", "patch", "delete", "head", "request")
@@ -848,10 +852,10 @@ class HardcodedEndpoint(S.SecurityRule, _Scopes):
                 if qualified.endswith(".request") and url_arg is None and len(args) > 1:
                     target = args[1].value
                 self._url(target, "URL")
-            base = keyword(node, "base_url")
+            base = named.get("base_url")
             if base is not None:
                 self._url(base.value, "base URL")
-        host = keyword(node, "host") or keyword(node, "bootstrap_servers") or keyword(node, "hosts") or keyword(node, "server")
+        host = named.get("host") or named.get("bootstrap_servers") or named.get("hosts") or named.get("server")
         if host is not None and last not in _BIND_CALLS and id(host.value) not in self.exempt:
             value = string_value(host.value)
             value = _host_part(value) if value else value

@@ -67,6 +67,8 @@ _SIGNERS: tuple[tuple[re.Pattern[str], int, str], ...] = (
     (re.compile(r"(^|\.)(signing\.dumps|signing\.loads)$"), -1, "key"),
     (re.compile(r"(^|\.)(JWTStrategy|JWTAuthentication|CookieTransport|AuthJWT|JWTManager)$"), -1, "secret"),
 )
+# any of the signers (same flags): most calls are none, and one search says so
+_ANY_SIGNER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _SIGNERS))
 # `<word>_key` names that hold a lookup key (session/cache/storage keys), not a cryptographic key
 _LOOKUP_KEY_WORDS = frozenset(
     {"token", "password", "session", "cache", "user", "cookie", "storage", "lookup", "sort", "field", "header",
@@ -108,9 +110,12 @@ _DEV_WORDS = frozenset({"dummy", "fake", "test", "testing", "example", "sample",
 
 def _string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain (non-f) string literal or an implicit concatenation of them."""
-    if isinstance(node, cst.SimpleString):
+    # exact type tests: an isinstance miss against a libcst class goes through ABCMeta
+    if type(node) is cst.SimpleString:
         value = node.evaluated_value
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if type(node) is not cst.ConcatenatedString and type(node) is not cst.BinaryOperation:
+        return None
     if isinstance(node, cst.ConcatenatedString) or (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
         left, right = _string_value(node.left), _string_value(node.right)  # "sk_live_" "..." or "sk_live_" + "..."
         if left is not None and right is not None:
@@ -133,12 +138,12 @@ def _target_name(node: cst.BaseExpression) -> str | None:
 
 
 def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         inner = _dotted(node.value)
         return f"{inner}.{node.attr.value}" if inner else node.attr.value
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         return _dotted(node.func) + "()"
     return ""
 
@@ -635,6 +640,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
             self._use(value, "password")
 
     def _signing_key(self, node: cst.Call, func: str, positional: list[cst.Arg]) -> None:
+        if not _ANY_SIGNER.search(func):
+            return
         for pattern, index, keyword in _SIGNERS:
             if not pattern.search(func):
                 continue

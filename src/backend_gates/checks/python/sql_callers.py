@@ -41,6 +41,7 @@ from typing import Any
 
 import libcst as cst
 
+from ...sources.nodes import node_types
 from ..base import DEFERRED, FactCollector
 from . import sqlsinks
 
@@ -60,7 +61,11 @@ _MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
 _BUILDING_CALLS = frozenset({"format", "join", "dict", "list", "tuple", "set", "sorted", "findall", "str", "get_json", "to_dict"})
 # steps the text builder may take to judge one argument (names followed, helpers, items)
 _BUDGET = 200
-_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+_LITERALS = node_types(cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+# values the text builder can say more about (exact types: see sources.nodes.node_types)
+_BUILT = node_types(cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Dict, cst.List, cst.Tuple, cst.Set,
+                    cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.IfExp)
+_BUILT_OR_TEXT = _BUILT | {cst.SimpleString}
 
 
 def signature(fn: cst.FunctionDef) -> list[tuple[str, str]]:
@@ -78,11 +83,11 @@ def signature(fn: cst.FunctionDef) -> list[tuple[str, str]]:
 
 
 def _constant_value(node: cst.BaseExpression) -> bool:
-    if isinstance(node, _LITERALS):
+    if type(node) in _LITERALS:  # exact types: see sources.nodes.node_types
         return True
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value in ("None", "True", "False") or bool(sqlsinks._CONST_NAME.match(node.value))
-    if isinstance(node, cst.UnaryOperation):
+    if type(node) is cst.UnaryOperation:
         return _constant_value(node.expression)
     return False
 
@@ -103,12 +108,12 @@ def _literal_keys(node: cst.BaseExpression) -> set[str] | None:
 def _buildable(value: cst.BaseExpression) -> bool:
     """An assigned value the text builder can judge: text built in place, collections, calls
     that build text or collections (or a same-module helper's result), request data."""
-    if isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Dict, cst.List, cst.Tuple, cst.Set,
-                          cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.IfExp, cst.SimpleString)):
+    if type(value) in _BUILT_OR_TEXT:
         return True
-    if isinstance(value, cst.Call):
-        return isinstance(value.func, cst.Name) or (isinstance(value.func, cst.Attribute) and value.func.attr.value in _BUILDING_CALLS)
-    if isinstance(value, cst.Attribute):
+    if type(value) is cst.Call:
+        func = value.func
+        return type(func) is cst.Name or (type(func) is cst.Attribute and func.attr.value in _BUILDING_CALLS)
+    if type(value) is cst.Attribute:
         return sqlsinks._dotted(value).split(".")[0] in ("request", "req")
     return False
 
@@ -211,12 +216,12 @@ class CallSiteFacts(FactCollector):
     # -- calls
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             leaf = func.value
-        elif isinstance(func, cst.Attribute):
+        elif type(func) is cst.Attribute:
             leaf = func.attr.value
             receiver = func.value
-            if isinstance(receiver, cst.Name) and receiver.value[:1].isupper() and not receiver.value.isupper():
+            if type(receiver) is cst.Name and receiver.value[:1].isupper() and not receiver.value.isupper():
                 return self.any_argument(leaf)  # `Class.method(obj, ...)`: positions shift; not followed
         else:
             return None
@@ -268,16 +273,15 @@ class CallSiteFacts(FactCollector):
         collections and comprehensions, names the function assigns (or loops over), request
         data, and calls that build text or collections. Attributes, subscripts and other calls
         stay `d` without the cost of building (most arguments are these)."""
-        if isinstance(value, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString, cst.Dict, cst.List, cst.Tuple, cst.Set,
-                              cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.IfExp)):
+        if type(value) in _BUILT:
             return True
-        if isinstance(value, cst.Name):
+        if type(value) is cst.Name:
             return value.value in frame.buildable or value.value in frame.stars
-        if isinstance(value, cst.Attribute):
+        if type(value) is cst.Attribute:
             return sqlsinks._dotted(value).split(".")[0] in ("request", "req")
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             func = value.func
-            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            leaf = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
             return leaf in _BUILDING_CALLS or sqlsinks._dotted(func).split(".")[0] in ("request", "req")
         return False
 

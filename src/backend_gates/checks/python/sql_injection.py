@@ -307,13 +307,19 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
 
     def finish(self) -> None:
         """Record the functions of this module that run SQL they are given (for BG203)."""
-        if _SQL_WORDS.search(getattr(self.ctx, "source", "")) is None and "execute" not in getattr(self.ctx, "source", ""):
+        if not self.sql_file() and "execute" not in getattr(self.ctx, "source", ""):
             return
         if self._helpers is None:
             self._helpers = helper_sinks(self.ctx.module)
         if self._helpers:
             functions = sqlsinks.module_index(self.ctx.module).functions if self._index is None else self._index.functions
             self.fact("sql_helpers", {name: [index, param, inner, name in functions] for name, (index, param, inner) in self._helpers.items()})
+
+    def sql_file(self) -> bool:
+        """The module's text holds SQL words (one scan per file)."""
+        if self._sql_file is None:
+            self._sql_file = _SQL_WORDS.search(getattr(self.ctx, "source", "")) is not None
+        return self._sql_file
 
     def helper_sink(self, node: cst.Call, leaf: str) -> tuple[sqlsinks.SinkInfo, str] | None:
         """A project helper that runs the SQL it is given: (sink, confidence)."""
@@ -333,7 +339,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        leaf = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
         if not leaf:
             return
         sink = sqlsinks.sink_of(node, self.resolver())
@@ -424,9 +430,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         BG203 reports when that function, in another module, runs the SQL it is given."""
         if leaf in _NOT_HELPERS or not node.args:
             return
-        if self._sql_file is None:
-            self._sql_file = _SQL_WORDS.search(getattr(self.ctx, "source", "")) is not None
-        if not self._sql_file:
+        if not self.sql_file():
             return
         if self._index is None:
             self._index = sqlsinks.module_index(self.ctx.module)

@@ -239,14 +239,15 @@ def sink_of(call: cst.Call, resolve: Resolver | None = None) -> SinkInfo | None:
     """The sink this call is, or None. Method sinks are recognised by name (the SQL text itself
     must still be confirmed with `statement_kind`); function sinks by qualified name."""
     func = call.func
-    if resolve is not None and isinstance(func, (cst.Name, cst.Attribute)):
-        leaf = func.value if isinstance(func, cst.Name) else func.attr.value
-        if leaf in _FUNCTION_LEAVES or isinstance(func, cst.Name):
+    # exact type tests: an isinstance miss against a libcst class goes through ABCMeta
+    leaf = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+    if resolve is not None and leaf is not None:
+        if leaf in _FUNCTION_LEAVES or type(func) is cst.Name:
             for qname in resolve(func):
                 sink = _FUNCTION_SINKS.get(qname)
                 if sink is not None:
                     return sink
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         attr = func.attr.value
         if attr == "SQL":
             receiver = _dotted(func.value)

@@ -160,10 +160,14 @@ class WeakPasswordHash(S.SecurityRule, PythonCheck):
         self.targets.pop()
 
     def algorithm(self, node: cst.Call) -> str | None:
-        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+        func = node.func  # exact type tests: an isinstance miss against a libcst class goes through ABCMeta
+        if type(func) is cst.Name:
+            leaf = func.value
+        elif type(func) is cst.Attribute:
+            leaf = func.attr.value
+        else:
             return None
-        leaf = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
-        if leaf not in _HASHES and leaf != "new" and not (isinstance(node.func, cst.Name) and self.names.enabled):
+        if leaf not in _HASHES and leaf != "new" and not (type(func) is cst.Name and self.names.enabled):
             return None
         for qname in self.names(node.func):
             module, _, fn = qname.rpartition(".")
@@ -279,10 +283,15 @@ def _literal(node: cst.BaseExpression) -> str | None:
     return None
 
 
+_SCHEME_LEAVES = frozenset({"make_password", "generate_password_hash", "crypt", "hash", "encrypt", "using", "CryptContext"})
+
+
 def _weak_scheme(node: cst.Call) -> str | None:
     """A password hashing call that picks a weak scheme by name, or None."""
     func = node.func
-    leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    leaf = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
+    if leaf not in _SCHEME_LEAVES:
+        return None  # (each test below needs one of these names)
     keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
     positional = [a.value for a in node.args if a.keyword is None]
     if leaf == "make_password":  # Django make_password(password, salt=None, hasher="default")
