@@ -106,19 +106,24 @@ def node_types(*classes: type) -> frozenset[type]:
     return frozenset(out)
 
 
-def subtree(node: Any) -> list[Any]:
-    """`node` and every node under it that the walk visits, in source (pre-)order."""
+def subtree(node: Any, keep: frozenset[type] | None = None, prune: frozenset[type] = frozenset(), *, prune_top: bool = False) -> list[Any]:
+    """`node` and every node under it that the walk visits, in source (pre-)order. `keep`: only
+    nodes of these exact types are listed; `prune`: the children of a node of these types are not
+    read (of `node` itself only with `prune_top`)."""
     out: list[Any] = []
     stack = [node]
     pop = stack.pop
     push = stack.append
-    keep = out.append
     is_node = IS_NODE
     backwards = _BACKWARDS
     while stack:
         current = pop()
-        keep(current)
-        for name in backwards[type(current)]:
+        cls = type(current)
+        if keep is None or cls in keep:
+            out.append(current)
+        if cls in prune and (prune_top or current is not node):
+            continue
+        for name in backwards[cls]:
             value = getattr(current, name)
             vcls = type(value)
             if is_node[vcls]:

@@ -7,7 +7,7 @@ from typing import Any, Callable, Hashable, TypeVar, cast
 
 import libcst as cst
 
-from ...sources.nodes import _BACKWARDS, IS_NODE, child_nodes, node_types
+from ...sources.nodes import child_nodes, node_types, subtree
 
 _Name = cst.Name
 _Attribute = cst.Attribute
@@ -84,32 +84,7 @@ def _types(kinds: type | tuple[type, ...]) -> frozenset[type]:
 
 
 def _collect(node: Any, kinds: Any, prune: Any, root: Any) -> list[Any]:
-    out: list[Any] = []
-    stack = [node]
-    pop = stack.pop
-    push = stack.append
-    wanted = _types(kinds)
-    pruned = _types(prune) if prune else frozenset()
-    is_node = IS_NODE
-    backwards = _BACKWARDS
-    while stack:
-        current = pop()
-        cls = type(current)
-        if cls in wanted:
-            out.append(current)
-        if cls in pruned and current is not root:
-            continue
-        # the children, last first (as `sources.nodes.subtree` reads them)
-        for name in backwards[cls]:
-            value = getattr(current, name)
-            vcls = type(value)
-            if is_node[vcls]:
-                push(value)
-            elif vcls is list or vcls is tuple:
-                for item in reversed(value):
-                    if is_node[type(item)]:
-                        push(item)
-    return out
+    return subtree(node, _types(kinds), _types(prune) if prune else frozenset(), prune_top=root is None)
 
 
 def dotted(node: Any) -> str:
