@@ -286,7 +286,7 @@ _DELTA_FILES = 256  # past this many files' facts in the delta, the whole facts 
 
 
 class Cache:
-    FORMAT = 4
+    FORMAT = 5
 
     def __init__(self, config: Config, enabled: bool) -> None:
         self.enabled = enabled
@@ -300,6 +300,7 @@ class Cache:
         self.delta_path = self.dir / f"delta-{self.key}.json"
         self.files: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {}
+        # each file's facts with the digest of the version they were made from: {"hash", "facts"}
         self._facts: dict[str, dict[str, Any]] | None = None  # loaded on first need (warm runs rarely)
         self._new_facts: dict[str, dict[str, Any]] = {}  # facts this run stored
         self.dirty = False
@@ -329,7 +330,7 @@ class Cache:
             self.files[key]["view"] = view
         if signature is not None:
             self.files[key]["stat"] = signature
-        self._store_facts(key, facts)
+        self._store_facts(key, digest, facts)
 
     def update_facts(self, key: str, digest: str, facts: dict[str, Any]) -> None:
         """Replace the stored facts of a file whose entry is for `digest` (Project.complete). Its
@@ -339,13 +340,25 @@ class Cache:
             return
         entry["fact_kinds"] = sorted(k for k, v in facts.items() if v)
         entry["deps"] = _depends_of(facts)
-        self._store_facts(key, facts)
+        self._store_facts(key, digest, facts)
 
-    def _store_facts(self, key: str, facts: dict[str, Any]) -> None:
-        self._new_facts[key] = facts
+    def _store_facts(self, key: str, digest: str, facts: dict[str, Any]) -> None:
+        record = {"hash": digest, "facts": facts}
+        self._new_facts[key] = record
         if self._facts is not None:
-            self._facts[key] = facts
+            self._facts[key] = record
         self.dirty = self.facts_dirty = True
+
+    def facts_of(self, key: str, digest: str | None) -> dict[str, Any] | None:
+        """The stored facts of `key` when they were made from the version `digest` names; None
+        otherwise. The entries and the facts are separate files, each replaced whole by the last
+        run that writes it: two overlapping runs that saw a file in two versions can leave one
+        version's entry beside the other version's facts."""
+        record = self.all_facts().get(key) if digest else None
+        if isinstance(record, dict) and record.get("hash") == digest and isinstance(record.get("facts"), dict):
+            facts: dict[str, Any] = record["facts"]
+            return facts
+        return None
 
     def memo_of(self, key: str) -> dict[str, str]:
         """What the last analysis of `key` remembered (its entry for another version included)."""
@@ -361,6 +374,7 @@ class Cache:
         return None
 
     def all_facts(self) -> dict[str, dict[str, Any]]:
+        """Every file's stored facts record (see `facts_of`)."""
         if self._facts is None:
             self._facts = {}
             if self.enabled:
@@ -910,10 +924,15 @@ class Run:
         fresh = {r.path for r in results.values() if r.facts}
 
         def load_cached_facts() -> None:
-            stored = cache.all_facts() if cache.enabled else {}
+            astray: list[str] = []
             for key, result in results.items():
                 if key not in fresh and not result.facts:
-                    result.facts = stored.get(key, {})
+                    facts = cache.facts_of(key, state.digests.get(key)) if cache.enabled else None
+                    if facts is None and cache.enabled:
+                        astray.append(key)
+                    result.facts = facts or {}
+            if astray:
+                self._facts_again(state, cache, astray)
 
         def mine(path: str) -> bool:
             return scope is None or path in scope
@@ -993,6 +1012,26 @@ class Run:
         out.errors.extend(errors)
         out.findings[:] = _shipped_migrations_as_info(out.findings, project)
         return out.build()
+
+    def _facts_again(self, state: _Files, cache: Cache, keys: list[str]) -> None:
+        """Files whose cached result is replayed but whose stored facts are missing or were made
+        from another version (`Cache.facts_of`): analysed again for their facts, which replace
+        the stored ones. A file changed on disk since this run hashed it keeps no facts."""
+        results = state.results
+        disk = [SourceFile(str(self.config.root / k), k, results[k].kind) for k in keys]
+        keep = dict(_WORKER)
+        try:
+            fresh = analyze_files(disk, self.config, self._file_checks(), self.jobs)
+        finally:
+            _WORKER.clear()
+            _WORKER.update(keep)
+        for digest, result in fresh:
+            target = results.get(result.path)
+            if target is None or not digest or digest != state.digests.get(result.path) or cache_guard.transient(result.errors):
+                continue
+            target.facts = result.facts
+            entry = cache.files.get(result.path) or {}
+            cache.put(result.path, digest, result, entry.get("stat"), _view_of(result))
 
     def _complete(self, state: _Files, cache: Cache, kind: str, paths: set[str]) -> bool:
         """Project.complete for this run: the collectors of `kind` with their deferred option on,

@@ -89,3 +89,45 @@ def test_a_sequence_of_edits_keeps_every_cached_run_equal_to_a_fresh_one(tmp_pat
         (tmp_path / path).write_text(text)
         assert _report(tmp_path, checked) == _report(tmp_path, checked, "--no-cache"), (path, checked)
     assert _report(tmp_path) == _report(tmp_path, "--no-cache")
+
+
+def test_an_entry_and_facts_written_by_two_overlapping_runs_are_not_mixed(tmp_path: Path) -> None:
+    """Two runs on one cache that saw a file in two versions: one wrote the file's entry, the other
+    its facts (each file is replaced whole, last writer wins). When the file is back at the entry's
+    version, the other version's facts are not what the project checks read."""
+    write_tree(tmp_path, {"app/__init__.py": "", "app/views.py": VIEWS, "app/other.py": "def helper():\n    return 1\n"})
+    _report(tmp_path)
+    entries = sorted((tmp_path / ".backend-gates" / "cache").glob("cache-*.json"))
+    assert len(entries) == 1
+    first_run_entries = entries[0].read_bytes()
+    views = tmp_path / "app" / "views.py"
+    views.write_text(EDITS["a route added"](VIEWS))
+    _report(tmp_path)  # the second run: its entries and facts for the new version
+    entries[0].write_bytes(first_run_entries)  # the first run's entries land last
+    views.write_text(VIEWS)  # back to the version of those entries
+    (tmp_path / "app" / "other.py").write_text(
+        'from app.views import app\n\n\n@app.route("/ping", methods=["POST"])\ndef ping():\n    db.save(1)\n    return ""\n'
+    )  # another file's facts change: the project checks read every file's facts
+    fresh = _report(tmp_path, "--no-cache")
+    assert _report(tmp_path) == fresh
+    assert _report(tmp_path) == fresh
+
+
+@pytest.mark.parametrize("loss", ["deleted", "garbage"])
+def test_lost_stored_facts_are_made_again(tmp_path: Path, loss: str) -> None:
+    """The entries replay each file's findings; the facts the project checks read are in their own
+    file. When that file is gone or unreadable, the files' facts are made again, not taken as none."""
+    write_tree(tmp_path, {"app/__init__.py": "", "app/views.py": VIEWS, "app/other.py": "def helper():\n    return 1\n"})
+    _report(tmp_path)
+    for stored in (tmp_path / ".backend-gates" / "cache").glob("[fd][ae]*-*.json"):  # facts-*, delta-*
+        if loss == "deleted":
+            stored.unlink()
+        else:
+            stored.write_text("{not json")
+    (tmp_path / "app" / "other.py").write_text(
+        'from app.views import app\n\n\n@app.route("/ping", methods=["POST"])\ndef ping():\n    db.save(1)\n    return ""\n'
+    )
+    fresh = _report(tmp_path, "--no-cache")
+    assert {f["path"] for f in fresh if f["rule"] == "BG245"} >= {"app/views.py"}  # read from views.py's facts
+    assert _report(tmp_path) == fresh
+    assert _report(tmp_path) == fresh
