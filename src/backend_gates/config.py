@@ -145,6 +145,12 @@ TOP: dict[str, Setting] = {
     "exclude": Setting("list", DEFAULT_EXCLUDE, "Glob patterns never checked (replaces the default list)."),
     "extend-exclude": Setting("list", [], "More glob patterns never checked, added to `exclude`."),
     "respect-gitignore": Setting("bool", True, "Skip files that .gitignore ignores."),
+    "skip-vendored": Setting(
+        "bool", True,
+        "Skip vendored third-party code: directories of installed distributions (*.dist-info), or plain directories "
+        "holding copies of three or more declared requirements or commonly vendored packages (README: What is checked); "
+        "a note names each.",
+    ),
     "select": Setting("list", [], "Rule codes, rule names, gate ids or checklist names to enable (empty: all default rules)."),
     "extend-select": Setting("list", [], "More rules/gates to enable on top of `select` (also turns on opinionated rules)."),
     "ignore": Setting("list", [], "Rule codes, rule names, gate ids or checklist names to disable."),

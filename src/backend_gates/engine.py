@@ -132,6 +132,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
     Explicitly named files are always checked (if backend-gates reads their kind).
     """
     from .sources.context import PathMatcher
+    from .vendored import Finder
 
     root = config.root.resolve()
     root_str = str(root)
@@ -140,6 +141,7 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
     errors: list[ToolError] = []
     seen: set[str] = set()
     use_git = bool(config["respect-gitignore"])
+    vendored = Finder(root) if config["skip-vendored"] else None
 
     def key_of(path: Path) -> str:
         try:
@@ -201,6 +203,12 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 rel_dir = f"{start_key}/{sub}" if start_key not in (".", "") else sub
             if dirpath == root_str:
                 rel_dir = ""
+            if vendored is not None and dirpath != str(path):  # a named directory is checked, whatever it holds
+                found = vendored.check(rel_dir, dirnames, filenames)
+                if found is not None:
+                    errors.append(ToolError(found.path, found.note(), "discover"))
+                    dirnames[:] = []
+                    continue
             if use_git:
                 ignore.add(dirpath, rel_dir)
             walked = "" if dirpath == str(path) else dirpath[prefix_len:].replace(os.sep, "/")
