@@ -134,8 +134,11 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     (`", ".join(["%s"] * n)`); `%` formatting of constants only.
     A same-module helper that wraps its parameter in `text()` /
     `sql.SQL()` before running it (`self.db.execute(text(query))`) is a sink too.
-    Known limits: a parameter annotated `int` (a FastAPI path parameter) is still text here: the
-    annotation is not a cast. Values from other modules are treated as dynamic unless their name is
+    A route handler's parameter that its framework parses into a number, UUID or date before the
+    handler runs is not text either: FastAPI, Django Ninja and Litestar parameters annotated `int`,
+    `UUID`, `date`, `Decimal` (also inside `Optional`/`Annotated`), Flask/Quart `<int:id>`,
+    `<float:x>`, `<uuid:u>` converters. Known limits: an annotation on any other function is not a
+    cast (nothing enforces it). Values from other modules are treated as dynamic unless their name is
     UPPER_CASE (a constant by convention); a dynamic table or column name validated in another
     function is still reported (suppress it with the reason); `re.escape` is not a SQL escape.
     A dynamic identifier that comes only from the enclosing function's parameters, or from their
@@ -229,8 +232,26 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         # a value checked equal to one of a fixed list's items (case-insensitively too)
         'def listing(cur, request):\n    sort = request.args["sort"]\n'
         '    if any(c.lower() == sort.lower() for c in ("name", "price")):\n        cur.execute(f"SELECT * FROM items ORDER BY {sort}")\n',
+        # parsed by the framework before the handler runs: a number, a UUID, a date
+        'from typing import Annotated\nfrom uuid import UUID\nfrom fastapi import FastAPI, Query\n\napp = FastAPI()\n\n\n'
+        '@app.get("/items/{item_id}")\ndef item(item_id: UUID, limit: Annotated[int, Query(ge=1)] = 10, conn=None):\n'
+        '    return conn.execute(f"SELECT * FROM items WHERE owner = \'{item_id}\' LIMIT {limit}").fetchall()\n',
+        'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/items/<int:item_id>")\ndef item(item_id):\n'
+        '    return get_db().execute(f"SELECT * FROM items WHERE id = {item_id}").fetchall()\n',
     ]
     bad = [
+        # text parameters of the same handlers, and an annotation nothing enforces
+        Bad(
+            'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/items")\ndef items(name: str, limit: int | None = None, conn=None):\n'
+            '    return conn.execute(f"SELECT * FROM items WHERE name = \'{name}\' LIMIT {limit}").fetchall()\n',
+            line=8,
+        ),
+        Bad(
+            'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/items/<item_id>")\ndef item(item_id):\n'
+            '    return get_db().execute(f"SELECT * FROM items WHERE id = {item_id}").fetchall()\n',
+            line=8,
+        ),
+        Bad('def count(cur, uid: int):\n    cur.execute(f"SELECT COUNT(*) FROM orders WHERE user_id = {uid}")\n', line=2),
         Bad('def get(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n', line=2),
         Bad(
             'from sqlalchemy import text as t\n\ndef delete(db, uid):\n    db.execute(t("DELETE FROM users WHERE id = " + str(uid)))\n',
@@ -367,6 +388,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 self._index,
                 class_name=self.classes[-1] if self.classes else None,
                 fragment=sink.fragment,
+                validated=sqlsinks.validated_parameters(self.functions[-1], getattr(self.ctx, "source", "")) if self.functions else frozenset(),
             )
             if template.constant:
                 continue

@@ -954,6 +954,9 @@ class _Builder:
         # values checked equal to an item of a collection the program holds (`any(d == x for d in
         # columns)`): as safe as that collection's items
         self.allowed_by: dict[str, cst.BaseExpression] = {}
+        # parameters the web framework parses into a number, UUID or date before the handler runs
+        # (FastAPI `uid: int`, Flask `<int:uid>`): their text is digits and separators
+        self.validated: frozenset[str] = frozenset()
 
     def note(self, how: str, parts: list[Part]) -> list[Part]:
         if any(isinstance(p, Dyn) for p in parts) and how not in self.how:
@@ -1938,6 +1941,8 @@ class _Builder:
 
     def name(self, node: cst.Name) -> list[Part]:
         name = node.value
+        if name in self.validated and not self.assignments.get(name):
+            return ["0"]  # parsed by the framework into a number, UUID or date: no quote can reach the text
         if name in self.guarded:
             return [Clean(name, True)]  # checked against a fixed allow-list
         quotes = self.unquoted.get(name)
@@ -2095,13 +2100,16 @@ def reconstruct(
     fragment: str | None = None,
     budget: int | None = None,
     with_kind: bool = True,
+    validated: frozenset[str] = frozenset(),
 ) -> Template:
     """The SQL template `node` builds (see the module docstring). `budget`: at most this many
     steps (followed names, helpers, items); past it the whole text counts as dynamic.
     `with_kind=False`: the template's `kind` is left None (a caller that reads only the dynamic
-    parts need not have the text parsed as SQL)."""
+    parts need not have the text parsed as SQL). `validated`: parameters of the enclosing route
+    handler that its framework parses into a scalar (`validated_parameters`)."""
     builder = _Builder(assignments or {}, index, budget=[budget] if budget is not None else None)
     builder.class_name = class_name
+    builder.validated = validated
     active = tuple((g.op, g.value) for g in (assignments or {}).get(ACTIVE_GUARDS, []))
     builder.guarded = builder.fixed(active)
     builder.unquoted = builder.quote_free(active)
@@ -2296,3 +2304,58 @@ class SinkScopeTracking:
             self._resolver = metadata_resolver(self.ctx)
             self._resolver_ready = True
         return self._resolver
+
+
+# frameworks that parse a handler's annotated parameters before calling it (a request whose value
+# does not parse is answered 422 and never reaches the handler)
+_VALIDATING_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:fastapi|ninja|litestar|starlite)\b", re.M)
+_ROUTE_VERBS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace", "api_route", "websocket"})
+# annotations whose parsed value prints as digits, hex, signs and separators only
+_SCALAR_TYPES = frozenset({
+    "int", "float", "bool", "UUID", "UUID1", "UUID3", "UUID4", "UUID5", "date", "datetime", "time", "timedelta", "Decimal",
+    "PositiveInt", "NegativeInt", "NonNegativeInt", "NonPositiveInt", "StrictInt", "StrictFloat", "StrictBool",
+    "PositiveFloat", "NegativeFloat", "NonNegativeFloat", "NonPositiveFloat", "FiniteFloat", "PastDate", "FutureDate",
+    "PastDatetime", "FutureDatetime", "AwareDatetime", "NaiveDatetime", "conint", "confloat", "condecimal", "condate",
+})
+# Flask / Werkzeug / Quart URL converters that only match digits or a UUID
+_URL_CONVERTER = re.compile(r"<(?:int|float|uuid)(?:\([^)>]*\))?:(\w+)>")
+_ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "delete", "patch"})
+
+
+def validated_parameters(fn: cst.FunctionDef, source: str) -> frozenset[str]:
+    """Parameters of a route handler that its framework has parsed into a number, UUID or date:
+    FastAPI, Django Ninja and Litestar handlers' parameters annotated with such a type
+    (`uid: int`, `Annotated[UUID, Path()]`, `day: date | None`), and Flask/Quart URL converters
+    (`@app.route("/items/<int:item_id>")`). Empty for any other function."""
+    out: set[str] = set()
+    typed = _VALIDATING_IMPORT.search(source) is not None
+    for decorator in fn.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call):
+            continue
+        leaf = call.func.attr.value if isinstance(call.func, cst.Attribute) else call.func.value if isinstance(call.func, cst.Name) else ""
+        if typed and leaf in _ROUTE_VERBS:
+            params = (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)
+            out.update(p.name.value for p in params if p.annotation is not None and _scalar(p.annotation.annotation))
+        if leaf in _ROUTE_DECORATORS and call.args and isinstance(call.args[0].value, cst.SimpleString):
+            path = call.args[0].value.evaluated_value
+            out.update(_URL_CONVERTER.findall(path if isinstance(path, str) else ""))
+    return frozenset(out)
+
+
+def _scalar(annotation: cst.BaseExpression) -> bool:
+    """`int`, `uuid.UUID`, `Optional[date]`, `int | None`, `Annotated[int, Query(ge=1)]`, `conint(gt=0)`."""
+    node = annotation
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        sides = [node.left, node.right]
+        return all(_scalar(s) or (isinstance(s, cst.Name) and s.value == "None") for s in sides) and any(_scalar(s) for s in sides)
+    if isinstance(node, cst.Subscript):
+        base = _dotted(node.value).rsplit(".", 1)[-1]
+        first = node.slice[0].slice if node.slice else None
+        if base in ("Annotated", "Optional") and isinstance(first, cst.Index):
+            return _scalar(first.value)
+        return False
+    return _dotted(node).rsplit(".", 1)[-1] in _SCALAR_TYPES if isinstance(node, (cst.Name, cst.Attribute)) else False
+
