@@ -325,6 +325,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         self._helpers: dict[str, tuple[int, str, str]] | None = None
         self._scope_assignments: dict[int, sqlsinks.Assignments] = {}
         self._sql_file: bool | None = None
+        self._typed_framework: bool | None = None
+        self._validated: tuple[cst.FunctionDef | None, frozenset[str]] = (None, frozenset())
 
     def finish(self) -> None:
         """Record the functions of this module that run SQL they are given (for BG203)."""
@@ -335,6 +337,17 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         if self._helpers:
             functions = sqlsinks.module_index(self.ctx.module).functions if self._index is None else self._index.functions
             self.fact("sql_helpers", {name: [index, param, inner, name in functions] for name, (index, param, inner) in self._helpers.items()})
+
+    def validated(self) -> frozenset[str]:
+        """The enclosing handler's parameters its framework parses into a scalar (once per function)."""
+        if not self.functions:
+            return frozenset()
+        fn = self.functions[-1]
+        if self._validated[0] is not fn:
+            if self._typed_framework is None:
+                self._typed_framework = sqlsinks.typed_framework(getattr(self.ctx, "source", ""))
+            self._validated = (fn, sqlsinks.validated_parameters(fn, self._typed_framework))
+        return self._validated[1]
 
     def sql_file(self) -> bool:
         """The module's text holds SQL words (one scan per file)."""
@@ -388,7 +401,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
                 self._index,
                 class_name=self.classes[-1] if self.classes else None,
                 fragment=sink.fragment,
-                validated=sqlsinks.validated_parameters(self.functions[-1], getattr(self.ctx, "source", "")) if self.functions else frozenset(),
+                validated=self.validated(),
             )
             if template.constant:
                 continue

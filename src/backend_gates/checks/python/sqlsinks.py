@@ -2322,13 +2322,18 @@ _URL_CONVERTER = re.compile(r"<(?:int|float|uuid)(?:\([^)>]*\))?:(\w+)>")
 _ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "delete", "patch"})
 
 
-def validated_parameters(fn: cst.FunctionDef, source: str) -> frozenset[str]:
+def typed_framework(source: str) -> bool:
+    """The module imports a framework that parses its handlers' annotated parameters."""
+    return _VALIDATING_IMPORT.search(source) is not None
+
+
+def validated_parameters(fn: cst.FunctionDef, typed: bool) -> frozenset[str]:
     """Parameters of a route handler that its framework has parsed into a number, UUID or date:
     FastAPI, Django Ninja and Litestar handlers' parameters annotated with such a type
     (`uid: int`, `Annotated[UUID, Path()]`, `day: date | None`), and Flask/Quart URL converters
-    (`@app.route("/items/<int:item_id>")`). Empty for any other function."""
+    (`@app.route("/items/<int:item_id>")`). `typed`: the module imports such a framework
+    (`typed_framework`). Empty for any other function."""
     out: set[str] = set()
-    typed = _VALIDATING_IMPORT.search(source) is not None
     for decorator in fn.decorators:
         call = decorator.decorator
         if not isinstance(call, cst.Call):
