@@ -573,6 +573,10 @@ def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) 
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     if context is not None and any(f.kind == "python" for f in files):
         _preload(_POOL_PRELOAD)
+    if context is not None:  # the rules' patterns compiled once, here, not in every worker
+        from .patterns import compile_all
+
+        compile_all()
     # large files first so the pool does not end on one straggler
     ordered = sorted(files, key=lambda f: -_size(f.abs))
     per_chunk = max(1, min(32, total // (jobs * 8) or 1))
