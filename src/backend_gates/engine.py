@@ -78,24 +78,34 @@ def kind_of(key: str, config: Config) -> str | None:
 
 
 class _Ignore:
-    """.gitignore rules, one compiled spec per directory that has a .gitignore."""
+    """.gitignore rules, one compiled spec per directory that has a .gitignore, read when first
+    needed: in a git work tree git's listing decides (they apply only inside a submodule or a
+    nested repository), and pathspec is not even imported."""
 
     def __init__(self) -> None:
-        self.specs: list[tuple[str, Any]] = []
+        self._specs: list[tuple[str, Any]] = []
+        self._pending: list[tuple[str, str]] = []  # (path of a .gitignore, its directory's key), in walk order
 
     def add(self, directory: str, rel_dir: str) -> None:
         path = os.path.join(directory, ".gitignore")
-        if not os.path.isfile(path):
-            return
-        try:
-            import pathspec
+        if os.path.isfile(path):
+            self._pending.append((path, rel_dir))
 
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                spec = pathspec.GitIgnoreSpec.from_lines(handle)
-        except (OSError, ValueError) as exc:  # unreadable .gitignore: warn, go on
-            log.warning("%s: cannot read .gitignore: %s", path, exc)
-            return
-        self.specs.append((rel_dir, spec))
+    @property
+    def specs(self) -> list[tuple[str, Any]]:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for path, rel_dir in pending:
+                try:
+                    import pathspec
+
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        spec = pathspec.GitIgnoreSpec.from_lines(handle)
+                except (OSError, ValueError) as exc:  # unreadable .gitignore: warn, go on
+                    log.warning("%s: cannot read .gitignore: %s", path, exc)
+                    continue
+                self._specs.append((rel_dir, spec))
+        return self._specs
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         for base, spec in self.specs:
@@ -595,6 +605,10 @@ def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) 
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     if context is not None and any(f.kind == "python" for f in files):
         _preload(_POOL_PRELOAD)
+    if context is not None:  # the rules' patterns compiled once, here, not in every worker
+        from .patterns import compile_all
+
+        compile_all()
     # large files first so the pool does not end on one straggler
     ordered = sorted(files, key=lambda f: -_size(f.abs))
     per_chunk = max(1, min(32, total // (jobs * 8) or 1))

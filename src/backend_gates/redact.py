@@ -7,7 +7,7 @@ so no formatter can leak a value. Checks that find a secret show `mask(value)` i
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 SECRET_NAME = re.compile(
     r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
@@ -98,18 +98,99 @@ def _redact(text: str) -> str:
         else:
             return text  # none of the patterns can match (most identifiers and messages in facts)
     text = PRIVATE_KEY.sub("-----BEGIN PRIVATE KEY----- …redacted…", text)
-    text = _ANY_KEY_FORMAT.sub(lambda m: mask(m.group(0)), text)
+    text = _sub_at(_ANY_KEY_FORMAT, lambda m: mask(m.group(0)), text, _found(text, _KEY_FORMAT_HEADS))
     if "://" in text:
-        text = DSN_PASSWORD.sub(lambda m: f"{m.group('head')}****{m.group('at')}", text)
+        text = _sub_at(DSN_PASSWORD, lambda m: f"{m.group('head')}****{m.group('at')}", text, _scheme_starts(text))
     text = _sub_at_secret_words(NAMED_VALUE, _mask_named, text)
-    text = _QUOTED.sub(_mask_connection_string, text)
-    text = SQL_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text)
-    text = BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-    text = KV_ANY.sub(_mask_kv, text)
+    text = _sub_ascii(_QUOTED, _mask_connection_string, text, _quote_starts, ("passw", "pwd"))
+    text = _sub_ascii(SQL_PASSWORD, lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text, _found, ("password", "identified"))
+    text = _sub_ascii(BEARER, lambda m: m.group(1) + mask(m.group(2)), text, _found, ("bearer", "basic", "token"))
+    text = _sub_ascii(KV_ANY, _mask_kv, text, _found, ("pass", "pwd", "secret", "client_secret", "token", "access_token", "api"))
     text = _sub_at_secret_words(SPEC_EXAMPLE, _mask_spec_example, text)
     if "://" in text:
         text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
+
+
+# Where a match of each pattern can start. A large output (the 100-200 kB report, written to -o
+# and to the event file) was scanned by every pattern at every character; a pattern that starts
+# with a fixed word is tried only where that word occurs (as the name-based ones are, in
+# `_sub_at_secret_words`), with the same result as `pattern.sub`.
+# The key formats' fixed starts (case-sensitive: the patterns have no IGNORECASE), one or more
+# per alternative of `_ANY_KEY_FORMAT`; a new format adds its own (tests/test_redaction.py).
+_KEY_FORMAT_HEADS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "gh", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.")
+_SCHEME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+
+
+def _found(text: str, heads: tuple[str, ...]) -> set[int]:
+    """Every index at which one of `heads` occurs in `text`."""
+    starts: set[int] = set()
+    for head in heads:
+        at = text.find(head)
+        while at >= 0:
+            starts.add(at)
+            at = text.find(head, at + 1)
+    return starts
+
+
+def _scheme_starts(text: str) -> set[int]:
+    """DSN_PASSWORD's possible starts: inside the run of scheme characters just before a `://`
+    (a scheme holds no ':' nor '/', so a match's `://` is the first one after its start)."""
+    starts: set[int] = set()
+    for at in _found(text, ("://",)):
+        start = at
+        while start > 0 and text[start - 1] in _SCHEME_CHAR:
+            start -= 1
+            starts.add(start)
+    return starts
+
+
+def _quote_starts(lowered: str, heads: tuple[str, ...]) -> set[int]:
+    """_QUOTED's possible starts: the quote opening the string that holds a password word (no
+    quote nor line end comes between them)."""
+    starts: set[int] = set()
+    for at in _found(lowered, heads):
+        quote = max(lowered.rfind("'", 0, at), lowered.rfind('"', 0, at))
+        if quote >= 0 and lowered.rfind("\n", quote, at) < 0:
+            starts.add(quote)
+    return starts
+
+
+def _sub_ascii(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+    starts_of: Callable[[str, tuple[str, ...]], set[int]],
+    words: tuple[str, ...],
+) -> str:
+    """`pattern.sub(repl, text)` for a pattern whose matches start at (or open on) one of `words`,
+    matched without regard to case: tried only where `starts_of` finds them in the lowered text.
+    Text that is not ASCII takes `pattern.sub` (case folding reaches beyond ASCII there)."""
+    if not text.isascii():
+        return pattern.sub(repl, text)
+    return _sub_at(pattern, repl, text, starts_of(text.lower(), words))
+
+
+def _sub_at(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str, starts: set[int]) -> str:
+    """`pattern.sub(repl, text)` when every match starts at one of `starts`: the leftmost match is
+    the first of them, in order, at which the pattern matches; the next is looked for after it."""
+    if not starts:
+        return text
+    out: list[str] = []
+    done = 0
+    for start in sorted(starts):
+        if start < done:
+            continue
+        found = pattern.match(text, start)
+        if found is None:
+            continue
+        out.append(text[done:start])
+        out.append(repl(found))
+        done = found.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 # a secret-named property's example/default in a spec: `token: {type: string, example: "x"}`
@@ -147,23 +228,7 @@ def _sub_at_secret_words(pattern: re.Pattern[str], repl: Any, text: str) -> str:
                 start -= 1
             starts.add(start)
             at = lowered.find(head, at + 1)
-    if not starts:
-        return text
-    out: list[str] = []
-    done = 0
-    for start in sorted(starts):
-        if start < done:
-            continue
-        found = pattern.match(text, start)
-        if found is None:
-            continue
-        out.append(text[done:start])
-        out.append(repl(found))
-        done = found.end()
-    if not out:
-        return text
-    out.append(text[done:])
-    return "".join(out)
+    return _sub_at(pattern, repl, text, starts)
 
 
 def _mask_kv(match: re.Match[str]) -> str:

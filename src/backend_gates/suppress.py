@@ -34,31 +34,32 @@ import re
 from typing import Iterable
 
 from .model import Finding, SuppressionComment
+from .patterns import lazy
 
 MARKER = "backend-gates:"
-_RE = re.compile(
+_RE = lazy(
     r"(?P<lead>#|--)\s*backend-gates:\s*(?P<verb>ignore-file|ignore)\b"
     r"(?:\[(?P<codes>[^\]]*)\])?(?P<rest>.*)$"
 )
-_EXPIRES = re.compile(r"\bexpires=(\S+)")
-_PLACEHOLDER = re.compile(r"(?i)<[^>]*>|\.{2,}|…|todo|fixme|xxx|tbd|reason|why")
+_EXPIRES = lazy(r"\bexpires=(\S+)")
+_PLACEHOLDER = lazy(r"(?i)<[^>]*>|\.{2,}|…|todo|fixme|xxx|tbd|reason|why")
 
 EXTERNAL_TOOLS = ("ruff", "bandit", "semgrep", "sonar", "squawk", "pylint")
 # cheap pre-check: does any other tool's suppression occur in the file at all?
-_ANY_EXTERNAL = re.compile(r"(?i)noqa|nosec|nosemgrep|NOSONAR|squawk-ignore|pylint:")
+_ANY_EXTERNAL = lazy(r"(?i)noqa|nosec|nosemgrep|NOSONAR|squawk-ignore|pylint:")
 _IDS = r"(?P<ids>[A-Za-z0-9_.\-]+(?:\s*,\s*[A-Za-z0-9_.\-]+)*)"
 _BANDIT_ID = r"(?:B[0-9]{3}|[a-z]+(?:_[a-z0-9]+)+)"  # test id or test name
 # (tool, pattern, applies to: "line" | "next" | "line-or-next" | "file")
 _EXTERNAL: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("ruff", re.compile(r"#\s*(?:ruff|flake8)\s*:\s*noqa\b(?:\s*:\s*" + _IDS + r")?", re.I), "file"),
-    ("ruff", re.compile(r"#\s*noqa\b(?::\s*(?P<ids>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I), "line"),
-    ("bandit", re.compile(r"#\s*nosec\b(?::?\s*(?P<ids>" + _BANDIT_ID + r"(?:\s*,\s*" + _BANDIT_ID + r")*))?"), "line"),
-    ("semgrep", re.compile(r"(?:#|--|//)\s*nosemgrep\b(?:\s*:\s*" + _IDS + r")?"), "line-or-next"),
-    ("sonar", re.compile(r"(?:#|--|//)\s*NOSONAR\b"), "line"),
-    ("squawk", re.compile(r"--\s*squawk-ignore-file\b(?:\s+" + _IDS + r")?"), "file"),
-    ("squawk", re.compile(r"--\s*squawk-ignore\b(?!-)(?:\s+" + _IDS + r")?"), "next"),
-    ("pylint", re.compile(r"#\s*pylint\s*:\s*disable-next\s*=\s*" + _IDS), "next"),
-    ("pylint", re.compile(r"#\s*pylint\s*:\s*disable\s*=\s*" + _IDS), "line"),
+    ("ruff", lazy(r"#\s*(?:ruff|flake8)\s*:\s*noqa\b(?:\s*:\s*" + _IDS + r")?", re.I), "file"),
+    ("ruff", lazy(r"#\s*noqa\b(?::\s*(?P<ids>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I), "line"),
+    ("bandit", lazy(r"#\s*nosec\b(?::?\s*(?P<ids>" + _BANDIT_ID + r"(?:\s*,\s*" + _BANDIT_ID + r")*))?"), "line"),
+    ("semgrep", lazy(r"(?:#|--|//)\s*nosemgrep\b(?:\s*:\s*" + _IDS + r")?"), "line-or-next"),
+    ("sonar", lazy(r"(?:#|--|//)\s*NOSONAR\b"), "line"),
+    ("squawk", lazy(r"--\s*squawk-ignore-file\b(?:\s+" + _IDS + r")?"), "file"),
+    ("squawk", lazy(r"--\s*squawk-ignore\b(?!-)(?:\s+" + _IDS + r")?"), "next"),
+    ("pylint", lazy(r"#\s*pylint\s*:\s*disable-next\s*=\s*" + _IDS), "next"),
+    ("pylint", lazy(r"#\s*pylint\s*:\s*disable\s*=\s*" + _IDS), "line"),
 )
 
 

@@ -49,3 +49,26 @@ def test_git_decides_what_is_ignored(tmp_path: Path) -> None:
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=tmp_path, capture_output=True, text=True).stdout.split()
     assert expected == {p for p in listed if p.endswith(".py")}
     assert _paths(tmp_path, "--no-respect-gitignore") >= expected | {"app/x_gen.py", "scratch/s.py", "out/o.py"}
+
+
+def test_inside_a_nested_repository_the_gitignore_files_decide(tmp_path: Path) -> None:
+    """git lists an untracked nested repository as one entry and does not look inside: there the
+    .gitignore files read on the way (the project's and the nested one's) decide. Elsewhere git's
+    listing decides, and the .gitignore files are not even parsed (pathspec is not imported)."""
+    write_tree(tmp_path, {
+        ".gitignore": "*_tmp.py\n",
+        "app/views.py": BARE,
+        "app/x_tmp.py": BARE,
+        "vendor/lib/.gitignore": "gen.py\n",
+        "vendor/lib/a.py": BARE,
+        "vendor/lib/gen.py": BARE,
+        "vendor/lib/b_tmp.py": BARE,
+    })
+    git(tmp_path, "init", "-q")
+    git(tmp_path / "vendor" / "lib", "init", "-q")
+    assert _paths(tmp_path) == {"app/views.py", "vendor/lib/a.py"}
+    (tmp_path / "vendor" / "lib" / ".git").rename(tmp_path / "vendor" / "lib" / "git-was-here")
+    done = run_cli("check", "--no-cache", "-f", "json", "--select", "BG401", cwd=tmp_path, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "backend_gates.engine" in imported and "pathspec" not in imported
+    assert {f["path"] for f in json.loads(done.stdout)["findings"]} == {"app/views.py", "vendor/lib/a.py"}

@@ -9,6 +9,7 @@ from ...model import Severity
 from ..base import Bad
 from . import OpenApiCheck
 from ._util import codes, is_plural_collection
+from ...patterns import lazy
 
 _HEAD = 'openapi: "3.0.3"\ninfo:\n  title: Pets\n  version: "1.0.0"\npaths:\n'
 
@@ -78,7 +79,7 @@ class CreateDocumentedAs200(OpenApiCheck):
             self.report(op.json_path, op=op.label)
 
 
-_CREATE = re.compile(r"(?:^|[^a-z])(create|add|new|insert|register)(?:[^a-z]|$)")
+_CREATE = lazy(r"(?:^|[^a-z])(create|add|new|insert|register)(?:[^a-z]|$)")
 
 
 def _says_create(node: dict[str, Any]) -> bool:

@@ -7,8 +7,9 @@ import re
 from ...model import Severity
 from ..base import Bad
 from . import OpenApiCheck
+from ...patterns import lazy
 
-VERSION_RE = re.compile(r"(?:^|/)(?:v\d+(?:\.\d+)*|\d+\.\d+|\d{4}-\d{2}-\d{2})(?:/|$)", re.IGNORECASE)
+VERSION_RE = lazy(r"(?:^|/)(?:v\d+(?:\.\d+)*|\d+\.\d+|\d{4}-\d{2}-\d{2})(?:/|$)", re.IGNORECASE)
 VERSION_PARAMS = {"api-version", "x-api-version", "accept-version", "version", "api_version"}
 
 _HEAD = 'openapi: "3.0.3"\ninfo:\n  title: Pets\n  version: "1.0.0"\n'

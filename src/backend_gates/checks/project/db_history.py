@@ -18,14 +18,14 @@ only runs on fresh databases, so it is never judged.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import Finding, Location, Severity
 from ..base import Bad, ProjectCheck
+from ...patterns import lazy
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = lazy(r"(\d+)")
 
 
 @dataclass(frozen=True, slots=True)

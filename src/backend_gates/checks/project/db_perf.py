@@ -7,11 +7,11 @@ declare (`orm_class` facts), across files.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...model import Finding, Location, Severity
 from ..base import Bad, ProjectCheck
+from ...patterns import lazy
 
 EAGER_LAZY = frozenset({"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "write_only"})
 
@@ -36,7 +36,7 @@ FLASK_MODELS = (
 )
 
 
-_OFFLINE = re.compile(
+_OFFLINE = lazy(
     r"(?:^|/)(?:management/commands|tasks?|jobs?|cron|crons|scripts?|workers?|celery|commands|bin|fixtures|seeds?|populate|populatedb|seed_data|(?:random|sample|demo|fake|dummy)_data|fixes|testing|cli)(?:/|\.py$)"
 )
 

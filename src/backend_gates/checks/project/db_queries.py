@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ...model import Finding, Location, Severity
 from ..base import Bad, ProjectCheck
+from ...patterns import lazy
 
 APP_CODE = ("python", "sql-file")
 
@@ -159,7 +160,7 @@ class WriteWithoutWhere(_StatementRule):
         return None
 
 
-_EVERYTHING = re.compile(r"(?:^|_)(?:all|clear|truncate|reset|wipe|purge|flush|teardown|cleanup|drop_tables?)(?:_|$)", re.I)
+_EVERYTHING = lazy(r"(?:^|_)(?:all|clear|truncate|reset|wipe|purge|flush|teardown|cleanup|drop_tables?)(?:_|$)", re.I)
 
 
 def _meant_for_everything(finding: Finding, project: Any) -> bool:

@@ -5,17 +5,17 @@ and redundant indexes, and columns the project's SQL filters on that no index co
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...model import Finding, Location, Severity
 from ...sql.schema import Schema, Table, build, infer_dialect
 from ..base import Bad, ProjectCheck
+from ...patterns import lazy
 
-_NUMBERED = re.compile(r"^(?P<stem>[a-z][a-z_]*?)_?(?P<n>\d{1,2})$")
+_NUMBERED = lazy(r"^(?P<stem>[a-z][a-z_]*?)_?(?P<n>\d{1,2})$")
 # names that say "several values": `*_ids`, `*_list`, `*_csv`, and plurals of things that are
 # usually their own rows (`coupon_codes`, `tag_names`, `recipient_emails`, `roles`)
-_LIST_NAME = re.compile(
+_LIST_NAME = lazy(
     r"(?:^|_)(?:ids|list|csv|codes|names|tags|emails|phones|phone_numbers|urls|keywords|labels|roles|recipients|categories|skus|slugs|uuids)$"
 )
 _TEXT_TYPES = ("TEXT", "VARCHAR", "CHAR", "STRING", "UNICODE", "UNICODETEXT", "CHARFIELD", "TEXTFIELD", "NVARCHAR", "CLOB", "MEDIUMTEXT", "LONGTEXT")

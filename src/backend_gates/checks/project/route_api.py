@@ -9,14 +9,15 @@ from typing import Any, Iterable
 from ...model import Finding, Location, Severity
 from ..base import Bad
 from ._routes import RouteCheck, Verdict
+from ...patterns import lazy
 
 CRUD_VERBS = frozenset(
     {"get", "fetch", "retrieve", "read", "list", "create", "add", "insert", "update", "edit", "modify", "set", "save", "delete", "remove", "destroy", "put", "post", "patch"}
 )
 
-LOGOUT = re.compile(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
+LOGOUT = lazy(r"(^|/)(logout|log-out|signout|sign-out|sign_out)(/|$)", re.I)
 # an in-body check of a credential the request carries (a reset token, a signature): what is guessed here
-CREDENTIAL_CHECK = re.compile(r"^in-body:(compare:|except:|.*(unsign|signature|sig|hmac|token|webhook|compare_digest|constant_time_compare)\w*\(\)$)", re.I)
+CREDENTIAL_CHECK = lazy(r"^in-body:(compare:|except:|.*(unsign|signature|sig|hmac|token|webhook|compare_digest|constant_time_compare)\w*\(\)$)", re.I)
 OPEN_PERMISSIONS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly"})
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n\n"
 
@@ -362,9 +363,9 @@ class MixedCaseStyles(RouteCheck):
         return self.make_finding(Location(view.route.file, view.route.line, 1), extra={"route": view.route.path}, route=view.route.label, **fmt)
 
 
-FIXED_PATH = re.compile(r"(^|/)(\.well-known|static|media|assets|favicon\.ico|robots\.txt|sitemap[^/]*)(/|$)")
-FILE_LIKE = re.compile(r"\.(\{[^}]*\}|[A-Za-z0-9]{2,5})$")
-FILE_PARAM = re.compile(r"\{(path|filename|file_path|filepath|file|name|resource|rest|subpath|url)\}$")
+FIXED_PATH = lazy(r"(^|/)(\.well-known|static|media|assets|favicon\.ico|robots\.txt|sitemap[^/]*)(/|$)")
+FILE_LIKE = lazy(r"\.(\{[^}]*\}|[A-Za-z0-9]{2,5})$")
+FILE_PARAM = lazy(r"\{(path|filename|file_path|filepath|file|name|resource|rest|subpath|url)\}$")
 
 
 def _slash_exempt(path: str) -> bool:

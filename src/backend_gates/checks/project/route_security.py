@@ -8,14 +8,15 @@ from typing import Any, Iterable
 from ...model import Severity
 from ..base import Bad
 from ._routes import RouteCheck, Verdict
+from ...patterns import lazy
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
-ISSUES_TOKEN = re.compile(r"(create_access_token|access_token|encode_token|generate_token|create_token|issue_token|jwt\.encode|\blogin\b|login_user|(^|\.)login$)", re.I)
-REGISTER_SEGMENT = re.compile(r"/(register|registration|registrations|signup|sign-up|sign_up|join)/?$", re.I)
-CALLER_PARAM = re.compile(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
-AUTHZ_GUARD = re.compile(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
+ISSUES_TOKEN = lazy(r"(create_access_token|access_token|encode_token|generate_token|create_token|issue_token|jwt\.encode|\blogin\b|login_user|(^|\.)login$)", re.I)
+REGISTER_SEGMENT = lazy(r"/(register|registration|registrations|signup|sign-up|sign_up|join)/?$", re.I)
+CALLER_PARAM = lazy(r"(current_?user|CurrentUser|principal|identity|^user$|^me$|get_user|auth_user)", re.I)
+AUTHZ_GUARD = lazy(r"(perm|role|scope|authoriz|polic|owner|access|admin|superuser|staff|can_|acl|Object)", re.I)
 GENERIC_PERMISSIONS = frozenset({"IsAuthenticated", "IsAuthenticatedOrReadOnly", "AllowAny"})
-PERMISSION_CALL = re.compile(r"(perm|authoriz|check_object|has_object|can_|ensure_|assert_|require_|access|owner|get_object$|policy|acl|allowed|^raise_(not|if|unless)_)", re.I)
+PERMISSION_CALL = lazy(r"(perm|authoriz|check_object|has_object|can_|ensure_|assert_|require_|access|owner|get_object$|policy|acl|allowed|^raise_(not|if|unless)_)", re.I)
 
 
 class UnauthenticatedRoute(RouteCheck):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from ...patterns import lazy
 
-_REVISION = re.compile(r"^(?:revision|down_revision)\s*(?::[^=\n]*)?=", re.M)
+_REVISION = lazy(r"^(?:revision|down_revision)\s*(?::[^=\n]*)?=", re.M)
 
 
 def is_alembic(ctx: Any) -> bool:

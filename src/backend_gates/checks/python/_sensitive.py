@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from ...model import Severity
+from ...patterns import lazy
 
-_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SPLIT = lazy(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # the last word says the value is *about* a secret, not the secret itself
 META_SUFFIX = frozenset(
@@ -57,11 +58,11 @@ _PLACEHOLDER_VALUES = frozenset(
         "str", "secretkey", "secret_key", "secret-key", "client_secret", "csrftoken", "sessionid",
     }
 )
-_URLISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://|/|\./|\.\./|~/|[A-Za-z]:\\)")
-_FILEISH = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|json|txt|env|ya?ml|toml|ini|cfg|conf|pub)$", re.I)
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{3,}$")
-_LABEL = re.compile(r"^[A-Za-z][A-Za-z_\-\. :]*$")
-_SECRET_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|credential|session|csrf|jwt|bearer|api")
+_URLISH = lazy(r"^(?:[a-z][a-z0-9+.\-]*://|/|\./|\.\./|~/|[A-Za-z]:\\)")
+_FILEISH = lazy(r"\.(pem|key|crt|cer|der|p12|pfx|json|txt|env|ya?ml|toml|ini|cfg|conf|pub)$", re.I)
+_ENV_NAME = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{3,}$")
+_LABEL = lazy(r"^[A-Za-z][A-Za-z_\-\. :]*$")
+_SECRET_WORD = lazy(r"(?i)pass|pwd|secret|token|key|auth|credential|session|csrf|jwt|bearer|api")
 
 
 @lru_cache(maxsize=4096)
@@ -190,15 +191,15 @@ class SecurityRule:
         super().report(node, extra=extra, **kwargs)  # type: ignore[misc]
 
 
-_DEV_PART = re.compile(
+_DEV_PART = lazy(
     r"(?i)(?:^|[_\-.])(dev|devel|develop|development|local|locals|test|tests|testing|example|examples|sample|samples|"
     r"demo|demos|docs?|fixtures?|mock|mocks|sandbox|ci|debug|tutorial|playground|e2e|smoke|smoketest|loadtest|populate|seed|seeds|seeding|"
     r"faker|fake|sample_data|demo_data|fixtures)(?:[_\-.]|$)"
 )
-_DEV_CLASS = re.compile(r"(?:Dev|Devel|Development|Local|Test|Testing|Debug|Example|Demo|Sample|CI|Mock)(?:[A-Z_]|$)|^(?:dev|test|local)")
+_DEV_CLASS = lazy(r"(?:Dev|Devel|Development|Local|Test|Testing|Debug|Example|Demo|Sample|CI|Mock)(?:[A-Z_]|$)|^(?:dev|test|local)")
 
 
-_DEV_DIR = re.compile(r"(?i)^(tests?|testing|docs?|examples?|fixtures?|dev|development|local|conftest)$")
+_DEV_DIR = lazy(r"(?i)^(tests?|testing|docs?|examples?|fixtures?|dev|development|local|conftest)$")
 
 
 def dev_path(path: str) -> bool:

@@ -13,6 +13,7 @@ from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted
 from ._cst import descendants
+from ...patterns import lazy
 
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _HTTP_MODULES = ("requests", "httpx")  # httpx's module functions and Client are synchronous
@@ -56,7 +57,7 @@ _HASHING = frozenset(
 _HASHER_CTORS = frozenset({"passlib.context.CryptContext", "argon2.PasswordHasher", "flask_bcrypt.Bcrypt", "pwdlib.PasswordHash"})
 _HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "check_password_hash", "generate_password_hash", "hash_password", "verify_password"})
 # project helpers (usually in another module) that hash or check a password, by name
-_PASSWORD_HELPER = re.compile(r"(?i)^_*(get_?password_?hash|hash_?password|verify_?password|check_?password|make_?password|set_?password|password_?matches)$")
+_PASSWORD_HELPER = lazy(r"(?i)^_*(get_?password_?hash|hash_?password|verify_?password|check_?password|make_?password|set_?password|password_?matches)$")
 _PYMONGO_METHODS = frozenset(
     {"find", "find_one", "insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many",
      "aggregate", "count_documents", "replace_one", "find_one_and_update", "find_one_and_delete",
@@ -79,8 +80,8 @@ _ORM_RUNS = frozenset(
      "bulk_create", "bulk_update", "aggregate", "in_bulk", "earliest", "latest", "iterator", "contains", "explain"}
 )
 # a sync SQLAlchemy session made in the code: `SessionLocal()`, `Session(engine)`, `scoped_session(...)()`
-_SESSION_FACTORY = re.compile(r"^(?!.*[Aa]sync).*(Session|SessionLocal|session_factory|session_maker)$")
-_MAIL_HELPER = re.compile(r"(?i)^_*(send|deliver|dispatch)_?\w*(e?mail|message_to_user|newsletter)\w*$|^_*\w*e?mail_?(send|deliver)\w*$")
+_SESSION_FACTORY = lazy(r"^(?!.*[Aa]sync).*(Session|SessionLocal|session_factory|session_maker)$")
+_MAIL_HELPER = lazy(r"(?i)^_*(send|deliver|dispatch)_?\w*(e?mail|message_to_user|newsletter)\w*$|^_*\w*e?mail_?(send|deliver)\w*$")
 _HELPER_DECORATORS_OK = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "cached_property", "contextmanager", "wraps"})
 _PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "api_view"})
@@ -88,14 +89,14 @@ _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "a
 
 # class-based views: Django `View`/generic views, DRF `APIView`/`ViewSet`, Flask `MethodView`,
 # Flask-RESTful `Resource`, Tornado `RequestHandler`, Starlette `HTTPEndpoint`
-_VIEW_BASE = re.compile(r"(View|ViewSet|APIView|Resource|RequestHandler|HTTPEndpoint)$")
-_VIEW_METHOD = re.compile(
+_VIEW_BASE = lazy(r"(View|ViewSet|APIView|Resource|RequestHandler|HTTPEndpoint)$")
+_VIEW_METHOD = lazy(
     r"^(get|post|put|patch|delete|head|on_get|on_post|on_put|on_patch|on_delete|create|update|partial_update|destroy|"
     r"list|retrieve|perform_create|perform_update|perform_destroy|form_valid|dispatch)$"
 )
 
 
-_FALCON_RESPONDER = re.compile(r"^on_(get|post|put|patch|delete|head|options)(_\w+)?$")
+_FALCON_RESPONDER = lazy(r"^on_(get|post|put|patch|delete|head|options)(_\w+)?$")
 
 
 def _through_manager(node: cst.BaseExpression) -> bool:

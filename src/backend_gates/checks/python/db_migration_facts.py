@@ -17,6 +17,7 @@ from ..base import FactCollector
 from ._cst import call_name, dotted, is_false, is_true, kwarg, positional, small_statements, string, strings_of
 from ._migrations import is_alembic as is_alembic
 from .db_schema_facts import _line_of, _sa_column, _table_call
+from ...patterns import lazy
 
 ALEMBIC_OPS = frozenset({
     "create_table", "drop_table", "add_column", "drop_column", "alter_column", "create_index", "drop_index",
@@ -389,9 +390,9 @@ def _django_fills(field: cst.Call) -> bool:
 
 
 _HINTS = (
-    ("postgres", re.compile(r"postgres(?:ql)?(?:\+\w+)?://|backends\.postgresql|^\s*(?:import|from)\s+(?:psycopg2?|psycopg_pool|asyncpg)\b", re.M)),
-    ("mysql", re.compile(r"mysql(?:\+\w+)?://|['\"]mysql\+\w+['\"]|backends\.mysql|^\s*(?:import|from)\s+(?:pymysql|MySQLdb|aiomysql|asyncmy|mysql\.connector)\b", re.M)),
-    ("sqlite", re.compile(r"sqlite(?:\+\w+)?:///|backends\.sqlite3|^\s*(?:import|from)\s+(?:sqlite3|aiosqlite)\b", re.M)),
+    ("postgres", lazy(r"postgres(?:ql)?(?:\+\w+)?://|backends\.postgresql|^\s*(?:import|from)\s+(?:psycopg2?|psycopg_pool|asyncpg)\b", re.M)),
+    ("mysql", lazy(r"mysql(?:\+\w+)?://|['\"]mysql\+\w+['\"]|backends\.mysql|^\s*(?:import|from)\s+(?:pymysql|MySQLdb|aiomysql|asyncmy|mysql\.connector)\b", re.M)),
+    ("sqlite", lazy(r"sqlite(?:\+\w+)?:///|backends\.sqlite3|^\s*(?:import|from)\s+(?:sqlite3|aiosqlite)\b", re.M)),
 )
 
 

@@ -22,6 +22,7 @@ from ..project.db_perf import offline_code
 from .db_migration_facts import is_alembic, is_django_migration
 from ._cst import children as _fast_children
 from ...sources.nodes import node_types, subtree
+from ...patterns import lazy
 
 QUERY_METHODS = frozenset({"execute", "query", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "get", "raw"})
 DB_NAMES = frozenset({"db", "session", "sess", "cursor", "cur", "conn", "connection", "dbsession", "db_session", "async_session", "tx", "txn"})
@@ -560,7 +561,7 @@ class QueryInLoop(PythonCheck):
         return None
 
 
-_BATCH = re.compile(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
+_BATCH = lazy(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
 _NO_QUERY = frozenset({"none"})
@@ -589,7 +590,7 @@ class _Summary:
     write: bool = False
 
 
-_TRANSACTIONS = re.compile(r"(?:^|_)(?:atomic|transaction|begin|begin_nested)(?:_|$)")
+_TRANSACTIONS = lazy(r"(?:^|_)(?:atomic|transaction|begin|begin_nested)(?:_|$)")
 
 
 def _per_item_transaction(body: cst.CSTNode, target: cst.CSTNode) -> bool:

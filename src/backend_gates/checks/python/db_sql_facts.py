@@ -9,7 +9,6 @@ query rules (text with run-time parts is listed in the inventory as dynamic).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import libcst as cst
@@ -20,14 +19,15 @@ from ..base import FactCollector
 from . import sqlsinks
 from .db_migration_facts import is_alembic, is_django_migration
 from .db_schema_facts import _line_of
+from ...patterns import lazy
 
-_BRACES = re.compile(r"\{(\w*)\}")
+_BRACES = lazy(r"\{(\w*)\}")
 # the sinks' names as they are called (asyncpg's fetch* are methods: `.fetch`, not "prefetch" or
 # Django's `fetch_redirect_response=`)
 _TRIGGERS = ("execute", ".raw(", ".fetch", "read_sql", "SQL(", "RawSQL", "exec_driver_sql", ".extra(")
 # SQLAlchemy's `text(...)` (or an alias of it: `sa_text(`, `import text as t`), not `gettext(`,
 # `html2text(`, `plaintext(`
-_TEXT_CALL = re.compile(r"(?<![A-Za-z0-9])text\(|\btext as\b")
+_TEXT_CALL = lazy(r"(?<![A-Za-z0-9])text\(|\btext as\b")
 
 
 class PythonSqlFacts(sqlsinks.SinkScopeTracking, FactCollector):

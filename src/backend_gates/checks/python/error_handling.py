@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 import libcst as cst
@@ -12,6 +11,7 @@ from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted, has_star_kwargs, is_none, keyword, positional
 from ._cst import children as _fast_children
+from ...patterns import lazy
 
 BROAD = frozenset({"Exception", "BaseException"})
 
@@ -251,7 +251,7 @@ def _handles(handler: cst.ExceptHandler) -> bool:
     return False
 
 
-_ERROR_COLLECTION = re.compile(r"(?i)(^|_)(errors?|failures?|failed|problems?|issues?|invalid|warnings?|skipped|rejected|bad)(_|$)")
+_ERROR_COLLECTION = lazy(r"(?i)(^|_)(errors?|failures?|failed|problems?|issues?|invalid|warnings?|skipped|rejected|bad)(_|$)")
 _PARSE_CALLS = frozenset(
     {
         "int", "float", "Decimal", "UUID", "complex", "bool", "loads", "load", "literal_eval", "strptime",
@@ -579,8 +579,8 @@ _SOCKET_DEFAULT = frozenset(
 )
 
 
-_MOUNTED = re.compile(r"([A-Za-z_][\w.]*)\.mount\(\s*[^,()]+,\s*([A-Za-z_][\w.]*)\(")
-_WRAPPED_REQUEST = re.compile(r"(?m)^\s*([A-Za-z_][\w.]*)\.request\s*=\s*\S")
+_MOUNTED = lazy(r"([A-Za-z_][\w.]*)\.mount\(\s*[^,()]+,\s*([A-Za-z_][\w.]*)\(")
+_WRAPPED_REQUEST = lazy(r"(?m)^\s*([A-Za-z_][\w.]*)\.request\s*=\s*\S")
 
 
 def _target_key(node: cst.BaseExpression) -> str | None:

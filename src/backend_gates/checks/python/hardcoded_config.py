@@ -19,10 +19,11 @@ from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._names import Imports, dotted, is_true, keyword, positional, string_value
 from ._cst import children as _fast_children, descendants
+from ...patterns import lazy
 
 # a path part (file stem or directory) naming a development/test configuration
-_DEV_PART = re.compile(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
-_DEV_CLASS = re.compile(r"(Dev|Development|Local|Test|Testing|Debug)(?![a-z])")
+_DEV_PART = lazy(r"(?:^|[_\-.])(dev|devel|develop|development|local|test|tests|testing|debug|ci|example|examples|sample)(?:[_\-.]|$)", re.I)
+_DEV_CLASS = lazy(r"(Dev|Development|Local|Test|Testing|Debug)(?![a-z])")
 _SETTINGS_FILES = frozenset({"settings", "config", "conf", "configuration", "local_settings", "default_settings"})
 _SETTINGS_DIRS = frozenset({"settings", "config", "conf", "configuration"})
 _DOC_DIRS = frozenset({"docs", "doc", "examples", "example", "samples"})
@@ -39,7 +40,7 @@ def is_settings_module(path: str) -> bool:
 
 
 # top-level assignments only a framework settings module makes (Django, Flask-SQLAlchemy)
-_SETTINGS_NAMES = re.compile(
+_SETTINGS_NAMES = lazy(
     r"^(ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|DATABASES|AUTH_USER_MODEL"
     r"|SQLALCHEMY_DATABASE_URI)\s*[:=]",
     re.M,
@@ -47,7 +48,7 @@ _SETTINGS_NAMES = re.compile(
 
 
 # a Flask module that loads its own upper-case names as configuration (the flaskr idiom)
-_OWN_CONFIG = re.compile(r"\.(from_object|from_module)\(\s*__name__\s*\)")
+_OWN_CONFIG = lazy(r"\.(from_object|from_module)\(\s*__name__\s*\)")
 
 
 def settings_content(source: str) -> bool:
@@ -577,7 +578,7 @@ def _setting_attr(node: cst.BaseExpression) -> str | None:
 
 # ----------------------------------------------------------------------------- BG412
 
-_DSN_SCHEMES = re.compile(
+_DSN_SCHEMES = lazy(
     r"^(postgres|postgresql|pgsql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps|oracle|mssql|"
     r"clickhouse|cockroachdb|kafka|nats|memcached|elasticsearch|cassandra|neo4j|bolt|influxdb)(\+[\w]+)?$",
     re.I,
@@ -590,7 +591,7 @@ _ENV_LABELS = frozenset(
 _EXAMPLE_DOMAINS = (".example.com", ".example.org", ".example.net")
 _FIXED_HOSTS = frozenset({"metadata.google.internal", "metadata", "169.254.169.254", "instance-data"})
 _TEMPLATE_MARKS = ("{", "}", "<", ">", "%(", "%s", "$", "*", "xxx", "...")
-_UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_UPPER = lazy(r"^[A-Z][A-Z0-9_]*$")
 _HTTP_CALLS = frozenset(
     {f"requests.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options", "request")}
     | {f"httpx.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")}
@@ -650,13 +651,13 @@ def is_deployment_specific(host: str) -> bool:
     return bool(labels & _ENV_LABELS)
 
 
-_FILE_NAME = re.compile(
+_FILE_NAME = lazy(
     r"(?i)\.(db|sqlite3?|json|ya?ml|txt|log|csv|html?|py|cfg|ini|toml|xml|pem|key|crt|conf|md|rst|png|jpe?g|gif|svg|"
     r"zip|gz|tar|pdf|js|css|lock|pid|sock|env)$"
 )
 
 
-_HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+):\d{2,5}$")
+_HOST_PORT = lazy(r"^([A-Za-z0-9.-]+):\d{2,5}$")
 
 
 def _host_part(value: str) -> str:
@@ -677,16 +678,16 @@ def _looks_like_host(value: str) -> bool:
         return bool(re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value)) and not value.replace(".", "").isdigit()
 
 
-_SQLITE_NAME = re.compile(r"(?i)\.(db|sqlite3?|sqlite)$|^:memory:$")
+_SQLITE_NAME = lazy(r"(?i)\.(db|sqlite3?|sqlite)$|^:memory:$")
 _CLIENT_HOST_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "Redis", "StrictRedis", "ConnectionParameters", "Elasticsearch", "Memcached", "Client", "KafkaProducer", "KafkaConsumer",
                                 "SMTP", "SMTP_SSL", "LMTP", "FTP", "FTP_TLS", "HTTPConnection", "HTTPSConnection", "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL"})
 _MAIL_FTP_CALLS = frozenset({"SMTP", "SMTP_SSL", "LMTP", "FTP", "FTP_TLS", "HTTPConnection", "HTTPSConnection", "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL"})
 _RESOURCE_KEYWORDS = {"Bucket": "S3 bucket", "bucket_name": "bucket", "QueueUrl": "queue URL", "QueueName": "queue", "TopicArn": "topic ARN", "queue_url": "queue URL", "topic_arn": "topic ARN"}
-_RESOURCE_NAME = re.compile(r"(^|_)(BUCKET|QUEUE|TOPIC|STREAM|EXCHANGE)(_NAME|_URL|_ARN)?$")
-_API_BASE_NAME = re.compile(r"(^|_)(API|BASE|SERVICE|BACKEND|ENDPOINT|SERVER|GATEWAY|WEBHOOK)(_[A-Z0-9]+)*_(URL|URI|ENDPOINT|HOST)$|^(API|BASE)_(URL|URI)$")
+_RESOURCE_NAME = lazy(r"(^|_)(BUCKET|QUEUE|TOPIC|STREAM|EXCHANGE)(_NAME|_URL|_ARN)?$")
+_API_BASE_NAME = lazy(r"(^|_)(API|BASE|SERVICE|BACKEND|ENDPOINT|SERVER|GATEWAY|WEBHOOK)(_[A-Z0-9]+)*_(URL|URI|ENDPOINT|HOST)$|^(API|BASE)_(URL|URI)$")
 
 
-_LINK_NAME = re.compile(
+_LINK_NAME = lazy(
     r"DOCS?\b|DOCS?_|DOCUMENTATION|HELP|HOMEPAGE|HOME_PAGE|SUPPORT|TERMS|PRIVACY|LICEN[SC]E|REPO|ISSUES?_|TRACKER|ICON|LOGO"
     r"|IMAGE|AVATAR|LINK|WEBSITE|CHANGELOG|FAQ|TUTORIAL|BLOG|FORUM|DOWNLOAD_PAGE|STATUS_PAGE"
 )

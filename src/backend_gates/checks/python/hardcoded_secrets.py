@@ -16,10 +16,11 @@ from ...model import Severity
 from ...redact import DSN_PASSWORD, KEY_FORMATS, KV_PASSWORD, PRIVATE_KEY, mask
 from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
+from ...patterns import lazy
 
 # calls that read configuration from the environment: `os.environ.get("X", default)`,
 # `os.getenv`, python-decouple `config("X", default=...)`, environs/django-environ `env.str(...)`
-_ENV_CALLS = re.compile(
+_ENV_CALLS = lazy(
     r"(^|\.)(getenv|get_env|env|environ\.get|environ\.setdefault|config|get_secret|getpass|secret|Secret|SecretStr|"
     r"env\.(str|bytes|get_value)|get_env_variable|get_env_var|env_var|env_str|get_setting|getattr)$"
 )
@@ -47,28 +48,28 @@ _POSITIONAL_SECRETS: dict[str, tuple[int, str]] = {
     "StrictRedis": (3, "password"),
 }
 # DB-API connect() with positional (host, user, password, db): MySQLdb, pymysql, mysql.connector
-_POSITIONAL_CONNECT = re.compile(r"(?i)(^|\.)(mysqldb|pymysql|mysql\.connector|mysql|mariadb|pymssql|cx_oracle|oracledb)\.connect$")
+_POSITIONAL_CONNECT = lazy(r"(?i)(^|\.)(mysqldb|pymysql|mysql\.connector|mysql|mariadb|pymssql|cx_oracle|oracledb)\.connect$")
 # signing / encryption keys: callee (dotted suffix) -> (positional index of the key, keyword)
 _SIGNERS: tuple[tuple[re.Pattern[str], int, str], ...] = (
-    (re.compile(r"(^|\.)(jwt|jws|jwe|jose\.jwt)\.(encode|decode)$"), 1, "key"),
-    (re.compile(r"(^|\.)jws\.(sign|verify)$"), 1, "key"),
-    (re.compile(r"(^|\.)(Fernet|MultiFernet|AESGCM|ChaCha20Poly1305|AESCCM|AESSIV|AESOCB3)$"), 0, "key"),
-    (re.compile(r"(^|\.)hmac\.(new|HMAC|digest)$"), 0, "key"),
-    (re.compile(r"(^|\.)(AES|DES3|ChaCha20|Blowfish)\.new$"), 0, "key"),
-    (re.compile(r"(^|\.)algorithms\.(AES|TripleDES|ChaCha20|Camellia)$"), 0, "key"),
+    (lazy(r"(^|\.)(jwt|jws|jwe|jose\.jwt)\.(encode|decode)$"), 1, "key"),
+    (lazy(r"(^|\.)jws\.(sign|verify)$"), 1, "key"),
+    (lazy(r"(^|\.)(Fernet|MultiFernet|AESGCM|ChaCha20Poly1305|AESCCM|AESSIV|AESOCB3)$"), 0, "key"),
+    (lazy(r"(^|\.)hmac\.(new|HMAC|digest)$"), 0, "key"),
+    (lazy(r"(^|\.)(AES|DES3|ChaCha20|Blowfish)\.new$"), 0, "key"),
+    (lazy(r"(^|\.)algorithms\.(AES|TripleDES|ChaCha20|Camellia)$"), 0, "key"),
     (
-        re.compile(
+        lazy(
             r"(^|\.)(URLSafeTimedSerializer|URLSafeSerializer|TimedSerializer|Serializer|TimestampSigner|Signer|"
             r"TimedJSONWebSignatureSerializer|JSONWebSignatureSerializer|SecureCookieSessionInterface)$"
         ),
         0,
         "secret_key",
     ),
-    (re.compile(r"(^|\.)(signing\.dumps|signing\.loads)$"), -1, "key"),
-    (re.compile(r"(^|\.)(JWTStrategy|JWTAuthentication|CookieTransport|AuthJWT|JWTManager)$"), -1, "secret"),
+    (lazy(r"(^|\.)(signing\.dumps|signing\.loads)$"), -1, "key"),
+    (lazy(r"(^|\.)(JWTStrategy|JWTAuthentication|CookieTransport|AuthJWT|JWTManager)$"), -1, "secret"),
 )
 # any of the signers (same flags): most calls are none, and one search says so
-_ANY_SIGNER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _SIGNERS))
+_ANY_SIGNER = lazy("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _SIGNERS))
 # `<word>_key` names that hold a lookup key (session/cache/storage keys), not a cryptographic key
 _LOOKUP_KEY_WORDS = frozenset(
     {"token", "password", "session", "cache", "user", "cookie", "storage", "lookup", "sort", "field", "header",
@@ -80,7 +81,7 @@ _FIELD_LABELS = frozenset(
      "string", "str", "required", "optional", "off", "on", "pwd", "pass", "passphrase", "credentials"}
 )
 # literal fallbacks of env lookups / settings defaults that say "not set" (template placeholders)
-_STRICT_PLACEHOLDER = re.compile(
+_STRICT_PLACEHOLDER = lazy(
     r"(?i)^\s*$|change[-_ ]?(me|it|this)|your[-_ ]|yoursecret|yourkey|yourpassword|replace|placeholder|example|"
     r"xxx|\*\*\*|<[^>]*>|\$\{|\{\{|%\(|^\{.*\}$|insert[-_ ]|redacted|not[-_]?a[-_]?secret|must[-_]be[-_]set|"
     r"set[-_ ]?me|unset|not[-_]?set|override|fill[-_ ]?in|to[-_ ]?be[-_ ]?(set|replaced)|dummy|fake|^none$|^null$|^-+$|"
@@ -95,12 +96,12 @@ _STATE_WORDS = frozenset(
 )
 # keys that are public by design (Stripe publishable keys, reCAPTCHA/Turnstile site keys, VAPID public keys)
 _PUBLIC_WORDS = frozenset({"public", "publishable", "pub", "site"})
-_APP_PASSWORD = re.compile(r"[a-z]{4}( [a-z]{4}){3}")
+_APP_PASSWORD = lazy(r"[a-z]{4}( [a-z]{4}){3}")
 # URLs whose path is the credential (whoever has it can post as the integration)
 _SECRET_URLS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("slack webhook", re.compile(r"https://hooks\.slack\.com/(services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}")),
-    ("discord webhook", re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d{10,}/[A-Za-z0-9_-]{40,}")),
-    ("teams webhook", re.compile(r"https://[\w.-]+\.webhook\.office\.com/webhookb2/[\w@-]{20,}/IncomingWebhook/[0-9a-f]{20,}/[\w-]{20,}")),
+    ("slack webhook", lazy(r"https://hooks\.slack\.com/(services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}")),
+    ("discord webhook", lazy(r"https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d{10,}/[A-Za-z0-9_-]{40,}")),
+    ("teams webhook", lazy(r"https://[\w.-]+\.webhook\.office\.com/webhookb2/[\w@-]{20,}/IncomingWebhook/[0-9a-f]{20,}/[\w-]{20,}")),
 )
 _FILLER = frozenset("xX*-_.#?0 ")
 # names of a (user, password) pair: `BASIC_AUTH`, `ADMIN_CREDENTIALS`, `login_creds`
@@ -734,7 +735,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         return out
 
 
-_FORMAT_PLACEHOLDER = re.compile(r"(?i)example|xxxx|0000000000|1234567890|abcdef|\*\*\*|your|fake|dummy|sample")
+_FORMAT_PLACEHOLDER = lazy(r"(?i)example|xxxx|0000000000|1234567890|abcdef|\*\*\*|your|fake|dummy|sample")
 
 
 class SecretInKnownFormat(S.SecurityRule, PythonCheck):

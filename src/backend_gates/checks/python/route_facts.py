@@ -30,6 +30,7 @@ import libcst as cst
 from ...sources.python import walk
 from ..base import FactCollector
 from ._cst import remember
+from ...patterns import lazy
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 ROUTE_ATTRS = frozenset(HTTP + ("route", "api_route", "view"))
@@ -131,9 +132,9 @@ BODY_READS = frozenset(
     }
 )
 QUERY_READS = frozenset({"args", "GET", "query", "query_params", "rel_url", "match_info", "path_params", "cookies", "headers", "META"})
-_STATUS_NAME = re.compile(r"(?:HTTP_)?(\d{3})")
-_SQL_WRITE = re.compile(r"^\s*(insert|update|delete|merge|replace|upsert)\b", re.I)
-_SQL_READ = re.compile(r"^\s*(select|with)\b", re.I)
+_STATUS_NAME = lazy(r"(?:HTTP_)?(\d{3})")
+_SQL_WRITE = lazy(r"^\s*(insert|update|delete|merge|replace|upsert)\b", re.I)
+_SQL_READ = lazy(r"^\s*(select|with)\b", re.I)
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -299,7 +300,7 @@ def module_name(path: str) -> str:
 
 # ----------------------------------------------------------------------------- handler bodies
 
-_LOG_RECEIVER = re.compile(r"(^|_)(log|logger|logging|audit|structlog|_log|LOG|LOGGER)", re.I)
+_LOG_RECEIVER = lazy(r"(^|_)(log|logger|logging|audit|structlog|_log|LOG|LOGGER)", re.I)
 _LOG_METHODS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "debug", "log", "msg", "audit"})
 
 
@@ -839,10 +840,10 @@ def _is_route_decorator(expr: Any) -> bool:
 
 
 # factories of a repository or service layer (`get_repositories(session)`, `AllRepositories(...)`, `OrderService(db)`)
-_LAYER_FACTORY = re.compile(r"(repositor|(^|_)repos?($|_)|Repo$|Service$|(^|_)service($|_)|(^|_)dao($|_)|DAO$|UnitOfWork$|(^|_)uow($|_))", re.I)
+_LAYER_FACTORY = lazy(r"(repositor|(^|_)repos?($|_)|Repo$|Service$|(^|_)service($|_)|(^|_)dao($|_)|DAO$|UnitOfWork$|(^|_)uow($|_))", re.I)
 
 # keyword arguments that scope a query or a repository to the caller or their tenant
-_TENANT_KW = re.compile(r"^(group_id|household_id|tenant_id|tenant|org_id|organization_id|organization|owner|owner_id|user|user_id|account_id|team_id|workspace_id|project_id|company_id|customer_id)$")
+_TENANT_KW = lazy(r"^(group_id|household_id|tenant_id|tenant|org_id|organization_id|organization|owner|owner_id|user|user_id|account_id|team_id|workspace_id|project_id|company_id|customer_id)$")
 
 
 def _scoping(body: Any, routed: list[Any]) -> tuple[list[str], dict[str, list[str]]]:
@@ -891,7 +892,7 @@ def _looked_up_model(name: str) -> str:
     return ""
 
 
-_VIEW_INSTANCE = re.compile(r"^([A-Z]\w*)\(\)\.([a-z_]\w*)$")
+_VIEW_INSTANCE = lazy(r"^([A-Z]\w*)\(\)\.([a-z_]\w*)$")
 
 
 def _handoff(name: str) -> str:
@@ -957,7 +958,7 @@ def _signed_in_test(test: Any) -> bool:
 
 # calls that check access by name: `obj.raise_not_editable(user)`, `check_object_permissions(...)`,
 # `ensure_can_edit(...)`, `has_perm(...)`
-_CHECK_CALL = re.compile(
+_CHECK_CALL = lazy(
     r"(raise_(not|if|unless)_\w+|check_\w*(perm|access|owner|edit|permission)\w*|has_(object_)?perms?\b|has_\w+_permission|"
     r"ensure_\w*(perm|access|owner|edit|can)\w*|assert_\w*(perm|access|owner|can)\w*|require_\w*(perm|owner|access)\w*|"
     r"can_(edit|change|delete|view|manage|access|modify|update)\w*|is_owner|authorize\w*|raise_for_permission\w*)"
@@ -1004,7 +1005,7 @@ def _ends_request(arm: Any) -> bool:
 
 
 # an address published on purpose: the instance's contact, support or sender address
-_PUBLISHED = re.compile(r"(^|_)(admin|contact|support|help|abuse|sender|from|noreply|no_reply|default_from|server|site|webmaster|postmaster|security|public|press|sales|info)_?(email|mail|address|phone)(_|$)", re.I)
+_PUBLISHED = lazy(r"(^|_)(admin|contact|support|help|abuse|sender|from|noreply|no_reply|default_from|server|site|webmaster|postmaster|security|public|press|sales|info)_?(email|mail|address|phone)(_|$)", re.I)
 
 
 def _published(value: Any) -> bool:
@@ -1015,13 +1016,13 @@ def _published(value: Any) -> bool:
     name = dotted(value)
     return bool(name and _PUBLISHED.search(name.rsplit(".", 1)[-1]))
 
-_AUTH_CALL = re.compile(
+_AUTH_CALL = lazy(
     r"^(is_admin|is_authed|authed|is_logged_in|logged_in|is_authenticated|user_is_authenticated|verify_jwt_in_request|"
     r"has_perms?|has_permissions?|check_permissions?|check_object_permissions|check_perm\w*|require_\w*(auth|login|user|admin|perm)\w*|"
     r"ensure_\w*(auth|login|admin|perm)\w*|authenticate_request|get_jwt_identity|login_required|permission_required)$"
 )
 _MODEL_BASES = frozenset({"BaseModel", "SQLModel", "Schema", "ModelSchema", "RootModel", "GenericModel"})
-_LIMIT_SHAPE = re.compile(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter)", re.I)
+_LIMIT_SHAPE = lazy(r"(token_?bucket|leaky_?bucket|throttl|rate_?limit|ratelimit|limiter)", re.I)
 
 
 def _limit_shape(source: str) -> bool:
@@ -1035,16 +1036,16 @@ def _limit_shape(source: str) -> bool:
 
 
 _MODEL_SIGNALS = frozenset({"post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed"})
-_SIGNAL_CANDIDATE = re.compile(r"(handle|log|audit|record|track|change|history|on_)", re.I)
-_CHANGE_RECORD = re.compile(r"(change|audit|histor|journal|log\b|log_|\.log$|logger|logging|LogEntry|ActivityLog|Event\.objects\.create)", re.I)
-_CHANGELOG_BASE = re.compile(r"(ChangeLogg|ChangeLogged|Auditable|AuditMixin|AuditedModel|HistoricalModel|HistoryMixin|TrackedModel|VersionedModel)")
+_SIGNAL_CANDIDATE = lazy(r"(handle|log|audit|record|track|change|history|on_)", re.I)
+_CHANGE_RECORD = lazy(r"(change|audit|histor|journal|log\b|log_|\.log$|logger|logging|LogEntry|ActivityLog|Event\.objects\.create)", re.I)
+_CHANGELOG_BASE = lazy(r"(ChangeLogg|ChangeLogged|Auditable|AuditMixin|AuditedModel|HistoricalModel|HistoryMixin|TrackedModel|VersionedModel)")
 _DENY_KINDS = frozenset({"HttpResponseForbidden", "HTTPForbidden", "HTTPUnauthorized", "HttpResponseUnauthorized", "Forbidden", "Unauthorized", "PermissionDenied"})
-_SPOOF_HEADER = re.compile(
+_SPOOF_HEADER = lazy(
     r"^(x-forwarded-for|x-real-ip|x-client-ip|true-client-ip|x-cluster-client-ip|x-originating-ip|x-remote-addr|x-remote-ip|"
     r"remote-user|x-remote-user|x-forwarded-user|x-auth-user|x-user|x-user-id|x-userid|x-username|x-user-name|x-email|x-user-email|"
     r"x-role|x-roles|x-user-role|x-admin|x-is-admin|x-internal|x-internal-request|x-original-user|x-forwarded-host|referer|origin|user-agent)$"
 )
-_CRED_HEADER = re.compile(r"(authorization|api-?key|apikey|token|signature|secret|hmac|x-hub-signature|cookie)")
+_CRED_HEADER = lazy(r"(authorization|api-?key|apikey|token|signature|secret|hmac|x-hub-signature|cookie)")
 _CRYPTO_CALLS = frozenset(
     {"generate_password_hash", "check_password_hash", "hashpw", "gensalt", "checkpw", "make_password", "check_password", "set_password",
      "hash_password", "verify_password", "pbkdf2_hmac", "sha256", "sha1", "md5", "sha512", "scrypt", "encrypt", "decrypt", "token_urlsafe", "token_hex"}
@@ -1055,18 +1056,18 @@ _WRITE_CALLS = frozenset(
      "update_one", "update_many", "delete_one", "delete_many", "merge", "flush", "executemany", "get_or_create", "update_or_create", "acreate", "asave", "adelete"}
 )
 _NOTIFY_CALLS = frozenset({"send_mail", "send_email", "send_mass_mail", "send_message", "send_sms", "send_notification", "send_verification_email"})
-_AUTHZ_ATTR = re.compile(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
-_SIGNATURE_CALL = re.compile(
+_AUTHZ_ATTR = lazy(r"^(role|roles|is_admin|is_superuser|is_staff|admin|permissions?|groups|scopes?|is_owner|access_level|privileges?)$")
+_SIGNATURE_CALL = lazy(
     r"(^|\.)(compare_digest|constant_time_compare|unsign\w*|(verify|check|validate)_\w*(signature|sig|hmac|token|webhook)\w*|"
     r"(verify|check|validate)_(signature|sig|hmac|token)|signing\.loads|construct_event|verify_webhook)$"
 )
 # exceptions a signature/token check raises: catching one means the body verified it
-_SIGNATURE_ERROR = re.compile(
+_SIGNATURE_ERROR = lazy(
     r"^(BadSignature|BadTimeSignature|SignatureExpired|BadData|BadPayload|InvalidSignature|InvalidSignatureError|SignatureVerificationError|"
     r"InvalidToken|InvalidTokenError|ExpiredSignatureError|DecodeError|JWTError|JWSError|InvalidHash)$"
 )
 # fields whose value is a secret or personal data: a route returning them is not public data
-_SENSITIVE_FIELD = re.compile(
+_SENSITIVE_FIELD = lazy(
     r"^(password|passwd|hashed_password|password_hash|pw_hash|secret|client_secret|\w+_secret|api_?key|\w+_api_key|apikey|"
     r"access_token|refresh_token|auth_token|api_token|private_key|otp_secret|totp_secret|ssn|social_security_number|credit_card|"
     r"card_number|cvv|iban|email|email_address|phone|phone_number|mobile|date_of_birth|birth_date|birthdate|dob|salary)$",
@@ -1089,19 +1090,19 @@ _VIEWER_ATTRS = frozenset(
 )
 _INPUT_ROOTS = frozenset({"request", "req", "form", "settings", "config", "conf", "app", "os", "current_app", "cleaned_data", "data", "payload", "body", "args", "kwargs", "cls"})
 _PASSWORD_KEYS = frozenset({"password", "password1", "new_password", "raw_password", "plain_password"})
-_OWNER_ATTR = re.compile(r"\.(owner|owner_id|user|user_id|author|author_id|created_by|project|project_id|team|team_id|account|account_id|organization|organization_id|org_id|tenant|tenant_id|workspace_id)$")
-_SECRET_NAME = re.compile(r"^(token|\w+_token|signature|\w+_signature|signed_\w+|secret|\w+_secret|api_?key|\w+_api_key|hmac|digest)$", re.I)
-_CALLER = re.compile(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
-_IDENTITY = re.compile(
+_OWNER_ATTR = lazy(r"\.(owner|owner_id|user|user_id|author|author_id|created_by|project|project_id|team|team_id|account|account_id|organization|organization_id|org_id|tenant|tenant_id|workspace_id)$")
+_SECRET_NAME = lazy(r"^(token|\w+_token|signature|\w+_signature|signed_\w+|secret|\w+_secret|api_?key|\w+_api_key|hmac|digest)$", re.I)
+_CALLER = lazy(r"(current_user|request\.user|g\.user|self\.request\.user|principal|identity|auth)", re.I)
+_IDENTITY = lazy(
     r"(current_user|request\.user|self\.request\.user|g\.user|\bowner|tenant|account_id|organization|org_id|"
     r"author|created_by|user_id|\buser\b|principal|identity|session\.user|auth\.user|claims|member)",
     re.I,
 )
 
 
-_DEF = re.compile(r"^(\s*)(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
+_DEF = lazy(r"^(\s*)(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
 _AUTH_TOKENS = ("401", "403", "is_authenticated", "PermissionDenied", "Unauthorized", "Forbidden", "NotAuthenticated", "is_anonymous")
-_PREFIX_NAME = re.compile(r"(prefix|path|url|version|api|route|root)", re.I)
+_PREFIX_NAME = lazy(r"(prefix|path|url|version|api|route|root)", re.I)
 
 
 def _PREFIX_CONST(name: str, value: str) -> bool:
@@ -1110,9 +1111,9 @@ def _PREFIX_CONST(name: str, value: str) -> bool:
 
 
 # what a limiter is asked: `TokenBucket.authorize_login(...)`, `limiter.hit(...)`, `bucket.consume()`
-_LIMIT_RECEIVER = re.compile(r"(bucket|throttl|rate_?limit|ratelimit|limiter|quota)", re.I)
-_NOT_LIMITER = re.compile(r"(Error|Exception|Failure|Exceeded|Notice|Warning)$")
-_LIMIT_ASK = re.compile(r"^(authorize\w*|allow\w*|is_allowed|consume|hit|acquire|take|test|check_rate\w*|limit|over_limit|is_rate_limited|is_limited)$")
+_LIMIT_RECEIVER = lazy(r"(bucket|throttl|rate_?limit|ratelimit|limiter|quota)", re.I)
+_NOT_LIMITER = lazy(r"(Error|Exception|Failure|Exceeded|Notice|Warning)$")
+_LIMIT_ASK = lazy(r"^(authorize\w*|allow\w*|is_allowed|consume|hit|acquire|take|test|check_rate\w*|limit|over_limit|is_rate_limited|is_limited)$")
 
 
 def _applies_limit(node: cst.CSTNode) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import libcst as cst
@@ -11,9 +10,10 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from . import _sensitive as S
 from ._cst import descendants
+from ...patterns import lazy
 
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
-_LOGGER = re.compile(r"(?i)(^|[._])(log|logger|logging|_log|_logger|structlog|audit_log|audit|syslog)$")
+_LOGGER = lazy(r"(?i)(^|[._])(log|logger|logging|_log|_logger|structlog|audit_log|audit|syslog)$")
 _SAFE_WRAPPERS = frozenset({"mask", "redact", "len", "bool", "type", "hash", "id", "isinstance", "mask_secret", "obfuscate", "sanitize", "scrub"})
 _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization", "x-auth-token"})
 
@@ -304,8 +304,8 @@ def _request_body(node: cst.BaseExpression) -> bool:
     return False
 
 
-_SECRET_MAKERS = re.compile(r"(^|\.)(secrets\.token_(urlsafe|hex|bytes)|Fernet\.generate_key|generate_private_key|token_urlsafe|token_hex)$")
-_MAKER_PREFIX = re.compile(r"^_*(create|generate|gen|make|new|issue|mint|sign)_(.+)$")
+_SECRET_MAKERS = lazy(r"(^|\.)(secrets\.token_(urlsafe|hex|bytes)|Fernet\.generate_key|generate_private_key|token_urlsafe|token_hex)$")
+_MAKER_PREFIX = lazy(r"^_*(create|generate|gen|make|new|issue|mint|sign)_(.+)$")
 
 
 def _generated_secret(call: cst.Call) -> str | None:

@@ -11,13 +11,14 @@ from ...model import Severity
 from ..base import Bad, PythonCheck
 from ..openapi.sensitive import sensitive
 from . import _sensitive as S
+from ...patterns import lazy
 
-_PYDANTIC_BASES = re.compile(r"(^|\.)(BaseModel|SQLModel|Schema|BaseSchema|ModelSchema|RootModel)$")
-_DRF_BASES = re.compile(r"(^|\.)(ModelSerializer|HyperlinkedModelSerializer|Serializer)$")
-_MARSHMALLOW_BASES = re.compile(r"(^|\.)(Schema|SQLAlchemySchema|SQLAlchemyAutoSchema|ModelSchema)$")
-_RESPONSE_NAME = re.compile(r"(Out|Response|Read|Public|Detail|Details|View|Resp|Result|Display|Profile|Me|Info|Item|List|Page)s?$")
-_INPUT_NAME = re.compile(r"(?i)(In|Create|Update|Input|Request|Login|Register|Registration|Signup|SignUp|Form|Payload|Body|Patch|Reset|Change|Set|Base|InDB|DB|Internal|Credentials|Auth)$")
-_TOKEN_OK = re.compile(r"(?i)token|auth|login|session|credential|oauth|jwt|key")
+_PYDANTIC_BASES = lazy(r"(^|\.)(BaseModel|SQLModel|Schema|BaseSchema|ModelSchema|RootModel)$")
+_DRF_BASES = lazy(r"(^|\.)(ModelSerializer|HyperlinkedModelSerializer|Serializer)$")
+_MARSHMALLOW_BASES = lazy(r"(^|\.)(Schema|SQLAlchemySchema|SQLAlchemyAutoSchema|ModelSchema)$")
+_RESPONSE_NAME = lazy(r"(Out|Response|Read|Public|Detail|Details|View|Resp|Result|Display|Profile|Me|Info|Item|List|Page)s?$")
+_INPUT_NAME = lazy(r"(?i)(In|Create|Update|Input|Request|Login|Register|Registration|Signup|SignUp|Form|Payload|Body|Patch|Reset|Change|Set|Base|InDB|DB|Internal|Credentials|Auth)$")
+_TOKEN_OK = lazy(r"(?i)token|auth|login|session|credential|oauth|jwt|key")
 
 
 _RESPONDERS = frozenset({"jsonify", "JsonResponse", "JSONResponse", "ORJSONResponse", "make_response", "Response", "json_response", "dict"})

@@ -44,6 +44,7 @@ import libcst as cst
 from ...sources.nodes import node_types
 from ..base import DEFERRED, FactCollector
 from . import sqlsinks
+from ...patterns import lazy
 
 # callee names never recorded: builtins and container/str methods (performance only)
 _SKIP = frozenset(
@@ -56,7 +57,7 @@ _SKIP = frozenset(
         "assertEqual", "assertTrue", "assertFalse", "assertIn", "assertIsNone", "_", "gettext", "gettext_lazy", "ugettext",
     }
 )
-_MIGRATION = re.compile(r"(^|/)(migrations|alembic|versions)/")
+_MIGRATION = lazy(r"(^|/)(migrations|alembic|versions)/")
 # calls whose result the text builder reads (text formatting, collections, regex captures)
 _BUILDING_CALLS = frozenset({"format", "join", "dict", "list", "tuple", "set", "sorted", "findall", "str", "get_json", "to_dict"})
 # steps the text builder may take to judge one argument (names followed, helpers, items)

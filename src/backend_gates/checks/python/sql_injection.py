@@ -13,19 +13,20 @@ from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
 from . import sqlsinks
 from ._cst import descendants
+from ...patterns import lazy
 
 
-_ONLY_DYNAMIC = re.compile(r"\s*bg_dyn_\d+\s*")
+_ONLY_DYNAMIC = lazy(r"\s*bg_dyn_\d+\s*")
 # helpers in other modules that run the SQL they are given, by name (`run_query(sql)`, `db.fetch_all(q)`)
-_HELPER_NAME = re.compile(
+_HELPER_NAME = lazy(
     r"(?i)^_*(run|exec|execute|do|raw|db|perform)_?(sql|query|queries|statement|raw|select|script)s?$|"
     r"^_*(sql|query|raw_query|fetch_?all|fetch_?one|fetch_?rows?|select_?(all|one|rows?)?|query_?(db|all|one|rows?))$"
 )
 # the SQL text comes from Django's own compiler (identifiers quoted, values as params)
-_COMPILED = re.compile(r"\.as_sql\(|get_compiler\(|\.compile\(|sql_with_params\(|\.query\b")
+_COMPILED = lazy(r"\.as_sql\(|get_compiler\(|\.compile\(|sql_with_params\(|\.query\b")
 
 
-_VALUE_POSITION = re.compile(
+_VALUE_POSITION = lazy(
     r"""'[^']*bg_dyn_\d+[^']*'|"""
     r"""(?:=|<|>|\bLIKE|\bILIKE|\bBETWEEN|\bAND|\bLIMIT|\bOFFSET|\bIN\s*\(|\bVALUES\s*\(|\bSET\s+\w+\s*=)\s*\(?\s*bg_dyn_\d+""",
     re.I,
@@ -33,13 +34,13 @@ _VALUE_POSITION = re.compile(
 
 
 # wrappers that turn SQL text into a statement object for the sink (`execute(text(sql))`)
-_WRAPPERS = re.compile(r"^(?:\w+\.)*(text|TextClause|SQL|RawSQL)$")
-_JOIN_ON = re.compile(r"\bON\s+bg_dyn_\d+\s*$", re.I)
-_INTERNAL = re.compile(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
-_REQUEST = re.compile(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
-_RECORD_FIELD = re.compile(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
+_WRAPPERS = lazy(r"^(?:\w+\.)*(text|TextClause|SQL|RawSQL)$")
+_JOIN_ON = lazy(r"\bON\s+bg_dyn_\d+\s*$", re.I)
+_INTERNAL = lazy(r"^\s*(self|cls|settings|config|conf|app\.config|current_app\.config)\b[\w.\[\]\"']*\s*$|^\s*[A-Z][A-Z0-9_]*\s*$")
+_REQUEST = lazy(r"\b(request|req|args|form|query_params|GET|POST|json|params|body|data|payload)\b")
+_RECORD_FIELD = lazy(r"^\s*\w+\[\s*[\"'][\w ]+[\"']\s*\]\s*$")  # row["table_name"]
 # the file holds SQL text at all: only then are calls of other modules' functions read for SQL
-_SQL_WORDS = re.compile(r"(?i)\b(SELECT\b[\s\S]{0,400}?\bFROM|INSERT\s+INTO|UPDATE\b[\s\S]{0,200}?\bSET|DELETE\s+FROM)\b")
+_SQL_WORDS = lazy(r"(?i)\b(SELECT\b[\s\S]{0,400}?\bFROM|INSERT\s+INTO|UPDATE\b[\s\S]{0,200}?\bSET|DELETE\s+FROM)\b")
 # callees that never run SQL they are given (logging, output, exceptions, containers)
 _NOT_HELPERS = frozenset(
     {
@@ -49,7 +50,7 @@ _NOT_HELPERS = frozenset(
         "HttpResponse", "JsonResponse", "render", "render_template", "flash", "abort", "gettext", "_", "assertEqual", "assertIn",
     }
 )
-_MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic|versions|migrate)/")
+_MIGRATION_PATH = lazy(r"(^|/)(migrations|alembic|versions|migrate)/")
 
 
 def _in_value_position(text: str) -> bool:

@@ -58,12 +58,13 @@ import libcst as cst
 from ...sources import memo
 from ._cst import children as _fast_children
 from ._cst import remember as _remember
+from ...patterns import lazy
 
 Resolver = Callable[[cst.CSTNode], Collection[str]]
 
 PLACEHOLDER = "bg_dyn_{}"
-_DYN = re.compile(r"bg_dyn_\d+")
-_SQL_START = re.compile(
+_DYN = lazy(r"bg_dyn_\d+")
+_SQL_START = lazy(
     r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*|\(\s*)*"
     r"(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|REPLACE|MERGE|UPSERT|GRANT|REVOKE"
     r"|EXPLAIN|PRAGMA|VACUUM|ANALYZE|SHOW|DESCRIBE|DESC|SET|CALL|EXEC|EXECUTE|COPY|LOCK|BEGIN|COMMIT"
@@ -478,7 +479,7 @@ def _leaves(body: cst.BaseSuite) -> bool:
 Assignments = dict[str, list[Assigned]]
 
 # request data or parsed input at a call site: its keys and items come from outside the code
-REQUEST_SOURCE = re.compile(
+REQUEST_SOURCE = lazy(
     r"\b(request|req|flask\.request)\b|\.(json|get_json|args|form|GET|POST|query_params|body|files|cookies|headers)\b|\bjson\.loads?\(|\bloads\("
 )
 
@@ -706,7 +707,7 @@ def item_source(collection: str, index: int | None = None) -> str:
     return f"items of {collection}" + (f"[{index}]" if index is not None else "")
 
 
-ITEM_SOURCE = re.compile(r"^items of (\w+)(?:\[(\d+)\])?$")
+ITEM_SOURCE = lazy(r"^items of (\w+)(?:\[(\d+)\])?$")
 
 
 Part = str | Dyn
@@ -760,7 +761,7 @@ def _regex_removes(pattern: str, repl: str) -> tuple[frozenset[str], bool] | Non
     return quotes, standalone
 
 
-_REGEX_TOKEN = re.compile(r"\[\^?\]?(?:\\.|[^\]\\])*\]|\\.|\(\?P<\w+>|\(\?:|\(\?[aiLmsux]+\)|\(\?|[()|^$*+?]|\{\d*(?:,\d*)?\}\??|.", re.S)
+_REGEX_TOKEN = lazy(r"\[\^?\]?(?:\\.|[^\]\\])*\]|\\.|\(\?P<\w+>|\(\?:|\(\?[aiLmsux]+\)|\(\?|[()|^$*+?]|\{\d*(?:,\d*)?\}\??|.", re.S)
 _REGEX_STRUCTURE = frozenset({"^", "$", "\\A", "\\Z", "\\b", "\\B", "(", ")", "(?:", "|", "*", "+", "?"})
 
 
@@ -886,25 +887,25 @@ _EMPTY_MODULE = cst.Module(body=[])
 _PIECES = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
 _UUIDS = frozenset({"uuid1", "uuid3", "uuid4", "uuid5", "UUID"})
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "bool", "abs", "round", "hash", "ord", "min", "max", "sum", "uuid4", "UUID"})
-_QUOTING = re.compile(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
-_SAFE_ATTRS = re.compile(
+_QUOTING = lazy(r"(?i)(quote_name|quote_ident\w*|quote_identifier|quote_table\w*|quote_column\w*|escape_identifier|sql\.Identifier|Identifier)$")
+_SAFE_ATTRS = lazy(
     r"(?:^|\.)_meta\.(db_table|model_name|app_label|pk\.column|pk\.attname)$|\.(db_table|db_column|attname|__tablename__|__name__)$"
     r"|\.__table__\.(name|fullname)$"
 )
 # project or driver helpers that quote or escape what they are given (`quote_identifier(name)`,
 # `conn.escape_string(v)`, `escape_literal`, `sql.Literal(v)`)
-_QUOTING_HELPER = re.compile(
+_QUOTING_HELPER = lazy(
     r"(?i)^_*(quote|escape|quoted|escaped)(_?(name|ident\w*|identifier|table\w*|column\w*|string|str|literal|value|sql|like|id|col|field))?$"
     r"|^_*(quote|escape)_\w+$|^(Literal|Identifier|literal|adapt|quote_plus_identifier)$"
 )
 # project helpers named for what they return: a number (`cast_to_int`, `to_int`, `safe_float`)
 # and getters of the application's own ids and counts (`get_session_user_id()`, `get_total_count()`)
-_NUMERIC_HELPER = re.compile(
+_NUMERIC_HELPER = lazy(
     r"(?i)^_*(?:(?:cast|safe|parse|as|to|get)_?)*(?:to_?)?(?:int|integer|float|decimal|number)$|^get_\w*_(?:id|ids|count|total)$"
 )
 _NUMERIC_SPECS = frozenset("dfFeEgGxXobn%")
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "rjust", "ljust", "removesuffix", "removeprefix"})
-_CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_CONST_NAME = lazy(r"^[A-Z][A-Z0-9_]*$")
 
 
 # node id -> (node, its source): code generation is the builder's main cost when the same

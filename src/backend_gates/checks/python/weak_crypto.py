@@ -11,6 +11,7 @@ from ...model import Severity
 from ..base import Bad, Option, PythonCheck
 from . import _sensitive as S
 from ._cst import children as _fast_children
+from ...patterns import lazy
 
 _HASHES = {
     "md5": "md5",
@@ -25,7 +26,7 @@ _HASHES = {
     "blake2s": "blake2s",
 }
 _BROKEN = frozenset({"md5", "sha1"})
-_PASSWORD_FUNC = re.compile(r"(?i)(hash|encode|encrypt|digest|make|set|check|verify|store|save|create)_?pass(word|wd)?|pass(word|wd)?_?(hash|digest|encode|encrypt)")
+_PASSWORD_FUNC = lazy(r"(?i)(hash|encode|encrypt|digest|make|set|check|verify|store|save|create)_?pass(word|wd)?|pass(word|wd)?_?(hash|digest|encode|encrypt)")
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
@@ -273,7 +274,7 @@ _WEAK_PASSLIB = frozenset(
      "ldap_salted_md5", "ldap_salted_sha1", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512", "plaintext",
      "ldap_plaintext", "lmhash", "nthash", "mysql323", "mysql41", "postgres_md5", "oracle10", "msdcc", "sun_md5_crypt"}
 )
-_BENCH = re.compile(r"(?i)(^|[/_\-.])bench(mark)?s?([/_\-.]|$)")
+_BENCH = lazy(r"(?i)(^|[/_\-.])bench(mark)?s?([/_\-.]|$)")
 
 
 def _literal(node: cst.BaseExpression) -> str | None:
@@ -635,7 +636,7 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
             self.frames[-1][1][0] = True  # a verifying decode (token and key) in this function
 
 
-_DELIBERATE = re.compile(r"(?i)unverified|untrusted|insecure|peek")
+_DELIBERATE = lazy(r"(?i)unverified|untrusted|insecure|peek")
 
 
 def _predicate(fn: cst.FunctionDef) -> bool:

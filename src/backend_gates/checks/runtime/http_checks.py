@@ -15,6 +15,7 @@ from ...protocol.outcomes import Exercised, OutcomesRecord, RequestState, strip_
 from ...routes.model import normalize_path, shape
 from ...runtime.replay import GuardedRoute, Replay, ReplayRecord
 from ..base import Bad, Option, Recorded, RuntimeCheck, Verdict
+from ...patterns import lazy
 
 # bookkeeping a framework or middleware writes on any request: sessions, caches, request logs,
 # rate-limit counters (fnmatch patterns, lower case)
@@ -32,14 +33,14 @@ BOOKKEEPING_COLUMNS = [
     "updated_at", "modified_at", "updated_on", "modified_on", "date_modified", "last_modified",
 ]
 _KEY_COLUMNS = ("id", "pk", "uuid", "*_id", "*_pk", "*_uuid")
-_UPDATE = re.compile(
+_UPDATE = lazy(
     r"^\s*update\s+(?:or\s+\w+\s+)?(?:only\s+)?(?P<table>\S+)\s+set\s+(?P<sets>.+?)\s+where\s+(?P<where>.+?)"
     r"\s*(?:\breturning\b.*)?;?\s*$",
     re.I | re.S,
 )
 _VALUE = r"(?:\?|%s|%\(\w+\)s|\$\d+|:\w+|'[^']*'|-?\d+(?:\.\d+)?)"
-_TERM = re.compile(rf"^\(?\s*(?P<col>[\w.\"`\[\]]+)\s*=\s*(?P<value>{_VALUE})\s*\)?$", re.I)
-_STEP = re.compile(rf"^(?:coalesce\(\s*)?(?P<col>[\w.\"`\[\]]+)(?:\s*,\s*0\s*\))?\s*[+-]\s*{_VALUE}$", re.I)
+_TERM = lazy(rf"^\(?\s*(?P<col>[\w.\"`\[\]]+)\s*=\s*(?P<value>{_VALUE})\s*\)?$", re.I)
+_STEP = lazy(rf"^(?:coalesce\(\s*)?(?P<col>[\w.\"`\[\]]+)(?:\s*,\s*0\s*\))?\s*[+-]\s*{_VALUE}$", re.I)
 
 
 def _column(name: str) -> str:
