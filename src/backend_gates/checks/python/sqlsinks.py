@@ -2309,7 +2309,7 @@ class SinkScopeTracking:
 
 # frameworks that parse a handler's annotated parameters before calling it (a request whose value
 # does not parse is answered 422 and never reaches the handler)
-_VALIDATING_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:fastapi|ninja|litestar|starlite)\b", re.M)
+_VALIDATING_IMPORT = lazy(r"^\s*(?:from|import)\s+(?:fastapi|ninja|litestar|starlite)\b", re.M)
 _ROUTE_VERBS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace", "api_route", "websocket"})
 # annotations whose parsed value prints as digits, hex, signs and separators only
 _SCALAR_TYPES = frozenset({
@@ -2319,7 +2319,7 @@ _SCALAR_TYPES = frozenset({
     "PastDatetime", "FutureDatetime", "AwareDatetime", "NaiveDatetime", "conint", "confloat", "condecimal", "condate",
 })
 # Flask / Werkzeug / Quart URL converters that only match digits or a UUID
-_URL_CONVERTER = re.compile(r"<(?:int|float|uuid)(?:\([^)>]*\))?:(\w+)>")
+_URL_CONVERTER = lazy(r"<(?:int|float|uuid)(?:\([^)>]*\))?:(\w+)>")
 _ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "delete", "patch"})
 
 
