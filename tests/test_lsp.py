@@ -329,3 +329,27 @@ def test_lsp_publishes_project_findings_of_the_open_file_and_refreshes_them_on_s
         if client.proc.poll() is None:
             client.proc.kill()
             client.close()
+
+
+def test_a_vendored_file_gets_no_diagnostics_as_check_skips_it(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.backend-gates]\n",
+        "requirements.txt": "requests\nurllib3\ncherrypy\n",
+        "app/views.py": BAD,
+        **{f"lib/{name}/__init__.py": BAD for name in ("requests", "urllib3", "cherrypy")},
+    })
+    client = Client(tmp_path)
+    try:
+        _initialize(client, tmp_path)
+        mine, copied = (tmp_path / "app" / "views.py").as_uri(), (tmp_path / "lib" / "urllib3" / "__init__.py").as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": copied, "languageId": "python", "version": 1, "text": BAD}})
+        assert client.diagnostics(copied)["diagnostics"] == []
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": mine, "languageId": "python", "version": 1, "text": BAD}})
+        assert [d["code"] for d in client.diagnostics(mine)["diagnostics"]] == ["BG401"]
+        assert client.request("shutdown", None) is None
+        client.notify("exit", None)
+        assert client.close() == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.close()

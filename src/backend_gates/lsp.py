@@ -39,6 +39,7 @@ from .model import Finding, Location, Severity
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .engine import Run
+    from .vendored import Finder
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class _Loaded:
     config: "Config"
     stamp: tuple[Any, ...]
     run: "Run"  # one run per workspace configuration: other files' results are kept between documents
+    vendored: "Finder | None" = None  # directories of third-party copies (skip-vendored), judged on first need
 
 
 def _mtime(path: Path | None) -> float:
@@ -102,7 +104,9 @@ class Analyzer:
         config = load_config(folder, overrides={"jobs": 1})
         baseline = config["baseline"]
         stamp = (config.file, _mtime(config.file), baseline, _mtime(config.root / baseline if baseline else None))
-        loaded = _Loaded(config, stamp, Run(config, jobs=1))
+        from .vendored import Finder
+
+        loaded = _Loaded(config, stamp, Run(config, jobs=1), Finder(config.root) if config["skip-vendored"] else None)
         self._configs[key] = loaded
         self._project.clear()
         return loaded
@@ -198,6 +202,8 @@ class Analyzer:
             return []  # not part of this project (a library file, another checkout)
         if _excluded(key, config.excludes) or kind_of(key, config) is None:
             return []
+        if loaded.vendored is not None and loaded.vendored.holding(key) is not None:
+            return []  # third-party code copied into the project: `check` skips it too
         run = loaded.run
         if deep:
             evidence = run.source(path, text, project=True)

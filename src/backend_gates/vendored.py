@@ -16,12 +16,14 @@ root of other projects' packages rather than part of the project's own code:
 
 A package of the project that wraps a library (`payments/stripe/`) lives inside a package, so it is
 never taken for a copy. `skip-vendored = false` checks vendored directories as any other; a file
-named on the command line is always checked.
+named on the command line is always checked. The editor gives no diagnostics in vendored
+directories, as in excluded ones.
 """
 
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -99,6 +101,7 @@ class Finder:
         self.root = root
         self._declared: dict[str, str] | None = None  # import name -> the manifest naming it
         self.found: list[VendoredDir] = []
+        self._judged: dict[str, VendoredDir | None] = {}  # `holding`'s answers per directory
 
     def check(self, rel_dir: str, dirnames: list[str], filenames: list[str]) -> VendoredDir | None:
         """The verdict on one walked directory (its direct entries); recorded when vendored."""
@@ -124,6 +127,24 @@ class Finder:
         if len(known) >= enough:
             shown = _listed(sorted(children[name] for name in known))
             return self._found(rel_dir, f"{len(known)} of its {len(children)} packages are well-known third-party packages: {shown}")
+        return None
+
+    def holding(self, key: str) -> VendoredDir | None:
+        """The vendored directory holding the project file `key` (the editor opens one file: its
+        directories are judged as discovery would judge them), remembered per directory."""
+        parts = key.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            rel_dir = "/".join(parts[:depth])
+            if rel_dir not in self._judged:
+                try:
+                    entries = list(os.scandir(self.root / rel_dir))
+                except OSError:
+                    return None
+                dirnames = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+                filenames = [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
+                self._judged[rel_dir] = self.check(rel_dir, dirnames, filenames)
+            if self._judged[rel_dir] is not None:
+                return self._judged[rel_dir]
         return None
 
     def _found(self, rel_dir: str, why: str) -> VendoredDir:
