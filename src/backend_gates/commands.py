@@ -77,6 +77,7 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
     p.add_argument("--no-respect-gitignore", action="store_true", help="check files .gitignore ignores too")
     p.add_argument("--no-skip-vendored", action="store_true", help="check vendored third-party directories too")
+    p.add_argument("--force-exclude", action="store_true", help="apply exclude and skip-vendored to named paths too (pre-commit)")
 
 
 FIX_PREVIEW = "\0fix-preview"  # `check --diff` without a REF: preview of --fix
@@ -100,6 +101,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         out["respect-gitignore"] = False
     if getattr(args, "no_skip_vendored", False):
         out["skip-vendored"] = False
+    if getattr(args, "force_exclude", False):
+        out["force-exclude"] = True
     if getattr(args, "format", None):
         out["format"] = args.format
     if getattr(args, "baseline", None) is not None:

@@ -151,6 +151,10 @@ TOP: dict[str, Setting] = {
         "holding copies of three or more declared requirements or commonly vendored packages (README: What is checked); "
         "a note names each.",
     ),
+    "force-exclude": Setting(
+        "bool", False,
+        "Apply `exclude` and `skip-vendored` to paths named on the command line too (pre-commit names every staged file).",
+    ),
     "select": Setting("list", [], "Rule codes, rule names, gate ids or checklist names to enable (empty: all default rules)."),
     "extend-select": Setting("list", [], "More rules/gates to enable on top of `select` (also turns on opinionated rules)."),
     "ignore": Setting("list", [], "Rule codes, rule names, gate ids or checklist names to disable."),

@@ -176,6 +176,14 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             return
         files.append(SourceFile(abs_path, key, kind))
 
+    def forced_out(key: str) -> bool:
+        """`force-exclude`: a named path under an excluded or vendored directory, or excluded itself."""
+        parts = key.rstrip("/").split("/")
+        if any(exclude.match(part) or exclude.match("/".join(parts[: i + 1])) for i, part in enumerate(parts)):
+            return True
+        return vendored is not None and vendored.holding(key) is not None
+
+    force = bool(config["force-exclude"])
     paths = list(paths)
     given_dirs_only = all(Path(p if Path(p).is_absolute() else Path.cwd() / p).is_dir() for p in paths)
     for given in paths:
@@ -185,9 +193,13 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
         if not path.is_dir():  # a named file (or FIFO/device: refused in add, never opened)
-            add(str(path), key_of(path.parent.resolve() / path.name), explicit=True)
+            key = key_of(path.parent.resolve() / path.name)
+            if not (force and forced_out(key)):
+                add(str(path), key, explicit=True)
             continue
         path = path.resolve()
+        if force and path != root and forced_out(key_of(path) + "/"):
+            continue
         ignore = _Ignore()
         listed = None
         if use_git:

@@ -39,7 +39,13 @@ def test_hook_fails_on_violation_and_passes_when_fixed(tmp_path: Path) -> None:
     _git("config", "user.email", "t@example.com", cwd=project)
     _git("config", "user.name", "t", cwd=project)
     (project / "views.py").write_text(BAD)
-    _git("add", "views.py", cwd=project)
+    # third-party code copied into the project: pre-commit names its files, the hook still skips them
+    (project / "requirements.txt").write_text("requests\nurllib3\nsix\n")
+    (project / "lib" / "requests").mkdir(parents=True)
+    (project / "lib" / "requests" / "__init__.py").write_text(BAD)
+    (project / "lib" / "urllib3.py").write_text(BAD)
+    (project / "lib" / "six.py").write_text(BAD)
+    _git("add", ".", cwd=project)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("BACKEND_GATES_FAIL_ON", None)
 

@@ -108,3 +108,17 @@ def test_hostile_manifests_cost_nothing(tmp_path: Path) -> None:
     (tmp_path / "requirements-dev.txt").write_bytes(b"\xff\xfe\x00garbage")
     paths, notes = _run(tmp_path)
     assert paths == {"app.py", "lib/a1/__init__.py", "lib/a2/__init__.py", "lib/a3/__init__.py"} and notes == []
+
+
+def test_force_exclude_applies_exclude_and_vendored_to_named_files(tmp_path: Path) -> None:
+    """pre-commit names every staged file: with `--force-exclude` (the hook's entry) a named file
+    under an excluded or vendored directory is skipped, as `check .` skips it."""
+    write_tree(tmp_path, {
+        "pyproject.toml": '[tool.backend-gates]\nextend-exclude = ["legacy"]\n',
+        "requirements.txt": "requests\nurllib3\ncherrypy\n",
+        "app.py": BARE, "legacy/old.py": BARE, **_copies(["requests", "urllib3", "cherrypy"]),
+    })
+    named = ["app.py", "legacy/old.py", "lib/urllib3/__init__.py"]
+    assert _run(tmp_path, *named)[0] == set(named)
+    assert _run(tmp_path, "--force-exclude", *named)[0] == {"app.py"}
+    assert _run(tmp_path, "--force-exclude", "legacy", "lib")[0] == set()
