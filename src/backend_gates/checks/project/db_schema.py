@@ -64,9 +64,12 @@ class TableWithoutPrimaryKey(_SchemaRule):
 
     Why it matters: rows cannot be addressed one by one (updates and deletes hit duplicates),
     replication and most ORMs need one, and it is the first rule of a normalised schema.
+    A key may be a column's `primary_key=True` or a table-level `PrimaryKeyConstraint` in
+    `__table_args__`; a declarative base defined in the project (`class Model(DeclarativeBase)`,
+    `Model = declarative_base()`) adds no column unless its body defines one.
     Known limits: a model whose primary key comes from a base class defined outside the project
-    (or from a helper call) is not reported; a table with a unique constraint (a natural key
-    not declared PRIMARY) is not reported.
+    (or from a helper call or a method of the declarative base) is not reported; a table with a
+    unique constraint (a natural key not declared PRIMARY) is not reported.
     """
 
     code = "BG310"
@@ -81,8 +84,24 @@ class TableWithoutPrimaryKey(_SchemaRule):
         "CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n",
         {"app/models.py": "from sqlalchemy import Column, String\nfrom .base import Base, primary_key\n\n\n"
          "class Event(Base):\n    __tablename__ = 'events'\n    id = primary_key('Event')\n    name = Column(String(20))\n"},
+        # a composite key declared as a table-level constraint
+        {"app/models.py": "import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+         "class Member(Base):\n    __tablename__ = 'members'\n    team_id = sa.Column(sa.Integer)\n    user_id = sa.Column(sa.Integer)\n"
+         "    __table_args__ = (sa.PrimaryKeyConstraint('team_id', 'user_id'),)\n"},
+        # a project's declarative root whose method may build the key (`declared_attr`)
+        {"app/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column\n\n\n"
+         "class Model(DeclarativeBase):\n    @declared_attr\n    def id(cls) -> Mapped[int]:\n        return mapped_column(primary_key=True)\n\n\n"
+         "class Event(Model):\n    __tablename__ = 'events'\n    name: Mapped[str]\n"},
     ]
-    bad = [Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1)]
+    bad = [
+        Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1),
+        # the project's own declarative base (any name) adds no column
+        Bad({"app/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+             "class OrmModel(DeclarativeBase):\n    pass\n\n\nclass Event(OrmModel):\n    __tablename__ = 'events'\n    name: Mapped[str]\n"},
+            line=8, path="app/models.py"),
+        Bad({"app/models.py": "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import declarative_base\n\nModelBase = declarative_base()\n\n\n"
+             "class Event(ModelBase):\n    __tablename__ = 'events'\n    name = Column(String(20))\n"}, line=7, path="app/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         out = []
