@@ -359,6 +359,9 @@ class RenameInMigration(_OpRule):
         Bad(ALEMBIC_HEAD + "def upgrade():\n    op.alter_column('users', 'name', new_column_name='full_name')\n\n\ndef downgrade():\n    op.alter_column('users', 'full_name', new_column_name='name')\n", line=9),
         Bad({**DJANGO_INITIAL, **_django("0002_rename", "migrations.RenameField(model_name='order', old_name='total', new_name='total_cents')")},
             line=7, path="shop/migrations/0002_rename.py"),
+        # a new `Meta.db_table`: Django renames the table
+        Bad({**DJANGO_INITIAL, **_django("0002_table", "migrations.AlterModelTable(name='order', table='sales_order')")},
+            line=7, path="shop/migrations/0002_table.py"),
     ]
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:

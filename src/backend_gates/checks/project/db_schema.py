@@ -235,6 +235,10 @@ class ForeignKeyWithoutIndex(_SchemaRule):
              "    db.Column('user_id', db.Integer, db.ForeignKey('users.id')),\n"
              "    db.Column('post_id', db.Integer, db.ForeignKey('posts.id')),\n"
              "    db.PrimaryKeyConstraint('post_id', 'user_id'),\n)\n"}, line=5, path="app/models.py"),
+        # a model's key declared as a table-level ForeignKeyConstraint (PostgreSQL)
+        Bad({"app/models.py": SA_BASE + "class Member(Base):\n    __tablename__ = 'members'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+             "    user_id: Mapped[int]\n    __table_args__ = (sa.ForeignKeyConstraint(['user_id'], ['users.id']),)\n",
+             "app/db.py": "import sqlalchemy as sa\nDSN = 'postgresql://localhost/app'\n"}, line=12, path="app/models.py"),
     ]
 
     def run(self, project: Any) -> list[Finding]:
