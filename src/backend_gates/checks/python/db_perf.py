@@ -98,7 +98,8 @@ class QueryInLoop(PythonCheck):
 
     Why it matters: one query per iteration: 1 + N round trips where one query (a join, an
     `IN (...)`, eager loading) would do. It is fast on a test database and slow in production.
-    Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query`, a
+    Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query` (its
+    `.get(pk)` with the loop variable as the key too), a
     function handed the connection (`queries.get_x(self.connection, ...)`), `while` loops over a
     name the loop carries, and one level of same-module helper (a helper that runs a query, or
     calls a method that does). A query counts only where it is evaluated: a Django queryset or a
@@ -197,6 +198,8 @@ class QueryInLoop(PythonCheck):
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
         Bad("def names(ids):\n    return [User.objects.get(pk=i).name for i in ids]\n", line=2),
+        # Flask-SQLAlchemy's primary-key lookup: the loop variable is a key, not a statement
+        Bad("def posts(ids):\n    return [Post.query.get(i).title for i in ids]\n", line=2),
         # the query uses a name derived from the loop variable
         Bad("def sync(session, items):\n    for item in items:\n        key = item['id']\n        stmt = select(Tag).filter_by(id=key)\n"
             "        tag = session.execute(stmt).scalars().one_or_none()\n", line=5),
@@ -565,6 +568,7 @@ _BATCH = lazy(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
 _NO_QUERY = frozenset({"none"})
+_KEY_LOOKUPS = frozenset({"get", "get_or_404", "one_or_404"})  # Flask-SQLAlchemy `Model.query.get(pk)`: a row by its key
 _GROWS = frozenset({"append", "extend", "insert", "add", "update", "__iadd__"})
 _CACHED = frozenset({"get_for_model", "get_for_models", "get_for_id", "db_manager"})
 _WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete", "update", "insert", "add", "merge"})
@@ -932,8 +936,8 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
     """`for stmt in statements: cur.execute(stmt)`, DDL or catalog queries per item (`DESCRIBE t`,
     `information_schema`): a script or schema introspection, not an N+1 read of rows."""
     args = positional(call)
-    if not args:
-        return False
+    if not args or call_name(call) in _KEY_LOOKUPS:
+        return False  # `Model.query.get(pk)`: the argument is a key, not a statement
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
