@@ -979,16 +979,30 @@ class LoopRowAccess(FactCollector):
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.assigned: dict[str, tuple[str, bool]] = {}  # name -> (model, eager) from `x = <orm query>`
+        # `stmt = select(Model)...` in the current function: name -> (model, eager); a later
+        # `stmt = stmt.options(selectinload(...))` (on any branch) makes it eager
+        self.statements: dict[str, tuple[str, bool]] = {}
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
         return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.statements = {}
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.statements = {}
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            found = _orm_query(node.value)
+            name = node.targets[0].target.value
+            statement = _select_statement(node.value, self.statements, name)
+            if statement is not None:
+                self.statements[name] = statement
+                return
+            found = _orm_query(node.value, self.statements)
             if found:
-                self.assigned[node.targets[0].target.value] = found
+                self.assigned[name] = found
 
     def visit_Call(self, node: cst.Call) -> None:
         # prefetch_related_objects(rows, "rel"): the rows' relations are loaded in one query
@@ -999,7 +1013,7 @@ class LoopRowAccess(FactCollector):
     def _source(self, iterable: cst.BaseExpression) -> tuple[str, bool] | None:
         if isinstance(iterable, cst.Name):
             return self.assigned.get(iterable.value)
-        return _orm_query(iterable)
+        return _orm_query(iterable, self.statements)
 
     def visit_For(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):
@@ -1060,8 +1074,28 @@ _NOT_ROWS = frozenset({
 })
 
 
-def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
-    """(model, eager-loaded?) when `node` is an ORM query returning model rows."""
+def _select_statement(value: cst.BaseExpression, statements: dict[str, tuple[str, bool]], target: str) -> tuple[str, bool] | None:
+    """(model, eager?) when `value` builds a `select(Model)` statement (not yet run): `select(User)
+    .where(...)`, or `stmt.options(...)` continuing the statement `target` already holds."""
+    calls = _chain_calls(value)
+    if not calls:
+        return None
+    eager = any(call_name(x) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call) for x in _chain_calls(a))
+    root = _chain_root(value)
+    if isinstance(root, cst.Name) and root.value == target and target in statements and call_name(calls[0]) not in ("scalars", "all", "execute"):
+        model, before = statements[target]
+        return model, before or eager
+    innermost = calls[-1]
+    if call_name(innermost) == "select" and isinstance(innermost.func, cst.Name) and len(positional(innermost)) == 1:
+        first = positional(innermost)[0]
+        if isinstance(first, cst.Name) and first.value[:1].isupper():
+            return first.value, eager
+    return None
+
+
+def _orm_query(node: cst.BaseExpression, statements: dict[str, tuple[str, bool]] | None = None) -> tuple[str, bool] | None:
+    """(model, eager-loaded?) when `node` is an ORM query returning model rows (`statements`: the
+    `select(Model)` statements the current function holds in names)."""
     calls = _chain_calls(node)
     if not calls:
         return None
@@ -1087,6 +1121,9 @@ def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
     if names[0] in ("all", "scalars") or "scalars" in names:
         for c in calls:
             for a in positional(c):
+                if isinstance(a, cst.Name) and statements and a.value in statements:
+                    model, held = statements[a.value]  # `session.scalars(stmt)`
+                    return model, held or eager
                 inner = _chain_calls(a) if isinstance(a, cst.Call) else []
                 if inner and call_name(inner[-1]) == "select" and positional(inner[-1]):
                     first = positional(inner[-1])[0]
