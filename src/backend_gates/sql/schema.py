@@ -177,8 +177,8 @@ def _ancestors(data: dict[str, Any], by_name: dict[str, list[tuple[str, dict[str
     known = True
     for base in data.get("bases", []):
         short = base.rsplit(".", 1)[-1]
-        if base in ROOT_BASES or short in ROOT_BASES:
-            continue
+        if (base in ROOT_BASES or short in ROOT_BASES) and (base != short or base not in by_name):
+            continue  # a bare `Model` / `Base` the project defines itself is looked up (it may add columns)
         candidates = by_name.get(short)
         if not candidates:
             known = False
@@ -219,6 +219,8 @@ def _from_class(path: str, data: dict[str, Any], by_name: dict[str, Any], model_
             cols = [_field_column(source, c, data) for c in group] if data["orm"] == "django" else group
             table.indexes.append(Index(cols, True, "unique constraint", implicit=True, line=data["line"], path=path))
     table.pk = [c.name for c in table.columns.values() if c.pk]
+    if not table.pk:  # `__table_args__ = (PrimaryKeyConstraint(...),)` over inherited columns
+        table.pk = next((list(s["pk_constraint"]) for s in [data, *ancestors] if s.get("pk_constraint")), [])
     if data["orm"] == "django":
         if not table.pk:
             if concrete_parent:

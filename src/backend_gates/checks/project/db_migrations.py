@@ -76,6 +76,8 @@ class AddNotNullColumnWithoutDefault(_OpRule):
     Not reported: columns Django fills itself (`blank=True` string fields get `''`, `auto_now`),
     many-to-many and tag fields (a join table, no column), and tables created by the same
     migration set (a squashed or initial set, or earlier in the change): they are empty.
+    An Alembic column's Python-side `default=` is not a default of the table (only
+    `server_default` is rendered), so it does not make the column safe to add.
     Known limits: a default set by a separate statement in the same migration is not seen.
     """
 
@@ -90,6 +92,10 @@ class AddNotNullColumnWithoutDefault(_OpRule):
     ops = ("add_column",)
     good = [
         ALEMBIC_HEAD + "def upgrade():\n    op.add_column('users', sa.Column('age', sa.Integer(), nullable=True))\n\n\ndef downgrade():\n    op.drop_column('users', 'age')\n",
+        # a server default fills the existing rows (also inside a batch operation)
+        ALEMBIC_HEAD + "def upgrade():\n    with op.batch_alter_table('users') as batch_op:\n"
+        "        batch_op.add_column(sa.Column('flag', sa.Boolean(), nullable=False, server_default=sa.false()))\n\n\n"
+        "def downgrade():\n    op.drop_column('users', 'flag')\n",
         # Django fills '' / now() itself; a many-to-many or tag field is a join table, not a column
         {**DJANGO_INITIAL, **_django(
             "0002_note", "migrations.AddField(model_name='order', name='note', field=models.CharField(blank=True, max_length=20))",
@@ -116,6 +122,9 @@ class AddNotNullColumnWithoutDefault(_OpRule):
             "0002_owner", "migrations.AddField(model_name='order', name='owner', field=models.ForeignKey(on_delete=models.CASCADE, to='auth.user'))",
         )}, line=7, path="shop/migrations/0002_owner.py"),
         Bad({"migrations/0004_flag.sql": "ALTER TABLE orders ADD COLUMN flagged BOOLEAN NOT NULL;\n"}, line=1, path="migrations/0004_flag.sql"),
+        # `default=` is applied by SQLAlchemy on insert; Alembic renders no DEFAULT for the existing rows
+        Bad(ALEMBIC_HEAD + "def upgrade():\n    op.add_column('users', sa.Column('kind', sa.String(10), nullable=False, default='a'))\n\n\n"
+            "def downgrade():\n    op.drop_column('users', 'kind')\n", line=9),
     ]
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:
@@ -133,8 +142,11 @@ class IndexWithoutConcurrently(_OpRule):
     Why it matters: plain CREATE INDEX blocks every write to the table until the index is built;
     on a big table that is an outage. Use `CREATE INDEX CONCURRENTLY` (Alembic:
     `postgresql_concurrently=True` outside a transaction; Django: `AddIndexConcurrently`).
+    A Django `AlterField` that gives a column an index its earlier definition did not have
+    (`db_index=True`, `unique=True`) builds it the same way.
     Known limits: judged only when the dialect is PostgreSQL (configured or inferred); the size
-    of the table is unknown (a small table builds its index in milliseconds).
+    of the table is unknown (a small table builds its index in milliseconds); an `AlterField`
+    whose earlier definition is not in the project is not judged.
     """
 
     code = "BG331"
@@ -145,7 +157,7 @@ class IndexWithoutConcurrently(_OpRule):
     external_ids = ("squawk:require-concurrent-index-creation", "semgrep:add-index-concurrently")
     message = "CREATE INDEX {name}on `{table}` without CONCURRENTLY blocks writes while it builds; use CREATE INDEX CONCURRENTLY"
     fix = "CREATE INDEX CONCURRENTLY (Alembic: postgresql_concurrently=True in an autocommit block; Django: AddIndexConcurrently)"
-    ops = ("create_index",)
+    ops = ("create_index", "alter_field")
     example_path = "migrations/0002_index.sql"
     good = [
         {"migrations/0002_index.sql": "CREATE INDEX CONCURRENTLY ix_orders_user ON orders (user_id);\n", **POSTGRES},
@@ -157,17 +169,39 @@ class IndexWithoutConcurrently(_OpRule):
         # a Migration class outside a migrations package (a linter rule's test file) is not a migration
         {**POSTGRES, ".semgrep/add-index-concurrently.py": _django(
             "x", "migrations.AddIndex(model_name='order', index=models.Index(fields=['total'], name='ix_total'))")["shop/migrations/x.py"]},
+        # the column was indexed already: AlterField only changes its help text
+        {**POSTGRES, **_django("0001_initial", "migrations.CreateModel(name='Order', fields=[('id', models.BigAutoField(primary_key=True)), "
+                               "('ref', models.CharField(max_length=20, unique=True))])", deps="", initial=True),
+         **_django("0002_ref", "migrations.AlterField(model_name='order', name='ref', field=models.CharField(max_length=20, unique=True, help_text='x'))")},
     ]
     bad = [
         Bad({"migrations/0002_index.sql": "CREATE INDEX ix_orders_user ON orders (user_id);\n", **POSTGRES}, line=1, path="migrations/0002_index.sql"),
         Bad({**DJANGO_INITIAL, **POSTGRES, **_django(
             "0002_index", "migrations.AddIndex(model_name='order', index=models.Index(fields=['total'], name='ix_total'))",
         )}, line=7, path="shop/migrations/0002_index.py"),
+        # AlterField adding db_index=True: Django runs a plain CREATE INDEX
+        Bad({**DJANGO_INITIAL, **POSTGRES, **_django(
+            "0002_total_index", "migrations.AlterField(model_name='order', name='total', field=models.IntegerField(db_index=True))",
+        )}, line=7, path="shop/migrations/0002_total_index.py"),
     ]
+
+    _fields: dict[tuple[str, str, str], _Before] = {}
+
+    def run(self, project: Any) -> list[Finding]:
+        self._fields = _django_field_history(project)
+        return super().run(project)
+
+    def matching(self, project: Any) -> list[tuple[str, dict[str, Any]]]:
+        return _with_order(project, super().matching(project))
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:
         if dialect != "postgres" or op.get("concurrently"):
             return None
+        if op["op"] == "alter_field":
+            old = _field_before(self._fields, op)
+            if not old or old.get("indexed") or not (op.get("field") or {}).get("indexed") or not old.get("column", True):
+                return None
+            return {"table": op.get("table") or "?", "name": f"(for {op.get('column') or 'a column'}) "}
         name = op.get("name") or ""
         return {"table": op.get("table") or "?", "name": f"{name} " if name else ""}
 
@@ -225,8 +259,7 @@ class AlterColumnType(_OpRule):
         if op["op"] != "alter_field":
             return {"table": table, "column": column, "change": f" to {op['type']}" if op.get("type") else ""}
         new = op.get("field") or {}
-        before = self._fields.get((op.get("_folder", ""), op["table"], op.get("column", "")))
-        old = before.get(op.get("_order")) if before is not None else None
+        old = _field_before(self._fields, op)
         if not old or not old.get("db_type") or not new.get("db_type") or not old.get("column", True) or not new.get("column", True):
             return None
         before, after = old["db_type"], new["db_type"]
@@ -240,14 +273,25 @@ class AlterColumnType(_OpRule):
         return {"table": table, "column": column, "change": f" ({old.get('class')} -> {new.get('class')})"}
 
     def matching(self, project: Any) -> list[tuple[str, dict[str, Any]]]:
-        judged = history(project)
-        out = []
-        for path, op in super().matching(project):
-            if op["op"] == "alter_field":
-                migration = judged.files.get(path)
-                op = {**op, "_folder": migration.folder if migration else "", "_order": path}
-            out.append((path, op))
-        return out
+        return _with_order(project, super().matching(project))
+
+
+def _with_order(project: Any, ops: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Django `AlterField` operations with their migration folder and file (for `_field_before`)."""
+    judged = history(project)
+    out = []
+    for path, op in ops:
+        if op["op"] == "alter_field":
+            migration = judged.files.get(path)
+            op = {**op, "_folder": migration.folder if migration else "", "_order": path}
+        out.append((path, op))
+    return out
+
+
+def _field_before(fields: dict[tuple[str, str, str], "_Before"], op: dict[str, Any]) -> dict[str, Any] | None:
+    """The definition an `AlterField` replaces (None when the earlier migrations do not show it)."""
+    before = fields.get((op.get("_folder", ""), op["table"], op.get("column", "")))
+    return before.get(op.get("_order")) if before is not None else None
 
 
 def _django_field_history(project: Any) -> dict[tuple[str, str, str], "_Before"]:
@@ -315,6 +359,9 @@ class RenameInMigration(_OpRule):
         Bad(ALEMBIC_HEAD + "def upgrade():\n    op.alter_column('users', 'name', new_column_name='full_name')\n\n\ndef downgrade():\n    op.alter_column('users', 'full_name', new_column_name='name')\n", line=9),
         Bad({**DJANGO_INITIAL, **_django("0002_rename", "migrations.RenameField(model_name='order', old_name='total', new_name='total_cents')")},
             line=7, path="shop/migrations/0002_rename.py"),
+        # a new `Meta.db_table`: Django renames the table
+        Bad({**DJANGO_INITIAL, **_django("0002_table", "migrations.AlterModelTable(name='order', table='sales_order')")},
+            line=7, path="shop/migrations/0002_table.py"),
     ]
 
     def describe(self, op: dict[str, Any], dialect: str) -> dict[str, Any] | None:

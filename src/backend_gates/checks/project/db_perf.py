@@ -72,8 +72,11 @@ class LazyRelationshipInLoop(ProjectCheck):
     `bulk_create`/`create` (they carry their relations), rows passed to
     `prefetch_related_objects`, relationships configured eager on the model. In batch code
     (management commands, tasks, scripts) the finding is info.
+    A SQLAlchemy `select(Model)` statement held in a name (`stmt = select(User)...`,
+    `session.scalars(stmt)`) is followed within its function; a later `stmt = stmt.options(...)`
+    with a loader option makes it eager.
     Known limits: the rows must come straight from a query in the loop header or from a name
-    assigned from one in the same file.
+    assigned from one in the same file; `result = await session.execute(stmt)` is not followed.
     """
 
     code = "BG361"
@@ -97,6 +100,9 @@ class LazyRelationshipInLoop(ProjectCheck):
         # prefetched after the query
         {"shop/models.py": DJANGO_MODELS, "shop/views.py": "from django.db.models import prefetch_related_objects\n\n\ndef names():\n"
          "    articles = Article.objects.filter(draft=False)\n    prefetch_related_objects(articles, 'author')\n    return [a.author.name for a in articles]\n"},
+        # a statement held in a name and made eager by a later `.options(...)`
+        {"app/models.py": MODELS, "app/views.py": "from sqlalchemy import select\nfrom sqlalchemy.orm import selectinload\n\n\ndef totals(session):\n"
+         "    stmt = select(User)\n    stmt = stmt.options(selectinload(User.orders))\n    return [len(u.orders) for u in session.scalars(stmt)]\n"},
     ]
     bad = [
         Bad({"app/models.py": MODELS, "app/views.py": "def totals(db):\n    users = db.query(User).all()\n    return [len(u.orders) for u in users]\n"}, line=3, path="app/views.py"),
@@ -105,6 +111,10 @@ class LazyRelationshipInLoop(ProjectCheck):
         # Flask-SQLAlchemy `Model.query`
         Bad({"app/models.py": FLASK_MODELS, "app/views.py": "def totals():\n    return [len(u.orders) for u in User.query.filter_by(active=True).all()]\n"},
             line=2, path="app/views.py"),
+        # SQLAlchemy 2.0: the `select(Model)` statement held in a name, run by `session.scalars(stmt)`
+        Bad({"app/models.py": MODELS, "app/views.py": "from sqlalchemy import select\n\n\ndef totals(session):\n"
+             "    stmt = select(User).where(User.active)\n    users = session.scalars(stmt).all()\n    return [len(u.orders) for u in users]\n"},
+            line=7, path="app/views.py"),
     ]
 
     def not_evaluated(self, project: Any) -> str | None:

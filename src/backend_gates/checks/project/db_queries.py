@@ -176,7 +176,9 @@ class LeadingWildcardLike(_StatementRule):
 
     Why it matters: a B-tree index cannot serve it, so every row is scanned. Use full-text
     search, a trigram index, or anchor the pattern at the start.
-    Known limits: only literal patterns are seen; a pattern passed as a parameter is not.
+    Counted: a literal pattern, and one built in SQL from a literal that starts with `%`
+    (`'%' || :term`, `CONCAT('%', :term)`).
+    Known limits: a pattern passed whole as a parameter (`f"%{term}"` in Python) is not seen.
     """
 
     code = "BG303"
@@ -187,8 +189,13 @@ class LeadingWildcardLike(_StatementRule):
     message = "`{column} LIKE '{pattern}'` starts with a wildcard and cannot use an index; use full-text or trigram search"
     fix = "anchor the pattern (`'abc%'`) or use a full-text / trigram index"
     example_path = "queries.sql"
-    good = ["SELECT id FROM users WHERE name LIKE 'abc%';\n"]
-    bad = [Bad("SELECT id FROM users WHERE name LIKE '%smith';\n", line=1)]
+    good = ["SELECT id FROM users WHERE name LIKE 'abc%';\n", "SELECT id FROM users WHERE name LIKE :prefix || '%';\n"]
+    bad = [
+        Bad("SELECT id FROM users WHERE name LIKE '%smith';\n", line=1),
+        # the wildcard glued to a parameter in SQL
+        Bad("SELECT id FROM users WHERE name ILIKE '%' || :term || '%';\n", line=1),
+        Bad("SELECT id FROM users WHERE name LIKE CONCAT('%', :term);\n", line=1),
+    ]
 
     @classmethod
     def examine(cls, tree: Any) -> dict[str, Any] | None:
@@ -196,10 +203,27 @@ class LeadingWildcardLike(_StatementRule):
 
         for like in tree.find_all(exp.Like, exp.ILike):
             pattern = like.args.get("expression")
-            if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith("%"):
+            head = _pattern_head(pattern)
+            if head is not None and head.startswith("%"):
                 col = like.this.sql() if like.this is not None else "the column"
-                return {"column": col, "pattern": pattern.this[:40]}
+                shown = head if isinstance(pattern, exp.Literal) else f"{head}' || '..."  # shown as '%' || '...'
+                return {"column": col, "pattern": shown[:40]}
         return None
+
+
+def _pattern_head(pattern: Any) -> str | None:
+    """The literal text a LIKE pattern starts with: `'%x'`, `'%' || :term`, `CONCAT('%', :term)`."""
+    from sqlglot import exp
+
+    while isinstance(pattern, (exp.DPipe, exp.Concat, exp.Paren)):
+        if isinstance(pattern, exp.Concat):
+            parts = pattern.expressions
+            pattern = parts[0] if parts else None
+        else:
+            pattern = pattern.this
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        return str(pattern.this)
+    return None
 
 
 class FunctionOnFilteredColumn(_StatementRule):

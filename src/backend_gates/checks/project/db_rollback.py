@@ -98,5 +98,7 @@ class IrreversibleDjangoOperation(_RollbackRule):
             DJANGO_HEAD + "    dependencies = [('shop', '0002')]\n    operations = [\n        migrations.RunPython(forwards),\n"
             "        migrations.RunSQL('UPDATE shop_order SET total = 0 WHERE total IS NULL'),\n    ]\n",
             line=11,
-        )
+        ),
+        # `reverse_code=None` is the default spelled out: still no reverse
+        Bad(DJANGO_HEAD + "    dependencies = [('shop', '0002')]\n    operations = [migrations.RunPython(forwards, reverse_code=None)]\n", line=10),
     ]

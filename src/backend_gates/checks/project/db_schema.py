@@ -64,9 +64,12 @@ class TableWithoutPrimaryKey(_SchemaRule):
 
     Why it matters: rows cannot be addressed one by one (updates and deletes hit duplicates),
     replication and most ORMs need one, and it is the first rule of a normalised schema.
+    A key may be a column's `primary_key=True` or a table-level `PrimaryKeyConstraint` in
+    `__table_args__`; a declarative base defined in the project (`class Model(DeclarativeBase)`,
+    `Model = declarative_base()`) adds no column unless its body defines one.
     Known limits: a model whose primary key comes from a base class defined outside the project
-    (or from a helper call) is not reported; a table with a unique constraint (a natural key
-    not declared PRIMARY) is not reported.
+    (or from a helper call or a method of the declarative base) is not reported; a table with a
+    unique constraint (a natural key not declared PRIMARY) is not reported.
     """
 
     code = "BG310"
@@ -81,8 +84,24 @@ class TableWithoutPrimaryKey(_SchemaRule):
         "CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n",
         {"app/models.py": "from sqlalchemy import Column, String\nfrom .base import Base, primary_key\n\n\n"
          "class Event(Base):\n    __tablename__ = 'events'\n    id = primary_key('Event')\n    name = Column(String(20))\n"},
+        # a composite key declared as a table-level constraint
+        {"app/models.py": "import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+         "class Member(Base):\n    __tablename__ = 'members'\n    team_id = sa.Column(sa.Integer)\n    user_id = sa.Column(sa.Integer)\n"
+         "    __table_args__ = (sa.PrimaryKeyConstraint('team_id', 'user_id'),)\n"},
+        # a project's declarative root whose method may build the key (`declared_attr`)
+        {"app/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column\n\n\n"
+         "class Model(DeclarativeBase):\n    @declared_attr\n    def id(cls) -> Mapped[int]:\n        return mapped_column(primary_key=True)\n\n\n"
+         "class Event(Model):\n    __tablename__ = 'events'\n    name: Mapped[str]\n"},
     ]
-    bad = [Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1)]
+    bad = [
+        Bad("CREATE TABLE events (name TEXT NOT NULL, at TIMESTAMP);\n", line=1),
+        # the project's own declarative base (any name) adds no column
+        Bad({"app/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+             "class OrmModel(DeclarativeBase):\n    pass\n\n\nclass Event(OrmModel):\n    __tablename__ = 'events'\n    name: Mapped[str]\n"},
+            line=8, path="app/models.py"),
+        Bad({"app/models.py": "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import declarative_base\n\nModelBase = declarative_base()\n\n\n"
+             "class Event(ModelBase):\n    __tablename__ = 'events'\n    name = Column(String(20))\n"}, line=7, path="app/models.py"),
+    ]
 
     def run(self, project: Any) -> list[Finding]:
         out = []
@@ -216,6 +235,10 @@ class ForeignKeyWithoutIndex(_SchemaRule):
              "    db.Column('user_id', db.Integer, db.ForeignKey('users.id')),\n"
              "    db.Column('post_id', db.Integer, db.ForeignKey('posts.id')),\n"
              "    db.PrimaryKeyConstraint('post_id', 'user_id'),\n)\n"}, line=5, path="app/models.py"),
+        # a model's key declared as a table-level ForeignKeyConstraint (PostgreSQL)
+        Bad({"app/models.py": SA_BASE + "class Member(Base):\n    __tablename__ = 'members'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+             "    user_id: Mapped[int]\n    __table_args__ = (sa.ForeignKeyConstraint(['user_id'], ['users.id']),)\n",
+             "app/db.py": "import sqlalchemy as sa\nDSN = 'postgresql://localhost/app'\n"}, line=12, path="app/models.py"),
     ]
 
     def run(self, project: Any) -> list[Finding]:
@@ -259,8 +282,9 @@ class DuplicateIndex(_SchemaRule):
     Indexes with different methods or operator classes (GIN `jsonb_ops` vs `jsonb_path_ops`,
     trigram GIN vs B-tree) serve different queries and are never compared. A Django `Meta` that
     sets `indexes` replaces its parent's (spreading `*Base.Meta.indexes` counts them once).
-    Known limits: expressions are not compared; partial indexes and the indexes Django adds to
-    foreign keys are not compared; indexes created by migrations are not compared (the history
+    The index Django adds to a foreign key counts for an exact duplicate (`Meta.indexes` on the
+    key alone); a composite index led by the key is not reported against it.
+    Known limits: expressions are not compared; partial indexes are not compared; indexes created by migrations are not compared (the history
     drops and recreates them), models and DDL are.
     """
 
@@ -280,6 +304,10 @@ class DuplicateIndex(_SchemaRule):
         # the child's Meta spreads the parent's indexes: counted once
         {"shop/models.py": DJANGO_META_BASE + "class Product(WithMetadata):\n    name = models.CharField(max_length=50)\n\n"
          "    class Meta:\n        indexes = [*WithMetadata.Meta.indexes, BTreeIndex(fields=['name'], name='product_name_idx')]\n"},
+        # a unique constraint led by a Django foreign key is not reported against the key's index
+        {"shop/models.py": "from django.db import models\n\n\nclass Loan(models.Model):\n"
+         "    book = models.ForeignKey('shop.Book', on_delete=models.CASCADE)\n    member = models.CharField(max_length=20)\n\n"
+         "    class Meta:\n        constraints = [models.UniqueConstraint(fields=['book', 'member'], name='uniq_loan')]\n"},
     ]
     bad = [
         Bad("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX ix_a_b ON t (a, b);\nCREATE INDEX ix_a ON t (a);\n", line=3),
@@ -287,6 +315,10 @@ class DuplicateIndex(_SchemaRule):
         Bad({"shop/models.py": DJANGO_META_BASE + "class Page(WithMetadata):\n    slug = models.SlugField(unique=True)\n\n"
              "    class Meta:\n        indexes = [*WithMetadata.Meta.indexes, BTreeIndex(fields=['slug'], name='page_slug_idx')]\n"},
             line=13, path="shop/models.py"),
+        # Django already indexes the foreign key: a Meta index on it alone is a second copy
+        Bad({"shop/models.py": "from django.db import models\n\n\nclass Loan(models.Model):\n"
+             "    book = models.ForeignKey('shop.Book', on_delete=models.CASCADE)\n\n"
+             "    class Meta:\n        indexes = [models.Index(fields=['book'], name='loan_book_idx')]\n"}, line=4, path="shop/models.py"),
     ]
 
     def run(self, project: Any) -> list[Finding]:
@@ -295,22 +327,24 @@ class DuplicateIndex(_SchemaRule):
         for table in schema.defs:
             if table.source in MIGRATION_SOURCES:
                 continue  # a migration history drops and recreates indexes: judge the models / DDL
-            indexes = [ix for ix in table.index_sets() if ix.columns and not ix.partial and not ix.auto]
+            indexes = [ix for ix in table.index_sets() if ix.columns and not ix.partial]
             for i, ix in enumerate(indexes):
-                if ix.implicit and ix.name == "primary key":
-                    continue
+                if ix.implicit and ix.name == "primary key" or ix.auto:
+                    continue  # the index Django adds to a foreign key is only ever the "other" one
                 for j, other in enumerate(indexes):
                     if i == j:
                         continue
                     if ix.method != other.method:
                         continue  # GIN vs B-tree, jsonb_ops vs jsonb_path_ops: they serve different queries
                     same = ix.columns == other.columns
+                    if other.auto and not (same and not ix.unique):
+                        continue  # a composite index led by the foreign key is common and harmless
                     prefix = ix.method == "btree" and len(ix.columns) < len(other.columns) and other.columns[: len(ix.columns)] == ix.columns
                     if same:
                         if ix.unique and not other.unique:
                             continue  # the non-unique twin is the redundant one
-                        if ix.unique == other.unique and i < j:
-                            continue  # of two identical indexes, report the later one
+                        if ix.unique == other.unique and i < j and not other.auto:
+                            continue  # of two identical indexes, report the later one (or the one besides Django's)
                     elif not prefix or ix.unique:
                         continue  # a unique prefix enforces something the longer index does not
                     how = "the same as" if same else "a prefix of"
@@ -320,7 +354,8 @@ class DuplicateIndex(_SchemaRule):
                         self.make_finding(
                             Location(path, line), severity=Severity.WARNING if same else Severity.INFO,
                             name=ix.name or "(unnamed)", table=table.name,
-                            columns=", ".join(ix.columns), how=how, other=f"{other.name or 'another index'} ({', '.join(other.columns)})",
+                            columns=", ".join(ix.columns), how=how,
+                            other="the index Django adds to the foreign key" if other.auto else f"{other.name or 'another index'} ({', '.join(other.columns)})",
                         )
                     )
                     break

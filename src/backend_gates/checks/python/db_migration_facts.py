@@ -112,7 +112,9 @@ class AlembicMigrationFacts(FactCollector):
         elif name == "add_column" and len(args) >= 2 and isinstance(args[1], cst.Call):
             col = _sa_column(self.ctx, args[1], "", None, node)
             call = args[1]
-            has_default = kwarg(call, "server_default") is not None or kwarg(call, "default") is not None
+            # only `server_default` reaches the table: Alembic renders no DEFAULT for the Python-side `default=`
+            server_default = kwarg(call, "server_default")
+            has_default = server_default is not None and not (isinstance(server_default, cst.Name) and server_default.value == "None")
             op.update(op="add_column", column=col["name"], not_null=not col["nullable"], default=has_default)
             self.fact("column", {"table": table, "column": col, "source": "alembic"})
         elif name == "drop_column":
@@ -236,6 +238,9 @@ def _django_field_state(field: cst.BaseExpression | None) -> dict[str, Any]:
         "max_length": int(length.value) if isinstance(length, cst.Integer) else None,
         "null": is_true(kwarg(field, "null")),
         "column": name not in DJANGO_NO_COLUMN_FIELDS,
+        # Django builds an index for the column (db_index, unique, a key; foreign keys by default)
+        "indexed": is_true(kwarg(field, "db_index")) or is_true(kwarg(field, "unique")) or is_true(kwarg(field, "primary_key"))
+        or name in ("ForeignKey", "OneToOneField", "ParentalKey") and not is_false(kwarg(field, "db_index")),
     }
 
 
@@ -344,6 +349,8 @@ class DjangoMigrationFacts(FactCollector):
             op.update(op="rename_column", column=string(kwarg(node, "old_name")) or ((string(args[1]) or "") if len(args) > 1 else ""))
         elif name == "RenameModel":
             op.update(op="rename_table", table=(string(kwarg(node, "old_name")) or model).lower())
+        elif name == "AlterModelTable":  # ALTER TABLE ... RENAME TO the new db_table
+            op.update(op="rename_table")
         elif name in ("AddIndex", "AddIndexConcurrently"):
             index = kwarg(node, "index") or (args[1] if len(args) > 1 else None)
             index_name = (string(kwarg(index, "name")) or "") if isinstance(index, cst.Call) else ""

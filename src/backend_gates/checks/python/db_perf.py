@@ -98,7 +98,8 @@ class QueryInLoop(PythonCheck):
 
     Why it matters: one query per iteration: 1 + N round trips where one query (a join, an
     `IN (...)`, eager loading) would do. It is fast on a test database and slow in production.
-    Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query`, a
+    Counted: sessions, cursors, connections, Django managers, Flask-SQLAlchemy `Model.query` (its
+    `.get(pk)` with the loop variable as the key too), a
     function handed the connection (`queries.get_x(self.connection, ...)`), `while` loops over a
     name the loop carries, and one level of same-module helper (a helper that runs a query, or
     calls a method that does). A query counts only where it is evaluated: a Django queryset or a
@@ -197,6 +198,8 @@ class QueryInLoop(PythonCheck):
     bad = [
         Bad("def orders(db, users):\n    out = []\n    for user in users:\n        out.append(db.query(Order).filter(Order.user_id == user.id).all())\n    return out\n", line=4),
         Bad("def names(ids):\n    return [User.objects.get(pk=i).name for i in ids]\n", line=2),
+        # Flask-SQLAlchemy's primary-key lookup: the loop variable is a key, not a statement
+        Bad("def posts(ids):\n    return [Post.query.get(i).title for i in ids]\n", line=2),
         # the query uses a name derived from the loop variable
         Bad("def sync(session, items):\n    for item in items:\n        key = item['id']\n        stmt = select(Tag).filter_by(id=key)\n"
             "        tag = session.execute(stmt).scalars().one_or_none()\n", line=5),
@@ -565,6 +568,7 @@ _BATCH = lazy(r"batch|chunk|page|grouper|paginat|slices?$", re.I)
 
 
 _NO_QUERY = frozenset({"none"})
+_KEY_LOOKUPS = frozenset({"get", "get_or_404", "one_or_404"})  # Flask-SQLAlchemy `Model.query.get(pk)`: a row by its key
 _GROWS = frozenset({"append", "extend", "insert", "add", "update", "__iadd__"})
 _CACHED = frozenset({"get_for_model", "get_for_models", "get_for_id", "db_manager"})
 _WRITE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete", "update", "insert", "add", "merge"})
@@ -932,8 +936,8 @@ def _runs_statement_list(call: cst.Call, loop_vars: set[str], body: cst.CSTNode 
     """`for stmt in statements: cur.execute(stmt)`, DDL or catalog queries per item (`DESCRIBE t`,
     `information_schema`): a script or schema introspection, not an N+1 read of rows."""
     args = positional(call)
-    if not args:
-        return False
+    if not args or call_name(call) in _KEY_LOOKUPS:
+        return False  # `Model.query.get(pk)`: the argument is a key, not a statement
     first = args[0]
     if isinstance(first, cst.Name) and first.value in loop_vars:
         return True
@@ -975,16 +979,30 @@ class LoopRowAccess(FactCollector):
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.assigned: dict[str, tuple[str, bool]] = {}  # name -> (model, eager) from `x = <orm query>`
+        # `stmt = select(Model)...` in the current function: name -> (model, eager); a later
+        # `stmt = stmt.options(selectinload(...))` (on any branch) makes it eager
+        self.statements: dict[str, tuple[str, bool]] = {}
 
     @classmethod
     def wants(cls, ctx: Any) -> bool:
         return super().wants(ctx) and not is_alembic(ctx) and not is_django_migration(ctx)
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.statements = {}
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.statements = {}
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            found = _orm_query(node.value)
+            name = node.targets[0].target.value
+            statement = _select_statement(node.value, self.statements, name)
+            if statement is not None:
+                self.statements[name] = statement
+                return
+            found = _orm_query(node.value, self.statements)
             if found:
-                self.assigned[node.targets[0].target.value] = found
+                self.assigned[name] = found
 
     def visit_Call(self, node: cst.Call) -> None:
         # prefetch_related_objects(rows, "rel"): the rows' relations are loaded in one query
@@ -995,7 +1013,7 @@ class LoopRowAccess(FactCollector):
     def _source(self, iterable: cst.BaseExpression) -> tuple[str, bool] | None:
         if isinstance(iterable, cst.Name):
             return self.assigned.get(iterable.value)
-        return _orm_query(iterable)
+        return _orm_query(iterable, self.statements)
 
     def visit_For(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):
@@ -1056,8 +1074,28 @@ _NOT_ROWS = frozenset({
 })
 
 
-def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
-    """(model, eager-loaded?) when `node` is an ORM query returning model rows."""
+def _select_statement(value: cst.BaseExpression, statements: dict[str, tuple[str, bool]], target: str) -> tuple[str, bool] | None:
+    """(model, eager?) when `value` builds a `select(Model)` statement (not yet run): `select(User)
+    .where(...)`, or `stmt.options(...)` continuing the statement `target` already holds."""
+    calls = _chain_calls(value)
+    if not calls:
+        return None
+    eager = any(call_name(x) in EAGER for c in calls for a in positional(c) if isinstance(a, cst.Call) for x in _chain_calls(a))
+    root = _chain_root(value)
+    if isinstance(root, cst.Name) and root.value == target and target in statements and call_name(calls[0]) not in ("scalars", "all", "execute"):
+        model, before = statements[target]
+        return model, before or eager
+    innermost = calls[-1]
+    if call_name(innermost) == "select" and isinstance(innermost.func, cst.Name) and len(positional(innermost)) == 1:
+        first = positional(innermost)[0]
+        if isinstance(first, cst.Name) and first.value[:1].isupper():
+            return first.value, eager
+    return None
+
+
+def _orm_query(node: cst.BaseExpression, statements: dict[str, tuple[str, bool]] | None = None) -> tuple[str, bool] | None:
+    """(model, eager-loaded?) when `node` is an ORM query returning model rows (`statements`: the
+    `select(Model)` statements the current function holds in names)."""
     calls = _chain_calls(node)
     if not calls:
         return None
@@ -1083,6 +1121,9 @@ def _orm_query(node: cst.BaseExpression) -> tuple[str, bool] | None:
     if names[0] in ("all", "scalars") or "scalars" in names:
         for c in calls:
             for a in positional(c):
+                if isinstance(a, cst.Name) and statements and a.value in statements:
+                    model, held = statements[a.value]  # `session.scalars(stmt)`
+                    return model, held or eager
                 inner = _chain_calls(a) if isinstance(a, cst.Call) else []
                 if inner and call_name(inner[-1]) == "select" and positional(inner[-1]):
                     first = positional(inner[-1])[0]

@@ -102,6 +102,9 @@ class DjangoRollbackFacts(FactCollector):
         if name not in ("RunPython", "RunSQL") or not dotted(node.func).endswith(("migrations.RunPython", "migrations.RunSQL")):
             return
         reverse = "reverse_code" if name == "RunPython" else "reverse_sql"
-        if kwarg(node, reverse) is not None or len(positional(node)) >= 2:
+        given = kwarg(node, reverse)
+        if given is None and len(positional(node)) >= 2:
+            given = positional(node)[1]
+        if given is not None and not (isinstance(given, cst.Name) and given.value == "None"):  # `reverse_code=None` is Django's default: none
             return
         self.fact("rollback_issue", {"code": "BG341", "line": _line_of(self.ctx, node), "op": name, "reverse": reverse})

@@ -46,7 +46,7 @@ class SchemaFacts(FactCollector):
     # `__tablename__`, a `Table(` call. Not `models.`: tests patch `"app.models.fn"` and import
     # `app.models`, and were parsed for it (81 kB of healthchecks' test files)
     triggers = ("Column", "mapped_column", "Mapped[", "Model)", "Model,", "Table(", "SQLModel", "__tablename__", "Field(", "ForeignKey",
-                "ParentalKey", "GenericRelation")
+                "ParentalKey", "GenericRelation", "DeclarativeBase", "declarative_base", "generate_base")
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
@@ -73,6 +73,8 @@ class SchemaFacts(FactCollector):
         orm = ""
         meta: dict[str, Any] = {}
         opaque: list[str] = []  # attributes built by helper calls (may be columns, even the key)
+        keys: list[str] = []  # `__table_args__ = (PrimaryKeyConstraint("a", "b"),)`
+        foreign: dict[str, str] = {}  # `__table_args__ = (ForeignKeyConstraint(["a"], ["t.id"]),)`
         # SQLModel: `class Hero(SQLModel, table=True)` is a table; its non-table bases hold columns
         table_kw = any(kw.keyword is not None and kw.keyword.value == "table" and is_true(kw.value) for kw in node.keywords)
         sqlmodel = self.sqlmodel_file and (table_kw or any(b.rsplit(".", 1)[-1] == "SQLModel" or b in self.sqlmodel_names for b in bases))
@@ -88,7 +90,7 @@ class SchemaFacts(FactCollector):
                 orm = "sqlalchemy"
                 continue
             if target == "__table_args__":
-                _table_args(value, indexes, uniques)
+                _table_args(value, indexes, uniques, keys, foreign)
                 continue
             if sqlmodel and annotation is not None and not target.startswith("_"):
                 field = _sqlmodel_field(self.ctx, target, annotation, value, small)
@@ -135,6 +137,11 @@ class SchemaFacts(FactCollector):
         for stmt in body_statements(node.body):
             if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
                 meta = _django_meta(stmt)
+        _constraint_columns(columns, keys, foreign)
+        if not orm and any(b.rsplit(".", 1)[-1] in _DECLARATIVE_ROOTS for b in bases):
+            self._declarative_root(node.name.value, [b for b in bases if b.rsplit(".", 1)[-1] not in _DECLARATIVE_ROOTS],
+                                   _root_opaque(node), node)
+            return
         if not orm and not (bases and any(b.endswith("Model") for b in bases) and self.django and meta):
             return
         if sqlmodel:
@@ -160,6 +167,7 @@ class SchemaFacts(FactCollector):
                 "uniques": uniques,
                 "relationships": relationships,
                 "opaque": opaque,
+                "pk_constraint": keys,
                 "migration": self.migration,
                 "line": _line_of(self.ctx, node),
                 "app": self.app,
@@ -168,6 +176,29 @@ class SchemaFacts(FactCollector):
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`Model = declarative_base()` / `registry().generate_base()`: a declarative root with no
+        columns of its own (`cls=Mixin` names the class its models inherit from)."""
+        if self.depth or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        value = node.value
+        if not isinstance(value, cst.Call) or call_name(value) not in ("declarative_base", "generate_base"):
+            return
+        mixin = kwarg(value, "cls")
+        bases = [b for b in [dotted(mixin)] if b] if mixin is not None else []
+        self._declarative_root(node.targets[0].target.value, bases, [], node)
+
+    def _declarative_root(self, name: str, bases: list[str], opaque: list[str], node: cst.CSTNode) -> None:
+        """A declarative base defined in the project: known, abstract, holding no table; its
+        methods (`declared_attr`) may build columns, even the key, so they are opaque."""
+        if self.migration:
+            return
+        self.fact("orm_class", {
+            "name": name, "bases": bases, "orm": "sqlalchemy", "table": None, "explicit_table": False, "abstract": True,
+            "columns": [], "indexes": [], "meta_indexes": False, "index_spreads": [], "uniques": [], "relationships": [],
+            "opaque": opaque, "pk_constraint": [], "migration": False, "line": _line_of(self.ctx, node), "app": self.app, "root": True,
+        })
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.depth or call_name(node) != "Table":
@@ -326,7 +357,47 @@ def _sa_column(ctx: Any, call: cst.Call, target: str, annotation: Any, node: Any
     }
 
 
-def _table_args(value: Any, indexes: list[dict[str, Any]], uniques: list[list[str]]) -> None:
+_DECLARATIVE_ROOTS = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
+
+
+def _root_opaque(node: cst.ClassDef) -> list[str]:
+    """What a declarative root's body may add to every model: its methods and plain attributes
+    other than the registry's configuration (`metadata`, `type_annotation_map`, `registry`)."""
+    out = []
+    for stmt in body_statements(node.body):
+        if isinstance(stmt, cst.FunctionDef):
+            out.append(stmt.name.value)
+    for small in small_statements(node.body):
+        target, _value, _ann = _assignment(small)
+        if target and not target.startswith("__") and target not in ("metadata", "type_annotation_map", "registry"):
+            out.append(target)
+    return out
+
+
+def _constraint_columns(columns: list[dict[str, Any]], keys: list[str], foreign: dict[str, str]) -> None:
+    """Table-level constraints applied to the class's own columns (by column or attribute name)."""
+    for col in columns:
+        names = {col.get("name", ""), col.get("attr", "").lower()}
+        if names & set(keys):
+            col["pk"], col["nullable"] = True, False
+        ref = next((foreign[n] for n in names if n in foreign), "")
+        if ref and not col.get("fk"):
+            col["fk"] = ref
+
+
+def _constraint_names(arg: Any) -> list[str]:
+    """Column names given to a constraint: strings or attributes (`id`, `cls.id`)."""
+    if isinstance(arg, (cst.List, cst.Tuple)):
+        return [n for e in arg.elements for n in _constraint_names(e.value)]
+    text = string(arg)
+    if text is not None:
+        return [text.lower()]
+    name = dotted(arg)
+    return [name.rsplit(".", 1)[-1].lower()] if name else []
+
+
+def _table_args(value: Any, indexes: list[dict[str, Any]], uniques: list[list[str]], keys: list[str] | None = None,
+                foreign: dict[str, str] | None = None) -> None:
     items: list[Any] = []
     if isinstance(value, (cst.Tuple, cst.List)):
         items = [e.value for e in value.elements]
@@ -349,6 +420,13 @@ def _table_args(value: Any, indexes: list[dict[str, Any]], uniques: list[list[st
             cols = [s.lower() for s in (string(a) for a in args) if s]
             if cols:
                 uniques.append(cols)
+        elif name == "PrimaryKeyConstraint" and keys is not None:
+            keys.extend(n for a in args for n in _constraint_names(a))
+        elif name == "ForeignKeyConstraint" and foreign is not None and len(args) >= 2:
+            refs = strings_of(args[1])
+            for i, column in enumerate(_constraint_names(args[0])):
+                if i < len(refs):
+                    foreign[column] = refs[i]
 
 
 def _table_call(ctx: Any, table: str, items: list[Any], node: Any) -> dict[str, Any]:
