@@ -79,6 +79,8 @@ LIST_ACTIONS = ("list", "create")
 DETAIL_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSetMixin"} | set(GENERIC_METHODS) - {"TemplateView", "ListView", "DetailView", "RedirectView", "ArchiveIndexView", "FormView", "CreateView", "UpdateView", "DeleteView", "LoginView", "LogoutView"}
+# Django's own class-based views (django.views.View and django.views.generic): never DRF views
+DJANGO_VIEW_BASES = frozenset({"View", "TemplateView", "RedirectView", "ListView", "DetailView", "FormView", "CreateView", "UpdateView", "DeleteView", "ArchiveIndexView", "YearArchiveView", "MonthArchiveView", "DayArchiveView", "DateDetailView"})
 CAPABILITY_PARAM = re.compile(r"(<uuid:|\{\w+:uuid\}|[<{:](\w+_)?(token|signature|signed_\w+|secret|\w+_key|key|uuid|hash)(_id)?[>}:])")
 HTTP_VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
 LOGIN_CALLS = frozenset({"authenticate", "login", "login_user", "auth_login", "create_access_token", "obtain_token", "check_credentials", "authenticate_user"})
@@ -777,6 +779,8 @@ class Index:
         bases = self.base_names(mod, name)
         if bases & (DRF_BASES | set(VIEWSET_ACTIONS)):
             return "drf"
+        if bases & DJANGO_VIEW_BASES:
+            return fw  # a Django class-based view in a module that also holds DRF views is not one of them
         if "rest_framework" in self.mods.get(mod, {}).get("frameworks", []) and fw in ("django", "unknown"):
             return "drf"
         return fw
@@ -927,9 +931,20 @@ class Index:
                 inherited,
                 (facts or {}).get("line", line) or line,
                 class_key,
-                HandlerFacts.from_dict(facts) if facts is not None else None,
+                self.handler_facts(mod, facts) if facts is not None else None,
             )
         )
+
+    def handler_facts(self, mod: str, facts: dict[str, Any]) -> HandlerFacts:
+        """The handler's typed facts, with each parameter annotated by a dependency alias
+        (`user: CurrentUser` where `CurrentUser = Annotated[User, Depends(get_current_user)]`)
+        carrying that dependency, as `user: User = Depends(get_current_user)` would: the caller,
+        a session, never the request body."""
+        typed = HandlerFacts.from_dict(facts)
+        if not any(not p.dep and p.ann for p in typed.params):
+            return typed
+        params = tuple(p if p.dep or not p.ann else replace(p, dep=self.alias_dep(mod, p.ann) or "") for p in typed.params)
+        return replace(typed, params=params)
 
     def add_external(self, handler: str, file: str, line: int, method: str, path: str, fw: str, guards: list[str]) -> None:
         """A route whose handler is not in the analysed Python files (located where it is declared)."""
@@ -1108,8 +1123,10 @@ class Index:
                 return
             facts = data.get("handlers", {}).get(local)
             if facts is not None:
+                # a function view is DRF's only through `@api_view` (add() sees it): a urlconf that
+                # also mounts a DRF router does not make the plain views beside it DRF views
                 for method in self.function_methods(facts):
-                    self.add(m, local, facts, method, path, fw, wrappers, facts["line"], True)
+                    self.add(m, local, facts, method, path, "django", wrappers, facts["line"], True)
                 return
             if local.endswith(".as_view"):
                 local = local[: -len(".as_view")]

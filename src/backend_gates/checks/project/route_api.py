@@ -45,6 +45,11 @@ class VerbInPath(RouteCheck):
             "views.py": "from django.shortcuts import render\n\ndef edit_profile(request):\n    return render(request, 'edit.html')\n",
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('profile/edit/', views.edit_profile)]\n",
         },
+        # a Django generic view is a page even in a module that also holds DRF views
+        {
+            "views.py": "from django.views.generic import UpdateView\nfrom rest_framework import viewsets\n\nclass PostUpdate(UpdateView):\n    model = Post\n    fields = ['title']\n\nclass PostViewSet(viewsets.ModelViewSet):\n    queryset = Post.objects.all()\n",
+            "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('posts/<int:pk>/edit/', views.PostUpdate.as_view())]\n",
+        },
     ]
     bad = [
         Bad(FASTAPI_APP + "@app.get('/getUsers')\ndef users():\n    return []\n", line=4),

@@ -258,6 +258,18 @@ class UnauthenticatedRoute(RouteCheck):
             path="views.py",
             severity=Severity.WARNING,
         ),
+        # DRF's DEFAULT_PERMISSION_CLASSES guard DRF views only: a plain Django view in the same
+        # urlconf as a DRF router is not a DRF view
+        Bad(
+            {
+                "settings.py": "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.IsAuthenticated']}\n",
+                "views.py": "from django.http import JsonResponse\n\ndef report(request, report_id):\n    r = Report.objects.get(pk=report_id)\n    return JsonResponse({'total': r.total, 'email': r.customer_email})\n",
+                "urls.py": "from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter\nfrom . import views, api\n\nrouter = DefaultRouter()\nrouter.register('orders', api.OrderViewSet)\n\nurlpatterns = [path('api/', include(router.urls)), path('reports/<int:report_id>/', views.report)]\n",
+            },
+            line=3,
+            path="views.py",
+            severity=Severity.WARNING,
+        ),
     ]
 
     def judge(self, view: Any, project: Any) -> Iterable[Verdict]:
@@ -318,7 +330,8 @@ class ObjectRouteWithoutOwnership(RouteCheck):
     do a check made one call away (a form's `save(request)` or a helper given the request, through
     project base classes, that denies or calls a check such as `raise_not_editable`) and, in a
     class-based controller, a load through `self.repo` when the class builds its repositories
-    scoped to the caller (`AllRepositories(self.session, group_id=self.group_id)`).
+    scoped to the caller (`AllRepositories(self.session, group_id=self.group_id)`), and so does a
+    lookup given the caller parameter beside the id (`crud.get_project(db, project_id, me)`).
     Checks done in a service layer are not seen. Public routes, routes with no authentication at
     all (SEC-AUTHN reports them), capability URLs and dispatchers whose guarded delegates do the
     loading are not judged.
@@ -347,6 +360,8 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             "views.py": "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404, redirect\nfrom django.views.decorators.http import require_POST\nfrom .helpers import archive\n\n@require_POST\n@login_required\ndef archive_item(request, item_id):\n    item = get_object_or_404(Item, id=item_id)\n    archive(request, item)\n    return redirect('items')\n",
             "urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('items/<int:item_id>/archive/', views.archive_item)]\n",
         },
+        # the caller handed to the lookup beside the id
+        "from fastapi import APIRouter, Security\nrouter = APIRouter()\n\n@router.get('/projects/{project_id}')\ndef get_project(project_id: int, db=Depends(get_db), me=Security(get_principal)):\n    return crud.get_project(db, project_id, me)\n",
         # a class-based controller whose repositories are built for the caller (`owner_id=self.user[...]`)
         "from fastapi import APIRouter, Depends\nfrom .controller import controller\nrouter = APIRouter(prefix='/notes')\n\nclass BaseController:\n    user: dict = Depends(get_current_user)\n    session: dict = Depends(get_session)\n\n    @property\n    def repos(self):\n        return Repositories(self.session, owner_id=self.user['id'])\n\n@controller(router)\nclass NotesController(BaseController):\n    @property\n    def repo(self):\n        return self.repos.notes\n\n    @router.put('/{note_id}')\n    def update_one(self, note_id: int, data: NoteIn):\n        note = self.repo.get_one(note_id)\n        note.text = data.text\n        return self.repo.update(note)\n",
     ]
@@ -395,8 +410,11 @@ class ObjectRouteWithoutOwnership(RouteCheck):
             return  # `form.save(request)` whose save() calls `raise_not_editable`: one level of delegation
         if view.route.method not in MUTATING and not self._unused_caller(view):
             return  # a read: flagged only when the handler has the caller at hand and ignores it
+        callers = self._caller_params(view)
         for load in body.loads:
             used = [a for a in load.args if a in params]
+            if used and callers.intersection(load.args):
+                continue  # `crud.get_project(db, project_id, me)`: the caller goes with the id to the lookup
             if used and self._scoped_by_controller(view, project, load.call):
                 continue  # `self.repo.get_one(item_id)` where the controller's repositories are the caller's
             if used:
@@ -431,11 +449,14 @@ class ObjectRouteWithoutOwnership(RouteCheck):
         return ""
 
     @staticmethod
-    def _unused_caller(view: Any) -> bool:
-        for param in view.params:
-            if CALLER_PARAM.search(param.name) or CALLER_PARAM.search(param.dep) or CALLER_PARAM.search(param.ann):
-                return True
-        return False
+    def _caller_params(view: Any) -> set[str]:
+        """The handler's parameters that receive the caller (`me=Security(get_principal)`,
+        `user: CurrentUser`, `current_user: User = Depends(...)`)."""
+        return {p.name for p in view.params if CALLER_PARAM.search(p.name) or CALLER_PARAM.search(p.dep) or CALLER_PARAM.search(p.ann)}
+
+    @classmethod
+    def _unused_caller(cls, view: Any) -> bool:
+        return bool(cls._caller_params(view))
 
     def _viewset(self, view: Any, project: Any, params: list[str]) -> Iterable[tuple[int, dict[str, Any]]]:
         if view.action not in ("update", "partial_update", "destroy") or view.class_info is None:
@@ -512,8 +533,9 @@ class RawRequestWithoutSchema(RouteCheck):
     (`request.GET["q"]`: a missing key answers 500, not 400) or a numeric/id field used as a string
     (`request.args.get("page")` with no `type=int`/`int(...)`); free-text fields are strings by
     nature.
-    What counts as a schema is decided per framework (routes/adapters): FastAPI model parameters,
-    APIFlask `@input`, webargs `@use_args`, connexion's spec validation, DRF serializers.
+    What counts as a schema is decided per framework (routes/adapters): FastAPI model parameters
+    (not a parameter typed with a dependency alias such as `CurrentUser = Annotated[User,
+    Depends(get_current_user)]`: that is the caller, not the body), APIFlask `@input`, webargs `@use_args`, connexion's spec validation, DRF serializers.
     Known limits: validation is recognised by call names (Schema, Serializer, Form, validate,
     parse, load, model_validate, `...In`/`...Create` classes); validation done in a called function
     with another name is not seen.
@@ -543,6 +565,11 @@ class RawRequestWithoutSchema(RouteCheck):
             },
             line=6,
             path="views.py",
+        ),
+        # a dependency alias (`CurrentUser = Annotated[User, Depends(...)]`) is the caller, not a body model
+        Bad(
+            "from typing import Annotated\nfrom fastapi import APIRouter, Depends, Request\nrouter = APIRouter()\nCurrentUser = Annotated[User, Depends(get_current_user)]\n\n@router.post('/notes')\nasync def create(request: Request, user: CurrentUser):\n    data = await request.json()\n    return await store.add(data, owner=user.id)\n",
+            line=7,
         ),
         Bad(
             {
