@@ -85,11 +85,13 @@ class _Ignore:
     def __init__(self) -> None:
         self._specs: list[tuple[str, Any]] = []
         self._pending: list[tuple[str, str]] = []  # (path of a .gitignore, its directory's key), in walk order
+        self.paths: list[str] = []  # every .gitignore found
 
     def add(self, directory: str, rel_dir: str) -> None:
         path = os.path.join(directory, ".gitignore")
         if os.path.isfile(path):
             self._pending.append((path, rel_dir))
+            self.paths.append(path)
 
     @property
     def specs(self) -> list[tuple[str, Any]]:
@@ -136,12 +138,25 @@ def _printable_key(key: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
-def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFile], list[ToolError]]:
+@dataclass
+class _Walk:
+    """What a discovery read besides names: the directories it listed, the files whose content
+    decided (.gitignore files, spec-like YAML/JSON), whether git's listing decided."""
+
+    dirs: list[str] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
+    by_git: bool = False
+
+
+def discover(
+    paths: Iterable[str | Path], config: Config, walk: _Walk | None = None
+) -> tuple[list[SourceFile], list[ToolError]]:
     """Files to check under `paths`: known kinds, minus `exclude` and .gitignore'd ones.
 
     Explicitly named files are always checked (if backend-gates reads their kind).
     """
     from .sources.context import PathMatcher
+    from .sources.openapi import SPEC_SUFFIXES
     from .vendored import Finder
 
     root = config.root.resolve()
@@ -206,6 +221,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             from .gitfiles import listing
 
             listed = listing(str(path))  # in a git work tree: git's own answer (nested negations, info/exclude)
+            if walk is not None and listed is not None:
+                walk.by_git = True
         if use_git:
             # .gitignore files between the root and the starting directory apply too
             current = root
@@ -230,9 +247,13 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 if found is not None:
                     errors.append(ToolError(found.path, found.note(), "discover"))
                     dirnames[:] = []
+                    if walk is not None:
+                        walk.dirs.append(dirpath)  # its entries decided
                     continue
             if use_git:
                 ignore.add(dirpath, rel_dir)
+            if walk is not None:
+                walk.dirs.append(dirpath)
             walked = "" if dirpath == str(path) else dirpath[prefix_len:].replace(os.sep, "/")
             # git's listing decides, except inside what git lists as one entry (a submodule or
             # nested repository), where the .gitignore files read on the way decide
@@ -254,6 +275,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
             dirnames[:] = keep
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
+                if walk is not None and name.lower().endswith(SPEC_SUFFIXES):  # its kind may depend on its content
+                    walk.read.append(os.path.join(dirpath, name))
                 file_kind = kind_of(rel, config)
                 if file_kind is None:
                     continue
@@ -265,6 +288,10 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                 elif use_git and ignore.specs and ignore.ignored(rel, False):
                     continue
                 add(os.path.join(dirpath, name), rel, explicit=False, kind=file_kind)
+        if walk is not None:
+            walk.read.extend(ignore.paths)
+    if walk is not None and vendored is not None:
+        walk.read.extend(vendored.read)  # the manifests whose requirements decided
     if given_dirs_only:
         _add_configured_specs(root, config, add, seen)
     files.sort(key=lambda f: f.key)
@@ -866,10 +893,29 @@ class Run:
         return self._cache
 
     def _whole_project(self, whole: list[Path]) -> list[SourceFile] | None:
+        """Every file of the project, for a partial run. Outside git, the cache keeps the last
+        answer with what it was read from (see `_listing_of`); an unchanged tree replays it."""
+        config, cache = self.config, self._cache_()
+        given = [p for p in whole if p.exists()] or [config.root]
+        key = _listing_key(config, given) if cache.enabled else None
+        stored = cache.meta.get("listing") if key else None
+        files = _replay_listing(stored, key, config) if isinstance(stored, dict) and key else None
+        if files is not None:
+            return files
+        walk = _Walk() if key else None
+        started = time.time_ns()
         try:
-            files, _errors = discover([p for p in whole if p.exists()] or [self.config.root], self.config)
+            files, _errors = discover(given, config, walk)
         except UsageError:
             return None
+        if key and walk is not None:
+            listing = _listing_of(walk, files, key, config, started)
+            if listing != stored:
+                if listing is None:
+                    cache.meta.pop("listing", None)
+                else:
+                    cache.meta["listing"] = listing
+                cache.dirty = True
         return files
 
     def _file_checks(self) -> dict[str, Selected]:
@@ -1240,6 +1286,89 @@ def _signature(path: str) -> list[int] | None:
     if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_SECONDS * 1e9:
         return None
     return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+# ----------------------------------------------------------------------------- the project's files, replayed
+# A partial run (pre-commit, the editor) needs every file of the project to validate the cache,
+# and listing a tree (with its .gitignore files) cost 15-30 ms. Outside a git work tree the
+# answer is kept with the stat signatures of what it was read from: every directory listed (a
+# file created, deleted or renamed changes its directory's times), every .gitignore and every
+# file whose content decided its kind (spec-like YAML/JSON). A tree holding symlinks, a project
+# whose paths are not its root, configured spec globs, or a listing read while anything it read
+# was changing (git's "racy" rule, as for file signatures) is listed again every time.
+
+
+def _listing_key(config: Config, given: list[Path]) -> str | None:
+    """What the listing depends on besides the tree; None when it is not replayed."""
+    root = config.root.resolve()
+    if os.sep != "/" or [p.resolve() for p in given] != [root] or config["openapi.spec"]:
+        return None
+    settings = [str(root), list(config.excludes), bool(config["respect-gitignore"]), bool(config["skip-vendored"]), list(FILE_KINDS)]
+    return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
+
+
+def _stamp(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _listing_of(walk: _Walk, files: list[SourceFile], key: str, config: Config, started: int) -> dict[str, Any] | None:
+    """The listing with the signatures of what it was read from, or None (not replayable)."""
+    root = str(config.root.resolve())
+    if walk.by_git or any(f.abs != os.path.join(root, f.key) for f in files):
+        return None
+    stamps: dict[str, list[int]] = {}
+    for path in walk.dirs + walk.read:
+        stamp = _stamp(path)
+        if stamp is None or max(stamp[2], stamp[3]) > started - _RACY_SECONDS * 1_000_000_000:
+            return None  # changed while (or just before) it was read
+        stamps[path] = stamp
+    for directory in walk.dirs:
+        try:
+            with os.scandir(directory) as entries:
+                if any(entry.is_symlink() for entry in entries):
+                    return None  # what a link points to can change with no directory here changing
+        except OSError:
+            return None
+    return {"key": key, "stamps": stamps, "files": [[f.key, f.kind] for f in files]}
+
+
+def _replay_listing(stored: dict[str, Any], key: str, config: Config) -> list[SourceFile] | None:
+    """The stored listing when everything it was read from is as it was, and the project is
+    still outside a git work tree (a `git init` above it changes nothing in it)."""
+    if stored.get("key") != key or not isinstance(stored.get("stamps"), dict) or not isinstance(stored.get("files"), list):
+        return None
+    for path, stamp in stored["stamps"].items():
+        if _stamp(path) != stamp:
+            return None
+    root = str(config.root.resolve())
+    if config["respect-gitignore"] and not _outside_git(root):
+        from .gitfiles import listing
+
+        if listing(root) is not None:
+            return None
+    try:
+        return [SourceFile(os.path.join(root, k), k, kind) for k, kind in stored["files"]]
+    except (TypeError, ValueError):
+        return None
+
+
+def _outside_git(root: str) -> bool:
+    """No git work tree can hold `root` (git finds one through a `.git` in it or above it, or
+    through GIT_DIR): git need not be asked."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return False
+    path = root
+    while True:
+        if os.path.lexists(os.path.join(path, ".git")):
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
 
 
 def _covers(named: list[str | Path], whole: list[Path]) -> bool:

@@ -12,22 +12,30 @@ compiled once, as before, instead of compiling those it uses on its own.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, cast
 
-_METHODS = ("search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer", "scanner", "groups", "groupindex", "flags")
+_METHODS = ("search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer", "scanner")
 _MADE: list[LazyPattern] = []  # not yet compiled
 
 
 class LazyPattern:
     """`re.compile(pattern, flags)`, done when first used. `pattern` is there from the start (other
-    patterns are built from it without compiling it)."""
+    patterns are built from it without compiling it). The methods are instance attributes: until
+    the first call, stand-ins that compile; from then on, the compiled pattern's bound methods (a
+    plain attribute read, cheaper than from `re.Pattern`, which binds the method on every read)."""
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
+        for name in _METHODS:
+            setattr(self, name, functools.partial(self._first_call, name))
         _MADE.append(self)
+
+    def _first_call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.compiled(), name)(*args, **kwargs)
 
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
@@ -37,10 +45,17 @@ class LazyPattern:
             self._compiled = compiled
         return self._compiled
 
-    def __getattr__(self, name: str) -> Any:  # only for what the instance does not hold yet
-        if name.startswith("__") or name in ("_compiled", "_flags", "pattern"):
-            raise AttributeError(name)
-        return getattr(self.compiled(), name)
+    @property
+    def flags(self) -> int:
+        return self.compiled().flags
+
+    @property
+    def groups(self) -> int:
+        return self.compiled().groups
+
+    @property
+    def groupindex(self) -> Any:
+        return self.compiled().groupindex
 
     def __repr__(self) -> str:
         return f"lazy({self.pattern!r})"

@@ -98,18 +98,40 @@ def _redact(text: str) -> str:
         else:
             return text  # none of the patterns can match (most identifiers and messages in facts)
     text = PRIVATE_KEY.sub("-----BEGIN PRIVATE KEY----- …redacted…", text)
-    text = _sub_at(_ANY_KEY_FORMAT, lambda m: mask(m.group(0)), text, _found(text, _KEY_FORMAT_HEADS))
-    if "://" in text:
-        text = _sub_at(DSN_PASSWORD, lambda m: f"{m.group('head')}****{m.group('at')}", text, _scheme_starts(text))
-    text = _sub_at_secret_words(NAMED_VALUE, _mask_named, text)
-    text = _sub_ascii(_QUOTED, _mask_connection_string, text, _quote_starts, ("passw", "pwd"))
-    text = _sub_ascii(SQL_PASSWORD, lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}", text, _found, ("password", "identified"))
-    text = _sub_ascii(BEARER, lambda m: m.group(1) + mask(m.group(2)), text, _found, ("bearer", "basic", "token"))
-    text = _sub_ascii(KV_ANY, _mask_kv, text, _found, ("pass", "pwd", "secret", "client_secret", "token", "access_token", "api"))
+    if len(text) < _SCAN_WHERE_STARTS:  # a line, a name, a message: each pattern over it is cheaper
+        text = _ANY_KEY_FORMAT.sub(lambda m: mask(m.group(0)), text)
+        if "://" in text:
+            text = DSN_PASSWORD.sub(_mask_dsn, text)
+        text = _sub_at_secret_words(NAMED_VALUE, _mask_named, text)
+        text = _QUOTED.sub(_mask_connection_string, text)
+        text = SQL_PASSWORD.sub(_mask_sql_password, text)
+        text = BEARER.sub(_mask_bearer, text)
+        text = KV_ANY.sub(_mask_kv, text)
+    else:
+        text = _sub_at(_ANY_KEY_FORMAT, lambda m: mask(m.group(0)), text, _found(text, _KEY_FORMAT_HEADS))
+        if "://" in text:
+            text = _sub_at(DSN_PASSWORD, _mask_dsn, text, _scheme_starts(text))
+        text = _sub_at_secret_words(NAMED_VALUE, _mask_named, text)
+        text = _sub_ascii(_QUOTED, _mask_connection_string, text, _quote_starts, ("passw", "pwd"))
+        text = _sub_ascii(SQL_PASSWORD, _mask_sql_password, text, _found, ("password", "identified"))
+        text = _sub_ascii(BEARER, _mask_bearer, text, _found, ("bearer", "basic", "token"))
+        text = _sub_ascii(KV_ANY, _mask_kv, text, _found, ("pass", "pwd", "secret", "client_secret", "token", "access_token", "api"))
     text = _sub_at_secret_words(SPEC_EXAMPLE, _mask_spec_example, text)
     if "://" in text:
         text = WEBHOOK_URL.sub(lambda m: m.group("keep") + "****", text)
     return text
+
+
+def _mask_dsn(m: re.Match[str]) -> str:
+    return f"{m.group('head')}****{m.group('at')}"
+
+
+def _mask_sql_password(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{m.group(2)}{mask(m.group(3))}{m.group(4)}"
+
+
+def _mask_bearer(m: re.Match[str]) -> str:
+    return m.group(1) + mask(m.group(2))
 
 
 # Where a match of each pattern can start. A large output (the 100-200 kB report, written to -o
@@ -118,6 +140,7 @@ def _redact(text: str) -> str:
 # `_sub_at_secret_words`), with the same result as `pattern.sub`.
 # The key formats' fixed starts (case-sensitive: the patterns have no IGNORECASE), one or more
 # per alternative of `_ANY_KEY_FORMAT`; a new format adds its own (tests/test_redaction.py).
+_SCAN_WHERE_STARTS = 300  # from this length on, finding the starts first is cheaper (40 characters: 50 % dearer; 800: 3x cheaper)
 _KEY_FORMAT_HEADS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "gh", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-", "eyJ", "SG.")
 _SCHEME_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 

@@ -102,6 +102,7 @@ class Finder:
         self._declared: dict[str, str] | None = None  # import name -> the manifest naming it
         self.found: list[VendoredDir] = []
         self._judged: dict[str, VendoredDir | None] = {}  # `holding`'s answers per directory
+        self.read: list[str] = []  # the manifests read (their content decided)
 
     def check(self, rel_dir: str, dirnames: list[str], filenames: list[str]) -> VendoredDir | None:
         """The verdict on one walked directory (its direct entries); recorded when vendored."""
@@ -155,7 +156,7 @@ class Finder:
     def declared(self) -> dict[str, str]:
         if self._declared is None:
             self._declared = {}
-            for manifest, names in _manifests(self.root):
+            for manifest, names in _manifests(self.root, self.read):
                 for name in names:
                     for imported in import_names(name):
                         self._declared.setdefault(imported, manifest)
@@ -167,24 +168,27 @@ def _listed(names: list[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, read: list[str]) -> str | None:
     try:
-        return read_bounded(path, _MAX_MANIFEST_BYTES).decode("utf-8", "replace")
+        text = read_bounded(path, _MAX_MANIFEST_BYTES).decode("utf-8", "replace")
     except (OSError, LimitExceeded):
         return None
+    read.append(str(path))
+    return text
 
 
-def _manifests(root: Path) -> list[tuple[str, list[str]]]:
-    """(manifest, distribution names) for each dependency manifest at the project root."""
+def _manifests(root: Path, read: list[str]) -> list[tuple[str, list[str]]]:
+    """(manifest, distribution names) for each dependency manifest at the project root; the
+    paths of those read are added to `read`."""
     out: list[tuple[str, list[str]]] = []
     candidates = sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements*.in"))
     candidates += sorted((root / "requirements").glob("*.txt")) if (root / "requirements").is_dir() else []
     for path in candidates:
-        text = _read(path)
+        text = _read(path, read)
         if text is not None:
             out.append((path.relative_to(root).as_posix(), _requirement_lines(text)))
     for name, reader in (("pyproject.toml", _pyproject), ("Pipfile", _pipfile), ("setup.cfg", _setup_cfg)):
-        text = _read(root / name)
+        text = _read(root / name, read)
         if text is not None:
             names = reader(text)
             if names:
