@@ -270,9 +270,21 @@ class _BlockingWalker(PythonCheck):
             self.handles[key] = kind
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        kind = self._handle_kind(node.value)
+        kind = self._handle_kind(node.value) or self._session_param(node.value)
         for target in node.targets:
             self._remember(target.target, kind)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        kind = self._handle_kind(node.value) or self._session_param(node.value)
+        if kind is None and self.imports.resolve(node.annotation.annotation) in _SYNC_SESSIONS:
+            kind = "session"  # `self.db: Session = db`, a class attribute `db: Session`
+        self._remember(node.target, kind)
+
+    def _session_param(self, value: cst.BaseExpression | None) -> str | None:
+        """`self.db = db` in `def __init__(self, db: Session)`: the attribute holds the sync session."""
+        if isinstance(value, cst.Name) and value.value in self.frames[-1].sessions:
+            return "session"
+        return None
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
@@ -374,7 +386,8 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     `requests.Session()`/`httpx.Client()` created in the file; `urlopen`; `sqlite3`, `psycopg2`,
     `psycopg` (sync), `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `oracledb` connections and
     their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
-    annotated with a sync SQLAlchemy/SQLModel `Session`, or made in the code (`db = SessionLocal()`,
+    annotated with a sync SQLAlchemy/SQLModel `Session` (or an attribute it is stored in:
+    `self.db = db` in `__init__(self, db: Session)`), or made in the code (`db = SessionLocal()`,
     `with Session(engine) as s:`), that are not awaited (one finding per function); Django ORM
     calls that run a query (`Model.objects....get()/create()/count()/first()` ..., not the async
     `aget()` family); method calls on sync redis-py clients (`redis.Redis()`, `redis.from_url()`)
@@ -440,6 +453,8 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         Bad("from .db import SessionLocal\n\nasync def users():\n    db = SessionLocal()\n"
             "    return db.query(User).all()\n", line=5),
         Bad("import redis\n\ncache = redis.Redis(host='cache')\n\nasync def hits():\n    return cache.incr('hits')\n", line=6),
+        Bad("from sqlalchemy.orm import Session\n\nclass Users:\n    def __init__(self, db: Session):\n        self.db = db\n\n"
+            "    async def get(self, uid):\n        return self.db.get(User, uid)\n", line=8),
         Bad("import boto3\n\nasync def upload(path):\n    boto3.client('s3').upload_file(path, 'bucket', 'key')\n", line=4),
     ]
 

@@ -583,6 +583,10 @@ _MOUNTED = lazy(r"([A-Za-z_][\w.]*)\.mount\(\s*[^,()]+,\s*([A-Za-z_][\w.]*)\(")
 _WRAPPED_REQUEST = lazy(r"(?m)^\s*([A-Za-z_][\w.]*)\.request\s*=\s*\S")
 
 
+# request methods of aiohttp sessions and urllib3 pools, which take a per-call `timeout=`
+_POOL_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen", "ws_connect", "request_encode_url", "request_encode_body"})
+
+
 def _target_key(node: cst.BaseExpression) -> str | None:
     return dotted(node)
 
@@ -601,6 +605,9 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     without `timeout=` waits up to 5 minutes per request (its default), which holds a worker as
     surely as no timeout: it is reported. `http.client.HTTPConnection`/`HTTPSConnection` and
     `urllib3.PoolManager`/`connection_from_url` without a timeout use the socket default (none).
+    An aiohttp session or urllib3 pool bound to a name (`async with aiohttp.ClientSession() as
+    s:`, `pool = urllib3.PoolManager()`) whose every request in the file passes `timeout=`
+    (`s.get(url, timeout=5)`) has its timeout per call and is not reported.
 
     Known limits: sessions are recognised when created in the same file with `requests.Session()`
     (variable, `self.x` attribute or `with ... as s`); subclasses and sessions passed in are not
@@ -629,6 +636,9 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         "import requests\ndef call(**kw):\n    return requests.get(url, **kw)\n",
         "session = make_session()\nsession.get(url)\n",
         "import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))\n",
+        "import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as s:\n        async with s.get(url, timeout=5) as r:\n"
+        "            return await r.text()\n",
+        "import urllib3\n\nhttp = urllib3.PoolManager()\n\ndef fetch(url):\n    return http.request('GET', url, timeout=3.0)\n",
         "import http.client\nconn = http.client.HTTPSConnection('api.example.com', timeout=10)\n",
         "import requests\nfrom .http import TimeoutAdapter\n\nsession = requests.Session()\nsession.mount('https://', TimeoutAdapter(timeout=10))\n\n"
         "def sync():\n    return session.get('https://partner.example/sync')\n",
@@ -642,6 +652,8 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         Bad("import httpx\nclient = httpx.Client(timeout=None)\n", line=2),
         Bad("import requests\n\ndef call(req):\n    s = requests.Session()\n    return s.send(req.prepare())\n", line=5),
         Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as session:\n        return await session.get(url)\n", line=4),
+        Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as s:\n        await s.post(url, timeout=5)\n"
+            "        return await s.get(url)\n", line=4),
         Bad("import http.client\n\nconn = http.client.HTTPSConnection('api.example.com')\n", line=3),
         Bad("import requests\nfrom requests.adapters import HTTPAdapter\n\nsession = requests.Session()\nsession.mount('https://', HTTPAdapter(max_retries=3))\n"
             "resp = session.get('https://partner.example/sync')\n", line=6),
@@ -659,6 +671,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
             self.configured |= {m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"}
         if ".request" in source:
             self.configured |= {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
+        # pools and sessions without a timeout of their own (aiohttp, urllib3): the name they are
+        # bound to, and whether each request made through a name passes `timeout=`
+        self.bound: dict[int, str] = {}  # id(constructor call) -> variable
+        self.pool_calls: dict[str, list[bool]] = {}
+        self.pending: list[tuple[cst.Call, str, str]] = []  # constructor, qualified name, problem
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.visit_import(node)
@@ -675,6 +692,10 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
                 key = _target_key(target.target)
                 if key:
                     self.sessions.add(key)
+        elif isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            key = _target_key(node.targets[0].target)
+            if key:
+                self.bound[id(node.value)] = key
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self._is_session_ctor(node.value):
@@ -687,8 +708,18 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
             key = _target_key(node.asname.name)
             if key:
                 self.sessions.add(key)
+        elif isinstance(node.item, cst.Call) and node.asname is not None:
+            key = _target_key(node.asname.name)
+            if key:
+                self.bound[id(node.item)] = key
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in _POOL_METHODS:
+            key = dotted(func.value)
+            if key:
+                given = keyword(node, "timeout")
+                self.pool_calls.setdefault(key, []).append((given is not None and not is_none(given.value)) or has_star_kwargs(node))
         qualified = self.imports.resolve(node.func)
         if qualified is None:
             if not self._session_method(node):
@@ -708,15 +739,22 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
                 self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
         elif qualified in _SOCKET_DEFAULT:
             if timeout is None and not has_star_kwargs(node) and not (qualified.endswith("Connection") and len(positional(node)) >= 3):
-                self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
+                self.pending.append((node, qualified, "has no timeout (the socket default is to wait forever)"))
         elif qualified in ("aiohttp.ClientSession", "aiohttp.client.ClientSession", "aiohttp.request"):
             if timeout is None and not has_star_kwargs(node):
-                self.report(node, call=qualified, problem="has no timeout (aiohttp waits up to 5 minutes per request by default)")
+                self.pending.append((node, qualified, "has no timeout (aiohttp waits up to 5 minutes per request by default)"))
             elif timeout is not None and is_none(timeout.value):
                 self.report(node, call=qualified, problem="sets `timeout=None`, which waits forever")
         elif qualified in _HTTPX_CALLS:
             if timeout is not None and is_none(timeout.value):
                 self.report(node, call=qualified, problem="sets `timeout=None`, disabling httpx's default 5 s timeout")
+
+    def finish(self) -> None:
+        for node, qualified, problem in self.pending:
+            calls = self.pool_calls.get(self.bound.get(id(node), ""))
+            if calls and all(calls):
+                continue  # every request made through it passes `timeout=`: the timeout is per call
+            self.report(node, call=qualified, problem=problem)
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func

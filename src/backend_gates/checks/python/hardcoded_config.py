@@ -345,12 +345,17 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     joins the two when the settings class lives in another module): production allows any
     origin unless the environment overrides it.
 
+    Also reported (warning, medium confidence): origins read from the environment with `"*"` as
+    the fallback (`allow_origins=os.getenv("CORS_ORIGINS", "*").split(",")`, directly or through
+    a module constant or settings field): every deployment that does not set the variable allows
+    any origin.
+
     Also reported (error): response headers set by hand in the same module, with
     `Access-Control-Allow-Origin` set to `*` or to the request's own `Origin` (reflected) and
     `Access-Control-Allow-Credentials` set to `true`.
 
     Known limits: origin lists are followed through module-level constants and settings-class
-    defaults; values read from the environment are trusted; a reflected origin set inside an `if`
+    defaults; values read from the environment are trusted unless their fallback is `"*"`; a reflected origin set inside an `if`
     that tests the origin (`if origin in ALLOWED:`) is the allow-list idiom and is not reported.
     """
 
@@ -369,6 +374,8 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=['*'])\n",
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=settings.ORIGINS, allow_credentials=True)\n",
         "from flask_cors import CORS\nCORS(app, origins=['https://app.example.com'], supports_credentials=True)\n",
+        "import os\nfrom fastapi.middleware.cors import CORSMiddleware\nORIGINS = os.getenv('CORS_ORIGINS', '').split(',')\n"
+        "app.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n",
         "CORS_ALLOW_ALL_ORIGINS = True\n",
         "def add_cors(response):\n    response.headers['Access-Control-Allow-Origin'] = '*'\n    return response\n",
         "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    if request.headers.get('Origin') in ALLOWED:\n"
@@ -393,6 +400,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)\n",
             line=8,
         ),
+        Bad(
+            "import os\nfrom fastapi.middleware.cors import CORSMiddleware\n\nORIGINS = os.getenv('CORS_ORIGINS', '*').split(',')\n"
+            "app.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n",
+            line=5,
+        ),
+        Bad("import os\nfrom flask_cors import CORS\nCORS(app, origins=os.environ.get('ORIGINS', '*'), supports_credentials=True)\n", line=3),
         Bad(
             "from flask import request\n\n@app.after_request\ndef add_cors(resp):\n"
             "    resp.headers['Access-Control-Allow-Origin'] = request.headers.get('Origin', '*')\n"
@@ -426,7 +439,7 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
 
     def _settings_default(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         """A settings field (class attribute) whose default allows any origin: `CORS_ORIGINS = ["*"]`."""
-        if value is not None and "origin" in name.lower() and self._star(value):
+        if value is not None and "origin" in name.lower() and (self._star(value) or self._env_star(value)):
             self.settings_any.add(name)
             self.fact("cors_any_origin_default", {"attr": name, "line": self.ctx.position(node).start.line})
 
@@ -471,6 +484,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             return True
         return any(string_value(self._value(e)) == "*" for e in _elements(node) or ())
 
+    def _env_star(self, node: cst.BaseExpression | None) -> bool:
+        """An environment lookup whose fallback is any origin: `os.getenv("CORS_ORIGINS", "*").split(",")`,
+        directly or through a module constant."""
+        value = self._value(node)
+        return isinstance(value, cst.Call) and _any_host(value)
+
     def _is_cors_middleware(self, node: cst.BaseExpression) -> bool:
         qualified = self.imports.resolve(node) or ""
         return qualified.endswith("CORSMiddleware")
@@ -488,6 +507,8 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                 regex is not None and _any_regex(string_value(self._value(regex.value)))
             ):
                 self.report(node, what="CORSMiddleware")
+            elif origins is not None and self._env_star(origins.value):
+                self.report(node, confidence="medium", what=_ENV_ANY.format(what="CORSMiddleware"))
             elif origins is not None:
                 setting = _setting_attr(origins.value)
                 if setting is not None:
@@ -499,6 +520,10 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                 return
             origins = keyword(node, "origins")
             resources = keyword(node, "resources")
+            if origins is not None and self._env_star(origins.value):
+                what = f"`{qualified.rsplit('.', 1)[-1]}(supports_credentials=True)`"
+                self.report(node, confidence="medium", what=_ENV_ANY.format(what=what))
+                return
             if origins is not None:
                 any_origin = self._star(origins.value)
             elif resources is not None:
@@ -537,6 +562,9 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                             what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
             else:  # the settings class may live in another module: judged by BG415
                 self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
+
+
+_ENV_ANY = "{what} (origins default to `*` when the environment does not set them)"
 
 
 def _header_key(node: cst.BaseExpression) -> str | None:
