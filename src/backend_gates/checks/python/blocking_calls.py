@@ -162,6 +162,7 @@ class _BlockingWalker(PythonCheck):
         self.handles: dict[str, str] = {}  # variable -> "http" | "db" | "hasher"
         self.local_defs: set[str] = set()
         self.awaited: set[int] = set()
+        self.comprehension_iters: list[cst.BaseExpression] = []
         source = ctx.source
         self.pymongo = ("pymongo" in source or "flask_pymongo" in source or "MongoClient" in source) and "motor" not in source
         self.django = "django" in source or ".objects." in source
@@ -217,6 +218,49 @@ class _BlockingWalker(PythonCheck):
 
     def leave_While(self, node: cst.While) -> None:
         self.frames[-1].loops -= 1
+
+    # a comprehension runs its element once per item: a loop (its first iterable runs once)
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._leave_comprehension()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._leave_comprehension()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._leave_comprehension()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._leave_comprehension()
+
+    def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
+        self.frames[-1].loops += 1
+        self.comprehension_iters.append(node.for_in.iter)
+
+    def _leave_comprehension(self) -> None:
+        self.frames[-1].loops -= 1
+        self.comprehension_iters.pop()
+
+    def in_loop(self, node: cst.CSTNode) -> bool:
+        """Does `node` run once per item of a loop of the current function? Not in the first
+        iterable of the innermost comprehension when that is its only loop."""
+        loops = self.frames[-1].loops
+        if loops == 1 and self.comprehension_iters:
+            outer = self.comprehension_iters[-1]
+            if node is outer or any(n is node for n in descendants(outer, cst.Call)):
+                return False
+        return loops > 0
 
     def enter_function(self, frame: _Frame, node: cst.FunctionDef) -> None:
         """Hook for subclasses."""
@@ -558,7 +602,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     Reported in functions decorated as routes (`@app.get`, `@router.post`, `@bp.route`,
     `@app.route`, DRF `@api_view`): `smtplib.SMTP(...)`, Django `send_mail`/`send_mass_mail`/
     `mail_admins`; and `requests`/`httpx` calls (module functions or sessions created in the file)
-    and `urlopen` inside a `for`/`while` loop.
+    and `urlopen` inside a `for`/`while` loop or a comprehension (`[requests.get(u) for u in
+    urls]`; not its first iterable, which runs once).
 
     Also: Flask-Mail `mail.send(msg)`; Django `EmailMessage(...).send()` (and
     `EmailMultiAlternatives`, also through a variable); a function of the same module that sends mail (one level of
@@ -590,6 +635,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     triggers = ("smtplib", "send_mail", "mail_admins", "requests", "httpx", "urlopen", "mail", "email")
 
     good = [
+        "import requests\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.get('/names')\ndef names():\n"
+        "    return [u['name'] for u in requests.get(USERS_URL, timeout=3).json()]\n",
         "from fastapi import APIRouter, BackgroundTasks\nfrom django.core.mail import send_mail\nrouter = APIRouter()\n\n"
         "@router.post('/signup')\ndef signup(tasks: BackgroundTasks):\n    tasks.add_task(send_mail, 'hi', 'body', 'a@b.c', ['d@e.f'])\n",
         "import requests\n\ndef sync_all(urls):\n    for url in urls:\n        requests.get(url, timeout=5)\n",
@@ -598,6 +645,11 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         "from django.core.mail import send_mail\n\nclass Notifier:\n    def post(self, user):\n        send_mail('Hi', 'body', 'noreply@example.com', [user.email])\n",
     ]
     bad = [
+        Bad(
+            "import requests\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.post('/check')\ndef check(urls):\n"
+            "    return {'codes': [requests.get(u, timeout=3).status_code for u in urls]}\n",
+            line=7,
+        ),
         Bad(
             "import smtplib\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.post('/signup')\ndef signup():\n"
             "    with smtplib.SMTP(MAIL_HOST) as smtp:\n        smtp.send_message(msg)\n    return '', 201\n",
@@ -704,7 +756,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
                 return
-        if not frame.loops or frame.is_async:
+        if frame.is_async or not self.in_loop(node):
             return  # (in `async def`: BG420 reports it)
         if what is None or not ("requests." in what or "httpx." in what or "urlopen" in what or "HTTP client" in what):
             return

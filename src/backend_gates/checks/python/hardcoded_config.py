@@ -122,7 +122,8 @@ class DebugEnabled(S.SecurityRule, _Scopes):
 
     Reported: `DEBUG = True` at module level of a settings module (`settings.py`, `config.py`,
     `settings/*.py` ..., or a module that loads itself with `app.config.from_object(__name__)`) and in the body of a config class (`class Config: DEBUG = True`);
-    `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
+    `app.config["DEBUG"] = True`, `app.config.update(DEBUG=True)` (or `from_mapping`, or a dict
+    with `"DEBUG": True`); `app.debug = True`; `<app>.run(debug=True)`;
     `FastAPI(debug=True)` / `Starlette(debug=True)`.
 
     Also reported: `DEBUG` read from the environment with a default that is on
@@ -159,12 +160,14 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         "import os\nDEBUG = os.getenv('DEBUG', 'False') == 'True'\n",
         "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = False\n",
         "class Widget:\n    debug = True\n",
+        "def create_app(app):\n    app.config.update(DEBUG=False, TESTING=False)\n",
     ]
     bad = [
         Bad("DEBUG = True\n", line=1),
         Bad("class Config:\n    DEBUG = True\n", line=2),
         Bad({"app.py": "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run(debug=True)\n"}, line=4),
         Bad({"main.py": "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"}, line=2),
+        Bad({"app.py": "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    app.config.update(DEBUG=True)\n    return app\n"}, line=5, path="app.py"),
         Bad({"main.py": "from aiohttp import web\napp = web.Application(debug=True)\n"}, line=2),
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
@@ -249,6 +252,11 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.main_guard -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in ("update", "from_mapping") and (dotted(func.value) or "").endswith("config"):
+            if _sets_debug(node):  # `app.config.update(DEBUG=True)`, `.from_mapping({"DEBUG": True})`
+                self.report(node, what=f"`{dotted(func)}(DEBUG=True)`")
+            return
         debug = keyword(node, "debug")
         if debug is None or not is_true(debug.value):
             return
@@ -261,6 +269,19 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.report(node, confidence=confidence, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
         elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette") or qualified.rsplit(".", 1)[-1] in _APP_CLASSES:
             self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+
+
+def _sets_debug(node: cst.Call) -> bool:
+    """`config.update(DEBUG=True)` or `config.update({"DEBUG": True})`."""
+    flag = keyword(node, "DEBUG")
+    if flag is not None:
+        return is_true(flag.value)
+    for arg in node.args:
+        if arg.keyword is None and isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and string_value(element.key) == "DEBUG":
+                    return is_true(element.value)
+    return False
 
 
 _APP_CLASSES = frozenset({"Application", "FastAPI", "Starlette", "Quart", "Sanic", "Litestar", "Starlite", "Falcon", "App"})

@@ -81,7 +81,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     Reports values passed to `logging`/logger methods (a receiver named like a logger, or any name
     the file binds to `getLogger(...)`/`get_logger(...)`, such as `slog = structlog.get_logger()`)
     and `print()` whose name says they hold a secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
-    (`body["password"]`, `headers["Authorization"]`), inside f-strings, `%`/`.format()` arguments,
+    (`body["password"]`, `headers["Authorization"]`, `headers.get("X-Auth-Token")`), inside f-strings, `%`/`.format()` arguments,
     `+` concatenations and keyword arguments (`log.info("login", password=pw)`). A mention in the
     constant message text ("password changed") is not a finding. A local bound in the same
     function to a freshly made secret (`key = secrets.token_urlsafe(32)`, `tok =
@@ -125,6 +125,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
         '    key = key[:6]\n    log.info("issued %s... to %s", key, user.id)\n',
         'import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n\ndef search():\n    log.info("search %s", request.get_json())\n',
+        'import logging\n\ndef call(request):\n    logging.debug("token type %s", request.args.get("token_type"))\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -132,6 +133,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef refresh(credentials):\n    log.debug("new token %s", credentials.token)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef call(request):\n    logger.debug("auth header: " + request.headers["Authorization"])\n', line=6),
         Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
+        Bad('import logging\n\ndef call(request):\n    logging.debug("token: " + request.headers.get("X-Auth-Token"))\n', line=4),
         Bad('import structlog\n\nslog = structlog.get_logger()\n\ndef login(username, pw):\n    slog.info("login", user=username, password=pw)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef login(request):\n'
             '    logger.info("logged in, session %s", request.session.session_key)\n', line=6),
@@ -294,8 +296,23 @@ class SecretLogged(S.SecurityRule, PythonCheck):
             leaf = S.dotted_name(func).rsplit(".", 1)[-1]
             if leaf in ("str", "repr", "format") and node.args:
                 return self.find(node.args[0].value)
+            if isinstance(func, cst.Attribute) and leaf in _LOOKUPS and node.args and node.args[0].keyword is None:
+                # `headers.get("Authorization")`, `data.get("password", "")`: a lookup by key, as `x["key"]`
+                key = _literal_key(node.args[0].value)
+                kind = _sensitive_name(key) if key else None
+                return (kind, f'{S.dotted_name(func.value) or "…"}.{leaf}("{key}")') if kind else None
             return None
         return None
+
+
+_LOOKUPS = frozenset({"get", "getlist", "pop", "getenv"})
+
+
+def _literal_key(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        raw = node.evaluated_value
+        return raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+    return None
 
 
 _BODY = "request body that carries a password"
