@@ -162,6 +162,8 @@ class _BlockingWalker(PythonCheck):
         self.handles: dict[str, str] = {}  # variable -> "http" | "db" | "hasher"
         self.local_defs: set[str] = set()
         self.awaited: set[int] = set()
+        self.comprehension_iters: list[cst.BaseExpression] = []
+        self.session_aliases: set[str] = set()  # `SessionDep = Annotated[Session, Depends(get_db)]`
         source = ctx.source
         self.pymongo = ("pymongo" in source or "flask_pymongo" in source or "MongoClient" in source) and "motor" not in source
         self.django = "django" in source or ".objects." in source
@@ -192,7 +194,7 @@ class _BlockingWalker(PythonCheck):
         frame = _Frame(node, name, node.asynchronous is not None, key)
         frame.route = self._is_route(node)
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
-            if param.annotation is not None and self.imports.resolve(param.annotation.annotation) in _SYNC_SESSIONS:
+            if param.annotation is not None and self.sync_session_type(param.annotation.annotation):
                 frame.sessions.add(param.name.value)
         self.frames.append(frame)
         self.enter_function(frame, node)
@@ -217,6 +219,49 @@ class _BlockingWalker(PythonCheck):
 
     def leave_While(self, node: cst.While) -> None:
         self.frames[-1].loops -= 1
+
+    # a comprehension runs its element once per item: a loop (its first iterable runs once)
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._leave_comprehension()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._leave_comprehension()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._leave_comprehension()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._leave_comprehension()
+
+    def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
+        self.frames[-1].loops += 1
+        self.comprehension_iters.append(node.for_in.iter)
+
+    def _leave_comprehension(self) -> None:
+        self.frames[-1].loops -= 1
+        self.comprehension_iters.pop()
+
+    def in_loop(self, node: cst.CSTNode) -> bool:
+        """Does `node` run once per item of a loop of the current function? Not in the first
+        iterable of the innermost comprehension when that is its only loop."""
+        loops = self.frames[-1].loops
+        if loops == 1 and self.comprehension_iters:
+            outer = self.comprehension_iters[-1]
+            if node is outer or any(n is node for n in descendants(outer, cst.Call)):
+                return False
+        return loops > 0
 
     def enter_function(self, frame: _Frame, node: cst.FunctionDef) -> None:
         """Hook for subclasses."""
@@ -269,10 +314,45 @@ class _BlockingWalker(PythonCheck):
         if key and kind:
             self.handles[key] = kind
 
+    def sync_session_type(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """A sync SQLAlchemy/SQLModel `Session` annotation, also inside `Annotated[Session, Depends(...)]`,
+        `Optional[Session]`, `Session | None`, or a module alias of one (`SessionDep`)."""
+        if depth > 4:
+            return False
+        if isinstance(node, cst.Name) and node.value in self.session_aliases:
+            return True
+        if isinstance(node, cst.Subscript):
+            base = (self.imports.resolve(node.value) or "").rsplit(".", 1)[-1]
+            elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+            if base == "Annotated" and elements:
+                return self.sync_session_type(elements[0], depth + 1)
+            if base in ("Optional", "Union"):
+                return any(self.sync_session_type(e, depth + 1) for e in elements)
+            return False
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return self.sync_session_type(node.left, depth + 1) or self.sync_session_type(node.right, depth + 1)
+        return self.imports.resolve(node) in _SYNC_SESSIONS
+
     def visit_Assign(self, node: cst.Assign) -> None:
-        kind = self._handle_kind(node.value)
+        if len(self.frames) == 1 and not self.classes and isinstance(node.value, cst.Subscript) and self.sync_session_type(node.value):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.session_aliases.add(target.target.value)
+        kind = self._handle_kind(node.value) or self._session_param(node.value)
         for target in node.targets:
             self._remember(target.target, kind)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        kind = self._handle_kind(node.value) or self._session_param(node.value)
+        if kind is None and self.imports.resolve(node.annotation.annotation) in _SYNC_SESSIONS:
+            kind = "session"  # `self.db: Session = db`, a class attribute `db: Session`
+        self._remember(node.target, kind)
+
+    def _session_param(self, value: cst.BaseExpression | None) -> str | None:
+        """`self.db = db` in `def __init__(self, db: Session)`: the attribute holds the sync session."""
+        if isinstance(value, cst.Name) and value.value in self.frames[-1].sessions:
+            return "session"
+        return None
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
@@ -374,7 +454,10 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
     `requests.Session()`/`httpx.Client()` created in the file; `urlopen`; `sqlite3`, `psycopg2`,
     `psycopg` (sync), `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `oracledb` connections and
     their cursors; I/O methods (`query`, `execute`, `commit`, `get`, `refresh` ...) of a parameter
-    annotated with a sync SQLAlchemy/SQLModel `Session`, or made in the code (`db = SessionLocal()`,
+    annotated with a sync SQLAlchemy/SQLModel `Session` (also `Annotated[Session, Depends(...)]`,
+    `Optional[Session]`, `Session | None`, or an alias of one made in the same module:
+    `SessionDep = Annotated[Session, Depends(get_db)]`; or an attribute it is stored in:
+    `self.db = db` in `__init__(self, db: Session)`), or made in the code (`db = SessionLocal()`,
     `with Session(engine) as s:`), that are not awaited (one finding per function); Django ORM
     calls that run a query (`Model.objects....get()/create()/count()/first()` ..., not the async
     `aget()` family); method calls on sync redis-py clients (`redis.Redis()`, `redis.from_url()`)
@@ -415,6 +498,9 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         "    async with AsyncSessionLocal() as db:\n        return (await db.execute(q)).all()\n",
         "import redis.asyncio as redis\n\ncache = redis.Redis(host='cache')\n\nasync def hits():\n    return await cache.incr('hits')\n",
         "import redis\n\ncache = redis.Redis(host='cache')\n\ndef hits():\n    return cache.incr('hits')\n",
+        "from typing import Annotated\nfrom fastapi import Depends\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "SessionDep = Annotated[AsyncSession, Depends(get_db)]\n\nasync def items(session: SessionDep):\n"
+        "    return (await session.execute(q)).all()\n",
     ]
     bad = [
         Bad("import time\n\nasync def handler():\n    time.sleep(0.5)\n", line=4),
@@ -440,7 +526,16 @@ class BlockingCallInAsync(S.SecurityRule, _BlockingWalker):
         Bad("from .db import SessionLocal\n\nasync def users():\n    db = SessionLocal()\n"
             "    return db.query(User).all()\n", line=5),
         Bad("import redis\n\ncache = redis.Redis(host='cache')\n\nasync def hits():\n    return cache.incr('hits')\n", line=6),
+        Bad("from sqlalchemy.orm import Session\n\nclass Users:\n    def __init__(self, db: Session):\n        self.db = db\n\n"
+            "    async def get(self, uid):\n        return self.db.get(User, uid)\n", line=8),
         Bad("import boto3\n\nasync def upload(path):\n    boto3.client('s3').upload_file(path, 'bucket', 'key')\n", line=4),
+        Bad(
+            "from typing import Annotated\nfrom fastapi import Depends\nfrom sqlmodel import Session, select\n\n"
+            "SessionDep = Annotated[Session, Depends(get_db)]\n\nasync def items(session: SessionDep):\n"
+            "    return session.exec(select(Item)).all()\n",
+            line=8,
+        ),
+        Bad("from typing import Optional\nfrom sqlalchemy.orm import Session\n\nasync def one(db: Optional[Session] = None):\n    return db.get(User, 1)\n", line=5),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -543,7 +638,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
     Reported in functions decorated as routes (`@app.get`, `@router.post`, `@bp.route`,
     `@app.route`, DRF `@api_view`): `smtplib.SMTP(...)`, Django `send_mail`/`send_mass_mail`/
     `mail_admins`; and `requests`/`httpx` calls (module functions or sessions created in the file)
-    and `urlopen` inside a `for`/`while` loop.
+    and `urlopen` inside a `for`/`while` loop or a comprehension (`[requests.get(u) for u in
+    urls]`; not its first iterable, which runs once).
 
     Also: Flask-Mail `mail.send(msg)`; Django `EmailMessage(...).send()` (and
     `EmailMultiAlternatives`, also through a variable); a function of the same module that sends mail (one level of
@@ -581,6 +677,8 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
         "import requests\nfrom flask import Blueprint\nbp = Blueprint('x', __name__)\n\n@bp.get('/x')\ndef x():\n    return requests.get(URL, timeout=5).json()\n",
         "from flask import Blueprint\nfrom .tasks import send_welcome_email\nbp = Blueprint('x', __name__)\n\n@bp.post('/x')\ndef x():\n    send_welcome_email.delay(7)\n    return '', 202\n",
         "from django.core.mail import send_mail\n\nclass Notifier:\n    def post(self, user):\n        send_mail('Hi', 'body', 'noreply@example.com', [user.email])\n",
+        "import requests\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.get('/names')\ndef names():\n"
+        "    return [u['name'] for u in requests.get(USERS_URL, timeout=3).json()]\n",
     ]
     bad = [
         Bad(
@@ -615,6 +713,11 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
              "    return JsonResponse({'ok': True})\n"},
             line=6,
             path="shop/views.py",
+        ),
+        Bad(
+            "import requests\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.post('/check')\ndef check(urls):\n"
+            "    return {'codes': [requests.get(u, timeout=3).status_code for u in urls]}\n",
+            line=7,
         ),
     ]
 
@@ -689,7 +792,7 @@ class SlowWorkInRequest(S.SecurityRule, _BlockingWalker):
                 confidence = "high" if leaf in self.mail_helpers() else "medium"
                 self.report(node, confidence=confidence, what=f"`{leaf}()` sends mail", func=frame.name)
                 return
-        if not frame.loops or frame.is_async:
+        if frame.is_async or not self.in_loop(node):
             return  # (in `async def`: BG420 reports it)
         if what is None or not ("requests." in what or "httpx." in what or "urlopen" in what or "HTTP client" in what):
             return

@@ -127,7 +127,8 @@ class SwallowedException(S.SecurityRule, PythonCheck):
     Why it matters: the failure disappears: no log line, no error response, no metric. Handle it,
     log it, or let it propagate. Narrow handlers (`except KeyError: pass`, `suppress(KeyError)`)
     are a normal idiom and are not reported; best-effort cleanup (`try: conn.close() except
-    Exception: pass`), which usually runs on an error path that reported the real failure, is info.
+    Exception: pass`), which usually runs on an error path that reported the real failure, is info,
+    and so is any such handler directly in `__del__` (a finalizer must not raise).
     """
 
     code = "BG402"
@@ -158,6 +159,11 @@ class SwallowedException(S.SecurityRule, PythonCheck):
             line=8,
         ),
         Bad(
+            "class Pool:\n    def __del__(self):\n        try:\n            self.release_all()\n        except Exception:\n            pass\n",
+            line=5,
+            severity=Severity.INFO,
+        ),
+        Bad(
             "import sys\n\ndef on_interrupt(signum, frame):\n    try:\n        from app import server\n        server.stop()\n"
             "    except Exception:\n        pass\n    sys.exit(0)\n",
             line=7,
@@ -168,6 +174,13 @@ class SwallowedException(S.SecurityRule, PythonCheck):
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
         super().__init__(ctx, options)
         self.tries: list[cst.Try] = []
+        self.functions: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
 
     def visit_Try(self, node: cst.Try) -> None:
         self.tries.append(node)
@@ -180,6 +193,8 @@ class SwallowedException(S.SecurityRule, PythonCheck):
         broad = [n for n in names if n in BROAD]
         parent_try = self.tries[-1] if self.tries else None
         cleanup = parent_try is not None and _cleanup_only(parent_try.body)
+        # a finalizer must not raise (Python only prints "Exception ignored in __del__"): the idiom
+        cleanup = cleanup or bool(self.functions and self.functions[-1] == "__del__")
         if broad and _only_passes(node.body):
             stmt = node.body.body[0]
             small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
@@ -583,6 +598,28 @@ _MOUNTED = lazy(r"([A-Za-z_][\w.]*)\.mount\(\s*[^,()]+,\s*([A-Za-z_][\w.]*)\(")
 _WRAPPED_REQUEST = lazy(r"(?m)^\s*([A-Za-z_][\w.]*)\.request\s*=\s*\S")
 
 
+def _no_timeout(node: cst.BaseExpression) -> bool:
+    """`None`, `httpx.Timeout(None)`, `aiohttp.ClientTimeout()` / `ClientTimeout(total=None)`: no limit."""
+    if is_none(node):
+        return True
+    if not isinstance(node, cst.Call):
+        return False
+    leaf = (dotted(node.func) or "").rsplit(".", 1)[-1]
+    if leaf == "Timeout":  # httpx: the first argument is the default for all four limits
+        return len(node.args) == 1 and node.args[0].keyword is None and is_none(node.args[0].value)
+    if leaf == "ClientTimeout":  # aiohttp: every limit defaults to None
+        return all(arg.keyword is not None and is_none(arg.value) for arg in node.args)
+    return False
+
+
+def _none_text(node: cst.BaseExpression) -> str:
+    return "`timeout=None`" if is_none(node) else f"`timeout={dotted(node.func) if isinstance(node, cst.Call) else ''}(...)` without limits"
+
+
+# request methods of aiohttp sessions and urllib3 pools, which take a per-call `timeout=`
+_POOL_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen", "ws_connect", "request_encode_url", "request_encode_body"})
+
+
 def _target_key(node: cst.BaseExpression) -> str | None:
     return dotted(node)
 
@@ -601,6 +638,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
     without `timeout=` waits up to 5 minutes per request (its default), which holds a worker as
     surely as no timeout: it is reported. `http.client.HTTPConnection`/`HTTPSConnection` and
     `urllib3.PoolManager`/`connection_from_url` without a timeout use the socket default (none).
+    A timeout object without limits counts as `timeout=None`: `httpx.Timeout(None)`,
+    `aiohttp.ClientTimeout()` (every limit defaults to none) or `ClientTimeout(total=None)`.
+    An aiohttp session or urllib3 pool bound to a name (`async with aiohttp.ClientSession() as
+    s:`, `pool = urllib3.PoolManager()`) whose every request in the file passes `timeout=`
+    (`s.get(url, timeout=5)`) has its timeout per call and is not reported.
 
     Known limits: sessions are recognised when created in the same file with `requests.Session()`
     (variable, `self.x` attribute or `with ... as s`); subclasses and sessions passed in are not
@@ -629,6 +671,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         "import requests\ndef call(**kw):\n    return requests.get(url, **kw)\n",
         "session = make_session()\nsession.get(url)\n",
         "import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))\n",
+        "import httpx\nclient = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))\n",
+        "import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=30))\n",
+        "import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as s:\n        async with s.get(url, timeout=5) as r:\n"
+        "            return await r.text()\n",
+        "import urllib3\n\nhttp = urllib3.PoolManager()\n\ndef fetch(url):\n    return http.request('GET', url, timeout=3.0)\n",
         "import http.client\nconn = http.client.HTTPSConnection('api.example.com', timeout=10)\n",
         "import requests\nfrom .http import TimeoutAdapter\n\nsession = requests.Session()\nsession.mount('https://', TimeoutAdapter(timeout=10))\n\n"
         "def sync():\n    return session.get('https://partner.example/sync')\n",
@@ -642,6 +689,10 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
         Bad("import httpx\nclient = httpx.Client(timeout=None)\n", line=2),
         Bad("import requests\n\ndef call(req):\n    s = requests.Session()\n    return s.send(req.prepare())\n", line=5),
         Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as session:\n        return await session.get(url)\n", line=4),
+        Bad("import httpx\n\ndef client():\n    return httpx.AsyncClient(timeout=httpx.Timeout(None))\n", line=4),
+        Bad("import aiohttp\n\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout())\n", line=3),
+        Bad("import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as s:\n        await s.post(url, timeout=5)\n"
+            "        return await s.get(url)\n", line=4),
         Bad("import http.client\n\nconn = http.client.HTTPSConnection('api.example.com')\n", line=3),
         Bad("import requests\nfrom requests.adapters import HTTPAdapter\n\nsession = requests.Session()\nsession.mount('https://', HTTPAdapter(max_retries=3))\n"
             "resp = session.get('https://partner.example/sync')\n", line=6),
@@ -659,6 +710,11 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
             self.configured |= {m.group(1) for m in _MOUNTED.finditer(source) if m.group(2).rsplit(".", 1)[-1] != "HTTPAdapter"}
         if ".request" in source:
             self.configured |= {m.group(1) for m in _WRAPPED_REQUEST.finditer(source)}
+        # pools and sessions without a timeout of their own (aiohttp, urllib3): the name they are
+        # bound to, and whether each request made through a name passes `timeout=`
+        self.bound: dict[int, str] = {}  # id(constructor call) -> variable
+        self.pool_calls: dict[str, list[bool]] = {}
+        self.pending: list[tuple[cst.Call, str, str]] = []  # constructor, qualified name, problem
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.visit_import(node)
@@ -675,6 +731,10 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
                 key = _target_key(target.target)
                 if key:
                     self.sessions.add(key)
+        elif isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            key = _target_key(node.targets[0].target)
+            if key:
+                self.bound[id(node.value)] = key
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self._is_session_ctor(node.value):
@@ -687,8 +747,18 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
             key = _target_key(node.asname.name)
             if key:
                 self.sessions.add(key)
+        elif isinstance(node.item, cst.Call) and node.asname is not None:
+            key = _target_key(node.asname.name)
+            if key:
+                self.bound[id(node.item)] = key
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in _POOL_METHODS:
+            key = dotted(func.value)
+            if key:
+                given = keyword(node, "timeout")
+                self.pool_calls.setdefault(key, []).append((given is not None and not _no_timeout(given.value)) or has_star_kwargs(node))
         qualified = self.imports.resolve(node.func)
         if qualified is None:
             if not self._session_method(node):
@@ -701,22 +771,29 @@ class HttpCallWithoutTimeout(S.SecurityRule, PythonCheck):
                 if qualified.endswith(".request") and len(positional(node)) >= 9:
                     return
                 self.report(node, call=shown, problem="has no timeout (requests waits forever by default)")
-            elif timeout is not None and is_none(timeout.value):
-                self.report(node, call=shown, problem="sets `timeout=None`, which waits forever")
+            elif timeout is not None and _no_timeout(timeout.value):
+                self.report(node, call=shown, problem=f"sets {_none_text(timeout.value)}, which waits forever")
         elif qualified == "urllib.request.urlopen":
             if timeout is None and not has_star_kwargs(node) and len(positional(node)) < 3:
                 self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
         elif qualified in _SOCKET_DEFAULT:
             if timeout is None and not has_star_kwargs(node) and not (qualified.endswith("Connection") and len(positional(node)) >= 3):
-                self.report(node, call=qualified, problem="has no timeout (the socket default is to wait forever)")
+                self.pending.append((node, qualified, "has no timeout (the socket default is to wait forever)"))
         elif qualified in ("aiohttp.ClientSession", "aiohttp.client.ClientSession", "aiohttp.request"):
             if timeout is None and not has_star_kwargs(node):
-                self.report(node, call=qualified, problem="has no timeout (aiohttp waits up to 5 minutes per request by default)")
-            elif timeout is not None and is_none(timeout.value):
-                self.report(node, call=qualified, problem="sets `timeout=None`, which waits forever")
+                self.pending.append((node, qualified, "has no timeout (aiohttp waits up to 5 minutes per request by default)"))
+            elif timeout is not None and _no_timeout(timeout.value):
+                self.report(node, call=qualified, problem=f"sets {_none_text(timeout.value)}, which waits forever")
         elif qualified in _HTTPX_CALLS:
-            if timeout is not None and is_none(timeout.value):
-                self.report(node, call=qualified, problem="sets `timeout=None`, disabling httpx's default 5 s timeout")
+            if timeout is not None and _no_timeout(timeout.value):
+                self.report(node, call=qualified, problem=f"sets {_none_text(timeout.value)}, disabling httpx's default 5 s timeout")
+
+    def finish(self) -> None:
+        for node, qualified, problem in self.pending:
+            calls = self.pool_calls.get(self.bound.get(id(node), ""))
+            if calls and all(calls):
+                continue  # every request made through it passes `timeout=`: the timeout is per call
+            self.report(node, call=qualified, problem=problem)
 
     def _session_method(self, node: cst.Call) -> bool:
         func = node.func

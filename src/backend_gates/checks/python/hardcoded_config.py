@@ -122,7 +122,8 @@ class DebugEnabled(S.SecurityRule, _Scopes):
 
     Reported: `DEBUG = True` at module level of a settings module (`settings.py`, `config.py`,
     `settings/*.py` ..., or a module that loads itself with `app.config.from_object(__name__)`) and in the body of a config class (`class Config: DEBUG = True`);
-    `app.config["DEBUG"] = True`; `app.debug = True`; `<app>.run(debug=True)`;
+    `app.config["DEBUG"] = True`, `app.config.update(DEBUG=True)` (or `from_mapping`, or a dict
+    with `"DEBUG": True`); `app.debug = True`; `<app>.run(debug=True)`;
     `FastAPI(debug=True)` / `Starlette(debug=True)`.
 
     Also reported: `DEBUG` read from the environment with a default that is on
@@ -159,12 +160,14 @@ class DebugEnabled(S.SecurityRule, _Scopes):
         "import os\nDEBUG = os.getenv('DEBUG', 'False') == 'True'\n",
         "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    debug: bool = False\n",
         "class Widget:\n    debug = True\n",
+        "def create_app(app):\n    app.config.update(DEBUG=False, TESTING=False)\n",
     ]
     bad = [
         Bad("DEBUG = True\n", line=1),
         Bad("class Config:\n    DEBUG = True\n", line=2),
         Bad({"app.py": "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run(debug=True)\n"}, line=4),
         Bad({"main.py": "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"}, line=2),
+        Bad({"app.py": "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    app.config.update(DEBUG=True)\n    return app\n"}, line=5, path="app.py"),
         Bad({"main.py": "from aiohttp import web\napp = web.Application(debug=True)\n"}, line=2),
         Bad({"proj/settings.py": "from .env import env_bool\nDEBUG = env_bool('DEBUG', True)\n"}, line=2, path="proj/settings.py"),
         Bad({"config.py": "import os\nclass Config:\n    DEBUG = os.getenv('DEBUG', 'True') == 'True'\n"}, line=3, path="config.py"),
@@ -249,6 +252,11 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.main_guard -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in ("update", "from_mapping") and (dotted(func.value) or "").endswith("config"):
+            if _sets_debug(node):  # `app.config.update(DEBUG=True)`, `.from_mapping({"DEBUG": True})`
+                self.report(node, what=f"`{dotted(func)}(DEBUG=True)`")
+            return
         debug = keyword(node, "debug")
         if debug is None or not is_true(debug.value):
             return
@@ -261,6 +269,19 @@ class DebugEnabled(S.SecurityRule, _Scopes):
             self.report(node, confidence=confidence, what=f"`{dotted(node.func) or 'run'}(debug=True)`")
         elif qualified in ("fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette") or qualified.rsplit(".", 1)[-1] in _APP_CLASSES:
             self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+
+
+def _sets_debug(node: cst.Call) -> bool:
+    """`config.update(DEBUG=True)` or `config.update({"DEBUG": True})`."""
+    flag = keyword(node, "DEBUG")
+    if flag is not None:
+        return is_true(flag.value)
+    for arg in node.args:
+        if arg.keyword is None and isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and string_value(element.key) == "DEBUG":
+                    return is_true(element.value)
+    return False
 
 
 _APP_CLASSES = frozenset({"Application", "FastAPI", "Starlette", "Quart", "Sanic", "Litestar", "Starlite", "Falcon", "App"})
@@ -345,12 +366,17 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
     joins the two when the settings class lives in another module): production allows any
     origin unless the environment overrides it.
 
+    Also reported (warning, medium confidence): origins read from the environment with `"*"` as
+    the fallback (`allow_origins=os.getenv("CORS_ORIGINS", "*").split(",")`, directly or through
+    a module constant or settings field): every deployment that does not set the variable allows
+    any origin.
+
     Also reported (error): response headers set by hand in the same module, with
     `Access-Control-Allow-Origin` set to `*` or to the request's own `Origin` (reflected) and
     `Access-Control-Allow-Credentials` set to `true`.
 
     Known limits: origin lists are followed through module-level constants and settings-class
-    defaults; values read from the environment are trusted; a reflected origin set inside an `if`
+    defaults; values read from the environment are trusted unless their fallback is `"*"`; a reflected origin set inside an `if`
     that tests the origin (`if origin in ALLOWED:`) is the allow-list idiom and is not reported.
     """
 
@@ -369,6 +395,8 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=['*'])\n",
         "from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=settings.ORIGINS, allow_credentials=True)\n",
         "from flask_cors import CORS\nCORS(app, origins=['https://app.example.com'], supports_credentials=True)\n",
+        "import os\nfrom fastapi.middleware.cors import CORSMiddleware\nORIGINS = os.getenv('CORS_ORIGINS', '').split(',')\n"
+        "app.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n",
         "CORS_ALLOW_ALL_ORIGINS = True\n",
         "def add_cors(response):\n    response.headers['Access-Control-Allow-Origin'] = '*'\n    return response\n",
         "ALLOWED = {'https://app.example.com'}\n\ndef add_cors(request, response):\n    if request.headers.get('Origin') in ALLOWED:\n"
@@ -393,6 +421,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)\n",
             line=8,
         ),
+        Bad(
+            "import os\nfrom fastapi.middleware.cors import CORSMiddleware\n\nORIGINS = os.getenv('CORS_ORIGINS', '*').split(',')\n"
+            "app.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n",
+            line=5,
+        ),
+        Bad("import os\nfrom flask_cors import CORS\nCORS(app, origins=os.environ.get('ORIGINS', '*'), supports_credentials=True)\n", line=3),
         Bad(
             "from flask import request\n\n@app.after_request\ndef add_cors(resp):\n"
             "    resp.headers['Access-Control-Allow-Origin'] = request.headers.get('Origin', '*')\n"
@@ -426,7 +460,7 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
 
     def _settings_default(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         """A settings field (class attribute) whose default allows any origin: `CORS_ORIGINS = ["*"]`."""
-        if value is not None and "origin" in name.lower() and self._star(value):
+        if value is not None and "origin" in name.lower() and (self._star(value) or self._env_star(value)):
             self.settings_any.add(name)
             self.fact("cors_any_origin_default", {"attr": name, "line": self.ctx.position(node).start.line})
 
@@ -471,6 +505,12 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
             return True
         return any(string_value(self._value(e)) == "*" for e in _elements(node) or ())
 
+    def _env_star(self, node: cst.BaseExpression | None) -> bool:
+        """An environment lookup whose fallback is any origin: `os.getenv("CORS_ORIGINS", "*").split(",")`,
+        directly or through a module constant."""
+        value = self._value(node)
+        return isinstance(value, cst.Call) and _any_host(value)
+
     def _is_cors_middleware(self, node: cst.BaseExpression) -> bool:
         qualified = self.imports.resolve(node) or ""
         return qualified.endswith("CORSMiddleware")
@@ -488,6 +528,8 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                 regex is not None and _any_regex(string_value(self._value(regex.value)))
             ):
                 self.report(node, what="CORSMiddleware")
+            elif origins is not None and self._env_star(origins.value):
+                self.report(node, confidence="medium", what=_ENV_ANY.format(what="CORSMiddleware"))
             elif origins is not None:
                 setting = _setting_attr(origins.value)
                 if setting is not None:
@@ -499,6 +541,10 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                 return
             origins = keyword(node, "origins")
             resources = keyword(node, "resources")
+            if origins is not None and self._env_star(origins.value):
+                what = f"`{qualified.rsplit('.', 1)[-1]}(supports_credentials=True)`"
+                self.report(node, confidence="medium", what=_ENV_ANY.format(what=what))
+                return
             if origins is not None:
                 any_origin = self._star(origins.value)
             elif resources is not None:
@@ -537,6 +583,9 @@ class CorsAnyOriginWithCredentials(S.SecurityRule, _Scopes):
                             what=f"CORSMiddleware (`{setting}` defaults to `[\"*\"]` in settings)")
             else:  # the settings class may live in another module: judged by BG415
                 self.fact("cors_credentials_from_setting", {"attr": setting, "line": self.ctx.position(node).start.line})
+
+
+_ENV_ANY = "{what} (origins default to `*` when the environment does not set them)"
 
 
 def _header_key(node: cst.BaseExpression) -> str | None:

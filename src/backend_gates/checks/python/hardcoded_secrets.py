@@ -241,7 +241,9 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
     `token_type`, `SESSION_KEY`) need a machine-made value; keys public by design
     (`STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`, `VAPID_PUBLIC_KEY`) are not secrets; template placeholders (`""`,
     `"<your-key>"`, `"${SECRET}"`, `"change-me"`, filler such as `"xxxxxxxx"`) are ignored, while a
-    signing key of one repeated letter (`app.secret_key = "aaaaaaa"`) is a weak key and reported; test files are skipped unless
+    signing key of one repeated letter (`app.secret_key = "aaaaaaa"`) is a weak key and reported; a password given
+    right after a user name equal to it (`PlainCredentials("guest", "guest")`, `auth=("admin", "admin")`) is a
+    well-known development default, as in BG212, and not reported; test files are skipped unless
     `check_tests` is set; module constants are followed into signing calls within the same file only.
     """
 
@@ -279,6 +281,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         'STRIPE_PUBLISHABLE_KEY = "pk_live_51HqLyjWDarjtT1zdp7dcQw8Zr"\nRECAPTCHA_SITE_KEY = "6LcQ2vLm9xTp4wRbAAAAAK8Zq2vLm9xTp4wRb"\n',
         'def is_json(request):\n    return request.headers.get("Content-Type") == "application/json"\n',
         'import os\nfrom Crypto.Cipher import AES\n\ndef seal(data):\n    key = "placeholder"\n    key = os.environ["SEAL_KEY"].encode()\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n',
+        'import pika\n\ncreds = pika.PlainCredentials("guest", "guest")\n',
     ]
     bad = [
         Bad('SECRET_KEY = "k3J9xq2LmP8vR4tW7yZ1bN6cF0gH5jD2"\n', line=1),
@@ -306,6 +309,7 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         Bad('from flask import Flask\n\napp = Flask(__name__)\napp.secret_key = "aaaaaaaa"\n', line=4),
         Bad('from Crypto.Cipher import AES\n\ndef seal(data):\n    key = b"0123456789abcdef"\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n', line=4),
         Bad('def is_admin(request):\n    return request.headers.get("X-Admin-Token") == "adm-7f3a9c1e5b"\n', line=2),
+        Bad('import pika\n\ncreds = pika.PlainCredentials("svc", "Rb7!mQ2#vL9x")\n', line=3),
     ]
 
     def __init__(self, ctx: Any, options: dict[str, Any]) -> None:
@@ -620,7 +624,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
                 self.judge(arg.keyword.value, arg.value, arg.value, "=", "kwarg")
                 if arg.keyword.value == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
                     secret = arg.value.elements[1].value  # requests/httpx auth=(user, password)
-                    self.judge("password", secret, secret, "=", "positional")
+                    if not _same_as_user(arg.value.elements[0].value, secret):
+                        self.judge("password", secret, secret, "=", "positional")
         self._positional_password(node, func, terminal, positional)
         self._signing_key(node, func, positional)
 
@@ -635,6 +640,8 @@ class HardcodedSecret(S.SecurityRule, PythonCheck):
         if index is None or index >= len(positional):
             return
         value = positional[index].value
+        if index >= 1 and _same_as_user(positional[index - 1].value, value):
+            return  # `PlainCredentials("guest", "guest")`: the well-known development default
         if _string_value(value) is not None:
             self.judge("password", value, value, "=", "positional")
         elif isinstance(value, cst.Name):
@@ -842,6 +849,12 @@ class SecretInKnownFormat(S.SecurityRule, PythonCheck):
                 continue
             return label.replace("-", " "), secret
         return None
+
+
+def _same_as_user(user: cst.BaseExpression, password: cst.BaseExpression) -> bool:
+    """A password literal equal to the user name literal before it (`"guest", "guest"`)."""
+    value = _string_value(password)
+    return value is not None and value == _string_value(user)
 
 
 _DSN_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "changeme", "xxx", "xxxx", "****", "***", "mypassword", "yourpassword"})

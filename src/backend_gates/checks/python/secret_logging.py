@@ -18,12 +18,24 @@ _SAFE_WRAPPERS = frozenset({"mask", "redact", "len", "bool", "type", "hash", "id
 _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization", "x-auth-token"})
 
 
-def _is_log_call(func: cst.BaseExpression) -> str | None:
+# a name bound to a logger whatever it is called (`slog = structlog.get_logger()`,
+# `self.out = logging.getLogger("x")`, `from loguru import logger as L`)
+_BOUND_LOGGER = lazy(
+    r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=[ \t]*[\w.]*\b(?:getLogger|get_logger|getChild|get_task_logger)\("
+    r"|^[ \t]*from[ \t]+loguru[ \t]+import[ \t]+logger[ \t]+as[ \t]+(\w+)"
+)
+
+
+def _bound_loggers(source: str) -> frozenset[str]:
+    return frozenset(a or b for a, b in _BOUND_LOGGER.findall(source))
+
+
+def _is_log_call(func: cst.BaseExpression, loggers: frozenset[str] = frozenset()) -> str | None:
     if isinstance(func, cst.Name):
         return "print" if func.value == "print" else None
     if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
         receiver = S.dotted_name(func.value)
-        if receiver and _LOGGER.search(receiver):
+        if receiver and (_LOGGER.search(receiver) or receiver in loggers):
             return f"{receiver}.{func.attr.value}"
         if isinstance(func.value, cst.Call):  # logging.getLogger(__name__).info(...)
             inner = S.dotted_name(func.value.func)
@@ -66,9 +78,10 @@ class SecretLogged(S.SecurityRule, PythonCheck):
     Why it matters: logs are copied to many places (aggregators, tickets, backups) that are read by
     far more people than the secret store, and kept for months. A password or token there is a
     leaked credential. Log an identifier (user id, token prefix via a masking helper) instead.
-    Reports values passed to `logging`/logger methods and `print()` whose name says they hold a
-    secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
-    (`body["password"]`, `headers["Authorization"]`), inside f-strings, `%`/`.format()` arguments,
+    Reports values passed to `logging`/logger methods (a receiver named like a logger, or any name
+    the file binds to `getLogger(...)`/`get_logger(...)`, such as `slog = structlog.get_logger()`)
+    and `print()` whose name says they hold a secret: variables (`password`), attributes (`user.api_key`), dict/header lookups
+    (`body["password"]`, `headers["Authorization"]`, `headers.get("X-Auth-Token")`), inside f-strings, `%`/`.format()` arguments,
     `+` concatenations and keyword arguments (`log.info("login", password=pw)`). A mention in the
     constant message text ("password changed") is not a finding. A local bound in the same
     function to a freshly made secret (`key = secrets.token_urlsafe(32)`, `tok =
@@ -112,6 +125,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         'import logging\nimport secrets\n\nlog = logging.getLogger(__name__)\n\ndef issue(user):\n    key = secrets.token_urlsafe(32)\n'
         '    key = key[:6]\n    log.info("issued %s... to %s", key, user.id)\n',
         'import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n\ndef search():\n    log.info("search %s", request.get_json())\n',
+        'import logging\n\ndef call(request):\n    logging.debug("token type %s", request.args.get("token_type"))\n',
     ]
     bad = [
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create(body, password):\n    log.info("creating user %s with password %s", body["email"], password)\n', line=6),
@@ -119,6 +133,8 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef refresh(credentials):\n    log.debug("new token %s", credentials.token)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef call(request):\n    logger.debug("auth header: " + request.headers["Authorization"])\n', line=6),
         Bad('import structlog\n\nlog = structlog.get_logger()\n\ndef login(username, pw):\n    log.info("login", user=username, password=pw)\n', line=6),
+        Bad('import logging\n\ndef call(request):\n    logging.debug("token: " + request.headers.get("X-Auth-Token"))\n', line=4),
+        Bad('import structlog\n\nslog = structlog.get_logger()\n\ndef login(username, pw):\n    slog.info("login", user=username, password=pw)\n', line=6),
         Bad('import logging\n\nlogger = logging.getLogger(__name__)\n\ndef login(request):\n'
             '    logger.info("logged in, session %s", request.session.session_key)\n', line=6),
         Bad('import logging\n\nlog = logging.getLogger(__name__)\n\ndef create_record(zone, name, token):\n'
@@ -139,6 +155,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         self._published: dict[int, bool] = {}
         self.generated: list[dict[str, str]] = []  # per function: local name -> the secret a call made for it
         self._password_fns: dict[int, bool] = {}
+        self.loggers = _bound_loggers(ctx.source)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
@@ -192,7 +209,7 @@ class SecretLogged(S.SecurityRule, PythonCheck):
         return known
 
     def visit_Call(self, node: cst.Call) -> None:
-        call = _is_log_call(node.func)
+        call = _is_log_call(node.func, self.loggers)
         if call is None:
             return
         for arg in node.args:
@@ -279,8 +296,23 @@ class SecretLogged(S.SecurityRule, PythonCheck):
             leaf = S.dotted_name(func).rsplit(".", 1)[-1]
             if leaf in ("str", "repr", "format") and node.args:
                 return self.find(node.args[0].value)
+            if isinstance(func, cst.Attribute) and leaf in _LOOKUPS and node.args and node.args[0].keyword is None:
+                # `headers.get("Authorization")`, `data.get("password", "")`: a lookup by key, as `x["key"]`
+                key = _literal_key(node.args[0].value)
+                kind = _sensitive_name(key) if key else None
+                return (kind, f'{S.dotted_name(func.value) or "…"}.{leaf}("{key}")') if kind else None
             return None
         return None
+
+
+_LOOKUPS = frozenset({"get", "getlist", "pop", "getenv"})
+
+
+def _literal_key(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        raw = node.evaluated_value
+        return raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+    return None
 
 
 _BODY = "request body that carries a password"

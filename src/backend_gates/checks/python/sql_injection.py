@@ -132,7 +132,7 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
     identifier), regex captures whose group matches only an identifier or number alphabet
     (`m.group(1)` of `re.match(r"report_(\\d+)", x)`, the items of `re.findall`, one group of a
     tuple, `for a, b in re.findall(...)`), arithmetic results (`now - days * 86400`) or a lookup in a fixed dict (`ORDER[key]`, `ORDER.get(key, "id")`); placeholder lists
-    (`", ".join(["%s"] * n)`); `%` formatting of constants only.
+    (`", ".join(["%s"] * n)`, `", ".join(f":id{i}" for i in range(len(ids)))`); `%` formatting of constants only.
     A same-module helper that wraps its parameter in `text()` /
     `sql.SQL()` before running it (`self.db.execute(text(query))`) is a sink too.
     A route handler's parameter that its framework parses into a number, UUID or date before the
@@ -190,6 +190,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         'def get(cur):\n    cur.execute("SELECT * FROM users " + "WHERE active = 1")\n',
         'from psycopg import sql\n\ndef get(cur, table, uid):\n    cur.execute(sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.Identifier(table)), (uid,))\n',
         'def get(cur, ids):\n    marks = ", ".join(["%s"] * len(ids))\n    cur.execute(f"SELECT * FROM users WHERE id IN ({marks})", ids)\n',
+        'from sqlalchemy import text\n\ndef get(db, ids):\n    marks = ", ".join(f":id{i}" for i in range(len(ids)))\n'
+        '    return db.execute(text(f"SELECT * FROM users WHERE id IN ({marks})"), {f"id{i}": v for i, v in enumerate(ids)})\n',
         'def run(job, name):\n    job.execute(f"deploy {name}")\n',
         'from django.db import connection\n\ndef count(qs):\n    sql, params = qs.query.sql_with_params()\n'
         '    with connection.cursor() as cur:\n        cur.execute(f"SELECT COUNT(*) FROM ({sql}) AS sub", params)\n',
@@ -241,6 +243,8 @@ class SqlBuiltByFormatting(S.SecurityRule, sqlsinks.SinkScopeTracking, PythonChe
         '    return get_db().execute(f"SELECT * FROM items WHERE id = {item_id}").fetchall()\n',
     ]
     bad = [
+        Bad('from sqlalchemy import text\n\ndef get(db, names):\n    marks = ", ".join(f"\'{names[i]}\'" for i in range(len(names)))\n'
+            '    return db.execute(text(f"SELECT * FROM users WHERE name IN ({marks})"))\n', line=5),
         # text parameters of the same handlers, and an annotation nothing enforces
         Bad(
             'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/items")\ndef items(name: str, limit: int | None = None, conn=None):\n'

@@ -1429,6 +1429,8 @@ class _Builder:
                 if mapper and mapper != "re.escape" and (_QUOTING.search(mapper) or _QUOTING_HELPER.match(leaf)):
                     return ['"ident"']
                 return [Dyn(_src(node))]
+            if func.value == "range" and args and index is None:
+                return ["0"]  # `for i in range(len(ids))`: numbers (`f":id{i}"` placeholders)
             if func.value == "enumerate" and len(args) == 1 and index is not None:
                 return ["0"] if index == 0 else self.items(args[0]) if index == 1 else [Dyn(_src(node))]
         if isinstance(func, cst.Attribute):

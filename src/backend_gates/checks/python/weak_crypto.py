@@ -545,6 +545,7 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
         Bad('import jwt\n\ndef claims(token):\n    return jwt.decode(token, options={"verify_signature": False})\n', line=4),
         Bad('from jose import jwt\n\ndef claims(token, key):\n    return jwt.decode(token, key, algorithms=["HS256", "none"])\n', line=4),
         Bad('import jwt as pyjwt\n\ndef claims(token):\n    return pyjwt.decode(token, verify=False)\n', line=4),
+        Bad('from jwt import decode as jwt_decode\n\ndef claims(token, key):\n    return jwt_decode(token, key, algorithms=["HS256", "none"])\n', line=4),
         Bad('import jwt\n\ndef is_admin(token):\n    claims = jwt.decode(token, options={"verify_signature": False})\n    return claims["role"] == "admin"\n', line=4),
     ]
 
@@ -603,8 +604,13 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
         if not isinstance(func, (cst.Attribute, cst.Name)):
             return
         leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
-        if leaf not in ("decode", "encode", "decode_complete", "get_unverified_claims", "verify", "decode_token"):
-            return
+        if leaf not in _JWT_CALLS:
+            if not isinstance(func, cst.Name) or not self.names.enabled:
+                return
+            # `from jwt import decode as jwt_decode`: the call's own name is the alias
+            leaf = next((q.rpartition(".")[2] for q in self.names(func) if q.rpartition(".")[2] in _JWT_CALLS), leaf)
+            if leaf not in _JWT_CALLS:
+                return
         if not any(re.match(r"^(jwt|jose|jws|authlib\.jose)(\.|$)", q) and q.endswith(leaf) for q in self.names(func)):
             return
         if leaf == "get_unverified_claims":
@@ -637,6 +643,7 @@ class JwtWithoutVerification(S.SecurityRule, PythonCheck):
 
 
 _DELIBERATE = lazy(r"(?i)unverified|untrusted|insecure|peek")
+_JWT_CALLS = frozenset({"decode", "encode", "decode_complete", "get_unverified_claims", "verify", "decode_token"})
 
 
 def _predicate(fn: cst.FunctionDef) -> bool:
