@@ -102,3 +102,10 @@ def test_masked_as_with_every_pattern_everywhere(text: str, where_starts: None) 
     assert "hunter22" not in out and "abcdef123" not in out
     assert "swordfish" not in out or "\n" in text
     assert out != text
+
+
+@pytest.mark.parametrize("sample", [s for samples in KEY_SAMPLES.values() for s in samples])
+def test_every_key_format_is_masked_alone_and_in_plain_words(sample: str) -> None:
+    """A key with no secret-looking word around it (the shortcut for such text must not skip it)."""
+    for text in (sample, f"the value {sample} here", f"x = '{sample}'"):
+        assert sample not in redact_text(text), text

@@ -69,7 +69,7 @@ _ESCAPE_START = re.compile(r"[\\&%;]")
 # keyword of a secret-bearing form, a key format's prefix, a URL, a PEM header
 _MAY_HOLD = ("pass", "pwd", "secret", "token", "api", "access", "private", "client", "auth", "credential", "signing", "encryption",
              "session", "salt", "dsn", "identified", "bearer", "basic", "akia", "asia", "agpa", "aida", "aroa", "anpa", "gh", "xox",
-             "sk_", "rk_", "sk-", "aiza", "eyj", "sg.", "://", "-----begin")
+             "sk_", "rk_", "sk-", "aiza", "eyj", "sg.", "github_pat", "://", "-----begin")
 
 
 def redact_text(text: str) -> str:
