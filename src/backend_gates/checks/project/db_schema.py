@@ -124,7 +124,7 @@ class RepeatingColumnGroup(_SchemaRule):
     gate = "DB-NORMAL"
     severity = Severity.WARNING
     confidence = "medium"
-    message = "table `{table}` repeats `{stem}` in columns {columns}; move them to a child table ({stem}s with a foreign key)"
+    message = "table `{table}` repeats `{stem}` in columns {columns}; move them to a child table ({stems} with a foreign key)"
     fix = "create a child table with one row per value"
     example_path = "schema.sql"
     good = ["CREATE TABLE users (id INT PRIMARY KEY, address_line1 TEXT, address_line2 TEXT);\n"]
@@ -150,7 +150,7 @@ class RepeatingColumnGroup(_SchemaRule):
                 first = min(cols, key=lambda nc: nc[0])[1]
                 line = first.line or table.line
                 names = ", ".join(c.name for _n, c in sorted(cols, key=lambda nc: nc[0]))
-                out.append(self.make_finding(Location(table.path, line), table=table.name, stem=stem, columns=names))
+                out.append(self.make_finding(Location(table.path, line), table=table.name, stem=stem, stems=_plural(stem), columns=names))
         return out
 
 
@@ -293,7 +293,7 @@ class DuplicateIndex(_SchemaRule):
     gate = "DB-INDEX"
     severity = Severity.INFO
     confidence = "high"
-    message = "index {name} on {table}({columns}) is {how} {other}; drop it"
+    message = "{index} on {table}({columns}) is {how} {other}; drop it"
     fix = "drop the redundant index"
     example_path = "schema.sql"
     good = [
@@ -353,7 +353,7 @@ class DuplicateIndex(_SchemaRule):
                     out.append(
                         self.make_finding(
                             Location(path, line), severity=Severity.WARNING if same else Severity.INFO,
-                            name=ix.name or "(unnamed)", table=table.name,
+                            index=_index_label(ix), table=table.name,
                             columns=", ".join(ix.columns), how=how,
                             other="the index Django adds to the foreign key" if other.auto else f"{other.name or 'another index'} ({', '.join(other.columns)})",
                         )
@@ -395,3 +395,22 @@ class UnindexedFilterColumn(_SchemaRule):
                     continue
                 out.append(self.make_finding(Location(path, stmt["line"]), table=table_name, column=column))
         return out
+
+
+def _plural(stem: str) -> str:
+    """`phones` for a child table of `phone` columns (`aliases`, `addresses`, `categories`)."""
+    if stem.endswith(("s", "x", "z", "ch", "sh")):
+        return stem + "es"
+    if stem.endswith("y") and stem[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return stem[:-1] + "ies"
+    return stem + "s"
+
+
+def _index_label(ix: Any) -> str:
+    """How a finding names an index: its name, or what builds it (`index=True`, `unique=True`)."""
+    if not ix.implicit:
+        return f"index {ix.name or '(unnamed)'}"
+    if ix.name == "primary key":
+        return "the primary key's index"
+    return "the column's unique index (UNIQUE / `unique=True`)" if ix.name.startswith("unique ") else "the column's index (`index=True` / `db_index=True`)"
+
