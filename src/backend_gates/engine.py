@@ -628,6 +628,19 @@ def analyze_files(
         return _analyze_all(files, jobs, progress)
 
 
+def _analyze_aside(
+    files: list[SourceFile], config: Config, checks: dict[str, list[tuple[type, dict[str, Any]]]], jobs: int
+) -> list[tuple[str, FileResult]]:
+    """`analyze_files` for a second look at some files during the project checks, leaving the
+    main pass's worker state (its checks, its reader modules) as it was."""
+    keep = dict(_WORKER)
+    try:
+        return analyze_files(files, config, checks, jobs)
+    finally:
+        _WORKER.clear()
+        _WORKER.update(keep)
+
+
 def _analyze_all(files: list[SourceFile], jobs: int, progress: Progress | None) -> list[tuple[str, FileResult]]:
     total = len(files)
     size = sum(_size(f.abs) for f in files)
@@ -1099,12 +1112,7 @@ class Run:
         the stored ones. A file changed on disk since this run hashed it keeps no facts."""
         results = state.results
         disk = [SourceFile(str(self.config.root / k), k, results[k].kind) for k in keys]
-        keep = dict(_WORKER)
-        try:
-            fresh = analyze_files(disk, self.config, self._file_checks(), self.jobs)
-        finally:
-            _WORKER.clear()
-            _WORKER.update(keep)
+        fresh = _analyze_aside(disk, self.config, self._file_checks(), self.jobs)
         for digest, result in fresh:
             target = results.get(result.path)
             if target is None or not digest or digest != state.digests.get(result.path) or cache_guard.transient(result.errors):
@@ -1129,12 +1137,7 @@ class Run:
         results = state.results
         wanted = sorted(p for p in paths if p in results and results[p].kind == "python")
         disk = [SourceFile(str(self.config.root / k), k, "python") for k in wanted if k in state.digests]
-        keep = dict(_WORKER)
-        try:
-            fresh = analyze_files(disk, self.config, {"python": collectors}, self.jobs)
-        finally:
-            _WORKER.clear()
-            _WORKER.update(keep)
+        fresh = _analyze_aside(disk, self.config, {"python": collectors}, self.jobs)
         for digest, result in fresh:
             target = results.get(result.path)
             if target is None or result.errors or not digest or digest != state.digests.get(result.path):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .sources.limits import LimitExceeded, read_bounded
+from .sources.limits import LimitExceeded, inside, read_bounded
 
 VENDOR_NAMES = frozenset({"vendor", "vendored", "_vendor", "vendors", "third_party", "thirdparty", "third-party", "3rdparty"})
 _MIN_DECLARED = 3  # copies of declared requirements that make a plain directory a vendored root
@@ -168,7 +168,10 @@ def _listed(names: list[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def _read(path: Path, read: list[str]) -> str | None:
+def _read(path: Path, root: Path, read: list[str]) -> str | None:
+    """A manifest's text: inside the project (a link out of it is not followed), bounded, regular."""
+    if not inside(path, root):
+        return None
     try:
         text = read_bounded(path, _MAX_MANIFEST_BYTES).decode("utf-8", "replace")
     except (OSError, LimitExceeded):
@@ -184,11 +187,11 @@ def _manifests(root: Path, read: list[str]) -> list[tuple[str, list[str]]]:
     candidates = sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements*.in"))
     candidates += sorted((root / "requirements").glob("*.txt")) if (root / "requirements").is_dir() else []
     for path in candidates:
-        text = _read(path, read)
+        text = _read(path, root, read)
         if text is not None:
             out.append((path.relative_to(root).as_posix(), _requirement_lines(text)))
     for name, reader in (("pyproject.toml", _pyproject), ("Pipfile", _pipfile), ("setup.cfg", _setup_cfg)):
-        text = _read(root / name, read)
+        text = _read(root / name, root, read)
         if text is not None:
             names = reader(text)
             if names:

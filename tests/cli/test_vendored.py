@@ -122,3 +122,14 @@ def test_force_exclude_applies_exclude_and_vendored_to_named_files(tmp_path: Pat
     assert _run(tmp_path, *named)[0] == set(named)
     assert _run(tmp_path, "--force-exclude", *named)[0] == {"app.py"}
     assert _run(tmp_path, "--force-exclude", "legacy", "lib")[0] == set()
+
+
+def test_a_manifest_linked_from_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "requirements.txt"
+    outside.parent.mkdir()
+    outside.write_text("a1\na2\na3\n")
+    root = tmp_path / "project"
+    write_tree(root, {"app.py": BARE, **_copies(["a1", "a2", "a3"])})
+    (root / "requirements.txt").symlink_to(outside)
+    paths, notes = _run(root)
+    assert notes == [] and paths == {"app.py", "lib/a1/__init__.py", "lib/a2/__init__.py", "lib/a3/__init__.py"}
